@@ -1,1 +1,11 @@
-//! tmp
+//! The plan file format of `deconflict check`: declarations in, conflicts out.
+//!
+//! Architecture invariant: this crate knows the offline file format and nothing of HTTP; it does no IO
+//! (callers hand it text and print what it returns), so the fuzz target can drive it directly.
+
+mod geojson;
+pub mod read;
+pub mod report;
+
+pub use read::{parse_plan, Plan, PlanError};
+pub use report::{advice_json, conflict_json};

@@ -47,7 +47,7 @@ pub enum Problem {
     TooManyVertices { found: usize, limit: usize },
     #[error("polygon is self-intersecting: edge {0} crosses or touches edge {1}")]
     SelfIntersecting(usize, usize),
-    #[error("polygon has no area: its vertices lie on one line")]
+    #[error("polygon has no area: its vertices lie on one line (it must enclose at least 1 m²)")]
     NoArea,
     #[error("must be greater than 0 m, got {0}")]
     NotPositive(f64),

@@ -33,6 +33,8 @@ use crate::vec3::{self, V3};
 pub const MAX_VERTICES: usize = 1000;
 /// Largest footprint: no two of its points may be further apart than this (m).
 pub const MAX_WIDTH_M: f64 = 1_000_000.0;
+/// Smallest area a polygon must enclose (m²); less is a line or a point drawn as a polygon.
+pub const MIN_AREA_M2: f64 = 1.0;
 
 /// A footprint as given: positions in degrees, lengths in metres.
 #[derive(Clone, Debug, PartialEq)]
@@ -442,12 +444,9 @@ fn polygon_contains(ring: &[Coord<f64>], p: Coord<f64>) -> bool {
 }
 
 /// Rejects rings with crossing or touching non-adjacent edges, adjacent edges that fold back on each other,
-/// and rings with no area.
+/// and (once the ring is known to be simple) rings enclosing less than [`MIN_AREA_M2`].
 fn check_simple(ring: &[Coord<f64>]) -> Result<(), Problem> {
     let n = ring.len();
-    if (2..n).all(|k| orient2d(ring[0], ring[1], ring[k]) == 0.0) {
-        return Err(Problem::NoArea);
-    }
     for i in 0..n {
         let (a1, a2) = (ring[i], ring[(i + 1) % n]);
         for j in i + 1..n {
@@ -466,6 +465,16 @@ fn check_simple(ring: &[Coord<f64>]) -> Result<(), Problem> {
                 return Err(Problem::SelfIntersecting(i, j));
             }
         }
+    }
+    // Gnomonic units are radians near the centre: scale by the Earth's radius to get square metres.
+    let twice_area: f64 = (0..n)
+        .map(|i| {
+            let (p, q) = (ring[i], ring[(i + 1) % n]);
+            p.x * q.y - q.x * p.y
+        })
+        .sum();
+    if (twice_area / 2.0).abs() * geodesy::A * geodesy::A < MIN_AREA_M2 {
+        return Err(Problem::NoArea);
     }
     Ok(())
 }

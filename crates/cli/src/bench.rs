@@ -1,0 +1,114 @@
+//! `deconflict bench`: the strategic engine at benchmark scale, printed as Markdown tables for
+//! `docs/BENCHMARKS.md`.
+//!
+//! Theatres are drawn at the constant density of issue #2 ([`TheatreSpec::constant_density`]): 10 000
+//! volumes 5–100 km across and 1–4 h long per 1 000 km × 1 000 km and 24 h, the area growing with the count.
+
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result};
+use clap::Args;
+use deconflict_strategic::synthetic::{theatre, TheatreSpec};
+use deconflict_strategic::{ConflictIndex, Minima};
+
+#[derive(Args, Debug)]
+pub struct BenchArgs {
+    /// Index sizes (active volumes), comma-separated.
+    #[arg(long, value_delimiter = ',', default_values_t = [10_000usize, 100_000, 1_000_000])]
+    pub sizes: Vec<usize>,
+    /// Declarations checked against each index, one at a time, on one core.
+    #[arg(long, default_value_t = 10_000)]
+    pub queries: usize,
+    /// Declarations in the batch check (0 skips it).
+    #[arg(long, default_value_t = 100_000)]
+    pub batch: usize,
+    /// Seed of the random theatres.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+}
+
+/// Resident memory of this process (bytes), from /proc; 0 where it cannot be read.
+fn resident_bytes() -> u64 {
+    std::fs::read_to_string("/proc/self/statm")
+        .ok()
+        .and_then(|s| s.split_whitespace().nth(1).and_then(|p| p.parse::<u64>().ok()))
+        .map_or(0, |pages| pages * 4096)
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i.min(sorted.len() - 1)]
+}
+
+fn micros(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e6
+}
+
+pub fn run(args: &BenchArgs) -> Result<()> {
+    let minima = Minima::default();
+    println!("| active volumes | theatre side (km) | insert, one by one (µs/volume) | bulk load (s) | memory (bytes/volume) | check one declaration p50 (µs) | p99 (µs) | max (µs) | conflicts per check |");
+    println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    for &n in &args.sizes {
+        let spec = TheatreSpec::constant_density(n);
+        let before = resident_bytes();
+        let decls = theatre(args.seed, n, &spec);
+        let bulk_copy = decls.clone();
+        let t = Instant::now();
+        let bulk = ConflictIndex::bulk(minima, bulk_copy).context("bulk load")?;
+        let bulk_s = t.elapsed().as_secs_f64();
+        drop(bulk);
+
+        let before_index = resident_bytes().max(before);
+        let mut index = ConflictIndex::new(minima);
+        let t = Instant::now();
+        for d in decls {
+            index.insert(d).context("insert")?;
+        }
+        let insert_us = micros(t.elapsed()) / n as f64;
+        let memory = resident_bytes().saturating_sub(before.min(before_index)) as f64 / n as f64;
+
+        let probes = theatre(args.seed + 1_000_003, args.queries, &spec);
+        let mut times = Vec::with_capacity(probes.len());
+        let mut found = 0usize;
+        for p in &probes {
+            let t = Instant::now();
+            let c = index.conflicts_of(p);
+            times.push(t.elapsed());
+            found += c.len();
+        }
+        times.sort_unstable();
+        println!(
+            "| {n} | {:.0} | {insert_us:.1} | {bulk_s:.2} | {memory:.0} | {:.1} | {:.1} | {:.1} | {:.2} |",
+            spec.area_km2.sqrt(),
+            micros(percentile(&times, 0.5)),
+            micros(percentile(&times, 0.99)),
+            micros(percentile(&times, 1.0)),
+            found as f64 / probes.len().max(1) as f64
+        );
+        drop(index);
+    }
+    if args.batch > 0 {
+        let spec = TheatreSpec::constant_density(args.batch);
+        let decls = theatre(args.seed + 7, args.batch, &spec);
+        let t = Instant::now();
+        let index = ConflictIndex::bulk(minima, decls).context("bulk load")?;
+        let load = t.elapsed().as_secs_f64();
+        let t = Instant::now();
+        let conflicts = index.all_conflicts();
+        let check = t.elapsed().as_secs_f64();
+        println!();
+        println!("| batch declarations | threads | bulk load (s) | all conflicts (s) | total (s) | conflicts found |");
+        println!("|---:|---:|---:|---:|---:|---:|");
+        println!(
+            "| {} | {} | {load:.2} | {check:.2} | {:.2} | {} |",
+            args.batch,
+            rayon::current_num_threads(),
+            load + check,
+            conflicts.len()
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,40 @@
+//! The `deconflict` command: parses arguments and calls the libraries. Only this crate prints, exits, or
+//! uses `anyhow`.
+
+mod bench;
+mod check;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser, Debug)]
+#[command(name = "deconflict", version, about = "The deconfliction line as software")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Offline strategic check: prints one JSON object per conflict on stdout.
+    ///
+    /// Exit status: 0 no conflicts, 1 conflicts, 2 bad input (the message names the record and the field).
+    Check(check::CheckArgs),
+    /// Measures the strategic engine at benchmark scale and prints a Markdown table.
+    Bench(bench::BenchArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Check(args) => check::run(&args),
+        Command::Bench(args) => match bench::run(&args) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("deconflict bench: {e:#}");
+                ExitCode::from(2)
+            }
+        },
+    }
+}

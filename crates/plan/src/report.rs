@@ -1,0 +1,49 @@
+//! Conflicts as JSON objects, one per line, for `deconflict check`.
+
+use deconflict_space::units::format_time;
+use deconflict_strategic::{Advice, Conflict};
+use serde_json::{json, Value};
+
+/// Metres to a tenth of a metre: finer is noise next to the inputs.
+fn metres(x: f64) -> f64 {
+    (x * 10.0).round() / 10.0
+}
+
+/// Advice as JSON: each shift, or null when none within bounds clears the declaration.
+pub fn advice_json(a: &Advice) -> Value {
+    json!({
+        "delay_s": a.delay_ms.map(|ms| ms / 1000),
+        "climb_m": a.climb_m,
+        "descend_m": a.descend_m,
+    })
+}
+
+/// One conflict: the two declarations (`a` < `b`), the least distance and vertical gap, the overlap window,
+/// each conflicting pair of volumes, and advice for each side when given.
+pub fn conflict_json(c: &Conflict, advice: Option<(&Advice, &Advice)>) -> Value {
+    let mut v = json!({
+        "id": c.id,
+        "a": c.a.id,
+        "b": c.b.id,
+        "a_party": c.a.party,
+        "b_party": c.b.party,
+        "a_version": c.a.version,
+        "b_version": c.b.version,
+        "distance_m": metres(c.distance_m),
+        "vertical_gap_m": metres(c.vertical_gap_m),
+        "start": format_time(c.window.start_ms),
+        "end": format_time(c.window.end_ms),
+        "volumes": c.volumes.iter().map(|p| json!({
+            "a_volume": p.a_volume,
+            "b_volume": p.b_volume,
+            "distance_m": metres(p.proximity.distance_m),
+            "vertical_gap_m": metres(p.proximity.vertical_gap_m),
+            "start": format_time(p.proximity.window.start_ms),
+            "end": format_time(p.proximity.window.end_ms),
+        })).collect::<Vec<_>>(),
+    });
+    if let (Some((a, b)), Some(obj)) = (advice, v.as_object_mut()) {
+        obj.insert("advice".into(), json!({ "a": advice_json(a), "b": advice_json(b) }));
+    }
+    v
+}

@@ -12,6 +12,12 @@ use deconflict_strategic::{advise, AdviceBounds, Conflict, ConflictIndex, Minima
 use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
 
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Json,
+    Text,
+}
+
 #[derive(Args, Debug)]
 pub struct CheckArgs {
     /// Declarations to check (native JSON or a GeoJSON FeatureCollection); `-` reads standard input.
@@ -29,6 +35,9 @@ pub struct CheckArgs {
     /// Largest climb or descent advice may propose (metres).
     #[arg(long, default_value_t = 3000.0, value_name = "M")]
     pub max_shift_m: f64,
+    /// Output format: one JSON object per conflict, or one readable line per conflict.
+    #[arg(long, value_enum, default_value_t = Format::Json)]
+    pub format: Format,
     /// Print no summary on standard error.
     #[arg(long, short)]
     pub quiet: bool,
@@ -45,9 +54,14 @@ fn read_plan(path: &PathBuf) -> Result<Plan, String> {
             .map_err(|e| format!("standard input: cannot read: {e}"))?;
         s
     } else {
-        std::fs::read_to_string(path).map_err(|e| format!("{}: cannot read: {e}", path.display()))?
+        std::fs::read_to_string(path)
+            .map_err(|e| format!("{}: cannot read: {e}", path.display()))?
     };
-    let name = if path.as_os_str() == "-" { "standard input".to_string() } else { path.display().to_string() };
+    let name = if path.as_os_str() == "-" {
+        "standard input".to_string()
+    } else {
+        path.display().to_string()
+    };
     parse_plan(&text).map_err(|e| format!("{name}: {e}"))
 }
 
@@ -56,7 +70,9 @@ fn progress_bar(len: usize) -> Option<ProgressBar> {
         return None;
     }
     let bar = ProgressBar::new(len as u64);
-    if let Ok(style) = ProgressStyle::with_template("{spinner} checking {pos}/{len} declarations {wide_bar} {eta}") {
+    if let Ok(style) =
+        ProgressStyle::with_template("{spinner} checking {pos}/{len} declarations {wide_bar} {eta}")
+    {
         bar.set_style(style);
     }
     Some(bar)
@@ -114,7 +130,11 @@ fn check(args: &CheckArgs) -> Result<bool, CheckError> {
     let total = all.len();
     let index = ConflictIndex::bulk(minima, all).map_err(|e| CheckError::Input(e.to_string()))?;
 
-    let bar = progress_bar(if args.against.is_some() { checked } else { total });
+    let bar = progress_bar(if args.against.is_some() {
+        checked
+    } else {
+        total
+    });
     let tick = |n: usize| {
         if let Some(b) = &bar {
             b.inc(n as u64);
@@ -148,7 +168,10 @@ fn check(args: &CheckArgs) -> Result<bool, CheckError> {
             max_delay_ms: (args.max_delay_h * 3.6e6) as i64,
             max_altitude_shift_m: args.max_shift_m,
         };
-        let ids: HashSet<&str> = conflicts.iter().flat_map(|c| [c.a.id.as_str(), c.b.id.as_str()]).collect();
+        let ids: HashSet<&str> = conflicts
+            .iter()
+            .flat_map(|c| [c.a.id.as_str(), c.b.id.as_str()])
+            .collect();
         ids.into_par_iter()
             .filter_map(|id| index.get(id).map(|d| (id, advise(&index, d, &bounds))))
             .collect()
@@ -163,7 +186,11 @@ fn check(args: &CheckArgs) -> Result<bool, CheckError> {
             (Some(a), Some(b)) => Some((a, b)),
             _ => None,
         };
-        writeln!(out, "{}", conflict_json(c, pair)).map_err(CheckError::Output)?;
+        match args.format {
+            Format::Json => writeln!(out, "{}", conflict_json(c, pair)),
+            Format::Text => writeln!(out, "{}", conflict_text(c, pair)),
+        }
+        .map_err(CheckError::Output)?;
     }
     out.flush().map_err(CheckError::Output)?;
     if !args.quiet {
@@ -174,4 +201,51 @@ fn check(args: &CheckArgs) -> Result<bool, CheckError> {
         );
     }
     Ok(!conflicts.is_empty())
+}
+
+fn advice_text(a: &deconflict_strategic::Advice) -> String {
+    if !a.can_delay {
+        return "none: sites and zones are not moved by advice".to_string();
+    }
+    let delay = a
+        .delay_ms
+        .map_or("no delay within bounds".to_string(), |ms| {
+            format!("delay {}h{:02}m", ms / 3_600_000, (ms / 60_000) % 60)
+        });
+    let climb = a.climb_m.map_or("no climb".to_string(), |m| {
+        format!("climb {m:.0} m ({:.0} ft)", m / 0.3048)
+    });
+    let descend = a.descend_m.map_or("no descent".to_string(), |m| {
+        format!("descend {m:.0} m ({:.0} ft)", m / 0.3048)
+    });
+    if a.can_change_height {
+        format!("{delay}, {climb}, {descend}")
+    } else {
+        delay
+    }
+}
+
+/// One readable line per conflict (and one per side for advice), metres with feet beside them.
+fn conflict_text(
+    c: &Conflict,
+    advice: Option<(&deconflict_strategic::Advice, &deconflict_strategic::Advice)>,
+) -> String {
+    use deconflict_space::units::format_time;
+    let mut line = format!(
+        "{} ({}) x {} ({}): {:.1} km apart, vertical gap {:.0} m ({:.0} ft), {} to {}",
+        c.a.id,
+        c.a.party,
+        c.b.id,
+        c.b.party,
+        c.distance_m / 1000.0,
+        c.vertical_gap_m,
+        c.vertical_gap_m / 0.3048,
+        format_time(c.window.start_ms),
+        format_time(c.window.end_ms)
+    );
+    if let Some((a, b)) = advice {
+        line.push_str(&format!("\n    advice for {}: {}", c.a.id, advice_text(a)));
+        line.push_str(&format!("\n    advice for {}: {}", c.b.id, advice_text(b)));
+    }
+    line
 }

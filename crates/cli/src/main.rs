@@ -9,7 +9,11 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 #[derive(Parser, Debug)]
-#[command(name = "deconflict", version, about = "The deconfliction line as software")]
+#[command(
+    name = "deconflict",
+    version,
+    about = "The deconfliction line as software"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

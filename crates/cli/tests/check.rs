@@ -46,7 +46,12 @@ fn lines(out: &Output) -> Vec<Value> {
 fn pairs(conflicts: &[Value]) -> Vec<(String, String)> {
     conflicts
         .iter()
-        .map(|c| (c["a"].as_str().unwrap_or("").to_string(), c["b"].as_str().unwrap_or("").to_string()))
+        .map(|c| {
+            (
+                c["a"].as_str().unwrap_or("").to_string(),
+                c["b"].as_str().unwrap_or("").to_string(),
+            )
+        })
         .collect()
 }
 
@@ -68,19 +73,30 @@ const SYRIA_CONFLICTS: [(&str, &str); 6] = [
 ];
 
 fn expected_pairs() -> Vec<(String, String)> {
-    SYRIA_CONFLICTS.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect()
+    SYRIA_CONFLICTS
+        .iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect()
 }
 
 #[test]
 fn the_syria_plan_has_its_six_conflicts() {
     let out = run(&["check", example().to_str().expect("path")], None);
-    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let conflicts = lines(&out);
     assert_eq!(pairs(&conflicts), expected_pairs());
     for c in &conflicts {
         assert!(c["a"].as_str() < c["b"].as_str());
         for field in ["distance_m", "vertical_gap_m"] {
-            assert!(c[field].as_f64().is_some_and(|x| x >= 0.0), "{field} in {c}");
+            assert!(
+                c[field].as_f64().is_some_and(|x| x >= 0.0),
+                "{field} in {c}"
+            );
         }
         assert!(c["start"].as_str() < c["end"].as_str());
         assert!(c["id"].as_str().is_some_and(|id| id.starts_with("c-")));
@@ -106,7 +122,12 @@ fn standard_input_and_a_plan_without_conflicts() {
         list.retain(|d| keep.contains(&d["id"].as_str().unwrap_or("")));
     }
     let out = run(&["check", "-"], Some(&plan.to_string()));
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(out.stdout.is_empty());
 }
 
@@ -124,26 +145,47 @@ fn against_reports_only_conflicts_involving_the_file() {
     let ours = write_temp("ru.json", &split(true));
     let theirs = write_temp("others.json", &split(false));
     let out = run(
-        &["check", ours.to_str().expect("path"), "--against", theirs.to_str().expect("path")],
+        &[
+            "check",
+            ours.to_str().expect("path"),
+            "--against",
+            theirs.to_str().expect("path"),
+        ],
         None,
     );
     assert_eq!(out.status.code(), Some(1));
     let got = pairs(&lines(&out));
-    let want: Vec<(String, String)> =
-        expected_pairs().into_iter().filter(|(a, b)| a.starts_with("ru-") || b.starts_with("ru-")).collect();
+    let want: Vec<(String, String)> = expected_pairs()
+        .into_iter()
+        .filter(|(a, b)| a.starts_with("ru-") || b.starts_with("ru-"))
+        .collect();
     assert_eq!(got, want);
 
     // The same id on both sides is bad input.
-    let out = run(&["check", ours.to_str().expect("path"), "--against", ours.to_str().expect("path")], None);
+    let out = run(
+        &[
+            "check",
+            ours.to_str().expect("path"),
+            "--against",
+            ours.to_str().expect("path"),
+        ],
+        None,
+    );
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("field id"));
 }
 
 #[test]
 fn advice_clears_the_tabqa_conflict() {
-    let out = run(&["check", "--advise", example().to_str().expect("path")], None);
+    let out = run(
+        &["check", "--advise", example().to_str().expect("path")],
+        None,
+    );
     let conflicts = lines(&out);
-    let tabqa = conflicts.iter().find(|c| c["a"] == json!("ru-42")).expect("ru-42 conflict");
+    let tabqa = conflicts
+        .iter()
+        .find(|c| c["a"] == json!("ru-42"))
+        .expect("ru-42 conflict");
     // us-17 ends at 17:00Z; ru-42 starts at 15:30Z: a 90-minute delay clears it.
     assert_eq!(tabqa["advice"]["a"]["delay_s"], json!(5400));
     // Below FL200 less 1 000 ft: 6 096 − 304.8 − 8 000 m is 2 208.8 m down, rounded up to whole metres.
@@ -152,7 +194,15 @@ fn advice_clears_the_tabqa_conflict() {
     assert_eq!(tabqa["advice"]["a"]["climb_m"], Value::Null);
     // The hospital is notified for the whole month: no delay within 24 h clears it.
     let hospital = &conflicts[0];
-    assert_eq!(hospital["advice"]["a"]["delay_s"], Value::Null);
+    assert_eq!(hospital["advice"]["b"]["delay_s"], Value::Null);
+    // A site is a place: no advice moves it. A ground column may be delayed but not lifted.
+    assert_eq!(hospital["advice"]["a"], json!({}));
+    let column = conflicts
+        .iter()
+        .find(|c| c["a"] == json!("sdf-3"))
+        .expect("sdf-3 conflict");
+    assert!(column["advice"]["a"].get("climb_m").is_none());
+    assert!(column["advice"]["a"]["delay_s"].as_i64().is_some());
 }
 
 fn geojson_of(plan: &Value) -> Value {
@@ -192,7 +242,12 @@ fn geojson_gives_the_same_conflicts() {
     let text = std::fs::read_to_string(example()).expect("example");
     let plan: Value = serde_json::from_str(&text).expect("json");
     let out = run(&["check", "-"], Some(&geojson_of(&plan).to_string()));
-    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert_eq!(pairs(&lines(&out)), expected_pairs());
 }
 
@@ -223,44 +278,249 @@ fn ring(n: usize, radius_deg: f64) -> Value {
 fn every_invalid_input_is_refused_naming_the_declaration_and_the_field() {
     // (what, JSON pointer within bad-1, new value, field named, words of the reason)
     let cases: Vec<(&str, &str, Value, &str, &str)> = vec![
-        ("latitude out of range", "/volumes/0/footprint/polygon/1/1", json!(91), "volumes[0].footprint.polygon[1]", "latitude 91"),
-        ("longitude out of range", "/volumes/0/footprint/polygon/1/0", json!(-181.5), "volumes[0].footprint.polygon[1]", "longitude -181.5"),
-        ("infinite coordinate", "/volumes/0/footprint/polygon/2/0", json!("__RAW__1e999"), "volumes[0].footprint.polygon[2][0]", "not a finite number"),
-        ("NaN coordinate", "/volumes/0/footprint/polygon/2", json!("NaN"), "volumes[0].footprint.polygon[2]", "cannot read \\\"NaN\\\""),
-        ("infinite altitude", "/volumes/0/altitude/upper_m", json!("__RAW__-1e999"), "volumes[0].altitude.upper_m", "not a finite number"),
-        ("fewer than 3 distinct vertices", "/volumes/0/footprint/polygon", json!([[38.0, 35.0], [38.1, 35.0], [38.1, 35.0], [38.0, 35.0]]), "volumes[0].footprint.polygon", "2 distinct vertices"),
-        ("self-intersecting polygon", "/volumes/0/footprint/polygon", json!([[38.0, 35.0], [38.5, 35.5], [38.5, 35.0], [38.0, 35.5]]), "volumes[0].footprint.polygon", "self-intersecting"),
-        ("polygon with no area", "/volumes/0/footprint/polygon", json!([[38.0, 35.0], [38.0, 35.5], [38.0, 36.0]]), "volumes[0].footprint.polygon", "no area"),
-        ("zero radius", "/volumes/0/footprint", json!({"circle": {"center": [38.0, 35.0], "radius_m": 0}}), "volumes[0].footprint.circle.radius_m", "greater than 0"),
-        ("negative radius", "/volumes/0/footprint", json!({"circle": {"center": [38.0, 35.0], "radius_m": -5}}), "volumes[0].footprint.circle.radius_m", "greater than 0"),
-        ("zero half-width", "/volumes/0/footprint", json!({"corridor": {"path": [[38.0, 35.0], [38.5, 35.0]], "half_width_m": 0}}), "volumes[0].footprint.corridor.half_width_m", "greater than 0"),
-        ("corridor of one point", "/volumes/0/footprint", json!({"corridor": {"path": [[38.0, 35.0], [38.0, 35.0]], "half_width_m": 100}}), "volumes[0].footprint.corridor.path", "1 distinct vertices"),
-        ("lower above upper", "/volumes/0/altitude", json!({"lower_m": 8000, "upper_m": 7000}), "volumes[0].altitude.lower_m", "above upper"),
-        ("lower above upper in other units", "/volumes/0/altitude", json!({"lower": "FL300", "upper_ft": 20000}), "volumes[0].altitude.lower", "above upper"),
-        ("end before start", "/volumes/0/time/end", json!("2017-06-18T13:00:00Z"), "volumes[0].time.end", "not after start"),
-        ("end equal to start", "/volumes/0/time/end", json!("181400ZJUN17"), "volumes[0].time.end", "not after start"),
-        ("altitude above the range", "/volumes/0/altitude/upper_m", json!(70000), "volumes[0].altitude.upper_m", "outside the supported range"),
-        ("altitude below the range", "/volumes/0/altitude/lower_m", json!(-1500), "volumes[0].altitude.lower_m", "outside the supported range"),
-        ("too many vertices", "/volumes/0/footprint/polygon", ring(1001, 0.5), "volumes[0].footprint.polygon", "1001 vertices given; the limit is 1000"),
-        ("polygon too wide", "/volumes/0/footprint/polygon", ring(12, 6.0), "volumes[0].footprint.polygon", "the limit is 1000 km"),
-        ("circle too wide", "/volumes/0/footprint", json!({"circle": {"center": [38.0, 35.0], "radius_m": 600000}}), "volumes[0].footprint.circle.radius_m", "the limit is 1000 km"),
-        ("corridor too wide", "/volumes/0/footprint", json!({"corridor": {"path": [[30.0, 35.0], [42.0, 35.0]], "half_width_m": 1000}}), "volumes[0].footprint.corridor", "the limit is 1000 km"),
-        ("bad DMS", "/volumes/0/footprint/polygon/0", json!("913520N0363010E"), "volumes[0].footprint.polygon[0]", "latitude 91"),
-        ("bad MGRS", "/volumes/0/footprint/polygon/0", json!("37SZZ1234"), "volumes[0].footprint.polygon[0]", "MGRS"),
-        ("altitude without unit", "/volumes/0/altitude", json!({"lower": "4000", "upper_m": 7500}), "volumes[0].altitude.lower", "unit is missing"),
-        ("bad flight level", "/volumes/0/altitude", json!({"lower": "FL2x0", "upper_m": 7500}), "volumes[0].altitude.lower", "flight level"),
-        ("bad date-time group", "/volumes/0/time/start", json!("321400ZJUN17"), "volumes[0].time.start", "no such date"),
-        ("time without zone", "/volumes/0/time/start", json!("2017-06-18T14:00:00"), "volumes[0].time.start", "RFC 3339"),
-        ("unknown kind", "/kind", json!("strike"), "kind", "unknown kind"),
-        ("missing party", "/party", Value::Null, "party", "expected a string"),
-        ("no volumes", "/volumes", json!([]), "volumes", "at least one volume"),
-        ("misspelt field", "/volumes/0/altitude", json!({"lower_m": 1, "upper_m": 2, "datum": "MSL", "uper_m": 3}), "volumes[0].altitude.uper_m", "unknown field"),
-        ("two footprints", "/volumes/0/footprint", json!({"circle": {"center": [38.0, 35.0], "radius_m": 5}, "polygon": [[38.0, 35.0], [38.1, 35.0], [38.0, 35.1]]}), "volumes[0].footprint", "exactly one of"),
-        ("bad version", "/version", json!(0), "version", "whole number"),
+        (
+            "latitude out of range",
+            "/volumes/0/footprint/polygon/1/1",
+            json!(91),
+            "volumes[0].footprint.polygon[1]",
+            "latitude 91",
+        ),
+        (
+            "longitude out of range",
+            "/volumes/0/footprint/polygon/1/0",
+            json!(-181.5),
+            "volumes[0].footprint.polygon[1]",
+            "longitude -181.5",
+        ),
+        (
+            "infinite coordinate",
+            "/volumes/0/footprint/polygon/2/0",
+            json!("__RAW__1e999"),
+            "volumes[0].footprint.polygon[2][0]",
+            "not a finite number",
+        ),
+        (
+            "NaN coordinate",
+            "/volumes/0/footprint/polygon/2",
+            json!("NaN"),
+            "volumes[0].footprint.polygon[2]",
+            "cannot read \\\"NaN\\\"",
+        ),
+        (
+            "infinite altitude",
+            "/volumes/0/altitude/upper_m",
+            json!("__RAW__-1e999"),
+            "volumes[0].altitude.upper_m",
+            "not a finite number",
+        ),
+        (
+            "fewer than 3 distinct vertices",
+            "/volumes/0/footprint/polygon",
+            json!([[38.0, 35.0], [38.1, 35.0], [38.1, 35.0], [38.0, 35.0]]),
+            "volumes[0].footprint.polygon",
+            "2 distinct vertices",
+        ),
+        (
+            "self-intersecting polygon",
+            "/volumes/0/footprint/polygon",
+            json!([[38.0, 35.0], [38.5, 35.5], [38.5, 35.0], [38.0, 35.5]]),
+            "volumes[0].footprint.polygon",
+            "self-intersecting",
+        ),
+        (
+            "polygon with no area",
+            "/volumes/0/footprint/polygon",
+            json!([[38.0, 35.0], [38.0, 35.5], [38.0, 36.0]]),
+            "volumes[0].footprint.polygon",
+            "no area",
+        ),
+        (
+            "zero radius",
+            "/volumes/0/footprint",
+            json!({"circle": {"center": [38.0, 35.0], "radius_m": 0}}),
+            "volumes[0].footprint.circle.radius_m",
+            "greater than 0",
+        ),
+        (
+            "negative radius",
+            "/volumes/0/footprint",
+            json!({"circle": {"center": [38.0, 35.0], "radius_m": -5}}),
+            "volumes[0].footprint.circle.radius_m",
+            "greater than 0",
+        ),
+        (
+            "zero half-width",
+            "/volumes/0/footprint",
+            json!({"corridor": {"path": [[38.0, 35.0], [38.5, 35.0]], "half_width_m": 0}}),
+            "volumes[0].footprint.corridor.half_width_m",
+            "greater than 0",
+        ),
+        (
+            "corridor of one point",
+            "/volumes/0/footprint",
+            json!({"corridor": {"path": [[38.0, 35.0], [38.0, 35.0]], "half_width_m": 100}}),
+            "volumes[0].footprint.corridor.path",
+            "1 distinct vertices",
+        ),
+        (
+            "lower above upper",
+            "/volumes/0/altitude",
+            json!({"lower_m": 8000, "upper_m": 7000}),
+            "volumes[0].altitude.lower_m",
+            "above upper",
+        ),
+        (
+            "lower above upper in other units",
+            "/volumes/0/altitude",
+            json!({"lower": "FL300", "upper_ft": 20000}),
+            "volumes[0].altitude.lower",
+            "above upper",
+        ),
+        (
+            "end before start",
+            "/volumes/0/time/end",
+            json!("2017-06-18T13:00:00Z"),
+            "volumes[0].time.end",
+            "not after start",
+        ),
+        (
+            "end equal to start",
+            "/volumes/0/time/end",
+            json!("181400ZJUN17"),
+            "volumes[0].time.end",
+            "not after start",
+        ),
+        (
+            "altitude above the range",
+            "/volumes/0/altitude/upper_m",
+            json!(70000),
+            "volumes[0].altitude.upper_m",
+            "outside the supported range",
+        ),
+        (
+            "altitude below the range",
+            "/volumes/0/altitude/lower_m",
+            json!(-1500),
+            "volumes[0].altitude.lower_m",
+            "outside the supported range",
+        ),
+        (
+            "too many vertices",
+            "/volumes/0/footprint/polygon",
+            ring(1001, 0.5),
+            "volumes[0].footprint.polygon",
+            "1001 vertices given; the limit is 1000",
+        ),
+        (
+            "polygon too wide",
+            "/volumes/0/footprint/polygon",
+            ring(12, 6.0),
+            "volumes[0].footprint.polygon",
+            "the limit is 1000 km",
+        ),
+        (
+            "circle too wide",
+            "/volumes/0/footprint",
+            json!({"circle": {"center": [38.0, 35.0], "radius_m": 600000}}),
+            "volumes[0].footprint.circle.radius_m",
+            "the limit is 1000 km",
+        ),
+        (
+            "corridor too wide",
+            "/volumes/0/footprint",
+            json!({"corridor": {"path": [[30.0, 35.0], [42.0, 35.0]], "half_width_m": 1000}}),
+            "volumes[0].footprint.corridor",
+            "the limit is 1000 km",
+        ),
+        (
+            "bad DMS",
+            "/volumes/0/footprint/polygon/0",
+            json!("913520N0363010E"),
+            "volumes[0].footprint.polygon[0]",
+            "latitude 91",
+        ),
+        (
+            "bad MGRS",
+            "/volumes/0/footprint/polygon/0",
+            json!("37SZZ1234"),
+            "volumes[0].footprint.polygon[0]",
+            "MGRS",
+        ),
+        (
+            "altitude without unit",
+            "/volumes/0/altitude",
+            json!({"lower": "4000", "upper_m": 7500}),
+            "volumes[0].altitude.lower",
+            "unit is missing",
+        ),
+        (
+            "bad flight level",
+            "/volumes/0/altitude",
+            json!({"lower": "FL2x0", "upper_m": 7500}),
+            "volumes[0].altitude.lower",
+            "flight level",
+        ),
+        (
+            "bad date-time group",
+            "/volumes/0/time/start",
+            json!("321400ZJUN17"),
+            "volumes[0].time.start",
+            "no such date",
+        ),
+        (
+            "time without zone",
+            "/volumes/0/time/start",
+            json!("2017-06-18T14:00:00"),
+            "volumes[0].time.start",
+            "RFC 3339",
+        ),
+        (
+            "unknown kind",
+            "/kind",
+            json!("strike"),
+            "kind",
+            "unknown kind",
+        ),
+        (
+            "missing party",
+            "/party",
+            Value::Null,
+            "party",
+            "expected a string",
+        ),
+        (
+            "no volumes",
+            "/volumes",
+            json!([]),
+            "volumes",
+            "at least one volume",
+        ),
+        (
+            "misspelt field",
+            "/volumes/0/altitude",
+            json!({"lower_m": 1, "upper_m": 2, "datum": "MSL", "uper_m": 3}),
+            "volumes[0].altitude.uper_m",
+            "unknown field",
+        ),
+        (
+            "two footprints",
+            "/volumes/0/footprint",
+            json!({"circle": {"center": [38.0, 35.0], "radius_m": 5}, "polygon": [[38.0, 35.0], [38.1, 35.0], [38.0, 35.1]]}),
+            "volumes[0].footprint",
+            "exactly one of",
+        ),
+        (
+            "bad version",
+            "/version",
+            json!(0),
+            "version",
+            "whole number",
+        ),
     ];
     for (what, pointer, value, field, reason) in cases {
         let mut bad = valid("bad-1", "us-cjtf");
-        *bad.pointer_mut(pointer).unwrap_or_else(|| panic!("{what}: no {pointer}")) = value;
+        *bad.pointer_mut(pointer)
+            .unwrap_or_else(|| panic!("{what}: no {pointer}")) = value;
         let mut text = plan_with(bad);
         for raw in ["1e999", "-1e999"] {
             text = text.replace(&format!("\"__RAW__{raw}\""), raw);
@@ -270,9 +530,15 @@ fn every_invalid_input_is_refused_naming_the_declaration_and_the_field() {
         assert_eq!(out.status.code(), Some(2), "{what}: {stderr}");
         assert!(out.stdout.is_empty(), "{what}: nothing on stdout");
         let named = format!("declaration \"bad-1\" (declarations[1]), field {field}:");
-        assert!(stderr.contains(&named), "{what}: expected {named:?} in {stderr:?}");
+        assert!(
+            stderr.contains(&named),
+            "{what}: expected {named:?} in {stderr:?}"
+        );
         let reason = reason.replace("\\\"", "\"");
-        assert!(stderr.contains(&reason), "{what}: expected {reason:?} in {stderr:?}");
+        assert!(
+            stderr.contains(&reason),
+            "{what}: expected {reason:?} in {stderr:?}"
+        );
     }
 }
 
@@ -280,10 +546,26 @@ fn every_invalid_input_is_refused_naming_the_declaration_and_the_field() {
 fn document_level_problems_are_refused() {
     let duplicate = json!({"declarations": [valid("x", "a"), valid("x", "b")]}).to_string();
     let cases = [
-        ("not json", "{\"declarations\": [".to_string(), "not valid JSON"),
-        ("no declarations", "{}".to_string(), "field declarations: is missing"),
-        ("duplicate id", duplicate, "declaration \"x\" (declarations[1]), field id"),
-        ("bad separation", "{\"separation\": {\"lateral\": 5}, \"declarations\": []}".to_string(), "field separation.lateral: unknown field"),
+        (
+            "not json",
+            "{\"declarations\": [".to_string(),
+            "not valid JSON",
+        ),
+        (
+            "no declarations",
+            "{}".to_string(),
+            "field declarations: is missing",
+        ),
+        (
+            "duplicate id",
+            duplicate,
+            "declaration \"x\" (declarations[1]), field id",
+        ),
+        (
+            "bad separation",
+            "{\"separation\": {\"lateral\": 5}, \"declarations\": []}".to_string(),
+            "field separation.lateral: unknown field",
+        ),
     ];
     for (what, text, expect) in cases {
         let out = run(&["check", "-"], Some(&text));
@@ -306,7 +588,29 @@ fn geojson_errors_name_the_feature_and_the_field() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2));
     assert!(
-        stderr.contains("declaration \"us-17\" (features[0]), field geometry.coordinates[0][2]: latitude 95"),
+        stderr.contains(
+            "declaration \"us-17\" (features[0]), field geometry.coordinates[0][2]: latitude 95"
+        ),
         "{stderr}"
+    );
+}
+
+#[test]
+fn the_readme_example_is_a_valid_plan() {
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../README.md"))
+            .expect("README");
+    let after = readme.split("Input (").nth(1).expect("input section");
+    let block = after
+        .split("```json")
+        .nth(1)
+        .and_then(|b| b.split("```").next())
+        .expect("json block");
+    let out = run(&["check", "-"], Some(block));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
     );
 }

@@ -16,9 +16,18 @@ use crate::read::PlanError;
 fn coordinate(v: &Value, field: &str) -> Result<LonLat, Fail> {
     let a = array(v, field)?;
     if !(2..=3).contains(&a.len()) {
-        return Err(fail(field, format!("a position is [longitude, latitude]; found {} numbers", a.len())));
+        return Err(fail(
+            field,
+            format!(
+                "a position is [longitude, latitude]; found {} numbers",
+                a.len()
+            ),
+        ));
     }
-    Ok(LonLat::new(number(&a[0], &format!("{field}[0]"))?, number(&a[1], &format!("{field}[1]"))?))
+    Ok(LonLat::new(
+        number(&a[0], &format!("{field}[0]"))?,
+        number(&a[1], &format!("{field}[1]"))?,
+    ))
 }
 
 fn coordinates(v: &Value, field: &str) -> Result<Vec<LonLat>, Fail> {
@@ -69,7 +78,13 @@ fn footprints(geometry: &Value, props: &Map<String, Value>) -> Result<Vec<Region
                 let ring = coordinates(&rings[0], &format!("{field}[0]"))?;
                 Region::new(&Footprint::Polygon(ring)).map_err(|e| geojson_field(e, ring_path))
             }
-            n => Err(fail(field, format!("{} holes given; polygons with holes are not supported", n - 1))),
+            n => Err(fail(
+                field,
+                format!(
+                    "{} holes given; polygons with holes are not supported",
+                    n - 1
+                ),
+            )),
         }
     };
     match kind {
@@ -103,21 +118,39 @@ fn feature(v: &Value) -> Result<Declaration, DeclFail> {
     if f.get("type").and_then(Value::as_str) != Some("Feature") {
         return Err((None, fail("type", "expected \"Feature\"")));
     }
-    let props = object(required(f, "properties", "").map_err(|e| (None, e))?, "properties").map_err(|e| (None, e))?;
+    let props = object(
+        required(f, "properties", "").map_err(|e| (None, e))?,
+        "properties",
+    )
+    .map_err(|e| (None, e))?;
     let in_props = |e: Fail| (format!("properties.{}", e.0), e.1);
-    let id = non_empty_text(required(props, "id", "").map_err(|e| (None, in_props(e)))?, "id")
-        .map_err(|e| (None, in_props(e)))?;
+    let id = non_empty_text(
+        required(props, "id", "").map_err(|e| (None, in_props(e)))?,
+        "id",
+    )
+    .map_err(|e| (None, in_props(e)))?;
     let with_id = |e: Fail| (Some(id.clone()), e);
-    let party = non_empty_text(required(props, "party", "").map_err(|e| with_id(in_props(e)))?, "party")
+    let party = non_empty_text(
+        required(props, "party", "").map_err(|e| with_id(in_props(e)))?,
+        "party",
+    )
+    .map_err(|e| with_id(in_props(e)))?;
+    let kind = kind(required(props, "kind", "").map_err(|e| with_id(in_props(e)))?)
         .map_err(|e| with_id(in_props(e)))?;
-    let kind = kind(required(props, "kind", "").map_err(|e| with_id(in_props(e)))?).map_err(|e| with_id(in_props(e)))?;
     let version = version(props).map_err(|e| with_id(in_props(e)))?;
-    let regions = footprints(required(f, "geometry", "").map_err(with_id)?, props).map_err(with_id)?;
+    let regions =
+        footprints(required(f, "geometry", "").map_err(with_id)?, props).map_err(with_id)?;
     let mut originals = Vec::new();
-    let altitude = altitude(required(props, "altitude", "").map_err(|e| with_id(in_props(e)))?, &mut originals)
-        .map_err(|e| with_id(in_props(e)))?;
-    let time = time_window(required(props, "time", "").map_err(|e| with_id(in_props(e)))?, &mut originals)
-        .map_err(|e| with_id(in_props(e)))?;
+    let altitude = altitude(
+        required(props, "altitude", "").map_err(|e| with_id(in_props(e)))?,
+        &mut originals,
+    )
+    .map_err(|e| with_id(in_props(e)))?;
+    let time = time_window(
+        required(props, "time", "").map_err(|e| with_id(in_props(e)))?,
+        &mut originals,
+    )
+    .map_err(|e| with_id(in_props(e)))?;
     for o in &mut originals {
         o.field = format!("properties.{}", o.field);
     }
@@ -128,7 +161,12 @@ fn feature(v: &Value) -> Result<Declaration, DeclFail> {
         version,
         volumes: regions
             .into_iter()
-            .map(|footprint| Volume4D { footprint, altitude, time, originals: originals.clone() })
+            .map(|footprint| Volume4D {
+                footprint,
+                altitude,
+                time,
+                originals: originals.clone(),
+            })
             .collect(),
     })
 }
@@ -168,11 +206,20 @@ pub(crate) fn declarations(top: &Map<String, Value>) -> Result<Vec<Declaration>,
             Some(k) => {
                 let o = &mut out[k];
                 let clash = if o.party != d.party {
-                    Some(("properties.party", format!("{:?} differs from {:?}", d.party, o.party)))
+                    Some((
+                        "properties.party",
+                        format!("{:?} differs from {:?}", d.party, o.party),
+                    ))
                 } else if o.kind != d.kind {
-                    Some(("properties.kind", format!("{:?} differs from {:?}", d.kind.name(), o.kind.name())))
+                    Some((
+                        "properties.kind",
+                        format!("{:?} differs from {:?}", d.kind.name(), o.kind.name()),
+                    ))
                 } else if o.version != d.version {
-                    Some(("properties.version", format!("{} differs from {}", d.version, o.version)))
+                    Some((
+                        "properties.version",
+                        format!("{} differs from {}", d.version, o.version),
+                    ))
                 } else {
                     None
                 };

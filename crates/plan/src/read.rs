@@ -16,7 +16,8 @@ use std::collections::HashMap;
 
 use deconflict_space::units::{parse_altitude, parse_position, parse_time, METRES_PER_FOOT};
 use deconflict_space::{
-    AltitudeBand, Datum, FieldError, Footprint, LonLat, OriginalText, Problem, Region, TimeWindow, Volume4D,
+    AltitudeBand, Datum, FieldError, Footprint, LonLat, OriginalText, Problem, Region, TimeWindow,
+    Volume4D,
 };
 use deconflict_strategic::{Declaration, Kind, Minima, Separation};
 use serde_json::{Map, Value};
@@ -90,7 +91,10 @@ pub(crate) fn array<'a>(v: &'a Value, field: &str) -> Result<&'a Vec<Value>, Fai
 
 pub(crate) fn number(v: &Value, field: &str) -> Result<f64, Fail> {
     if !v.is_number() {
-        return Err(fail(field, format!("expected a number, found {}", type_name(v))));
+        return Err(fail(
+            field,
+            format!("expected a number, found {}", type_name(v)),
+        ));
     }
     // Numbers beyond the range of f64 (1e999) are kept as text by the parser and read as not finite.
     let x = v.as_f64().unwrap_or(f64::INFINITY);
@@ -106,8 +110,13 @@ fn text<'a>(v: &'a Value, field: &str) -> Result<&'a str, Fail> {
         .ok_or_else(|| fail(field, format!("expected a string, found {}", type_name(v))))
 }
 
-pub(crate) fn required<'a>(m: &'a Map<String, Value>, key: &str, prefix: &str) -> Result<&'a Value, Fail> {
-    m.get(key).ok_or_else(|| fail(join(prefix, key), "is missing"))
+pub(crate) fn required<'a>(
+    m: &'a Map<String, Value>,
+    key: &str,
+    prefix: &str,
+) -> Result<&'a Value, Fail> {
+    m.get(key)
+        .ok_or_else(|| fail(join(prefix, key), "is missing"))
 }
 
 fn join(prefix: &str, key: &str) -> String {
@@ -140,7 +149,10 @@ fn position(v: &Value, field: &str) -> Result<(LonLat, Option<String>), Fail> {
             if a.len() != 2 {
                 return Err(fail(
                     field,
-                    format!("a position is [longitude, latitude]; found {} numbers", a.len()),
+                    format!(
+                        "a position is [longitude, latitude]; found {} numbers",
+                        a.len()
+                    ),
                 ));
             }
             let lon = number(&a[0], &format!("{field}[0]"))?;
@@ -149,7 +161,10 @@ fn position(v: &Value, field: &str) -> Result<(LonLat, Option<String>), Fail> {
         }
         other => Err(fail(
             field,
-            format!("expected [longitude, latitude] or a position as text, found {}", type_name(other)),
+            format!(
+                "expected [longitude, latitude] or a position as text, found {}",
+                type_name(other)
+            ),
         )),
     }
 }
@@ -192,7 +207,15 @@ fn footprint(v: &Value, originals: &mut Vec<OriginalText>) -> Result<Region, Fai
             F,
             format!(
                 "give exactly one of polygon, circle, corridor; found {}",
-                if shapes.is_empty() { "none".to_string() } else { shapes.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ") }
+                if shapes.is_empty() {
+                    "none".to_string()
+                } else {
+                    shapes
+                        .iter()
+                        .map(|s| s.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                }
             ),
         ));
     }
@@ -202,17 +225,30 @@ fn footprint(v: &Value, originals: &mut Vec<OriginalText>) -> Result<Region, Fai
         "circle" => {
             let c = object(body, "footprint.circle")?;
             only_keys(c, &["center", "radius_m"], "footprint.circle")?;
-            let (center, original) = position(required(c, "center", "footprint.circle")?, "footprint.circle.center")?;
+            let (center, original) = position(
+                required(c, "center", "footprint.circle")?,
+                "footprint.circle.center",
+            )?;
             if let Some(text) = original {
-                originals.push(OriginalText { field: "footprint.circle.center".into(), text });
+                originals.push(OriginalText {
+                    field: "footprint.circle.center".into(),
+                    text,
+                });
             }
-            let radius_m = number(required(c, "radius_m", "footprint.circle")?, "footprint.circle.radius_m")?;
+            let radius_m = number(
+                required(c, "radius_m", "footprint.circle")?,
+                "footprint.circle.radius_m",
+            )?;
             Footprint::Circle { center, radius_m }
         }
         "corridor" => {
             let c = object(body, "footprint.corridor")?;
             only_keys(c, &["path", "half_width_m"], "footprint.corridor")?;
-            let path = positions(required(c, "path", "footprint.corridor")?, "footprint.corridor.path", originals)?;
+            let path = positions(
+                required(c, "path", "footprint.corridor")?,
+                "footprint.corridor.path",
+                originals,
+            )?;
             let half_width_m = number(
                 required(c, "half_width_m", "footprint.corridor")?,
                 "footprint.corridor.half_width_m",
@@ -255,7 +291,10 @@ fn altitude_end(
         number(v, &field)? * METRES_PER_FOOT
     } else {
         let s = text(v, &field)?;
-        originals.push(OriginalText { field: field.clone(), text: s.to_string() });
+        originals.push(OriginalText {
+            field: field.clone(),
+            text: s.to_string(),
+        });
         parse_altitude(s).map_err(|p| fail(&field, p))?
     };
     Ok((metres, field))
@@ -265,7 +304,9 @@ pub(crate) fn altitude(v: &Value, originals: &mut Vec<OriginalText>) -> Result<A
     let m = object(v, "altitude")?;
     only_keys(
         m,
-        &["lower_m", "lower_ft", "lower", "upper_m", "upper_ft", "upper", "datum"],
+        &[
+            "lower_m", "lower_ft", "lower", "upper_m", "upper_ft", "upper", "datum",
+        ],
         "altitude",
     )?;
     let (lower, lower_field) = altitude_end(m, "lower", originals)?;
@@ -275,16 +316,28 @@ pub(crate) fn altitude(v: &Value, originals: &mut Vec<OriginalText>) -> Result<A
         Some(d) => match text(d, "altitude.datum")?.to_ascii_uppercase().as_str() {
             "MSL" | "AMSL" => Datum::Msl,
             "WGS84" | "W84" | "HAE" => Datum::Wgs84,
-            other => return Err(fail("altitude.datum", format!("unknown datum {other:?}; expected MSL or WGS84"))),
+            other => {
+                return Err(fail(
+                    "altitude.datum",
+                    format!("unknown datum {other:?}; expected MSL or WGS84"),
+                ))
+            }
         },
     };
     AltitudeBand::new(lower, upper, datum).map_err(|e| {
-        let field = if e.field == "altitude.lower" { lower_field.clone() } else { upper_field.clone() };
+        let field = if e.field == "altitude.lower" {
+            lower_field.clone()
+        } else {
+            upper_field.clone()
+        };
         (field, e.problem.to_string())
     })
 }
 
-pub(crate) fn time_window(v: &Value, originals: &mut Vec<OriginalText>) -> Result<TimeWindow, Fail> {
+pub(crate) fn time_window(
+    v: &Value,
+    originals: &mut Vec<OriginalText>,
+) -> Result<TimeWindow, Fail> {
     let m = object(v, "time")?;
     only_keys(m, &["start", "end"], "time")?;
     let mut read = |key: &str| -> Result<i64, Fail> {
@@ -292,7 +345,10 @@ pub(crate) fn time_window(v: &Value, originals: &mut Vec<OriginalText>) -> Resul
         let s = text(required(m, key, "time")?, &field)?;
         let t = parse_time(s).map_err(|p| fail(&field, p))?;
         if !s.contains('-') {
-            originals.push(OriginalText { field, text: s.to_string() });
+            originals.push(OriginalText {
+                field,
+                text: s.to_string(),
+            });
         }
         Ok(t)
     };
@@ -308,7 +364,12 @@ fn volume(v: &Value) -> Result<Volume4D, Fail> {
     let footprint = footprint(required(m, "footprint", "")?, &mut originals)?;
     let altitude = altitude(required(m, "altitude", "")?, &mut originals)?;
     let time = time_window(required(m, "time", "")?, &mut originals)?;
-    Ok(Volume4D { footprint, altitude, time, originals })
+    Ok(Volume4D {
+        footprint,
+        altitude,
+        time,
+        originals,
+    })
 }
 
 pub(crate) fn kind(v: &Value) -> Result<Kind, Fail> {
@@ -319,9 +380,15 @@ pub(crate) fn kind(v: &Value) -> Result<Kind, Fail> {
         .ok_or_else(|| {
             let names: Vec<&str> = Kind::ALL.iter().map(|k| k.name()).collect();
             if s == "line" {
-                fail("kind", "deconfliction lines are not checked offline yet; leave them out of the plan")
+                fail(
+                    "kind",
+                    "deconfliction lines are not checked offline yet; leave them out of the plan",
+                )
             } else {
-                fail("kind", format!("unknown kind {s:?}; expected one of {}", names.join(", ")))
+                fail(
+                    "kind",
+                    format!("unknown kind {s:?}; expected one of {}", names.join(", ")),
+                )
             }
         })
 }
@@ -332,7 +399,10 @@ pub(crate) fn non_empty_text(v: &Value, field: &str) -> Result<String, Fail> {
         return Err(fail(field, "is empty"));
     }
     if s.len() > 200 {
-        return Err(fail(field, format!("is {} bytes long; the limit is 200", s.len())));
+        return Err(fail(
+            field,
+            format!("is {} bytes long; the limit is 200", s.len()),
+        ));
     }
     Ok(s.to_string())
 }
@@ -342,7 +412,10 @@ pub(crate) fn version(m: &Map<String, Value>) -> Result<u64, Fail> {
         None => Ok(1),
         Some(v) => match v.as_u64() {
             Some(n) if n >= 1 => Ok(n),
-            _ => Err(fail("version", format!("expected a whole number from 1, found {v}"))),
+            _ => Err(fail(
+                "version",
+                format!("expected a whole number from 1, found {v}"),
+            )),
         },
     }
 }
@@ -351,7 +424,13 @@ fn separation(v: &Value) -> Result<Minima, Fail> {
     let m = object(v, "separation")?;
     only_keys(
         m,
-        &["lateral_m", "vertical_m", "time_buffer_s", "zone_lateral_m", "zone_vertical_m"],
+        &[
+            "lateral_m",
+            "vertical_m",
+            "time_buffer_s",
+            "zone_lateral_m",
+            "zone_vertical_m",
+        ],
         "separation",
     )?;
     let get = |key: &str, default: f64| -> Result<f64, Fail> {
@@ -384,15 +463,21 @@ fn separation(v: &Value) -> Result<Minima, Fail> {
 }
 
 fn document_error(problem: impl ToString) -> PlanError {
-    PlanError { record: String::new(), declaration: None, field: String::new(), problem: problem.to_string() }
+    PlanError {
+        record: String::new(),
+        declaration: None,
+        field: String::new(),
+        problem: problem.to_string(),
+    }
 }
 
 /// Reads a plan from text. Nothing partial is returned: the first problem is the answer.
 pub fn parse_plan(input: &str) -> Result<Plan, PlanError> {
-    let doc: Value = serde_json::from_str(input).map_err(|e| document_error(format!("not valid JSON: {e}")))?;
-    let top = doc
-        .as_object()
-        .ok_or_else(|| document_error(format!("expected a JSON object, found {}", type_name(&doc))))?;
+    let doc: Value =
+        serde_json::from_str(input).map_err(|e| document_error(format!("not valid JSON: {e}")))?;
+    let top = doc.as_object().ok_or_else(|| {
+        document_error(format!("expected a JSON object, found {}", type_name(&doc)))
+    })?;
     let minima = match top.get("separation") {
         None => None,
         Some(v) => Some(separation(v).map_err(|(field, problem)| PlanError {
@@ -405,7 +490,10 @@ pub fn parse_plan(input: &str) -> Result<Plan, PlanError> {
     let declarations = if top.get("type").and_then(Value::as_str) == Some("FeatureCollection") {
         crate::geojson::declarations(top)?
     } else {
-        if let Some(k) = top.keys().find(|k| !["separation", "declarations"].contains(&k.as_str())) {
+        if let Some(k) = top
+            .keys()
+            .find(|k| !["separation", "declarations"].contains(&k.as_str()))
+        {
             return Err(PlanError {
                 record: String::new(),
                 declaration: None,
@@ -440,14 +528,19 @@ pub fn parse_plan(input: &str) -> Result<Plan, PlanError> {
                     record,
                     declaration: Some(decl.id),
                     field: "id".into(),
-                    problem: format!("the same id is used by declarations[{first}]; ids must be unique"),
+                    problem: format!(
+                        "the same id is used by declarations[{first}]; ids must be unique"
+                    ),
                 });
             }
             out.push(decl);
         }
         out
     };
-    Ok(Plan { minima, declarations })
+    Ok(Plan {
+        minima,
+        declarations,
+    })
 }
 
 /// Errors carry the declaration's id once it is known.
@@ -455,15 +548,26 @@ pub(crate) type DeclFail = (Option<String>, Fail);
 
 fn native_declaration(v: &Value) -> Result<Declaration, DeclFail> {
     let m = object(v, "").map_err(|f| (None, f))?;
-    let id = non_empty_text(required(m, "id", "").map_err(|f| (None, f))?, "id").map_err(|f| (None, f))?;
+    let id = non_empty_text(required(m, "id", "").map_err(|f| (None, f))?, "id")
+        .map_err(|f| (None, f))?;
     let with_id = |f: Fail| (Some(id.clone()), f);
     only_keys(
         m,
-        &["id", "party", "kind", "version", "volumes", "audience", "name", "description"],
+        &[
+            "id",
+            "party",
+            "kind",
+            "version",
+            "volumes",
+            "audience",
+            "name",
+            "description",
+        ],
         "",
     )
     .map_err(with_id)?;
-    let party = non_empty_text(required(m, "party", "").map_err(with_id)?, "party").map_err(with_id)?;
+    let party =
+        non_empty_text(required(m, "party", "").map_err(with_id)?, "party").map_err(with_id)?;
     let kind = kind(required(m, "kind", "").map_err(with_id)?).map_err(with_id)?;
     let version = version(m).map_err(with_id)?;
     if let Some(a) = m.get("audience") {
@@ -473,7 +577,10 @@ fn native_declaration(v: &Value) -> Result<Declaration, DeclFail> {
     }
     let list = array(required(m, "volumes", "").map_err(with_id)?, "volumes").map_err(with_id)?;
     if list.is_empty() {
-        return Err(with_id(fail("volumes", "is empty; a declaration needs at least one volume")));
+        return Err(with_id(fail(
+            "volumes",
+            "is empty; a declaration needs at least one volume",
+        )));
     }
     let volumes = list
         .iter()
@@ -481,17 +588,30 @@ fn native_declaration(v: &Value) -> Result<Declaration, DeclFail> {
         .map(|(i, v)| {
             volume(v).map_err(|(field, problem)| {
                 let prefix = format!("volumes[{i}]");
-                with_id((if field.is_empty() { prefix } else { format!("{prefix}.{field}") }, problem))
+                with_id((
+                    if field.is_empty() {
+                        prefix
+                    } else {
+                        format!("{prefix}.{field}")
+                    },
+                    problem,
+                ))
             })
         })
         .collect::<Result<Vec<_>, _>>()?;
-    Ok(Declaration { id, party, kind, version, volumes })
+    Ok(Declaration {
+        id,
+        party,
+        kind,
+        version,
+        volumes,
+    })
 }
 
 /// Shared with the GeoJSON reader.
 pub(crate) mod shared {
     pub(crate) use super::{
-        altitude, array, fail, kind, non_empty_text, number, object, required, time_window, version,
-        DeclFail, Fail,
+        altitude, array, fail, kind, non_empty_text, number, object, required, time_window,
+        version, DeclFail, Fail,
     };
 }

@@ -9,13 +9,19 @@ fn metres(x: f64) -> f64 {
     (x * 10.0).round() / 10.0
 }
 
-/// Advice as JSON: each shift, or null when none within bounds clears the declaration.
+/// Advice as JSON: each shift that applies to the declaration's kind (a delay for air operations and
+/// ground movements, a climb and a descent for air operations), null when none within bounds clears it.
+/// Sites and zones get an empty object.
 pub fn advice_json(a: &Advice) -> Value {
-    json!({
-        "delay_s": a.delay_ms.map(|ms| ms / 1000),
-        "climb_m": a.climb_m,
-        "descend_m": a.descend_m,
-    })
+    let mut m = serde_json::Map::new();
+    if a.can_delay {
+        m.insert("delay_s".into(), json!(a.delay_ms.map(|ms| ms / 1000)));
+    }
+    if a.can_change_height {
+        m.insert("climb_m".into(), json!(a.climb_m));
+        m.insert("descend_m".into(), json!(a.descend_m));
+    }
+    Value::Object(m)
 }
 
 /// One conflict: the two declarations (`a` < `b`), the least distance and vertical gap, the overlap window,
@@ -43,7 +49,10 @@ pub fn conflict_json(c: &Conflict, advice: Option<(&Advice, &Advice)>) -> Value 
         })).collect::<Vec<_>>(),
     });
     if let (Some((a, b)), Some(obj)) = (advice, v.as_object_mut()) {
-        obj.insert("advice".into(), json!({ "a": advice_json(a), "b": advice_json(b) }));
+        obj.insert(
+            "advice".into(),
+            json!({ "a": advice_json(a), "b": advice_json(b) }),
+        );
     }
     v
 }

@@ -54,7 +54,11 @@ pub enum Problem {
     #[error("footprint is {width_km:.1} km across; the limit is {limit_km:.0} km")]
     TooWide { width_km: f64, limit_km: f64 },
     #[error("altitude {value_m} m is outside the supported range {min_m}..={max_m} m")]
-    AltitudeOutOfRange { value_m: f64, min_m: f64, max_m: f64 },
+    AltitudeOutOfRange {
+        value_m: f64,
+        min_m: f64,
+        max_m: f64,
+    },
     #[error("lower altitude {lower_m} m is above upper altitude {upper_m} m")]
     LowerAboveUpper { lower_m: f64, upper_m: f64 },
     #[error("end {end} is not after start {start}")]

@@ -50,7 +50,11 @@ pub fn ecef(p: LonLat) -> V3 {
     let (sin_lat, cos_lat) = p.lat.to_radians().sin_cos();
     let (sin_lon, cos_lon) = p.lon.to_radians().sin_cos();
     let n = A / (1.0 - E2 * sin_lat * sin_lat).sqrt();
-    [n * cos_lat * cos_lon, n * cos_lat * sin_lon, n * (1.0 - E2) * sin_lat]
+    [
+        n * cos_lat * cos_lon,
+        n * cos_lat * sin_lon,
+        n * (1.0 - E2) * sin_lat,
+    ]
 }
 
 /// The geodetic position of an ECEF point on (or very near) the surface.

@@ -44,7 +44,10 @@ pub enum Footprint {
     /// All points within `radius_m` of `center`.
     Circle { center: LonLat, radius_m: f64 },
     /// All points within `half_width_m` of the path.
-    Corridor { path: Vec<LonLat>, half_width_m: f64 },
+    Corridor {
+        path: Vec<LonLat>,
+        half_width_m: f64,
+    },
 }
 
 impl Footprint {
@@ -363,7 +366,8 @@ impl Region {
 
     /// The geodesic distance between the two footprints (m); 0 when they touch or overlap.
     pub fn distance_m(&self, other: &Region) -> f64 {
-        self.distance_below(other, f64::INFINITY).unwrap_or(f64::INFINITY)
+        self.distance_below(other, f64::INFINITY)
+            .unwrap_or(f64::INFINITY)
     }
 
     /// The distance between the footprints if it is less than `limit_m`, else `None`; much cheaper than
@@ -454,7 +458,11 @@ fn check_simple(ring: &[Coord<f64>]) -> Result<(), Problem> {
             let adjacent = j == i + 1 || (i == 0 && j == n - 1);
             if adjacent {
                 // The shared vertex, and the far ends of the two edges.
-                let (shared, p, q) = if j == i + 1 { (a2, a1, b2) } else { (a1, a2, b1) };
+                let (shared, p, q) = if j == i + 1 {
+                    (a2, a1, b2)
+                } else {
+                    (a1, a2, b1)
+                };
                 let folds_back = orient2d(p, shared, q) == 0.0
                     && (p.x - shared.x) * (q.x - shared.x) + (p.y - shared.y) * (q.y - shared.y)
                         > 0.0;
@@ -483,10 +491,7 @@ fn check_simple(ring: &[Coord<f64>]) -> Result<(), Problem> {
 /// inside a polygon.
 fn cores_meet(a: &Region, b: &Region) -> bool {
     use CoreKind::*;
-    let needs_topology = matches!(
-        (a.kind, b.kind),
-        (Polygon, _) | (_, Polygon) | (Path, Path)
-    );
+    let needs_topology = matches!((a.kind, b.kind), (Polygon, _) | (_, Polygon) | (Path, Path));
     if !needs_topology {
         return false;
     }
@@ -507,7 +512,8 @@ fn cores_meet(a: &Region, b: &Region) -> bool {
 /// The angle from a direction to an arc, and the angle along the arc (from its start) of the nearest point.
 fn angle_to_arc(p: V3, from: V3, to: V3, edge: &Edge) -> (f64, f64) {
     let n = edge.normal;
-    let within = vec3::dot(vec3::cross(from, p), n) >= 0.0 && vec3::dot(vec3::cross(p, to), n) >= 0.0;
+    let within =
+        vec3::dot(vec3::cross(from, p), n) >= 0.0 && vec3::dot(vec3::cross(p, to), n) >= 0.0;
     if within {
         let off = vec3::dot(p, n);
         let foot = vec3::sub(p, vec3::scale(n, off));
@@ -563,7 +569,11 @@ fn refine_to_arc(p: &Vertex, from: &Vertex, edge: &Edge, along0: f64) -> f64 {
 
 /// Visits every vertex–edge pair (and vertex–vertex pair when neither core has edges) with its spherical
 /// angle; `visit(angle, point, arc start, edge, along)` with `edge = None` for vertex–vertex pairs.
-fn for_each_feature(a: &Region, b: &Region, mut visit: impl FnMut(f64, &Vertex, &Vertex, Option<(&Edge, f64)>)) {
+fn for_each_feature(
+    a: &Region,
+    b: &Region,
+    mut visit: impl FnMut(f64, &Vertex, &Vertex, Option<(&Edge, f64)>),
+) {
     if a.edges.is_empty() && b.edges.is_empty() {
         for p in &a.vertices {
             for q in &b.vertices {
@@ -654,8 +664,14 @@ mod tests {
         let a = LonLat::new(38.0, 35.0);
         let b = LonLat::new(38.2, 35.1);
         let d = geodesy::geodesic_distance(a, b);
-        let ca = region(&Footprint::Circle { center: a, radius_m: 1000.0 });
-        let cb = region(&Footprint::Circle { center: b, radius_m: 2000.0 });
+        let ca = region(&Footprint::Circle {
+            center: a,
+            radius_m: 1000.0,
+        });
+        let cb = region(&Footprint::Circle {
+            center: b,
+            radius_m: 2000.0,
+        });
         assert!((ca.distance_m(&cb) - (d - 3000.0)).abs() < 0.01);
         assert_eq!(ca.distance_below(&cb, d - 3000.0), None);
         assert!(ca.distance_below(&cb, d - 2999.0).is_some());
@@ -670,7 +686,10 @@ mod tests {
             LonLat::new(38.0, 35.5),
         ]);
         let err = Region::new(&bow).expect_err("bow tie");
-        assert!(matches!(err.problem, Problem::SelfIntersecting(_, _)), "{err}");
+        assert!(
+            matches!(err.problem, Problem::SelfIntersecting(_, _)),
+            "{err}"
+        );
     }
 
     #[test]

@@ -45,6 +45,7 @@ pub fn parse_position(text: &str) -> Result<LonLat, Problem> {
     };
     let hemisphere_at = upper.find(['N', 'S']);
     if looks_mgrs {
+        check_mgrs_shape(&upper).map_err(|why| unreadable(WHAT, text, why))?;
         let mgrs = geoconvert::Mgrs::parse_str(&upper)
             .map_err(|e| unreadable(WHAT, text, format!("not a valid MGRS reference ({e})")))?;
         let ll = mgrs.to_latlon();
@@ -86,6 +87,34 @@ pub fn parse_position(text: &str) -> Result<LonLat, Problem> {
     ))
 }
 
+/// Checks what the MGRS library would otherwise trust: zone 1–60, band C–X (not I or O), square letters
+/// (not I or O), and an even number of digits up to 10 (1 m).
+fn check_mgrs_shape(upper: &str) -> Result<(), String> {
+    let zone_len = upper.chars().take_while(|c| c.is_ascii_digit()).count();
+    let zone: u32 = upper[..zone_len].parse().map_err(|_| "no zone number")?;
+    if !(1..=60).contains(&zone) {
+        return Err(format!("zone {zone} is outside 1..=60"));
+    }
+    let letters: Vec<char> = upper[zone_len..].chars().take(3).collect();
+    let band_ok = ('C'..='X').contains(&letters[0]) && !matches!(letters[0], 'I' | 'O');
+    if !band_ok {
+        return Err(format!(
+            "{} is not a latitude band (C–X without I and O)",
+            letters[0]
+        ));
+    }
+    if letters[1..].iter().any(|c| matches!(c, 'I' | 'O')) {
+        return Err("square letters never include I or O".into());
+    }
+    let digits = upper.len() - zone_len - 3;
+    if digits % 2 == 1 || digits > 10 {
+        return Err(format!(
+            "{digits} digits after the square letters; expected an even number up to 10"
+        ));
+    }
+    Ok(())
+}
+
 /// Degrees from `DDMMSS[.s]`/`DDDMMSS[.s]`, `DD°MM'SS"`, or decimal degrees (a `.` within the first
 /// `degree_digits + 1` characters, or a degree sign, or fewer digits than DDMM).
 fn angle_value(part: &str, degree_digits: usize) -> Result<f64, String> {
@@ -101,7 +130,9 @@ fn angle_value(part: &str, degree_digits: usize) -> Result<f64, String> {
     }
     let int_len = part.find('.').unwrap_or(part.len());
     if !part.chars().all(|c| c.is_ascii_digit() || c == '.') {
-        return Err(format!("{part:?} is not a number of degrees, minutes and seconds"));
+        return Err(format!(
+            "{part:?} is not a number of degrees, minutes and seconds"
+        ));
     }
     if int_len <= degree_digits {
         return part
@@ -132,14 +163,15 @@ fn sexagesimal(fields: &[&str]) -> Result<f64, String> {
     }
     let mut value = 0.0;
     for (i, f) in fields.iter().enumerate() {
-        let x: f64 = f
-            .parse()
-            .map_err(|_| format!("{f:?} is not a number"))?;
+        let x: f64 = f.parse().map_err(|_| format!("{f:?} is not a number"))?;
         if !x.is_finite() || x < 0.0 {
             return Err(format!("{f:?} is not a non-negative number"));
         }
         if i > 0 && x >= 60.0 {
-            return Err(format!("{} {x} is not below 60", ["", "minutes", "seconds"][i]));
+            return Err(format!(
+                "{} {x} is not below 60",
+                ["", "minutes", "seconds"][i]
+            ));
         }
         value += x / 60f64.powi(i as i32);
     }
@@ -159,7 +191,11 @@ pub fn parse_altitude(text: &str) -> Result<f64, Problem> {
     }
     let (number, factor) = if let Some(level) = compact.strip_prefix("FL") {
         if level.is_empty() || !level.chars().all(|c| c.is_ascii_digit()) {
-            return Err(unreadable(WHAT, text, "a flight level is FL followed by digits"));
+            return Err(unreadable(
+                WHAT,
+                text,
+                "a flight level is FL followed by digits",
+            ));
         }
         (level, 100.0 * METRES_PER_FOOT)
     } else if let Some(n) = compact
@@ -213,7 +249,8 @@ pub fn parse_time(text: &str) -> Result<i64, Problem> {
         .filter(|c| !c.is_whitespace())
         .collect::<String>()
         .to_ascii_uppercase();
-    let is_dtg = compact.len() >= 12
+    let is_dtg = compact.is_ascii()
+        && compact.len() >= 12
         && compact[..6].chars().all(|c| c.is_ascii_digit())
         && compact[6..7].chars().all(|c| c.is_ascii_alphabetic());
     if !is_dtg {
@@ -228,10 +265,18 @@ pub fn parse_time(text: &str) -> Result<i64, Problem> {
         ));
     }
     let num = |s: &str| s.parse::<u32>().unwrap_or(u32::MAX);
-    let (day, hour, minute) = (num(&compact[0..2]), num(&compact[2..4]), num(&compact[4..6]));
+    let (day, hour, minute) = (
+        num(&compact[0..2]),
+        num(&compact[2..4]),
+        num(&compact[4..6]),
+    );
     let zone = compact[6..7].chars().next().unwrap_or('?');
     let offset = zone_offset_hours(zone).ok_or_else(|| {
-        unreadable(WHAT, text, format!("zone letter {zone} names no fixed offset"))
+        unreadable(
+            WHAT,
+            text,
+            format!("zone letter {zone} names no fixed offset"),
+        )
     })?;
     let month = MONTHS
         .iter()
@@ -282,7 +327,10 @@ mod tests {
 
     #[test]
     fn positions() {
-        let expect = (36.0 + 30.0 / 60.0 + 10.0 / 3600.0, 35.0 + 35.0 / 60.0 + 20.0 / 3600.0);
+        let expect = (
+            36.0 + 30.0 / 60.0 + 10.0 / 3600.0,
+            35.0 + 35.0 / 60.0 + 20.0 / 3600.0,
+        );
         for text in [
             "353520N0363010E",
             "35 35 20 N 036 30 10 E",
@@ -302,7 +350,14 @@ mod tests {
 
     #[test]
     fn bad_positions_say_why() {
-        for text in ["", "35.5 36.25", "913520N0363010E", "353520N1863010E", "356020N0363010E", "37SZZ123"] {
+        for text in [
+            "",
+            "35.5 36.25",
+            "913520N0363010E",
+            "353520N1863010E",
+            "356020N0363010E",
+            "37SZZ123",
+        ] {
             assert!(parse_position(text).is_err(), "{text} was accepted");
         }
     }
@@ -319,6 +374,28 @@ mod tests {
     }
 
     #[test]
+    fn regression_fuzz_non_ascii_date_time_group_does_not_panic() {
+        // Found by the `units` fuzz target: byte slicing inside a multi-byte character.
+        assert!(parse_time(":\u{299}#\u{299}#      ").is_err());
+        assert!(parse_time("181400Zé\u{299}JUN17").is_err());
+        assert!(parse_position("3535\u{299}20N0363010E").is_err());
+        assert!(parse_altitude("FL\u{299}").is_err());
+    }
+
+    #[test]
+    fn regression_fuzz_overlong_mgrs_does_not_panic() {
+        // Found by the `units` fuzz target: the MGRS library overflows on 22 digits.
+        assert!(parse_position("1TEE9999999999999999999999").is_err());
+        assert!(parse_position("61SBU1234567890").is_err());
+        assert!(parse_position("37IBU12345").is_err());
+        assert!(parse_position("37SBU12345").is_err());
+        assert!(
+            parse_position("37SBU123456").is_ok(),
+            "six digits: a 100 m square"
+        );
+    }
+
+    #[test]
     fn times() {
         let t = parse_time("2017-06-18T14:00:00Z").expect("iso");
         assert_eq!(format_time(t), "2017-06-18T14:00:00Z");
@@ -327,7 +404,14 @@ mod tests {
         // C is UTC+3 (Syria in summer); 17:00C is 14:00Z.
         assert_eq!(parse_time("181700CJUN17"), Ok(t));
         assert_eq!(parse_time("2017-06-18T17:00:00+03:00"), Ok(t));
-        for bad in ["311400ZJUN17", "182500ZJUN17", "181400JJUN17", "181400ZJUX17", "2017-06-18T14:00:00", "tomorrow"] {
+        for bad in [
+            "311400ZJUN17",
+            "182500ZJUN17",
+            "181400JJUN17",
+            "181400ZJUX17",
+            "2017-06-18T14:00:00",
+            "tomorrow",
+        ] {
             assert!(parse_time(bad).is_err(), "{bad} was accepted");
         }
     }

@@ -36,11 +36,16 @@ fn inverse(a: LonLat, b: LonLat) -> f64 {
 fn along_arc(a: LonLat, b: LonLat, t: f64) -> LonLat {
     let ua = unit(a);
     let ub = unit(b);
-    let omega = (ua[0] * ub[0] + ua[1] * ub[1] + ua[2] * ub[2]).clamp(-1.0, 1.0).acos();
+    let omega = (ua[0] * ub[0] + ua[1] * ub[1] + ua[2] * ub[2])
+        .clamp(-1.0, 1.0)
+        .acos();
     let (wa, wb) = if omega < 1e-15 {
         (1.0 - t, t)
     } else {
-        (((1.0 - t) * omega).sin() / omega.sin(), (t * omega).sin() / omega.sin())
+        (
+            ((1.0 - t) * omega).sin() / omega.sin(),
+            (t * omega).sin() / omega.sin(),
+        )
     };
     let d = [
         wa * ua[0] + wb * ub[0],
@@ -166,7 +171,13 @@ fn random_footprint(rng: &mut ChaCha8Rng, center: LonLat, reach: f64) -> Footpri
             let w = reach * rng.gen_range(0.02..0.3);
             let n = rng.gen_range(2..6);
             let path = (0..n)
-                .map(|_| direct(center, rng.gen_range(0.0..360.0), (reach - w) * rng.gen_range(0.0..1.0)))
+                .map(|_| {
+                    direct(
+                        center,
+                        rng.gen_range(0.0..360.0),
+                        (reach - w) * rng.gen_range(0.0..1.0),
+                    )
+                })
                 .collect();
             Footprint::Corridor {
                 path,
@@ -178,8 +189,14 @@ fn random_footprint(rng: &mut ChaCha8Rng, center: LonLat, reach: f64) -> Footpri
 
 fn random_place(rng: &mut ChaCha8Rng) -> LonLat {
     match rng.gen_range(0..3) {
-        0 => LonLat::new(rng.gen_range(179.0..180.0) * if rng.gen() { 1.0 } else { -1.0 }, rng.gen_range(-70.0..70.0)),
-        1 => LonLat::new(rng.gen_range(-180.0..180.0), rng.gen_range(75.0..88.0) * if rng.gen() { 1.0 } else { -1.0 }),
+        0 => LonLat::new(
+            rng.gen_range(179.0..180.0) * if rng.gen() { 1.0 } else { -1.0 },
+            rng.gen_range(-70.0..70.0),
+        ),
+        1 => LonLat::new(
+            rng.gen_range(-180.0..180.0),
+            rng.gen_range(75.0..88.0) * if rng.gen() { 1.0 } else { -1.0 },
+        ),
         _ => LonLat::new(rng.gen_range(-180.0..180.0), rng.gen_range(-80.0..80.0)),
     }
 }
@@ -206,10 +223,16 @@ fn footprint_distances_match_the_geodesic_reference() {
     let mut worst_relative: f64 = 0.0;
     for case in 0..300 {
         let c1 = random_place(&mut rng);
-        let (r1, r2) = (rng.gen_range(1_000.0..450_000.0), rng.gen_range(1_000.0..450_000.0));
+        let (r1, r2) = (
+            rng.gen_range(1_000.0..450_000.0),
+            rng.gen_range(1_000.0..450_000.0),
+        );
         let gap = 10f64.powf(rng.gen_range(2.0..6.3));
         let c2 = direct(c1, rng.gen_range(0.0..360.0), r1 + r2 + gap);
-        let (fa, fb) = (random_footprint(&mut rng, c1, r1), random_footprint(&mut rng, c2, r2));
+        let (fa, fb) = (
+            random_footprint(&mut rng, c1, r1),
+            random_footprint(&mut rng, c2, r2),
+        );
         let (Ok(a), Ok(b)) = (Region::new(&fa), Region::new(&fb)) else {
             continue; // a random corridor or polygon over the width limit
         };
@@ -237,7 +260,10 @@ fn footprints_around_one_point_overlap() {
     let mut rng = ChaCha8Rng::seed_from_u64(3);
     for _ in 0..500 {
         let c = random_place(&mut rng);
-        let (ra, rb) = (rng.gen_range(1_000.0..400_000.0), rng.gen_range(1_000.0..400_000.0));
+        let (ra, rb) = (
+            rng.gen_range(1_000.0..400_000.0),
+            rng.gen_range(1_000.0..400_000.0),
+        );
         let fa = random_footprint(&mut rng, c, ra);
         let fb = random_footprint(&mut rng, c, rb);
         let (Ok(a), Ok(b)) = (Region::new(&fa), Region::new(&fb)) else {

@@ -10,7 +10,7 @@
 use deconflict_space::volume::MAX_GEOID_SEPARATION_M;
 use deconflict_space::{MAX_ALTITUDE_M, MIN_ALTITUDE_M};
 
-use crate::declaration::Declaration;
+use crate::declaration::{Declaration, Kind};
 use crate::index::{ConflictIndex, Reach};
 
 /// How far advice may move a declaration.
@@ -30,9 +30,16 @@ impl Default for AdviceBounds {
     }
 }
 
-/// The advice for one declaration; `None` means no such shift within the bounds clears it.
+/// The advice for one declaration; a shift of `None` means no such shift within the bounds clears it.
+///
+/// Only what can move is advised: air operations and ground movements in time, air operations in height.
+/// Sites and zones are places and get no advice (both flags false).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Advice {
+    /// Whether a delay is meaningful for this kind of declaration (`delay_ms` is `None` otherwise).
+    pub can_delay: bool,
+    /// Whether a climb or descent is meaningful for this kind (`climb_m`, `descend_m` are `None` otherwise).
+    pub can_change_height: bool,
     /// Delay in whole seconds (ms, a multiple of 1 000).
     pub delay_ms: Option<i64>,
     /// Climb in whole metres.
@@ -57,6 +64,17 @@ fn least_clear(mut intervals: Vec<(i64, i64)>) -> i64 {
 /// Computes the advice for `d` against every declaration of other parties in `index` (a version of `d`
 /// itself in the index is ignored).
 pub fn advise(index: &ConflictIndex, d: &Declaration, bounds: &AdviceBounds) -> Advice {
+    let can_delay = matches!(d.kind, Kind::AirOperation | Kind::GroundMovement);
+    let can_change_height = d.kind == Kind::AirOperation;
+    if !can_delay {
+        return Advice {
+            can_delay,
+            can_change_height,
+            delay_ms: None,
+            climb_m: None,
+            descend_m: None,
+        };
+    }
     let minima = index.minima();
     let widest = minima.widest();
     let buffer2 = 2 * widest.time_buffer_ms;
@@ -74,7 +92,9 @@ pub fn advise(index: &ConflictIndex, d: &Declaration, bounds: &AdviceBounds) -> 
             let sep = minima.between(d.kind, other.kind);
             let b2 = 2 * sep.time_buffer_ms;
             if v.altitude.gap_m(&w.altitude) < sep.vertical_m
-                && v.footprint.distance_below(&w.footprint, sep.lateral_m).is_some()
+                && v.footprint
+                    .distance_below(&w.footprint, sep.lateral_m)
+                    .is_some()
             {
                 let lo = (w.time.start_ms - v.time.end_ms - b2).div_euclid(1000);
                 let hi = (w.time.end_ms - v.time.start_ms + b2 + 999).div_euclid(1000);
@@ -97,8 +117,12 @@ pub fn advise(index: &ConflictIndex, d: &Declaration, bounds: &AdviceBounds) -> 
         index.near(d, v, reach, |_, other, j| {
             let w = &other.volumes[j];
             let sep = minima.between(d.kind, other.kind);
-            if v.time.overlap_widened(&w.time, sep.time_buffer_ms).is_some()
-                && v.footprint.distance_below(&w.footprint, sep.lateral_m).is_some()
+            if v.time
+                .overlap_widened(&w.time, sep.time_buffer_ms)
+                .is_some()
+                && v.footprint
+                    .distance_below(&w.footprint, sep.lateral_m)
+                    .is_some()
             {
                 // Gap after a shift h is below the minimum when h is in (lo, hi).
                 // Bands on different datums are compared as if closer by the geoid margin (see AltitudeBand::gap_m).
@@ -114,13 +138,33 @@ pub fn advise(index: &ConflictIndex, d: &Declaration, bounds: &AdviceBounds) -> 
             }
         });
     }
-    let lowest = d.volumes.iter().map(|v| v.altitude.lower_m).fold(f64::INFINITY, f64::min);
-    let highest = d.volumes.iter().map(|v| v.altitude.upper_m).fold(f64::NEG_INFINITY, f64::max);
+    let lowest = d
+        .volumes
+        .iter()
+        .map(|v| v.altitude.lower_m)
+        .fold(f64::INFINITY, f64::min);
+    let highest = d
+        .volumes
+        .iter()
+        .map(|v| v.altitude.upper_m)
+        .fold(f64::NEG_INFINITY, f64::max);
     let climb = least_clear(ups) as f64;
     let descend = least_clear(downs) as f64;
+    if !can_change_height {
+        return Advice {
+            can_delay,
+            can_change_height,
+            delay_ms,
+            climb_m: None,
+            descend_m: None,
+        };
+    }
     Advice {
+        can_delay,
+        can_change_height,
         delay_ms,
-        climb_m: (climb <= bounds.max_altitude_shift_m && highest + climb <= MAX_ALTITUDE_M).then_some(climb),
+        climb_m: (climb <= bounds.max_altitude_shift_m && highest + climb <= MAX_ALTITUDE_M)
+            .then_some(climb),
         descend_m: (descend <= bounds.max_altitude_shift_m && lowest - descend >= MIN_ALTITUDE_M)
             .then_some(descend),
     }

@@ -73,7 +73,11 @@ pub fn conflict_id(a: &DeclarationRef, b: &DeclarationRef) -> String {
 impl Conflict {
     /// Builds the conflict from its volume pairs (given with `x` as the first declaration); `None` if there
     /// are none.
-    pub fn from_pairs(x: &Declaration, y: &Declaration, mut pairs: Vec<VolumeConflict>) -> Option<Self> {
+    pub fn from_pairs(
+        x: &Declaration,
+        y: &Declaration,
+        mut pairs: Vec<VolumeConflict>,
+    ) -> Option<Self> {
         if pairs.is_empty() {
             return None;
         }
@@ -88,14 +92,27 @@ impl Conflict {
         pairs.sort_by_key(|p| (p.a_volume, p.b_volume));
         pairs.dedup_by_key(|p| (p.a_volume, p.b_volume));
         let (a, b) = (DeclarationRef::of(a), DeclarationRef::of(b));
-        let fold = |f: fn(&Proximity) -> f64| pairs.iter().map(|p| f(&p.proximity)).fold(f64::INFINITY, f64::min);
+        let fold = |f: fn(&Proximity) -> f64| {
+            pairs
+                .iter()
+                .map(|p| f(&p.proximity))
+                .fold(f64::INFINITY, f64::min)
+        };
         Some(Conflict {
             id: conflict_id(&a, &b),
             distance_m: fold(|p| p.distance_m),
             vertical_gap_m: fold(|p| p.vertical_gap_m),
             window: TimeWindow {
-                start_ms: pairs.iter().map(|p| p.proximity.window.start_ms).min().unwrap_or(0),
-                end_ms: pairs.iter().map(|p| p.proximity.window.end_ms).max().unwrap_or(0),
+                start_ms: pairs
+                    .iter()
+                    .map(|p| p.proximity.window.start_ms)
+                    .min()
+                    .unwrap_or(0),
+                end_ms: pairs
+                    .iter()
+                    .map(|p| p.proximity.window.end_ms)
+                    .max()
+                    .unwrap_or(0),
             },
             a,
             b,

@@ -14,7 +14,12 @@ pub enum Kind {
 }
 
 impl Kind {
-    pub const ALL: [Kind; 4] = [Kind::AirOperation, Kind::GroundMovement, Kind::Site, Kind::Zone];
+    pub const ALL: [Kind; 4] = [
+        Kind::AirOperation,
+        Kind::GroundMovement,
+        Kind::Site,
+        Kind::Zone,
+    ];
 
     /// The name used on the wire (`air_operation`, …).
     pub fn name(self) -> &'static str {

@@ -44,11 +44,26 @@ impl PartialEq for Entry {
 }
 
 /// The box of a volume widened by `margin_m` laterally, `before_ms` earlier and `after_ms` later.
-fn space_time_box(v: &Volume4D, margin_m: f64, before_ms: i64, after_ms: i64) -> ([f64; 4], [f64; 4]) {
+fn space_time_box(
+    v: &Volume4D,
+    margin_m: f64,
+    before_ms: i64,
+    after_ms: i64,
+) -> ([f64; 4], [f64; 4]) {
     let (lo, hi) = v.footprint.unit_box(margin_m);
     (
-        [lo[0], lo[1], lo[2], v.time.start_ms.saturating_sub(before_ms) as f64 / MS_PER_TIME_UNIT],
-        [hi[0], hi[1], hi[2], v.time.end_ms.saturating_add(after_ms) as f64 / MS_PER_TIME_UNIT],
+        [
+            lo[0],
+            lo[1],
+            lo[2],
+            v.time.start_ms.saturating_sub(before_ms) as f64 / MS_PER_TIME_UNIT,
+        ],
+        [
+            hi[0],
+            hi[1],
+            hi[2],
+            v.time.end_ms.saturating_add(after_ms) as f64 / MS_PER_TIME_UNIT,
+        ],
     )
 }
 
@@ -214,7 +229,10 @@ impl ConflictIndex {
         mut visit: impl FnMut(u32, &Declaration, usize),
     ) {
         let (lo, hi) = space_time_box(volume, reach.margin_m, reach.before_ms, reach.after_ms);
-        for e in self.tree.locate_in_envelope_intersecting(&AABB::from_corners(lo, hi)) {
+        for e in self
+            .tree
+            .locate_in_envelope_intersecting(&AABB::from_corners(lo, hi))
+        {
             if let Some(other) = &self.slots[e.slot as usize] {
                 if other.party != of.party && other.id != of.id {
                     visit(e.slot, other, e.volume as usize);

@@ -16,7 +16,9 @@ pub mod separation;
 pub mod synthetic;
 
 pub use advice::{advise, Advice, AdviceBounds};
-pub use conflict::{brute_force, check_pair, conflict_id, Conflict, DeclarationRef, VolumeConflict};
+pub use conflict::{
+    brute_force, check_pair, conflict_id, Conflict, DeclarationRef, VolumeConflict,
+};
 pub use declaration::{Declaration, Kind};
 pub use index::{ConflictIndex, IndexError};
 pub use separation::{proximity, Minima, Proximity, Separation};

@@ -82,7 +82,8 @@ pub fn footprint(rng: &mut ChaCha8Rng, c: LonLat, width_km: f64) -> Footprint {
             let n = rng.gen_range(3..9);
             let polygon = (0..n)
                 .map(|k| {
-                    let az = (k as f64 + rng.gen_range(0.1..0.9)) * std::f64::consts::TAU / n as f64;
+                    let az =
+                        (k as f64 + rng.gen_range(0.1..0.9)) * std::f64::consts::TAU / n as f64;
                     destination(c, az, angle(radius * rng.gen_range(0.4..1.0)))
                 })
                 .collect();
@@ -100,7 +101,11 @@ pub fn footprint(rng: &mut ChaCha8Rng, c: LonLat, width_km: f64) -> Footprint {
             Footprint::Corridor {
                 path: vec![
                     destination(c, az, reach),
-                    destination(c, mid_az + std::f64::consts::PI, reach * rng.gen_range(0.0..0.5)),
+                    destination(
+                        c,
+                        mid_az + std::f64::consts::PI,
+                        reach * rng.gen_range(0.0..0.5),
+                    ),
                     destination(c, az + std::f64::consts::PI, reach),
                 ],
                 half_width_m: half,

@@ -5,7 +5,8 @@
 use deconflict_space::LonLat;
 use deconflict_strategic::synthetic::{theatre, TheatreSpec};
 use deconflict_strategic::{
-    advise, brute_force, check_pair, AdviceBounds, Conflict, ConflictIndex, Declaration, Minima, Separation,
+    advise, brute_force, check_pair, AdviceBounds, Conflict, ConflictIndex, Declaration, Minima,
+    Separation,
 };
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -35,18 +36,34 @@ fn minima(rng: &mut ChaCha8Rng) -> Minima {
     let standard = Separation {
         lateral_m: rng.gen_range(0.0..20_000.0),
         vertical_m: rng.gen_range(0.0..600.0),
-        time_buffer_ms: if rng.gen_bool(0.5) { 0 } else { rng.gen_range(0..3_600_000) },
+        time_buffer_ms: if rng.gen_bool(0.5) {
+            0
+        } else {
+            rng.gen_range(0..3_600_000)
+        },
     };
     if rng.gen_bool(0.5) {
         Minima::uniform(standard)
     } else {
-        Minima { standard, around_zones: Separation::AROUND_ZONES }
+        Minima {
+            standard,
+            around_zones: Separation::AROUND_ZONES,
+        }
     }
 }
 
-fn summary(c: &[Conflict]) -> Vec<(String, String, Vec<(usize, usize)>)> {
+/// Which declarations and which of their volumes conflict.
+type Summary = Vec<(String, String, Vec<(usize, usize)>)>;
+
+fn summary(c: &[Conflict]) -> Summary {
     c.iter()
-        .map(|c| (c.a.id.clone(), c.b.id.clone(), c.volumes.iter().map(|v| (v.a_volume, v.b_volume)).collect()))
+        .map(|c| {
+            (
+                c.a.id.clone(),
+                c.b.id.clone(),
+                c.volumes.iter().map(|v| (v.a_volume, v.b_volume)).collect(),
+            )
+        })
         .collect()
 }
 
@@ -63,7 +80,11 @@ fn index_finds_exactly_the_brute_force_conflicts() {
         total += expected.len();
 
         let bulk = ConflictIndex::bulk(minima, decls.clone()).expect("unique ids");
-        assert_eq!(bulk.all_conflicts(), expected, "seed {seed}: bulk-loaded index");
+        assert_eq!(
+            bulk.all_conflicts(),
+            expected,
+            "seed {seed}: bulk-loaded index"
+        );
 
         // One by one, checking each new declaration against those before it.
         let mut index = ConflictIndex::new(minima);
@@ -73,18 +94,37 @@ fn index_finds_exactly_the_brute_force_conflicts() {
             index.insert(d.clone()).expect("unique ids");
         }
         deconflict_strategic::conflict::sort_conflicts(&mut incremental);
-        assert_eq!(summary(&incremental), summary(&expected), "seed {seed}: incremental");
-        assert_eq!(index.all_conflicts(), expected, "seed {seed}: inserted index");
+        assert_eq!(
+            summary(&incremental),
+            summary(&expected),
+            "seed {seed}: incremental"
+        );
+        assert_eq!(
+            index.all_conflicts(),
+            expected,
+            "seed {seed}: inserted index"
+        );
 
         // Each declaration's own conflicts.
         for d in decls.iter().take(5) {
-            let own: Vec<Conflict> = decls.iter().filter_map(|o| check_pair(d, o, &minima)).collect();
+            let own: Vec<Conflict> = decls
+                .iter()
+                .filter_map(|o| check_pair(d, o, &minima))
+                .collect();
             let mut own = own;
             deconflict_strategic::conflict::sort_conflicts(&mut own);
-            assert_eq!(index.conflicts_of(d), own, "seed {seed}: conflicts of {}", d.id);
+            assert_eq!(
+                index.conflicts_of(d),
+                own,
+                "seed {seed}: conflicts of {}",
+                d.id
+            );
         }
     }
-    assert!(total > 5_000, "the scenes must be dense enough to conflict often: {total}");
+    assert!(
+        total > 5_000,
+        "the scenes must be dense enough to conflict often: {total}"
+    );
 }
 
 #[test]
@@ -97,14 +137,14 @@ fn replace_and_remove_keep_the_index_exact() {
         let mut decls = theatre(seed, n, &spec);
         let replacements = theatre(seed + 1, n, &spec);
         let mut index = ConflictIndex::bulk(minima, decls.clone()).expect("unique ids");
-        for step in 0..n {
+        for (step, replacement) in replacements.iter().enumerate() {
             let i = rng.gen_range(0..decls.len());
             if rng.gen_bool(0.3) && decls.len() > 1 {
                 let gone = decls.remove(i);
                 assert_eq!(index.remove(&gone.id).map(|d| d.id), Some(gone.id.clone()));
                 assert!(index.get(&gone.id).is_none());
             } else {
-                let mut new = replacements[step].clone();
+                let mut new = replacement.clone();
                 new.id = decls[i].id.clone();
                 new.party = decls[i].party.clone();
                 new.version = decls[i].version + 1;
@@ -112,14 +152,21 @@ fn replace_and_remove_keep_the_index_exact() {
                 index.replace(new).expect("replace");
             }
             assert_eq!(index.len(), decls.len());
-            assert_eq!(index.all_conflicts(), brute_force(&decls, &minima), "seed {seed} step {step}");
+            assert_eq!(
+                index.all_conflicts(),
+                brute_force(&decls, &minima),
+                "seed {seed} step {step}"
+            );
         }
     }
 }
 
 #[test]
 fn conflict_ids_are_stable_and_depend_on_versions() {
-    let spec = TheatreSpec { area_km2: 2_000.0, ..TheatreSpec::constant_density(10) };
+    let spec = TheatreSpec {
+        area_km2: 2_000.0,
+        ..TheatreSpec::constant_density(10)
+    };
     let decls: Vec<Declaration> = theatre(1, 30, &spec);
     let minima = Minima::default();
     let first = brute_force(&decls, &minima);
@@ -152,6 +199,11 @@ fn advice_clears_every_conflict_and_is_the_smallest() {
             }
             advised += 1;
             let a = advise(&index, d, &bounds);
+            assert_eq!(a.can_delay, !d.kind.is_area_of_protection());
+            assert_eq!(
+                a.can_change_height,
+                d.kind == deconflict_strategic::Kind::AirOperation
+            );
             let shifted = |dt: i64, dz: f64| {
                 let mut s = d.clone();
                 for v in &mut s.volumes {
@@ -162,18 +214,39 @@ fn advice_clears_every_conflict_and_is_the_smallest() {
             };
             if let Some(delay) = a.delay_ms {
                 assert!(delay > 0);
-                assert!(index.conflicts_of(&shifted(delay, 0.0)).is_empty(), "seed {seed}: delay {delay} clears");
-                assert!(!index.conflicts_of(&shifted(delay - 1000, 0.0)).is_empty(), "seed {seed}: a second less does not");
+                assert!(
+                    index.conflicts_of(&shifted(delay, 0.0)).is_empty(),
+                    "seed {seed}: delay {delay} clears"
+                );
+                assert!(
+                    !index.conflicts_of(&shifted(delay - 1000, 0.0)).is_empty(),
+                    "seed {seed}: a second less does not"
+                );
             }
             if let Some(up) = a.climb_m {
-                assert!(index.conflicts_of(&shifted(0, up)).is_empty(), "seed {seed}: climb {up} clears");
-                assert!(!index.conflicts_of(&shifted(0, up - 1.0)).is_empty(), "seed {seed}: a metre less does not");
+                assert!(
+                    index.conflicts_of(&shifted(0, up)).is_empty(),
+                    "seed {seed}: climb {up} clears"
+                );
+                assert!(
+                    !index.conflicts_of(&shifted(0, up - 1.0)).is_empty(),
+                    "seed {seed}: a metre less does not"
+                );
             }
             if let Some(down) = a.descend_m {
-                assert!(index.conflicts_of(&shifted(0, -down)).is_empty(), "seed {seed}: descent {down} clears");
-                assert!(!index.conflicts_of(&shifted(0, 1.0 - down)).is_empty(), "seed {seed}: a metre less does not");
+                assert!(
+                    index.conflicts_of(&shifted(0, -down)).is_empty(),
+                    "seed {seed}: descent {down} clears"
+                );
+                assert!(
+                    !index.conflicts_of(&shifted(0, 1.0 - down)).is_empty(),
+                    "seed {seed}: a metre less does not"
+                );
             }
         }
     }
-    assert!(advised > 200, "enough declarations in conflict were advised: {advised}");
+    assert!(
+        advised > 200,
+        "enough declarations in conflict were advised: {advised}"
+    );
 }

@@ -22,6 +22,9 @@ pub struct BenchArgs {
     /// Declarations in the batch check (0 skips it).
     #[arg(long, default_value_t = 100_000)]
     pub batch: usize,
+    /// Write the batch theatre as a plan file for `deconflict check` and do nothing else.
+    #[arg(long, value_name = "FILE")]
+    pub write_plan: Option<std::path::PathBuf>,
     /// Seed of the random theatres.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
@@ -53,26 +56,31 @@ fn micros(d: Duration) -> f64 {
 
 pub fn run(args: &BenchArgs) -> Result<()> {
     let minima = Minima::default();
+    if let Some(path) = &args.write_plan {
+        let decls = theatre(
+            args.seed + 7,
+            args.batch,
+            &TheatreSpec::constant_density(args.batch),
+        );
+        let text = deconflict_plan::plan_json(&minima, &decls).to_string();
+        std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))?;
+        eprintln!("wrote {} declarations to {}", decls.len(), path.display());
+        return Ok(());
+    }
     println!("| active volumes | theatre side (km) | insert, one by one (µs/volume) | bulk load (s) | memory (bytes/volume) | check one declaration p50 (µs) | p99 (µs) | max (µs) | conflicts per check |");
     println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     for &n in &args.sizes {
         let spec = TheatreSpec::constant_density(n);
+        // Memory: everything the index holds (declarations, regions, tree), built as a server would build it.
         let before = resident_bytes();
         let decls = theatre(args.seed, n, &spec);
-        let bulk_copy = decls.clone();
-        let t = Instant::now();
-        let bulk = ConflictIndex::bulk(minima, bulk_copy).context("bulk load")?;
-        let bulk_s = t.elapsed().as_secs_f64();
-        drop(bulk);
-
-        let before_index = resident_bytes().max(before);
         let mut index = ConflictIndex::new(minima);
         let t = Instant::now();
         for d in decls {
             index.insert(d).context("insert")?;
         }
         let insert_us = micros(t.elapsed()) / n as f64;
-        let memory = resident_bytes().saturating_sub(before.min(before_index)) as f64 / n as f64;
+        let memory = resident_bytes().saturating_sub(before) as f64 / n as f64;
 
         let probes = theatre(args.seed + 1_000_003, args.queries, &spec);
         let mut times = Vec::with_capacity(probes.len());
@@ -84,6 +92,12 @@ pub fn run(args: &BenchArgs) -> Result<()> {
             found += c.len();
         }
         times.sort_unstable();
+        drop(index);
+        let decls = theatre(args.seed, n, &spec);
+        let t = Instant::now();
+        let bulk = ConflictIndex::bulk(minima, decls).context("bulk load")?;
+        let bulk_s = t.elapsed().as_secs_f64();
+        drop(bulk);
         println!(
             "| {n} | {:.0} | {insert_us:.1} | {bulk_s:.2} | {memory:.0} | {:.1} | {:.1} | {:.1} | {:.2} |",
             spec.area_km2.sqrt(),
@@ -92,7 +106,6 @@ pub fn run(args: &BenchArgs) -> Result<()> {
             micros(percentile(&times, 1.0)),
             found as f64 / probes.len().max(1) as f64
         );
-        drop(index);
     }
     if args.batch > 0 {
         let spec = TheatreSpec::constant_density(args.batch);

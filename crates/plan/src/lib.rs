@@ -8,4 +8,4 @@ pub mod read;
 pub mod report;
 
 pub use read::{parse_plan, Plan, PlanError};
-pub use report::{advice_json, conflict_json};
+pub use report::{advice_json, conflict_json, declaration_json, plan_json};

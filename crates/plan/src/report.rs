@@ -56,3 +56,51 @@ pub fn conflict_json(c: &Conflict, advice: Option<(&Advice, &Advice)>) -> Value 
     }
     v
 }
+
+fn position(p: &deconflict_space::LonLat) -> Value {
+    json!([p.lon, p.lat])
+}
+
+/// A declaration in the native plan format (normalised values: degrees, metres, UTC), so that what
+/// [`crate::parse_plan`] reads back is the same declaration.
+pub fn declaration_json(d: &deconflict_strategic::Declaration) -> Value {
+    use deconflict_space::{Datum, Footprint};
+    let volumes: Vec<Value> = d
+        .volumes
+        .iter()
+        .map(|v| {
+            let footprint = match v.footprint.footprint() {
+                Footprint::Polygon(ring) => json!({"polygon": ring.iter().map(position).collect::<Vec<_>>()}),
+                Footprint::Circle { center, radius_m } => {
+                    json!({"circle": {"center": position(center), "radius_m": radius_m}})
+                }
+                Footprint::Corridor { path, half_width_m } => json!({"corridor": {
+                    "path": path.iter().map(position).collect::<Vec<_>>(), "half_width_m": half_width_m}}),
+            };
+            json!({
+                "footprint": footprint,
+                "altitude": {"lower_m": v.altitude.lower_m, "upper_m": v.altitude.upper_m,
+                             "datum": match v.altitude.datum { Datum::Msl => "MSL", Datum::Wgs84 => "WGS84" }},
+                "time": {"start": format_time(v.time.start_ms), "end": format_time(v.time.end_ms)},
+            })
+        })
+        .collect();
+    json!({"id": d.id, "party": d.party, "kind": d.kind.name(), "version": d.version, "volumes": volumes})
+}
+
+/// A whole plan in the native format.
+pub fn plan_json(
+    minima: &deconflict_strategic::Minima,
+    declarations: &[deconflict_strategic::Declaration],
+) -> Value {
+    json!({
+        "separation": {
+            "lateral_m": minima.standard.lateral_m,
+            "vertical_m": minima.standard.vertical_m,
+            "time_buffer_s": minima.standard.time_buffer_ms as f64 / 1000.0,
+            "zone_lateral_m": minima.around_zones.lateral_m,
+            "zone_vertical_m": minima.around_zones.vertical_m,
+        },
+        "declarations": declarations.iter().map(declaration_json).collect::<Vec<_>>(),
+    })
+}

@@ -34,6 +34,14 @@ pub enum Audience {
 }
 
 impl Audience {
+    /// Reads the leaf's field.
+    pub fn from_field(field: &str) -> Self {
+        match field {
+            "*" => Audience::Everyone,
+            list => Audience::Parties(list.split(',').map(str::to_string).collect()),
+        }
+    }
+
     pub fn includes(&self, party: &str) -> bool {
         match self {
             Audience::Everyone => true,
@@ -41,7 +49,8 @@ impl Audience {
         }
     }
 
-    fn to_field(&self) -> String {
+    /// The leaf's field: `*` or the sorted party ids joined by commas.
+    pub fn to_field(&self) -> String {
         match self {
             Audience::Everyone => "*".into(),
             Audience::Parties(p) => p.iter().cloned().collect::<Vec<_>>().join(","),
@@ -99,6 +108,12 @@ impl EntryHeader {
         check_token("kind", &self.kind)?;
         check_token("actor", &self.actor)?;
         if let Audience::Parties(p) = &self.audience {
+            if p.is_empty() {
+                return Err(field_error(
+                    "audience",
+                    "names no party; use Everyone for all",
+                ));
+            }
             for party in p {
                 check_token("audience", party)?;
             }
@@ -159,10 +174,7 @@ impl EntryHeader {
         if time_ms.to_string() != time_text {
             return Err(field_error("time", "not in canonical decimal form"));
         }
-        let audience = match value(5, "audience")? {
-            "*" => Audience::Everyone,
-            list => Audience::Parties(list.split(',').map(str::to_string).collect()),
-        };
+        let audience = Audience::from_field(value(5, "audience")?);
         let content = value(6, "content")?;
         let content_hash: Hash = hex::decode(content)
             .ok()

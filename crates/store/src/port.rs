@@ -1,0 +1,142 @@
+//! The log store port: what the rest of the system needs from storage, whatever the engine.
+//!
+//! Appends are linearizable through an expected-size check (a writer names the size it believes the log has;
+//! a mismatch is a [`StoreError::SizeMismatch`] and nothing is written), and an append returns only once its
+//! entries are durable. Entries are never changed or removed; sequence numbers are contiguous from 0.
+
+use deconflict_ledger::canonical::{canonical_json, CanonicalError};
+use deconflict_ledger::entry::{content_hash, EntryError};
+use deconflict_ledger::merkle::{self, Hash, Nodes, ProofRequestError};
+use deconflict_ledger::{Audience, EntryHeader};
+
+/// An entry to append; the store gives it its sequence number.
+#[derive(Debug, Clone)]
+pub struct NewEntry {
+    pub time_ms: i64,
+    pub kind: String,
+    pub actor: String,
+    pub audience: Audience,
+    pub content: serde_json::Value,
+}
+
+impl NewEntry {
+    /// The header and canonical content bytes this entry gets at sequence `seq`.
+    pub fn seal(&self, seq: u64) -> Result<StoredEntry, StoreError> {
+        let content = canonical_json(&self.content).map_err(StoreError::Content)?;
+        let header = EntryHeader {
+            seq,
+            time_ms: self.time_ms,
+            kind: self.kind.clone(),
+            actor: self.actor.clone(),
+            audience: self.audience.clone(),
+            content_hash: content_hash(&content),
+        };
+        header.validate().map_err(StoreError::Entry)?;
+        Ok(StoredEntry { header, content })
+    }
+}
+
+/// An entry as stored: the committed header and the canonical content bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredEntry {
+    pub header: EntryHeader,
+    pub content: Vec<u8>,
+}
+
+/// What an append wrote.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Appended {
+    /// Sequence number of the first entry written.
+    pub first_seq: u64,
+    /// Leaf hashes of the entries, in order.
+    pub leaf_hashes: Vec<Hash>,
+    /// Size of the log after the append.
+    pub size: u64,
+}
+
+/// Store errors.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StoreError {
+    #[error(
+        "the log has {actual} entries, not the {expected} the writer expected; nothing was written"
+    )]
+    SizeMismatch { expected: u64, actual: u64 },
+    #[error("entry content: {0}")]
+    Content(CanonicalError),
+    #[error("entry: {0}")]
+    Entry(EntryError),
+    #[error("{0}")]
+    Proof(ProofRequestError),
+    #[error("the store is corrupt: {0}")]
+    Corrupt(String),
+    #[error("storage failed: {0}")]
+    Storage(String),
+    #[error("the store is closed")]
+    Closed,
+}
+
+/// A signed checkpoint as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredCheckpoint {
+    pub size: u64,
+    /// The signed note.
+    pub note: String,
+}
+
+/// The log store.
+pub trait LogStore: Send + Sync {
+    /// Appends entries atomically at the end of the log, or only if the log has `expected_size` entries.
+    /// Returns once the entries are durable.
+    fn append(
+        &self,
+        expected_size: Option<u64>,
+        entries: Vec<NewEntry>,
+    ) -> Result<Appended, StoreError>;
+    /// Number of entries.
+    fn size(&self) -> Result<u64, StoreError>;
+    /// Entries `[from, from + limit)` that exist, in order.
+    fn entries(&self, from: u64, limit: usize) -> Result<Vec<StoredEntry>, StoreError>;
+    /// A node of the Merkle tree: leaves `[index·2^level, (index+1)·2^level)`, which must be complete.
+    fn node(&self, level: u8, index: u64) -> Result<Hash, StoreError>;
+    /// Stores a signed checkpoint for a size the log has reached.
+    fn put_checkpoint(&self, checkpoint: StoredCheckpoint) -> Result<(), StoreError>;
+    /// The checkpoint of the largest size, if any.
+    fn latest_checkpoint(&self) -> Result<Option<StoredCheckpoint>, StoreError>;
+    /// Every checkpoint, by size.
+    fn checkpoints(&self) -> Result<Vec<StoredCheckpoint>, StoreError>;
+
+    /// One entry.
+    fn entry(&self, seq: u64) -> Result<Option<StoredEntry>, StoreError> {
+        Ok(self.entries(seq, 1)?.into_iter().next())
+    }
+}
+
+/// Tree operations over any store.
+pub struct Tree<'a, S: LogStore + ?Sized>(pub &'a S);
+
+impl<S: LogStore + ?Sized> std::fmt::Debug for Tree<'_, S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Tree")
+    }
+}
+
+impl<S: LogStore + ?Sized> Nodes for Tree<'_, S> {
+    type Error = StoreError;
+    fn node(&self, level: u8, index: u64) -> Result<Hash, StoreError> {
+        self.0.node(level, index)
+    }
+}
+
+impl<S: LogStore + ?Sized> Tree<'_, S> {
+    pub fn root(&self, size: u64) -> Result<Hash, StoreError> {
+        merkle::root(self, size)
+    }
+
+    pub fn inclusion_proof(&self, seq: u64, size: u64) -> Result<Vec<Hash>, StoreError> {
+        merkle::inclusion_proof(self, seq, size)?.map_err(StoreError::Proof)
+    }
+
+    pub fn consistency_proof(&self, old: u64, new: u64) -> Result<Vec<Hash>, StoreError> {
+        merkle::consistency_proof(self, old, new)?.map_err(StoreError::Proof)
+    }
+}

@@ -3,6 +3,7 @@
 
 mod bench;
 mod check;
+mod log;
 
 use std::process::ExitCode;
 
@@ -27,12 +28,16 @@ enum Command {
     Check(check::CheckArgs),
     /// Measures the strategic engine at benchmark scale and prints a Markdown table.
     Bench(bench::BenchArgs),
+    /// The tamper-evident log: verify proofs offline, check a data directory, witness checkpoints.
+    #[command(subcommand)]
+    Log(log::LogCommand),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Check(args) => check::run(&args),
+        Command::Log(command) => log::run(&command),
         Command::Bench(args) => match bench::run(&args) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {

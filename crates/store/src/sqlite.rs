@@ -676,3 +676,72 @@ impl LogStore for SqliteLog {
         self.with_read(read_checkpoints)
     }
 }
+
+/// A read-only view of a data directory, for offline tools while a server may be writing.
+#[derive(Debug)]
+pub struct ReadOnlyLog {
+    conn: Connection,
+}
+
+impl ReadOnlyLog {
+    pub fn open(dir: &Path) -> Result<Self, StoreError> {
+        Ok(ReadOnlyLog {
+            conn: open_read_only(dir)?,
+        })
+    }
+
+    pub fn connection(&self) -> &Connection {
+        &self.conn
+    }
+
+    pub fn size(&self) -> Result<u64, StoreError> {
+        let n: i64 = self
+            .conn
+            .query_row("SELECT COUNT(*) FROM entries", [], |r| r.get(0))
+            .map_err(db)?;
+        Ok(n as u64)
+    }
+
+    pub fn entry(&self, seq: u64) -> Result<Option<StoredEntry>, StoreError> {
+        self.conn
+            .query_row(
+                &format!("{SELECT_ENTRIES} WHERE seq = ?1"),
+                [seq as i64],
+                |r| entry_from_row(r).map(|(e, _)| e),
+            )
+            .optional()
+            .map_err(db)
+    }
+
+    pub fn checkpoints(&self) -> Result<Vec<StoredCheckpoint>, StoreError> {
+        read_checkpoints(&self.conn)
+    }
+}
+
+impl deconflict_ledger::merkle::Nodes for ReadOnlyLog {
+    type Error = StoreError;
+
+    fn node(&self, level: u8, index: u64) -> Result<Hash, StoreError> {
+        let bytes: Option<Vec<u8>> = if level == 0 {
+            self.conn
+                .prepare_cached("SELECT leaf_hash FROM entries WHERE seq = ?1")
+                .map_err(db)?
+                .query_row([index as i64], |r| r.get(0))
+                .optional()
+                .map_err(db)?
+        } else {
+            self.conn
+                .prepare_cached("SELECT hash FROM nodes WHERE level = ?1 AND idx = ?2")
+                .map_err(db)?
+                .query_row(params![level, index as i64], |r| r.get(0))
+                .optional()
+                .map_err(db)?
+        };
+        hash_of(
+            bytes.ok_or_else(|| {
+                StoreError::Corrupt(format!("node ({level}, {index}) is missing"))
+            })?,
+            "a node",
+        )
+    }
+}

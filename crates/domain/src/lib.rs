@@ -1,0 +1,159 @@
+//! Domain state as a fold over the ledger (event sourcing): the log is the source of truth, and the state is
+//! whatever applying its entries in order gives. Rebuilding from the log reproduces the same state and the
+//! same [`Declarations::digest`].
+//!
+//! At this stage the state is the declarations and every version of each:
+//! - `declaration.version` — content: the declaration in the plan format with `id`, `party`, `version`; the
+//!   version must be the next one (1 for a new id) and the party must be the entry's actor;
+//! - `declaration.cancel` — content: `{"id": …, "version": …}` naming the version cancelled.
+//!
+//! Entries of other kinds belong to other folds and are skipped.
+//!
+//! Architecture invariant: pure — entries in, state out; no IO, no clock.
+
+use std::collections::BTreeMap;
+
+use deconflict_ledger::canonical::canonical_json;
+use deconflict_ledger::merkle::Hash;
+use deconflict_ledger::EntryHeader;
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+
+pub const DECLARATION_VERSION: &str = "declaration.version";
+pub const DECLARATION_CANCEL: &str = "declaration.cancel";
+
+/// Why an entry cannot be applied.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("entry {seq}: {why}")]
+pub struct FoldError {
+    pub seq: u64,
+    pub why: String,
+}
+
+/// One declaration's history.
+#[derive(Debug, Clone, PartialEq)]
+pub struct History {
+    pub party: String,
+    /// Every version's content, version 1 first.
+    pub versions: Vec<Value>,
+    /// The entry that cancelled it, if any.
+    pub cancelled_by: Option<u64>,
+}
+
+/// Every declaration and its versions.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Declarations {
+    by_id: BTreeMap<String, History>,
+    /// Entries applied (of any kind): the next expected sequence number.
+    applied: u64,
+}
+
+impl Declarations {
+    pub fn new() -> Self {
+        Declarations::default()
+    }
+
+    pub fn get(&self, id: &str) -> Option<&History> {
+        self.by_id.get(id)
+    }
+
+    pub fn len(&self) -> usize {
+        self.by_id.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.by_id.is_empty()
+    }
+
+    /// Applies the next entry of the log.
+    pub fn apply(&mut self, header: &EntryHeader, content: &[u8]) -> Result<(), FoldError> {
+        let fail = |why: String| FoldError {
+            seq: header.seq,
+            why,
+        };
+        if header.seq != self.applied {
+            return Err(fail(format!("expected entry {} next", self.applied)));
+        }
+        let parse = || -> Result<Value, FoldError> {
+            serde_json::from_slice(content).map_err(|e| fail(format!("content is not JSON: {e}")))
+        };
+        match header.kind.as_str() {
+            DECLARATION_VERSION => {
+                let v = parse()?;
+                let id = v["id"]
+                    .as_str()
+                    .ok_or_else(|| fail("content has no id".into()))?
+                    .to_string();
+                let version = v["version"]
+                    .as_u64()
+                    .ok_or_else(|| fail("content has no version".into()))?;
+                if v["party"].as_str() != Some(header.actor.as_str()) {
+                    return Err(fail(format!(
+                        "{} may not write a declaration of {}",
+                        header.actor, v["party"]
+                    )));
+                }
+                let history = self.by_id.entry(id.clone()).or_insert_with(|| History {
+                    party: header.actor.clone(),
+                    versions: Vec::new(),
+                    cancelled_by: None,
+                });
+                if history.party != header.actor {
+                    return Err(fail(format!("{id} belongs to {}", history.party)));
+                }
+                if history.cancelled_by.is_some() {
+                    return Err(fail(format!("{id} is cancelled")));
+                }
+                if version != history.versions.len() as u64 + 1 {
+                    return Err(fail(format!(
+                        "{id}: version {version} does not follow {}",
+                        history.versions.len()
+                    )));
+                }
+                history.versions.push(v);
+            }
+            DECLARATION_CANCEL => {
+                let v = parse()?;
+                let id = v["id"]
+                    .as_str()
+                    .ok_or_else(|| fail("content has no id".into()))?;
+                let history = self
+                    .by_id
+                    .get_mut(id)
+                    .ok_or_else(|| fail(format!("no declaration {id}")))?;
+                if history.party != header.actor {
+                    return Err(fail(format!("{id} belongs to {}", history.party)));
+                }
+                if v["version"].as_u64() != Some(history.versions.len() as u64) {
+                    return Err(fail(format!(
+                        "{id}: cancel names version {} but the latest is {}",
+                        v["version"],
+                        history.versions.len()
+                    )));
+                }
+                history.cancelled_by = Some(header.seq);
+            }
+            _ => {}
+        }
+        self.applied += 1;
+        Ok(())
+    }
+
+    /// SHA-256 of the RFC 8785 canonical JSON of the state: equal states, equal digests.
+    pub fn digest(&self) -> Hash {
+        let state: serde_json::Map<String, Value> = self
+            .by_id
+            .iter()
+            .map(|(id, h)| {
+                (
+                    id.clone(),
+                    json!({"party": h.party, "versions": h.versions, "cancelled_by": h.cancelled_by}),
+                )
+            })
+            .collect();
+        let doc = json!({"applied": self.applied, "declarations": state});
+        // The state holds only values read from canonical JSON, so it always has a canonical form.
+        let bytes = canonical_json(&doc).unwrap_or_default();
+        Sha256::digest(bytes).into()
+    }
+}

@@ -11,8 +11,29 @@ use clap::Args;
 use deconflict_strategic::synthetic::{theatre, TheatreSpec};
 use deconflict_strategic::{ConflictIndex, Minima};
 
+/// What to measure.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Suite {
+    /// The conflict index and the batch check.
+    Strategic,
+    /// The log store: durable appends, proofs, fsck.
+    Ledger,
+}
+
 #[derive(Args, Debug)]
 pub struct BenchArgs {
+    /// What to measure.
+    #[arg(value_enum, default_value_t = Suite::Strategic)]
+    pub suite: Suite,
+    /// Ledger: log sizes at which to time inclusion proofs, comma-separated.
+    #[arg(long, value_delimiter = ',', default_values_t = [1_000_000u64, 10_000_000])]
+    pub log_sizes: Vec<u64>,
+    /// Ledger: seconds each append-throughput run lasts.
+    #[arg(long, default_value_t = 5.0)]
+    pub seconds: f64,
+    /// Ledger: where to create the benchmark logs (default: the system's temporary directory).
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<std::path::PathBuf>,
     /// Index sizes (active volumes), comma-separated.
     #[arg(long, value_delimiter = ',', default_values_t = [10_000usize, 100_000, 1_000_000])]
     pub sizes: Vec<usize>,
@@ -55,6 +76,9 @@ fn micros(d: Duration) -> f64 {
 }
 
 pub fn run(args: &BenchArgs) -> Result<()> {
+    if args.suite == Suite::Ledger {
+        return crate::bench_ledger::run(args);
+    }
     let minima = Minima::default();
     if let Some(path) = &args.write_plan {
         let decls = theatre(

@@ -2,6 +2,7 @@
 //! uses `anyhow`.
 
 mod bench;
+mod bench_ledger;
 mod check;
 mod log;
 
@@ -26,7 +27,7 @@ enum Command {
     ///
     /// Exit status: 0 no conflicts, 1 conflicts, 2 bad input (the message names the record and the field).
     Check(check::CheckArgs),
-    /// Measures the strategic engine at benchmark scale and prints a Markdown table.
+    /// Measures the strategic engine or the ledger at benchmark scale and prints Markdown tables.
     Bench(bench::BenchArgs),
     /// The tamper-evident log: verify proofs offline, check a data directory, witness checkpoints.
     #[command(subcommand)]

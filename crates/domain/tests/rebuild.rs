@@ -66,7 +66,7 @@ fn rebuilding_from_the_log_reproduces_the_state_digest() {
                 .expect("present");
             live.apply(&stored.header, &stored.content)
                 .expect("apply while writing");
-            if i % 50 == 0 {
+            if i.is_multiple_of(50) {
                 // Unrelated entries are part of the log but not of this fold.
                 let other = store
                     .append(

@@ -50,7 +50,7 @@ pub fn subtree_root<N: Nodes>(nodes: &N, start: u64, end: u64) -> Result<Hash, N
     if n == 0 {
         return Ok(empty_root());
     }
-    if n.is_power_of_two() && start % n == 0 {
+    if n.is_power_of_two() && start.is_multiple_of(n) {
         return nodes.node(n.trailing_zeros() as u8, start / n);
     }
     let k = split(n);
@@ -286,7 +286,7 @@ impl MemoryTree {
             }
             self.levels[level].push(h);
             let n = self.levels[level].len();
-            if n % 2 == 1 {
+            if !n.is_multiple_of(2) {
                 break;
             }
             h = node_hash(&self.levels[level][n - 2], &self.levels[level][n - 1]);

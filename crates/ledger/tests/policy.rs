@@ -183,8 +183,12 @@ fn bad_policies_name_the_line() {
             "listed twice",
         ),
         (format!("log {vkey}\nquorum none\n"), 1, "signature type"),
-        (format!("quorum none\nquorum none\n"), 2, "exactly one"),
-        (format!("frobnicate\nquorum none\n"), 1, "unknown keyword"),
+        ("quorum none\nquorum none\n".to_string(), 2, "exactly one"),
+        (
+            "frobnicate\nquorum none\n".to_string(),
+            1,
+            "unknown keyword",
+        ),
         (
             format!("log {}x\nquorum none\n", &log[..log.len() - 1]),
             1,

@@ -17,7 +17,7 @@ fn entry(i: u64, actor: &str) -> NewEntry {
         time_ms: 1_497_794_400_000 + i as i64,
         kind: "test.note".into(),
         actor: actor.into(),
-        audience: if i % 3 == 0 {
+        audience: if i.is_multiple_of(3) {
             Audience::Everyone
         } else {
             Audience::Parties(

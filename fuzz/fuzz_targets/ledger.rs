@@ -15,9 +15,14 @@ fuzz_target!(|data: &[u8]| {
     if let Ok(cp) = Checkpoint::parse(text) {
         assert_eq!(Checkpoint::parse(&cp.to_text()).ok().as_ref(), Some(&cp));
     }
-    // A policy and a proof from the two halves of the input.
-    let mid = (text.len() / 2..=text.len()).find(|&i| text.is_char_boundary(i)).unwrap_or(text.len());
-    let (a, b) = text.split_at(mid);
+    // A policy and a proof: the input split at a line `--`, or else in half.
+    let (a, b) = match text.split_once("\n--\n") {
+        Some(parts) => parts,
+        None => {
+            let mid = (text.len() / 2..=text.len()).find(|&i| text.is_char_boundary(i)).unwrap_or(text.len());
+            text.split_at(mid)
+        }
+    };
     let policy = Policy::parse(a);
     if let Ok(proof) = TlogProof::parse(b) {
         assert_eq!(TlogProof::parse(&proof.to_text()).ok().as_ref(), Some(&proof));

@@ -5,6 +5,7 @@ mod bench;
 mod bench_ledger;
 mod check;
 mod log;
+mod serve;
 
 use std::process::ExitCode;
 
@@ -29,6 +30,11 @@ enum Command {
     Check(check::CheckArgs),
     /// Measures the strategic engine or the ledger at benchmark scale and prints Markdown tables.
     Bench(bench::BenchArgs),
+    /// The deconfliction line server, on the embedded store.
+    Serve(serve::ServeArgs),
+    /// Parties on the line: register one (prints its token once), list them.
+    #[command(subcommand)]
+    Party(serve::PartyCommand),
     /// The tamper-evident log: verify proofs offline, check a data directory, witness checkpoints.
     #[command(subcommand)]
     Log(log::LogCommand),
@@ -39,6 +45,8 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Check(args) => check::run(&args),
         Command::Log(command) => log::run(&command),
+        Command::Serve(args) => serve::serve(&args),
+        Command::Party(command) => serve::party(&command),
         Command::Bench(args) => match bench::run(&args) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {

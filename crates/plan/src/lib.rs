@@ -7,5 +7,5 @@ mod geojson;
 pub mod read;
 pub mod report;
 
-pub use read::{parse_plan, Plan, PlanError};
+pub use read::{parse_declaration, parse_plan, Plan, PlanError};
 pub use report::{advice_json, conflict_json, declaration_json, plan_json};

@@ -615,3 +615,14 @@ pub(crate) mod shared {
         version, DeclFail, Fail,
     };
 }
+
+/// Reads one declaration in the native format (as the HTTP API receives it); errors name the field, with
+/// `record` as the record's name.
+pub fn parse_declaration(v: &Value, record: &str) -> Result<Declaration, PlanError> {
+    native_declaration(v).map_err(|(id, (field, problem))| PlanError {
+        record: record.to_string(),
+        declaration: id,
+        field,
+        problem,
+    })
+}

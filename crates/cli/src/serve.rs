@@ -1,0 +1,141 @@
+//! `deconflict serve` and `deconflict party add`.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::{Args, Subcommand};
+use deconflict_server::Line;
+
+/// The log's name when none is given.
+pub const DEFAULT_ORIGIN: &str = "deconflict.example/line";
+
+#[derive(Args, Debug)]
+pub struct ServeArgs {
+    /// The data directory (the embedded store).
+    #[arg(long, value_name = "DIR", default_value = "deconflict-data")]
+    pub data: PathBuf,
+    /// Address to listen on; port 0 picks a free port (the address is printed).
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+    /// The log's name, the origin of its checkpoints (fixed at first start).
+    #[arg(long, default_value = DEFAULT_ORIGIN)]
+    pub origin: String,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum PartyCommand {
+    /// Registers a party and prints its bearer token once (only its hash is kept). The server must be stopped.
+    Add {
+        #[arg(long, value_name = "DIR", default_value = "deconflict-data")]
+        data: PathBuf,
+        /// The party's id, e.g. `us-cjtf`.
+        #[arg(long)]
+        id: String,
+        /// military, humanitarian, civil or observer.
+        #[arg(long, default_value = "military")]
+        kind: String,
+        #[arg(long, default_value = DEFAULT_ORIGIN)]
+        origin: String,
+    },
+    /// Lists the registered parties.
+    List {
+        #[arg(long, value_name = "DIR", default_value = "deconflict-data")]
+        data: PathBuf,
+        #[arg(long, default_value = DEFAULT_ORIGIN)]
+        origin: String,
+    },
+}
+
+pub fn party(command: &PartyCommand) -> ExitCode {
+    let result = match command {
+        PartyCommand::Add {
+            data,
+            id,
+            kind,
+            origin,
+        } => Line::open(data, origin).and_then(|line| {
+            let token = line.register_party(id, kind)?;
+            println!("{token}");
+            eprintln!("registered {id} ({kind}); keep this token: only its hash is stored");
+            Ok(())
+        }),
+        PartyCommand::List { data, origin } => Line::open(data, origin).map(|line| {
+            for p in line.parties() {
+                println!("{}\t{}", p.id, p.kind);
+            }
+        }),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("deconflict party: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(s) => s,
+                Err(_) => {
+                    let _ = ctrl_c.await;
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
+}
+
+pub fn serve(args: &ServeArgs) -> ExitCode {
+    let _ = tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .try_init();
+    let line = match Line::open(&args.data, &args.origin) {
+        Ok(l) => Arc::new(l),
+        Err(e) => {
+            eprintln!("deconflict serve: {}: {e}", args.data.display());
+            return ExitCode::from(2);
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("deconflict serve: cannot start the runtime: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    runtime.block_on(async {
+        let listener = match tokio::net::TcpListener::bind(args.listen).await {
+            Ok(l) => l,
+            Err(e) => {
+                eprintln!("deconflict serve: cannot listen on {}: {e}", args.listen);
+                return ExitCode::from(2);
+            }
+        };
+        let addr = listener
+            .local_addr()
+            .map_or_else(|_| args.listen.to_string(), |a| a.to_string());
+        println!("listening on http://{addr}");
+        match deconflict_server::run(listener, line, shutdown_signal()).await {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("deconflict serve: {e}");
+                ExitCode::from(1)
+            }
+        }
+    })
+}

@@ -1,0 +1,219 @@
+//! The deconfliction line over HTTP (axum): routes, authentication, RFC 9457 problems, and the server loop.
+//!
+//! Architecture invariant: only this crate knows HTTP and the wire format of the API; the core is
+//! [`line::Line`], which knows neither. `app(line)` builds the router without a socket, so tests drive it with
+//! `oneshot`; `run(listener, line, shutdown)` serves an already-bound listener until `shutdown` resolves.
+
+pub mod line;
+mod problem;
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::{DefaultBodyLimit, FromRequestParts, Path, Query, State};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde_json::{json, Value};
+use tower_http::catch_panic::CatchPanicLayer;
+
+pub use line::{Line, LineError};
+use problem::Problem;
+
+/// Largest request body (bytes).
+pub const MAX_BODY: usize = 1 << 20;
+
+/// The caller's party, from `Authorization: Bearer <token>`.
+#[derive(Debug)]
+pub struct Caller(pub String);
+
+impl FromRequestParts<Arc<Line>> for Caller {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, line: &Arc<Line>) -> Result<Self, Problem> {
+        let token = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .ok_or_else(|| {
+                Problem::unauthorized("send Authorization: Bearer <your party's token>")
+            })?;
+        line.authenticate(token.trim())
+            .map(Caller)
+            .ok_or_else(|| Problem::unauthorized("the token is not a party's token"))
+    }
+}
+
+/// Runs blocking core work (it may wait for an fsync) off the async workers.
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, LineError> + Send + 'static,
+) -> Result<T, Problem> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|_| Problem::internal("the request failed"))?
+        .map_err(Problem::from)
+}
+
+fn parse_body(bytes: &[u8]) -> Result<Value, Problem> {
+    serde_json::from_slice(bytes)
+        .map_err(|e| Problem::bad_request(format!("the body is not JSON: {e}")))
+}
+
+/// `If-Match: "3"` (or `3`) → 3.
+fn if_match(headers: &HeaderMap) -> Result<Option<u64>, Problem> {
+    let Some(v) = headers.get(header::IF_MATCH) else {
+        return Ok(None);
+    };
+    let text = v.to_str().unwrap_or_default().trim().trim_matches('"');
+    text.parse::<u64>()
+        .map(Some)
+        .map_err(|_| Problem::bad_request(format!("If-Match {text:?} is not a version number")))
+}
+
+fn with_etag(status: StatusCode, version: u64, body: Value) -> Response {
+    (
+        status,
+        [(header::ETAG, format!("\"{version}\""))],
+        Json(body),
+    )
+        .into_response()
+}
+
+async fn create(
+    State(line): State<Arc<Line>>,
+    Caller(party): Caller,
+    body: axum::body::Bytes,
+) -> Result<Response, Problem> {
+    let body = parse_body(&body)?;
+    let d = blocking(move || line.declare(&party, body)).await?;
+    Ok(with_etag(StatusCode::CREATED, d.version, d.body))
+}
+
+async fn replace(
+    State(line): State<Arc<Line>>,
+    Caller(party): Caller,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Result<Response, Problem> {
+    let expected = if_match(&headers)?;
+    let body = parse_body(&body)?;
+    let d = blocking(move || line.new_version(&party, &id, expected, body)).await?;
+    Ok(with_etag(StatusCode::OK, d.version, d.body))
+}
+
+async fn cancel(
+    State(line): State<Arc<Line>>,
+    Caller(party): Caller,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Json<Value>, Problem> {
+    let expected = if_match(&headers)?;
+    Ok(Json(
+        blocking(move || line.cancel(&party, &id, expected)).await?,
+    ))
+}
+
+async fn read_one(
+    State(line): State<Arc<Line>>,
+    Caller(party): Caller,
+    Path(id): Path<String>,
+) -> Result<Response, Problem> {
+    let v = line.get(&party, &id)?;
+    let version = v["version"].as_u64().unwrap_or(0);
+    Ok(with_etag(StatusCode::OK, version, v))
+}
+
+async fn list(
+    State(line): State<Arc<Line>>,
+    Caller(party): Caller,
+    Query(q): Query<std::collections::HashMap<String, String>>,
+) -> Result<Json<Value>, Problem> {
+    let all = q.get("include").is_some_and(|v| v == "cancelled");
+    Ok(Json(json!({"declarations": line.list(&party, all)?})))
+}
+
+async fn conflicts(
+    State(line): State<Arc<Line>>,
+    Caller(party): Caller,
+) -> Result<Json<Value>, Problem> {
+    Ok(Json(json!({"conflicts": line.conflicts(&party)?})))
+}
+
+async fn checkpoint(State(line): State<Arc<Line>>, _caller: Caller) -> Result<Response, Problem> {
+    use deconflict_store::LogStore;
+    let latest = line
+        .store()
+        .latest_checkpoint()
+        .map_err(|e| Problem::from(LineError::from(e)))?;
+    match latest {
+        Some(c) => Ok((
+            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+            c.note,
+        )
+            .into_response()),
+        None => Err(Problem::not_found("the log has no checkpoint yet")),
+    }
+}
+
+async fn metrics(State(line): State<Arc<Line>>) -> Result<Response, Problem> {
+    let mut out = String::new();
+    for (name, value) in line.totals()? {
+        out.push_str(&format!("# TYPE {name} gauge\n{name} {value}\n"));
+    }
+    Ok(([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], out).into_response())
+}
+
+async fn not_found() -> Problem {
+    Problem::not_found("no such endpoint")
+}
+
+/// The router.
+pub fn app(line: Arc<Line>) -> Router {
+    Router::new()
+        .route("/healthz", get(|| async { "ok\n" }))
+        .route("/metrics", get(metrics))
+        .route("/v1/declarations", get(list).post(create))
+        .route("/v1/declarations/{id}", get(read_one).put(replace))
+        .route("/v1/declarations/{id}/cancel", post(cancel))
+        .route("/v1/conflicts", get(conflicts))
+        .route("/v1/log/checkpoint", get(checkpoint))
+        .fallback(not_found)
+        .layer(DefaultBodyLimit::max(MAX_BODY))
+        .layer(CatchPanicLayer::custom(|_| {
+            Problem::internal("the request failed").into_response()
+        }))
+        .with_state(line)
+}
+
+/// Serves `line` on `listener` until `shutdown` resolves; signs checkpoints in the background.
+pub async fn run(
+    listener: tokio::net::TcpListener,
+    line: Arc<Line>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let ticker = {
+        let line = Arc::clone(&line);
+        tokio::spawn(async move {
+            let mut every = tokio::time::interval(Duration::from_millis(250));
+            loop {
+                every.tick().await;
+                let line = Arc::clone(&line);
+                if let Ok(Err(e)) =
+                    tokio::task::spawn_blocking(move || line.checkpoint_tick()).await
+                {
+                    tracing::warn!("checkpoint: {e}");
+                }
+            }
+        })
+    };
+    let served = axum::serve(listener, app(line))
+        .with_graceful_shutdown(shutdown)
+        .await;
+    ticker.abort();
+    served
+}

@@ -1,0 +1,726 @@
+//! The deconfliction line's core, with no HTTP in it: parties, declarations and their conflicts.
+//!
+//! Everything is derived from the ledger: [`Line::open`] replays every entry, and every change is made by one
+//! atomic, durable append (a declaration version together with the conflicts it opens and resolves) before
+//! the in-memory state moves. Writes are serialised by one lock, so each is checked against every earlier
+//! declaration; reads see only what the caller was given.
+//!
+//! Not yet here (issue #4): agreements (every pair of parties uses the default minima), acknowledgement of
+//! conflicts, the hotline, the stream.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::Path;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use deconflict_domain::{Declarations, DECLARATION_CANCEL, DECLARATION_VERSION};
+use deconflict_ledger::entry::check_token;
+use deconflict_ledger::Audience;
+use deconflict_plan::{advice_json, parse_declaration};
+use deconflict_space::units::format_time;
+use deconflict_store::keys::load_or_create_log_key;
+use deconflict_store::{Checkpointer, LogStore, NewEntry, SqliteLog, StoreError, StoredCheckpoint};
+use deconflict_strategic::{advise, AdviceBounds, Conflict, ConflictIndex, Declaration, Minima};
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+
+pub const PARTY_REGISTERED: &str = "party.registered";
+pub const CONFLICT_FOUND: &str = "conflict.found";
+pub const CONFLICT_RESOLVED: &str = "conflict.resolved";
+
+/// The kinds of party on the line.
+pub const PARTY_KINDS: [&str; 4] = ["military", "humanitarian", "civil", "observer"];
+
+/// What went wrong, in terms the HTTP layer maps to statuses.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum LineError {
+    #[error("{detail}")]
+    Invalid { field: String, detail: String },
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("no declaration {0:?} that you may see")]
+    NotFound(String),
+    #[error("{0}")]
+    Exists(String),
+    #[error("If-Match names version {given}, but the current version is {current}")]
+    Stale { given: u64, current: u64 },
+    #[error("a new version must name the version it replaces in If-Match")]
+    PreconditionRequired,
+    #[error("storage: {0}")]
+    Storage(String),
+}
+
+impl From<StoreError> for LineError {
+    fn from(e: StoreError) -> Self {
+        LineError::Storage(e.to_string())
+    }
+}
+
+fn invalid(field: impl Into<String>, detail: impl Into<String>) -> LineError {
+    LineError::Invalid {
+        field: field.into(),
+        detail: detail.into(),
+    }
+}
+
+/// A registered party.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Party {
+    pub id: String,
+    pub kind: String,
+}
+
+/// The latest version of a declaration.
+#[derive(Debug, Clone)]
+struct Current {
+    declaration: Declaration,
+    /// The content as logged (the request body with `party`, `version` and `audience` set).
+    content: Value,
+    audience: BTreeSet<String>,
+    cancelled: bool,
+    /// Ledger sequence number of this version.
+    seq: u64,
+}
+
+impl Current {
+    fn visible_to(&self, party: &str) -> bool {
+        self.declaration.party == party || self.audience.contains(party)
+    }
+}
+
+/// A conflict as recorded: both sides, and each side's conflicting volumes (what the other side may see).
+#[derive(Debug, Clone)]
+struct ConflictRecord {
+    content: Value,
+    parties: [String; 2],
+    resolved_by: Option<u64>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    parties: BTreeMap<String, Party>,
+    tokens: HashMap<[u8; 32], String>,
+    fold: Declarations,
+    current: BTreeMap<String, Current>,
+    index: ConflictIndex,
+    conflicts: BTreeMap<String, ConflictRecord>,
+}
+
+/// The service core.
+#[derive(Debug)]
+pub struct Line {
+    store: Arc<SqliteLog>,
+    inner: Mutex<Inner>,
+    checkpointer: Mutex<Checkpointer>,
+    started: Instant,
+}
+
+/// SHA-256 of a bearer token: the only form in which tokens are kept.
+pub fn token_hash(token: &str) -> [u8; 32] {
+    Sha256::digest(token.as_bytes()).into()
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
+}
+
+/// The conflict as its parties record it: ids, versions, where and when, and each side's conflicting volumes.
+fn conflict_content(c: &Conflict, a: &Value, b: &Value) -> Value {
+    let volumes = |decl: &Value, picks: Vec<usize>| -> Vec<Value> {
+        let mut picks = picks;
+        picks.sort_unstable();
+        picks.dedup();
+        picks.iter().map(|&i| decl["volumes"][i].clone()).collect()
+    };
+    json!({
+        "id": c.id,
+        "a": {"id": c.a.id, "party": c.a.party, "version": c.a.version,
+              "volumes": volumes(a, c.volumes.iter().map(|v| v.a_volume).collect())},
+        "b": {"id": c.b.id, "party": c.b.party, "version": c.b.version,
+              "volumes": volumes(b, c.volumes.iter().map(|v| v.b_volume).collect())},
+        "distance_m": (c.distance_m * 10.0).round() / 10.0,
+        "vertical_gap_m": (c.vertical_gap_m * 10.0).round() / 10.0,
+        "start": format_time(c.window.start_ms),
+        "end": format_time(c.window.end_ms),
+    })
+}
+
+/// A conflict as one of its parties sees it: its own declaration, and of the other side only the id, party,
+/// version and the conflicting volumes.
+fn conflict_view(record: &ConflictRecord, party: &str) -> Value {
+    let c = &record.content;
+    let (own, other) = if c["a"]["party"] == json!(party) {
+        ("a", "b")
+    } else {
+        ("b", "a")
+    };
+    json!({
+        "id": c["id"],
+        "status": if record.resolved_by.is_some() { "resolved" } else { "open" },
+        "declaration": {"id": c[own]["id"], "version": c[own]["version"]},
+        "other": c[other],
+        "distance_m": c["distance_m"],
+        "vertical_gap_m": c["vertical_gap_m"],
+        "start": c["start"],
+        "end": c["end"],
+    })
+}
+
+impl Inner {
+    fn apply(
+        &mut self,
+        header: &deconflict_ledger::EntryHeader,
+        content: &[u8],
+    ) -> Result<(), String> {
+        self.fold
+            .apply(header, content)
+            .map_err(|e| e.to_string())?;
+        let value = || {
+            serde_json::from_slice::<Value>(content)
+                .map_err(|e| format!("entry {}: {e}", header.seq))
+        };
+        match header.kind.as_str() {
+            PARTY_REGISTERED => {
+                let v = value()?;
+                let id = v["id"].as_str().unwrap_or_default().to_string();
+                let hash: [u8; 32] = v["token_sha256"]
+                    .as_str()
+                    .and_then(|h| hex::decode(h).ok())
+                    .and_then(|b| b.try_into().ok())
+                    .ok_or_else(|| format!("entry {}: no token hash", header.seq))?;
+                self.tokens.insert(hash, id.clone());
+                self.parties.insert(
+                    id.clone(),
+                    Party {
+                        id,
+                        kind: v["kind"].as_str().unwrap_or_default().to_string(),
+                    },
+                );
+            }
+            DECLARATION_VERSION => {
+                let v = value()?;
+                let declaration = parse_declaration(&v, &format!("entry {}", header.seq))
+                    .map_err(|e| e.to_string())?;
+                let audience = match &header.audience {
+                    Audience::Parties(p) => p.clone(),
+                    Audience::Everyone => self.parties.keys().cloned().collect(),
+                };
+                self.index
+                    .replace(declaration.clone())
+                    .map_err(|e| e.to_string())?;
+                self.current.insert(
+                    declaration.id.clone(),
+                    Current {
+                        declaration,
+                        content: v,
+                        audience,
+                        cancelled: false,
+                        seq: header.seq,
+                    },
+                );
+            }
+            DECLARATION_CANCEL => {
+                let v = value()?;
+                let id = v["id"].as_str().unwrap_or_default();
+                self.index.remove(id);
+                if let Some(c) = self.current.get_mut(id) {
+                    c.cancelled = true;
+                    c.seq = header.seq;
+                }
+            }
+            CONFLICT_FOUND => {
+                let v = value()?;
+                let parties = [
+                    v["a"]["party"].as_str().unwrap_or_default().to_string(),
+                    v["b"]["party"].as_str().unwrap_or_default().to_string(),
+                ];
+                let id = v["id"].as_str().unwrap_or_default().to_string();
+                self.conflicts.insert(
+                    id,
+                    ConflictRecord {
+                        content: v,
+                        parties,
+                        resolved_by: None,
+                    },
+                );
+            }
+            CONFLICT_RESOLVED => {
+                let v = value()?;
+                if let Some(r) = v["id"].as_str().and_then(|id| self.conflicts.get_mut(id)) {
+                    r.resolved_by = Some(header.seq);
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+}
+
+/// What a declaration write returns.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Declared {
+    pub body: Value,
+    pub version: u64,
+}
+
+impl Line {
+    /// Opens the line on a data directory: opens (or creates) the log and its key, and replays every entry.
+    pub fn open(dir: &Path, origin: &str) -> Result<Self, LineError> {
+        let store = Arc::new(SqliteLog::open(dir)?);
+        let signer = load_or_create_log_key(dir, origin)?;
+        let minima = Minima::default();
+        let mut inner = Inner {
+            parties: BTreeMap::new(),
+            tokens: HashMap::new(),
+            fold: Declarations::new(),
+            current: BTreeMap::new(),
+            index: ConflictIndex::new(minima),
+            conflicts: BTreeMap::new(),
+        };
+        let size = store.size()?;
+        let mut from = 0;
+        while from < size {
+            let batch = store.entries(from, 10_000)?;
+            if batch.is_empty() {
+                break;
+            }
+            for e in &batch {
+                inner
+                    .apply(&e.header, &e.content)
+                    .map_err(|why| LineError::Storage(format!("replaying the log: {why}")))?;
+            }
+            from += batch.len() as u64;
+        }
+        Ok(Line {
+            store,
+            inner: Mutex::new(inner),
+            checkpointer: Mutex::new(Checkpointer::new(signer, Duration::from_millis(200))),
+            started: Instant::now(),
+        })
+    }
+
+    fn lock(&self) -> Result<MutexGuard<'_, Inner>, LineError> {
+        self.inner
+            .lock()
+            .map_err(|_| LineError::Storage("an earlier request panicked while writing".into()))
+    }
+
+    /// The store, for the log endpoints.
+    pub fn store(&self) -> &SqliteLog {
+        &self.store
+    }
+
+    /// Signs a checkpoint if the log grew (rate-bounded).
+    pub fn checkpoint_tick(&self) -> Result<Option<StoredCheckpoint>, LineError> {
+        let mut c = self
+            .checkpointer
+            .lock()
+            .map_err(|_| LineError::Storage("checkpointer poisoned".into()))?;
+        Ok(c.tick(self.store.as_ref(), Instant::now())?)
+    }
+
+    /// Appends entries at the current end (we are the only writer) and applies them.
+    fn commit(&self, inner: &mut Inner, entries: Vec<NewEntry>) -> Result<u64, LineError> {
+        let size = self.store.size()?;
+        let appended = self.store.append(Some(size), entries)?;
+        let stored = self
+            .store
+            .entries(appended.first_seq, appended.leaf_hashes.len())?;
+        for e in &stored {
+            inner.apply(&e.header, &e.content).map_err(|why| {
+                LineError::Storage(format!("applying entry {}: {why}", e.header.seq))
+            })?;
+        }
+        Ok(appended.first_seq)
+    }
+
+    /// Registers a party; returns its bearer token, which is not kept (only its hash is logged).
+    pub fn register_party(&self, id: &str, kind: &str) -> Result<String, LineError> {
+        check_token("id", id).map_err(|e| invalid("id", e.to_string()))?;
+        if !PARTY_KINDS.contains(&kind) {
+            return Err(invalid(
+                "kind",
+                format!("{kind:?} is not one of {}", PARTY_KINDS.join(", ")),
+            ));
+        }
+        let mut inner = self.lock()?;
+        if inner.parties.contains_key(id) {
+            return Err(LineError::Exists(format!(
+                "party {id:?} is already registered"
+            )));
+        }
+        use base64::Engine;
+        use rand::RngCore;
+        let mut secret = [0u8; 32];
+        rand::rngs::OsRng.fill_bytes(&mut secret);
+        let token = format!(
+            "dcf_{}",
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(secret)
+        );
+        let entry = NewEntry {
+            time_ms: now_ms(),
+            kind: PARTY_REGISTERED.into(),
+            actor: id.into(),
+            audience: Audience::Everyone,
+            content: json!({"id": id, "kind": kind, "token_sha256": hex::encode(token_hash(&token))}),
+        };
+        self.commit(&mut inner, vec![entry])?;
+        Ok(token)
+    }
+
+    /// The party a bearer token belongs to.
+    pub fn authenticate(&self, token: &str) -> Option<String> {
+        let inner = self.inner.lock().ok()?;
+        inner.tokens.get(&token_hash(token)).cloned()
+    }
+
+    pub fn parties(&self) -> Vec<Party> {
+        self.inner
+            .lock()
+            .map(|i| i.parties.values().cloned().collect())
+            .unwrap_or_default()
+    }
+
+    /// Validates a declaration body from `party`: returns the declaration, the content to log and the audience.
+    fn prepare(
+        &self,
+        inner: &Inner,
+        party: &str,
+        mut body: Value,
+        version: u64,
+    ) -> Result<(Declaration, Value, BTreeSet<String>), LineError> {
+        let Some(obj) = body.as_object_mut() else {
+            return Err(invalid(
+                "",
+                "the body must be a JSON object (a declaration)",
+            ));
+        };
+        match obj.get("party") {
+            None => {
+                obj.insert("party".into(), json!(party));
+            }
+            Some(p) if p == &json!(party) => {}
+            Some(p) => {
+                return Err(LineError::Forbidden(format!(
+                    "you are {party}; you cannot declare for {p}"
+                )))
+            }
+        }
+        match obj.get("version") {
+            None => {
+                obj.insert("version".into(), json!(version));
+            }
+            Some(v) if v.as_u64() == Some(version) => {}
+            Some(v) => {
+                return Err(invalid(
+                    "version",
+                    format!("this write makes version {version}, not {v}"),
+                ))
+            }
+        }
+        let mut audience = BTreeSet::from([party.to_string()]);
+        if let Some(list) = obj.get("audience") {
+            let items = list
+                .as_array()
+                .ok_or_else(|| invalid("audience", "expected an array of party ids"))?;
+            for (i, p) in items.iter().enumerate() {
+                let p = p
+                    .as_str()
+                    .ok_or_else(|| invalid(format!("audience[{i}]"), "expected a party id"))?;
+                if !inner.parties.contains_key(p) {
+                    return Err(invalid(
+                        format!("audience[{i}]"),
+                        format!("{p:?} is not a registered party"),
+                    ));
+                }
+                audience.insert(p.to_string());
+            }
+        }
+        obj.insert("audience".into(), json!(audience));
+        let declaration = parse_declaration(&body, "declaration")
+            .map_err(|e| invalid(e.field.clone(), e.to_string()))?;
+        Ok((declaration, body, audience))
+    }
+
+    /// The entries of a new version: the version, the conflicts it opens, the conflicts of the old version it
+    /// resolves. Returns them with the conflicts found.
+    fn version_entries(
+        inner: &Inner,
+        party: &str,
+        declaration: &Declaration,
+        content: &Value,
+        audience: &BTreeSet<String>,
+    ) -> (Vec<NewEntry>, Vec<Conflict>) {
+        let time_ms = now_ms();
+        let mut entries = vec![NewEntry {
+            time_ms,
+            kind: DECLARATION_VERSION.into(),
+            actor: party.into(),
+            audience: Audience::Parties(audience.clone()),
+            content: content.clone(),
+        }];
+        for (id, r) in &inner.conflicts {
+            let c = &r.content;
+            let involves = |side: &str| c[side]["id"] == json!(declaration.id);
+            if r.resolved_by.is_none() && (involves("a") || involves("b")) {
+                entries.push(NewEntry {
+                    time_ms,
+                    kind: CONFLICT_RESOLVED.into(),
+                    actor: party.into(),
+                    audience: Audience::Parties(r.parties.iter().cloned().collect()),
+                    content: json!({"id": id, "reason": "replaced by a new version"}),
+                });
+            }
+        }
+        let conflicts = inner.index.conflicts_of(declaration);
+        for c in &conflicts {
+            let other_id = if c.a.id == declaration.id {
+                &c.b.id
+            } else {
+                &c.a.id
+            };
+            let Some(other) = inner.current.get(other_id) else {
+                continue;
+            };
+            let (a, b) = if c.a.id == declaration.id {
+                (content, &other.content)
+            } else {
+                (&other.content, content)
+            };
+            entries.push(NewEntry {
+                time_ms,
+                kind: CONFLICT_FOUND.into(),
+                actor: party.into(),
+                audience: Audience::Parties(
+                    [c.a.party.clone(), c.b.party.clone()].into_iter().collect(),
+                ),
+                content: conflict_content(c, a, b),
+            });
+        }
+        (entries, conflicts)
+    }
+
+    fn write_version(
+        &self,
+        party: &str,
+        id_in_path: Option<&str>,
+        if_match: Option<u64>,
+        body: Value,
+    ) -> Result<Declared, LineError> {
+        let mut inner = self.lock()?;
+        let id = match id_in_path {
+            Some(id) => id.to_string(),
+            None => body["id"].as_str().unwrap_or_default().to_string(),
+        };
+        let version = match (inner.current.get(&id), id_in_path) {
+            (Some(c), None) if c.visible_to(party) => return Err(LineError::Exists(format!(
+                "declaration {id:?} exists (version {}); write a new version with PUT and If-Match",
+                c.declaration.version
+            ))),
+            // Someone else's id that the caller may not see: refuse without saying whose.
+            (Some(_), None) => {
+                return Err(LineError::Exists(format!(
+                    "the id {id:?} is taken; choose another"
+                )))
+            }
+            (None, None) => 1,
+            (None, Some(_)) => return Err(LineError::NotFound(id)),
+            (Some(c), Some(_)) => {
+                if !c.visible_to(party) {
+                    return Err(LineError::NotFound(id));
+                }
+                if c.declaration.party != party {
+                    return Err(LineError::Forbidden(format!(
+                        "{id} belongs to {}",
+                        c.declaration.party
+                    )));
+                }
+                if c.cancelled {
+                    return Err(LineError::Exists(format!("{id} is cancelled")));
+                }
+                let given = if_match.ok_or(LineError::PreconditionRequired)?;
+                if given != c.declaration.version {
+                    return Err(LineError::Stale {
+                        given,
+                        current: c.declaration.version,
+                    });
+                }
+                given + 1
+            }
+        };
+        if let (Some(path_id), Some(body_id)) = (id_in_path, body.get("id")) {
+            if body_id != &json!(path_id) {
+                return Err(invalid(
+                    "id",
+                    format!("the body's id {body_id} is not the path's {path_id:?}"),
+                ));
+            }
+        }
+        let mut body = body;
+        if let (Some(obj), Some(path_id)) = (body.as_object_mut(), id_in_path) {
+            obj.entry("id").or_insert(json!(path_id));
+        }
+        let (declaration, content, audience) = self.prepare(&inner, party, body, version)?;
+        let (entries, conflicts) =
+            Self::version_entries(&inner, party, &declaration, &content, &audience);
+        let seq = self.commit(&mut inner, entries)?;
+        let advice = (!conflicts.is_empty()).then(|| {
+            advice_json(&advise(
+                &inner.index,
+                &declaration,
+                &AdviceBounds::default(),
+            ))
+        });
+        let views: Vec<Value> = conflicts
+            .iter()
+            .filter_map(|c| inner.conflicts.get(&c.id).map(|r| conflict_view(r, party)))
+            .collect();
+        Ok(Declared {
+            version,
+            body: json!({
+                "id": declaration.id,
+                "version": version,
+                "seq": seq,
+                "declaration": content,
+                "conflicts": views,
+                "advice": advice,
+            }),
+        })
+    }
+
+    /// Creates a declaration (version 1).
+    pub fn declare(&self, party: &str, body: Value) -> Result<Declared, LineError> {
+        self.write_version(party, None, None, body)
+    }
+
+    /// Writes a new version of `id`, which must be at version `if_match`.
+    pub fn new_version(
+        &self,
+        party: &str,
+        id: &str,
+        if_match: Option<u64>,
+        body: Value,
+    ) -> Result<Declared, LineError> {
+        self.write_version(party, Some(id), if_match, body)
+    }
+
+    /// Cancels `id`, which must be at version `if_match`; its open conflicts are resolved.
+    pub fn cancel(&self, party: &str, id: &str, if_match: Option<u64>) -> Result<Value, LineError> {
+        let mut inner = self.lock()?;
+        let c = inner
+            .current
+            .get(id)
+            .filter(|c| c.visible_to(party))
+            .ok_or_else(|| LineError::NotFound(id.into()))?;
+        if c.declaration.party != party {
+            return Err(LineError::Forbidden(format!(
+                "{id} belongs to {}",
+                c.declaration.party
+            )));
+        }
+        if c.cancelled {
+            return Err(LineError::Exists(format!("{id} is already cancelled")));
+        }
+        let given = if_match.ok_or(LineError::PreconditionRequired)?;
+        if given != c.declaration.version {
+            return Err(LineError::Stale {
+                given,
+                current: c.declaration.version,
+            });
+        }
+        let time_ms = now_ms();
+        let mut entries = vec![NewEntry {
+            time_ms,
+            kind: DECLARATION_CANCEL.into(),
+            actor: party.into(),
+            audience: Audience::Parties(c.audience.clone()),
+            content: json!({"id": id, "version": given}),
+        }];
+        for (cid, r) in &inner.conflicts {
+            let involves = |side: &str| r.content[side]["id"] == json!(id);
+            if r.resolved_by.is_none() && (involves("a") || involves("b")) {
+                entries.push(NewEntry {
+                    time_ms,
+                    kind: CONFLICT_RESOLVED.into(),
+                    actor: party.into(),
+                    audience: Audience::Parties(r.parties.iter().cloned().collect()),
+                    content: json!({"id": cid, "reason": "cancelled"}),
+                });
+            }
+        }
+        let seq = self.commit(&mut inner, entries)?;
+        Ok(json!({"id": id, "version": given, "cancelled": true, "seq": seq}))
+    }
+
+    fn view(c: &Current) -> Value {
+        json!({
+            "id": c.declaration.id,
+            "party": c.declaration.party,
+            "version": c.declaration.version,
+            "status": if c.cancelled { "cancelled" } else { "active" },
+            "seq": c.seq,
+            "declaration": c.content,
+        })
+    }
+
+    /// A declaration the caller may see; `None` otherwise (whether or not it exists).
+    pub fn get(&self, party: &str, id: &str) -> Result<Value, LineError> {
+        let inner = self.lock()?;
+        inner
+            .current
+            .get(id)
+            .filter(|c| c.visible_to(party))
+            .map(Self::view)
+            .ok_or_else(|| LineError::NotFound(id.into()))
+    }
+
+    /// Every declaration the caller may see (cancelled ones only if asked).
+    pub fn list(&self, party: &str, include_cancelled: bool) -> Result<Vec<Value>, LineError> {
+        let inner = self.lock()?;
+        Ok(inner
+            .current
+            .values()
+            .filter(|c| c.visible_to(party) && (include_cancelled || !c.cancelled))
+            .map(Self::view)
+            .collect())
+    }
+
+    /// The conflicts the caller is a party to.
+    pub fn conflicts(&self, party: &str) -> Result<Vec<Value>, LineError> {
+        let inner = self.lock()?;
+        Ok(inner
+            .conflicts
+            .values()
+            .filter(|r| r.parties.iter().any(|p| p == party))
+            .map(|r| conflict_view(r, party))
+            .collect())
+    }
+
+    /// Totals for /metrics: counts only, nothing about any party.
+    pub fn totals(&self) -> Result<Vec<(&'static str, u64)>, LineError> {
+        let size = self.store.size()?;
+        let inner = self.lock()?;
+        Ok(vec![
+            ("deconflict_ledger_entries", size),
+            ("deconflict_parties", inner.parties.len() as u64),
+            (
+                "deconflict_declarations_active",
+                inner.current.values().filter(|c| !c.cancelled).count() as u64,
+            ),
+            (
+                "deconflict_conflicts_open",
+                inner
+                    .conflicts
+                    .values()
+                    .filter(|r| r.resolved_by.is_none())
+                    .count() as u64,
+            ),
+            (
+                "deconflict_uptime_seconds",
+                self.started.elapsed().as_secs(),
+            ),
+        ])
+    }
+}

@@ -1,0 +1,536 @@
+//! The HTTP API without a socket: several parties declare, conflicts reach exactly the parties concerned, a
+//! party never reads what it was not given, bad input stores nothing, versions need If-Match, and everything
+//! survives a restart.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::http::{HeaderMap, Method, Request, StatusCode};
+use axum::Router;
+use deconflict_server::{app, Line};
+use deconflict_store::LogStore;
+use http_body_util::BodyExt;
+use serde_json::{json, Value};
+use tower::ServiceExt;
+
+struct World {
+    dir: tempfile::TempDir,
+    line: Arc<Line>,
+    tokens: HashMap<&'static str, String>,
+}
+
+const PARTIES: [(&str, &str); 4] = [
+    ("us-cjtf", "military"),
+    ("ru-gs", "military"),
+    ("tr-gs", "military"),
+    ("un-ocha", "humanitarian"),
+];
+
+impl World {
+    fn new() -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let line = Arc::new(Line::open(dir.path(), "test.example/line").expect("open"));
+        let tokens = PARTIES
+            .iter()
+            .map(|(id, kind)| (*id, line.register_party(id, kind).expect("register")))
+            .collect();
+        World { dir, line, tokens }
+    }
+
+    fn app(&self) -> Router {
+        app(Arc::clone(&self.line))
+    }
+
+    async fn call(
+        &self,
+        party: Option<&str>,
+        method: Method,
+        uri: &str,
+        body: Option<Value>,
+        if_match: Option<&str>,
+    ) -> (StatusCode, HeaderMap, Value) {
+        let mut req = Request::builder().method(method).uri(uri);
+        if let Some(p) = party {
+            req = req.header(
+                "authorization",
+                format!("Bearer {}", self.tokens.get(p).map_or(p, |t| t.as_str())),
+            );
+        }
+        if let Some(v) = if_match {
+            req = req.header("if-match", v);
+        }
+        let req = req
+            .header("content-type", "application/json")
+            .body(body.map_or_else(Body::empty, |b| Body::from(b.to_string())))
+            .expect("request");
+        let res = self.app().oneshot(req).await.expect("response");
+        let (status, headers) = (res.status(), res.headers().clone());
+        let bytes = res.into_body().collect().await.expect("body").to_bytes();
+        let value = serde_json::from_slice(&bytes)
+            .unwrap_or_else(|_| json!(String::from_utf8_lossy(&bytes)));
+        (status, headers, value)
+    }
+}
+
+fn tabqa(id: &str, audience: &[&str]) -> Value {
+    json!({"id": id, "kind": "air_operation", "audience": audience, "volumes": [
+        {"footprint": {"polygon": [[38.40, 35.75], [39.15, 35.75], [39.15, 36.10], [38.40, 36.10]]},
+         "altitude": {"lower": "FL200", "upper": "FL300"},
+         "time": {"start": "2017-06-18T14:00:00Z", "end": "2017-06-18T17:00:00Z"}}]})
+}
+
+fn strike(id: &str, audience: &[&str], lower_m: f64) -> Value {
+    json!({"id": id, "kind": "air_operation", "audience": audience, "volumes": [
+        {"footprint": {"circle": {"center": "353700N0384500E", "radius_m": 20000}},
+         "altitude": {"lower_m": lower_m, "upper_m": lower_m + 4000.0},
+         "time": {"start": "181830CJUN17", "end": "181930CJUN17"}},
+        {"footprint": {"circle": {"center": [36.6, 35.4], "radius_m": 5000}},
+         "altitude": {"lower_m": 3000, "upper_m": 5000},
+         "time": {"start": "2017-06-18T10:00:00Z", "end": "2017-06-18T11:00:00Z"}}]})
+}
+
+#[tokio::test]
+async fn conflicts_reach_exactly_the_parties_concerned() {
+    let w = World::new();
+    let (s, h, us) = w
+        .call(
+            Some("us-cjtf"),
+            Method::POST,
+            "/v1/declarations",
+            Some(tabqa("us-17", &[])),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{us}");
+    assert_eq!(h["etag"], "\"1\"");
+    assert_eq!(us["conflicts"], json!([]));
+
+    let (s, _, ru) = w
+        .call(
+            Some("ru-gs"),
+            Method::POST,
+            "/v1/declarations",
+            Some(strike("ru-42", &["un-ocha"], 4000.0)),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{ru}");
+    let c = &ru["conflicts"][0];
+    assert_eq!(c["other"]["id"], "us-17");
+    assert_eq!(c["status"], "open");
+    assert!(ru["advice"]["delay_s"].as_i64().is_some(), "{ru}");
+
+    // The US sees the conflict, and of ru-42 only the volume that conflicts (not the Idlib one).
+    let (_, _, list) = w
+        .call(Some("us-cjtf"), Method::GET, "/v1/conflicts", None, None)
+        .await;
+    let conflicts = list["conflicts"].as_array().expect("list");
+    assert_eq!(conflicts.len(), 1);
+    assert_eq!(conflicts[0]["other"]["id"], "ru-42");
+    assert_eq!(
+        conflicts[0]["other"]["volumes"].as_array().map(Vec::len),
+        Some(1)
+    );
+    assert_eq!(conflicts[0]["declaration"]["id"], "us-17");
+
+    // Need-to-know: ru-42's audience is un-ocha only.
+    let visible = |v: &Value| -> Vec<String> {
+        v["declarations"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|d| d["id"].as_str().unwrap_or("").to_string())
+            .collect()
+    };
+    let (_, _, l) = w
+        .call(Some("us-cjtf"), Method::GET, "/v1/declarations", None, None)
+        .await;
+    assert_eq!(visible(&l), vec!["us-17"]);
+    let (_, _, l) = w
+        .call(Some("un-ocha"), Method::GET, "/v1/declarations", None, None)
+        .await;
+    assert_eq!(visible(&l), vec!["ru-42"]);
+    let (_, _, l) = w
+        .call(Some("tr-gs"), Method::GET, "/v1/declarations", None, None)
+        .await;
+    assert_eq!(visible(&l), Vec::<String>::new());
+    for (party, id, status) in [
+        ("us-cjtf", "ru-42", StatusCode::NOT_FOUND),
+        ("tr-gs", "ru-42", StatusCode::NOT_FOUND),
+        ("tr-gs", "us-17", StatusCode::NOT_FOUND),
+        ("tr-gs", "nonexistent", StatusCode::NOT_FOUND),
+        ("un-ocha", "ru-42", StatusCode::OK),
+        ("ru-gs", "ru-42", StatusCode::OK),
+    ] {
+        let (s, _, body) = w
+            .call(
+                Some(party),
+                Method::GET,
+                &format!("/v1/declarations/{id}"),
+                None,
+                None,
+            )
+            .await;
+        assert_eq!(s, status, "{party} reading {id}: {body}");
+        if s == StatusCode::NOT_FOUND {
+            // A hidden declaration and a missing one look the same.
+            assert_eq!(
+                body["detail"],
+                json!(format!("no declaration {id:?} that you may see"))
+            );
+        }
+    }
+    let (_, _, l) = w
+        .call(Some("tr-gs"), Method::GET, "/v1/conflicts", None, None)
+        .await;
+    assert_eq!(l["conflicts"], json!([]));
+    let (_, _, l) = w
+        .call(Some("un-ocha"), Method::GET, "/v1/conflicts", None, None)
+        .await;
+    assert_eq!(
+        l["conflicts"],
+        json!([]),
+        "in the audience of a declaration, but not a party to its conflict"
+    );
+
+    // A foreign party cannot write another's declaration, even knowing its id.
+    let (s, _, _) = w
+        .call(
+            Some("tr-gs"),
+            Method::PUT,
+            "/v1/declarations/us-17",
+            Some(tabqa("us-17", &[])),
+            Some("1"),
+        )
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, _, _) = w
+        .call(
+            Some("un-ocha"),
+            Method::PUT,
+            "/v1/declarations/ru-42",
+            Some(strike("ru-42", &[], 0.0)),
+            Some("1"),
+        )
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, _, _) = w
+        .call(
+            Some("tr-gs"),
+            Method::POST,
+            "/v1/declarations/us-17/cancel",
+            None,
+            Some("1"),
+        )
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    // Nor take its id.
+    let (s, _, b) = w
+        .call(
+            Some("tr-gs"),
+            Method::POST,
+            "/v1/declarations",
+            Some(tabqa("us-17", &[])),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT);
+    assert!(
+        !b.to_string().contains("us-cjtf"),
+        "the owner is not revealed: {b}"
+    );
+
+    // Authentication.
+    let (s, h, b) = w
+        .call(None, Method::GET, "/v1/declarations", None, None)
+        .await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    assert_eq!(h["content-type"], "application/problem+json");
+    assert_eq!(b["type"], "urn:deconflict:problem:unauthorized");
+    let (s, _, _) = w
+        .call(Some("dcf_forged"), Method::GET, "/v1/conflicts", None, None)
+        .await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+
+    // Metrics carry counts, no party's name or declaration.
+    let (s, _, m) = w.call(None, Method::GET, "/metrics", None, None).await;
+    assert_eq!(s, StatusCode::OK);
+    let text = m.as_str().expect("text");
+    assert!(text.contains("deconflict_conflicts_open 1"), "{text}");
+    for secret in ["us-cjtf", "ru-gs", "ru-42", "us-17"] {
+        assert!(!text.contains(secret));
+    }
+}
+
+#[tokio::test]
+async fn bad_input_is_refused_and_stores_nothing() {
+    let w = World::new();
+    let size = w.line.store().size().expect("size");
+    let mut bad = tabqa("us-1", &[]);
+    bad["volumes"][0]["footprint"]["polygon"][1][1] = json!(95.0);
+    let (s, h, b) = w
+        .call(
+            Some("us-cjtf"),
+            Method::POST,
+            "/v1/declarations",
+            Some(bad),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
+    assert_eq!(h["content-type"], "application/problem+json");
+    assert_eq!(b["type"], "urn:deconflict:problem:validation");
+    assert_eq!(b["field"], "volumes[0].footprint.polygon[1]");
+    assert!(
+        b["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("latitude 95")),
+        "{b}"
+    );
+    let cases = [
+        (
+            json!({"id": "x", "kind": "air_operation", "party": "ru-gs", "volumes": []}),
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            json!({"id": "x", "kind": "strike", "volumes": []}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            json!({"id": "x", "audience": ["nobody"], "kind": "air_operation"}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (json!([1, 2]), StatusCode::UNPROCESSABLE_ENTITY),
+        (
+            json!({"id": "x", "version": 7, "kind": "air_operation"}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+    ];
+    for (body, status) in cases {
+        let (s, _, b) = w
+            .call(
+                Some("us-cjtf"),
+                Method::POST,
+                "/v1/declarations",
+                Some(body.clone()),
+                None,
+            )
+            .await;
+        assert_eq!(s, status, "{body}: {b}");
+    }
+    let req = Request::builder()
+        .method(Method::POST)
+        .uri("/v1/declarations")
+        .header("authorization", format!("Bearer {}", w.tokens["us-cjtf"]))
+        .body(Body::from("{not json"))
+        .expect("request");
+    assert_eq!(
+        w.app().oneshot(req).await.expect("response").status(),
+        StatusCode::BAD_REQUEST
+    );
+    let big = Request::builder()
+        .method(Method::POST)
+        .uri("/v1/declarations")
+        .header("authorization", format!("Bearer {}", w.tokens["us-cjtf"]))
+        .body(Body::from(vec![b' '; deconflict_server::MAX_BODY + 1]))
+        .expect("request");
+    assert_eq!(
+        w.app().oneshot(big).await.expect("response").status(),
+        StatusCode::PAYLOAD_TOO_LARGE
+    );
+    assert_eq!(
+        w.line.store().size().expect("size"),
+        size,
+        "nothing was stored"
+    );
+    let (s, _, b) = w
+        .call(Some("us-cjtf"), Method::GET, "/v2/nothing", None, None)
+        .await;
+    assert_eq!(
+        (s, b["type"].clone()),
+        (
+            StatusCode::NOT_FOUND,
+            json!("urn:deconflict:problem:not-found")
+        )
+    );
+}
+
+#[tokio::test]
+async fn versions_need_if_match_and_resolve_old_conflicts() {
+    let w = World::new();
+    w.call(
+        Some("us-cjtf"),
+        Method::POST,
+        "/v1/declarations",
+        Some(tabqa("us-17", &["ru-gs"])),
+        None,
+    )
+    .await;
+    let (_, _, ru) = w
+        .call(
+            Some("ru-gs"),
+            Method::POST,
+            "/v1/declarations",
+            Some(strike("ru-42", &[], 4000.0)),
+            None,
+        )
+        .await;
+    let first = ru["conflicts"][0]["id"].clone();
+    // The descent advised clears it.
+    let down = ru["advice"]["descend_m"].as_f64().expect("descent advice");
+
+    let (s, _, _) = w
+        .call(
+            Some("ru-gs"),
+            Method::PUT,
+            "/v1/declarations/ru-42",
+            Some(strike("ru-42", &[], 4000.0 - down)),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::PRECONDITION_REQUIRED);
+    let (s, _, b) = w
+        .call(
+            Some("ru-gs"),
+            Method::PUT,
+            "/v1/declarations/ru-42",
+            Some(strike("ru-42", &[], 4000.0 - down)),
+            Some("\"5\""),
+        )
+        .await;
+    assert_eq!(s, StatusCode::PRECONDITION_FAILED);
+    assert_eq!(b["type"], "urn:deconflict:problem:stale-version");
+    let (s, h, b) = w
+        .call(
+            Some("ru-gs"),
+            Method::PUT,
+            "/v1/declarations/ru-42",
+            Some(strike("ru-42", &[], 4000.0 - down)),
+            Some("\"1\""),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    assert_eq!(h["etag"], "\"2\"");
+    assert_eq!(
+        b["conflicts"],
+        json!([]),
+        "the advised descent clears the conflict"
+    );
+    let (_, _, l) = w
+        .call(Some("us-cjtf"), Method::GET, "/v1/conflicts", None, None)
+        .await;
+    assert_eq!(l["conflicts"][0]["id"], first);
+    assert_eq!(l["conflicts"][0]["status"], "resolved");
+
+    // A new version that conflicts again opens a new conflict (another id: other versions).
+    let (_, _, b) = w
+        .call(
+            Some("ru-gs"),
+            Method::PUT,
+            "/v1/declarations/ru-42",
+            Some(strike("ru-42", &[], 4000.0)),
+            Some("2"),
+        )
+        .await;
+    let again = b["conflicts"][0]["id"].clone();
+    assert!(again.is_string() && again != first);
+    // Cancelling resolves it.
+    let (s, _, _) = w
+        .call(
+            Some("ru-gs"),
+            Method::POST,
+            "/v1/declarations/ru-42/cancel",
+            None,
+            Some("2"),
+        )
+        .await;
+    assert_eq!(s, StatusCode::PRECONDITION_FAILED);
+    let (s, _, _) = w
+        .call(
+            Some("ru-gs"),
+            Method::POST,
+            "/v1/declarations/ru-42/cancel",
+            None,
+            Some("3"),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let (_, _, l) = w
+        .call(Some("us-cjtf"), Method::GET, "/v1/conflicts", None, None)
+        .await;
+    assert!(l["conflicts"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .all(|c| c["status"] == "resolved"));
+    let (_, _, l) = w
+        .call(
+            Some("ru-gs"),
+            Method::GET,
+            "/v1/declarations?include=cancelled",
+            None,
+            None,
+        )
+        .await;
+    let ru42 = l["declarations"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|d| d["id"] == "ru-42")
+        .expect("listed");
+    assert_eq!(ru42["status"], "cancelled", "{l}");
+}
+
+#[tokio::test]
+async fn everything_survives_a_restart() {
+    let w = World::new();
+    w.call(
+        Some("us-cjtf"),
+        Method::POST,
+        "/v1/declarations",
+        Some(tabqa("us-17", &["ru-gs"])),
+        None,
+    )
+    .await;
+    w.call(
+        Some("ru-gs"),
+        Method::POST,
+        "/v1/declarations",
+        Some(strike("ru-42", &["us-cjtf"], 4000.0)),
+        None,
+    )
+    .await;
+    let (_, _, before) = w
+        .call(Some("us-cjtf"), Method::GET, "/v1/declarations", None, None)
+        .await;
+    let (_, _, conflicts_before) = w
+        .call(Some("ru-gs"), Method::GET, "/v1/conflicts", None, None)
+        .await;
+    let World { dir, line, tokens } = w;
+    drop(line);
+    let w = World {
+        line: Arc::new(Line::open(dir.path(), "test.example/line").expect("reopen")),
+        dir,
+        tokens,
+    };
+    let (s, _, after) = w
+        .call(Some("us-cjtf"), Method::GET, "/v1/declarations", None, None)
+        .await;
+    assert_eq!(s, StatusCode::OK, "tokens still work");
+    assert_eq!(after, before);
+    let (_, _, conflicts_after) = w
+        .call(Some("ru-gs"), Method::GET, "/v1/conflicts", None, None)
+        .await;
+    assert_eq!(conflicts_after, conflicts_before);
+    assert!(w.line.checkpoint_tick().expect("checkpoint").is_some());
+    let (s, _, cp) = w
+        .call(Some("tr-gs"), Method::GET, "/v1/log/checkpoint", None, None)
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(
+        cp.as_str()
+            .is_some_and(|c| c.starts_with("test.example/line\n")),
+        "{cp}"
+    );
+}

@@ -20,7 +20,7 @@ use axum::{Json, Router};
 use serde_json::{json, Value};
 use tower_http::catch_panic::CatchPanicLayer;
 
-pub use line::{Line, LineError};
+pub use line::{ConflictResponse, Line, LineError};
 use problem::Problem;
 
 /// Largest request body (bytes).
@@ -144,6 +144,51 @@ async fn conflicts(
     Ok(Json(json!({"conflicts": line.conflicts(&party)?})))
 }
 
+async fn respond(
+    line: Arc<Line>,
+    party: String,
+    id: String,
+    response: ConflictResponse,
+    body: axum::body::Bytes,
+) -> Result<Json<Value>, Problem> {
+    let reason = if body.is_empty() {
+        None
+    } else {
+        let v = parse_body(&body)?;
+        v.get("reason").and_then(Value::as_str).map(str::to_string)
+    };
+    Ok(Json(
+        blocking(move || line.respond(&party, &id, response, reason)).await?,
+    ))
+}
+
+async fn acknowledge(
+    State(line): State<Arc<Line>>,
+    Caller(party): Caller,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> Result<Json<Value>, Problem> {
+    respond(line, party, id, ConflictResponse::Acknowledge, body).await
+}
+
+async fn accept(
+    State(line): State<Arc<Line>>,
+    Caller(party): Caller,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> Result<Json<Value>, Problem> {
+    respond(line, party, id, ConflictResponse::Accept, body).await
+}
+
+async fn dispute(
+    State(line): State<Arc<Line>>,
+    Caller(party): Caller,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> Result<Json<Value>, Problem> {
+    respond(line, party, id, ConflictResponse::Dispute, body).await
+}
+
 async fn checkpoint(State(line): State<Arc<Line>>, _caller: Caller) -> Result<Response, Problem> {
     use deconflict_store::LogStore;
     let latest = line
@@ -181,6 +226,9 @@ pub fn app(line: Arc<Line>) -> Router {
         .route("/v1/declarations/{id}", get(read_one).put(replace))
         .route("/v1/declarations/{id}/cancel", post(cancel))
         .route("/v1/conflicts", get(conflicts))
+        .route("/v1/conflicts/{id}/acknowledge", post(acknowledge))
+        .route("/v1/conflicts/{id}/accept", post(accept))
+        .route("/v1/conflicts/{id}/dispute", post(dispute))
         .route("/v1/log/checkpoint", get(checkpoint))
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(MAX_BODY))

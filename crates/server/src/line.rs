@@ -27,6 +27,30 @@ use sha2::{Digest, Sha256};
 pub const PARTY_REGISTERED: &str = "party.registered";
 pub const CONFLICT_FOUND: &str = "conflict.found";
 pub const CONFLICT_RESOLVED: &str = "conflict.resolved";
+pub const CONFLICT_ACKNOWLEDGED: &str = "conflict.acknowledged";
+pub const CONFLICT_ACCEPTED: &str = "conflict.accepted";
+pub const CONFLICT_DISPUTED: &str = "conflict.disputed";
+
+/// What a party can say about a conflict it is part of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConflictResponse {
+    /// "We have seen it."
+    Acknowledge,
+    /// "We accept it as it is" (both sides accepting closes it as accepted).
+    Accept,
+    /// "Not my forces" or another objection, with a reason.
+    Dispute,
+}
+
+impl ConflictResponse {
+    fn kind(self) -> &'static str {
+        match self {
+            ConflictResponse::Acknowledge => CONFLICT_ACKNOWLEDGED,
+            ConflictResponse::Accept => CONFLICT_ACCEPTED,
+            ConflictResponse::Dispute => CONFLICT_DISPUTED,
+        }
+    }
+}
 
 /// The kinds of party on the line.
 pub const PARTY_KINDS: [&str; 4] = ["military", "humanitarian", "civil", "observer"];
@@ -94,6 +118,24 @@ struct ConflictRecord {
     content: Value,
     parties: [String; 2],
     resolved_by: Option<u64>,
+    /// Per party: when (entry time, ms) it acknowledged, accepted, disputed (with the reason).
+    acknowledged: BTreeMap<String, i64>,
+    accepted: BTreeMap<String, i64>,
+    disputed: BTreeMap<String, (i64, String)>,
+}
+
+impl ConflictRecord {
+    fn outcome(&self) -> Value {
+        if self.resolved_by.is_some() {
+            json!("resolved")
+        } else if !self.disputed.is_empty() {
+            json!("disputed")
+        } else if self.parties.iter().all(|p| self.accepted.contains_key(p)) {
+            json!("accepted")
+        } else {
+            Value::Null
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -156,9 +198,23 @@ fn conflict_view(record: &ConflictRecord, party: &str) -> Value {
     } else {
         ("b", "a")
     };
+    let per_party = |p: &String| {
+        json!({
+            "acknowledged": record.acknowledged.get(p).map(|t| format_time(*t)),
+            "accepted": record.accepted.get(p).map(|t| format_time(*t)),
+            "disputed": record.disputed.get(p).map(|(t, why)| json!({"at": format_time(*t), "reason": why})),
+        })
+    };
+    let parties: serde_json::Map<String, Value> = record
+        .parties
+        .iter()
+        .map(|p| (p.clone(), per_party(p)))
+        .collect();
     json!({
         "id": c["id"],
-        "status": if record.resolved_by.is_some() { "resolved" } else { "open" },
+        "status": if record.resolved_by.is_some() { "resolved" } else if record.acknowledged.contains_key(party) { "acknowledged" } else { "open" },
+        "outcome": record.outcome(),
+        "parties": parties,
         "declaration": {"id": c[own]["id"], "version": c[own]["version"]},
         "other": c[other],
         "distance_m": c["distance_m"],
@@ -243,6 +299,9 @@ impl Inner {
                         content: v,
                         parties,
                         resolved_by: None,
+                        acknowledged: BTreeMap::new(),
+                        accepted: BTreeMap::new(),
+                        disputed: BTreeMap::new(),
                     },
                 );
             }
@@ -250,6 +309,26 @@ impl Inner {
                 let v = value()?;
                 if let Some(r) = v["id"].as_str().and_then(|id| self.conflicts.get_mut(id)) {
                     r.resolved_by = Some(header.seq);
+                }
+            }
+            CONFLICT_ACKNOWLEDGED | CONFLICT_ACCEPTED | CONFLICT_DISPUTED => {
+                let v = value()?;
+                let party = header.actor.clone();
+                if let Some(r) = v["id"].as_str().and_then(|id| self.conflicts.get_mut(id)) {
+                    // Accepting or disputing also acknowledges.
+                    r.acknowledged
+                        .entry(party.clone())
+                        .or_insert(header.time_ms);
+                    match header.kind.as_str() {
+                        CONFLICT_ACCEPTED => {
+                            r.accepted.insert(party, header.time_ms);
+                        }
+                        CONFLICT_DISPUTED => {
+                            let reason = v["reason"].as_str().unwrap_or_default().to_string();
+                            r.disputed.insert(party, (header.time_ms, reason));
+                        }
+                        _ => {}
+                    }
                 }
             }
             _ => {}
@@ -515,10 +594,12 @@ impl Line {
             None => body["id"].as_str().unwrap_or_default().to_string(),
         };
         let version = match (inner.current.get(&id), id_in_path) {
-            (Some(c), None) if c.visible_to(party) => return Err(LineError::Exists(format!(
+            (Some(c), None) if c.visible_to(party) => {
+                return Err(LineError::Exists(format!(
                 "declaration {id:?} exists (version {}); write a new version with PUT and If-Match",
                 c.declaration.version
-            ))),
+            )))
+            }
             // Someone else's id that the caller may not see: refuse without saying whose.
             (Some(_), None) => {
                 return Err(LineError::Exists(format!(
@@ -696,6 +777,58 @@ impl Line {
             .filter(|r| r.parties.iter().any(|p| p == party))
             .map(|r| conflict_view(r, party))
             .collect())
+    }
+
+    /// A party's response to a conflict it is part of; others get `NotFound`, as if it did not exist.
+    pub fn respond(
+        &self,
+        party: &str,
+        id: &str,
+        response: ConflictResponse,
+        reason: Option<String>,
+    ) -> Result<Value, LineError> {
+        let mut inner = self.lock()?;
+        let record = inner
+            .conflicts
+            .get(id)
+            .filter(|r| r.parties.iter().any(|p| p == party))
+            .ok_or_else(|| LineError::NotFound(id.into()))?;
+        let reason = match (response, reason) {
+            (ConflictResponse::Dispute, Some(r)) if !r.trim().is_empty() && r.len() <= 2000 => {
+                Some(r)
+            }
+            (ConflictResponse::Dispute, _) => {
+                return Err(invalid(
+                    "reason",
+                    "a dispute needs a reason of 1–2000 characters, e.g. \"not my forces\"",
+                ))
+            }
+            (_, r) => r,
+        };
+        let already = match response {
+            ConflictResponse::Acknowledge => record.acknowledged.contains_key(party),
+            ConflictResponse::Accept => record.accepted.contains_key(party),
+            ConflictResponse::Dispute => record.disputed.contains_key(party),
+        };
+        if !already {
+            let mut content = json!({"id": id});
+            if let Some(r) = &reason {
+                content["reason"] = json!(r);
+            }
+            let entry = NewEntry {
+                time_ms: now_ms(),
+                kind: response.kind().into(),
+                actor: party.into(),
+                audience: Audience::Parties(record.parties.iter().cloned().collect()),
+                content,
+            };
+            self.commit(&mut inner, vec![entry])?;
+        }
+        let record = inner
+            .conflicts
+            .get(id)
+            .ok_or_else(|| LineError::NotFound(id.into()))?;
+        Ok(conflict_view(record, party))
     }
 
     /// Totals for /metrics: counts only, nothing about any party.

@@ -534,3 +534,105 @@ async fn everything_survives_a_restart() {
         "{cp}"
     );
 }
+
+#[tokio::test]
+async fn parties_acknowledge_accept_and_dispute_their_conflicts_only() {
+    let w = World::new();
+    w.call(
+        Some("us-cjtf"),
+        Method::POST,
+        "/v1/declarations",
+        Some(tabqa("us-17", &[])),
+        None,
+    )
+    .await;
+    let (_, _, ru) = w
+        .call(
+            Some("ru-gs"),
+            Method::POST,
+            "/v1/declarations",
+            Some(strike("ru-42", &[], 4000.0)),
+            None,
+        )
+        .await;
+    let id = ru["conflicts"][0]["id"]
+        .as_str()
+        .expect("conflict id")
+        .to_string();
+    let uri = |what: &str| format!("/v1/conflicts/{id}/{what}");
+
+    // Only the two parties may respond; to others the conflict does not exist.
+    for party in ["tr-gs", "un-ocha"] {
+        let (s, _, _) = w
+            .call(Some(party), Method::POST, &uri("acknowledge"), None, None)
+            .await;
+        assert_eq!(s, StatusCode::NOT_FOUND);
+    }
+    let (s, _, v) = w
+        .call(
+            Some("us-cjtf"),
+            Method::POST,
+            &uri("acknowledge"),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["status"], "acknowledged");
+    assert!(v["parties"]["us-cjtf"]["acknowledged"].is_string());
+    assert!(v["parties"]["ru-gs"]["acknowledged"].is_null());
+    // Repeating is harmless and writes nothing more.
+    let size = w.line.store().size().expect("size");
+    w.call(
+        Some("us-cjtf"),
+        Method::POST,
+        &uri("acknowledge"),
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(w.line.store().size().expect("size"), size);
+
+    // Both accept: the outcome is accepted.
+    w.call(Some("us-cjtf"), Method::POST, &uri("accept"), None, None)
+        .await;
+    let (_, _, v) = w
+        .call(Some("ru-gs"), Method::POST, &uri("accept"), None, None)
+        .await;
+    assert_eq!(v["outcome"], "accepted");
+
+    // A dispute needs a reason, and is recorded with its party and time.
+    let (s, _, b) = w
+        .call(
+            Some("us-cjtf"),
+            Method::POST,
+            &uri("dispute"),
+            Some(json!({})),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(b["field"], "reason");
+    let (s, _, v) = w
+        .call(
+            Some("us-cjtf"),
+            Method::POST,
+            &uri("dispute"),
+            Some(json!({"reason": "not my forces"})),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(v["outcome"], "disputed");
+    assert_eq!(
+        v["parties"]["us-cjtf"]["disputed"]["reason"],
+        "not my forces"
+    );
+    let (_, _, l) = w
+        .call(Some("ru-gs"), Method::GET, "/v1/conflicts", None, None)
+        .await;
+    assert_eq!(
+        l["conflicts"][0]["parties"]["us-cjtf"]["disputed"]["reason"],
+        "not my forces"
+    );
+}

@@ -4,6 +4,8 @@
 //! [`line::Line`], which knows neither. `app(line)` builds the router without a socket, so tests drive it with
 //! `oneshot`; `run(listener, line, shutdown)` serves an already-bound listener until `shutdown` resolves.
 
+pub mod clock;
+pub mod hotline;
 pub mod line;
 mod problem;
 
@@ -189,6 +191,68 @@ async fn dispute(
     respond(line, party, id, ConflictResponse::Dispute, body).await
 }
 
+async fn send(
+    State(line): State<Arc<Line>>,
+    Caller(party): Caller,
+    body: axum::body::Bytes,
+) -> Result<Response, Problem> {
+    let body = parse_body(&body)?;
+    let m = blocking(move || line.send(&party, body)).await?;
+    Ok((StatusCode::CREATED, Json(m)).into_response())
+}
+
+async fn messages(
+    State(line): State<Arc<Line>>,
+    Caller(party): Caller,
+    Query(q): Query<std::collections::HashMap<String, String>>,
+) -> Result<Json<Value>, Problem> {
+    let outbox = match q.get("box").map(String::as_str) {
+        None | Some("inbox") => false,
+        Some("outbox") => true,
+        Some(other) => {
+            return Err(Problem::bad_request(format!(
+                "box={other:?}: expected inbox or outbox"
+            )))
+        }
+    };
+    let list = blocking(move || {
+        if outbox {
+            line.outbox(&party)
+        } else {
+            line.inbox(&party)
+        }
+    })
+    .await?;
+    Ok(Json(json!({"messages": list})))
+}
+
+async fn acknowledge_message(
+    State(line): State<Arc<Line>>,
+    Caller(party): Caller,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, Problem> {
+    Ok(Json(
+        blocking(move || line.acknowledge_message(&party, &id, None)).await?,
+    ))
+}
+
+async fn answer_message(
+    State(line): State<Arc<Line>>,
+    Caller(party): Caller,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> Result<Json<Value>, Problem> {
+    let v = parse_body(&body)?;
+    let text = v
+        .get("text")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
+    Ok(Json(
+        blocking(move || line.acknowledge_message(&party, &id, Some(text))).await?,
+    ))
+}
+
 async fn checkpoint(State(line): State<Arc<Line>>, _caller: Caller) -> Result<Response, Problem> {
     use deconflict_store::LogStore;
     let latest = line
@@ -229,6 +293,9 @@ pub fn app(line: Arc<Line>) -> Router {
         .route("/v1/conflicts/{id}/acknowledge", post(acknowledge))
         .route("/v1/conflicts/{id}/accept", post(accept))
         .route("/v1/conflicts/{id}/dispute", post(dispute))
+        .route("/v1/messages", get(messages).post(send))
+        .route("/v1/messages/{id}/acknowledge", post(acknowledge_message))
+        .route("/v1/messages/{id}/answer", post(answer_message))
         .route("/v1/log/checkpoint", get(checkpoint))
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(MAX_BODY))

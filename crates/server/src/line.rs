@@ -24,6 +24,15 @@ use deconflict_strategic::{advise, AdviceBounds, Conflict, ConflictIndex, Declar
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
+use crate::clock::{Clock, SystemClock};
+use crate::hotline::{
+    deadline_for, Message, Receipt, LEVELS, MESSAGE_ACKNOWLEDGED, MESSAGE_ANSWERED,
+    MESSAGE_DELIVERED, MESSAGE_ESCALATED, MESSAGE_KINDS, MESSAGE_SENT, PRECEDENCES,
+};
+
+/// The actor of entries the line itself makes (escalations).
+pub const LINE_ACTOR: &str = "line";
+
 pub const PARTY_REGISTERED: &str = "party.registered";
 pub const CONFLICT_FOUND: &str = "conflict.found";
 pub const CONFLICT_RESOLVED: &str = "conflict.resolved";
@@ -146,6 +155,7 @@ struct Inner {
     current: BTreeMap<String, Current>,
     index: ConflictIndex,
     conflicts: BTreeMap<String, ConflictRecord>,
+    messages: BTreeMap<String, Message>,
 }
 
 /// The service core.
@@ -155,17 +165,12 @@ pub struct Line {
     inner: Mutex<Inner>,
     checkpointer: Mutex<Checkpointer>,
     started: Instant,
+    clock: Arc<dyn Clock>,
 }
 
 /// SHA-256 of a bearer token: the only form in which tokens are kept.
 pub fn token_hash(token: &str) -> [u8; 32] {
     Sha256::digest(token.as_bytes()).into()
-}
-
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as i64)
 }
 
 /// The conflict as its parties record it: ids, versions, where and when, and each side's conflicting volumes.
@@ -311,6 +316,60 @@ impl Inner {
                     r.resolved_by = Some(header.seq);
                 }
             }
+            MESSAGE_SENT => {
+                let v = value()?;
+                let id = v["id"].as_str().unwrap_or_default().to_string();
+                let receipts = v["to"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|p| p.as_str().map(|p| (p.to_string(), Receipt::default())))
+                    .collect();
+                let deadline_ms = v["deadline_ms"].as_i64().unwrap_or(header.time_ms);
+                self.messages.insert(
+                    id,
+                    Message {
+                        from: header.actor.clone(),
+                        sent_ms: header.time_ms,
+                        deadline_ms,
+                        receipts,
+                        content: v,
+                    },
+                );
+            }
+            MESSAGE_DELIVERED | MESSAGE_ACKNOWLEDGED | MESSAGE_ANSWERED | MESSAGE_ESCALATED => {
+                let v = value()?;
+                let recipient = if header.kind == MESSAGE_ESCALATED {
+                    v["party"].as_str().unwrap_or_default().to_string()
+                } else {
+                    header.actor.clone()
+                };
+                let receipt = v["id"]
+                    .as_str()
+                    .and_then(|id| self.messages.get_mut(id))
+                    .and_then(|m| m.receipts.get_mut(&recipient));
+                if let Some(r) = receipt {
+                    let t = header.time_ms;
+                    match header.kind.as_str() {
+                        MESSAGE_DELIVERED => {
+                            r.delivered.get_or_insert(t);
+                        }
+                        MESSAGE_ACKNOWLEDGED => {
+                            r.delivered.get_or_insert(t);
+                            r.acknowledged.get_or_insert(t);
+                        }
+                        MESSAGE_ANSWERED => {
+                            r.delivered.get_or_insert(t);
+                            r.acknowledged.get_or_insert(t);
+                            r.answered =
+                                Some((t, v["text"].as_str().unwrap_or_default().to_string()));
+                        }
+                        _ => r
+                            .escalations
+                            .push((v["level"].as_str().unwrap_or_default().to_string(), t)),
+                    }
+                }
+            }
             CONFLICT_ACKNOWLEDGED | CONFLICT_ACCEPTED | CONFLICT_DISPUTED => {
                 let v = value()?;
                 let party = header.actor.clone();
@@ -347,6 +406,15 @@ pub struct Declared {
 impl Line {
     /// Opens the line on a data directory: opens (or creates) the log and its key, and replays every entry.
     pub fn open(dir: &Path, origin: &str) -> Result<Self, LineError> {
+        Self::open_with_clock(dir, origin, Arc::new(SystemClock))
+    }
+
+    /// As [`Line::open`], reading time from `clock`.
+    pub fn open_with_clock(
+        dir: &Path,
+        origin: &str,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Self, LineError> {
         let store = Arc::new(SqliteLog::open(dir)?);
         let signer = load_or_create_log_key(dir, origin)?;
         let minima = Minima::default();
@@ -357,6 +425,7 @@ impl Line {
             current: BTreeMap::new(),
             index: ConflictIndex::new(minima),
             conflicts: BTreeMap::new(),
+            messages: BTreeMap::new(),
         };
         let size = store.size()?;
         let mut from = 0;
@@ -377,6 +446,7 @@ impl Line {
             inner: Mutex::new(inner),
             checkpointer: Mutex::new(Checkpointer::new(signer, Duration::from_millis(200))),
             started: Instant::now(),
+            clock,
         })
     }
 
@@ -439,7 +509,7 @@ impl Line {
             base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(secret)
         );
         let entry = NewEntry {
-            time_ms: now_ms(),
+            time_ms: self.clock.now_ms(),
             kind: PARTY_REGISTERED.into(),
             actor: id.into(),
             audience: Audience::Everyone,
@@ -531,8 +601,8 @@ impl Line {
         declaration: &Declaration,
         content: &Value,
         audience: &BTreeSet<String>,
+        time_ms: i64,
     ) -> (Vec<NewEntry>, Vec<Conflict>) {
-        let time_ms = now_ms();
         let mut entries = vec![NewEntry {
             time_ms,
             kind: DECLARATION_VERSION.into(),
@@ -644,8 +714,14 @@ impl Line {
             obj.entry("id").or_insert(json!(path_id));
         }
         let (declaration, content, audience) = self.prepare(&inner, party, body, version)?;
-        let (entries, conflicts) =
-            Self::version_entries(&inner, party, &declaration, &content, &audience);
+        let (entries, conflicts) = Self::version_entries(
+            &inner,
+            party,
+            &declaration,
+            &content,
+            &audience,
+            self.clock.now_ms(),
+        );
         let seq = self.commit(&mut inner, entries)?;
         let advice = (!conflicts.is_empty()).then(|| {
             advice_json(&advise(
@@ -711,7 +787,7 @@ impl Line {
                 current: c.declaration.version,
             });
         }
-        let time_ms = now_ms();
+        let time_ms = self.clock.now_ms();
         let mut entries = vec![NewEntry {
             time_ms,
             kind: DECLARATION_CANCEL.into(),
@@ -816,7 +892,7 @@ impl Line {
                 content["reason"] = json!(r);
             }
             let entry = NewEntry {
-                time_ms: now_ms(),
+                time_ms: self.clock.now_ms(),
                 kind: response.kind().into(),
                 actor: party.into(),
                 audience: Audience::Parties(record.parties.iter().cloned().collect()),
@@ -829,6 +905,239 @@ impl Line {
             .get(id)
             .ok_or_else(|| LineError::NotFound(id.into()))?;
         Ok(conflict_view(record, party))
+    }
+
+    /// Sends a hotline message from `party`. Body: `to` (party ids), `precedence` (FLASH, IMMEDIATE, PRIORITY,
+    /// ROUTINE; default ROUTINE), `kind` (default `text`), `text`, `refs` (`declarations`, `conflicts`: ids the
+    /// sender may see).
+    pub fn send(&self, party: &str, body: Value) -> Result<Value, LineError> {
+        let mut inner = self.lock()?;
+        let obj = body
+            .as_object()
+            .ok_or_else(|| invalid("", "the body must be a JSON object (a message)"))?;
+        let allowed = ["to", "precedence", "kind", "text", "refs"];
+        if let Some(k) = obj.keys().find(|k| !allowed.contains(&k.as_str())) {
+            return Err(invalid(
+                k.clone(),
+                format!("unknown field; expected one of {}", allowed.join(", ")),
+            ));
+        }
+        let to_list = obj
+            .get("to")
+            .and_then(Value::as_array)
+            .ok_or_else(|| invalid("to", "expected an array of party ids"))?;
+        let mut to = BTreeSet::new();
+        for (i, p) in to_list.iter().enumerate() {
+            let p = p
+                .as_str()
+                .ok_or_else(|| invalid(format!("to[{i}]"), "expected a party id"))?;
+            if !inner.parties.contains_key(p) || p == party {
+                return Err(invalid(
+                    format!("to[{i}]"),
+                    format!("{p:?} is not another registered party"),
+                ));
+            }
+            to.insert(p.to_string());
+        }
+        if to.is_empty() {
+            return Err(invalid("to", "name at least one recipient"));
+        }
+        let precedence = obj
+            .get("precedence")
+            .map_or(Some("ROUTINE"), Value::as_str)
+            .unwrap_or("");
+        let period = deadline_for(precedence).ok_or_else(|| {
+            let names: Vec<&str> = PRECEDENCES.iter().map(|(p, _)| *p).collect();
+            invalid(
+                "precedence",
+                format!("{precedence:?} is not one of {}", names.join(", ")),
+            )
+        })?;
+        let kind = obj
+            .get("kind")
+            .map_or(Some("text"), Value::as_str)
+            .unwrap_or("");
+        if !MESSAGE_KINDS.contains(&kind) {
+            return Err(invalid(
+                "kind",
+                format!("{kind:?} is not one of {}", MESSAGE_KINDS.join(", ")),
+            ));
+        }
+        let text = obj
+            .get("text")
+            .map_or(Some(""), Value::as_str)
+            .ok_or_else(|| invalid("text", "expected a string"))?;
+        if text.len() > 10_000 {
+            return Err(invalid("text", "longer than 10 000 bytes"));
+        }
+        let mut refs = serde_json::Map::new();
+        if let Some(r) = obj.get("refs") {
+            let r = r
+                .as_object()
+                .ok_or_else(|| invalid("refs", "expected an object"))?;
+            for (key, list) in r {
+                let items = list
+                    .as_array()
+                    .ok_or_else(|| invalid(format!("refs.{key}"), "expected an array of ids"))?;
+                let mut ids = Vec::new();
+                for (i, id) in items.iter().enumerate() {
+                    let id = id.as_str().unwrap_or_default();
+                    let visible = match key.as_str() {
+                        "declarations" => {
+                            inner.current.get(id).is_some_and(|c| c.visible_to(party))
+                        }
+                        "conflicts" => inner
+                            .conflicts
+                            .get(id)
+                            .is_some_and(|c| c.parties.iter().any(|p| p == party)),
+                        _ => {
+                            return Err(invalid(
+                                format!("refs.{key}"),
+                                "expected declarations or conflicts",
+                            ))
+                        }
+                    };
+                    if !visible {
+                        return Err(invalid(
+                            format!("refs.{key}[{i}]"),
+                            format!("no {key} {id:?} that you may see"),
+                        ));
+                    }
+                    ids.push(json!(id));
+                }
+                refs.insert(key.clone(), Value::Array(ids));
+            }
+        }
+        let now = self.clock.now_ms();
+        let id = format!("m-{}", self.store.size()?);
+        let content = json!({
+            "id": id, "from": party, "to": to, "precedence": precedence, "kind": kind, "text": text,
+            "refs": refs, "deadline_ms": now + period,
+        });
+        let mut audience = to.clone();
+        audience.insert(party.to_string());
+        let entry = NewEntry {
+            time_ms: now,
+            kind: MESSAGE_SENT.into(),
+            actor: party.into(),
+            audience: Audience::Parties(audience),
+            content,
+        };
+        self.commit(&mut inner, vec![entry])?;
+        inner
+            .messages
+            .get(&id)
+            .map(|m| m.view(party, now))
+            .ok_or_else(|| LineError::Storage("message not applied".into()))
+    }
+
+    /// The caller's inbox; messages seen for the first time are marked delivered (logged).
+    pub fn inbox(&self, party: &str) -> Result<Vec<Value>, LineError> {
+        let mut inner = self.lock()?;
+        let now = self.clock.now_ms();
+        let entries: Vec<NewEntry> = inner
+            .messages
+            .values()
+            .filter(|m| m.receipts.get(party).is_some_and(|r| r.delivered.is_none()))
+            .map(|m| NewEntry {
+                time_ms: now,
+                kind: MESSAGE_DELIVERED.into(),
+                actor: party.into(),
+                audience: Audience::Parties(m.parties()),
+                content: json!({"id": m.content["id"]}),
+            })
+            .collect();
+        if !entries.is_empty() {
+            self.commit(&mut inner, entries)?;
+        }
+        Ok(inner
+            .messages
+            .values()
+            .filter(|m| m.receipts.contains_key(party))
+            .map(|m| m.view(party, now))
+            .collect())
+    }
+
+    /// The messages the caller sent, with every recipient's receipt.
+    pub fn outbox(&self, party: &str) -> Result<Vec<Value>, LineError> {
+        let inner = self.lock()?;
+        let now = self.clock.now_ms();
+        Ok(inner
+            .messages
+            .values()
+            .filter(|m| m.from == party)
+            .map(|m| m.view(party, now))
+            .collect())
+    }
+
+    /// A recipient acknowledges (or answers, with `answer`) a message; others get `NotFound`.
+    pub fn acknowledge_message(
+        &self,
+        party: &str,
+        id: &str,
+        answer: Option<String>,
+    ) -> Result<Value, LineError> {
+        let mut inner = self.lock()?;
+        let now = self.clock.now_ms();
+        let m = inner
+            .messages
+            .get(id)
+            .filter(|m| m.receipts.contains_key(party))
+            .ok_or_else(|| LineError::NotFound(id.into()))?;
+        let r = &m.receipts[party];
+        let (kind, content) = match &answer {
+            Some(text) if text.trim().is_empty() || text.len() > 10_000 => {
+                return Err(invalid("text", "an answer needs 1–10 000 bytes of text"))
+            }
+            Some(text) if r.answered.is_none() => {
+                (MESSAGE_ANSWERED, json!({"id": id, "text": text}))
+            }
+            Some(_) => return Err(LineError::Exists(format!("{id} is already answered"))),
+            None if r.acknowledged.is_none() => (MESSAGE_ACKNOWLEDGED, json!({"id": id})),
+            None => return Ok(m.view(party, now)),
+        };
+        let entry = NewEntry {
+            time_ms: now,
+            kind: kind.into(),
+            actor: party.into(),
+            audience: Audience::Parties(m.parties()),
+            content,
+        };
+        self.commit(&mut inner, vec![entry])?;
+        inner
+            .messages
+            .get(id)
+            .map(|m| m.view(party, now))
+            .ok_or_else(|| LineError::NotFound(id.into()))
+    }
+
+    /// Escalates every unacknowledged message past its deadline to the recipient's next level and tells the
+    /// sender; returns how many escalations were logged.
+    pub fn escalate_overdue(&self) -> Result<usize, LineError> {
+        let mut inner = self.lock()?;
+        let now = self.clock.now_ms();
+        let mut entries = Vec::new();
+        for m in inner.messages.values() {
+            for (party, r) in &m.receipts {
+                let Some(level) = m.due_level(r, now) else {
+                    continue;
+                };
+                for name in LEVELS.iter().take(level + 1).skip(r.escalations.len() + 1) {
+                    entries.push(NewEntry {
+                        time_ms: now,
+                        kind: MESSAGE_ESCALATED.into(),
+                        actor: LINE_ACTOR.into(),
+                        audience: Audience::Parties(m.parties()),
+                        content: json!({"id": m.content["id"], "party": party, "level": name}),
+                    });
+                }
+            }
+        }
+        let n = entries.len();
+        if n > 0 {
+            self.commit(&mut inner, entries)?;
+        }
+        Ok(n)
     }
 
     /// Totals for /metrics: counts only, nothing about any party.

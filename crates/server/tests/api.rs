@@ -636,3 +636,74 @@ async fn parties_acknowledge_accept_and_dispute_their_conflicts_only() {
         "not my forces"
     );
 }
+
+#[tokio::test]
+async fn hotline_over_http() {
+    let w = World::new();
+    let (s, _, m) = w
+        .call(
+            Some("us-cjtf"),
+            Method::POST,
+            "/v1/messages",
+            Some(json!({"to": ["ru-gs"], "precedence": "FLASH", "text": "check fire"})),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{m}");
+    let id = m["id"].as_str().expect("id").to_string();
+    let (_, _, inbox) = w
+        .call(
+            Some("ru-gs"),
+            Method::GET,
+            "/v1/messages?box=inbox",
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(inbox["messages"][0]["id"], json!(id));
+    let (_, _, other) = w
+        .call(Some("tr-gs"), Method::GET, "/v1/messages", None, None)
+        .await;
+    assert_eq!(other["messages"], json!([]));
+    let (s, _, _) = w
+        .call(
+            Some("tr-gs"),
+            Method::POST,
+            &format!("/v1/messages/{id}/acknowledge"),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, _, v) = w
+        .call(
+            Some("ru-gs"),
+            Method::POST,
+            &format!("/v1/messages/{id}/acknowledge"),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(v["receipts"]["ru-gs"]["acknowledged"].is_string());
+    let (_, _, out) = w
+        .call(
+            Some("us-cjtf"),
+            Method::GET,
+            "/v1/messages?box=outbox",
+            None,
+            None,
+        )
+        .await;
+    assert!(out["messages"][0]["receipts"]["ru-gs"]["acknowledged"].is_string());
+    let (s, _, b) = w
+        .call(
+            Some("us-cjtf"),
+            Method::GET,
+            "/v1/messages?box=spam",
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{b}");
+}

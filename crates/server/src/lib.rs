@@ -253,6 +253,104 @@ async fn answer_message(
     ))
 }
 
+/// How long a stream client may take to accept one frame before it is cut off.
+pub const STREAM_SEND_TIMEOUT: Duration = Duration::from_secs(10);
+/// How often an idle stream carries a heartbeat.
+pub const STREAM_HEARTBEAT: Duration = Duration::from_secs(15);
+
+async fn stream(
+    State(line): State<Arc<Line>>,
+    Caller(party): Caller,
+    Query(q): Query<std::collections::HashMap<String, String>>,
+    ws: axum::extract::ws::WebSocketUpgrade,
+) -> Result<Response, Problem> {
+    let cursor = match q.get("cursor") {
+        None => 0,
+        Some(c) => c
+            .parse::<u64>()
+            .map_err(|_| Problem::bad_request(format!("cursor {c:?} is not a number")))?,
+    };
+    Ok(ws.on_upgrade(move |socket| follow(line, party, cursor, socket)))
+}
+
+/// Sends `party` every entry it may read from `cursor` on, in order, then follows the log. Each event carries
+/// the cursor to resume from; a reconnecting client that sends its last cursor misses nothing and gets
+/// nothing twice.
+async fn follow(
+    line: Arc<Line>,
+    party: String,
+    mut cursor: u64,
+    mut socket: axum::extract::ws::WebSocket,
+) {
+    use axum::extract::ws::{CloseFrame, Message};
+    use tokio::sync::broadcast::error::RecvError;
+    let mut grown = line.subscribe();
+    let mut heartbeat = tokio::time::interval(STREAM_HEARTBEAT);
+    heartbeat.tick().await;
+    let close = |code: u16, reason: String| {
+        Message::Close(Some(CloseFrame {
+            code,
+            reason: reason.into(),
+        }))
+    };
+    loop {
+        // Catch up with everything committed so far.
+        loop {
+            let (l, p) = (Arc::clone(&line), party.clone());
+            let read = tokio::task::spawn_blocking(move || l.events(&p, cursor, 500)).await;
+            let Ok(Ok((events, next))) = read else {
+                let _ = socket
+                    .send(close(
+                        1011,
+                        format!("cannot read the log; resume from cursor {cursor}"),
+                    ))
+                    .await;
+                return;
+            };
+            if next == cursor {
+                break;
+            }
+            for e in events {
+                let send = tokio::time::timeout(
+                    STREAM_SEND_TIMEOUT,
+                    socket.send(Message::Text(e.to_string().into())),
+                );
+                match send.await {
+                    Ok(Ok(())) => {}
+                    Ok(Err(_)) => return,
+                    Err(_) => {
+                        let resume = e["seq"].as_u64().unwrap_or(cursor);
+                        let _ = socket
+                            .send(close(
+                                1008,
+                                format!("too slow; resume from cursor {resume}"),
+                            ))
+                            .await;
+                        return;
+                    }
+                }
+            }
+            cursor = next;
+        }
+        tokio::select! {
+            r = grown.recv() => match r {
+                Ok(_) | Err(RecvError::Lagged(_)) => {}
+                Err(RecvError::Closed) => return,
+            },
+            _ = heartbeat.tick() => {
+                let beat = json!({"heartbeat": true, "cursor": cursor}).to_string();
+                if socket.send(Message::Text(beat.into())).await.is_err() {
+                    return;
+                }
+            },
+            incoming = socket.recv() => match incoming {
+                None | Some(Err(_)) | Some(Ok(Message::Close(_))) => return,
+                Some(Ok(_)) => {}
+            },
+        }
+    }
+}
+
 async fn checkpoint(State(line): State<Arc<Line>>, _caller: Caller) -> Result<Response, Problem> {
     use deconflict_store::LogStore;
     let latest = line
@@ -296,6 +394,7 @@ pub fn app(line: Arc<Line>) -> Router {
         .route("/v1/messages", get(messages).post(send))
         .route("/v1/messages/{id}/acknowledge", post(acknowledge_message))
         .route("/v1/messages/{id}/answer", post(answer_message))
+        .route("/v1/stream", get(stream))
         .route("/v1/log/checkpoint", get(checkpoint))
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(MAX_BODY))

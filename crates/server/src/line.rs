@@ -166,6 +166,8 @@ pub struct Line {
     checkpointer: Mutex<Checkpointer>,
     started: Instant,
     clock: Arc<dyn Clock>,
+    /// The log's size after each commit, for stream followers (they read the entries from the store).
+    grown: tokio::sync::broadcast::Sender<u64>,
 }
 
 /// SHA-256 of a bearer token: the only form in which tokens are kept.
@@ -447,6 +449,7 @@ impl Line {
             checkpointer: Mutex::new(Checkpointer::new(signer, Duration::from_millis(200))),
             started: Instant::now(),
             clock,
+            grown: tokio::sync::broadcast::channel(1024).0,
         })
     }
 
@@ -454,6 +457,38 @@ impl Line {
         self.inner
             .lock()
             .map_err(|_| LineError::Storage("an earlier request panicked while writing".into()))
+    }
+
+    /// Notifications of the log's new size after each commit.
+    pub fn subscribe(&self) -> tokio::sync::broadcast::Receiver<u64> {
+        self.grown.subscribe()
+    }
+
+    /// The entries in `[from, from + limit)` that `party` may read, as stream events.
+    pub fn events(
+        &self,
+        party: &str,
+        from: u64,
+        limit: usize,
+    ) -> Result<(Vec<Value>, u64), LineError> {
+        let entries = self.store.entries(from, limit)?;
+        let next = entries.last().map_or(from, |e| e.header.seq + 1);
+        let events = entries
+            .into_iter()
+            .filter(|e| e.header.audience.includes(party))
+            .map(|e| {
+                let content: Value = serde_json::from_slice(&e.content).unwrap_or(Value::Null);
+                json!({
+                    "cursor": e.header.seq + 1,
+                    "seq": e.header.seq,
+                    "kind": e.header.kind,
+                    "time": format_time(e.header.time_ms),
+                    "actor": e.header.actor,
+                    "content": content,
+                })
+            })
+            .collect();
+        Ok((events, next))
     }
 
     /// The store, for the log endpoints.
@@ -474,6 +509,8 @@ impl Line {
     fn commit(&self, inner: &mut Inner, entries: Vec<NewEntry>) -> Result<u64, LineError> {
         let size = self.store.size()?;
         let appended = self.store.append(Some(size), entries)?;
+        // Nobody listening is fine.
+        let _ = self.grown.send(appended.size);
         let stored = self
             .store
             .entries(appended.first_seq, appended.leaf_hashes.len())?;
@@ -512,7 +549,8 @@ impl Line {
             time_ms: self.clock.now_ms(),
             kind: PARTY_REGISTERED.into(),
             actor: id.into(),
-            audience: Audience::Everyone,
+            // The token's hash concerns the party alone.
+            audience: Audience::Parties(BTreeSet::from([id.to_string()])),
             content: json!({"id": id, "kind": kind, "token_sha256": hex::encode(token_hash(&token))}),
         };
         self.commit(&mut inner, vec![entry])?;

@@ -1,0 +1,145 @@
+//! `/v1/stream` over a real socket: each party receives, in order, exactly the entries it may read; a client
+//! that reconnects with its last cursor gets what it missed exactly once.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use deconflict_server::Line;
+use futures_util::StreamExt;
+use serde_json::{json, Value};
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::Message;
+
+type Ws =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+async fn connect(addr: &str, token: &str, cursor: u64) -> Ws {
+    let mut req = format!("ws://{addr}/v1/stream?cursor={cursor}")
+        .into_client_request()
+        .expect("request");
+    req.headers_mut().insert(
+        "authorization",
+        format!("Bearer {token}").parse().expect("header"),
+    );
+    tokio_tungstenite::connect_async(req)
+        .await
+        .expect("connect")
+        .0
+}
+
+/// The next event, skipping heartbeats; `None` if nothing comes within `wait`.
+async fn next(ws: &mut Ws, wait: Duration) -> Option<Value> {
+    loop {
+        let msg = tokio::time::timeout(wait, ws.next()).await.ok()??.ok()?;
+        if let Message::Text(t) = msg {
+            let v: Value = serde_json::from_str(&t).expect("json event");
+            if v.get("heartbeat").is_none() {
+                return Some(v);
+            }
+        }
+    }
+}
+
+fn declaration(id: &str, audience: &[&str], lower_m: f64) -> Value {
+    json!({"id": id, "kind": "air_operation", "audience": audience, "volumes": [
+        {"footprint": {"circle": {"center": [38.75, 35.62], "radius_m": 20000}},
+         "altitude": {"lower_m": lower_m, "upper_m": lower_m + 3000.0},
+         "time": {"start": "2017-06-18T15:30:00Z", "end": "2017-06-18T16:30:00Z"}}]})
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_party_gets_its_events_in_order_and_resumes_exactly() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let line = Arc::new(Line::open(dir.path(), "test.example/line").expect("open"));
+    let us = line.register_party("us-cjtf", "military").expect("us");
+    let ru = line.register_party("ru-gs", "military").expect("ru");
+    let tr = line.register_party("tr-gs", "military").expect("tr");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr").to_string();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(deconflict_server::run(listener, Arc::clone(&line), async {
+        let _ = stopped.await;
+    }));
+    let wait = Duration::from_secs(5);
+    let quiet = Duration::from_millis(300);
+
+    let mut us_ws = connect(&addr, &us, 0).await;
+    let mut tr_ws = connect(&addr, &tr, 0).await;
+    // Each sees its own registration only.
+    let e = next(&mut us_ws, wait).await.expect("us registration");
+    assert_eq!(
+        (e["kind"].clone(), e["content"]["id"].clone()),
+        (json!("party.registered"), json!("us-cjtf"))
+    );
+    let e = next(&mut tr_ws, wait).await.expect("tr registration");
+    assert_eq!(e["content"]["id"], "tr-gs");
+
+    // us-17 is shown to ru-gs only.
+    let l = Arc::clone(&line);
+    tokio::task::spawn_blocking(move || {
+        l.declare("us-cjtf", declaration("us-17", &["ru-gs"], 6000.0))
+    })
+    .await
+    .expect("join")
+    .expect("declare");
+    let e = next(&mut us_ws, wait).await.expect("own declaration");
+    assert_eq!(
+        (e["kind"].clone(), e["content"]["id"].clone()),
+        (json!("declaration.version"), json!("us-17"))
+    );
+    let resume_from = e["cursor"].as_u64().expect("cursor");
+    drop(us_ws);
+
+    let mut ru_ws = connect(&addr, &ru, 0).await;
+    let e = next(&mut ru_ws, wait).await.expect("ru registration");
+    assert_eq!(e["content"]["id"], "ru-gs");
+    let e = next(&mut ru_ws, wait).await.expect("us-17 shown to ru");
+    assert_eq!(e["content"]["id"], "us-17");
+
+    // While us-cjtf is away, ru-gs declares in conflict (shown to us) and messages tr-gs.
+    let l = Arc::clone(&line);
+    tokio::task::spawn_blocking(move || {
+        l.declare("ru-gs", declaration("ru-42", &["us-cjtf"], 7000.0))?;
+        l.send(
+            "ru-gs",
+            json!({"to": ["tr-gs"], "text": "column moving north"}),
+        )
+    })
+    .await
+    .expect("join")
+    .expect("writes");
+
+    // tr-gs never saw us-17, ru-42 or the conflict: its next event is the message.
+    let e = next(&mut tr_ws, wait).await.expect("tr message");
+    assert_eq!(e["kind"], "message.sent");
+    assert!(next(&mut tr_ws, quiet).await.is_none());
+
+    // us-cjtf comes back with its cursor: exactly what it missed, in order, once.
+    let mut us_ws = connect(&addr, &us, resume_from).await;
+    let mut kinds = Vec::new();
+    let mut last = resume_from;
+    while let Some(e) = next(&mut us_ws, quiet).await {
+        let seq = e["seq"].as_u64().expect("seq");
+        assert!(seq >= last, "in order, never repeated");
+        last = seq + 1;
+        kinds.push(format!(
+            "{} {}",
+            e["kind"].as_str().unwrap_or(""),
+            e["content"]["id"].as_str().unwrap_or("")
+        ));
+    }
+    assert_eq!(kinds.len(), 2, "{kinds:?}");
+    assert_eq!(kinds[0], "declaration.version ru-42");
+    assert!(kinds[1].starts_with("conflict.found c-"), "{kinds:?}");
+
+    // No token, no stream.
+    let req = format!("ws://{addr}/v1/stream")
+        .into_client_request()
+        .expect("request");
+    assert!(tokio_tungstenite::connect_async(req).await.is_err());
+    let _ = stop.send(());
+    drop((us_ws, ru_ws, tr_ws));
+    let _ = tokio::time::timeout(wait, server).await;
+}

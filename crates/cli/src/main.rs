@@ -4,6 +4,7 @@
 mod bench;
 mod bench_ledger;
 mod check;
+mod demo;
 mod log;
 mod serve;
 
@@ -30,6 +31,8 @@ enum Command {
     Check(check::CheckArgs),
     /// Measures the strategic engine or the ledger at benchmark scale and prints Markdown tables.
     Bench(bench::BenchArgs),
+    /// A fresh line with the Syria 2017 scenario, served on the embedded store; prints the URL and tokens.
+    Demo(demo::DemoArgs),
     /// The deconfliction line server, on the embedded store.
     Serve(serve::ServeArgs),
     /// Parties on the line: register one (prints its token once), list them.
@@ -46,6 +49,7 @@ fn main() -> ExitCode {
         Command::Check(args) => check::run(&args),
         Command::Log(command) => log::run(&command),
         Command::Serve(args) => serve::serve(&args),
+        Command::Demo(args) => demo::demo(&args),
         Command::Party(command) => serve::party(&command),
         Command::Bench(args) => match bench::run(&args) {
             Ok(()) => ExitCode::SUCCESS,

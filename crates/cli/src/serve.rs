@@ -76,7 +76,7 @@ pub fn party(command: &PartyCommand) -> ExitCode {
     }
 }
 
-async fn shutdown_signal() {
+pub async fn shutdown_signal() {
     let ctrl_c = tokio::signal::ctrl_c();
     #[cfg(unix)]
     {

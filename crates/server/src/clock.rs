@@ -38,3 +38,29 @@ impl Clock for ManualClock {
         self.0.load(Ordering::SeqCst)
     }
 }
+
+/// A clock that starts at a scenario's time and runs `speed` times faster than the system clock, for demos
+/// where a ten-minute deadline should pass in ten seconds.
+#[derive(Debug)]
+pub struct ScenarioClock {
+    real_start_ms: i64,
+    scenario_start_ms: i64,
+    speed: f64,
+}
+
+impl ScenarioClock {
+    pub fn new(scenario_start_ms: i64, speed: f64) -> Self {
+        ScenarioClock {
+            real_start_ms: SystemClock.now_ms(),
+            scenario_start_ms,
+            speed,
+        }
+    }
+}
+
+impl Clock for ScenarioClock {
+    fn now_ms(&self) -> i64 {
+        let elapsed = (SystemClock.now_ms() - self.real_start_ms) as f64;
+        self.scenario_start_ms + (elapsed * self.speed) as i64
+    }
+}

@@ -404,7 +404,8 @@ pub fn app(line: Arc<Line>) -> Router {
         .with_state(line)
 }
 
-/// Serves `line` on `listener` until `shutdown` resolves; signs checkpoints in the background.
+/// Serves `line` on `listener` until `shutdown` resolves; escalates overdue messages and signs checkpoints in
+/// the background.
 pub async fn run(
     listener: tokio::net::TcpListener,
     line: Arc<Line>,
@@ -417,10 +418,13 @@ pub async fn run(
             loop {
                 every.tick().await;
                 let line = Arc::clone(&line);
-                if let Ok(Err(e)) =
-                    tokio::task::spawn_blocking(move || line.checkpoint_tick()).await
-                {
-                    tracing::warn!("checkpoint: {e}");
+                let done = tokio::task::spawn_blocking(move || {
+                    line.escalate_overdue()?;
+                    line.checkpoint_tick()
+                })
+                .await;
+                if let Ok(Err(e)) = done {
+                    tracing::warn!("background tick: {e}");
                 }
             }
         })

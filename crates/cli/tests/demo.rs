@@ -1,0 +1,91 @@
+//! `deconflict demo` as a newcomer runs it: the Syria scenario loads, the URL and every party's token are
+//! printed, the conflicts are there, and the unacknowledged FLASH escalates while the server runs.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+fn get(addr: &str, path: &str, token: &str) -> Value {
+    let mut s = TcpStream::connect(addr).expect("connect");
+    write!(s, "GET {path} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\nConnection: close\r\n\r\n").expect("send");
+    let mut response = String::new();
+    s.read_to_string(&mut response).expect("read");
+    let body = response
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b)
+        .unwrap_or("");
+    serde_json::from_str(body).unwrap_or(Value::Null)
+}
+
+#[test]
+fn the_demo_serves_the_scenario_and_the_flash_escalates() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let scenario = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/syria-scenario.json");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_deconflict"))
+        .args([
+            "demo",
+            "--listen",
+            "127.0.0.1:0",
+            "--speed",
+            "3600",
+            "--scenario",
+        ])
+        .arg(&scenario)
+        .arg("--data")
+        .arg(dir.path().join("data"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("demo");
+    let mut addr = String::new();
+    let mut tokens = std::collections::HashMap::new();
+    for line in BufReader::new(child.stdout.take().expect("stdout"))
+        .lines()
+        .map_while(Result::ok)
+    {
+        if let Some(url) = line.strip_prefix("listening on http://") {
+            addr = url.to_string();
+        }
+        if let Some((name, token)) = line.strip_prefix("export ").and_then(|l| l.split_once('=')) {
+            tokens.insert(name.to_string(), token.to_string());
+        }
+        if line.starts_with("press Ctrl-C") {
+            break;
+        }
+    }
+    assert_eq!(tokens.len(), 5, "a token for each of the five parties");
+    let conflicts = get(&addr, "/v1/conflicts", &tokens["RU_GS"]);
+    assert!(
+        conflicts["conflicts"]
+            .as_array()
+            .is_some_and(|c| c.len() >= 3),
+        "{conflicts}"
+    );
+    // At 3600x the FLASH's ten minutes pass in a sixth of a second; the background tick escalates it.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let escalated = loop {
+        let out = get(&addr, "/v1/messages?box=outbox", &tokens["US_CJTF"]);
+        let flash = out["messages"]
+            .as_array()
+            .and_then(|m| m.iter().find(|m| m["precedence"] == "FLASH").cloned());
+        let levels = flash
+            .as_ref()
+            .and_then(|f| f["receipts"]["ru-gs"]["escalations"].as_array().cloned())
+            .unwrap_or_default();
+        if !levels.is_empty() || Instant::now() > deadline {
+            break levels;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert_eq!(
+        escalated.first().map(|l| l["level"].clone()),
+        Some(Value::from("commander")),
+        "{escalated:?}"
+    );
+    child.kill().expect("stop");
+    child.wait().expect("reap");
+}

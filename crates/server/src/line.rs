@@ -631,6 +631,63 @@ impl Line {
         Ok((declaration, body, audience))
     }
 
+    /// The current version of `id` if `party` may write it now: visible (else `NotFound`, as if missing), its
+    /// own (else `Forbidden`), not cancelled, and at the version named in `If-Match`.
+    fn writable<'a>(
+        inner: &'a Inner,
+        party: &str,
+        id: &str,
+        if_match: Option<u64>,
+    ) -> Result<&'a Current, LineError> {
+        let c = inner
+            .current
+            .get(id)
+            .filter(|c| c.visible_to(party))
+            .ok_or_else(|| LineError::NotFound(id.into()))?;
+        if c.declaration.party != party {
+            return Err(LineError::Forbidden(format!(
+                "{id} belongs to {}",
+                c.declaration.party
+            )));
+        }
+        if c.cancelled {
+            return Err(LineError::Exists(format!("{id} is cancelled")));
+        }
+        let given = if_match.ok_or(LineError::PreconditionRequired)?;
+        if given != c.declaration.version {
+            return Err(LineError::Stale {
+                given,
+                current: c.declaration.version,
+            });
+        }
+        Ok(c)
+    }
+
+    /// `conflict.resolved` entries for every open conflict of declaration `id`.
+    fn resolutions(
+        inner: &Inner,
+        id: &str,
+        party: &str,
+        time_ms: i64,
+        reason: &str,
+    ) -> Vec<NewEntry> {
+        inner
+            .conflicts
+            .iter()
+            .filter(|(_, r)| {
+                r.resolved_by.is_none()
+                    && (r.content["a"]["id"] == json!(id) || r.content["b"]["id"] == json!(id))
+            })
+            .map(|(cid, r)| NewEntry {
+                time_ms,
+                kind: CONFLICT_RESOLVED.into(),
+                actor: party.into(),
+                audience: Audience::Parties(r.parties.iter().cloned().collect()),
+                content: json!({"id": cid, "reason": reason}),
+            })
+            .collect()
+    }
+
     /// The entries of a new version: the version, the conflicts it opens, the conflicts of the old version it
     /// resolves. Returns them with the conflicts found.
     fn version_entries(
@@ -648,19 +705,13 @@ impl Line {
             audience: Audience::Parties(audience.clone()),
             content: content.clone(),
         }];
-        for (id, r) in &inner.conflicts {
-            let c = &r.content;
-            let involves = |side: &str| c[side]["id"] == json!(declaration.id);
-            if r.resolved_by.is_none() && (involves("a") || involves("b")) {
-                entries.push(NewEntry {
-                    time_ms,
-                    kind: CONFLICT_RESOLVED.into(),
-                    actor: party.into(),
-                    audience: Audience::Parties(r.parties.iter().cloned().collect()),
-                    content: json!({"id": id, "reason": "replaced by a new version"}),
-                });
-            }
-        }
+        entries.extend(Self::resolutions(
+            inner,
+            &declaration.id,
+            party,
+            time_ms,
+            "replaced by a new version",
+        ));
         let conflicts = inner.index.conflicts_of(declaration);
         for c in &conflicts {
             let other_id = if c.a.id == declaration.id {
@@ -716,27 +767,11 @@ impl Line {
             }
             (None, None) => 1,
             (None, Some(_)) => return Err(LineError::NotFound(id)),
-            (Some(c), Some(_)) => {
-                if !c.visible_to(party) {
-                    return Err(LineError::NotFound(id));
-                }
-                if c.declaration.party != party {
-                    return Err(LineError::Forbidden(format!(
-                        "{id} belongs to {}",
-                        c.declaration.party
-                    )));
-                }
-                if c.cancelled {
-                    return Err(LineError::Exists(format!("{id} is cancelled")));
-                }
-                let given = if_match.ok_or(LineError::PreconditionRequired)?;
-                if given != c.declaration.version {
-                    return Err(LineError::Stale {
-                        given,
-                        current: c.declaration.version,
-                    });
-                }
-                given + 1
+            (Some(_), Some(_)) => {
+                Self::writable(&inner, party, &id, if_match)?
+                    .declaration
+                    .version
+                    + 1
             }
         };
         if let (Some(path_id), Some(body_id)) = (id_in_path, body.get("id")) {
@@ -804,27 +839,8 @@ impl Line {
     /// Cancels `id`, which must be at version `if_match`; its open conflicts are resolved.
     pub fn cancel(&self, party: &str, id: &str, if_match: Option<u64>) -> Result<Value, LineError> {
         let mut inner = self.lock()?;
-        let c = inner
-            .current
-            .get(id)
-            .filter(|c| c.visible_to(party))
-            .ok_or_else(|| LineError::NotFound(id.into()))?;
-        if c.declaration.party != party {
-            return Err(LineError::Forbidden(format!(
-                "{id} belongs to {}",
-                c.declaration.party
-            )));
-        }
-        if c.cancelled {
-            return Err(LineError::Exists(format!("{id} is already cancelled")));
-        }
-        let given = if_match.ok_or(LineError::PreconditionRequired)?;
-        if given != c.declaration.version {
-            return Err(LineError::Stale {
-                given,
-                current: c.declaration.version,
-            });
-        }
+        let c = Self::writable(&inner, party, id, if_match)?;
+        let given = c.declaration.version;
         let time_ms = self.clock.now_ms();
         let mut entries = vec![NewEntry {
             time_ms,
@@ -833,18 +849,7 @@ impl Line {
             audience: Audience::Parties(c.audience.clone()),
             content: json!({"id": id, "version": given}),
         }];
-        for (cid, r) in &inner.conflicts {
-            let involves = |side: &str| r.content[side]["id"] == json!(id);
-            if r.resolved_by.is_none() && (involves("a") || involves("b")) {
-                entries.push(NewEntry {
-                    time_ms,
-                    kind: CONFLICT_RESOLVED.into(),
-                    actor: party.into(),
-                    audience: Audience::Parties(r.parties.iter().cloned().collect()),
-                    content: json!({"id": cid, "reason": "cancelled"}),
-                });
-            }
-        }
+        entries.extend(Self::resolutions(&inner, id, party, time_ms, "cancelled"));
         let seq = self.commit(&mut inner, entries)?;
         Ok(json!({"id": id, "version": given, "cancelled": true, "seq": seq}))
     }

@@ -330,6 +330,27 @@ struct Request {
     reply: mpsc::SyncSender<Result<Appended, StoreError>>,
 }
 
+/// Reads node `(level, index)` from the database: level 0 is the leaf hash of entry `index`.
+fn read_node(conn: &Connection, level: u8, index: u64) -> Result<Hash, StoreError> {
+    let bytes: Option<Vec<u8>> = if level == 0 {
+        conn.prepare_cached("SELECT leaf_hash FROM entries WHERE seq = ?1")
+            .map_err(db)?
+            .query_row([index as i64], |r| r.get(0))
+            .optional()
+            .map_err(db)?
+    } else {
+        conn.prepare_cached("SELECT hash FROM nodes WHERE level = ?1 AND idx = ?2")
+            .map_err(db)?
+            .query_row(params![level, index as i64], |r| r.get(0))
+            .optional()
+            .map_err(db)?
+    };
+    hash_of(
+        bytes.ok_or_else(|| StoreError::Corrupt(format!("node ({level}, {index}) is missing")))?,
+        "a node",
+    )
+}
+
 /// The embedded log store.
 #[derive(Debug)]
 pub struct SqliteLog {
@@ -616,27 +637,7 @@ impl LogStore for SqliteLog {
                     StoreError::Corrupt(format!("node ({level}, {index}) is not complete"))
                 });
         }
-        self.with_read(|conn| {
-            let bytes: Option<Vec<u8>> = if level == 0 {
-                conn.prepare_cached("SELECT leaf_hash FROM entries WHERE seq = ?1")
-                    .map_err(db)?
-                    .query_row([index as i64], |r| r.get(0))
-                    .optional()
-                    .map_err(db)?
-            } else {
-                conn.prepare_cached("SELECT hash FROM nodes WHERE level = ?1 AND idx = ?2")
-                    .map_err(db)?
-                    .query_row(params![level, index as i64], |r| r.get(0))
-                    .optional()
-                    .map_err(db)?
-            };
-            hash_of(
-                bytes.ok_or_else(|| {
-                    StoreError::Corrupt(format!("node ({level}, {index}) is missing"))
-                })?,
-                "a node",
-            )
-        })
+        self.with_read(|conn| read_node(conn, level, index))
     }
 
     fn put_checkpoint(&self, checkpoint: StoredCheckpoint) -> Result<(), StoreError> {
@@ -723,26 +724,6 @@ impl deconflict_ledger::merkle::Nodes for ReadOnlyLog {
     type Error = StoreError;
 
     fn node(&self, level: u8, index: u64) -> Result<Hash, StoreError> {
-        let bytes: Option<Vec<u8>> = if level == 0 {
-            self.conn
-                .prepare_cached("SELECT leaf_hash FROM entries WHERE seq = ?1")
-                .map_err(db)?
-                .query_row([index as i64], |r| r.get(0))
-                .optional()
-                .map_err(db)?
-        } else {
-            self.conn
-                .prepare_cached("SELECT hash FROM nodes WHERE level = ?1 AND idx = ?2")
-                .map_err(db)?
-                .query_row(params![level, index as i64], |r| r.get(0))
-                .optional()
-                .map_err(db)?
-        };
-        hash_of(
-            bytes.ok_or_else(|| {
-                StoreError::Corrupt(format!("node ({level}, {index}) is missing"))
-            })?,
-            "a node",
-        )
+        read_node(&self.conn, level, index)
     }
 }

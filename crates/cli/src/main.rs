@@ -4,6 +4,7 @@
 mod bench;
 mod bench_ledger;
 mod check;
+mod client;
 mod demo;
 mod log;
 mod serve;
@@ -33,6 +34,18 @@ enum Command {
     Bench(bench::BenchArgs),
     /// A fresh line with the Syria 2017 scenario, served on the embedded store; prints the URL and tokens.
     Demo(demo::DemoArgs),
+    /// Declares (or, with --replaces, writes a new version of) a declaration on the line.
+    Declare(client::DeclareArgs),
+    /// Lists your conflicts.
+    Conflicts(client::ListArgs),
+    /// Sends a hotline message.
+    Send(client::SendArgs),
+    /// Shows your inbox (marking messages delivered), or --outbox.
+    Inbox(client::InboxArgs),
+    /// Acknowledges (or --answer) a hotline message.
+    Ack(client::AckArgs),
+    /// Follows everything you may see, one JSON event a line.
+    Tail(client::TailArgs),
     /// The deconfliction line server, on the embedded store.
     Serve(serve::ServeArgs),
     /// Parties on the line: register one (prints its token once), list them.
@@ -50,6 +63,12 @@ fn main() -> ExitCode {
         Command::Log(command) => log::run(&command),
         Command::Serve(args) => serve::serve(&args),
         Command::Demo(args) => demo::demo(&args),
+        Command::Declare(args) => client::declare(&args),
+        Command::Conflicts(args) => client::conflicts(&args),
+        Command::Send(args) => client::send(&args),
+        Command::Inbox(args) => client::inbox(&args),
+        Command::Ack(args) => client::ack(&args),
+        Command::Tail(args) => client::tail(&args),
         Command::Party(command) => serve::party(&command),
         Command::Bench(args) => match bench::run(&args) {
             Ok(()) => ExitCode::SUCCESS,

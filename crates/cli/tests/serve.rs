@@ -128,3 +128,153 @@ fn a_201_survives_kill_9_and_conflicts_reach_the_other_party() {
     server.child.kill().expect("stop");
     server.child.wait().expect("reap");
 }
+
+/// Runs a client command as `token`'s party.
+fn client(
+    server: &Server,
+    token: &str,
+    args: &[&str],
+    stdin: Option<&str>,
+) -> (i32, Value, String) {
+    let mut child = bin()
+        .args(args)
+        .env("DECONFLICT_SERVER", format!("http://{}", server.addr))
+        .env("DECONFLICT_TOKEN", token)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("client");
+    if let Some(text) = stdin {
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(text.as_bytes())
+            .expect("write");
+    } else {
+        drop(child.stdin.take());
+    }
+    let out = child.wait_with_output().expect("wait");
+    let value = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
+    (
+        out.status.code().unwrap_or(-1),
+        value,
+        String::from_utf8_lossy(&out.stderr).to_string(),
+    )
+}
+
+#[test]
+fn the_cli_client_declares_lists_sends_acknowledges_and_tails() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data = dir.path().join("data");
+    let us = add_party(&data, "us-cjtf");
+    let ru = add_party(&data, "ru-gs");
+    let mut server = start(&data);
+
+    // Follow ru-gs's stream from the start.
+    let mut tail = bin()
+        .args(["tail"])
+        .env("DECONFLICT_SERVER", format!("http://{}", server.addr))
+        .env("DECONFLICT_TOKEN", &ru)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("tail");
+
+    let mut us_17 = declaration("us-17", 6000.0);
+    us_17["audience"] = json!(["ru-gs"]);
+    let (code, v, err) = client(&server, &us, &["declare", "-"], Some(&us_17.to_string()));
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(v["version"], 1);
+    let file = dir.path().join("ru-42.json");
+    std::fs::write(&file, declaration("ru-42", 7000.0).to_string()).expect("write");
+    let (code, v, _) = client(
+        &server,
+        &ru,
+        &["declare", file.to_str().expect("path")],
+        None,
+    );
+    assert_eq!(code, 0);
+    assert_eq!(v["conflicts"][0]["other"]["id"], "us-17");
+    let (_, v, _) = client(&server, &us, &["conflicts"], None);
+    assert_eq!(v["conflicts"][0]["other"]["id"], "ru-42");
+
+    // A stale version is the server's problem, exit 1, with its detail.
+    let (code, _, err) = client(
+        &server,
+        &ru,
+        &["declare", "--replaces", "7", file.to_str().expect("path")],
+        None,
+    );
+    assert_eq!(code, 1);
+    assert!(err.contains("412"), "{err}");
+
+    let (code, m, _) = client(
+        &server,
+        &us,
+        &[
+            "send",
+            "--to",
+            "ru-gs",
+            "--precedence",
+            "FLASH",
+            "check",
+            "fire",
+        ],
+        None,
+    );
+    assert_eq!(code, 0);
+    let id = m["id"].as_str().expect("id").to_string();
+    let (_, inbox, _) = client(&server, &ru, &["inbox"], None);
+    assert_eq!(inbox["messages"][0]["text"], "check fire");
+    let (code, v, _) = client(&server, &ru, &["ack", &id, "--answer", "wilco"], None);
+    assert_eq!(code, 0);
+    assert_eq!(v["receipts"]["ru-gs"]["answered"]["text"], "wilco");
+    let (_, out, _) = client(&server, &us, &["inbox", "--outbox"], None);
+    assert_eq!(
+        out["messages"][0]["receipts"]["ru-gs"]["answered"]["text"],
+        "wilco"
+    );
+
+    // No token: exit 2 before any request.
+    let (code, _, err) = client(&server, "", &["conflicts", "--token", ""], None);
+    assert_ne!(code, 0, "{err}");
+
+    // The stream showed ru-gs its registration, us-17, its own ru-42, the conflict and the message.
+    let stdout = tail.stdout.take().expect("tail stdout");
+    let reader = std::thread::spawn(move || {
+        BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+            .take(6)
+            .collect::<Vec<String>>()
+    });
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    tail.kill().expect("stop tail");
+    tail.wait().expect("reap");
+    let kinds: Vec<String> = reader
+        .join()
+        .expect("reader")
+        .iter()
+        .map(|l| {
+            serde_json::from_str::<Value>(l)
+                .map(|v| v["kind"].as_str().unwrap_or("").to_string())
+                .unwrap_or_default()
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "party.registered",
+            "declaration.version",
+            "declaration.version",
+            "conflict.found",
+            "message.sent",
+            "message.delivered"
+        ],
+        "{kinds:?}"
+    );
+    server.child.kill().expect("stop");
+    server.child.wait().expect("reap");
+}

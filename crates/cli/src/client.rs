@@ -1,0 +1,284 @@
+//! The line's command-line client: `declare`, `conflicts`, `send`, `inbox`, `ack`, `tail`.
+//!
+//! Every command takes `--server URL` and `--token TOKEN`, or the environment variables `DECONFLICT_SERVER`
+//! and `DECONFLICT_TOKEN`. Answers are printed as JSON on standard output; a problem from the server is
+//! printed on standard error with exit status 1; unreadable input or an unreachable server exits 2.
+
+use std::io::{Read, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Args;
+use serde_json::{json, Value};
+
+#[derive(Args, Debug, Clone)]
+pub struct Connection {
+    /// The server's URL.
+    #[arg(
+        long,
+        env = "DECONFLICT_SERVER",
+        default_value = "http://127.0.0.1:8080",
+        global = true
+    )]
+    pub server: String,
+    /// Your party's token.
+    #[arg(long, env = "DECONFLICT_TOKEN", hide_env_values = true, global = true)]
+    pub token: Option<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct DeclareArgs {
+    #[command(flatten)]
+    pub connection: Connection,
+    /// The declaration (plan format; `-` reads standard input).
+    pub file: PathBuf,
+    /// Write it as a new version of the declaration at this version (If-Match).
+    #[arg(long, value_name = "VERSION")]
+    pub replaces: Option<u64>,
+}
+
+#[derive(Args, Debug)]
+pub struct SendArgs {
+    #[command(flatten)]
+    pub connection: Connection,
+    /// Recipients (party ids), comma-separated.
+    #[arg(long, value_delimiter = ',', required = true)]
+    pub to: Vec<String>,
+    /// FLASH, IMMEDIATE, PRIORITY or ROUTINE.
+    #[arg(long, default_value = "ROUTINE")]
+    pub precedence: String,
+    /// text, notice, request, reply, assistance or not_my_forces.
+    #[arg(long, default_value = "text")]
+    pub kind: String,
+    /// The message.
+    #[arg(required = true)]
+    pub text: Vec<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct AckArgs {
+    #[command(flatten)]
+    pub connection: Connection,
+    /// The message id (e.g. m-22).
+    pub id: String,
+    /// Answer with this text instead of only acknowledging.
+    #[arg(long)]
+    pub answer: Option<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct ListArgs {
+    #[command(flatten)]
+    pub connection: Connection,
+}
+
+#[derive(Args, Debug)]
+pub struct InboxArgs {
+    #[command(flatten)]
+    pub connection: Connection,
+    /// Show the messages you sent instead.
+    #[arg(long)]
+    pub outbox: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct TailArgs {
+    #[command(flatten)]
+    pub connection: Connection,
+    /// Resume after this cursor (the `cursor` of the last event you saw).
+    #[arg(long, default_value_t = 0)]
+    pub cursor: u64,
+}
+
+/// A failure and its exit status.
+struct Failure(u8, String);
+
+fn token(c: &Connection) -> Result<&str, Failure> {
+    c.token
+        .as_deref()
+        .ok_or_else(|| Failure(2, "no token: give --token or set DECONFLICT_TOKEN".into()))
+}
+
+/// One request; the JSON answer, or the server's problem.
+fn request(
+    c: &Connection,
+    method: &str,
+    path: &str,
+    body: Option<&Value>,
+    if_match: Option<u64>,
+) -> Result<Value, Failure> {
+    let url = format!("{}{path}", c.server.trim_end_matches('/'));
+    let mut req =
+        ureq::request(method, &url).set("Authorization", &format!("Bearer {}", token(c)?));
+    if let Some(v) = if_match {
+        req = req.set("If-Match", &format!("\"{v}\""));
+    }
+    let result = match body {
+        Some(b) => req
+            .set("Content-Type", "application/json")
+            .send_string(&b.to_string()),
+        None => req.call(),
+    };
+    let read = |r: ureq::Response| -> Value {
+        let text = r.into_string().unwrap_or_default();
+        serde_json::from_str(&text).unwrap_or(Value::String(text))
+    };
+    match result {
+        Ok(r) => Ok(read(r)),
+        Err(ureq::Error::Status(code, r)) => {
+            let p = read(r);
+            let detail = p["detail"]
+                .as_str()
+                .map_or_else(|| p.to_string(), str::to_string);
+            let field = p["field"]
+                .as_str()
+                .map(|f| format!(" (field {f})"))
+                .unwrap_or_default();
+            Err(Failure(
+                1,
+                format!(
+                    "{code} {}: {detail}{field}",
+                    p["title"].as_str().unwrap_or("")
+                ),
+            ))
+        }
+        Err(e) => Err(Failure(2, format!("{url}: {e}"))),
+    }
+}
+
+fn print(v: &Value) -> Result<(), Failure> {
+    let mut out = std::io::stdout().lock();
+    writeln!(
+        out,
+        "{}",
+        serde_json::to_string_pretty(v).unwrap_or_default()
+    )
+    .map_err(|e| Failure(2, e.to_string()))
+}
+
+fn finish(r: Result<(), Failure>) -> ExitCode {
+    match r {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure(code, message)) => {
+            eprintln!("deconflict: {message}");
+            ExitCode::from(code)
+        }
+    }
+}
+
+pub fn declare(a: &DeclareArgs) -> ExitCode {
+    finish((|| {
+        let text = if a.file.as_os_str() == "-" {
+            let mut s = String::new();
+            std::io::stdin()
+                .read_to_string(&mut s)
+                .map_err(|e| Failure(2, format!("standard input: {e}")))?;
+            s
+        } else {
+            std::fs::read_to_string(&a.file)
+                .map_err(|e| Failure(2, format!("{}: {e}", a.file.display())))?
+        };
+        let body: Value = serde_json::from_str(&text)
+            .map_err(|e| Failure(2, format!("{}: not JSON: {e}", a.file.display())))?;
+        let answer = match a.replaces {
+            None => request(&a.connection, "POST", "/v1/declarations", Some(&body), None)?,
+            Some(v) => {
+                let id = body["id"]
+                    .as_str()
+                    .ok_or_else(|| Failure(2, "the declaration has no id".into()))?;
+                request(
+                    &a.connection,
+                    "PUT",
+                    &format!("/v1/declarations/{id}"),
+                    Some(&body),
+                    Some(v),
+                )?
+            }
+        };
+        print(&answer)
+    })())
+}
+
+pub fn conflicts(a: &ListArgs) -> ExitCode {
+    finish(request(&a.connection, "GET", "/v1/conflicts", None, None).and_then(|v| print(&v)))
+}
+
+pub fn send(a: &SendArgs) -> ExitCode {
+    let body =
+        json!({"to": a.to, "precedence": a.precedence, "kind": a.kind, "text": a.text.join(" ")});
+    finish(
+        request(&a.connection, "POST", "/v1/messages", Some(&body), None).and_then(|v| print(&v)),
+    )
+}
+
+pub fn inbox(a: &InboxArgs) -> ExitCode {
+    let path = if a.outbox {
+        "/v1/messages?box=outbox"
+    } else {
+        "/v1/messages?box=inbox"
+    };
+    finish(request(&a.connection, "GET", path, None, None).and_then(|v| print(&v)))
+}
+
+pub fn ack(a: &AckArgs) -> ExitCode {
+    let r = match &a.answer {
+        None => request(
+            &a.connection,
+            "POST",
+            &format!("/v1/messages/{}/acknowledge", a.id),
+            None,
+            None,
+        ),
+        Some(text) => request(
+            &a.connection,
+            "POST",
+            &format!("/v1/messages/{}/answer", a.id),
+            Some(&json!({"text": text})),
+            None,
+        ),
+    };
+    finish(r.and_then(|v| print(&v)))
+}
+
+/// Follows the stream: one JSON event per line, heartbeats skipped. Reconnects are the caller's: pass the last
+/// event's `cursor` as `--cursor`.
+pub fn tail(a: &TailArgs) -> ExitCode {
+    finish((|| {
+        let ws_url = format!(
+            "{}/v1/stream?cursor={}",
+            a.connection.server.trim_end_matches('/'),
+            a.cursor
+        )
+        .replacen("http://", "ws://", 1);
+        let mut req = tungstenite::client::IntoClientRequest::into_client_request(ws_url.as_str())
+            .map_err(|e| Failure(2, format!("{ws_url}: {e}")))?;
+        let auth = format!("Bearer {}", token(&a.connection)?)
+            .parse()
+            .map_err(|_| Failure(2, "the token is not a valid header value".into()))?;
+        req.headers_mut().insert("authorization", auth);
+        let (mut socket, _) =
+            tungstenite::connect(req).map_err(|e| Failure(2, format!("{ws_url}: {e}")))?;
+        let mut out = std::io::stdout().lock();
+        loop {
+            match socket.read() {
+                Ok(tungstenite::Message::Text(t)) => {
+                    let v: Value = serde_json::from_str(&t).unwrap_or(Value::Null);
+                    if v.get("heartbeat").is_none() {
+                        writeln!(out, "{t}")
+                            .and_then(|()| out.flush())
+                            .map_err(|e| Failure(2, e.to_string()))?;
+                    }
+                }
+                Ok(tungstenite::Message::Close(frame)) => {
+                    let reason = frame.map(|f| f.reason.to_string()).unwrap_or_default();
+                    return Err(Failure(
+                        1,
+                        format!("the server closed the stream: {reason}"),
+                    ));
+                }
+                Ok(_) => {}
+                Err(e) => return Err(Failure(2, format!("stream: {e}"))),
+            }
+        }
+    })())
+}

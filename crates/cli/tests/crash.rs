@@ -1,5 +1,6 @@
 //! Nothing acknowledged is lost: a writer appending as fast as it can is killed with SIGKILL 100 times at
-//! random moments (during start-up re-derivation, mid-group-commit, mid-checkpoint) and restarted. Every
+//! random moments (while creating the store and the log key, during start-up re-derivation, mid-group-commit,
+//! mid-checkpoint) and restarted. Every
 //! append it reported durable must be there with the same leaf hash, sequence numbers must stay contiguous,
 //! `deconflict log fsck` must pass, and every checkpoint must be consistent with the latest.
 
@@ -36,7 +37,13 @@ fn acknowledged_appends_survive_kill_9() {
                 .map_while(Result::ok)
                 .collect::<Vec<String>>()
         });
-        std::thread::sleep(Duration::from_millis(rng.gen_range(2..40)));
+        // The first kills land during start-up (creating the store and the log key), the rest mid-stream.
+        let delay = if round < 10 {
+            rng.gen_range(0..4)
+        } else {
+            rng.gen_range(2..40)
+        };
+        std::thread::sleep(Duration::from_millis(delay));
         child.kill().expect("SIGKILL");
         child.wait().expect("reap");
         for line in reader.join().expect("reader") {

@@ -24,11 +24,47 @@ fn io(path: &Path, e: std::io::Error) -> StoreError {
     StoreError::Storage(format!("{}: {e}", path.display()))
 }
 
+/// Writes `text` to `path` atomically: a temporary file (mode `mode`), fsync, rename, fsync of the directory.
+/// A crash leaves either the old file or the new one, never a partial one.
+fn write_atomically(path: &Path, text: &str, mode: u32) -> Result<(), StoreError> {
+    let name = path
+        .file_name()
+        .map_or_else(|| "key".into(), |n| n.to_string_lossy().into_owned());
+    let tmp = path.with_file_name(format!("{name}.tmp"));
+    let _ = std::fs::remove_file(&tmp);
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(mode)
+        .open(&tmp)
+        .map_err(|e| io(&tmp, e))?;
+    f.write_all(text.as_bytes()).map_err(|e| io(&tmp, e))?;
+    f.sync_all().map_err(|e| io(&tmp, e))?;
+    std::fs::rename(&tmp, path).map_err(|e| io(path, e))?;
+    if let Some(dir) = path.parent() {
+        std::fs::File::open(dir)
+            .and_then(|d| d.sync_all())
+            .map_err(|e| io(dir, e))?;
+    }
+    Ok(())
+}
+
+/// Makes sure `log.pub` holds the key's verifier key (a crash may have come between writing the two files).
+fn ensure_public_key(dir: &Path, signer: &Signer) -> Result<(), StoreError> {
+    let public = public_key_path(dir);
+    let vkey = format!("{}\n", signer.verifier().to_vkey());
+    if std::fs::read_to_string(&public).ok().as_deref() != Some(vkey.as_str()) {
+        write_atomically(&public, &vkey, 0o644)?;
+    }
+    Ok(())
+}
+
 /// Reads the log key, or creates it (mode 0600) for `origin` when there is none. An existing key for another
-/// origin is an error: a log never changes its name.
+/// origin is an error: a log never changes its name. Both files are written atomically, and `log.pub` is
+/// restored from the key if a crash left it missing.
 pub fn load_or_create_log_key(dir: &Path, origin: &str) -> Result<Signer, StoreError> {
     let path = key_path(dir);
-    match std::fs::read_to_string(&path) {
+    let signer = match std::fs::read_to_string(&path) {
         Ok(text) => {
             let signer = Signer::parse(&text)
                 .map_err(|e| StoreError::Corrupt(format!("{}: {e}", path.display())))?;
@@ -39,7 +75,7 @@ pub fn load_or_create_log_key(dir: &Path, origin: &str) -> Result<Signer, StoreE
                     signer.verifier().name
                 )));
             }
-            Ok(signer)
+            signer
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             std::fs::create_dir_all(dir).map_err(|e| io(dir, e))?;
@@ -47,20 +83,11 @@ pub fn load_or_create_log_key(dir: &Path, origin: &str) -> Result<Signer, StoreE
             rand::rngs::OsRng.fill_bytes(&mut seed);
             let signer = Signer::from_seed(origin, KeyType::Ed25519, seed)
                 .map_err(|e| StoreError::Storage(format!("log name: {e}")))?;
-            let mut f = std::fs::OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .mode(0o600)
-                .open(&path)
-                .map_err(|e| io(&path, e))?;
-            f.write_all(format!("{}\n", signer.to_skey()).as_bytes())
-                .map_err(|e| io(&path, e))?;
-            f.sync_all().map_err(|e| io(&path, e))?;
-            let public = public_key_path(dir);
-            std::fs::write(&public, format!("{}\n", signer.verifier().to_vkey()))
-                .map_err(|e| io(&public, e))?;
-            Ok(signer)
+            write_atomically(&path, &format!("{}\n", signer.to_skey()), 0o600)?;
+            signer
         }
-        Err(e) => Err(io(&path, e)),
-    }
+        Err(e) => return Err(io(&path, e)),
+    };
+    ensure_public_key(dir, &signer)?;
+    Ok(signer)
 }

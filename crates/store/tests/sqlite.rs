@@ -208,3 +208,18 @@ fn tampering_is_found_on_open() {
 fn rusqlite_conn(path: &std::path::Path) -> rusqlite::Connection {
     rusqlite::Connection::open(path).expect("open db")
 }
+
+#[test]
+fn regression_crash_between_key_and_public_key() {
+    // Found by the crash test: a writer killed after writing log.key but before log.pub left a log whose
+    // checkpoints fsck could not verify. The public key is now restored from the private one on load.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let key = load_or_create_log_key(dir.path(), "test.example/log").expect("create");
+    std::fs::remove_file(dir.path().join("log.pub")).expect("remove log.pub");
+    // A leftover temporary file from a crash mid-write is harmless too.
+    std::fs::write(dir.path().join("log.key.tmp"), "").expect("leftover");
+    let again = load_or_create_log_key(dir.path(), "test.example/log").expect("load");
+    assert_eq!(again.verifier(), key.verifier());
+    let public = std::fs::read_to_string(dir.path().join("log.pub")).expect("restored");
+    assert_eq!(public.trim(), key.verifier().to_vkey());
+}

@@ -12,7 +12,7 @@ use deconflict_store::sqlite::{derive, ReadOnlyLog};
 use deconflict_store::{LogStore, NewEntry, SqliteLog, Tree};
 use rand::{Rng, SeedableRng};
 
-use crate::bench::BenchArgs;
+use crate::bench::{micros, percentile, BenchArgs};
 
 fn entry(i: u64) -> NewEntry {
     NewEntry {
@@ -26,12 +26,6 @@ fn entry(i: u64) -> NewEntry {
         ),
         content: serde_json::json!({"id": format!("us-{i}"), "party": "us-cjtf", "version": 1}),
     }
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> f64 {
-    sorted
-        .get(((sorted.len().max(1) - 1) as f64 * p).round() as usize)
-        .map_or(0.0, |d| d.as_secs_f64() * 1e6)
 }
 
 pub fn run(args: &BenchArgs) -> Result<()> {
@@ -133,9 +127,9 @@ pub fn run(args: &BenchArgs) -> Result<()> {
         };
         println!(
             "| {size} | {build:.1} | {open:.1} | {:.1} | {:.1} | {:.1} | {fsck} |",
-            percentile(&proofs, 0.5),
-            percentile(&proofs, 0.99),
-            percentile(&verified, 0.5)
+            micros(percentile(&proofs, 0.5)),
+            micros(percentile(&proofs, 0.99)),
+            micros(percentile(&verified, 0.5))
         );
         std::fs::remove_dir_all(&dir).ok();
     }

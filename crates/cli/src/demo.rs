@@ -148,27 +148,7 @@ pub fn demo(args: &DemoArgs) -> ExitCode {
         Ok(t) => t,
         Err(e) => return fail(e),
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(r) => r,
-        Err(e) => return fail(format!("cannot start the runtime: {e}")),
-    };
-    runtime.block_on(async {
-        let listener = match tokio::net::TcpListener::bind(args.listen).await {
-            Ok(l) => l,
-            Err(e) => {
-                return fail(format!(
-                    "cannot listen on {}: {e} (try --listen 127.0.0.1:0)",
-                    args.listen
-                ))
-            }
-        };
-        let addr = listener
-            .local_addr()
-            .map_or_else(|_| args.listen.to_string(), |a| a.to_string());
-        let url = format!("http://{addr}");
+    let banner = |url: &str| {
         println!(
             "deconflict demo: {}",
             scenario["description"].as_str().unwrap_or("")
@@ -192,9 +172,9 @@ pub fn demo(args: &DemoArgs) -> ExitCode {
         println!("  curl -s -H \"Authorization: Bearer $RU_GS\" {url}/v1/conflicts");
         println!("  curl -s -H \"Authorization: Bearer $US_CJTF\" '{url}/v1/messages?box=outbox'");
         println!("press Ctrl-C to stop");
-        match deconflict_server::run(listener, line, crate::serve::shutdown_signal()).await {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(e) => fail(e.to_string()),
-        }
-    })
+    };
+    match crate::serve::serve_line(line, args.listen, banner) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(crate::serve::Failure::Setup(m) | crate::serve::Failure::Serving(m)) => fail(m),
+    }
 }

@@ -472,11 +472,8 @@ fn cosign(a: &CosignArgs) -> Result<(), Failure> {
     let line = witness.sign(&note.text, now);
     note.add(&line).map_err(|e| unreadable(e.to_string()))?;
     // Remember what was cosigned before saying so: write, sync, then rename over the old state.
-    let tmp = a.state.with_extension("tmp");
-    std::fs::write(&tmp, &new_text)
-        .and_then(|()| std::fs::File::open(&tmp)?.sync_all())
-        .and_then(|()| std::fs::rename(&tmp, &a.state))
-        .map_err(|e| unreadable(format!("{}: {e}", a.state.display())))?;
+    deconflict_store::keys::write_atomically(&a.state, &new_text, 0o644)
+        .map_err(|e| unreadable(e.to_string()))?;
     print!("{}", note.to_text());
     Ok(())
 }

@@ -108,34 +108,47 @@ pub fn serve(args: &ServeArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
+    match serve_line(line, args.listen, |url| println!("listening on {url}")) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::Setup(m)) => {
+            eprintln!("deconflict serve: {m}");
+            ExitCode::from(2)
+        }
+        Err(Failure::Serving(m)) => {
+            eprintln!("deconflict serve: {m}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// Why serving stopped: before listening (runtime, address), or while serving.
+pub enum Failure {
+    Setup(String),
+    Serving(String),
+}
+
+/// Starts the runtime, binds `listen`, calls `banner` with the URL, and serves `line` until Ctrl-C or SIGTERM.
+pub fn serve_line(
+    line: Arc<Line>,
+    listen: SocketAddr,
+    banner: impl FnOnce(&str),
+) -> Result<(), Failure> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-    {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("deconflict serve: cannot start the runtime: {e}");
-            return ExitCode::from(2);
-        }
-    };
+        .map_err(|e| Failure::Setup(format!("cannot start the runtime: {e}")))?;
     runtime.block_on(async {
-        let listener = match tokio::net::TcpListener::bind(args.listen).await {
-            Ok(l) => l,
-            Err(e) => {
-                eprintln!("deconflict serve: cannot listen on {}: {e}", args.listen);
-                return ExitCode::from(2);
-            }
-        };
+        let listener = tokio::net::TcpListener::bind(listen).await.map_err(|e| {
+            Failure::Setup(format!(
+                "cannot listen on {listen}: {e} (try --listen 127.0.0.1:0)"
+            ))
+        })?;
         let addr = listener
             .local_addr()
-            .map_or_else(|_| args.listen.to_string(), |a| a.to_string());
-        println!("listening on http://{addr}");
-        match deconflict_server::run(listener, line, shutdown_signal()).await {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(e) => {
-                eprintln!("deconflict serve: {e}");
-                ExitCode::from(1)
-            }
-        }
+            .map_or_else(|_| listen.to_string(), |a| a.to_string());
+        banner(&format!("http://{addr}"));
+        deconflict_server::run(listener, line, shutdown_signal())
+            .await
+            .map_err(|e| Failure::Serving(e.to_string()))
     })
 }

@@ -146,13 +146,19 @@ async fn conflicts(
     Ok(Json(json!({"conflicts": line.conflicts(&party)?})))
 }
 
+/// `POST /v1/conflicts/{id}/acknowledge|accept|dispute`, a dispute with `{"reason": …}`.
 async fn respond(
-    line: Arc<Line>,
-    party: String,
-    id: String,
-    response: ConflictResponse,
+    State(line): State<Arc<Line>>,
+    Caller(party): Caller,
+    Path((id, action)): Path<(String, String)>,
     body: axum::body::Bytes,
 ) -> Result<Json<Value>, Problem> {
+    let response = match action.as_str() {
+        "acknowledge" => ConflictResponse::Acknowledge,
+        "accept" => ConflictResponse::Accept,
+        "dispute" => ConflictResponse::Dispute,
+        _ => return Err(Problem::not_found("no such endpoint")),
+    };
     let reason = if body.is_empty() {
         None
     } else {
@@ -162,33 +168,6 @@ async fn respond(
     Ok(Json(
         blocking(move || line.respond(&party, &id, response, reason)).await?,
     ))
-}
-
-async fn acknowledge(
-    State(line): State<Arc<Line>>,
-    Caller(party): Caller,
-    Path(id): Path<String>,
-    body: axum::body::Bytes,
-) -> Result<Json<Value>, Problem> {
-    respond(line, party, id, ConflictResponse::Acknowledge, body).await
-}
-
-async fn accept(
-    State(line): State<Arc<Line>>,
-    Caller(party): Caller,
-    Path(id): Path<String>,
-    body: axum::body::Bytes,
-) -> Result<Json<Value>, Problem> {
-    respond(line, party, id, ConflictResponse::Accept, body).await
-}
-
-async fn dispute(
-    State(line): State<Arc<Line>>,
-    Caller(party): Caller,
-    Path(id): Path<String>,
-    body: axum::body::Bytes,
-) -> Result<Json<Value>, Problem> {
-    respond(line, party, id, ConflictResponse::Dispute, body).await
 }
 
 async fn send(
@@ -388,9 +367,7 @@ pub fn app(line: Arc<Line>) -> Router {
         .route("/v1/declarations/{id}", get(read_one).put(replace))
         .route("/v1/declarations/{id}/cancel", post(cancel))
         .route("/v1/conflicts", get(conflicts))
-        .route("/v1/conflicts/{id}/acknowledge", post(acknowledge))
-        .route("/v1/conflicts/{id}/accept", post(accept))
-        .route("/v1/conflicts/{id}/dispute", post(dispute))
+        .route("/v1/conflicts/{id}/{action}", post(respond))
         .route("/v1/messages", get(messages).post(send))
         .route("/v1/messages/{id}/acknowledge", post(acknowledge_message))
         .route("/v1/messages/{id}/answer", post(answer_message))

@@ -511,10 +511,7 @@ impl Line {
         let appended = self.store.append(Some(size), entries)?;
         // Nobody listening is fine.
         let _ = self.grown.send(appended.size);
-        let stored = self
-            .store
-            .entries(appended.first_seq, appended.leaf_hashes.len())?;
-        for e in &stored {
+        for e in &appended.entries {
             inner.apply(&e.header, &e.content).map_err(|why| {
                 LineError::Storage(format!("applying entry {}: {why}", e.header.seq))
             })?;

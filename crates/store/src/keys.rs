@@ -26,7 +26,7 @@ fn io(path: &Path, e: std::io::Error) -> StoreError {
 
 /// Writes `text` to `path` atomically: a temporary file (mode `mode`), fsync, rename, fsync of the directory.
 /// A crash leaves either the old file or the new one, never a partial one.
-fn write_atomically(path: &Path, text: &str, mode: u32) -> Result<(), StoreError> {
+pub fn write_atomically(path: &Path, text: &str, mode: u32) -> Result<(), StoreError> {
     let name = path
         .file_name()
         .map_or_else(|| "key".into(), |n| n.to_string_lossy().into_owned());

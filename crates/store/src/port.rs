@@ -52,6 +52,8 @@ pub struct Appended {
     pub leaf_hashes: Vec<Hash>,
     /// Size of the log after the append.
     pub size: u64,
+    /// The entries as stored (sealed headers and canonical content), so a writer need not read them back.
+    pub entries: Vec<StoredEntry>,
 }
 
 /// Store errors.

@@ -568,6 +568,7 @@ fn commit_group(
                 first_seq,
                 leaf_hashes,
                 size: frontier.size,
+                entries: sealed,
             }));
         }
     }
@@ -699,7 +700,9 @@ impl ReadOnlyLog {
     pub fn size(&self) -> Result<u64, StoreError> {
         let n: i64 = self
             .conn
-            .query_row("SELECT COUNT(*) FROM entries", [], |r| r.get(0))
+            .query_row("SELECT COALESCE(MAX(seq) + 1, 0) FROM entries", [], |r| {
+                r.get(0)
+            })
             .map_err(db)?;
         Ok(n as u64)
     }

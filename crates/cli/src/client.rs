@@ -1,4 +1,4 @@
-//! The line's command-line client: `declare`, `conflicts`, `send`, `inbox`, `ack`, `tail`.
+//! The line's command-line client: `declare`, `conflicts`, `send`, `inbox`, `ack`, `tail`, `agreement`.
 //!
 //! Every command takes `--server URL` and `--token TOKEN`, or the environment variables `DECONFLICT_SERVER`
 //! and `DECONFLICT_TOKEN`. Answers are printed as JSON on standard output; a problem from the server is
@@ -8,7 +8,7 @@ use std::io::{Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::Args;
+use clap::{Args, Subcommand};
 use serde_json::{json, Value};
 
 #[derive(Args, Debug, Clone)]
@@ -90,6 +90,30 @@ pub struct TailArgs {
     pub cursor: u64,
 }
 
+#[derive(Args, Debug)]
+pub struct AgreementArgs {
+    #[command(flatten)]
+    pub connection: Connection,
+    #[command(subcommand)]
+    pub action: AgreementAction,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AgreementAction {
+    /// The agreements you take part in, with their status.
+    List,
+    /// Proposes an agreement (JSON: id, title, parties, minima, notice_s, deadlines_s; `-` reads standard input).
+    Propose { file: PathBuf },
+    /// Accepts an agreement (it is active once every party has).
+    Accept { id: String },
+    /// Suspends an agreement: no new conflicts or messages under it until every party accepts it again.
+    Suspend {
+        id: String,
+        #[arg(long)]
+        reason: String,
+    },
+}
+
 /// A failure and its exit status.
 struct Failure(u8, String);
 
@@ -166,20 +190,51 @@ fn finish(r: Result<(), Failure>) -> ExitCode {
     }
 }
 
+/// A JSON document from a file, or standard input for `-`.
+fn read_json(file: &std::path::Path) -> Result<Value, Failure> {
+    let text = if file.as_os_str() == "-" {
+        let mut s = String::new();
+        std::io::stdin()
+            .read_to_string(&mut s)
+            .map_err(|e| Failure(2, format!("standard input: {e}")))?;
+        s
+    } else {
+        std::fs::read_to_string(file).map_err(|e| Failure(2, format!("{}: {e}", file.display())))?
+    };
+    serde_json::from_str(&text)
+        .map_err(|e| Failure(2, format!("{}: not JSON: {e}", file.display())))
+}
+
+pub fn agreement(a: &AgreementArgs) -> ExitCode {
+    let c = &a.connection;
+    finish((|| {
+        let answer = match &a.action {
+            AgreementAction::List => request(c, "GET", "/v1/agreements", None, None)?,
+            AgreementAction::Propose { file } => {
+                request(c, "POST", "/v1/agreements", Some(&read_json(file)?), None)?
+            }
+            AgreementAction::Accept { id } => request(
+                c,
+                "POST",
+                &format!("/v1/agreements/{id}/accept"),
+                None,
+                None,
+            )?,
+            AgreementAction::Suspend { id, reason } => request(
+                c,
+                "POST",
+                &format!("/v1/agreements/{id}/suspend"),
+                Some(&json!({"reason": reason})),
+                None,
+            )?,
+        };
+        print(&answer)
+    })())
+}
+
 pub fn declare(a: &DeclareArgs) -> ExitCode {
     finish((|| {
-        let text = if a.file.as_os_str() == "-" {
-            let mut s = String::new();
-            std::io::stdin()
-                .read_to_string(&mut s)
-                .map_err(|e| Failure(2, format!("standard input: {e}")))?;
-            s
-        } else {
-            std::fs::read_to_string(&a.file)
-                .map_err(|e| Failure(2, format!("{}: {e}", a.file.display())))?
-        };
-        let body: Value = serde_json::from_str(&text)
-            .map_err(|e| Failure(2, format!("{}: not JSON: {e}", a.file.display())))?;
+        let body = read_json(&a.file)?;
         let answer = match a.replaces {
             None => request(&a.connection, "POST", "/v1/declarations", Some(&body), None)?,
             Some(v) => {

@@ -1,6 +1,7 @@
 //! `deconflict demo`: a fresh line with the Syria scenario, served on the embedded store.
 //!
-//! The scenario file (`examples/syria-scenario.json`, editable) names the parties, the plan of declarations
+//! The scenario file (`examples/syria-scenario.json`, editable) names the parties, their agreements, the plan
+//! of declarations
 //! (`examples/syria-2017.json`), who may see which declaration, and the hotline traffic. The line's clock starts
 //! at the scenario's time and runs `--speed` times faster than real time, so that an unacknowledged FLASH
 //! message goes overdue and escalates while you watch.
@@ -63,38 +64,54 @@ fn load(
                 .map_err(|e| format!("party {id}: {e}"))?,
         );
     }
-    let plan_path = scenario_path
-        .parent()
-        .unwrap_or_else(|| Path::new("."))
-        .join(
-            scenario["plan"]
-                .as_str()
-                .ok_or("the scenario names no plan")?,
-        );
-    let plan = read_json(&plan_path)?;
+    for a in scenario["agreements"].as_array().into_iter().flatten() {
+        let id = a["id"].as_str().unwrap_or("?");
+        line.establish_agreement(a.clone())
+            .map_err(|e| format!("agreement {id}: {e}"))?;
+    }
+    for p in scenario["parties"].as_array().into_iter().flatten() {
+        let id = p["id"].as_str().unwrap_or_default();
+        let (_, token) = line
+            .issue_operator_credential(id, "commander")
+            .map_err(|e| format!("party {id}: {e}"))?;
+        tokens.insert(format!("{id}-commander"), token);
+    }
+    // `plan`: one plan file or a list of them, relative to the scenario.
+    let plans: Vec<&str> = match &scenario["plan"] {
+        Value::String(p) => vec![p.as_str()],
+        Value::Array(list) => list.iter().filter_map(Value::as_str).collect(),
+        _ => return Err("the scenario names no plan".into()),
+    };
     let audiences = &scenario["audience"];
     let mut conflicts = 0;
-    for d in plan["declarations"].as_array().into_iter().flatten() {
-        let mut d = d.clone();
-        let id = d["id"].as_str().unwrap_or_default().to_string();
-        let party = d["party"].as_str().unwrap_or_default().to_string();
-        let audience: Vec<Value> = audiences
-            .get(&id)
-            .or_else(|| audiences.get("default"))
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .filter(|p| p.as_str() != Some(party.as_str()))
-            .cloned()
-            .collect();
-        if let Some(o) = d.as_object_mut() {
-            o.remove("description");
-            o.insert("audience".into(), Value::Array(audience));
+    for plan in plans {
+        let plan_path = scenario_path
+            .parent()
+            .unwrap_or_else(|| Path::new("."))
+            .join(plan);
+        let plan = read_json(&plan_path)?;
+        for d in plan["declarations"].as_array().into_iter().flatten() {
+            let mut d = d.clone();
+            let id = d["id"].as_str().unwrap_or_default().to_string();
+            let party = d["party"].as_str().unwrap_or_default().to_string();
+            let audience: Vec<Value> = audiences
+                .get(&id)
+                .or_else(|| audiences.get("default"))
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter(|p| p.as_str() != Some(party.as_str()))
+                .cloned()
+                .collect();
+            if let Some(o) = d.as_object_mut() {
+                o.remove("description");
+                o.insert("audience".into(), Value::Array(audience));
+            }
+            let declared = line
+                .declare(&party, d)
+                .map_err(|e| format!("{}: declaration {id}: {e}", plan_path.display()))?;
+            conflicts += declared.body["conflicts"].as_array().map_or(0, Vec::len);
         }
-        let declared = line
-            .declare(&party, d)
-            .map_err(|e| format!("declaration {id}: {e}"))?;
-        conflicts += declared.body["conflicts"].as_array().map_or(0, Vec::len);
     }
     for m in scenario["messages"].as_array().into_iter().flatten() {
         let mut m = m.clone();
@@ -161,7 +178,7 @@ pub fn demo(args: &DemoArgs) -> ExitCode {
             data.display()
         );
         println!("listening on {url}");
-        println!("tokens (one per party; keep them secret outside a demo):");
+        println!("tokens (a duty officer's and a commander's per party; keep them secret outside a demo):");
         for (party, token) in &tokens {
             println!(
                 "export {}={token}",
@@ -171,6 +188,8 @@ pub fn demo(args: &DemoArgs) -> ExitCode {
         println!("try:");
         println!("  curl -s -H \"Authorization: Bearer $RU_GS\" {url}/v1/conflicts");
         println!("  curl -s -H \"Authorization: Bearer $US_CJTF\" '{url}/v1/messages?box=outbox'");
+        println!("  curl -s -H \"Authorization: Bearer $RU_GS_COMMANDER\" '{url}/v1/messages?box=escalated'");
+        println!("  curl -s -H \"Authorization: Bearer $US_CJTF\" {url}/v1/agreements");
         println!("press Ctrl-C to stop");
     };
     match crate::serve::serve_line(line, args.listen, banner) {

@@ -46,6 +46,8 @@ enum Command {
     Ack(client::AckArgs),
     /// Follows everything you may see, one JSON event a line.
     Tail(client::TailArgs),
+    /// Agreements between parties: list, propose, accept, suspend.
+    Agreement(client::AgreementArgs),
     /// The deconfliction line server, on the embedded store.
     Serve(serve::ServeArgs),
     /// Parties on the line: register one (prints its token once), list them.
@@ -69,6 +71,7 @@ fn main() -> ExitCode {
         Command::Inbox(args) => client::inbox(&args),
         Command::Ack(args) => client::ack(&args),
         Command::Tail(args) => client::tail(&args),
+        Command::Agreement(args) => client::agreement(&args),
         Command::Party(command) => serve::party(&command),
         Command::Bench(args) => match bench::run(&args) {
             Ok(()) => ExitCode::SUCCESS,

@@ -36,6 +36,23 @@ pub enum PartyCommand {
         /// military, humanitarian, civil or observer.
         #[arg(long, default_value = "military")]
         kind: String,
+        /// The first credential's escalation level: duty_officer, commander or chief.
+        #[arg(long, default_value = "duty_officer")]
+        role: String,
+        #[arg(long, default_value = DEFAULT_ORIGIN)]
+        origin: String,
+    },
+    /// Issues another credential of a registered party (e.g. its commander's) and prints its token once. The
+    /// server must be stopped; a running server issues them at POST /v1/credentials.
+    Token {
+        #[arg(long, value_name = "DIR", default_value = "deconflict-data")]
+        data: PathBuf,
+        /// The party's id.
+        #[arg(long)]
+        id: String,
+        /// duty_officer, commander or chief.
+        #[arg(long)]
+        role: String,
         #[arg(long, default_value = DEFAULT_ORIGIN)]
         origin: String,
     },
@@ -54,11 +71,23 @@ pub fn party(command: &PartyCommand) -> ExitCode {
             data,
             id,
             kind,
+            role,
             origin,
         } => Line::open(data, origin).and_then(|line| {
-            let token = line.register_party(id, kind)?;
+            let token = line.register_party_as(id, kind, role)?;
             println!("{token}");
-            eprintln!("registered {id} ({kind}); keep this token: only its hash is stored");
+            eprintln!("registered {id} ({kind}) with a {role}'s credential; keep this token: only its hash is stored");
+            Ok(())
+        }),
+        PartyCommand::Token {
+            data,
+            id,
+            role,
+            origin,
+        } => Line::open(data, origin).and_then(|line| {
+            let (cred, token) = line.issue_operator_credential(id, role)?;
+            println!("{token}");
+            eprintln!("issued {cred}, a {role}'s credential of {id}; keep this token: only its hash is stored");
             Ok(())
         }),
         PartyCommand::List { data, origin } => Line::open(data, origin).map(|line| {

@@ -57,7 +57,26 @@ fn the_demo_serves_the_scenario_and_the_flash_escalates() {
             break;
         }
     }
-    assert_eq!(tokens.len(), 5, "a token for each of the five parties");
+    assert_eq!(
+        tokens.len(),
+        10,
+        "a duty officer's and a commander's token for each of the five parties"
+    );
+    let agreements = get(&addr, "/v1/agreements", &tokens["US_CJTF"]);
+    let active: Vec<&str> = agreements["agreements"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|a| a["status"] == "active")
+        .filter_map(|a| a["id"].as_str())
+        .collect();
+    assert_eq!(
+        active,
+        ["hnots", "manbij-2017", "trilateral-2017", "us-ru-mou-2015"]
+    );
+    // The SDF takes no part in the US–Russia memorandum: it never sees it.
+    let sdf = get(&addr, "/v1/agreements/us-ru-mou-2015", &tokens["SDF"]);
+    assert_eq!(sdf["status"], 404, "{sdf}");
     let conflicts = get(&addr, "/v1/conflicts", &tokens["RU_GS"]);
     assert!(
         conflicts["conflicts"]
@@ -85,6 +104,18 @@ fn the_demo_serves_the_scenario_and_the_flash_escalates() {
         escalated.first().map(|l| l["level"].clone()),
         Some(Value::from("commander")),
         "{escalated:?}"
+    );
+    // The commander's pager shows it.
+    let paged = get(
+        &addr,
+        "/v1/messages?box=escalated",
+        &tokens["RU_GS_COMMANDER"],
+    );
+    assert!(
+        paged["messages"]
+            .as_array()
+            .is_some_and(|m| m.iter().any(|m| m["precedence"] == "FLASH")),
+        "{paged}"
     );
     child.kill().expect("stop");
     child.wait().expect("reap");

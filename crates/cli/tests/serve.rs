@@ -98,6 +98,26 @@ fn a_201_survives_kill_9_and_conflicts_reach_the_other_party() {
     let (status, body) = http(
         &server.addr,
         "POST",
+        "/v1/agreements",
+        &us,
+        Some(&json!({"id": "us-ru", "parties": ["us-cjtf", "ru-gs"]})),
+    );
+    assert_eq!(
+        (status, &body["status"]),
+        (201, &json!("proposed")),
+        "{body}"
+    );
+    let (status, body) = http(
+        &server.addr,
+        "POST",
+        "/v1/agreements/us-ru/accept",
+        &ru,
+        None,
+    );
+    assert_eq!((status, &body["status"]), (200, &json!("active")), "{body}");
+    let (status, body) = http(
+        &server.addr,
+        "POST",
         "/v1/declarations",
         &us,
         Some(&declaration("us-17", 6000.0)),
@@ -171,6 +191,21 @@ fn the_cli_client_declares_lists_sends_acknowledges_and_tails() {
     let us = add_party(&data, "us-cjtf");
     let ru = add_party(&data, "ru-gs");
     let mut server = start(&data);
+    let agreement = dir.path().join("us-ru.json");
+    std::fs::write(
+        &agreement,
+        json!({"id": "us-ru", "parties": ["us-cjtf", "ru-gs"]}).to_string(),
+    )
+    .expect("write");
+    let (code, v, err) = client(
+        &server,
+        &us,
+        &["agreement", "propose", agreement.to_str().expect("path")],
+        None,
+    );
+    assert_eq!((code, &v["status"]), (0, &json!("proposed")), "{err}");
+    let (code, v, err) = client(&server, &ru, &["agreement", "accept", "us-ru"], None);
+    assert_eq!((code, &v["status"]), (0, &json!("active")), "{err}");
 
     // Follow ru-gs's stream from the start.
     let mut tail = bin()
@@ -241,13 +276,13 @@ fn the_cli_client_declares_lists_sends_acknowledges_and_tails() {
     let (code, _, err) = client(&server, "", &["conflicts", "--token", ""], None);
     assert_ne!(code, 0, "{err}");
 
-    // The stream showed ru-gs its registration, us-17, its own ru-42, the conflict and the message.
+    // The stream showed ru-gs its registration, the agreement, us-17, its own ru-42, the conflict and the message.
     let stdout = tail.stdout.take().expect("tail stdout");
     let reader = std::thread::spawn(move || {
         BufReader::new(stdout)
             .lines()
             .map_while(Result::ok)
-            .take(6)
+            .take(8)
             .collect::<Vec<String>>()
     });
     std::thread::sleep(std::time::Duration::from_millis(500));
@@ -267,6 +302,8 @@ fn the_cli_client_declares_lists_sends_acknowledges_and_tails() {
         kinds,
         [
             "party.registered",
+            "agreement.proposed",
+            "agreement.accepted",
             "declaration.version",
             "declaration.version",
             "conflict.found",

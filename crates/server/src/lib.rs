@@ -4,6 +4,7 @@
 //! [`line::Line`], which knows neither. `app(line)` builds the router without a socket, so tests drive it with
 //! `oneshot`; `run(listener, line, shutdown)` serves an already-bound listener until `shutdown` resolves.
 
+pub mod agreement;
 pub mod clock;
 pub mod hotline;
 pub mod line;
@@ -22,7 +23,7 @@ use axum::{Json, Router};
 use serde_json::{json, Value};
 use tower_http::catch_panic::CatchPanicLayer;
 
-pub use line::{ConflictResponse, Line, LineError};
+pub use line::{ConflictResponse, Credential, Line, LineError};
 use problem::Problem;
 
 /// Largest request body (bytes).
@@ -32,7 +33,20 @@ pub const MAX_BODY: usize = 1 << 20;
 #[derive(Debug)]
 pub struct Caller(pub String);
 
+/// The caller's whole credential (party, role, credential id).
+#[derive(Debug)]
+pub struct Who(pub Credential);
+
 impl FromRequestParts<Arc<Line>> for Caller {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, line: &Arc<Line>) -> Result<Self, Problem> {
+        let Who(c) = Who::from_request_parts(parts, line).await?;
+        Ok(Caller(c.party))
+    }
+}
+
+impl FromRequestParts<Arc<Line>> for Who {
     type Rejection = Problem;
 
     async fn from_request_parts(parts: &mut Parts, line: &Arc<Line>) -> Result<Self, Problem> {
@@ -44,9 +58,9 @@ impl FromRequestParts<Arc<Line>> for Caller {
             .ok_or_else(|| {
                 Problem::unauthorized("send Authorization: Bearer <your party's token>")
             })?;
-        line.authenticate(token.trim())
-            .map(Caller)
-            .ok_or_else(|| Problem::unauthorized("the token is not a party's token"))
+        line.authenticate(token.trim()).map(Who).ok_or_else(|| {
+            Problem::unauthorized("the token is not a party's token, or it was revoked")
+        })
     }
 }
 
@@ -108,15 +122,26 @@ async fn replace(
     Ok(with_etag(StatusCode::OK, d.version, d.body))
 }
 
-async fn cancel(
+/// `POST /v1/declarations/{id}/cancel|activate|end` with `If-Match`.
+async fn transition(
     State(line): State<Arc<Line>>,
     Caller(party): Caller,
-    Path(id): Path<String>,
+    Path((id, action)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Result<Json<Value>, Problem> {
     let expected = if_match(&headers)?;
+    let to = match action.as_str() {
+        "cancel" => None,
+        "activate" => Some(line::State::Active),
+        "end" => Some(line::State::Ended),
+        _ => return Err(Problem::not_found("no such endpoint")),
+    };
     Ok(Json(
-        blocking(move || line.cancel(&party, &id, expected)).await?,
+        blocking(move || match to {
+            None => line.cancel(&party, &id, expected),
+            Some(to) => line.set_state(&party, &id, expected, to),
+        })
+        .await?,
     ))
 }
 
@@ -130,13 +155,67 @@ async fn read_one(
     Ok(with_etag(StatusCode::OK, version, v))
 }
 
+fn number_list<const N: usize>(name: &str, text: &str) -> Result<[f64; N], Problem> {
+    let parts: Vec<Option<f64>> = text
+        .split(',')
+        .map(|x| x.trim().parse::<f64>().ok())
+        .collect();
+    let numbers: Option<Vec<f64>> = parts.into_iter().collect();
+    numbers
+        .and_then(|n| <[f64; N]>::try_from(n).ok())
+        .ok_or_else(|| {
+            Problem::from(LineError::Invalid {
+                field: name.into(),
+                detail: format!("{name}={text:?}: expected {N} comma-separated numbers"),
+            })
+        })
+}
+
+fn time_param(name: &str, text: &str) -> Result<i64, Problem> {
+    deconflict_space::units::parse_time(text).map_err(|e| {
+        Problem::from(LineError::Invalid {
+            field: name.into(),
+            detail: format!("{name}={text:?}: {e}"),
+        })
+    })
+}
+
+/// `GET /v1/declarations?bbox=min_lon,min_lat,max_lon,max_lat&from=T&to=T&include=closed`.
 async fn list(
     State(line): State<Arc<Line>>,
     Caller(party): Caller,
     Query(q): Query<std::collections::HashMap<String, String>>,
 ) -> Result<Json<Value>, Problem> {
-    let all = q.get("include").is_some_and(|v| v == "cancelled");
-    Ok(Json(json!({"declarations": line.list(&party, all)?})))
+    let mut filter = line::ListFilter {
+        include_closed: q
+            .get("include")
+            .is_some_and(|v| v == "closed" || v == "cancelled"),
+        ..Default::default()
+    };
+    if let Some(b) = q.get("bbox") {
+        let b: [f64; 4] = number_list("bbox", b)?;
+        let ok = (-180.0..=180.0).contains(&b[0])
+            && (-180.0..=180.0).contains(&b[2])
+            && (-90.0..=90.0).contains(&b[1])
+            && (-90.0..=90.0).contains(&b[3])
+            && b[1] <= b[3];
+        if !ok {
+            return Err(Problem::from(LineError::Invalid {
+                field: "bbox".into(),
+                detail:
+                    "bbox: expected min_lon,min_lat,max_lon,max_lat in degrees, min_lat ≤ max_lat"
+                        .into(),
+            }));
+        }
+        filter.bbox = Some(b);
+    }
+    if let Some(t) = q.get("from") {
+        filter.from_ms = Some(time_param("from", t)?);
+    }
+    if let Some(t) = q.get("to") {
+        filter.to_ms = Some(time_param("to", t)?);
+    }
+    Ok(Json(json!({"declarations": line.list(&party, &filter)?})))
 }
 
 async fn conflicts(
@@ -182,27 +261,119 @@ async fn send(
 
 async fn messages(
     State(line): State<Arc<Line>>,
-    Caller(party): Caller,
+    Who(who): Who,
     Query(q): Query<std::collections::HashMap<String, String>>,
 ) -> Result<Json<Value>, Problem> {
-    let outbox = match q.get("box").map(String::as_str) {
-        None | Some("inbox") => false,
-        Some("outbox") => true,
-        Some(other) => {
-            return Err(Problem::bad_request(format!(
-                "box={other:?}: expected inbox or outbox"
-            )))
-        }
-    };
-    let list = blocking(move || {
-        if outbox {
-            line.outbox(&party)
-        } else {
-            line.inbox(&party)
-        }
+    let which = q.get("box").map_or("inbox", String::as_str).to_string();
+    if !["inbox", "outbox", "escalated"].contains(&which.as_str()) {
+        return Err(Problem::bad_request(format!(
+            "box={which:?}: expected inbox, outbox or escalated"
+        )));
+    }
+    let list = blocking(move || match which.as_str() {
+        "outbox" => line.outbox(&who.party),
+        "escalated" => line.escalated(&who),
+        _ => line.inbox(&who.party),
     })
     .await?;
     Ok(Json(json!({"messages": list})))
+}
+
+async fn agreements(
+    State(line): State<Arc<Line>>,
+    Caller(party): Caller,
+) -> Result<Json<Value>, Problem> {
+    Ok(Json(json!({"agreements": line.agreements(&party)?})))
+}
+
+async fn agreement(
+    State(line): State<Arc<Line>>,
+    Caller(party): Caller,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, Problem> {
+    Ok(Json(line.agreement(&party, &id)?))
+}
+
+async fn propose_agreement(
+    State(line): State<Arc<Line>>,
+    Caller(party): Caller,
+    body: axum::body::Bytes,
+) -> Result<Response, Problem> {
+    let body = parse_body(&body)?;
+    let a = blocking(move || line.propose_agreement(&party, body)).await?;
+    Ok((StatusCode::CREATED, Json(a)).into_response())
+}
+
+/// `POST /v1/agreements/{id}/accept`, or `/suspend` with `{"reason": …}`.
+async fn agreement_action(
+    State(line): State<Arc<Line>>,
+    Caller(party): Caller,
+    Path((id, action)): Path<(String, String)>,
+    body: axum::body::Bytes,
+) -> Result<Json<Value>, Problem> {
+    let suspend = match action.as_str() {
+        "accept" => None,
+        "suspend" => {
+            let v = if body.is_empty() {
+                json!({})
+            } else {
+                parse_body(&body)?
+            };
+            Some(
+                v.get("reason")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_string(),
+            )
+        }
+        _ => return Err(Problem::not_found("no such endpoint")),
+    };
+    Ok(Json(
+        blocking(move || line.agreement_action(&party, &id, suspend)).await?,
+    ))
+}
+
+async fn credentials(State(line): State<Arc<Line>>, Who(who): Who) -> Result<Json<Value>, Problem> {
+    Ok(Json(
+        json!({"you": who.id, "credentials": line.credentials(&who.party)?}),
+    ))
+}
+
+/// `POST /v1/credentials` with `{"role": …}`: a new token for the caller's party, shown once.
+async fn issue_credential(
+    State(line): State<Arc<Line>>,
+    Who(who): Who,
+    body: axum::body::Bytes,
+) -> Result<Response, Problem> {
+    let v = if body.is_empty() {
+        json!({})
+    } else {
+        parse_body(&body)?
+    };
+    let role = match v.get("role") {
+        None => who.role.clone(),
+        Some(r) => r
+            .as_str()
+            .ok_or_else(|| {
+                Problem::from(LineError::Invalid {
+                    field: "role".into(),
+                    detail: "expected duty_officer, commander or chief".into(),
+                })
+            })?
+            .to_string(),
+    };
+    let (id, token) = blocking(move || line.issue_credential(&who, &role)).await?;
+    Ok((StatusCode::CREATED, Json(json!({"id": id, "token": token}))).into_response())
+}
+
+async fn revoke_credential(
+    State(line): State<Arc<Line>>,
+    Who(who): Who,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, Problem> {
+    Ok(Json(
+        blocking(move || line.revoke_credential(&who, &id)).await?,
+    ))
 }
 
 async fn acknowledge_message(
@@ -365,12 +536,17 @@ pub fn app(line: Arc<Line>) -> Router {
         .route("/metrics", get(metrics))
         .route("/v1/declarations", get(list).post(create))
         .route("/v1/declarations/{id}", get(read_one).put(replace))
-        .route("/v1/declarations/{id}/cancel", post(cancel))
+        .route("/v1/declarations/{id}/{action}", post(transition))
         .route("/v1/conflicts", get(conflicts))
         .route("/v1/conflicts/{id}/{action}", post(respond))
         .route("/v1/messages", get(messages).post(send))
         .route("/v1/messages/{id}/acknowledge", post(acknowledge_message))
         .route("/v1/messages/{id}/answer", post(answer_message))
+        .route("/v1/agreements", get(agreements).post(propose_agreement))
+        .route("/v1/agreements/{id}", get(agreement))
+        .route("/v1/agreements/{id}/{action}", post(agreement_action))
+        .route("/v1/credentials", get(credentials).post(issue_credential))
+        .route("/v1/credentials/{id}/revoke", post(revoke_credential))
         .route("/v1/stream", get(stream))
         .route("/v1/log/checkpoint", get(checkpoint))
         .fallback(not_found)

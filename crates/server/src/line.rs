@@ -5,8 +5,8 @@
 //! the in-memory state moves. Writes are serialised by one lock, so each is checked against every earlier
 //! declaration; reads see only what the caller was given.
 //!
-//! Not yet here (issue #4): agreements (every pair of parties uses the default minima), acknowledgement of
-//! conflicts, the hotline, the stream.
+//! Declarations of two parties are checked against each other only under an active agreement they share
+//! (see [`crate::agreement`]), with its minima; a party's hotline reaches only its partners.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
@@ -20,10 +20,15 @@ use deconflict_plan::{advice_json, parse_declaration};
 use deconflict_space::units::format_time;
 use deconflict_store::keys::load_or_create_log_key;
 use deconflict_store::{Checkpointer, LogStore, NewEntry, SqliteLog, StoreError, StoredCheckpoint};
-use deconflict_strategic::{advise, AdviceBounds, Conflict, ConflictIndex, Declaration, Minima};
+use deconflict_strategic::{
+    advise_under, AdviceBounds, Conflict, ConflictIndex, Declaration, Minima, Policy,
+};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
+use crate::agreement::{
+    self, Agreement, Agreements, AGREEMENT_ACCEPTED, AGREEMENT_PROPOSED, AGREEMENT_SUSPENDED,
+};
 use crate::clock::{Clock, SystemClock};
 use crate::hotline::{
     deadline_for, Message, Receipt, LEVELS, MESSAGE_ACKNOWLEDGED, MESSAGE_ANSWERED,
@@ -34,6 +39,9 @@ use crate::hotline::{
 pub const LINE_ACTOR: &str = "line";
 
 pub const PARTY_REGISTERED: &str = "party.registered";
+pub const CREDENTIAL_ISSUED: &str = "credential.issued";
+pub const CREDENTIAL_REVOKED: &str = "credential.revoked";
+pub const DECLARATION_STATE: &str = "declaration.state";
 pub const CONFLICT_FOUND: &str = "conflict.found";
 pub const CONFLICT_RESOLVED: &str = "conflict.resolved";
 pub const CONFLICT_ACKNOWLEDGED: &str = "conflict.acknowledged";
@@ -71,7 +79,7 @@ pub enum LineError {
     Invalid { field: String, detail: String },
     #[error("{0}")]
     Forbidden(String),
-    #[error("no declaration {0:?} that you may see")]
+    #[error("nothing called {0:?} that you may see")]
     NotFound(String),
     #[error("{0}")]
     Exists(String),
@@ -96,11 +104,116 @@ fn invalid(field: impl Into<String>, detail: impl Into<String>) -> LineError {
     }
 }
 
+/// A bearer credential: whose it is, at which escalation level, and its id (for revocation).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Credential {
+    pub party: String,
+    pub role: String,
+    pub id: String,
+}
+
+/// Where a role stands among [`LEVELS`] (duty officer 0, commander 1, chief 2).
+pub fn level_of(role: &str) -> Option<usize> {
+    LEVELS.iter().position(|l| *l == role)
+}
+
+#[derive(Debug, Clone)]
+struct CredentialRecord {
+    credential: Credential,
+    hash: [u8; 32],
+    issued_ms: i64,
+    revoked_ms: Option<i64>,
+}
+
 /// A registered party.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Party {
     pub id: String,
     pub kind: String,
+}
+
+/// Where a declaration is in its life: planned → active → ended, or cancelled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum State {
+    Planned,
+    Active,
+    Ended,
+    Cancelled,
+}
+
+impl State {
+    pub fn name(self) -> &'static str {
+        match self {
+            State::Planned => "planned",
+            State::Active => "active",
+            State::Ended => "ended",
+            State::Cancelled => "cancelled",
+        }
+    }
+
+    /// Ended or cancelled: out of the index, no more versions.
+    pub fn closed(self) -> bool {
+        matches!(self, State::Ended | State::Cancelled)
+    }
+}
+
+/// Which declarations a list returns.
+#[derive(Debug, Clone, Default)]
+pub struct ListFilter {
+    /// Also ended and cancelled ones.
+    pub include_closed: bool,
+    /// Only those with a volume whose footprint's bounds meet `[min_lon, min_lat, max_lon, max_lat]`
+    /// (`min_lon > max_lon` crosses the antimeridian).
+    pub bbox: Option<[f64; 4]>,
+    /// Only those with a volume in force at some time in `[from, to)` (ms).
+    pub from_ms: Option<i64>,
+    pub to_ms: Option<i64>,
+}
+
+impl ListFilter {
+    fn keeps(&self, d: &Declaration) -> bool {
+        d.volumes.iter().any(|v| {
+            self.from_ms.is_none_or(|f| v.time.end_ms > f)
+                && self.to_ms.is_none_or(|t| v.time.start_ms < t)
+                && self.bbox.is_none_or(|b| bounds_meet(&v.footprint, b))
+        })
+    }
+}
+
+/// Whether a footprint's longitude/latitude bounds (its vertices widened by its radius or half-width and by
+/// 1 km for the bulge of long edges) meet a box. Approximate, erring towards inclusion; a footprint whose
+/// vertices spread over more than 180° of longitude (one across the antimeridian) is taken to span them all.
+fn bounds_meet(region: &deconflict_space::Region, b: [f64; 4]) -> bool {
+    use deconflict_space::Footprint;
+    let (points, reach_m) = match region.footprint() {
+        Footprint::Polygon(p) => (p.as_slice(), 0.0),
+        Footprint::Circle { center, radius_m } => (std::slice::from_ref(center), *radius_m),
+        Footprint::Corridor { path, half_width_m } => (path.as_slice(), *half_width_m),
+    };
+    let pad_deg = (reach_m + 1_000.0) / 111_000.0;
+    let (mut lo_lat, mut hi_lat, mut lo_lon, mut hi_lon) = (90.0f64, -90.0f64, 180.0f64, -180.0f64);
+    for p in points {
+        let lon_pad = pad_deg / p.lat.to_radians().cos().max(0.01);
+        lo_lat = lo_lat.min(p.lat - pad_deg);
+        hi_lat = hi_lat.max(p.lat + pad_deg);
+        lo_lon = lo_lon.min(p.lon - lon_pad);
+        hi_lon = hi_lon.max(p.lon + lon_pad);
+    }
+    if hi_lat < b[1] || lo_lat > b[3] {
+        return false;
+    }
+    if hi_lon - lo_lon >= 180.0 {
+        return true;
+    }
+    let meets = |lo: f64, hi: f64| hi_lon >= lo && lo_lon <= hi;
+    let shifted = |lo: f64, hi: f64| {
+        meets(lo, hi) || meets(lo - 360.0, hi - 360.0) || meets(lo + 360.0, hi + 360.0)
+    };
+    if b[0] <= b[2] {
+        shifted(b[0], b[2])
+    } else {
+        shifted(b[0], b[2] + 360.0)
+    }
 }
 
 /// The latest version of a declaration.
@@ -110,9 +223,11 @@ struct Current {
     /// The content as logged (the request body with `party`, `version` and `audience` set).
     content: Value,
     audience: BTreeSet<String>,
-    cancelled: bool,
+    state: State,
     /// Ledger sequence number of this version.
     seq: u64,
+    /// Set when this version gave less notice than an agreement asks: `{required_s, given_s, agreements}`.
+    late: Option<Value>,
 }
 
 impl Current {
@@ -150,12 +265,14 @@ impl ConflictRecord {
 #[derive(Debug)]
 struct Inner {
     parties: BTreeMap<String, Party>,
-    tokens: HashMap<[u8; 32], String>,
+    tokens: HashMap<[u8; 32], Credential>,
+    credentials: BTreeMap<String, CredentialRecord>,
     fold: Declarations,
     current: BTreeMap<String, Current>,
     index: ConflictIndex,
     conflicts: BTreeMap<String, ConflictRecord>,
     messages: BTreeMap<String, Message>,
+    agreements: Agreements,
 }
 
 /// The service core.
@@ -168,6 +285,27 @@ pub struct Line {
     clock: Arc<dyn Clock>,
     /// The log's size after each commit, for stream followers (they read the entries from the store).
     grown: tokio::sync::broadcast::Sender<u64>,
+}
+
+/// A fresh bearer token: `dcf_` and 32 random bytes.
+fn new_token() -> String {
+    use base64::Engine;
+    use rand::RngCore;
+    let mut secret = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut secret);
+    format!(
+        "dcf_{}",
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(secret)
+    )
+}
+
+fn credential_view(r: &CredentialRecord) -> Value {
+    json!({
+        "id": r.credential.id,
+        "role": r.credential.role,
+        "issued": format_time(r.issued_ms),
+        "revoked": r.revoked_ms.map(format_time),
+    })
 }
 
 /// SHA-256 of a bearer token: the only form in which tokens are kept.
@@ -231,7 +369,58 @@ fn conflict_view(record: &ConflictRecord, party: &str) -> Value {
     })
 }
 
+fn terms_parties(content: &Value) -> BTreeSet<String> {
+    content["parties"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|p| p.as_str().map(str::to_string))
+        .collect()
+}
+
 impl Inner {
+    fn add_credential(&mut self, credential: Credential, hash: [u8; 32], issued_ms: i64) {
+        self.tokens.insert(hash, credential.clone());
+        self.credentials.insert(
+            credential.id.clone(),
+            CredentialRecord {
+                credential,
+                hash,
+                issued_ms,
+                revoked_ms: None,
+            },
+        );
+    }
+
+    /// Late notice of a version written at `time_ms`: its earliest start comes sooner than the longest notice
+    /// any of its party's agreements asks for its kind.
+    fn late_notice(&self, d: &Declaration, time_ms: i64) -> Option<Value> {
+        let (required, agreements) = self.agreements.notice_ms(&d.party, d.kind);
+        let start = d.volumes.iter().map(|v| v.time.start_ms).min()?;
+        let given = start - time_ms;
+        (required > 0 && given < required).then(|| {
+            json!({
+                "required_s": required / 1000,
+                "given_s": given.div_euclid(1000),
+                "agreements": agreements,
+            })
+        })
+    }
+
+    /// Which minima apply between `party` and each other party: those of their active agreements.
+    fn policy(&self, party: &str) -> Policy<'_> {
+        let party = party.to_string();
+        Policy {
+            widest: self
+                .agreements
+                .widest()
+                .unwrap_or(Minima::default().standard),
+            minima_with: Box::new(move |other| {
+                self.agreements.between(&party, other).map(|t| t.minima)
+            }),
+        }
+    }
+
     fn apply(
         &mut self,
         header: &deconflict_ledger::EntryHeader,
@@ -253,7 +442,16 @@ impl Inner {
                     .and_then(|h| hex::decode(h).ok())
                     .and_then(|b| b.try_into().ok())
                     .ok_or_else(|| format!("entry {}: no token hash", header.seq))?;
-                self.tokens.insert(hash, id.clone());
+                let role = v["role"].as_str().unwrap_or(LEVELS[0]);
+                self.add_credential(
+                    Credential {
+                        party: id.clone(),
+                        role: role.to_string(),
+                        id: format!("k{}", header.seq),
+                    },
+                    hash,
+                    header.time_ms,
+                );
                 self.parties.insert(
                     id.clone(),
                     Party {
@@ -273,14 +471,20 @@ impl Inner {
                 self.index
                     .replace(declaration.clone())
                     .map_err(|e| e.to_string())?;
+                let late = self.late_notice(&declaration, header.time_ms);
+                let state = match self.current.get(&declaration.id) {
+                    Some(c) if c.state == State::Active => State::Active,
+                    _ => State::Planned,
+                };
                 self.current.insert(
                     declaration.id.clone(),
                     Current {
                         declaration,
                         content: v,
                         audience,
-                        cancelled: false,
+                        state,
                         seq: header.seq,
+                        late,
                     },
                 );
             }
@@ -289,8 +493,22 @@ impl Inner {
                 let id = v["id"].as_str().unwrap_or_default();
                 self.index.remove(id);
                 if let Some(c) = self.current.get_mut(id) {
-                    c.cancelled = true;
+                    c.state = State::Cancelled;
                     c.seq = header.seq;
+                }
+            }
+            DECLARATION_STATE => {
+                let v = value()?;
+                let id = v["id"].as_str().unwrap_or_default();
+                if let Some(c) = self.current.get_mut(id) {
+                    match v["state"].as_str() {
+                        Some("active") => c.state = State::Active,
+                        Some("ended") => {
+                            c.state = State::Ended;
+                            self.index.remove(id);
+                        }
+                        other => return Err(format!("entry {}: state {other:?}", header.seq)),
+                    }
                 }
             }
             CONFLICT_FOUND => {
@@ -372,6 +590,73 @@ impl Inner {
                     }
                 }
             }
+            CREDENTIAL_ISSUED => {
+                let v = value()?;
+                let hash: [u8; 32] = v["token_sha256"]
+                    .as_str()
+                    .and_then(|h| hex::decode(h).ok())
+                    .and_then(|b| b.try_into().ok())
+                    .ok_or_else(|| format!("entry {}: no token hash", header.seq))?;
+                self.add_credential(
+                    Credential {
+                        party: header.actor.clone(),
+                        role: v["role"].as_str().unwrap_or(LEVELS[0]).to_string(),
+                        id: format!("k{}", header.seq),
+                    },
+                    hash,
+                    header.time_ms,
+                );
+            }
+            CREDENTIAL_REVOKED => {
+                let v = value()?;
+                if let Some(r) = v["id"].as_str().and_then(|id| self.credentials.get_mut(id)) {
+                    r.revoked_ms.get_or_insert(header.time_ms);
+                    self.tokens.remove(&r.hash);
+                }
+            }
+            AGREEMENT_PROPOSED => {
+                let v = value()?;
+                let registered = self.parties.keys().cloned().collect();
+                let (content, terms) = agreement::parse(&v, &header.actor, &registered)
+                    .map_err(|(f, why)| format!("entry {}: agreement {f}: {why}", header.seq))?;
+                let id = content["id"].as_str().unwrap_or_default().to_string();
+                let parties = terms_parties(&content);
+                self.agreements.by_id.insert(
+                    id,
+                    Agreement {
+                        content,
+                        parties,
+                        terms,
+                        accepted: BTreeMap::from([(header.actor.clone(), header.time_ms)]),
+                        suspensions: Vec::new(),
+                        suspended: false,
+                    },
+                );
+                self.agreements.refresh();
+            }
+            AGREEMENT_ACCEPTED | AGREEMENT_SUSPENDED => {
+                let v = value()?;
+                if let Some(a) = v["id"]
+                    .as_str()
+                    .and_then(|id| self.agreements.by_id.get_mut(id))
+                {
+                    if header.kind == AGREEMENT_ACCEPTED {
+                        a.accepted.insert(header.actor.clone(), header.time_ms);
+                        if a.parties.iter().all(|p| a.accepted.contains_key(p)) {
+                            a.suspended = false;
+                        }
+                    } else {
+                        a.suspended = true;
+                        a.accepted.clear();
+                        a.suspensions.push((
+                            header.actor.clone(),
+                            header.time_ms,
+                            v["reason"].as_str().unwrap_or_default().to_string(),
+                        ));
+                    }
+                }
+                self.agreements.refresh();
+            }
             CONFLICT_ACKNOWLEDGED | CONFLICT_ACCEPTED | CONFLICT_DISPUTED => {
                 let v = value()?;
                 let party = header.actor.clone();
@@ -423,11 +708,13 @@ impl Line {
         let mut inner = Inner {
             parties: BTreeMap::new(),
             tokens: HashMap::new(),
+            credentials: BTreeMap::new(),
             fold: Declarations::new(),
             current: BTreeMap::new(),
             index: ConflictIndex::new(minima),
             conflicts: BTreeMap::new(),
             messages: BTreeMap::new(),
+            agreements: Agreements::default(),
         };
         let size = store.size()?;
         let mut from = 0;
@@ -519,9 +806,21 @@ impl Line {
         Ok(appended.first_seq)
     }
 
-    /// Registers a party; returns its bearer token, which is not kept (only its hash is logged).
+    /// Registers a party with a duty officer's credential; returns its bearer token, which is not kept (only
+    /// its hash is logged).
     pub fn register_party(&self, id: &str, kind: &str) -> Result<String, LineError> {
+        self.register_party_as(id, kind, LEVELS[0])
+    }
+
+    /// As [`Line::register_party`], the first credential at escalation level `role`.
+    pub fn register_party_as(&self, id: &str, kind: &str, role: &str) -> Result<String, LineError> {
         check_token("id", id).map_err(|e| invalid("id", e.to_string()))?;
+        if level_of(role).is_none() {
+            return Err(invalid(
+                "role",
+                format!("{role:?} is not one of {}", LEVELS.join(", ")),
+            ));
+        }
         if !PARTY_KINDS.contains(&kind) {
             return Err(invalid(
                 "kind",
@@ -534,30 +833,119 @@ impl Line {
                 "party {id:?} is already registered"
             )));
         }
-        use base64::Engine;
-        use rand::RngCore;
-        let mut secret = [0u8; 32];
-        rand::rngs::OsRng.fill_bytes(&mut secret);
-        let token = format!(
-            "dcf_{}",
-            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(secret)
-        );
+        let token = new_token();
         let entry = NewEntry {
             time_ms: self.clock.now_ms(),
             kind: PARTY_REGISTERED.into(),
             actor: id.into(),
             // The token's hash concerns the party alone.
             audience: Audience::Parties(BTreeSet::from([id.to_string()])),
-            content: json!({"id": id, "kind": kind, "token_sha256": hex::encode(token_hash(&token))}),
+            content: json!({"id": id, "kind": kind, "role": role, "token_sha256": hex::encode(token_hash(&token))}),
         };
         self.commit(&mut inner, vec![entry])?;
         Ok(token)
     }
 
-    /// The party a bearer token belongs to.
-    pub fn authenticate(&self, token: &str) -> Option<String> {
+    /// The credential a bearer token is, unless revoked.
+    pub fn authenticate(&self, token: &str) -> Option<Credential> {
         let inner = self.inner.lock().ok()?;
         inner.tokens.get(&token_hash(token)).cloned()
+    }
+
+    /// Issues a new credential of the caller's party at `role`, which may not be above the caller's own;
+    /// returns its id and token (the token is shown once and not kept).
+    pub fn issue_credential(
+        &self,
+        caller: &Credential,
+        role: &str,
+    ) -> Result<(String, String), LineError> {
+        let level = level_of(role).ok_or_else(|| {
+            invalid(
+                "role",
+                format!("{role:?} is not one of {}", LEVELS.join(", ")),
+            )
+        })?;
+        if level > level_of(&caller.role).unwrap_or(0) {
+            return Err(LineError::Forbidden(format!(
+                "a {} may not issue a {role}'s credential",
+                caller.role
+            )));
+        }
+        let mut inner = self.lock()?;
+        let token = new_token();
+        let entry = NewEntry {
+            time_ms: self.clock.now_ms(),
+            kind: CREDENTIAL_ISSUED.into(),
+            actor: caller.party.clone(),
+            audience: Audience::Parties(BTreeSet::from([caller.party.clone()])),
+            content: json!({"role": role, "by": caller.id, "token_sha256": hex::encode(token_hash(&token))}),
+        };
+        let seq = self.commit(&mut inner, vec![entry])?;
+        Ok((format!("k{seq}"), token))
+    }
+
+    /// Issues a credential of `party` at `role` on the operator's authority (the CLI and scenarios); returns
+    /// its id and token.
+    pub fn issue_operator_credential(
+        &self,
+        party: &str,
+        role: &str,
+    ) -> Result<(String, String), LineError> {
+        if !self.lock()?.parties.contains_key(party) {
+            return Err(invalid(
+                "party",
+                format!("{party:?} is not a registered party"),
+            ));
+        }
+        let chief = Credential {
+            party: party.into(),
+            role: LEVELS[LEVELS.len() - 1].into(),
+            id: "operator".into(),
+        };
+        self.issue_credential(&chief, role)
+    }
+
+    /// Revokes a credential of the caller's party at or below the caller's level (a caller may always revoke
+    /// its own); other parties' credentials are `NotFound`.
+    pub fn revoke_credential(&self, caller: &Credential, id: &str) -> Result<Value, LineError> {
+        let mut inner = self.lock()?;
+        let r = inner
+            .credentials
+            .get(id)
+            .filter(|r| r.credential.party == caller.party)
+            .ok_or_else(|| LineError::NotFound(id.into()))?;
+        if r.credential.id != caller.id && level_of(&r.credential.role) > level_of(&caller.role) {
+            return Err(LineError::Forbidden(format!(
+                "a {} may not revoke a {}'s credential",
+                caller.role, r.credential.role
+            )));
+        }
+        if r.revoked_ms.is_none() {
+            let entry = NewEntry {
+                time_ms: self.clock.now_ms(),
+                kind: CREDENTIAL_REVOKED.into(),
+                actor: caller.party.clone(),
+                audience: Audience::Parties(BTreeSet::from([caller.party.clone()])),
+                content: json!({"id": id, "by": caller.id}),
+            };
+            self.commit(&mut inner, vec![entry])?;
+        }
+        Ok(inner
+            .credentials
+            .get(id)
+            .map(credential_view)
+            .unwrap_or(Value::Null))
+    }
+
+    /// The credentials of the caller's party (never their tokens).
+    pub fn credentials(&self, party: &str) -> Result<Vec<Value>, LineError> {
+        let inner = self.lock()?;
+        Ok(inner
+            .credentials
+            .values()
+            .filter(|r| r.credential.party == party)
+            .map(credential_view)
+            .collect())
     }
 
     pub fn parties(&self) -> Vec<Party> {
@@ -647,8 +1035,8 @@ impl Line {
                 c.declaration.party
             )));
         }
-        if c.cancelled {
-            return Err(LineError::Exists(format!("{id} is cancelled")));
+        if c.state.closed() {
+            return Err(LineError::Exists(format!("{id} is {}", c.state.name())));
         }
         let given = if_match.ok_or(LineError::PreconditionRequired)?;
         if given != c.declaration.version {
@@ -709,7 +1097,9 @@ impl Line {
             time_ms,
             "replaced by a new version",
         ));
-        let conflicts = inner.index.conflicts_of(declaration);
+        let conflicts = inner
+            .index
+            .conflicts_of_under(declaration, &inner.policy(party));
         for c in &conflicts {
             let other_id = if c.a.id == declaration.id {
                 &c.b.id
@@ -724,6 +1114,10 @@ impl Line {
             } else {
                 (&other.content, content)
             };
+            let mut content = conflict_content(c, a, b);
+            if let Some(t) = inner.agreements.between(&c.a.party, &c.b.party) {
+                content["agreements"] = json!(t.agreements);
+            }
             entries.push(NewEntry {
                 time_ms,
                 kind: CONFLICT_FOUND.into(),
@@ -731,7 +1125,7 @@ impl Line {
                 audience: Audience::Parties(
                     [c.a.party.clone(), c.b.party.clone()].into_iter().collect(),
                 ),
-                content: conflict_content(c, a, b),
+                content,
             });
         }
         (entries, conflicts)
@@ -794,12 +1188,17 @@ impl Line {
         );
         let seq = self.commit(&mut inner, entries)?;
         let advice = (!conflicts.is_empty()).then(|| {
-            advice_json(&advise(
+            advice_json(&advise_under(
                 &inner.index,
                 &declaration,
                 &AdviceBounds::default(),
+                &inner.policy(party),
             ))
         });
+        let late = inner
+            .current
+            .get(&declaration.id)
+            .and_then(|c| c.late.clone());
         let views: Vec<Value> = conflicts
             .iter()
             .filter_map(|c| inner.conflicts.get(&c.id).map(|r| conflict_view(r, party)))
@@ -813,6 +1212,7 @@ impl Line {
                 "declaration": content,
                 "conflicts": views,
                 "advice": advice,
+                "late_notice": late,
             }),
         })
     }
@@ -851,13 +1251,55 @@ impl Line {
         Ok(json!({"id": id, "version": given, "cancelled": true, "seq": seq}))
     }
 
+    /// Moves `id` (at version `if_match`) to `to`: planned → active, or planned/active → ended (its open
+    /// conflicts are resolved).
+    pub fn set_state(
+        &self,
+        party: &str,
+        id: &str,
+        if_match: Option<u64>,
+        to: State,
+    ) -> Result<Value, LineError> {
+        let mut inner = self.lock()?;
+        let c = Self::writable(&inner, party, id, if_match)?;
+        match (c.state, to) {
+            (State::Planned, State::Active) | (State::Planned | State::Active, State::Ended) => {}
+            (from, to) => {
+                return Err(LineError::Exists(format!(
+                    "{id} is {}; it cannot become {}",
+                    from.name(),
+                    to.name()
+                )))
+            }
+        }
+        let version = c.declaration.version;
+        let time_ms = self.clock.now_ms();
+        let mut entries = vec![NewEntry {
+            time_ms,
+            kind: DECLARATION_STATE.into(),
+            actor: party.into(),
+            audience: Audience::Parties(c.audience.clone()),
+            content: json!({"id": id, "version": version, "state": to.name()}),
+        }];
+        if to == State::Ended {
+            entries.extend(Self::resolutions(&inner, id, party, time_ms, "ended"));
+        }
+        self.commit(&mut inner, entries)?;
+        inner
+            .current
+            .get(id)
+            .map(Self::view)
+            .ok_or_else(|| LineError::NotFound(id.into()))
+    }
+
     fn view(c: &Current) -> Value {
         json!({
             "id": c.declaration.id,
             "party": c.declaration.party,
             "version": c.declaration.version,
-            "status": if c.cancelled { "cancelled" } else { "active" },
+            "status": c.state.name(),
             "seq": c.seq,
+            "late_notice": c.late,
             "declaration": c.content,
         })
     }
@@ -873,13 +1315,17 @@ impl Line {
             .ok_or_else(|| LineError::NotFound(id.into()))
     }
 
-    /// Every declaration the caller may see (cancelled ones only if asked).
-    pub fn list(&self, party: &str, include_cancelled: bool) -> Result<Vec<Value>, LineError> {
+    /// Every declaration the caller may see that passes `filter`.
+    pub fn list(&self, party: &str, filter: &ListFilter) -> Result<Vec<Value>, LineError> {
         let inner = self.lock()?;
         Ok(inner
             .current
             .values()
-            .filter(|c| c.visible_to(party) && (include_cancelled || !c.cancelled))
+            .filter(|c| {
+                c.visible_to(party)
+                    && (filter.include_closed || !c.state.closed())
+                    && filter.keeps(&c.declaration)
+            })
             .map(Self::view)
             .collect())
     }
@@ -977,6 +1423,14 @@ impl Line {
                     format!("{p:?} is not another registered party"),
                 ));
             }
+            if inner.agreements.between(party, p).is_none() {
+                return Err(invalid(
+                    format!("to[{i}]"),
+                    format!(
+                        "you share no active agreement with {p:?}; the line runs only under one"
+                    ),
+                ));
+            }
             to.insert(p.to_string());
         }
         if to.is_empty() {
@@ -986,13 +1440,20 @@ impl Line {
             .get("precedence")
             .map_or(Some("ROUTINE"), Value::as_str)
             .unwrap_or("");
-        let period = deadline_for(precedence).ok_or_else(|| {
+        let default_period = deadline_for(precedence).ok_or_else(|| {
             let names: Vec<&str> = PRECEDENCES.iter().map(|(p, _)| *p).collect();
             invalid(
                 "precedence",
                 format!("{precedence:?} is not one of {}", names.join(", ")),
             )
         })?;
+        // The shortest deadline any recipient's agreement with the sender sets for this precedence.
+        let period = to
+            .iter()
+            .filter_map(|p| inner.agreements.between(party, p))
+            .filter_map(|t| t.deadline_ms.get(precedence).copied())
+            .min()
+            .unwrap_or(default_period);
         let kind = obj
             .get("kind")
             .map_or(Some("text"), Value::as_str)
@@ -1098,6 +1559,23 @@ impl Line {
             .collect())
     }
 
+    /// The messages to the caller's party escalated to the caller's level or beyond: a commander's pager.
+    pub fn escalated(&self, caller: &Credential) -> Result<Vec<Value>, LineError> {
+        let inner = self.lock()?;
+        let now = self.clock.now_ms();
+        let level = level_of(&caller.role);
+        Ok(inner
+            .messages
+            .values()
+            .filter(|m| {
+                m.receipts
+                    .get(&caller.party)
+                    .is_some_and(|r| r.escalations.iter().any(|(l, _)| level_of(l) >= level))
+            })
+            .map(|m| m.view(&caller.party, now))
+            .collect())
+    }
+
     /// The messages the caller sent, with every recipient's receipt.
     pub fn outbox(&self, party: &str) -> Result<Vec<Value>, LineError> {
         let inner = self.lock()?;
@@ -1180,6 +1658,118 @@ impl Line {
         Ok(n)
     }
 
+    /// Proposes an agreement (the proposer accepts it by proposing).
+    pub fn propose_agreement(&self, party: &str, body: Value) -> Result<Value, LineError> {
+        let mut inner = self.lock()?;
+        let registered = inner.parties.keys().cloned().collect();
+        let (content, _) = agreement::parse(&body, party, &registered)
+            .map_err(|(field, why)| invalid(field, why))?;
+        let id = content["id"].as_str().unwrap_or_default().to_string();
+        if inner.agreements.by_id.contains_key(&id) {
+            return Err(LineError::Exists(format!(
+                "the agreement id {id:?} is taken; choose another"
+            )));
+        }
+        let entry = NewEntry {
+            time_ms: self.clock.now_ms(),
+            kind: AGREEMENT_PROPOSED.into(),
+            actor: party.into(),
+            audience: Audience::Parties(terms_parties(&content)),
+            content,
+        };
+        self.commit(&mut inner, vec![entry])?;
+        inner
+            .agreements
+            .by_id
+            .get(&id)
+            .map(Agreement::view)
+            .ok_or_else(|| LineError::Storage("agreement not applied".into()))
+    }
+
+    /// A participant accepts (or, after a suspension, accepts anew) or suspends an agreement; others get
+    /// `NotFound`, as if it did not exist.
+    pub fn agreement_action(
+        &self,
+        party: &str,
+        id: &str,
+        suspend: Option<String>,
+    ) -> Result<Value, LineError> {
+        let mut inner = self.lock()?;
+        let a = inner
+            .agreements
+            .by_id
+            .get(id)
+            .filter(|a| a.parties.contains(party))
+            .ok_or_else(|| LineError::NotFound(id.into()))?;
+        let (kind, content) = match suspend {
+            Some(r) if r.trim().is_empty() || r.len() > 2000 => {
+                return Err(invalid(
+                    "reason",
+                    "a suspension needs a reason of 1–2000 characters",
+                ))
+            }
+            Some(_) if a.suspended => {
+                return Err(LineError::Exists(format!("{id} is already suspended")))
+            }
+            Some(r) => (AGREEMENT_SUSPENDED, json!({"id": id, "reason": r})),
+            None if a.accepted.contains_key(party) => return Ok(a.view()),
+            None => (AGREEMENT_ACCEPTED, json!({"id": id})),
+        };
+        let entry = NewEntry {
+            time_ms: self.clock.now_ms(),
+            kind: kind.into(),
+            actor: party.into(),
+            audience: Audience::Parties(a.parties.clone()),
+            content,
+        };
+        self.commit(&mut inner, vec![entry])?;
+        inner
+            .agreements
+            .by_id
+            .get(id)
+            .map(Agreement::view)
+            .ok_or_else(|| LineError::NotFound(id.into()))
+    }
+
+    /// Sets up an agreement in one go, as its first party proposing and every other accepting (for operators
+    /// and scenarios).
+    pub fn establish_agreement(&self, body: Value) -> Result<Value, LineError> {
+        let parties: Vec<String> = body["parties"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|p| p.as_str().map(str::to_string))
+            .collect();
+        let first = parties
+            .first()
+            .ok_or_else(|| invalid("parties", "expected an array of party ids"))?;
+        let proposed = self.propose_agreement(first, body.clone())?;
+        let id = proposed["id"].as_str().unwrap_or_default().to_string();
+        let mut last = proposed;
+        for p in &parties[1..] {
+            last = self.agreement_action(p, &id, None)?;
+        }
+        Ok(last)
+    }
+
+    /// The agreements the caller takes part in.
+    pub fn agreements(&self, party: &str) -> Result<Vec<Value>, LineError> {
+        let inner = self.lock()?;
+        Ok(inner.agreements.of(party).map(Agreement::view).collect())
+    }
+
+    /// One agreement the caller takes part in.
+    pub fn agreement(&self, party: &str, id: &str) -> Result<Value, LineError> {
+        let inner = self.lock()?;
+        inner
+            .agreements
+            .by_id
+            .get(id)
+            .filter(|a| a.parties.contains(party))
+            .map(Agreement::view)
+            .ok_or_else(|| LineError::NotFound(id.into()))
+    }
+
     /// Totals for /metrics: counts only, nothing about any party.
     pub fn totals(&self) -> Result<Vec<(&'static str, u64)>, LineError> {
         let size = self.store.size()?;
@@ -1189,7 +1779,7 @@ impl Line {
             ("deconflict_parties", inner.parties.len() as u64),
             (
                 "deconflict_declarations_active",
-                inner.current.values().filter(|c| !c.cancelled).count() as u64,
+                inner.current.values().filter(|c| !c.state.closed()).count() as u64,
             ),
             (
                 "deconflict_conflicts_open",

@@ -35,6 +35,8 @@ impl World {
             .iter()
             .map(|(id, kind)| (*id, line.register_party(id, kind).expect("register")))
             .collect();
+        line.establish_agreement(json!({"id": "all", "parties": PARTIES.map(|(p, _)| p)}))
+            .expect("agreement");
         World { dir, line, tokens }
     }
 
@@ -177,7 +179,7 @@ async fn conflicts_reach_exactly_the_parties_concerned() {
             // A hidden declaration and a missing one look the same.
             assert_eq!(
                 body["detail"],
-                json!(format!("no declaration {id:?} that you may see"))
+                json!(format!("nothing called {id:?} that you may see"))
             );
         }
     }

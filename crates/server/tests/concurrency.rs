@@ -27,6 +27,8 @@ fn concurrent_declarations_find_every_conflict_exactly_once() {
     for p in &parties {
         line.register_party(p, "military").expect("register");
     }
+    line.establish_agreement(json!({"id": "all", "parties": parties}))
+        .expect("agreement");
     let threads: Vec<_> = (0..8)
         .map(|t| {
             let line = Arc::clone(&line);

@@ -20,6 +20,8 @@ fn world() -> (tempfile::TempDir, Arc<ManualClock>, Line) {
     ] {
         line.register_party(id, kind).expect("register");
     }
+    line.establish_agreement(json!({"id": "all", "parties": ["us-cjtf", "ru-gs", "tr-gs"]}))
+        .expect("agreement");
     (dir, clock, line)
 }
 

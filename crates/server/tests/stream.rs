@@ -54,6 +54,8 @@ async fn each_party_gets_its_events_in_order_and_resumes_exactly() {
     let us = line.register_party("us-cjtf", "military").expect("us");
     let ru = line.register_party("ru-gs", "military").expect("ru");
     let tr = line.register_party("tr-gs", "military").expect("tr");
+    line.establish_agreement(json!({"id": "all", "parties": ["us-cjtf", "ru-gs", "tr-gs"]}))
+        .expect("agreement");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
@@ -75,6 +77,18 @@ async fn each_party_gets_its_events_in_order_and_resumes_exactly() {
     );
     let e = next(&mut tr_ws, wait).await.expect("tr registration");
     assert_eq!(e["content"]["id"], "tr-gs");
+    // Then the agreement all three take part in: proposed, accepted twice.
+    for ws in [&mut us_ws, &mut tr_ws] {
+        for _ in 0..3 {
+            let e = next(ws, wait).await.expect("agreement");
+            assert!(
+                e["kind"]
+                    .as_str()
+                    .is_some_and(|k| k.starts_with("agreement.")),
+                "{e}"
+            );
+        }
+    }
 
     // us-17 is shown to ru-gs only.
     let l = Arc::clone(&line);
@@ -95,6 +109,10 @@ async fn each_party_gets_its_events_in_order_and_resumes_exactly() {
     let mut ru_ws = connect(&addr, &ru, 0).await;
     let e = next(&mut ru_ws, wait).await.expect("ru registration");
     assert_eq!(e["content"]["id"], "ru-gs");
+    for _ in 0..3 {
+        let e = next(&mut ru_ws, wait).await.expect("agreement");
+        assert_eq!(e["content"]["id"], "all");
+    }
     let e = next(&mut ru_ws, wait).await.expect("us-17 shown to ru");
     assert_eq!(e["content"]["id"], "us-17");
 

@@ -11,7 +11,7 @@ use deconflict_space::volume::MAX_GEOID_SEPARATION_M;
 use deconflict_space::{MAX_ALTITUDE_M, MIN_ALTITUDE_M};
 
 use crate::declaration::{Declaration, Kind};
-use crate::index::{ConflictIndex, Reach};
+use crate::index::{ConflictIndex, Policy, Reach};
 
 /// How far advice may move a declaration.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -64,6 +64,16 @@ fn least_clear(mut intervals: Vec<(i64, i64)>) -> i64 {
 /// Computes the advice for `d` against every declaration of other parties in `index` (a version of `d`
 /// itself in the index is ignored).
 pub fn advise(index: &ConflictIndex, d: &Declaration, bounds: &AdviceBounds) -> Advice {
+    advise_under(index, d, bounds, &index.own_policy())
+}
+
+/// As [`advise`], with the minima `policy` gives for each other party.
+pub fn advise_under(
+    index: &ConflictIndex,
+    d: &Declaration,
+    bounds: &AdviceBounds,
+    policy: &Policy<'_>,
+) -> Advice {
     let can_delay = matches!(d.kind, Kind::AirOperation | Kind::GroundMovement);
     let can_change_height = d.kind == Kind::AirOperation;
     if !can_delay {
@@ -75,8 +85,7 @@ pub fn advise(index: &ConflictIndex, d: &Declaration, bounds: &AdviceBounds) -> 
             descend_m: None,
         };
     }
-    let minima = index.minima();
-    let widest = minima.widest();
+    let widest = policy.widest;
     let buffer2 = 2 * widest.time_buffer_ms;
 
     // Delay: every volume pair that conflicts in space and height at some delay within bounds.
@@ -89,6 +98,9 @@ pub fn advise(index: &ConflictIndex, d: &Declaration, bounds: &AdviceBounds) -> 
     for v in &d.volumes {
         index.near(d, v, reach, |_, other, j| {
             let w = &other.volumes[j];
+            let Some(minima) = (policy.minima_with)(&other.party) else {
+                return;
+            };
             let sep = minima.between(d.kind, other.kind);
             let b2 = 2 * sep.time_buffer_ms;
             if v.altitude.gap_m(&w.altitude) < sep.vertical_m
@@ -116,6 +128,9 @@ pub fn advise(index: &ConflictIndex, d: &Declaration, bounds: &AdviceBounds) -> 
     for v in &d.volumes {
         index.near(d, v, reach, |_, other, j| {
             let w = &other.volumes[j];
+            let Some(minima) = (policy.minima_with)(&other.party) else {
+                return;
+            };
             let sep = minima.between(d.kind, other.kind);
             if v.time
                 .overlap_widened(&w.time, sep.time_buffer_ms)

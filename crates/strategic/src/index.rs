@@ -15,7 +15,7 @@ use rstar::{RTree, RTreeObject, AABB};
 
 use crate::conflict::{sort_conflicts, Conflict, VolumeConflict};
 use crate::declaration::Declaration;
-use crate::separation::{proximity, Minima};
+use crate::separation::{proximity, Minima, Separation};
 
 /// Milliseconds per unit of the time axis: 300 h, so that a few hours weigh about as much as a few tens of
 /// kilometres (a few thousandths of the unit sphere) when the tree chooses its splits.
@@ -65,6 +65,19 @@ fn space_time_box(
             v.time.end_ms.saturating_add(after_ms) as f64 / MS_PER_TIME_UNIT,
         ],
     )
+}
+
+/// The minima between the declaring party and another party, if any.
+pub type MinimaWith<'a> = Box<dyn Fn(&str) -> Option<Minima> + Sync + 'a>;
+
+/// Which minima apply between a declaring party and each other party.
+#[allow(missing_debug_implementations)]
+pub struct Policy<'a> {
+    /// At least every minimum `minima_with` can return (it bounds the search).
+    pub widest: Separation,
+    /// The minima between the declaring party and another, or `None` when nothing is agreed between them
+    /// (then their declarations never conflict).
+    pub minima_with: MinimaWith<'a>,
 }
 
 /// Errors of index updates.
@@ -241,30 +254,47 @@ impl ConflictIndex {
         }
     }
 
-    fn conflict_reach(&self) -> Reach {
-        let widest = self.minima.widest();
-        Reach {
-            margin_m: widest.lateral_m,
-            before_ms: 2 * widest.time_buffer_ms,
-            after_ms: 2 * widest.time_buffer_ms,
+    /// The policy of this index's own minima between every pair of parties.
+    pub fn own_policy(&self) -> Policy<'_> {
+        Policy {
+            widest: self.minima.widest(),
+            minima_with: Box::new(|_| Some(self.minima)),
         }
     }
 
     /// The conflicts of a declaration (in the index or not) with the declarations in the index, excluding
     /// any with its own id, ordered by the other declaration's id.
     pub fn conflicts_of(&self, d: &Declaration) -> Vec<Conflict> {
-        self.conflicts_filtered(d, |_| true)
+        self.conflicts_filtered(d, &self.own_policy(), |_| true)
     }
 
-    fn conflicts_filtered(&self, d: &Declaration, keep: impl Fn(u32) -> bool) -> Vec<Conflict> {
-        let reach = self.conflict_reach();
+    /// As [`ConflictIndex::conflicts_of`], with the minima `policy` gives for each other party (and no
+    /// conflict with parties it gives none for).
+    pub fn conflicts_of_under(&self, d: &Declaration, policy: &Policy<'_>) -> Vec<Conflict> {
+        self.conflicts_filtered(d, policy, |_| true)
+    }
+
+    fn conflicts_filtered(
+        &self,
+        d: &Declaration,
+        policy: &Policy<'_>,
+        keep: impl Fn(u32) -> bool,
+    ) -> Vec<Conflict> {
+        let reach = Reach {
+            margin_m: policy.widest.lateral_m,
+            before_ms: 2 * policy.widest.time_buffer_ms,
+            after_ms: 2 * policy.widest.time_buffer_ms,
+        };
         let mut found: HashMap<u32, Vec<VolumeConflict>> = HashMap::new();
         for (i, v) in d.volumes.iter().enumerate() {
             self.near(d, v, reach, |slot, other, j| {
                 if !keep(slot) {
                     return;
                 }
-                let sep = self.minima.between(d.kind, other.kind);
+                let Some(minima) = (policy.minima_with)(&other.party) else {
+                    return;
+                };
+                let sep = minima.between(d.kind, other.kind);
                 if let Some(p) = proximity(v, &other.volumes[j], sep) {
                     found.entry(slot).or_default().push(VolumeConflict {
                         a_volume: i,
@@ -296,7 +326,7 @@ impl ConflictIndex {
             .into_par_iter()
             .flat_map_iter(|slot| {
                 let found = match &self.slots[slot as usize] {
-                    Some(d) => self.conflicts_filtered(d, |other| other > slot),
+                    Some(d) => self.conflicts_filtered(d, &self.own_policy(), |other| other > slot),
                     None => Vec::new(),
                 };
                 progress(1);

@@ -15,10 +15,10 @@ pub mod index;
 pub mod separation;
 pub mod synthetic;
 
-pub use advice::{advise, Advice, AdviceBounds};
+pub use advice::{advise, advise_under, Advice, AdviceBounds};
 pub use conflict::{
     brute_force, check_pair, conflict_id, Conflict, DeclarationRef, VolumeConflict,
 };
 pub use declaration::{Declaration, Kind};
-pub use index::{ConflictIndex, IndexError};
+pub use index::{ConflictIndex, IndexError, Policy};
 pub use separation::{proximity, Minima, Proximity, Separation};

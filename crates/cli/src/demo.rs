@@ -126,9 +126,7 @@ fn load(
 }
 
 pub fn demo(args: &DemoArgs) -> ExitCode {
-    let _ = tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .try_init();
+    crate::serve::init_logs("text");
     let scenario = match read_json(&args.scenario) {
         Ok(s) => s,
         Err(e) => {
@@ -192,7 +190,7 @@ pub fn demo(args: &DemoArgs) -> ExitCode {
         println!("  curl -s -H \"Authorization: Bearer $US_CJTF\" {url}/v1/agreements");
         println!("press Ctrl-C to stop");
     };
-    match crate::serve::serve_line(line, args.listen, banner) {
+    match crate::serve::serve_line(line, args.listen, deconflict_server::MAX_IN_FLIGHT, banner) {
         Ok(()) => ExitCode::SUCCESS,
         Err(crate::serve::Failure::Setup(m) | crate::serve::Failure::Serving(m)) => fail(m),
     }

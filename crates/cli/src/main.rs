@@ -50,6 +50,8 @@ enum Command {
     Agreement(client::AgreementArgs),
     /// The deconfliction line server, on the embedded store.
     Serve(serve::ServeArgs),
+    /// Prints the API's OpenAPI 3.1 document (the server serves the same at /openapi.json).
+    Openapi,
     /// Parties on the line: register one (prints its token once), list them.
     #[command(subcommand)]
     Party(serve::PartyCommand),
@@ -73,6 +75,19 @@ fn main() -> ExitCode {
         Command::Tail(args) => client::tail(&args),
         Command::Agreement(args) => client::agreement(&args),
         Command::Party(command) => serve::party(&command),
+        Command::Openapi => {
+            let doc = deconflict_server::openapi::document();
+            match serde_json::to_string_pretty(&doc) {
+                Ok(text) => {
+                    println!("{text}");
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("deconflict openapi: {e}");
+                    ExitCode::from(2)
+                }
+            }
+        }
         Command::Bench(args) => match bench::run(&args) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {

@@ -22,6 +22,22 @@ pub struct ServeArgs {
     /// The log's name, the origin of its checkpoints (fixed at first start).
     #[arg(long, default_value = DEFAULT_ORIGIN)]
     pub origin: String,
+    /// Requests handled at once; more are refused with 503 until some finish.
+    #[arg(long, default_value_t = deconflict_server::MAX_IN_FLIGHT)]
+    pub max_in_flight: usize,
+    /// Request and event logs on standard error: `text`, or `json` (one object per line).
+    #[arg(long, default_value = "text", value_parser = ["text", "json"])]
+    pub log_format: String,
+}
+
+/// Logs to standard error, as text or one JSON object per line.
+pub fn init_logs(format: &str) {
+    let builder = tracing_subscriber::fmt().with_writer(std::io::stderr);
+    let _ = if format == "json" {
+        builder.json().try_init()
+    } else {
+        builder.try_init()
+    };
 }
 
 #[derive(Subcommand, Debug)]
@@ -127,9 +143,7 @@ pub async fn shutdown_signal() {
 }
 
 pub fn serve(args: &ServeArgs) -> ExitCode {
-    let _ = tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .try_init();
+    init_logs(&args.log_format);
     let line = match Line::open(&args.data, &args.origin) {
         Ok(l) => Arc::new(l),
         Err(e) => {
@@ -137,7 +151,9 @@ pub fn serve(args: &ServeArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    match serve_line(line, args.listen, |url| println!("listening on {url}")) {
+    match serve_line(line, args.listen, args.max_in_flight, |url| {
+        println!("listening on {url}")
+    }) {
         Ok(()) => ExitCode::SUCCESS,
         Err(Failure::Setup(m)) => {
             eprintln!("deconflict serve: {m}");
@@ -160,6 +176,7 @@ pub enum Failure {
 pub fn serve_line(
     line: Arc<Line>,
     listen: SocketAddr,
+    max_in_flight: usize,
     banner: impl FnOnce(&str),
 ) -> Result<(), Failure> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -176,7 +193,7 @@ pub fn serve_line(
             .local_addr()
             .map_or_else(|_| listen.to_string(), |a| a.to_string());
         banner(&format!("http://{addr}"));
-        deconflict_server::run(listener, line, shutdown_signal())
+        deconflict_server::run_with(listener, line, max_in_flight, shutdown_signal())
             .await
             .map_err(|e| Failure::Serving(e.to_string()))
     })

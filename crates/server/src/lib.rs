@@ -8,6 +8,7 @@ pub mod agreement;
 pub mod clock;
 pub mod hotline;
 pub mod line;
+pub mod openapi;
 mod problem;
 
 use std::future::Future;
@@ -529,9 +530,27 @@ async fn not_found() -> Problem {
     Problem::not_found("no such endpoint")
 }
 
-/// The router.
+/// Requests handled at once by default; more are refused with 503 (`overloaded`) rather than queued.
+pub const MAX_IN_FLIGHT: usize = 1024;
+
+/// The router, with [`MAX_IN_FLIGHT`].
 pub fn app(line: Arc<Line>) -> Router {
+    app_with(line, MAX_IN_FLIGHT)
+}
+
+/// The router, handling at most `max_in_flight` requests at once (a stream counts only while it opens).
+pub fn app_with(line: Arc<Line>, max_in_flight: usize) -> Router {
+    use axum::error_handling::HandleErrorLayer;
+    use tower::ServiceBuilder;
+    let document = Arc::new(openapi::document());
     Router::new()
+        .route(
+            "/openapi.json",
+            get(move || {
+                let d = Arc::clone(&document);
+                async move { Json((*d).clone()) }
+            }),
+        )
         .route("/healthz", get(|| async { "ok\n" }))
         .route("/metrics", get(metrics))
         .route("/v1/declarations", get(list).post(create))
@@ -554,6 +573,25 @@ pub fn app(line: Arc<Line>) -> Router {
         .layer(CatchPanicLayer::custom(|_| {
             Problem::internal("the request failed").into_response()
         }))
+        .layer(
+            ServiceBuilder::new()
+                .layer(HandleErrorLayer::new(|_: tower::BoxError| async {
+                    Problem::overloaded("too many requests at once; retry shortly")
+                }))
+                .load_shed()
+                .concurrency_limit(max_in_flight),
+        )
+        .layer(
+            tower_http::trace::TraceLayer::new_for_http()
+                .make_span_with(|req: &axum::http::Request<_>| {
+                    tracing::info_span!("request", method = %req.method(), path = %req.uri().path())
+                })
+                .on_response(
+                    |res: &Response, latency: Duration, _span: &tracing::Span| {
+                        tracing::info!(status = res.status().as_u16(), latency_us = latency.as_micros() as u64, "served");
+                    },
+                ),
+        )
         .with_state(line)
 }
 
@@ -562,6 +600,16 @@ pub fn app(line: Arc<Line>) -> Router {
 pub async fn run(
     listener: tokio::net::TcpListener,
     line: Arc<Line>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    run_with(listener, line, MAX_IN_FLIGHT, shutdown).await
+}
+
+/// As [`run`], with at most `max_in_flight` requests handled at once.
+pub async fn run_with(
+    listener: tokio::net::TcpListener,
+    line: Arc<Line>,
+    max_in_flight: usize,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let ticker = {
@@ -582,7 +630,7 @@ pub async fn run(
             }
         })
     };
-    let served = axum::serve(listener, app(line))
+    let served = axum::serve(listener, app_with(line, max_in_flight))
         .with_graceful_shutdown(shutdown)
         .await;
     ticker.abort();

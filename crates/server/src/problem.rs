@@ -55,6 +55,15 @@ impl Problem {
         Problem::new(StatusCode::NOT_FOUND, "not-found", "Not found", detail)
     }
 
+    pub fn overloaded(detail: impl Into<String>) -> Self {
+        Problem::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "overloaded",
+            "Overloaded",
+            detail,
+        )
+    }
+
     pub fn internal(detail: impl Into<String>) -> Self {
         Problem::new(
             StatusCode::INTERNAL_SERVER_ERROR,
@@ -73,7 +82,7 @@ impl From<LineError> for Problem {
                 ..Problem::new(
                     StatusCode::UNPROCESSABLE_ENTITY,
                     "validation",
-                    "Invalid declaration",
+                    "Invalid input",
                     detail,
                 )
             },

@@ -1,0 +1,335 @@
+//! The OpenAPI 3.1 document of the API, generated from the endpoint table below and the JSON Schemas of the
+//! wire format. `GET /openapi.json` serves it; `deconflict openapi` prints it; `docs/openapi.json` is the
+//! committed copy, and a test fails when the two drift apart. Another test calls every endpoint in the table
+//! on the real router, so the table cannot name a route the server does not have.
+
+use serde_json::{json, Map, Value};
+
+/// One operation.
+#[derive(Debug, Clone, Copy)]
+pub struct Endpoint {
+    pub method: &'static str,
+    pub path: &'static str,
+    pub tag: &'static str,
+    pub summary: &'static str,
+    /// Needs a bearer token.
+    pub auth: bool,
+    /// Schema of the JSON request body, by component name.
+    pub request: Option<&'static str>,
+    /// Success status, its description and the schema of its body (by component name; `None`: no JSON).
+    pub ok: (u16, &'static str, Option<&'static str>),
+    /// Error statuses this operation can answer with (as problem+json), besides 401 and 500.
+    pub errors: &'static [u16],
+    /// Query parameters: name, description.
+    pub query: &'static [(&'static str, &'static str)],
+    /// Takes `If-Match: "<version>"`.
+    pub if_match: bool,
+}
+
+const fn op(
+    method: &'static str,
+    path: &'static str,
+    tag: &'static str,
+    summary: &'static str,
+) -> Endpoint {
+    Endpoint {
+        method,
+        path,
+        tag,
+        summary,
+        auth: true,
+        request: None,
+        ok: (200, "OK", Some("Object")),
+        errors: &[],
+        query: &[],
+        if_match: false,
+    }
+}
+
+/// Every operation of the API.
+pub const ENDPOINTS: &[Endpoint] = &[
+    Endpoint { auth: false, ok: (200, "The server is up", None), ..op("get", "/healthz", "operations", "Liveness") },
+    Endpoint { auth: false, ok: (200, "Prometheus text format: totals only, nothing about any party", None), ..op("get", "/metrics", "operations", "Metrics") },
+    Endpoint { auth: false, ok: (200, "This document", Some("Object")), ..op("get", "/openapi.json", "operations", "The OpenAPI document") },
+    Endpoint {
+        query: &[
+            ("bbox", "min_lon,min_lat,max_lon,max_lat (degrees): only declarations with a volume whose bounds meet the box"),
+            ("from", "RFC 3339 time or date-time group: only declarations with a volume ending after it"),
+            ("to", "RFC 3339 time or date-time group: only declarations with a volume starting before it"),
+            ("include", "`closed`: also ended and cancelled declarations"),
+        ],
+        ok: (200, "The declarations you may see", Some("DeclarationList")),
+        errors: &[422],
+        ..op("get", "/v1/declarations", "declarations", "List the declarations you may see")
+    },
+    Endpoint {
+        request: Some("Declaration"),
+        ok: (201, "Stored; with the conflicts it causes, advice, and a late-notice flag", Some("Declared")),
+        errors: &[400, 403, 409, 413, 422],
+        ..op("post", "/v1/declarations", "declarations", "Declare (version 1)")
+    },
+    Endpoint { ok: (200, "The current version (ETag: its number)", Some("DeclarationView")), errors: &[404], ..op("get", "/v1/declarations/{id}", "declarations", "Get a declaration you may see") },
+    Endpoint {
+        request: Some("Declaration"),
+        if_match: true,
+        ok: (200, "The new version, with its conflicts and advice", Some("Declared")),
+        errors: &[400, 403, 404, 409, 412, 413, 422, 428],
+        ..op("put", "/v1/declarations/{id}", "declarations", "Write a new version")
+    },
+    Endpoint { if_match: true, errors: &[403, 404, 409, 412, 428], ..op("post", "/v1/declarations/{id}/cancel", "declarations", "Cancel (its open conflicts are resolved)") },
+    Endpoint { if_match: true, ok: (200, "Now active", Some("DeclarationView")), errors: &[403, 404, 409, 412, 428], ..op("post", "/v1/declarations/{id}/activate", "declarations", "Planned → active") },
+    Endpoint { if_match: true, ok: (200, "Ended; its open conflicts are resolved", Some("DeclarationView")), errors: &[403, 404, 409, 412, 428], ..op("post", "/v1/declarations/{id}/end", "declarations", "End") },
+    Endpoint { ok: (200, "Your conflicts, each with only the other side's conflicting volumes", Some("ConflictList")), ..op("get", "/v1/conflicts", "conflicts", "List your conflicts") },
+    Endpoint { ok: (200, "The conflict", Some("Conflict")), errors: &[404], ..op("post", "/v1/conflicts/{id}/acknowledge", "conflicts", "Acknowledge a conflict") },
+    Endpoint { ok: (200, "The conflict", Some("Conflict")), errors: &[404], ..op("post", "/v1/conflicts/{id}/accept", "conflicts", "Accept a conflict as it is") },
+    Endpoint { request: Some("Reason"), ok: (200, "The conflict", Some("Conflict")), errors: &[400, 404, 422], ..op("post", "/v1/conflicts/{id}/dispute", "conflicts", "Dispute a conflict (\"not my forces\")") },
+    Endpoint {
+        query: &[("box", "`inbox` (default; marks messages delivered), `outbox`, or `escalated` (messages to your party escalated to your credential's level or beyond)")],
+        ok: (200, "Messages", Some("MessageList")),
+        errors: &[400],
+        ..op("get", "/v1/messages", "hotline", "Inbox, outbox or escalated messages")
+    },
+    Endpoint { request: Some("MessageInput"), ok: (201, "Sent, with its deadline", Some("Message")), errors: &[400, 413, 422], ..op("post", "/v1/messages", "hotline", "Send a hotline message") },
+    Endpoint { ok: (200, "The message with your receipt", Some("Message")), errors: &[404], ..op("post", "/v1/messages/{id}/acknowledge", "hotline", "Acknowledge a message") },
+    Endpoint { request: Some("Answer"), ok: (200, "The message with your receipt", Some("Message")), errors: &[400, 404, 409, 422], ..op("post", "/v1/messages/{id}/answer", "hotline", "Answer (and so acknowledge) a message") },
+    Endpoint { ok: (200, "The agreements you take part in", Some("AgreementList")), ..op("get", "/v1/agreements", "agreements", "List your agreements") },
+    Endpoint { request: Some("AgreementInput"), ok: (201, "Proposed (you accept it by proposing)", Some("Agreement")), errors: &[400, 409, 422], ..op("post", "/v1/agreements", "agreements", "Propose an agreement") },
+    Endpoint { ok: (200, "The agreement", Some("Agreement")), errors: &[404], ..op("get", "/v1/agreements/{id}", "agreements", "Get an agreement you take part in") },
+    Endpoint { ok: (200, "The agreement; active once every party has accepted", Some("Agreement")), errors: &[404], ..op("post", "/v1/agreements/{id}/accept", "agreements", "Accept (or, after a suspension, accept anew)") },
+    Endpoint { request: Some("Reason"), ok: (200, "Suspended", Some("Agreement")), errors: &[400, 404, 409, 422], ..op("post", "/v1/agreements/{id}/suspend", "agreements", "Suspend: no new conflicts or messages under it") },
+    Endpoint { ok: (200, "Your party's credentials (never their tokens) and which one you are", Some("Object")), ..op("get", "/v1/credentials", "credentials", "List your party's credentials") },
+    Endpoint { request: Some("CredentialInput"), ok: (201, "The new credential's id and token, shown once", Some("Object")), errors: &[400, 403, 422], ..op("post", "/v1/credentials", "credentials", "Issue a credential at or below your level") },
+    Endpoint { ok: (200, "The credential, revoked", Some("Object")), errors: &[403, 404], ..op("post", "/v1/credentials/{id}/revoke", "credentials", "Revoke a credential of your party") },
+    Endpoint {
+        query: &[("cursor", "resume after this cursor (the `cursor` of the last event you received); 0 from the start")],
+        ok: (101, "WebSocket: one JSON event per text frame ({cursor, seq, kind, time, actor, content}) and heartbeats ({heartbeat, cursor}); a slow client is closed with the cursor to resume from", None),
+        errors: &[400],
+        ..op("get", "/v1/stream", "stream", "Everything you may see, in order, resumable")
+    },
+    Endpoint { ok: (200, "The latest signed checkpoint (C2SP tlog-checkpoint, text)", None), errors: &[404], ..op("get", "/v1/log/checkpoint", "log", "The log's latest checkpoint") },
+];
+
+/// A string schema with a description.
+fn text(description: &str) -> Value {
+    json!({"type": "string", "description": description})
+}
+
+/// The schemas of the wire format.
+fn schemas() -> Value {
+    let position = json!({
+        "description": "[lon, lat] in degrees, or text: DMS (`353700N0384500E`), degrees with hemispheres (`37N 035.43E`) or MGRS",
+        "oneOf": [
+            {"type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 2},
+            {"type": "string"}
+        ]
+    });
+    let altitude_value = json!({"oneOf": [{"type": "number"}, {"type": "string"}],
+        "description": "text such as `FL200`, `1000 ft`, `300 m`, `SFC`"});
+    json!({
+        "Object": {"type": "object"},
+        "Problem": {
+            "type": "object",
+            "description": "RFC 9457 problem details",
+            "required": ["type", "title", "status", "detail"],
+            "properties": {
+                "type": text("stable: urn:deconflict:problem:<kind> (validation, not-found, forbidden, exists, stale-version, if-match-required, unauthorized, bad-request, overloaded, internal)"),
+                "title": {"type": "string"}, "status": {"type": "integer"}, "detail": {"type": "string"},
+                "field": text("for validation problems: the path of the field at fault, e.g. volumes[0].altitude.lower")
+            }
+        },
+        "Volume": {
+            "type": "object", "required": ["footprint", "altitude", "time"], "additionalProperties": false,
+            "properties": {
+                "footprint": {"type": "object", "description": "exactly one of polygon, circle, corridor", "properties": {
+                    "polygon": {"type": "array", "items": position, "minItems": 3},
+                    "circle": {"type": "object", "required": ["center", "radius_m"], "properties": {"center": position, "radius_m": {"type": "number", "exclusiveMinimum": 0}}},
+                    "corridor": {"type": "object", "required": ["path", "half_width_m"], "properties": {"path": {"type": "array", "items": position, "minItems": 2}, "half_width_m": {"type": "number", "exclusiveMinimum": 0}}}
+                }},
+                "altitude": {"type": "object", "description": "lower/upper as text, or lower_m/upper_m in metres; datum MSL (default) or WGS84", "properties": {
+                    "lower": altitude_value, "upper": altitude_value,
+                    "lower_m": {"type": "number"}, "upper_m": {"type": "number"},
+                    "datum": {"enum": ["MSL", "WGS84"]}
+                }},
+                "time": {"type": "object", "required": ["start", "end"], "properties": {
+                    "start": text("RFC 3339 or a date-time group such as 181830CJUN17"),
+                    "end": text("RFC 3339 or a date-time group")
+                }}
+            }
+        },
+        "Declaration": {
+            "type": "object", "required": ["id", "kind", "volumes"], "additionalProperties": false,
+            "properties": {
+                "id": {"type": "string"},
+                "party": text("your party (filled in when absent)"),
+                "kind": {"enum": ["air_operation", "ground_movement", "site", "zone"]},
+                "version": {"type": "integer", "description": "the version this write makes (filled in when absent)"},
+                "volumes": {"type": "array", "items": {"$ref": "#/components/schemas/Volume"}, "minItems": 1},
+                "audience": {"type": "array", "items": {"type": "string"}, "description": "the other parties that may see it"},
+                "name": {"type": "string"}, "description": {"type": "string"}
+            }
+        },
+        "DeclarationView": {"type": "object", "properties": {
+            "id": {"type": "string"}, "party": {"type": "string"}, "version": {"type": "integer"},
+            "status": {"enum": ["planned", "active", "ended", "cancelled"]}, "seq": {"type": "integer"},
+            "late_notice": {"$ref": "#/components/schemas/LateNotice"},
+            "declaration": {"$ref": "#/components/schemas/Declaration"}
+        }},
+        "LateNotice": {"type": ["object", "null"], "description": "set when the version gave less notice than an agreement asks", "properties": {
+            "required_s": {"type": "integer"}, "given_s": {"type": "integer"}, "agreements": {"type": "array", "items": {"type": "string"}}
+        }},
+        "DeclarationList": {"type": "object", "properties": {"declarations": {"type": "array", "items": {"$ref": "#/components/schemas/DeclarationView"}}}},
+        "Declared": {"type": "object", "properties": {
+            "id": {"type": "string"}, "version": {"type": "integer"}, "seq": {"type": "integer"},
+            "declaration": {"$ref": "#/components/schemas/Declaration"},
+            "conflicts": {"type": "array", "items": {"$ref": "#/components/schemas/Conflict"}},
+            "advice": {"type": ["object", "null"], "description": "least delay, climb or descent that clears every conflict", "properties": {
+                "delay_s": {"type": ["integer", "null"]}, "climb_m": {"type": ["number", "null"]}, "descend_m": {"type": ["number", "null"]}
+            }},
+            "late_notice": {"$ref": "#/components/schemas/LateNotice"}
+        }},
+        "Conflict": {"type": "object", "properties": {
+            "id": text("stable: the same two versions always give the same id"),
+            "status": {"enum": ["open", "acknowledged", "resolved"]},
+            "outcome": {"enum": [null, "resolved", "accepted", "disputed"]},
+            "parties": {"type": "object", "description": "per party: acknowledged, accepted, disputed {at, reason}"},
+            "declaration": {"type": "object", "description": "your declaration: id, version"},
+            "other": {"type": "object", "description": "the other side: id, party, version and only its conflicting volumes"},
+            "distance_m": {"type": "number"}, "vertical_gap_m": {"type": "number"},
+            "start": {"type": "string"}, "end": {"type": "string"}
+        }},
+        "ConflictList": {"type": "object", "properties": {"conflicts": {"type": "array", "items": {"$ref": "#/components/schemas/Conflict"}}}},
+        "Reason": {"type": "object", "required": ["reason"], "properties": {"reason": {"type": "string", "minLength": 1, "maxLength": 2000}}},
+        "Answer": {"type": "object", "required": ["text"], "properties": {"text": {"type": "string", "minLength": 1, "maxLength": 10000}}},
+        "MessageInput": {"type": "object", "required": ["to"], "additionalProperties": false, "properties": {
+            "to": {"type": "array", "items": {"type": "string"}, "minItems": 1, "description": "parties you share an active agreement with"},
+            "precedence": {"enum": ["FLASH", "IMMEDIATE", "PRIORITY", "ROUTINE"], "default": "ROUTINE"},
+            "kind": {"enum": ["text", "notice", "request", "reply", "assistance", "not_my_forces"], "default": "text"},
+            "text": {"type": "string", "maxLength": 10000},
+            "refs": {"type": "object", "properties": {
+                "declarations": {"type": "array", "items": {"type": "string"}},
+                "conflicts": {"type": "array", "items": {"type": "string"}}
+            }}
+        }},
+        "Message": {"type": "object", "properties": {
+            "id": {"type": "string"}, "from": {"type": "string"}, "to": {"type": "array", "items": {"type": "string"}},
+            "precedence": {"type": "string"}, "kind": {"type": "string"}, "text": {"type": "string"},
+            "sent": {"type": "string"}, "deadline": {"type": "string"}, "seconds_to_deadline": {"type": "integer"},
+            "receipts": {"type": "object", "description": "per recipient (the sender sees all, a recipient its own): delivered, acknowledged, answered, overdue, escalations"}
+        }},
+        "MessageList": {"type": "object", "properties": {"messages": {"type": "array", "items": {"$ref": "#/components/schemas/Message"}}}},
+        "AgreementInput": {"type": "object", "required": ["id", "parties"], "additionalProperties": false, "properties": {
+            "id": {"type": "string"}, "title": {"type": "string", "maxLength": 500},
+            "parties": {"type": "array", "items": {"type": "string"}, "minItems": 2, "description": "including you"},
+            "minima": {"type": "object", "additionalProperties": false, "properties": {
+                "lateral_m": {"type": "number", "default": 9260}, "vertical_m": {"type": "number", "default": 304.8},
+                "time_buffer_s": {"type": "integer", "default": 0},
+                "zone_lateral_m": {"type": "number", "default": 5556}, "zone_vertical_m": {"type": "number", "default": 152.4}
+            }},
+            "notice_s": {"type": "object", "description": "minimum notice per declaration kind (seconds)", "additionalProperties": {"type": "integer"}},
+            "deadlines_s": {"type": "object", "description": "acknowledgement deadline per precedence (seconds); defaults 600, 1800, 10800, 21600", "additionalProperties": {"type": "integer"}}
+        }},
+        "Agreement": {"allOf": [{"$ref": "#/components/schemas/AgreementInput"}, {"type": "object", "properties": {
+            "status": {"enum": ["proposed", "active", "suspended"]},
+            "accepted": {"type": "object", "description": "party → when it accepted"},
+            "suspensions": {"type": "array", "items": {"type": "object"}}
+        }}]},
+        "AgreementList": {"type": "object", "properties": {"agreements": {"type": "array", "items": {"$ref": "#/components/schemas/Agreement"}}}},
+        "CredentialInput": {"type": "object", "properties": {"role": {"enum": ["duty_officer", "commander", "chief"]}}}
+    })
+}
+
+fn status_text(code: u16) -> &'static str {
+    match code {
+        400 => "Unreadable request",
+        401 => "No valid token",
+        403 => "Not allowed",
+        404 => "Not found, or not yours to see",
+        409 => "Conflicts with the current state",
+        412 => "If-Match names a stale version",
+        413 => "Body too large",
+        422 => "Invalid input; `field` names the field at fault; nothing was stored",
+        428 => "If-Match required",
+        503 => "Overloaded; retry",
+        _ => "Internal error; nothing was changed",
+    }
+}
+
+/// The OpenAPI 3.1 document.
+pub fn document() -> Value {
+    let problem =
+        json!({"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}});
+    let mut paths = Map::new();
+    for e in ENDPOINTS {
+        let mut responses = Map::new();
+        let (code, description, schema) = e.ok;
+        let mut ok = json!({"description": description});
+        if let Some(s) = schema {
+            ok["content"] = json!({"application/json": {"schema": {"$ref": format!("#/components/schemas/{s}")}}});
+        }
+        responses.insert(code.to_string(), ok);
+        let mut codes: Vec<u16> = e.errors.to_vec();
+        if e.auth {
+            codes.push(401);
+        }
+        codes.extend([500, 503]);
+        codes.sort_unstable();
+        codes.dedup();
+        for c in codes {
+            responses.insert(
+                c.to_string(),
+                json!({"description": status_text(c), "content": problem}),
+            );
+        }
+        let mut parameters: Vec<Value> = Vec::new();
+        for name in e
+            .path
+            .split('/')
+            .filter_map(|s| s.strip_prefix('{')?.strip_suffix('}'))
+        {
+            parameters.push(
+                json!({"name": name, "in": "path", "required": true, "schema": {"type": "string"}}),
+            );
+        }
+        for (name, description) in e.query {
+            parameters.push(json!({"name": name, "in": "query", "required": false, "description": description, "schema": {"type": "string"}}));
+        }
+        if e.if_match {
+            parameters.push(json!({"name": "If-Match", "in": "header", "required": true,
+                "description": "the version you replace, e.g. \"3\" (the ETag of the current version)", "schema": {"type": "string"}}));
+        }
+        let mut operation = json!({
+            "tags": [e.tag],
+            "summary": e.summary,
+            "operationId": format!("{}_{}", e.method, e.path.trim_start_matches('/').replace(['/', '.'], "_").replace(['{', '}'], "")),
+            "responses": responses,
+        });
+        if !parameters.is_empty() {
+            operation["parameters"] = Value::Array(parameters);
+        }
+        if let Some(r) = e.request {
+            operation["requestBody"] = json!({"required": true, "content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{r}")}}}});
+        }
+        operation["security"] = if e.auth {
+            json!([{"bearer": []}])
+        } else {
+            json!([])
+        };
+        let item = paths.entry(e.path.to_string()).or_insert_with(|| json!({}));
+        item[e.method] = operation;
+    }
+    json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": "deconflict",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": "The deconfliction line: parties declare where and when they will be, the line finds conflicts under their agreements, tells exactly the parties concerned, runs the acknowledged hotline and keeps a tamper-evident log. A party never reads what it was not given: anything else answers 404 as if it did not exist."
+        },
+        "servers": [{"url": "http://127.0.0.1:8080"}],
+        "security": [{"bearer": []}],
+        "paths": paths,
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "description": "a party credential: `deconflict party add` or POST /v1/credentials"}},
+            "schemas": schemas()
+        }
+    })
+}

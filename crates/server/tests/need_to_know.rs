@@ -1,0 +1,305 @@
+//! Need-to-know, as a matrix: every operation of the API (taken from the OpenAPI endpoint table, so a new
+//! endpoint is covered as soon as it is documented) is called with the tokens of two parties that were not
+//! given anything — one that shares an agreement with the owners, one that shares none — aimed at the owners'
+//! declarations, conflict, message, agreement and credential. Nothing of what was not given may show in any
+//! answer (lists, errors, metrics) or on the stream, and nothing may change.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use deconflict_server::openapi::ENDPOINTS;
+use deconflict_server::{app, Line};
+use deconflict_store::LogStore;
+use futures_util::StreamExt;
+use http_body_util::BodyExt;
+use serde_json::{json, Value};
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tower::ServiceExt;
+
+/// Strings that only us-cjtf and ru-gs were given.
+const SECRETS: [&str; 6] = [
+    "SECRET-DECLARATION-US",
+    "SECRET-DECLARATION-RU",
+    "SECRET-MESSAGE",
+    "SECRET-AGREEMENT",
+    "SECRET-DISPUTE",
+    "38.5712",
+];
+
+fn sortie(id: &str, name: &str, lower_m: f64) -> Value {
+    json!({"id": id, "kind": "air_operation", "name": name, "volumes": [
+        {"footprint": {"circle": {"center": [38.5712, 35.87], "radius_m": 5000}},
+         "altitude": {"lower_m": lower_m, "upper_m": lower_m + 1000.0},
+         "time": {"start": "2030-06-18T15:00:00Z", "end": "2030-06-18T16:00:00Z"}}]})
+}
+
+struct Ids {
+    conflict: String,
+    message: String,
+    credential: String,
+}
+
+fn setup(line: &Line) -> (HashMap<&'static str, String>, Ids) {
+    let mut tokens = HashMap::new();
+    for p in ["us-cjtf", "ru-gs", "tr-gs", "outsider"] {
+        tokens.insert(p, line.register_party(p, "military").expect("register"));
+    }
+    line.establish_agreement(
+        json!({"id": "us-ru", "title": "SECRET-AGREEMENT", "parties": ["us-cjtf", "ru-gs"]}),
+    )
+    .expect("us-ru");
+    // tr-gs shares an agreement with both, so it is on the line with them, but was given nothing.
+    line.establish_agreement(json!({"id": "all3", "parties": ["us-cjtf", "ru-gs", "tr-gs"]}))
+        .expect("all3");
+    let mut us = sortie("us-1", "SECRET-DECLARATION-US", 6000.0);
+    us["audience"] = json!(["ru-gs"]);
+    line.declare("us-cjtf", us).expect("us-1");
+    let mut ru = sortie("ru-1", "SECRET-DECLARATION-RU", 6500.0);
+    ru["audience"] = json!(["us-cjtf"]);
+    let d = line.declare("ru-gs", ru).expect("ru-1");
+    let conflict = d.body["conflicts"][0]["id"]
+        .as_str()
+        .expect("a conflict")
+        .to_string();
+    line.respond(
+        "ru-gs",
+        &conflict,
+        deconflict_server::ConflictResponse::Dispute,
+        Some("SECRET-DISPUTE".into()),
+    )
+    .expect("dispute");
+    let m = line
+        .send(
+            "us-cjtf",
+            json!({"to": ["ru-gs"], "precedence": "FLASH", "text": "SECRET-MESSAGE",
+                   "refs": {"declarations": ["us-1"], "conflicts": [conflict]}}),
+        )
+        .expect("send");
+    let us_cred = line
+        .authenticate(&tokens["us-cjtf"])
+        .expect("us credential");
+    (
+        tokens,
+        Ids {
+            conflict,
+            message: m["id"].as_str().expect("id").to_string(),
+            credential: us_cred.id,
+        },
+    )
+}
+
+/// A body aimed at the owners' things for each operation that takes one.
+fn body_for(method: &str, path: &str, ids: &Ids) -> Option<Value> {
+    match (method, path) {
+        ("post", "/v1/declarations") => Some(sortie("us-1", "mine", 6000.0)),
+        ("put", "/v1/declarations/{id}") => Some(sortie("us-1", "mine", 6000.0)),
+        ("post", "/v1/messages") => Some(json!({"to": ["us-cjtf"], "text": "hello",
+            "refs": {"declarations": ["us-1"], "conflicts": [ids.conflict]}})),
+        ("post", "/v1/agreements") => Some(json!({"id": "us-ru", "parties": ["us-cjtf", "tr-gs"]})),
+        ("post", "/v1/conflicts/{id}/dispute") | ("post", "/v1/agreements/{id}/suspend") => {
+            Some(json!({"reason": "not my forces"}))
+        }
+        ("post", "/v1/messages/{id}/answer") => Some(json!({"text": "wilco"})),
+        ("post", "/v1/credentials") => Some(json!({"role": "duty_officer"})),
+        _ => None,
+    }
+}
+
+/// The owners' id for each path with an `{id}`.
+fn id_for(path: &str, ids: &Ids) -> String {
+    if path.starts_with("/v1/declarations") {
+        "us-1".into()
+    } else if path.starts_with("/v1/conflicts") {
+        ids.conflict.clone()
+    } else if path.starts_with("/v1/messages") {
+        ids.message.clone()
+    } else if path.starts_with("/v1/agreements") {
+        "us-ru".into()
+    } else {
+        ids.credential.clone()
+    }
+}
+
+fn assert_clean(what: &str, text: &str) {
+    for s in SECRETS {
+        assert!(!text.contains(s), "{what} leaks {s:?}: {text}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn foreign_tokens_see_and_change_nothing_on_any_endpoint() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    // A stopped clock, so that the owners' views can be compared before and after.
+    let clock = Arc::new(deconflict_server::clock::ManualClock::new(
+        1_900_000_000_000,
+    ));
+    let line =
+        Arc::new(Line::open_with_clock(dir.path(), "test.example/line", clock).expect("open"));
+    let (tokens, ids) = setup(&line);
+    let before = line.store().size().expect("size");
+    let owner_view = (
+        line.get("us-cjtf", "us-1").expect("us-1"),
+        line.conflicts("us-cjtf").expect("conflicts"),
+        line.outbox("us-cjtf").expect("outbox"),
+        line.agreement("us-cjtf", "us-ru").expect("agreement"),
+    );
+    let mut calls = 0;
+    for party in ["tr-gs", "outsider"] {
+        for e in ENDPOINTS {
+            let path = e.path.replace("{id}", &id_for(e.path, &ids));
+            let body = body_for(e.method, e.path, &ids);
+            let mut req = Request::builder()
+                .method(e.method.to_uppercase().as_str())
+                .uri(&path)
+                .header("authorization", format!("Bearer {}", tokens[party]))
+                .header("if-match", "\"1\"")
+                .header("content-type", "application/json");
+            if e.path == "/v1/stream" {
+                // Over a real socket below; here it must at least not answer with anything.
+                req = req.header("connection", "close");
+            }
+            let req = req
+                .body(
+                    body.as_ref()
+                        .map_or_else(Body::empty, |b| Body::from(b.to_string())),
+                )
+                .expect("request");
+            let res = app(Arc::clone(&line)).oneshot(req).await.expect("response");
+            let status = res.status();
+            let bytes = res.into_body().collect().await.expect("body").to_bytes();
+            let text = String::from_utf8_lossy(&bytes).to_string();
+            let what = format!("{party}: {} {path} → {status}", e.method);
+            assert_clean(&what, &text);
+            assert!(!status.is_server_error(), "{what}: {text}");
+            // Reads of the owners' things by id are 404, as if they did not exist (never 403, which would
+            // confirm them).
+            if e.path.contains("{id}") {
+                assert_eq!(status, StatusCode::NOT_FOUND, "{what}: {text}");
+            }
+            calls += 1;
+        }
+    }
+    assert!(calls >= 2 * ENDPOINTS.len());
+
+    // Lists for tr-gs and the outsider hold none of the owners' things.
+    for party in ["tr-gs", "outsider"] {
+        assert!(line
+            .list(
+                party,
+                &deconflict_server::line::ListFilter {
+                    include_closed: true,
+                    ..Default::default()
+                }
+            )
+            .expect("list")
+            .is_empty());
+        assert!(line.conflicts(party).expect("conflicts").is_empty());
+        assert!(line.inbox(party).expect("inbox").is_empty());
+        assert!(line
+            .escalated(&line.authenticate(&tokens[party]).expect("cred"))
+            .expect("paged")
+            .is_empty());
+        let agreements = line.agreements(party).expect("agreements");
+        assert!(agreements.iter().all(|a| a["id"] != "us-ru"));
+    }
+
+    // Nothing the foreign calls did changed the owners' things. Each foreign party could write only its own
+    // things: a credential it issued itself; nothing else was logged.
+    let after = line.store().size().expect("size");
+    let entries = line.store().entries(before, 1000).expect("entries");
+    assert_eq!(after - before, entries.len() as u64);
+    for e in &entries {
+        assert!(
+            e.header.kind == "credential.issued",
+            "a foreign call logged {} by {}",
+            e.header.kind,
+            e.header.actor
+        );
+    }
+    assert_eq!(
+        owner_view,
+        (
+            line.get("us-cjtf", "us-1").expect("us-1"),
+            line.conflicts("us-cjtf").expect("conflicts"),
+            line.outbox("us-cjtf").expect("outbox"),
+            line.agreement("us-cjtf", "us-ru").expect("agreement"),
+        )
+    );
+
+    // The stream: from the very start, the foreign parties get only their own things.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr").to_string();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(deconflict_server::run(listener, Arc::clone(&line), async {
+        let _ = stopped.await;
+    }));
+    for party in ["tr-gs", "outsider"] {
+        let mut req = format!("ws://{addr}/v1/stream?cursor=0")
+            .into_client_request()
+            .expect("request");
+        req.headers_mut().insert(
+            "authorization",
+            format!("Bearer {}", tokens[party]).parse().expect("header"),
+        );
+        let (mut ws, _) = tokio_tungstenite::connect_async(req)
+            .await
+            .expect("connect");
+        let allowed: Vec<u64> = line
+            .store()
+            .entries(0, 10_000)
+            .expect("entries")
+            .iter()
+            .filter(|e| e.header.audience.includes(party))
+            .map(|e| e.header.seq)
+            .collect();
+        let mut seen = Vec::new();
+        while let Ok(Some(Ok(msg))) =
+            tokio::time::timeout(Duration::from_millis(400), ws.next()).await
+        {
+            let text = msg.to_text().unwrap_or_default().to_string();
+            assert_clean(&format!("{party}'s stream"), &text);
+            let v: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
+            if v.get("heartbeat").is_none() {
+                seen.push(v["seq"].as_u64().expect("seq"));
+            }
+        }
+        assert_eq!(
+            seen, allowed,
+            "{party} gets exactly the entries addressed to it"
+        );
+        let seen = seen.len();
+        assert!(seen >= 1, "{party} sees at least its own registration");
+    }
+
+    // Metrics: totals only.
+    let client = app(Arc::clone(&line));
+    let res = client
+        .oneshot(
+            Request::builder()
+                .uri("/metrics")
+                .body(Body::empty())
+                .expect("request"),
+        )
+        .await
+        .expect("response");
+    let text = String::from_utf8_lossy(&res.into_body().collect().await.expect("body").to_bytes())
+        .to_string();
+    assert_clean("metrics", &text);
+    for p in [
+        "us-cjtf",
+        "ru-gs",
+        "us-1",
+        "ru-1",
+        ids.conflict.as_str(),
+        ids.message.as_str(),
+    ] {
+        assert!(!text.contains(p), "metrics name {p}: {text}");
+    }
+    let _ = stop.send(());
+    let _ = tokio::time::timeout(Duration::from_secs(5), server).await;
+}

@@ -18,6 +18,8 @@ pub enum Suite {
     Strategic,
     /// The log store: durable appends, proofs, fsck.
     Ledger,
+    /// The server under load over loopback: declarations/s, hotline delivery to many stream clients.
+    Load,
 }
 
 #[derive(Args, Debug)]
@@ -46,6 +48,18 @@ pub struct BenchArgs {
     /// Write the batch theatre as a plan file for `deconflict check` and do nothing else.
     #[arg(long, value_name = "FILE")]
     pub write_plan: Option<std::path::PathBuf>,
+    /// Load: declarations in force before the clients start.
+    #[arg(long, default_value_t = 100_000)]
+    pub active: usize,
+    /// Load: concurrent HTTP clients declaring.
+    #[arg(long, default_value_t = 64)]
+    pub clients: usize,
+    /// Load: WebSocket stream clients receiving the hotline messages (0 skips the message run).
+    #[arg(long, default_value_t = 1000)]
+    pub streams: usize,
+    /// Load: messages per second in the paced message run.
+    #[arg(long, default_value_t = 50.0)]
+    pub message_rate: f64,
     /// Seed of the random theatres.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
@@ -76,6 +90,9 @@ pub(crate) fn micros(d: Duration) -> f64 {
 }
 
 pub fn run(args: &BenchArgs) -> Result<()> {
+    if args.suite == Suite::Load {
+        return crate::bench_load::run(args);
+    }
     if args.suite == Suite::Ledger {
         return crate::bench_ledger::run(args);
     }

@@ -3,6 +3,7 @@
 
 mod bench;
 mod bench_ledger;
+mod bench_load;
 mod check;
 mod client;
 mod demo;

@@ -67,6 +67,20 @@ impl Declarations {
 
     /// Applies the next entry of the log.
     pub fn apply(&mut self, header: &EntryHeader, content: &[u8]) -> Result<(), FoldError> {
+        let v = match header.kind.as_str() {
+            DECLARATION_VERSION | DECLARATION_CANCEL => {
+                serde_json::from_slice(content).map_err(|e| FoldError {
+                    seq: header.seq,
+                    why: format!("content is not JSON: {e}"),
+                })?
+            }
+            _ => Value::Null,
+        };
+        self.apply_parsed(header, &v)
+    }
+
+    /// As [`Declarations::apply`], with the content already parsed (from the entry's canonical bytes).
+    pub fn apply_parsed(&mut self, header: &EntryHeader, v: &Value) -> Result<(), FoldError> {
         let fail = |why: String| FoldError {
             seq: header.seq,
             why,
@@ -74,12 +88,8 @@ impl Declarations {
         if header.seq != self.applied {
             return Err(fail(format!("expected entry {} next", self.applied)));
         }
-        let parse = || -> Result<Value, FoldError> {
-            serde_json::from_slice(content).map_err(|e| fail(format!("content is not JSON: {e}")))
-        };
         match header.kind.as_str() {
             DECLARATION_VERSION => {
-                let v = parse()?;
                 let id = v["id"]
                     .as_str()
                     .ok_or_else(|| fail("content has no id".into()))?
@@ -110,10 +120,9 @@ impl Declarations {
                         history.versions.len()
                     )));
                 }
-                history.versions.push(v);
+                history.versions.push(v.clone());
             }
             DECLARATION_CANCEL => {
-                let v = parse()?;
                 let id = v["id"]
                     .as_str()
                     .ok_or_else(|| fail("content has no id".into()))?;

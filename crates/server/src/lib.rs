@@ -447,8 +447,13 @@ async fn follow(
     loop {
         // Catch up with everything committed so far.
         loop {
-            let (l, p) = (Arc::clone(&line), party.clone());
-            let read = tokio::task::spawn_blocking(move || l.events(&p, cursor, 500)).await;
+            let read = match line.recent_events(&party, cursor, 500) {
+                Some(found) => Ok(Ok(found)),
+                None => {
+                    let (l, p) = (Arc::clone(&line), party.clone());
+                    tokio::task::spawn_blocking(move || l.events(&p, cursor, 500)).await
+                }
+            };
             let Ok(Ok((events, next))) = read else {
                 let _ = socket
                     .send(close(
@@ -464,13 +469,16 @@ async fn follow(
             for e in events {
                 let send = tokio::time::timeout(
                     STREAM_SEND_TIMEOUT,
-                    socket.send(Message::Text(e.to_string().into())),
+                    socket.send(Message::Text(e.as_ref().into())),
                 );
                 match send.await {
                     Ok(Ok(())) => {}
                     Ok(Err(_)) => return,
                     Err(_) => {
-                        let resume = e["seq"].as_u64().unwrap_or(cursor);
+                        let resume = serde_json::from_str::<Value>(&e)
+                            .ok()
+                            .and_then(|v| v["seq"].as_u64())
+                            .unwrap_or(cursor);
                         let _ = socket
                             .send(close(
                                 1008,

@@ -10,7 +10,10 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+use parking_lot::MutexGuard;
 use std::time::{Duration, Instant};
 
 use deconflict_domain::{Declarations, DECLARATION_CANCEL, DECLARATION_VERSION};
@@ -271,15 +274,30 @@ struct Inner {
     current: BTreeMap<String, Current>,
     index: ConflictIndex,
     conflicts: BTreeMap<String, ConflictRecord>,
+    /// The open conflicts of each declaration id.
+    open_conflicts: HashMap<String, BTreeSet<String>>,
     messages: BTreeMap<String, Message>,
     agreements: Agreements,
+    /// The sequence number the next entry gets.
+    next_seq: u64,
+    /// True while entries are being applied (a panic there leaves it set, and the line refuses to go on).
+    applying: bool,
+    /// A declaration the writer has already read from the content it is committing, so that applying the
+    /// entry need not read it again (it is used only if id and version match the entry's).
+    prepared: Option<Declaration>,
 }
 
 /// The service core.
 #[derive(Debug)]
 pub struct Line {
     store: Arc<SqliteLog>,
-    inner: Mutex<Inner>,
+    inner: parking_lot::Mutex<Inner>,
+    /// Set when the memory may have moved ahead of the log (a write failed after it was applied): every
+    /// later request fails until a restart rebuilds the state from the log.
+    failed: AtomicBool,
+    /// The latest entries as stream events, in order (some may not be durable yet: readers stop at the
+    /// store's size).
+    recent: parking_lot::RwLock<std::collections::VecDeque<RecentEntry>>,
     checkpointer: Mutex<Checkpointer>,
     started: Instant,
     clock: Arc<dyn Clock>,
@@ -306,6 +324,34 @@ fn credential_view(r: &CredentialRecord) -> Value {
         "issued": format_time(r.issued_ms),
         "revoked": r.revoked_ms.map(format_time),
     })
+}
+
+/// How many of the latest entries followers read from memory.
+const RECENT_ENTRIES: usize = 65_536;
+
+/// A recent entry, rendered as a stream event.
+#[derive(Debug)]
+struct RecentEntry {
+    seq: u64,
+    audience: Audience,
+    text: Arc<str>,
+}
+
+/// An entry as a stream event: `{cursor, seq, kind, time, actor, content}`, the content as stored (canonical
+/// JSON, so it need not be parsed again).
+fn event_text(header: &deconflict_ledger::EntryHeader, content: &[u8]) -> Arc<str> {
+    let text = |s: &str| Value::String(s.to_string()).to_string();
+    let content = std::str::from_utf8(content).unwrap_or("null");
+    format!(
+        "{{\"cursor\":{},\"seq\":{},\"kind\":{},\"time\":{},\"actor\":{},\"content\":{}}}",
+        header.seq + 1,
+        header.seq,
+        text(&header.kind),
+        text(&format_time(header.time_ms)),
+        text(&header.actor),
+        content
+    )
+    .into()
 }
 
 /// SHA-256 of a bearer token: the only form in which tokens are kept.
@@ -426,12 +472,16 @@ impl Inner {
         header: &deconflict_ledger::EntryHeader,
         content: &[u8],
     ) -> Result<(), String> {
+        let parsed: Value = serde_json::from_slice(content)
+            .map_err(|e| format!("entry {}: content is not JSON: {e}", header.seq))?;
         self.fold
-            .apply(header, content)
+            .apply_parsed(header, &parsed)
             .map_err(|e| e.to_string())?;
-        let value = || {
-            serde_json::from_slice::<Value>(content)
-                .map_err(|e| format!("entry {}: {e}", header.seq))
+        let mut parsed = Some(parsed);
+        let mut value = || -> Result<Value, String> {
+            parsed
+                .take()
+                .ok_or_else(|| format!("entry {}: content read twice", header.seq))
         };
         match header.kind.as_str() {
             PARTY_REGISTERED => {
@@ -462,8 +512,16 @@ impl Inner {
             }
             DECLARATION_VERSION => {
                 let v = value()?;
-                let declaration = parse_declaration(&v, &format!("entry {}", header.seq))
-                    .map_err(|e| e.to_string())?;
+                let declaration = match self.prepared.take() {
+                    Some(d)
+                        if v["id"].as_str() == Some(d.id.as_str())
+                            && v["version"].as_u64() == Some(d.version) =>
+                    {
+                        d
+                    }
+                    _ => parse_declaration(&v, &format!("entry {}", header.seq))
+                        .map_err(|e| e.to_string())?,
+                };
                 let audience = match &header.audience {
                     Audience::Parties(p) => p.clone(),
                     Audience::Everyone => self.parties.keys().cloned().collect(),
@@ -518,6 +576,14 @@ impl Inner {
                     v["b"]["party"].as_str().unwrap_or_default().to_string(),
                 ];
                 let id = v["id"].as_str().unwrap_or_default().to_string();
+                for side in ["a", "b"] {
+                    if let Some(d) = v[side]["id"].as_str() {
+                        self.open_conflicts
+                            .entry(d.to_string())
+                            .or_default()
+                            .insert(id.clone());
+                    }
+                }
                 self.conflicts.insert(
                     id,
                     ConflictRecord {
@@ -532,8 +598,19 @@ impl Inner {
             }
             CONFLICT_RESOLVED => {
                 let v = value()?;
-                if let Some(r) = v["id"].as_str().and_then(|id| self.conflicts.get_mut(id)) {
+                if let Some((id, r)) = v["id"]
+                    .as_str()
+                    .and_then(|id| self.conflicts.get_mut(id).map(|r| (id, r)))
+                {
                     r.resolved_by = Some(header.seq);
+                    for side in ["a", "b"] {
+                        if let Some(set) = r.content[side]["id"]
+                            .as_str()
+                            .and_then(|d| self.open_conflicts.get_mut(d))
+                        {
+                            set.remove(id);
+                        }
+                    }
                 }
             }
             MESSAGE_SENT => {
@@ -713,8 +790,12 @@ impl Line {
             current: BTreeMap::new(),
             index: ConflictIndex::new(minima),
             conflicts: BTreeMap::new(),
+            open_conflicts: HashMap::new(),
             messages: BTreeMap::new(),
             agreements: Agreements::default(),
+            next_seq: 0,
+            applying: false,
+            prepared: None,
         };
         let size = store.size()?;
         let mut from = 0;
@@ -730,9 +811,12 @@ impl Line {
             }
             from += batch.len() as u64;
         }
+        inner.next_seq = size;
         Ok(Line {
             store,
-            inner: Mutex::new(inner),
+            inner: parking_lot::Mutex::new(inner),
+            failed: AtomicBool::new(false),
+            recent: parking_lot::RwLock::new(std::collections::VecDeque::new()),
             checkpointer: Mutex::new(Checkpointer::new(signer, Duration::from_millis(200))),
             started: Instant::now(),
             clock,
@@ -741,9 +825,15 @@ impl Line {
     }
 
     fn lock(&self) -> Result<MutexGuard<'_, Inner>, LineError> {
-        self.inner
-            .lock()
-            .map_err(|_| LineError::Storage("an earlier request panicked while writing".into()))
+        let inner = self.inner.lock();
+        if inner.applying || self.failed.load(Ordering::SeqCst) {
+            self.failed.store(true, Ordering::SeqCst);
+            return Err(LineError::Storage(
+                "an earlier write failed part-way; restart the server to rebuild the state from the log"
+                    .into(),
+            ));
+        }
+        Ok(inner)
     }
 
     /// Notifications of the log's new size after each commit.
@@ -751,29 +841,58 @@ impl Line {
         self.grown.subscribe()
     }
 
-    /// The entries in `[from, from + limit)` that `party` may read, as stream events.
+    /// As [`Line::events`] when the cursor is recent enough to be served from memory (no IO, no blocking);
+    /// `None` when the store must be read.
+    pub fn recent_events(
+        &self,
+        party: &str,
+        from: u64,
+        limit: usize,
+    ) -> Option<(Vec<Arc<str>>, u64)> {
+        let durable = self.store.size().ok()?;
+        let end = durable.min(from.saturating_add(limit as u64));
+        if from >= end {
+            return Some((Vec::new(), from));
+        }
+        let recent = self.recent.read();
+        let first = recent.front().map(|e| e.seq)?;
+        if from < first {
+            return None;
+        }
+        // An entry can be durable a moment before it is here; its follower is woken again after.
+        let end = end.min(first + recent.len() as u64);
+        if from >= end {
+            return Some((Vec::new(), from));
+        }
+        let events = recent
+            .range((from - first) as usize..(end - first) as usize)
+            .filter(|e| e.audience.includes(party))
+            .map(|e| Arc::clone(&e.text))
+            .collect();
+        Some((events, end))
+    }
+
+    /// The durable entries in `[from, from + limit)` that `party` may read, as stream events (JSON text).
+    /// Recent entries come from memory, rendered once for every follower; older ones from the store.
     pub fn events(
         &self,
         party: &str,
         from: u64,
         limit: usize,
-    ) -> Result<(Vec<Value>, u64), LineError> {
-        let entries = self.store.entries(from, limit)?;
+    ) -> Result<(Vec<Arc<str>>, u64), LineError> {
+        if let Some(found) = self.recent_events(party, from, limit) {
+            return Ok(found);
+        }
+        let end = self.store.size()?.min(from.saturating_add(limit as u64));
+        if from >= end {
+            return Ok((Vec::new(), from));
+        }
+        let entries = self.store.entries(from, (end - from) as usize)?;
         let next = entries.last().map_or(from, |e| e.header.seq + 1);
         let events = entries
-            .into_iter()
+            .iter()
             .filter(|e| e.header.audience.includes(party))
-            .map(|e| {
-                let content: Value = serde_json::from_slice(&e.content).unwrap_or(Value::Null);
-                json!({
-                    "cursor": e.header.seq + 1,
-                    "seq": e.header.seq,
-                    "kind": e.header.kind,
-                    "time": format_time(e.header.time_ms),
-                    "actor": e.header.actor,
-                    "content": content,
-                })
-            })
+            .map(|e| event_text(&e.header, &e.content))
             .collect();
         Ok((events, next))
     }
@@ -793,17 +912,59 @@ impl Line {
     }
 
     /// Appends entries at the current end (we are the only writer) and applies them.
-    fn commit(&self, inner: &mut Inner, entries: Vec<NewEntry>) -> Result<u64, LineError> {
-        let size = self.store.size()?;
-        let appended = self.store.append(Some(size), entries)?;
-        // Nobody listening is fine.
-        let _ = self.grown.send(appended.size);
-        for e in &appended.entries {
+    /// Appends `entries` at the end of the log and applies them; returns once they are durable.
+    ///
+    /// Under the lock the entries are sealed at the next sequence numbers, queued to the store and applied, so
+    /// the next writer is checked against them; the lock is released while the store makes them durable, so
+    /// that concurrent writers share one group commit, and taken again before returning. The store writes in
+    /// queue order, so memory and log agree on the order; a write that fails after it was applied marks the
+    /// line failed (see [`Line::lock`]) — every queued write after it fails too, on the expected size.
+    fn commit(
+        &self,
+        inner: &mut MutexGuard<'_, Inner>,
+        entries: Vec<NewEntry>,
+    ) -> Result<u64, LineError> {
+        let first = inner.next_seq;
+        let sealed = entries
+            .iter()
+            .enumerate()
+            .map(|(i, e)| e.seal(first + i as u64))
+            .collect::<Result<Vec<_>, _>>()?;
+        let pending = self.store.submit_sealed(Some(first), sealed.clone())?;
+        drop(entries);
+        inner.applying = true;
+        for e in &sealed {
             inner.apply(&e.header, &e.content).map_err(|why| {
+                self.failed.store(true, Ordering::SeqCst);
                 LineError::Storage(format!("applying entry {}: {why}", e.header.seq))
             })?;
         }
-        Ok(appended.first_seq)
+        inner.applying = false;
+        inner.next_seq = first + sealed.len() as u64;
+        {
+            let mut recent = self.recent.write();
+            for e in &sealed {
+                recent.push_back(RecentEntry {
+                    seq: e.header.seq,
+                    audience: e.header.audience.clone(),
+                    text: event_text(&e.header, &e.content),
+                });
+            }
+            while recent.len() > RECENT_ENTRIES {
+                recent.pop_front();
+            }
+        }
+        match MutexGuard::unlocked(inner, || pending.wait()) {
+            Ok(appended) => {
+                // Nobody listening is fine.
+                let _ = self.grown.send(appended.size);
+                Ok(appended.first_seq)
+            }
+            Err(e) => {
+                self.failed.store(true, Ordering::SeqCst);
+                Err(e.into())
+            }
+        }
     }
 
     /// Registers a party with a duty officer's credential; returns its bearer token, which is not kept (only
@@ -848,7 +1009,7 @@ impl Line {
 
     /// The credential a bearer token is, unless revoked.
     pub fn authenticate(&self, token: &str) -> Option<Credential> {
-        let inner = self.inner.lock().ok()?;
+        let inner = self.lock().ok()?;
         inner.tokens.get(&token_hash(token)).cloned()
     }
 
@@ -949,8 +1110,7 @@ impl Line {
     }
 
     pub fn parties(&self) -> Vec<Party> {
-        self.inner
-            .lock()
+        self.lock()
             .map(|i| i.parties.values().cloned().collect())
             .unwrap_or_default()
     }
@@ -1057,12 +1217,12 @@ impl Line {
         reason: &str,
     ) -> Vec<NewEntry> {
         inner
-            .conflicts
-            .iter()
-            .filter(|(_, r)| {
-                r.resolved_by.is_none()
-                    && (r.content["a"]["id"] == json!(id) || r.content["b"]["id"] == json!(id))
-            })
+            .open_conflicts
+            .get(id)
+            .into_iter()
+            .flatten()
+            .filter_map(|cid| inner.conflicts.get(cid).map(|r| (cid, r)))
+            .filter(|(_, r)| r.resolved_by.is_none())
             .map(|(cid, r)| NewEntry {
                 time_ms,
                 kind: CONFLICT_RESOLVED.into(),
@@ -1186,6 +1346,7 @@ impl Line {
             &audience,
             self.clock.now_ms(),
         );
+        inner.prepared = Some(declaration.clone());
         let seq = self.commit(&mut inner, entries)?;
         let advice = (!conflicts.is_empty()).then(|| {
             advice_json(&advise_under(
@@ -1510,7 +1671,7 @@ impl Line {
             }
         }
         let now = self.clock.now_ms();
-        let id = format!("m-{}", self.store.size()?);
+        let id = format!("m-{}", inner.next_seq);
         let content = json!({
             "id": id, "from": party, "to": to, "precedence": precedence, "kind": kind, "text": text,
             "refs": refs, "deadline_ms": now + period,

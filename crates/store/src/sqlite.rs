@@ -324,9 +324,15 @@ fn check_schema(conn: &Connection) -> Result<(), StoreError> {
     }
 }
 
+/// Entries to append: new ones, or ones the writer has sealed itself at the sequence numbers it expects.
+enum Batch {
+    New(Vec<NewEntry>),
+    Sealed(Vec<StoredEntry>),
+}
+
 struct Request {
     expected: Option<u64>,
-    entries: Vec<NewEntry>,
+    entries: Batch,
     reply: mpsc::SyncSender<Result<Appended, StoreError>>,
 }
 
@@ -525,12 +531,34 @@ fn commit_group(
                 }
             }
             let first_seq = frontier.size;
-            let sealed: Result<Vec<StoredEntry>, StoreError> = req
-                .entries
-                .iter()
-                .enumerate()
-                .map(|(i, e)| e.seal(first_seq + i as u64))
-                .collect();
+            let sealed: Result<Vec<StoredEntry>, StoreError> = match &req.entries {
+                Batch::New(entries) => entries
+                    .iter()
+                    .enumerate()
+                    .map(|(i, e)| e.seal(first_seq + i as u64))
+                    .collect(),
+                Batch::Sealed(entries) => {
+                    let in_place = entries
+                        .iter()
+                        .enumerate()
+                        .all(|(i, e)| e.header.seq == first_seq + i as u64);
+                    let intact = entries.iter().all(|e| {
+                        e.header.content_hash == deconflict_ledger::entry::content_hash(&e.content)
+                    });
+                    if !intact {
+                        Err(StoreError::Corrupt(
+                            "a sealed entry's content does not match its hash".into(),
+                        ))
+                    } else if in_place {
+                        Ok(entries.clone())
+                    } else {
+                        Err(StoreError::SizeMismatch {
+                            expected: entries.first().map_or(first_seq, |e| e.header.seq),
+                            actual: first_seq,
+                        })
+                    }
+                }
+            };
             let sealed = match sealed {
                 Ok(s) => s,
                 Err(e) => {
@@ -576,26 +604,67 @@ fn commit_group(
     Ok(results)
 }
 
+/// An append queued with [`SqliteLog::submit`], not yet known to be durable.
+#[derive(Debug)]
+#[must_use = "an append is durable only once wait() returns Ok"]
+pub struct PendingAppend(mpsc::Receiver<Result<Appended, StoreError>>);
+
+impl PendingAppend {
+    /// Waits until the append is durable (or failed).
+    pub fn wait(self) -> Result<Appended, StoreError> {
+        self.0.recv().map_err(|_| StoreError::Closed)?
+    }
+}
+
+impl SqliteLog {
+    /// Queues an append without waiting for it. Appends are written in the order they are submitted, so a
+    /// writer that submits under its own lock and waits outside it keeps its order while letting later
+    /// writers join the same group commit.
+    pub fn submit(
+        &self,
+        expected_size: Option<u64>,
+        entries: Vec<NewEntry>,
+    ) -> Result<PendingAppend, StoreError> {
+        self.queue(expected_size, Batch::New(entries))
+    }
+
+    /// As [`SqliteLog::submit`], with entries the writer sealed itself (with [`NewEntry::seal`]) at the
+    /// sequence numbers from `expected_size` on; entries sealed elsewhere fail as a size mismatch.
+    pub fn submit_sealed(
+        &self,
+        expected_size: Option<u64>,
+        entries: Vec<StoredEntry>,
+    ) -> Result<PendingAppend, StoreError> {
+        self.queue(expected_size, Batch::Sealed(entries))
+    }
+
+    fn queue(
+        &self,
+        expected_size: Option<u64>,
+        entries: Batch,
+    ) -> Result<PendingAppend, StoreError> {
+        let (reply, answer) = mpsc::sync_channel(1);
+        let sender = self.sender.lock().map_err(|_| StoreError::Closed)?;
+        sender
+            .as_ref()
+            .ok_or(StoreError::Closed)?
+            .send(Request {
+                expected: expected_size,
+                entries,
+                reply,
+            })
+            .map_err(|_| StoreError::Closed)?;
+        Ok(PendingAppend(answer))
+    }
+}
+
 impl LogStore for SqliteLog {
     fn append(
         &self,
         expected_size: Option<u64>,
         entries: Vec<NewEntry>,
     ) -> Result<Appended, StoreError> {
-        let (reply, answer) = mpsc::sync_channel(1);
-        {
-            let sender = self.sender.lock().map_err(|_| StoreError::Closed)?;
-            sender
-                .as_ref()
-                .ok_or(StoreError::Closed)?
-                .send(Request {
-                    expected: expected_size,
-                    entries,
-                    reply,
-                })
-                .map_err(|_| StoreError::Closed)?;
-        }
-        answer.recv().map_err(|_| StoreError::Closed)?
+        self.submit(expected_size, entries)?.wait()
     }
 
     fn size(&self) -> Result<u64, StoreError> {

@@ -1,0 +1,489 @@
+//! `deconflict bench load`: a load generator against a real server on loopback, printed as Markdown tables.
+//!
+//! - **Declarations**: a line with `--active` declarations in force (loaded in-process, 8 parties under one
+//!   agreement), then `--clients` HTTP clients declaring as fast as they can for `--seconds`: durable
+//!   declarations per second and the latency of each `POST /v1/declarations` (p50, p99). Twice: every
+//!   declaration in one 10 km hot spot, and spread over a 1 000 km × 1 000 km theatre. Each is a 1–3 km circle,
+//!   a 1 000 m band between 0 and 12 km, one hour somewhere in the coming year.
+//! - **Messages**: `--streams` WebSocket clients follow the stream (spread over 10 parties); one sender sends
+//!   hotline messages to all 10, first paced at `--message-rate`, then as fast as 4 senders can: messages per
+//!   second, and the delay from just before the `POST /v1/messages` to each stream client's receipt (p50, p99).
+//!
+//! Client and server share this machine's cores, so the figures are a floor for the server alone.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+use anyhow::{anyhow, Context, Result};
+use deconflict_server::Line;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use serde_json::{json, Value};
+
+use crate::bench::{percentile, BenchArgs};
+
+const PARTIES: usize = 8;
+
+/// A running server on loopback.
+struct Server {
+    line: Arc<Line>,
+    addr: String,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+    _dir: tempfile::TempDir,
+}
+
+impl Server {
+    fn start(parent: Option<&std::path::Path>) -> Result<Server> {
+        let dir = match parent {
+            Some(p) => tempfile::tempdir_in(p),
+            None => tempfile::tempdir(),
+        }
+        .context("temporary directory")?;
+        let line = Arc::new(Line::open(dir.path(), "bench.deconflict.example/line")?);
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .context("runtime")?;
+        let listener = runtime
+            .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+            .context("bind")?;
+        let addr = listener.local_addr()?.to_string();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let served = Arc::clone(&line);
+        let thread = std::thread::spawn(move || {
+            let _ = runtime.block_on(deconflict_server::run(listener, served, async {
+                let _ = stopped.await;
+            }));
+        });
+        Ok(Server {
+            line,
+            addr,
+            stop: Some(stop),
+            thread: Some(thread),
+            _dir: dir,
+        })
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(s) = self.stop.take() {
+            let _ = s.send(());
+        }
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug)]
+enum Layout {
+    HotSpot,
+    Spread,
+}
+
+/// A declaration at a random place (by `layout`), height and hour of the coming year.
+fn declaration(rng: &mut ChaCha8Rng, id: &str, layout: Layout, now_ms: i64) -> Value {
+    let (lon0, lat0) = (38.57f64, 35.87f64);
+    let (half_x_km, half_y_km) = match layout {
+        Layout::HotSpot => (4.0, 4.0),
+        Layout::Spread => (500.0, 500.0),
+    };
+    let lat = lat0 + rng.gen_range(-half_y_km..half_y_km) / 111.0;
+    let lon = lon0 + rng.gen_range(-half_x_km..half_x_km) / (111.0 * lat0.to_radians().cos());
+    let lower = rng.gen_range(0.0..11_000.0f64).round();
+    let start_ms = now_ms + 86_400_000 + rng.gen_range(0..365 * 24) * 3_600_000;
+    let time = |ms: i64| deconflict_space::units::format_time(ms);
+    json!({"id": id, "kind": "air_operation", "volumes": [{
+        "footprint": {"circle": {"center": [lon, lat], "radius_m": rng.gen_range(1000.0..3000.0f64).round()}},
+        "altitude": {"lower_m": lower, "upper_m": lower + 1000.0},
+        "time": {"start": time(start_ms), "end": time(start_ms + 3_600_000)}
+    }]})
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
+}
+
+fn open_conflicts(line: &Line) -> u64 {
+    line.totals()
+        .ok()
+        .and_then(|t| {
+            t.into_iter()
+                .find(|(n, _)| *n == "deconflict_conflicts_open")
+        })
+        .map_or(0, |(_, v)| v)
+}
+
+struct WriteFigures {
+    preload_per_s: f64,
+    per_s: f64,
+    p50: Duration,
+    p99: Duration,
+    writes: usize,
+    conflicts_per_write: f64,
+}
+
+fn declarations(args: &BenchArgs, layout: Layout) -> Result<WriteFigures> {
+    let server = Server::start(args.dir.as_deref())?;
+    let line = &server.line;
+    let parties: Vec<String> = (0..PARTIES).map(|p| format!("p{p}")).collect();
+    let mut tokens = Vec::new();
+    for p in &parties {
+        tokens.push(line.register_party(p, "military")?);
+    }
+    line.establish_agreement(json!({"id": "all", "parties": parties}))?;
+    let now = now_ms();
+
+    // Load the active declarations in-process, one thread per party.
+    let started = Instant::now();
+    let per_party = args.active.div_ceil(PARTIES);
+    std::thread::scope(|s| -> Result<()> {
+        let handles: Vec<_> = parties
+            .iter()
+            .enumerate()
+            .map(|(i, party)| {
+                s.spawn(move || -> Result<()> {
+                    let mut rng = ChaCha8Rng::seed_from_u64(args.seed * 1000 + i as u64);
+                    for k in 0..per_party {
+                        let d = declaration(&mut rng, &format!("{party}-{k}"), layout, now);
+                        line.declare(party, d).map_err(|e| anyhow!("{e}"))?;
+                    }
+                    Ok(())
+                })
+            })
+            .collect();
+        for h in handles {
+            h.join().map_err(|_| anyhow!("a loader panicked"))??;
+        }
+        Ok(())
+    })?;
+    let preload_per_s = (per_party * PARTIES) as f64 / started.elapsed().as_secs_f64();
+
+    // Then the HTTP clients.
+    let conflicts_before = open_conflicts(line);
+    let deadline = Instant::now() + Duration::from_secs_f64(args.seconds);
+    let latencies = Mutex::new(Vec::new());
+    let failures = AtomicUsize::new(0);
+    let started = Instant::now();
+    std::thread::scope(|s| {
+        for c in 0..args.clients {
+            let (latencies, failures, tokens, addr) =
+                (&latencies, &failures, &tokens, &server.addr);
+            s.spawn(move || {
+                let agent = ureq::AgentBuilder::new().build();
+                let party = c % PARTIES;
+                let auth = format!("Bearer {}", tokens[party]);
+                let url = format!("http://{addr}/v1/declarations");
+                let mut rng = ChaCha8Rng::seed_from_u64(args.seed * 7919 + c as u64);
+                let mut mine = Vec::new();
+                let mut k = 0;
+                while Instant::now() < deadline {
+                    let body = declaration(&mut rng, &format!("c{c}-{k}"), layout, now).to_string();
+                    k += 1;
+                    let t = Instant::now();
+                    let r = agent
+                        .post(&url)
+                        .set("Authorization", &auth)
+                        .set("Content-Type", "application/json")
+                        .send_string(&body);
+                    match r {
+                        Ok(res) if res.status() == 201 => {
+                            let _ = res.into_string();
+                            mine.push(t.elapsed());
+                        }
+                        _ => {
+                            failures.fetch_add(1, Ordering::Relaxed);
+                        }
+                    }
+                }
+                if let Ok(mut l) = latencies.lock() {
+                    l.extend(mine);
+                }
+            });
+        }
+    });
+    let elapsed = started.elapsed().as_secs_f64();
+    let mut latencies = latencies.into_inner().map_err(|_| anyhow!("poisoned"))?;
+    latencies.sort();
+    let failed = failures.load(Ordering::Relaxed);
+    if failed > 0 {
+        return Err(anyhow!("{failed} declarations failed"));
+    }
+    let writes = latencies.len();
+    Ok(WriteFigures {
+        preload_per_s,
+        per_s: writes as f64 / elapsed,
+        p50: percentile(&latencies, 0.5),
+        p99: percentile(&latencies, 0.99),
+        writes,
+        conflicts_per_write: (open_conflicts(line) - conflicts_before) as f64
+            / writes.max(1) as f64,
+    })
+}
+
+struct MessageFigures {
+    messages: usize,
+    per_s: f64,
+    delivered: usize,
+    expected: usize,
+    p50: Duration,
+    p99: Duration,
+}
+
+/// One phase of hotline load: `senders` senders, each sending at most `rate` messages per second (0: as fast
+/// as it can) for `seconds`, every message to all recipient parties; returns the figures over all receipts.
+#[allow(clippy::too_many_arguments)]
+fn message_phase(
+    server: &Server,
+    sender_token: &str,
+    recipients: &[String],
+    receipts: &Arc<Mutex<Vec<Duration>>>,
+    sent_at: &Arc<Vec<OnceLock<Instant>>>,
+    next: &Arc<AtomicUsize>,
+    streams: usize,
+    senders: usize,
+    rate: f64,
+    seconds: f64,
+) -> Result<MessageFigures> {
+    if let Ok(mut r) = receipts.lock() {
+        r.clear();
+    }
+    let first = next.load(Ordering::SeqCst);
+    let deadline = Instant::now() + Duration::from_secs_f64(seconds);
+    let started = Instant::now();
+    std::thread::scope(|s| {
+        for _ in 0..senders {
+            let (next, sent_at) = (Arc::clone(next), Arc::clone(sent_at));
+            let url = format!("http://{}/v1/messages", server.addr);
+            let auth = format!("Bearer {sender_token}");
+            s.spawn(move || {
+                let agent = ureq::AgentBuilder::new().build();
+                let mut sent = 0u64;
+                let t0 = Instant::now();
+                while Instant::now() < deadline {
+                    if rate > 0.0 {
+                        let due = t0 + Duration::from_secs_f64(sent as f64 / rate);
+                        if let Some(wait) = due.checked_duration_since(Instant::now()) {
+                            std::thread::sleep(wait);
+                        }
+                    }
+                    let k = next.fetch_add(1, Ordering::SeqCst);
+                    if k >= sent_at.len() {
+                        break;
+                    }
+                    let body = json!({"to": recipients, "precedence": "ROUTINE", "text": format!("bench {k}")});
+                    let _ = sent_at[k].set(Instant::now());
+                    let _ = agent
+                        .post(&url)
+                        .set("Authorization", &auth)
+                        .set("Content-Type", "application/json")
+                        .send_string(&body.to_string());
+                    sent += 1;
+                }
+            });
+        }
+    });
+    let elapsed = started.elapsed().as_secs_f64();
+    let last = next.load(Ordering::SeqCst).min(sent_at.len());
+    let messages = last - first;
+    // Let the last deliveries arrive.
+    let expected = messages * streams;
+    let wait_until = Instant::now() + Duration::from_secs(10);
+    loop {
+        let got = receipts.lock().map_or(0, |r| r.len());
+        if got >= expected || Instant::now() > wait_until {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let mut r = receipts.lock().map_err(|_| anyhow!("poisoned"))?.clone();
+    r.sort();
+    Ok(MessageFigures {
+        messages,
+        per_s: messages as f64 / elapsed,
+        delivered: r.len(),
+        expected,
+        p50: percentile(&r, 0.5),
+        p99: percentile(&r, 0.99),
+    })
+}
+
+fn messages(args: &BenchArgs) -> Result<(MessageFigures, MessageFigures)> {
+    use futures_util::StreamExt;
+    let server = Server::start(args.dir.as_deref())?;
+    let line = &server.line;
+    let sender = line.register_party("hq", "military")?;
+    let recipients: Vec<String> = (0..10).map(|p| format!("r{p}")).collect();
+    let mut tokens = HashMap::new();
+    for r in &recipients {
+        tokens.insert(r.clone(), line.register_party(r, "military")?);
+    }
+    let mut all = recipients.clone();
+    all.push("hq".into());
+    line.establish_agreement(json!({"id": "all", "parties": all}))?;
+    let cursor = {
+        use deconflict_store::LogStore;
+        line.store().size()?
+    };
+
+    let receipts = Arc::new(Mutex::new(Vec::<Duration>::new()));
+    let sent_at: Arc<Vec<OnceLock<Instant>>> =
+        Arc::new((0..2_000_000).map(|_| OnceLock::new()).collect());
+    let next = Arc::new(AtomicUsize::new(0));
+    let connected = Arc::new(AtomicUsize::new(0));
+    let done = Arc::new(AtomicBool::new(false));
+
+    // The stream clients, on their own runtime.
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    for i in 0..args.streams {
+        let party = &recipients[i % recipients.len()];
+        let token = tokens[party].clone();
+        let url = format!("ws://{}/v1/stream?cursor={cursor}", server.addr);
+        let (receipts, sent_at, connected, done) = (
+            Arc::clone(&receipts),
+            Arc::clone(&sent_at),
+            Arc::clone(&connected),
+            Arc::clone(&done),
+        );
+        runtime.spawn(async move {
+            use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+            let Ok(mut req) = url.as_str().into_client_request() else {
+                return;
+            };
+            let Ok(auth) = format!("Bearer {token}").parse() else {
+                return;
+            };
+            req.headers_mut().insert("authorization", auth);
+            let Ok((mut ws, _)) = tokio_tungstenite::connect_async(req).await else {
+                return;
+            };
+            connected.fetch_add(1, Ordering::SeqCst);
+            while let Some(Ok(msg)) = ws.next().await {
+                if done.load(Ordering::Relaxed) {
+                    break;
+                }
+                let Ok(text) = msg.to_text() else { continue };
+                // Only the bench's messages: "text":"bench <k>".
+                let Some(k) = text
+                    .split("\"text\":\"bench ")
+                    .nth(1)
+                    .and_then(|t| t.split('"').next())
+                    .and_then(|k| k.parse::<usize>().ok())
+                else {
+                    continue;
+                };
+                if !text.contains("\"kind\":\"message.sent\"") {
+                    continue;
+                }
+                if let Some(t) = sent_at.get(k).and_then(|t| t.get()) {
+                    let delay = t.elapsed();
+                    if let Ok(mut r) = receipts.lock() {
+                        r.push(delay);
+                    }
+                }
+            }
+        });
+    }
+    let wait_until = Instant::now() + Duration::from_secs(60);
+    while connected.load(Ordering::SeqCst) < args.streams {
+        if Instant::now() > wait_until {
+            return Err(anyhow!(
+                "only {} of {} stream clients connected",
+                connected.load(Ordering::SeqCst),
+                args.streams
+            ));
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let paced = message_phase(
+        &server,
+        &sender,
+        &recipients,
+        &receipts,
+        &sent_at,
+        &next,
+        args.streams,
+        1,
+        args.message_rate,
+        args.seconds,
+    )?;
+    let flat_out = message_phase(
+        &server,
+        &sender,
+        &recipients,
+        &receipts,
+        &sent_at,
+        &next,
+        args.streams,
+        4,
+        0.0,
+        args.seconds,
+    )?;
+    done.store(true, Ordering::SeqCst);
+    runtime.shutdown_timeout(Duration::from_secs(1));
+    Ok((paced, flat_out))
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e3
+}
+
+pub fn run(args: &BenchArgs) -> Result<()> {
+    println!(
+        "### Declarations over HTTP ({} active, {} clients, {} s, {} cores)\n",
+        args.active,
+        args.clients,
+        args.seconds,
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    );
+    println!("| layout | loaded in-process /s | declarations/s over HTTP | p50 (ms) | p99 (ms) | writes | new conflicts per write |");
+    println!("|---|---:|---:|---:|---:|---:|---:|");
+    for (name, layout) in [
+        ("one 10 km hot spot", Layout::HotSpot),
+        ("1 000 km × 1 000 km", Layout::Spread),
+    ] {
+        let f = declarations(args, layout)?;
+        println!(
+            "| {name} | {:.0} | {:.0} | {:.2} | {:.2} | {} | {:.2} |",
+            f.preload_per_s,
+            f.per_s,
+            ms(f.p50),
+            ms(f.p99),
+            f.writes,
+            f.conflicts_per_write
+        );
+    }
+    if args.streams > 0 {
+        let (paced, flat_out) = messages(args)?;
+        println!(
+            "\n### Hotline messages to {} stream clients (10 parties; each message to all of them)\n",
+            args.streams
+        );
+        println!("| senders | messages | messages/s | receipts (of expected) | delivery p50 (ms) | delivery p99 (ms) |");
+        println!("|---|---:|---:|---:|---:|---:|");
+        for (name, f) in [
+            (format!("1, paced at {}/s", args.message_rate), paced),
+            ("4, as fast as they can".to_string(), flat_out),
+        ] {
+            println!(
+                "| {name} | {} | {:.0} | {} of {} | {:.2} | {:.2} |",
+                f.messages,
+                f.per_s,
+                f.delivered,
+                f.expected,
+                ms(f.p50),
+                ms(f.p99)
+            );
+        }
+    }
+    Ok(())
+}

@@ -223,3 +223,38 @@ fn regression_crash_between_key_and_public_key() {
     let public = std::fs::read_to_string(dir.path().join("log.pub")).expect("restored");
     assert_eq!(public.trim(), key.verifier().to_vkey());
 }
+
+#[test]
+fn sealed_appends_must_be_in_place_and_intact() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = SqliteLog::open(dir.path()).expect("open");
+    store.append(None, vec![entry(0, "a")]).expect("first");
+    // Queued without waiting, in order: both land, in order, in one or two group commits.
+    let one = store
+        .submit_sealed(Some(1), vec![entry(1, "a").seal(1).expect("seal")])
+        .expect("submit");
+    let two = store
+        .submit_sealed(Some(2), vec![entry(2, "b").seal(2).expect("seal")])
+        .expect("submit");
+    assert_eq!(one.wait().expect("durable").first_seq, 1);
+    assert_eq!(two.wait().expect("durable").first_seq, 2);
+    // Sealed at the wrong place: refused, nothing written.
+    let wrong = store
+        .submit_sealed(None, vec![entry(9, "a").seal(7).expect("seal")])
+        .expect("submit")
+        .wait();
+    assert!(
+        matches!(wrong, Err(StoreError::SizeMismatch { .. })),
+        "{wrong:?}"
+    );
+    // Content that does not match its hash: refused.
+    let mut forged = entry(3, "a").seal(3).expect("seal");
+    forged.content = b"{\"forged\":true}".to_vec();
+    let forged = store
+        .submit_sealed(Some(3), vec![forged])
+        .expect("submit")
+        .wait();
+    assert!(matches!(forged, Err(StoreError::Corrupt(_))), "{forged:?}");
+    assert_eq!(store.size().expect("size"), 3);
+    check_tree(&store);
+}

@@ -27,6 +27,8 @@ struct Entry {
     hi: [f64; 4],
     slot: u32,
     volume: u32,
+    /// The declaration's party, interned (so a query skips its own party without comparing strings).
+    party: u32,
 }
 
 impl RTreeObject for Entry {
@@ -96,6 +98,8 @@ pub struct ConflictIndex {
     tree: RTree<Entry>,
     slots: Vec<Option<Declaration>>,
     by_id: HashMap<String, u32>,
+    /// Party ids, interned.
+    parties: HashMap<String, u32>,
     free: Vec<u32>,
     volumes: usize,
 }
@@ -116,6 +120,7 @@ impl ConflictIndex {
             tree: RTree::new(),
             slots: Vec::new(),
             by_id: HashMap::new(),
+            parties: HashMap::new(),
             free: Vec::new(),
             volumes: 0,
         }
@@ -130,7 +135,8 @@ impl ConflictIndex {
                 return Err(IndexError::Duplicate(d.id));
             }
             let slot = index.slots.len() as u32;
-            entries.extend(Self::entries(slot, &d)?);
+            let party = index.intern(&d.party);
+            entries.extend(Self::entries(slot, party, &d)?);
             index.volumes += d.volumes.len();
             index.by_id.insert(d.id.clone(), slot);
             index.slots.push(Some(d));
@@ -139,7 +145,12 @@ impl ConflictIndex {
         Ok(index)
     }
 
-    fn entries(slot: u32, d: &Declaration) -> Result<Vec<Entry>, IndexError> {
+    fn intern(&mut self, party: &str) -> u32 {
+        let next = self.parties.len() as u32;
+        *self.parties.entry(party.to_string()).or_insert(next)
+    }
+
+    fn entries(slot: u32, party: u32, d: &Declaration) -> Result<Vec<Entry>, IndexError> {
         if u32::try_from(d.volumes.len()).is_err() {
             return Err(IndexError::TooManyVolumes(d.id.clone(), d.volumes.len()));
         }
@@ -153,6 +164,7 @@ impl ConflictIndex {
                     hi,
                     slot,
                     volume: i as u32,
+                    party,
                 }
             })
             .collect())
@@ -198,7 +210,8 @@ impl ConflictIndex {
                 (self.slots.len() - 1) as u32
             }
         };
-        for e in Self::entries(slot, &d)? {
+        let party = self.intern(&d.party);
+        for e in Self::entries(slot, party, &d)? {
             self.tree.insert(e);
         }
         self.volumes += d.volumes.len();
@@ -225,6 +238,7 @@ impl ConflictIndex {
                 hi,
                 slot,
                 volume: i as u32,
+                party: 0,
             });
         }
         self.volumes -= d.volumes.len();
@@ -242,14 +256,18 @@ impl ConflictIndex {
         mut visit: impl FnMut(u32, &Declaration, usize),
     ) {
         let (lo, hi) = space_time_box(volume, reach.margin_m, reach.before_ms, reach.after_ms);
+        // Its own party and its own id (ids are unique in the index) are skipped by number.
+        let own_party = self.parties.get(&of.party).copied();
+        let own_slot = self.by_id.get(&of.id).copied();
         for e in self
             .tree
             .locate_in_envelope_intersecting(&AABB::from_corners(lo, hi))
         {
+            if Some(e.party) == own_party || Some(e.slot) == own_slot {
+                continue;
+            }
             if let Some(other) = &self.slots[e.slot as usize] {
-                if other.party != of.party && other.id != of.id {
-                    visit(e.slot, other, e.volume as usize);
-                }
+                visit(e.slot, other, e.volume as usize);
             }
         }
     }

@@ -389,20 +389,25 @@ impl Agreements {
         self.widest
     }
 
-    /// The longest notice `party` owes any partner for a declaration of `kind`, with the agreements asking it.
+    /// The longest notice `party` owes any partner for a declaration of `kind`, with the active agreements
+    /// that ask that much.
     pub fn notice_ms(&self, party: &str, kind: Kind) -> (i64, BTreeSet<String>) {
         let name = kind.name();
         let mut most = 0;
         let mut from = BTreeSet::new();
-        for ((x, y), t) in &self.pairs {
-            if x != party && y != party {
+        for (id, a) in &self.by_id {
+            if !a.active() || !a.parties.contains(party) {
                 continue;
             }
-            if let Some(n) = t.notice_ms.get(name) {
-                if *n > most {
-                    most = *n;
-                    from = t.agreements.clone();
-                }
+            let Some(&n) = a.terms.notice_ms.get(name) else {
+                continue;
+            };
+            if n > most {
+                most = n;
+                from.clear();
+            }
+            if n == most && n > 0 {
+                from.insert(id.clone());
             }
         }
         (most, from)

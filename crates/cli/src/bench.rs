@@ -20,6 +20,8 @@ pub enum Suite {
     Ledger,
     /// The server under load over loopback: declarations/s, hotline delivery to many stream clients.
     Load,
+    /// Tactical detection: time per full scan at growing track counts.
+    Tactical,
 }
 
 #[derive(Args, Debug)]
@@ -60,6 +62,12 @@ pub struct BenchArgs {
     /// Load: messages per second in the paced message run.
     #[arg(long, default_value_t = 50.0)]
     pub message_rate: f64,
+    /// Tactical: track counts at constant density, comma-separated.
+    #[arg(long, value_delimiter = ',', default_values_t = [1_000usize, 10_000, 100_000, 1_000_000])]
+    pub tracks: Vec<usize>,
+    /// Tactical: scans timed per count (the median is reported).
+    #[arg(long, default_value_t = 5)]
+    pub repeat: usize,
     /// Seed of the random theatres.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
@@ -90,6 +98,9 @@ pub(crate) fn micros(d: Duration) -> f64 {
 }
 
 pub fn run(args: &BenchArgs) -> Result<()> {
+    if args.suite == Suite::Tactical {
+        return crate::bench_tactical::run(args);
+    }
     if args.suite == Suite::Load {
         return crate::bench_load::run(args);
     }

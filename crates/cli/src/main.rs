@@ -9,11 +9,13 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 mod bench;
 mod bench_ledger;
 mod bench_load;
+mod bench_tactical;
 mod check;
 mod client;
 mod demo;
 mod log;
 mod serve;
+mod tactical;
 
 use std::process::ExitCode;
 
@@ -36,6 +38,11 @@ enum Command {
     ///
     /// Exit status: 0 no conflicts, 1 conflicts, 2 bad input (the message names the record and the field).
     Check(check::CheckArgs),
+    /// Offline tactical check of a snapshot of states (CSV: id,lat,lon,alt_m,gs_mps,trk_deg,vs_mps): prints `a,b`
+    /// per pair predicted to lose separation, then a summary on stderr.
+    ///
+    /// Exit status: 0 no conflict, 1 conflicts, 2 bad input (the message names the line and the field).
+    Tactical(tactical::TacticalArgs),
     /// Measures the strategic engine or the ledger at benchmark scale and prints Markdown tables.
     Bench(bench::BenchArgs),
     /// A fresh line with the Syria 2017 scenario, served on the embedded store; prints the URL and tokens.
@@ -70,6 +77,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Check(args) => check::run(&args),
+        Command::Tactical(args) => tactical::run(&args),
         Command::Log(command) => log::run(&command),
         Command::Serve(args) => serve::serve(&args),
         Command::Demo(args) => demo::demo(&args),

@@ -12,6 +12,9 @@
 //!
 //! Architecture invariant: pure — states in, encounters out; no IO, no clock.
 
+use std::cell::RefCell;
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use rayon::prelude::*;
 
 /// Earth radius of the flat-earth approximation (m).
@@ -235,8 +238,73 @@ fn lon_meets(a: Option<(f64, f64)>, b: Option<(f64, f64)>) -> bool {
     }
 }
 
+/// Scans started, for the stamps of [`SEEN`].
+static SCANS: AtomicU64 = AtomicU64::new(0);
+
+thread_local! {
+    /// Per worker thread: the stamp of the query that last met each position.
+    static SEEN: RefCell<Vec<u64>> = const { RefCell::new(Vec::new()) };
+}
+
+/// How cells are numbered: densely over the occupied window, or hashed into `mask + 1` buckets.
+struct Grid {
+    dense: bool,
+    row0: i64,
+    layer0: i64,
+    columns: i64,
+    layers: i64,
+    mask: u64,
+}
+
+impl Grid {
+    #[inline]
+    fn bucket(&self, r: i64, c: i64, l: i64) -> usize {
+        let c = c.rem_euclid(self.columns);
+        if self.dense {
+            (((r - self.row0) * self.columns + c) * self.layers + (l - self.layer0)) as usize
+        } else {
+            let mut h = (r as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+            h ^= (c as u64).wrapping_mul(0xC2B2_AE3D_27D4_EB4F);
+            h ^= (l as u64).wrapping_mul(0x1656_67B1_9E37_79F9);
+            h ^= h >> 29;
+            (h & self.mask) as usize
+        }
+    }
+
+    /// Calls `f` with the bucket of every cell of a span (rows, unwrapped columns, layers).
+    #[inline]
+    fn cells(&self, s: &[i64; 6], mut f: impl FnMut(usize)) {
+        for r in s[0]..=s[1] {
+            for c in s[2]..=s[3] {
+                for l in s[4]..=s[5] {
+                    f(self.bucket(r, c, l));
+                }
+            }
+        }
+    }
+}
+
 /// Every conflicting pair, the same as [`brute_force`], ordered by `(a, b)`; uses every core.
 pub fn detect(tracks: &[Track], p: &Params) -> Vec<Encounter> {
+    Detector::default().detect(tracks, p)
+}
+
+/// [`detect`] with its grid's buffers kept from one scan to the next (a periodic scan allocates nothing large).
+#[derive(Debug, Default)]
+pub struct Detector {
+    start: Vec<u32>,
+    fill: Vec<u32>,
+    members: Vec<u32>,
+}
+
+impl Detector {
+    /// As [`detect`].
+    pub fn detect(&mut self, tracks: &[Track], p: &Params) -> Vec<Encounter> {
+        detect_with(self, tracks, p)
+    }
+}
+
+fn detect_with(buffers: &mut Detector, tracks: &[Track], p: &Params) -> Vec<Encounter> {
     if tracks.len() < 2 {
         return Vec::new();
     }
@@ -304,80 +372,90 @@ pub fn detect(tracks: &[Track], p: &Params) -> Vec<Encounter> {
     } else {
         (2 * memberships).next_power_of_two().max(16)
     };
-    let mask = (buckets as u64).wrapping_sub(1);
-    let bucket = |r: i64, c: i64, l: i64| -> usize {
-        let c = c.rem_euclid(columns) as u64;
-        if dense {
-            (((r - row0) as u64 * columns as u64 + c) * layers + (l - layer0) as u64) as usize
-        } else {
-            let mut h = (r as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-            h ^= c.wrapping_mul(0xC2B2_AE3D_27D4_EB4F);
-            h ^= (l as u64).wrapping_mul(0x1656_67B1_9E37_79F9);
-            h ^= h >> 29;
-            (h & mask) as usize
-        }
-    };
-    let visit = |s: &[i64; 6], f: &mut dyn FnMut(usize)| {
-        for r in s[0]..=s[1] {
-            for c in s[2]..=s[3] {
-                for l in s[4]..=s[5] {
-                    f(bucket(r, c, l));
-                }
-            }
-        }
+    let grid = Grid {
+        dense,
+        row0,
+        layer0,
+        columns,
+        layers: layers as i64,
+        mask: (buckets as u64).wrapping_sub(1),
     };
     // Tracks in cell order, so that neighbours are filled and queried together (memory locality).
-    let mut order: Vec<u32> = (0..tracks.len() as u32).collect();
-    order.sort_unstable_by_key(|&i| {
-        let s = &spans[i as usize];
-        bucket(s[0], s[2], s[4])
-    });
-    // Compressed buckets: the tracks of bucket k are members[start[k]..start[k + 1]].
-    let mut start = vec![0u32; buckets + 1];
-    for &i in &order {
-        visit(&spans[i as usize], &mut |k| start[k + 1] += 1);
+    let mut keyed: Vec<(usize, u32)> = spans
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (grid.bucket(s[0], s[2], s[4]), i as u32))
+        .collect();
+    keyed.sort_unstable();
+    let order: Vec<u32> = keyed.into_iter().map(|(_, i)| i).collect();
+    // From here on tracks are numbered in that order (position `q` is track `order[q]`), so that the boxes and
+    // states a query reads lie close together in memory.
+    let sboxes: Vec<SweptBox> = order.iter().map(|&i| boxes[i as usize]).collect();
+    let sspans: Vec<[i64; 6]> = order.iter().map(|&i| spans[i as usize]).collect();
+    let velocities: Vec<(f64, f64)> = tracks.iter().map(Track::velocity).collect();
+    // Compressed buckets: the positions in bucket k are members[start[k]..start[k + 1]].
+    let start = &mut buffers.start;
+    start.clear();
+    start.resize(buckets + 1, 0);
+    for s in &sspans {
+        grid.cells(s, |k| start[k + 1] += 1);
     }
     for k in 0..buckets {
         start[k + 1] += start[k];
     }
-    let mut fill = start.clone();
-    let mut members = vec![0u32; start[buckets] as usize];
-    for &i in &order {
-        visit(&spans[i as usize], &mut |k| {
-            members[fill[k] as usize] = i;
+    let fill = &mut buffers.fill;
+    fill.clear();
+    fill.extend_from_slice(start);
+    let members = &mut buffers.members;
+    members.clear();
+    members.resize(start[buckets] as usize, 0);
+    for (q, s) in sspans.iter().enumerate() {
+        grid.cells(s, |k| {
+            members[fill[k] as usize] = q as u32;
             fill[k] += 1;
         });
     }
-    let velocities: Vec<(f64, f64)> = tracks.iter().map(Track::velocity).collect();
+    let (start, members) = (&*start, &*members);
 
-    let mut found: Vec<Encounter> = order
-        .par_iter()
-        .map_init(Vec::new, |partners: &mut Vec<u32>, &i| {
-            let i = i as usize;
-            let b = &boxes[i];
-            partners.clear();
-            visit(&spans[i], &mut |k| {
-                partners.extend(
-                    members[start[k] as usize..start[k + 1] as usize]
-                        .iter()
-                        .copied()
-                        .filter(|&j| j as usize > i),
-                );
+    // Each query marks the positions it has seen with its own stamp (unique across scans), so a partner met
+    // in several cells is decided once, without sorting.
+    let scan = SCANS.fetch_add(1, Ordering::Relaxed);
+    let n = order.len();
+    let mut found: Vec<Encounter> = (0..n)
+        .into_par_iter()
+        .map_init(Vec::new, |out: &mut Vec<Encounter>, q| {
+            out.clear();
+            let b = &sboxes[q];
+            let stamp = (scan << 32) | q as u64;
+            SEEN.with(|seen| {
+                let mut seen = seen.borrow_mut();
+                if seen.len() < n {
+                    seen.resize(n, u64::MAX);
+                }
+                grid.cells(&sspans[q], |k| {
+                    for &r in &members[start[k] as usize..start[k + 1] as usize] {
+                        let r = r as usize;
+                        if r <= q || seen[r] == stamp {
+                            continue;
+                        }
+                        seen[r] = stamp;
+                        let o = &sboxes[r];
+                        if !(meets(b.lat, o.lat) && meets(b.alt, o.alt) && lon_meets(b.lon, o.lon))
+                        {
+                            continue;
+                        }
+                        // Decided as the reference does: the lower input index first.
+                        let (x, y) = (order[q] as usize, order[r] as usize);
+                        let (i, j) = (x.min(y), x.max(y));
+                        if let Some(e) =
+                            pair_moving(&tracks[i], velocities[i], &tracks[j], velocities[j], p)
+                        {
+                            out.push(Encounter { a: i, b: j, ..e });
+                        }
+                    }
+                });
             });
-            partners.sort_unstable();
-            partners.dedup();
-            partners
-                .iter()
-                .map(|&j| j as usize)
-                .filter(|&j| {
-                    let o = &boxes[j];
-                    meets(b.lat, o.lat) && meets(b.alt, o.alt) && lon_meets(b.lon, o.lon)
-                })
-                .filter_map(|j| {
-                    pair_moving(&tracks[i], velocities[i], &tracks[j], velocities[j], p)
-                        .map(|e| Encounter { a: i, b: j, ..e })
-                })
-                .collect::<Vec<_>>()
+            out.clone()
         })
         .flatten_iter()
         .collect();

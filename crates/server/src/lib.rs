@@ -10,6 +10,7 @@ pub mod hotline;
 pub mod line;
 pub mod openapi;
 mod problem;
+pub mod tracks;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -334,6 +335,23 @@ async fn agreement_action(
     ))
 }
 
+/// `POST /v1/tracks`: a batch of the caller's track reports.
+async fn report_tracks(
+    State(line): State<Arc<Line>>,
+    Caller(party): Caller,
+    body: axum::body::Bytes,
+) -> Result<Json<Value>, Problem> {
+    let body = parse_body(&body)?;
+    Ok(Json(line.report_tracks(&party, body)?))
+}
+
+async fn alerts(
+    State(line): State<Arc<Line>>,
+    Caller(party): Caller,
+) -> Result<Json<Value>, Problem> {
+    Ok(Json(json!({"alerts": line.alerts(&party)?})))
+}
+
 async fn credentials(State(line): State<Arc<Line>>, Who(who): Who) -> Result<Json<Value>, Problem> {
     Ok(Json(
         json!({"you": who.id, "credentials": line.credentials(&who.party)?}),
@@ -574,6 +592,8 @@ pub fn app_with(line: Arc<Line>, max_in_flight: usize) -> Router {
         .route("/v1/agreements/{id}/{action}", post(agreement_action))
         .route("/v1/credentials", get(credentials).post(issue_credential))
         .route("/v1/credentials/{id}/revoke", post(revoke_credential))
+        .route("/v1/tracks", post(report_tracks))
+        .route("/v1/alerts", get(alerts))
         .route("/v1/stream", get(stream))
         .route("/v1/log/checkpoint", get(checkpoint))
         .fallback(not_found)
@@ -629,6 +649,7 @@ pub async fn run_with(
                 let line = Arc::clone(&line);
                 let done = tokio::task::spawn_blocking(move || {
                     line.escalate_overdue()?;
+                    line.scan_tracks()?;
                     line.checkpoint_tick()
                 })
                 .await;

@@ -37,6 +37,7 @@ use crate::hotline::{
     deadline_for, Message, Receipt, LEVELS, MESSAGE_ACKNOWLEDGED, MESSAGE_ANSWERED,
     MESSAGE_DELIVERED, MESSAGE_ESCALATED, MESSAGE_KINDS, MESSAGE_SENT, PRECEDENCES,
 };
+use crate::tracks::{self, Tactical, ALERT_CLOSED, ALERT_RAISED, ALERT_UPDATED};
 
 /// The actor of entries the line itself makes (escalations).
 pub const LINE_ACTOR: &str = "line";
@@ -278,6 +279,8 @@ struct Inner {
     open_conflicts: HashMap<String, BTreeSet<String>>,
     messages: BTreeMap<String, Message>,
     agreements: Agreements,
+    /// Every alert as logged, latest state: (its two parties, the view).
+    alerts: BTreeMap<String, ([String; 2], Value)>,
     /// The sequence number the next entry gets.
     next_seq: u64,
     /// True while entries are being applied (a panic there leaves it set, and the line refuses to go on).
@@ -295,6 +298,8 @@ pub struct Line {
     /// Set when the memory may have moved ahead of the log (a write failed after it was applied): every
     /// later request fails until a restart rebuilds the state from the log.
     failed: AtomicBool,
+    /// Live tracks and open alerts (memory only; alerts are logged).
+    tactical: parking_lot::Mutex<Tactical>,
     /// The latest entries as stream events, in order (some may not be durable yet: readers stop at the
     /// store's size).
     recent: parking_lot::RwLock<std::collections::VecDeque<RecentEntry>>,
@@ -734,6 +739,39 @@ impl Inner {
                 }
                 self.agreements.refresh();
             }
+            ALERT_RAISED | ALERT_UPDATED | ALERT_CLOSED => {
+                let v = value()?;
+                let id = v["id"].as_str().unwrap_or_default().to_string();
+                let status = match header.kind.as_str() {
+                    ALERT_CLOSED => "closed",
+                    _ => "open",
+                };
+                let entry = self.alerts.entry(id).or_insert_with(|| {
+                    let parties = [
+                        v["tracks"][0]["party"]
+                            .as_str()
+                            .unwrap_or_default()
+                            .to_string(),
+                        v["tracks"][1]["party"]
+                            .as_str()
+                            .unwrap_or_default()
+                            .to_string(),
+                    ];
+                    (parties, json!({}))
+                });
+                let mut view = entry.1.clone();
+                if let (Some(o), Some(new)) = (view.as_object_mut(), v.as_object()) {
+                    for (k, x) in new {
+                        o.insert(k.clone(), x.clone());
+                    }
+                    o.insert("status".into(), json!(status));
+                    o.insert("updated".into(), json!(format_time(header.time_ms)));
+                    if header.kind == ALERT_RAISED {
+                        o.insert("raised".into(), json!(format_time(header.time_ms)));
+                    }
+                }
+                entry.1 = view;
+            }
             CONFLICT_ACKNOWLEDGED | CONFLICT_ACCEPTED | CONFLICT_DISPUTED => {
                 let v = value()?;
                 let party = header.actor.clone();
@@ -793,6 +831,7 @@ impl Line {
             open_conflicts: HashMap::new(),
             messages: BTreeMap::new(),
             agreements: Agreements::default(),
+            alerts: BTreeMap::new(),
             next_seq: 0,
             applying: false,
             prepared: None,
@@ -816,6 +855,7 @@ impl Line {
             store,
             inner: parking_lot::Mutex::new(inner),
             failed: AtomicBool::new(false),
+            tactical: parking_lot::Mutex::new(Tactical::default()),
             recent: parking_lot::RwLock::new(std::collections::VecDeque::new()),
             checkpointer: Mutex::new(Checkpointer::new(signer, Duration::from_millis(200))),
             started: Instant::now(),
@@ -1929,6 +1969,193 @@ impl Line {
             .filter(|a| a.parties.contains(party))
             .map(Agreement::view)
             .ok_or_else(|| LineError::NotFound(id.into()))
+    }
+
+    /// Stores a party's batch of track reports (not logged: tracks are ephemeral); returns how many.
+    pub fn report_tracks(&self, party: &str, body: Value) -> Result<Value, LineError> {
+        let now = self.clock.now_ms();
+        let reports =
+            tracks::parse_batch(&body, now).map_err(|(field, why)| invalid(field, why))?;
+        let n = reports.len();
+        let mut t = self.tactical.lock();
+        for (id, r) in reports {
+            t.tracks.insert((party.to_string(), id), r);
+        }
+        Ok(json!({"accepted": n}))
+    }
+
+    /// One tactical scan: drops stale tracks, predicts every pair of tracks of two parties under an active
+    /// agreement, and logs alerts raised, updated (separation lost) and closed; returns the entries logged.
+    pub fn scan_tracks(&self) -> Result<usize, LineError> {
+        let now = self.clock.now_ms();
+        let mut tactical = self.tactical.lock();
+        let t = &mut *tactical;
+        t.tracks
+            .retain(|_, r| r.time_ms >= now - tracks::TRACK_TTL_MS);
+        let keys: Vec<(String, String)> = t.tracks.keys().cloned().collect();
+        let now_states: Vec<deconflict_tactical::Track> = t
+            .tracks
+            .values()
+            .map(|r| tracks::extrapolate(&r.state, (now - r.time_ms) as f64 / 1000.0))
+            .collect();
+        // Pairs in conflict now, under the minima of their parties' agreements.
+        let mut current: BTreeMap<
+            String,
+            (usize, usize, deconflict_tactical::Encounter, Vec<String>),
+        > = BTreeMap::new();
+        let mut entries = Vec::new();
+        {
+            let inner = self.lock()?;
+            // Alerts the log shows open but this process never saw (it restarted): their tracks are gone.
+            if !t.recovered {
+                t.recovered = true;
+                let known: std::collections::BTreeSet<&str> =
+                    t.open.values().map(|o| o.id.as_str()).collect();
+                for (id, (parties, view)) in &inner.alerts {
+                    if view["status"] == "open" && !known.contains(id.as_str()) {
+                        entries.push(NewEntry {
+                            time_ms: now,
+                            kind: ALERT_CLOSED.into(),
+                            actor: LINE_ACTOR.into(),
+                            audience: Audience::Parties(parties.iter().cloned().collect()),
+                            content: json!({"id": id, "reason": "the server restarted; its tracks were lost"}),
+                        });
+                    }
+                }
+            }
+            if let Some(widest) = inner.agreements.widest() {
+                let found = t.detector.detect(
+                    &now_states,
+                    &tracks::params(widest.lateral_m, widest.vertical_m),
+                );
+                for e in found {
+                    let (pa, pb) = (&keys[e.a].0, &keys[e.b].0);
+                    if pa == pb {
+                        continue;
+                    }
+                    let Some(terms) = inner.agreements.between(pa, pb) else {
+                        continue;
+                    };
+                    let sep = terms.minima.standard;
+                    let params = tracks::params(sep.lateral_m, sep.vertical_m);
+                    if let Some(exact) =
+                        deconflict_tactical::pair(&now_states[e.a], &now_states[e.b], &params)
+                    {
+                        current.insert(
+                            tracks::pair_key(&keys[e.a], &keys[e.b]),
+                            (e.a, e.b, exact, terms.agreements.iter().cloned().collect()),
+                        );
+                    }
+                }
+            }
+        }
+        let figures = |e: &deconflict_tactical::Encounter| {
+            json!({
+                "t_cpa_s": (e.t_cpa_s * 10.0).round() / 10.0,
+                "d_cpa_m": e.d_cpa_m.round(),
+                "t_los_s": (e.t_los_s * 10.0).round() / 10.0,
+                "los": e.los_now,
+            })
+        };
+        for (key, (a, b, e, agreements)) in &current {
+            let (ka, kb) = (&keys[*a], &keys[*b]);
+            let audience = Audience::Parties([ka.0.clone(), kb.0.clone()].into_iter().collect());
+            let tracks_json = json!([
+                tracks::track_json(ka, &t.tracks[ka], &now_states[*a]),
+                tracks::track_json(kb, &t.tracks[kb], &now_states[*b]),
+            ]);
+            match t.open.get_mut(key) {
+                None => {
+                    let id = format!(
+                        "a-{}",
+                        &hex::encode(Sha256::digest(format!("{key}@{now}").as_bytes()))[..16]
+                    );
+                    let mut content = json!({"id": id, "kind": "separation", "tracks": tracks_json, "agreements": agreements});
+                    if let (Some(o), Some(f)) = (content.as_object_mut(), figures(e).as_object()) {
+                        o.extend(f.clone());
+                    }
+                    entries.push(NewEntry {
+                        time_ms: now,
+                        kind: ALERT_RAISED.into(),
+                        actor: LINE_ACTOR.into(),
+                        audience,
+                        content: content.clone(),
+                    });
+                    t.open.insert(
+                        key.clone(),
+                        tracks::OpenAlert {
+                            id,
+                            parties: [ka.0.clone(), kb.0.clone()],
+                            los: e.los_now,
+                            clear_scans: 0,
+                            latest: content,
+                        },
+                    );
+                    t.raised += 1;
+                }
+                Some(open) => {
+                    open.clear_scans = 0;
+                    if e.los_now && !open.los {
+                        open.los = true;
+                        let mut content = json!({"id": open.id, "tracks": tracks_json});
+                        if let (Some(o), Some(f)) =
+                            (content.as_object_mut(), figures(e).as_object())
+                        {
+                            o.extend(f.clone());
+                        }
+                        entries.push(NewEntry {
+                            time_ms: now,
+                            kind: ALERT_UPDATED.into(),
+                            actor: LINE_ACTOR.into(),
+                            audience,
+                            content,
+                        });
+                    }
+                }
+            }
+        }
+        let mut closed = Vec::new();
+        for (key, open) in t.open.iter_mut() {
+            if current.contains_key(key) {
+                continue;
+            }
+            open.clear_scans += 1;
+            let gone = !key.split('|').all(|k| {
+                k.split_once('/')
+                    .is_some_and(|(p, id)| t.tracks.contains_key(&(p.to_string(), id.to_string())))
+            });
+            if open.clear_scans >= tracks::CLEAR_SCANS || gone {
+                entries.push(NewEntry {
+                    time_ms: now,
+                    kind: ALERT_CLOSED.into(),
+                    actor: LINE_ACTOR.into(),
+                    audience: Audience::Parties(open.parties.iter().cloned().collect()),
+                    content: json!({"id": open.id, "reason": if gone { "a track is no longer reported" } else { "clear" }}),
+                });
+                closed.push(key.clone());
+            }
+        }
+        for key in closed {
+            t.open.remove(&key);
+        }
+        drop(tactical);
+        let n = entries.len();
+        if n > 0 {
+            let mut inner = self.lock()?;
+            self.commit(&mut inner, entries)?;
+        }
+        Ok(n)
+    }
+
+    /// The alerts the caller is one of the two parties of, open and closed.
+    pub fn alerts(&self, party: &str) -> Result<Vec<Value>, LineError> {
+        let inner = self.lock()?;
+        Ok(inner
+            .alerts
+            .values()
+            .filter(|(parties, _)| parties.iter().any(|p| p == party))
+            .map(|(_, v)| v.clone())
+            .collect())
     }
 
     /// Totals for /metrics: counts only, nothing about any party.

@@ -100,6 +100,8 @@ pub const ENDPOINTS: &[Endpoint] = &[
     Endpoint { ok: (200, "Your party's credentials (never their tokens) and which one you are", Some("Object")), ..op("get", "/v1/credentials", "credentials", "List your party's credentials") },
     Endpoint { request: Some("CredentialInput"), ok: (201, "The new credential's id and token, shown once", Some("Object")), errors: &[400, 403, 422], ..op("post", "/v1/credentials", "credentials", "Issue a credential at or below your level") },
     Endpoint { ok: (200, "The credential, revoked", Some("Object")), errors: &[403, 404], ..op("post", "/v1/credentials/{id}/revoke", "credentials", "Revoke a credential of your party") },
+    Endpoint { request: Some("TrackBatch"), ok: (200, "How many reports were accepted (kept in memory; not logged)", Some("Object")), errors: &[400, 413, 422], ..op("post", "/v1/tracks", "tactical", "Report the last state of your tracks") },
+    Endpoint { ok: (200, "The alerts you are one of the two parties of, open and closed", Some("AlertList")), ..op("get", "/v1/alerts", "tactical", "List your alerts") },
     Endpoint {
         query: &[("cursor", "resume after this cursor (the `cursor` of the last event you received); 0 from the start")],
         ok: (101, "WebSocket: one JSON event per text frame ({cursor, seq, kind, time, actor, content}) and heartbeats ({heartbeat, cursor}); a slow client is closed with the cursor to resume from", None),
@@ -112,6 +114,29 @@ pub const ENDPOINTS: &[Endpoint] = &[
 /// A string schema with a description.
 fn text(description: &str) -> Value {
     json!({"type": "string", "description": description})
+}
+
+/// The schemas of the live tracks and alerts.
+fn tactical_schemas() -> Value {
+    json!({
+        "TrackBatch": {"type": "object", "required": ["tracks"], "properties": {"tracks": {"type": "array", "maxItems": 10000, "items": {
+            "type": "object", "required": ["id", "lat", "lon", "alt_m", "gs_mps", "trk_deg"], "additionalProperties": false,
+            "properties": {
+                "id": {"type": "string"}, "callsign": {"type": "string"},
+                "lat": {"type": "number"}, "lon": {"type": "number"}, "alt_m": {"type": "number"},
+                "gs_mps": {"type": "number"}, "trk_deg": {"type": "number"}, "vs_mps": {"type": "number", "default": 0},
+                "time": text("when the state was measured (default: now)")
+            }
+        }}}},
+        "Alert": {"type": "object", "properties": {
+            "id": {"type": "string"}, "kind": {"enum": ["separation"]},
+            "status": {"enum": ["open", "closed"]},
+            "tracks": {"type": "array", "items": {"type": "object"}, "description": "the two tracks' states that raised or updated it"},
+            "t_cpa_s": {"type": "number"}, "d_cpa_m": {"type": "number"}, "t_los_s": {"type": "number"}, "los": {"type": "boolean"},
+            "raised": {"type": "string"}, "updated": {"type": "string"}, "reason": {"type": "string"}
+        }},
+        "AlertList": {"type": "object", "properties": {"alerts": {"type": "array", "items": {"$ref": "#/components/schemas/Alert"}}}}
+    })
 }
 
 /// The schemas of the wire format.
@@ -317,6 +342,10 @@ pub fn document() -> Value {
         let item = paths.entry(e.path.to_string()).or_insert_with(|| json!({}));
         item[e.method] = operation;
     }
+    let mut all_schemas = schemas();
+    if let (Some(a), Value::Object(t)) = (all_schemas.as_object_mut(), tactical_schemas()) {
+        a.extend(t);
+    }
     json!({
         "openapi": "3.1.0",
         "info": {
@@ -329,7 +358,7 @@ pub fn document() -> Value {
         "paths": paths,
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "description": "a party credential: `deconflict party add` or POST /v1/credentials"}},
-            "schemas": schemas()
+            "schemas": all_schemas
         }
     })
 }

@@ -747,17 +747,8 @@ impl Inner {
                     _ => "open",
                 };
                 let entry = self.alerts.entry(id).or_insert_with(|| {
-                    let parties = [
-                        v["tracks"][0]["party"]
-                            .as_str()
-                            .unwrap_or_default()
-                            .to_string(),
-                        v["tracks"][1]["party"]
-                            .as_str()
-                            .unwrap_or_default()
-                            .to_string(),
-                    ];
-                    (parties, json!({}))
+                    let party = |k: usize| v["parties"][k].as_str().unwrap_or_default().to_string();
+                    ([party(0), party(1)], json!({}))
                 });
                 let mut view = entry.1.clone();
                 if let (Some(o), Some(new)) = (view.as_object_mut(), v.as_object()) {
@@ -2004,6 +1995,7 @@ impl Line {
             (usize, usize, deconflict_tactical::Encounter, Vec<String>),
         > = BTreeMap::new();
         let mut entries = Vec::new();
+        let mut incursions: BTreeMap<String, (usize, Value, Value, Vec<String>)> = BTreeMap::new();
         {
             let inner = self.lock()?;
             // Alerts the log shows open but this process never saw (it restarted): their tracks are gone.
@@ -2048,6 +2040,38 @@ impl Line {
                     }
                 }
             }
+            // Incursions: each track's path against the sites and zones of its party's partners.
+            for (i, key) in keys.iter().enumerate() {
+                let Some(path) = tracks::path_declaration(&key.0, &key.1, &now_states[i], now)
+                else {
+                    continue;
+                };
+                for c in inner.index.conflicts_of_under(&path, &inner.policy(&key.0)) {
+                    let other = if c.a.id == path.id { &c.b } else { &c.a };
+                    let Some(site) = inner.current.get(&other.id) else {
+                        continue;
+                    };
+                    if !site.declaration.kind.is_area_of_protection() {
+                        continue;
+                    }
+                    let agreements: Vec<String> = inner
+                        .agreements
+                        .between(&key.0, &other.party)
+                        .map(|t| t.agreements.iter().cloned().collect())
+                        .unwrap_or_default();
+                    incursions.insert(
+                        format!("{}/{}>{}", key.0, key.1, other.id),
+                        (
+                            i,
+                            json!({"id": other.id, "party": other.party, "kind": site.declaration.kind.name(),
+                                   "name": site.content.get("name")}),
+                            json!({"distance_m": c.distance_m.round(), "start": format_time(c.window.start_ms),
+                                   "end": format_time(c.window.end_ms)}),
+                            agreements,
+                        ),
+                    );
+                }
+            }
         }
         let figures = |e: &deconflict_tactical::Encounter| {
             json!({
@@ -2070,7 +2094,8 @@ impl Line {
                         "a-{}",
                         &hex::encode(Sha256::digest(format!("{key}@{now}").as_bytes()))[..16]
                     );
-                    let mut content = json!({"id": id, "kind": "separation", "tracks": tracks_json, "agreements": agreements});
+                    let mut content = json!({"id": id, "kind": "separation", "parties": [ka.0, kb.0],
+                                             "tracks": tracks_json, "agreements": agreements});
                     if let (Some(o), Some(f)) = (content.as_object_mut(), figures(e).as_object()) {
                         o.extend(f.clone());
                     }
@@ -2086,6 +2111,7 @@ impl Line {
                         tracks::OpenAlert {
                             id,
                             parties: [ka.0.clone(), kb.0.clone()],
+                            tracks: vec![ka.clone(), kb.clone()],
                             los: e.los_now,
                             clear_scans: 0,
                             latest: content,
@@ -2114,16 +2140,55 @@ impl Line {
                 }
             }
         }
+        for (key, (i, site, figures, agreements)) in &incursions {
+            let k = &keys[*i];
+            let site_party = site["party"].as_str().unwrap_or_default().to_string();
+            match t.open.get_mut(key) {
+                Some(open) => open.clear_scans = 0,
+                None => {
+                    let id = format!(
+                        "a-{}",
+                        &hex::encode(Sha256::digest(format!("{key}@{now}").as_bytes()))[..16]
+                    );
+                    let mut content = json!({
+                        "id": id, "kind": "incursion", "parties": [k.0, site_party],
+                        "tracks": [tracks::track_json(k, &t.tracks[k], &now_states[*i])],
+                        "declaration": site, "agreements": agreements,
+                    });
+                    if let (Some(o), Some(f)) = (content.as_object_mut(), figures.as_object()) {
+                        o.extend(f.clone());
+                    }
+                    entries.push(NewEntry {
+                        time_ms: now,
+                        kind: ALERT_RAISED.into(),
+                        actor: LINE_ACTOR.into(),
+                        audience: Audience::Parties(
+                            [k.0.clone(), site_party.clone()].into_iter().collect(),
+                        ),
+                        content: content.clone(),
+                    });
+                    t.open.insert(
+                        key.clone(),
+                        tracks::OpenAlert {
+                            id,
+                            parties: [k.0.clone(), site_party],
+                            tracks: vec![k.clone()],
+                            los: false,
+                            clear_scans: 0,
+                            latest: content,
+                        },
+                    );
+                    t.raised += 1;
+                }
+            }
+        }
         let mut closed = Vec::new();
         for (key, open) in t.open.iter_mut() {
-            if current.contains_key(key) {
+            if current.contains_key(key) || incursions.contains_key(key) {
                 continue;
             }
             open.clear_scans += 1;
-            let gone = !key.split('|').all(|k| {
-                k.split_once('/')
-                    .is_some_and(|(p, id)| t.tracks.contains_key(&(p.to_string(), id.to_string())))
-            });
+            let gone = !open.tracks.iter().all(|k| t.tracks.contains_key(k));
             if open.clear_scans >= tracks::CLEAR_SCANS || gone {
                 entries.push(NewEntry {
                     time_ms: now,

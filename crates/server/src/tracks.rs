@@ -11,7 +11,12 @@
 //! only after [`CLEAR_SCANS`] consecutive scans without the pair in conflict (or when one of its tracks
 //! expires), and an open alert is not raised again, so a pair at the edge of the minima does not flap.
 //!
-//! Not yet here (issue #5): incursions into sites, zones and the sides of lines; SBS-1 feeds.
+//! Incursions: a track predicted to come, within the look-ahead, closer than the agreed minima around zones to
+//! a site or zone declared by another party it shares an active agreement with (the track's path over the
+//! look-ahead is checked as a thin corridor by the strategic index, exactly) is an alert of kind `incursion`
+//! for the track's party and the site's, with the same life cycle.
+//!
+//! Not yet here (issue #5): the sides of deconfliction lines as such (the demo's are zones); SBS-1 feeds.
 
 use std::collections::BTreeMap;
 
@@ -44,6 +49,8 @@ pub struct Reported {
 pub struct OpenAlert {
     pub id: String,
     pub parties: [String; 2],
+    /// The tracks it is about (it closes when one is no longer reported).
+    pub tracks: Vec<(String, String)>,
     pub los: bool,
     pub clear_scans: u32,
     pub latest: Value,
@@ -188,5 +195,49 @@ pub fn track_json(key: &(String, String), r: &Reported, now: &Track) -> Value {
         "reported": deconflict_space::units::format_time(r.time_ms),
         "lat": now.lat_deg, "lon": now.lon_deg, "alt_m": now.alt_m,
         "gs_mps": now.gs_mps, "trk_deg": now.trk_deg, "vs_mps": now.vs_mps,
+    })
+}
+
+/// The path of `t` over the look-ahead from `now_ms`, as a declaration the strategic index can check: a
+/// 1 m corridor from where it is to where it will be, its altitude band, and the look-ahead's window.
+pub fn path_declaration(
+    party: &str,
+    id: &str,
+    t: &Track,
+    now_ms: i64,
+) -> Option<deconflict_strategic::Declaration> {
+    use deconflict_space::{AltitudeBand, Datum, Footprint, LonLat, Region, TimeWindow, Volume4D};
+    let end = extrapolate(t, LOOKAHEAD_S);
+    let start = LonLat::new(t.lon_deg, t.lat_deg);
+    let footprint = if t.gs_mps * LOOKAHEAD_S < 1.0 {
+        Footprint::Circle {
+            center: start,
+            radius_m: 1.0,
+        }
+    } else {
+        Footprint::Corridor {
+            path: vec![start, LonLat::new(end.lon_deg, end.lat_deg)],
+            half_width_m: 1.0,
+        }
+    };
+    let clamp = |a: f64| {
+        a.clamp(
+            deconflict_space::MIN_ALTITUDE_M,
+            deconflict_space::MAX_ALTITUDE_M - 1.0,
+        )
+    };
+    let (lo, hi) = (clamp(t.alt_m.min(end.alt_m)), clamp(t.alt_m.max(end.alt_m)));
+    let volume = Volume4D {
+        footprint: Region::new(&footprint).ok()?,
+        altitude: AltitudeBand::new(lo, hi.max(lo + 1.0), Datum::Msl).ok()?,
+        time: TimeWindow::new(now_ms, now_ms + (LOOKAHEAD_S * 1000.0) as i64).ok()?,
+        originals: Vec::new(),
+    };
+    Some(deconflict_strategic::Declaration {
+        id: format!("track:{party}/{id}"),
+        party: party.to_string(),
+        kind: deconflict_strategic::Kind::AirOperation,
+        version: 1,
+        volumes: vec![volume],
     })
 }

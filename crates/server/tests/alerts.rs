@@ -206,3 +206,62 @@ async fn converging_tracks_alert_exactly_their_parties_and_the_alert_is_logged()
     drop((us_ws, ru_ws, tr_ws));
     let _ = tokio::time::timeout(wait, server).await;
 }
+
+#[test]
+fn a_track_heading_for_a_notified_hospital_alerts_its_party_and_the_notifier() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    // 2017-06-18T12:00Z.
+    let clock = Arc::new(ManualClock::new(1_497_787_200_000));
+    let line = Line::open_with_clock(dir.path(), "test.example/line", clock.clone()).expect("open");
+    for (id, kind) in [
+        ("un-ocha", "humanitarian"),
+        ("ru-gs", "military"),
+        ("us-cjtf", "military"),
+    ] {
+        line.register_party(id, kind).expect("register");
+    }
+    line.establish_agreement(json!({"id": "hnots", "parties": ["un-ocha", "ru-gs"]}))
+        .expect("hnots");
+    line.declare(
+        "un-ocha",
+        json!({"id": "hosp-kz", "kind": "site", "name": "Kafr Zeita hospital", "audience": ["ru-gs", "us-cjtf"],
+               "volumes": [{"footprint": {"circle": {"center": [36.6, 35.37], "radius_m": 300}},
+                            "altitude": {"lower": "SFC", "upper": "FL600"},
+                            "time": {"start": "2017-06-01T00:00:00Z", "end": "2017-07-01T00:00:00Z"}}]}),
+    )
+    .expect("hospital");
+    // A Russian jet 40 km west, heading east at 250 m/s, 3 000 m: over the hospital in 160 s. A US one on
+    // the same path: no agreement with the UN, no alert for it.
+    let jet = |id: &str| json!({"tracks": [{"id": id, "lat": 35.37, "lon": 36.16, "alt_m": 3000.0, "gs_mps": 250.0, "trk_deg": 90.0}]});
+    line.report_tracks("ru-gs", jet("su24")).expect("report");
+    line.report_tracks("us-cjtf", jet("f15")).expect("report");
+    let from = line.store().size().expect("size");
+    assert_eq!(line.scan_tracks().expect("scan"), 1);
+    let entries = line.store().entries(from, 10).expect("entries");
+    assert_eq!(entries.len(), 1);
+    assert_eq!(entries[0].header.kind, "alert.raised");
+    let audience: Vec<&str> = ["un-ocha", "ru-gs", "us-cjtf"]
+        .into_iter()
+        .filter(|p| entries[0].header.audience.includes(p))
+        .collect();
+    assert_eq!(audience, ["un-ocha", "ru-gs"]);
+    let alert: Value = serde_json::from_slice(&entries[0].content).expect("content");
+    assert_eq!(alert["kind"], "incursion");
+    assert_eq!(alert["declaration"]["id"], "hosp-kz");
+    assert_eq!(alert["tracks"][0]["id"], "su24");
+    assert!(line.alerts("us-cjtf").expect("alerts").is_empty());
+    assert_eq!(line.alerts("un-ocha").expect("alerts").len(), 1);
+    // Raised once; after the jet turns back, closed after three clear scans.
+    assert_eq!(line.scan_tracks().expect("scan"), 0);
+    line.report_tracks(
+        "ru-gs",
+        json!({"tracks": [{"id": "su24", "lat": 35.37, "lon": 36.16, "alt_m": 3000.0, "gs_mps": 250.0, "trk_deg": 270.0}]}),
+    )
+    .expect("report");
+    let logged: usize = (0..3).map(|_| line.scan_tracks().expect("scan")).sum();
+    assert_eq!(logged, 1);
+    assert_eq!(line.alerts("ru-gs").expect("alerts")[0]["status"], "closed");
+    // Tracks expire after a minute without a report; nothing more is logged for them.
+    clock.advance_ms(61_000);
+    assert_eq!(line.scan_tracks().expect("scan"), 0);
+}

@@ -1,8 +1,9 @@
 //! `deconflict demo`: a fresh line with the Syria scenario, served on the embedded store.
 //!
-//! The scenario file (`examples/syria-scenario.json`, editable) names the parties, their agreements, the plan
-//! of declarations
-//! (`examples/syria-2017.json`), who may see which declaration, and the hotline traffic. The line's clock starts
+//! The scenario file (`examples/syria-scenario.json`, editable) names the parties, their agreements, the plans
+//! of declarations (`examples/syria-2017.json`, `examples/syria-2017-lines.json`), who may see which
+//! declaration, the hotline traffic, and flights that report their tracks to the line four times a second
+//! (back and forth along a leg, so that their alerts come and go). The line's clock starts
 //! at the scenario's time and runs `--speed` times faster than real time, so that an unacknowledged FLASH
 //! message goes overdue and escalates while you watch.
 
@@ -125,6 +126,96 @@ fn load(
     Ok((tokens, conflicts))
 }
 
+/// A scenario flight: back and forth along a straight leg, for ever, so that its alerts come and go.
+#[derive(Debug, Clone)]
+struct Flight {
+    party: String,
+    id: String,
+    callsign: String,
+    from: (f64, f64),
+    to: (f64, f64),
+    alt_m: f64,
+    gs_mps: f64,
+}
+
+/// The scenario's `flights`: `{party, id, callsign, from: [lon, lat], to: [lon, lat], alt_m, gs_mps}`.
+fn flights(scenario: &Value) -> Result<Vec<Flight>, String> {
+    let mut out = Vec::new();
+    for (i, f) in scenario["flights"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .enumerate()
+    {
+        let text = |k: &str| {
+            f[k].as_str()
+                .map(str::to_string)
+                .ok_or_else(|| format!("flights[{i}].{k}: expected a string"))
+        };
+        let point = |k: &str| {
+            f[k].as_array()
+                .and_then(|p| Some((p.first()?.as_f64()?, p.get(1)?.as_f64()?)))
+                .ok_or_else(|| format!("flights[{i}].{k}: expected [lon, lat]"))
+        };
+        let number = |k: &str| {
+            f[k].as_f64()
+                .filter(|x| x.is_finite() && *x > 0.0)
+                .ok_or_else(|| format!("flights[{i}].{k}: expected a positive number"))
+        };
+        out.push(Flight {
+            party: text("party")?,
+            id: text("id")?,
+            callsign: text("callsign").unwrap_or_default(),
+            from: point("from")?,
+            to: point("to")?,
+            alt_m: number("alt_m")?,
+            gs_mps: number("gs_mps")?,
+        });
+    }
+    Ok(out)
+}
+
+/// Reports every flight's state to the line four times a (real) second.
+fn fly(line: &Line, clock: &dyn deconflict_server::clock::Clock, flights: &[Flight]) {
+    const R: f64 = 6_371_000.0;
+    loop {
+        let now = clock.now_ms();
+        let mut batches: BTreeMap<&str, Vec<Value>> = BTreeMap::new();
+        for f in flights {
+            let mean_lat = (0.5 * (f.from.1 + f.to.1)).to_radians();
+            let east = (f.to.0 - f.from.0).to_radians() * R * mean_lat.cos();
+            let north = (f.to.1 - f.from.1).to_radians() * R;
+            let leg_s = (east.hypot(north) / f.gs_mps).max(1.0);
+            // Out and back: phase 0..1 out, 1..2 back.
+            let phase = (now as f64 / 1000.0 / leg_s).rem_euclid(2.0);
+            let (x, outbound) = if phase < 1.0 {
+                (phase, true)
+            } else {
+                (2.0 - phase, false)
+            };
+            let lon = f.from.0 + (f.to.0 - f.from.0) * x;
+            let lat = f.from.1 + (f.to.1 - f.from.1) * x;
+            let mut trk = east.atan2(north).to_degrees();
+            if !outbound {
+                trk += 180.0;
+            }
+            batches
+                .entry(f.party.as_str())
+                .or_default()
+                .push(serde_json::json!({
+                    "id": f.id, "callsign": f.callsign, "lat": lat, "lon": lon, "alt_m": f.alt_m,
+                    "gs_mps": f.gs_mps, "trk_deg": trk.rem_euclid(360.0), "vs_mps": 0.0,
+                }));
+        }
+        for (party, tracks) in batches {
+            if let Err(e) = line.report_tracks(party, serde_json::json!({"tracks": tracks})) {
+                eprintln!("deconflict demo: flights of {party}: {e}");
+            }
+        }
+        std::thread::sleep(std::time::Duration::from_millis(250));
+    }
+}
+
 pub fn demo(args: &DemoArgs) -> ExitCode {
     crate::serve::init_logs("text");
     let scenario = match read_json(&args.scenario) {
@@ -155,7 +246,11 @@ pub fn demo(args: &DemoArgs) -> ExitCode {
         .as_str()
         .unwrap_or("demo.deconflict.example/line");
     let clock = Arc::new(ScenarioClock::new(start, args.speed));
-    let line = match Line::open_with_clock(&data, origin, clock) {
+    let flights = match flights(&scenario) {
+        Ok(f) => f,
+        Err(e) => return fail(format!("{}: {e}", args.scenario.display())),
+    };
+    let line = match Line::open_with_clock(&data, origin, clock.clone()) {
         Ok(l) => Arc::new(l),
         Err(e) => return fail(format!("{}: {e}", data.display())),
     };
@@ -190,6 +285,10 @@ pub fn demo(args: &DemoArgs) -> ExitCode {
         println!("  curl -s -H \"Authorization: Bearer $US_CJTF\" {url}/v1/agreements");
         println!("press Ctrl-C to stop");
     };
+    if !flights.is_empty() {
+        let (line, clock) = (Arc::clone(&line), Arc::clone(&clock));
+        std::thread::spawn(move || fly(&line, clock.as_ref(), &flights));
+    }
     match crate::serve::serve_line(line, args.listen, deconflict_server::MAX_IN_FLIGHT, banner) {
         Ok(()) => ExitCode::SUCCESS,
         Err(crate::serve::Failure::Setup(m) | crate::serve::Failure::Serving(m)) => fail(m),

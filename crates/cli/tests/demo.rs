@@ -120,3 +120,65 @@ fn the_demo_serves_the_scenario_and_the_flash_escalates() {
     child.kill().expect("stop");
     child.wait().expect("reap");
 }
+
+#[test]
+fn the_demo_flights_raise_alerts_for_exactly_their_parties() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let scenario = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/syria-scenario.json");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_deconflict"))
+        .args([
+            "demo",
+            "--listen",
+            "127.0.0.1:0",
+            "--speed",
+            "60",
+            "--scenario",
+        ])
+        .arg(&scenario)
+        .arg("--data")
+        .arg(dir.path().join("data"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("demo");
+    let mut addr = String::new();
+    let mut tokens = std::collections::HashMap::new();
+    for line in BufReader::new(child.stdout.take().expect("stdout"))
+        .lines()
+        .map_while(Result::ok)
+    {
+        if let Some(url) = line.strip_prefix("listening on http://") {
+            addr = url.to_string();
+        }
+        if let Some((name, token)) = line.strip_prefix("export ").and_then(|l| l.split_once('=')) {
+            tokens.insert(name.to_string(), token.to_string());
+        }
+        if line.starts_with("press Ctrl-C") {
+            break;
+        }
+    }
+    // The coalition's and Russia's jets meet head-on over Tabqa; a Russian jet flies at the notified hospital.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let kinds = loop {
+        let alerts = get(&addr, "/v1/alerts", &tokens["RU_GS"]);
+        let kinds: std::collections::BTreeSet<String> = alerts["alerts"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|a| a["kind"].as_str().map(str::to_string))
+            .collect();
+        if kinds.len() >= 2 || Instant::now() > deadline {
+            break kinds;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    assert!(
+        kinds.contains("separation") && kinds.contains("incursion"),
+        "{kinds:?}"
+    );
+    // The SDF is party to none of them.
+    let sdf = get(&addr, "/v1/alerts", &tokens["SDF"]);
+    assert_eq!(sdf["alerts"], serde_json::json!([]), "{sdf}");
+    child.kill().expect("stop");
+    child.wait().expect("reap");
+}

@@ -236,21 +236,33 @@ struct MessageFigures {
     p99: Duration,
 }
 
-/// One phase of hotline load: `senders` senders, each sending at most `rate` messages per second (0: as fast
-/// as it can) for `seconds`, every message to all recipient parties; returns the figures over all receipts.
-#[allow(clippy::too_many_arguments)]
-fn message_phase(
-    server: &Server,
-    sender_token: &str,
-    recipients: &[String],
-    receipts: &Arc<Mutex<Vec<Duration>>>,
-    sent_at: &Arc<Vec<OnceLock<Instant>>>,
-    next: &Arc<AtomicUsize>,
+/// What every phase of hotline load shares: the server, the sender, the recipients, the stream clients'
+/// receipts, when each message was sent, and how long a phase lasts.
+struct HotlineLoad<'a> {
+    server: &'a Server,
+    sender_token: &'a str,
+    recipients: &'a [String],
+    receipts: &'a Arc<Mutex<Vec<Duration>>>,
+    sent_at: &'a Arc<Vec<OnceLock<Instant>>>,
+    next: &'a Arc<AtomicUsize>,
     streams: usize,
-    senders: usize,
-    rate: f64,
     seconds: f64,
-) -> Result<MessageFigures> {
+}
+
+/// One phase of hotline load: `senders` senders, each sending at most `rate` messages per second (0: as fast
+/// as it can) for `load.seconds`, every message to all recipient parties; returns the figures over all
+/// receipts.
+fn message_phase(load: &HotlineLoad<'_>, senders: usize, rate: f64) -> Result<MessageFigures> {
+    let HotlineLoad {
+        server,
+        sender_token,
+        recipients,
+        receipts,
+        sent_at,
+        next,
+        streams,
+        seconds,
+    } = *load;
     if let Ok(mut r) = receipts.lock() {
         r.clear();
     }
@@ -404,30 +416,18 @@ fn messages(args: &BenchArgs) -> Result<(MessageFigures, MessageFigures)> {
         }
         std::thread::sleep(Duration::from_millis(50));
     }
-    let paced = message_phase(
-        &server,
-        &sender,
-        &recipients,
-        &receipts,
-        &sent_at,
-        &next,
-        args.streams,
-        1,
-        args.message_rate,
-        args.seconds,
-    )?;
-    let flat_out = message_phase(
-        &server,
-        &sender,
-        &recipients,
-        &receipts,
-        &sent_at,
-        &next,
-        args.streams,
-        4,
-        0.0,
-        args.seconds,
-    )?;
+    let load = HotlineLoad {
+        server: &server,
+        sender_token: &sender,
+        recipients: &recipients,
+        receipts: &receipts,
+        sent_at: &sent_at,
+        next: &next,
+        streams: args.streams,
+        seconds: args.seconds,
+    };
+    let paced = message_phase(&load, 1, args.message_rate)?;
+    let flat_out = message_phase(&load, 4, 0.0)?;
     done.store(true, Ordering::SeqCst);
     runtime.shutdown_timeout(Duration::from_secs(1));
     Ok((paced, flat_out))

@@ -177,7 +177,7 @@ fn flights(scenario: &Value) -> Result<Vec<Flight>, String> {
 
 /// Reports every flight's state to the line four times a (real) second.
 fn fly(line: &Line, clock: &dyn deconflict_server::clock::Clock, flights: &[Flight]) {
-    const R: f64 = 6_371_000.0;
+    const R: f64 = deconflict_tactical::EARTH_RADIUS_M;
     loop {
         let now = clock.now_ms();
         let mut batches: BTreeMap<&str, Vec<Value>> = BTreeMap::new();

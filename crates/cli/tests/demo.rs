@@ -1,10 +1,11 @@
 //! `deconflict demo` as a newcomer runs it: the Syria scenario loads, the URL and every party's token are
 //! printed, the conflicts are there, and the unacknowledged FLASH escalates while the server runs.
 
+use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
@@ -21,9 +22,9 @@ fn get(addr: &str, path: &str, token: &str) -> Value {
     serde_json::from_str(body).unwrap_or(Value::Null)
 }
 
-#[test]
-fn the_demo_serves_the_scenario_and_the_flash_escalates() {
-    let dir = tempfile::tempdir().expect("temp dir");
+/// Starts the demo of the shipped scenario at `speed` on a fresh data directory under `dir`; returns the process,
+/// its address and the tokens it printed (by variable name), once it is serving.
+fn start_demo(dir: &tempfile::TempDir, speed: &str) -> (Child, String, HashMap<String, String>) {
     let scenario = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/syria-scenario.json");
     let mut child = Command::new(env!("CARGO_BIN_EXE_deconflict"))
         .args([
@@ -31,7 +32,7 @@ fn the_demo_serves_the_scenario_and_the_flash_escalates() {
             "--listen",
             "127.0.0.1:0",
             "--speed",
-            "3600",
+            speed,
             "--scenario",
         ])
         .arg(&scenario)
@@ -42,7 +43,7 @@ fn the_demo_serves_the_scenario_and_the_flash_escalates() {
         .spawn()
         .expect("demo");
     let mut addr = String::new();
-    let mut tokens = std::collections::HashMap::new();
+    let mut tokens = HashMap::new();
     for line in BufReader::new(child.stdout.take().expect("stdout"))
         .lines()
         .map_while(Result::ok)
@@ -57,6 +58,13 @@ fn the_demo_serves_the_scenario_and_the_flash_escalates() {
             break;
         }
     }
+    (child, addr, tokens)
+}
+
+#[test]
+fn the_demo_serves_the_scenario_and_the_flash_escalates() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (mut child, addr, tokens) = start_demo(&dir, "3600");
     assert_eq!(
         tokens.len(),
         10,
@@ -124,39 +132,7 @@ fn the_demo_serves_the_scenario_and_the_flash_escalates() {
 #[test]
 fn the_demo_flights_raise_alerts_for_exactly_their_parties() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let scenario = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/syria-scenario.json");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_deconflict"))
-        .args([
-            "demo",
-            "--listen",
-            "127.0.0.1:0",
-            "--speed",
-            "60",
-            "--scenario",
-        ])
-        .arg(&scenario)
-        .arg("--data")
-        .arg(dir.path().join("data"))
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("demo");
-    let mut addr = String::new();
-    let mut tokens = std::collections::HashMap::new();
-    for line in BufReader::new(child.stdout.take().expect("stdout"))
-        .lines()
-        .map_while(Result::ok)
-    {
-        if let Some(url) = line.strip_prefix("listening on http://") {
-            addr = url.to_string();
-        }
-        if let Some((name, token)) = line.strip_prefix("export ").and_then(|l| l.split_once('=')) {
-            tokens.insert(name.to_string(), token.to_string());
-        }
-        if line.starts_with("press Ctrl-C") {
-            break;
-        }
-    }
+    let (mut child, addr, tokens) = start_demo(&dir, "60");
     // The coalition's and Russia's jets meet head-on over Tabqa; a Russian jet flies at the notified hospital.
     let deadline = Instant::now() + Duration::from_secs(20);
     let kinds = loop {

@@ -1989,13 +1989,16 @@ impl Line {
             .values()
             .map(|r| tracks::extrapolate(&r.state, (now - r.time_ms) as f64 / 1000.0))
             .collect();
-        // Pairs in conflict now, under the minima of their parties' agreements.
-        let mut current: BTreeMap<
-            String,
-            (usize, usize, deconflict_tactical::Encounter, Vec<String>),
-        > = BTreeMap::new();
+        // What is in conflict now, by alert key: pairs of tracks under the minima of their parties'
+        // agreements, and tracks heading into partners' sites and zones.
+        let mut found: BTreeMap<String, tracks::Finding> = BTreeMap::new();
         let mut entries = Vec::new();
-        let mut incursions: BTreeMap<String, (usize, Value, Value, Vec<String>)> = BTreeMap::new();
+        // Candidate pairs under the widest minima, found without holding the line's lock.
+        let widest = self.lock()?.agreements.widest();
+        let pairs = widest.map(|w| {
+            t.detector
+                .detect(&now_states, &tracks::params(w.lateral_m, w.vertical_m))
+        });
         {
             let inner = self.lock()?;
             // Alerts the log shows open but this process never saw (it restarted): their tracks are gone.
@@ -2015,32 +2018,41 @@ impl Line {
                     }
                 }
             }
-            if let Some(widest) = inner.agreements.widest() {
-                let found = t.detector.detect(
-                    &now_states,
-                    &tracks::params(widest.lateral_m, widest.vertical_m),
+            let track =
+                |i: usize| tracks::track_json(&keys[i], &t.tracks[&keys[i]], &now_states[i]);
+            for e in pairs.into_iter().flatten() {
+                let (pa, pb) = (&keys[e.a].0, &keys[e.b].0);
+                let Some(terms) = (pa != pb)
+                    .then(|| inner.agreements.between(pa, pb))
+                    .flatten()
+                else {
+                    continue;
+                };
+                let sep = terms.minima.standard;
+                let params = tracks::params(sep.lateral_m, sep.vertical_m);
+                let Some(x) =
+                    deconflict_tactical::pair(&now_states[e.a], &now_states[e.b], &params)
+                else {
+                    continue;
+                };
+                found.insert(
+                    tracks::pair_key(&keys[e.a], &keys[e.b]),
+                    tracks::Finding {
+                        tracks: vec![keys[e.a].clone(), keys[e.b].clone()],
+                        parties: [pa.clone(), pb.clone()],
+                        los: x.los_now,
+                        body: json!({
+                            "kind": "separation", "parties": [pa, pb],
+                            "tracks": [track(e.a), track(e.b)],
+                            "t_cpa_s": (x.t_cpa_s * 10.0).round() / 10.0,
+                            "d_cpa_m": x.d_cpa_m.round(),
+                            "t_los_s": (x.t_los_s * 10.0).round() / 10.0,
+                            "los": x.los_now,
+                            "agreements": terms.agreements,
+                        }),
+                    },
                 );
-                for e in found {
-                    let (pa, pb) = (&keys[e.a].0, &keys[e.b].0);
-                    if pa == pb {
-                        continue;
-                    }
-                    let Some(terms) = inner.agreements.between(pa, pb) else {
-                        continue;
-                    };
-                    let sep = terms.minima.standard;
-                    let params = tracks::params(sep.lateral_m, sep.vertical_m);
-                    if let Some(exact) =
-                        deconflict_tactical::pair(&now_states[e.a], &now_states[e.b], &params)
-                    {
-                        current.insert(
-                            tracks::pair_key(&keys[e.a], &keys[e.b]),
-                            (e.a, e.b, exact, terms.agreements.iter().cloned().collect()),
-                        );
-                    }
-                }
             }
-            // Incursions: each track's path against the sites and zones of its party's partners.
             for (i, key) in keys.iter().enumerate() {
                 let Some(path) = tracks::path_declaration(&key.0, &key.1, &now_states[i], now)
                 else {
@@ -2048,86 +2060,83 @@ impl Line {
                 };
                 for c in inner.index.conflicts_of_under(&path, &inner.policy(&key.0)) {
                     let other = if c.a.id == path.id { &c.b } else { &c.a };
-                    let Some(site) = inner.current.get(&other.id) else {
+                    let Some(site) = inner
+                        .current
+                        .get(&other.id)
+                        .filter(|s| s.declaration.kind.is_area_of_protection())
+                    else {
                         continue;
                     };
-                    if !site.declaration.kind.is_area_of_protection() {
-                        continue;
-                    }
-                    let agreements: Vec<String> = inner
+                    let agreements = inner
                         .agreements
                         .between(&key.0, &other.party)
-                        .map(|t| t.agreements.iter().cloned().collect())
+                        .map(|t| t.agreements.clone())
                         .unwrap_or_default();
-                    incursions.insert(
+                    found.insert(
                         format!("{}/{}>{}", key.0, key.1, other.id),
-                        (
-                            i,
-                            json!({"id": other.id, "party": other.party, "kind": site.declaration.kind.name(),
-                                   "name": site.content.get("name")}),
-                            json!({"distance_m": c.distance_m.round(), "start": format_time(c.window.start_ms),
-                                   "end": format_time(c.window.end_ms)}),
-                            agreements,
-                        ),
+                        tracks::Finding {
+                            tracks: vec![key.clone()],
+                            parties: [key.0.clone(), other.party.clone()],
+                            los: false,
+                            body: json!({
+                                "kind": "incursion", "parties": [key.0, other.party],
+                                "tracks": [track(i)],
+                                "declaration": {"id": other.id, "party": other.party,
+                                                "kind": site.declaration.kind.name(),
+                                                "name": site.content.get("name")},
+                                "distance_m": c.distance_m.round(),
+                                "start": format_time(c.window.start_ms),
+                                "end": format_time(c.window.end_ms),
+                                "agreements": agreements,
+                            }),
+                        },
                     );
                 }
             }
         }
-        let figures = |e: &deconflict_tactical::Encounter| {
-            json!({
-                "t_cpa_s": (e.t_cpa_s * 10.0).round() / 10.0,
-                "d_cpa_m": e.d_cpa_m.round(),
-                "t_los_s": (e.t_los_s * 10.0).round() / 10.0,
-                "los": e.los_now,
-            })
-        };
-        for (key, (a, b, e, agreements)) in &current {
-            let (ka, kb) = (&keys[*a], &keys[*b]);
-            let audience = Audience::Parties([ka.0.clone(), kb.0.clone()].into_iter().collect());
-            let tracks_json = json!([
-                tracks::track_json(ka, &t.tracks[ka], &now_states[*a]),
-                tracks::track_json(kb, &t.tracks[kb], &now_states[*b]),
-            ]);
+        // Raised once; updated when separation is lost; closed after enough clear scans or when a track is gone.
+        for (key, f) in found.iter_mut() {
+            let audience = Audience::Parties(f.parties.iter().cloned().collect());
             match t.open.get_mut(key) {
                 None => {
                     let id = format!(
                         "a-{}",
                         &hex::encode(Sha256::digest(format!("{key}@{now}").as_bytes()))[..16]
                     );
-                    let mut content = json!({"id": id, "kind": "separation", "parties": [ka.0, kb.0],
-                                             "tracks": tracks_json, "agreements": agreements});
-                    if let (Some(o), Some(f)) = (content.as_object_mut(), figures(e).as_object()) {
-                        o.extend(f.clone());
+                    let mut content = json!({"id": id});
+                    if let (Some(o), Some(body)) = (content.as_object_mut(), f.body.as_object()) {
+                        o.extend(body.clone());
                     }
                     entries.push(NewEntry {
                         time_ms: now,
                         kind: ALERT_RAISED.into(),
                         actor: LINE_ACTOR.into(),
                         audience,
-                        content: content.clone(),
+                        content,
                     });
                     t.open.insert(
                         key.clone(),
                         tracks::OpenAlert {
                             id,
-                            parties: [ka.0.clone(), kb.0.clone()],
-                            tracks: vec![ka.clone(), kb.clone()],
-                            los: e.los_now,
+                            parties: f.parties.clone(),
+                            tracks: std::mem::take(&mut f.tracks),
+                            los: f.los,
                             clear_scans: 0,
-                            latest: content,
                         },
                     );
-                    t.raised += 1;
                 }
                 Some(open) => {
                     open.clear_scans = 0;
-                    if e.los_now && !open.los {
+                    if f.los && !open.los {
                         open.los = true;
-                        let mut content = json!({"id": open.id, "tracks": tracks_json});
-                        if let (Some(o), Some(f)) =
-                            (content.as_object_mut(), figures(e).as_object())
+                        let mut content = json!({"id": open.id});
+                        if let (Some(o), Some(body)) = (content.as_object_mut(), f.body.as_object())
                         {
-                            o.extend(f.clone());
+                            for k in ["tracks", "t_cpa_s", "d_cpa_m", "t_los_s", "los"] {
+                                if let Some(v) = body.get(k) {
+                                    o.insert(k.into(), v.clone());
+                                }
+                            }
                         }
                         entries.push(NewEntry {
                             time_ms: now,
@@ -2140,69 +2149,25 @@ impl Line {
                 }
             }
         }
-        for (key, (i, site, figures, agreements)) in &incursions {
-            let k = &keys[*i];
-            let site_party = site["party"].as_str().unwrap_or_default().to_string();
-            match t.open.get_mut(key) {
-                Some(open) => open.clear_scans = 0,
-                None => {
-                    let id = format!(
-                        "a-{}",
-                        &hex::encode(Sha256::digest(format!("{key}@{now}").as_bytes()))[..16]
-                    );
-                    let mut content = json!({
-                        "id": id, "kind": "incursion", "parties": [k.0, site_party],
-                        "tracks": [tracks::track_json(k, &t.tracks[k], &now_states[*i])],
-                        "declaration": site, "agreements": agreements,
-                    });
-                    if let (Some(o), Some(f)) = (content.as_object_mut(), figures.as_object()) {
-                        o.extend(f.clone());
-                    }
-                    entries.push(NewEntry {
-                        time_ms: now,
-                        kind: ALERT_RAISED.into(),
-                        actor: LINE_ACTOR.into(),
-                        audience: Audience::Parties(
-                            [k.0.clone(), site_party.clone()].into_iter().collect(),
-                        ),
-                        content: content.clone(),
-                    });
-                    t.open.insert(
-                        key.clone(),
-                        tracks::OpenAlert {
-                            id,
-                            parties: [k.0.clone(), site_party],
-                            tracks: vec![k.clone()],
-                            los: false,
-                            clear_scans: 0,
-                            latest: content,
-                        },
-                    );
-                    t.raised += 1;
-                }
-            }
-        }
-        let mut closed = Vec::new();
-        for (key, open) in t.open.iter_mut() {
-            if current.contains_key(key) || incursions.contains_key(key) {
-                continue;
+        let tracks_now = &t.tracks;
+        t.open.retain(|key, open| {
+            if found.contains_key(key) {
+                return true;
             }
             open.clear_scans += 1;
-            let gone = !open.tracks.iter().all(|k| t.tracks.contains_key(k));
-            if open.clear_scans >= tracks::CLEAR_SCANS || gone {
-                entries.push(NewEntry {
-                    time_ms: now,
-                    kind: ALERT_CLOSED.into(),
-                    actor: LINE_ACTOR.into(),
-                    audience: Audience::Parties(open.parties.iter().cloned().collect()),
-                    content: json!({"id": open.id, "reason": if gone { "a track is no longer reported" } else { "clear" }}),
-                });
-                closed.push(key.clone());
+            let gone = !open.tracks.iter().all(|k| tracks_now.contains_key(k));
+            if open.clear_scans < tracks::CLEAR_SCANS && !gone {
+                return true;
             }
-        }
-        for key in closed {
-            t.open.remove(&key);
-        }
+            entries.push(NewEntry {
+                time_ms: now,
+                kind: ALERT_CLOSED.into(),
+                actor: LINE_ACTOR.into(),
+                audience: Audience::Parties(open.parties.iter().cloned().collect()),
+                content: json!({"id": open.id, "reason": if gone { "a track is no longer reported" } else { "clear" }}),
+            });
+            false
+        });
         drop(tactical);
         let n = entries.len();
         if n > 0 {

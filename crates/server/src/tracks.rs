@@ -53,7 +53,16 @@ pub struct OpenAlert {
     pub tracks: Vec<(String, String)>,
     pub los: bool,
     pub clear_scans: u32,
-    pub latest: Value,
+}
+
+/// Something a scan found in conflict: the tracks, the two parties, whether separation is lost now, and the
+/// alert's content (without its id).
+#[derive(Debug, Clone)]
+pub struct Finding {
+    pub tracks: Vec<(String, String)>,
+    pub parties: [String; 2],
+    pub los: bool,
+    pub body: Value,
 }
 
 /// Tracks by (party, track id), open alerts by pair key, and the detector's buffers.
@@ -62,7 +71,6 @@ pub struct Tactical {
     pub tracks: BTreeMap<(String, String), Reported>,
     pub open: BTreeMap<String, OpenAlert>,
     pub detector: Detector,
-    pub raised: u64,
     /// Whether alerts left open by an earlier process have been closed.
     pub recovered: bool,
 }

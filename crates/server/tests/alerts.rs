@@ -3,33 +3,18 @@
 //! stream and is in the ledger with the states that caused it; a third party (in an agreement with one of them
 //! only, with a track just as close) sees nothing; when the tracks part, the alert closes after the hysteresis.
 
+mod common;
+
 use std::sync::Arc;
 use std::time::Duration;
 
+use common::{connect, Ws};
 use deconflict_server::clock::ManualClock;
 use deconflict_server::Line;
 use deconflict_store::LogStore;
 use futures_util::StreamExt;
 use serde_json::{json, Value};
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message;
-
-type Ws =
-    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
-
-async fn connect(addr: &str, token: &str, cursor: u64) -> Ws {
-    let mut req = format!("ws://{addr}/v1/stream?cursor={cursor}")
-        .into_client_request()
-        .expect("request");
-    req.headers_mut().insert(
-        "authorization",
-        format!("Bearer {token}").parse().expect("header"),
-    );
-    tokio_tungstenite::connect_async(req)
-        .await
-        .expect("connect")
-        .0
-}
 
 /// The next alert event, skipping everything else; `None` if none comes within `wait`.
 async fn next_alert(ws: &mut Ws, wait: Duration) -> Option<Value> {
@@ -87,14 +72,8 @@ async fn converging_tracks_alert_exactly_their_parties_and_the_alert_is_logged()
         .expect("mou");
     line.establish_agreement(json!({"id": "us-tr", "parties": ["us-cjtf", "tr-gs"]}))
         .expect("us-tr");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr").to_string();
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(deconflict_server::run(listener, Arc::clone(&line), async {
-        let _ = stopped.await;
-    }));
+    let server = common::serve(&line).await;
+    let addr = server.addr.clone();
     let from = line.store().size().expect("size");
     let mut us_ws = connect(&addr, &us, from).await;
     let mut ru_ws = connect(&addr, &ru, from).await;
@@ -202,9 +181,8 @@ async fn converging_tracks_alert_exactly_their_parties_and_the_alert_is_logged()
         "closed"
     );
 
-    let _ = stop.send(());
     drop((us_ws, ru_ws, tr_ws));
-    let _ = tokio::time::timeout(wait, server).await;
+    server.stop().await;
 }
 
 #[test]

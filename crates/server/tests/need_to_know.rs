@@ -4,6 +4,8 @@
 //! declarations, conflict, message, agreement and credential. Nothing of what was not given may show in any
 //! answer (lists, errors, metrics) or on the stream, and nothing may change.
 
+mod common;
+
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -16,7 +18,6 @@ use deconflict_store::LogStore;
 use futures_util::StreamExt;
 use http_body_util::BodyExt;
 use serde_json::{json, Value};
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tower::ServiceExt;
 
 /// Strings that only us-cjtf and ru-gs were given.
@@ -230,25 +231,10 @@ async fn foreign_tokens_see_and_change_nothing_on_any_endpoint() {
     );
 
     // The stream: from the very start, the foreign parties get only their own things.
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr").to_string();
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(deconflict_server::run(listener, Arc::clone(&line), async {
-        let _ = stopped.await;
-    }));
+    let server = common::serve(&line).await;
+    let addr = server.addr.clone();
     for party in ["tr-gs", "outsider"] {
-        let mut req = format!("ws://{addr}/v1/stream?cursor=0")
-            .into_client_request()
-            .expect("request");
-        req.headers_mut().insert(
-            "authorization",
-            format!("Bearer {}", tokens[party]).parse().expect("header"),
-        );
-        let (mut ws, _) = tokio_tungstenite::connect_async(req)
-            .await
-            .expect("connect");
+        let mut ws = common::connect(&addr, &tokens[party], 0).await;
         let allowed: Vec<u64> = line
             .store()
             .entries(0, 10_000)
@@ -300,6 +286,5 @@ async fn foreign_tokens_see_and_change_nothing_on_any_endpoint() {
     ] {
         assert!(!text.contains(p), "metrics name {p}: {text}");
     }
-    let _ = stop.send(());
-    let _ = tokio::time::timeout(Duration::from_secs(5), server).await;
+    server.stop().await;
 }

@@ -1,31 +1,17 @@
 //! `/v1/stream` over a real socket: each party receives, in order, exactly the entries it may read; a client
 //! that reconnects with its last cursor gets what it missed exactly once.
 
+mod common;
+
 use std::sync::Arc;
 use std::time::Duration;
 
+use common::{connect, Ws};
 use deconflict_server::Line;
 use futures_util::StreamExt;
 use serde_json::{json, Value};
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message;
-
-type Ws =
-    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
-
-async fn connect(addr: &str, token: &str, cursor: u64) -> Ws {
-    let mut req = format!("ws://{addr}/v1/stream?cursor={cursor}")
-        .into_client_request()
-        .expect("request");
-    req.headers_mut().insert(
-        "authorization",
-        format!("Bearer {token}").parse().expect("header"),
-    );
-    tokio_tungstenite::connect_async(req)
-        .await
-        .expect("connect")
-        .0
-}
 
 /// The next event, skipping heartbeats; `None` if nothing comes within `wait`.
 async fn next(ws: &mut Ws, wait: Duration) -> Option<Value> {
@@ -56,14 +42,8 @@ async fn each_party_gets_its_events_in_order_and_resumes_exactly() {
     let tr = line.register_party("tr-gs", "military").expect("tr");
     line.establish_agreement(json!({"id": "all", "parties": ["us-cjtf", "ru-gs", "tr-gs"]}))
         .expect("agreement");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr").to_string();
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(deconflict_server::run(listener, Arc::clone(&line), async {
-        let _ = stopped.await;
-    }));
+    let server = common::serve(&line).await;
+    let addr = server.addr.clone();
     let wait = Duration::from_secs(5);
     let quiet = Duration::from_millis(300);
 
@@ -157,7 +137,6 @@ async fn each_party_gets_its_events_in_order_and_resumes_exactly() {
         .into_client_request()
         .expect("request");
     assert!(tokio_tungstenite::connect_async(req).await.is_err());
-    let _ = stop.send(());
     drop((us_ws, ru_ws, tr_ws));
-    let _ = tokio::time::timeout(wait, server).await;
+    server.stop().await;
 }

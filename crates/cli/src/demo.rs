@@ -289,7 +289,12 @@ pub fn demo(args: &DemoArgs) -> ExitCode {
         let (line, clock) = (Arc::clone(&line), Arc::clone(&clock));
         std::thread::spawn(move || fly(&line, clock.as_ref(), &flights));
     }
-    match crate::serve::serve_line(line, args.listen, deconflict_server::MAX_IN_FLIGHT, banner) {
+    match crate::serve::serve_line(
+        line,
+        args.listen,
+        deconflict_server::Options::default(),
+        banner,
+    ) {
         Ok(()) => ExitCode::SUCCESS,
         Err(crate::serve::Failure::Setup(m) | crate::serve::Failure::Serving(m)) => fail(m),
     }

@@ -13,6 +13,7 @@ mod bench_tactical;
 mod check;
 mod client;
 mod demo;
+mod feed;
 mod log;
 mod serve;
 mod tactical;
@@ -61,6 +62,9 @@ enum Command {
     Tail(client::TailArgs),
     /// Agreements between parties: list, propose, accept, suspend.
     Agreement(client::AgreementArgs),
+    /// A surveillance feed client: SBS-1 lines from a receiver (--connect) or a recording (--replay), reported
+    /// to the line as your party's tracks.
+    Feed(feed::FeedArgs),
     /// The deconfliction line server, on the embedded store.
     Serve(serve::ServeArgs),
     /// Prints the API's OpenAPI 3.1 document (the server serves the same at /openapi.json).
@@ -89,6 +93,7 @@ fn main() -> ExitCode {
         Command::Tail(args) => client::tail(&args),
         Command::Agreement(args) => client::agreement(&args),
         Command::Party(command) => serve::party(&command),
+        Command::Feed(args) => feed::run(&args),
         Command::Openapi => {
             let doc = deconflict_server::openapi::document();
             match serde_json::to_string_pretty(&doc) {

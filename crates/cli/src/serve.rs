@@ -28,6 +28,52 @@ pub struct ServeArgs {
     /// Request and event logs on standard error: `text`, or `json` (one object per line).
     #[arg(long, default_value = "text", value_parser = ["text", "json"])]
     pub log_format: String,
+    /// How often (ms, real time) live tracks are scanned for alerts (and overdue messages escalated).
+    #[arg(long, default_value_t = 250, value_parser = clap::value_parser!(u64).range(10..=60_000))]
+    pub scan_period_ms: u64,
+    /// For exercises and replays: the line's clock runs this many times faster than real time.
+    #[arg(long, default_value_t = 1.0)]
+    pub clock_speed: f64,
+    /// For exercises and replays: the line's clock starts at this time (RFC 3339 or a date-time group)
+    /// instead of now.
+    #[arg(long, value_name = "TIME")]
+    pub clock_start: Option<String>,
+}
+
+impl ServeArgs {
+    /// The server options these arguments ask for.
+    pub fn options(&self) -> deconflict_server::Options {
+        deconflict_server::Options {
+            max_in_flight: self.max_in_flight,
+            scan_period: std::time::Duration::from_millis(self.scan_period_ms),
+        }
+    }
+
+    /// The clock these arguments ask for: the system's, or an exercise clock.
+    fn clock(&self) -> Result<Arc<dyn deconflict_server::clock::Clock>, String> {
+        if !(self.clock_speed.is_finite() && self.clock_speed > 0.0) {
+            return Err(format!(
+                "--clock-speed: expected a number above 0, found {}",
+                self.clock_speed
+            ));
+        }
+        if self.clock_start.is_none() && self.clock_speed == 1.0 {
+            return Ok(Arc::new(deconflict_server::clock::SystemClock));
+        }
+        let start = match &self.clock_start {
+            Some(t) => {
+                deconflict_space::units::parse_time(t).map_err(|e| format!("--clock-start: {e}"))?
+            }
+            None => {
+                use deconflict_server::clock::Clock as _;
+                deconflict_server::clock::SystemClock.now_ms()
+            }
+        };
+        Ok(Arc::new(deconflict_server::clock::ScenarioClock::new(
+            start,
+            self.clock_speed,
+        )))
+    }
 }
 
 /// Logs to standard error, as text or one JSON object per line.
@@ -144,14 +190,21 @@ pub async fn shutdown_signal() {
 
 pub fn serve(args: &ServeArgs) -> ExitCode {
     init_logs(&args.log_format);
-    let line = match Line::open(&args.data, &args.origin) {
+    let clock = match args.clock() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("deconflict serve: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let line = match Line::open_with_clock(&args.data, &args.origin, clock) {
         Ok(l) => Arc::new(l),
         Err(e) => {
             eprintln!("deconflict serve: {}: {e}", args.data.display());
             return ExitCode::from(2);
         }
     };
-    match serve_line(line, args.listen, args.max_in_flight, |url| {
+    match serve_line(line, args.listen, args.options(), |url| {
         println!("listening on {url}")
     }) {
         Ok(()) => ExitCode::SUCCESS,
@@ -176,7 +229,7 @@ pub enum Failure {
 pub fn serve_line(
     line: Arc<Line>,
     listen: SocketAddr,
-    max_in_flight: usize,
+    options: deconflict_server::Options,
     banner: impl FnOnce(&str),
 ) -> Result<(), Failure> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -193,7 +246,7 @@ pub fn serve_line(
             .local_addr()
             .map_or_else(|_| listen.to_string(), |a| a.to_string());
         banner(&format!("http://{addr}"));
-        deconflict_server::run_with(listener, line, max_in_flight, shutdown_signal())
+        deconflict_server::run_with(listener, line, options, shutdown_signal())
             .await
             .map_err(|e| Failure::Serving(e.to_string()))
     })

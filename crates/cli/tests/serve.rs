@@ -2,82 +2,13 @@
 //! a real socket, a declaration that got 201 survives `kill -9` and restart, and a conflict reaches the other
 //! party over HTTP.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::io::{BufRead, BufReader, Write};
+use std::process::Stdio;
 
 use serde_json::{json, Value};
 
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_deconflict"))
-}
-
-fn add_party(data: &Path, id: &str) -> String {
-    let out = bin()
-        .args(["party", "add", "--id", id, "--data"])
-        .arg(data)
-        .output()
-        .expect("party add");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout)
-        .expect("utf-8")
-        .trim()
-        .to_string()
-}
-
-struct Server {
-    child: Child,
-    addr: String,
-}
-
-fn start(data: &Path) -> Server {
-    let mut child = bin()
-        .args(["serve", "--listen", "127.0.0.1:0", "--data"])
-        .arg(data)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("serve");
-    let mut line = String::new();
-    BufReader::new(child.stdout.as_mut().expect("stdout"))
-        .read_line(&mut line)
-        .expect("address line");
-    let addr = line
-        .trim()
-        .strip_prefix("listening on http://")
-        .expect("listening line")
-        .to_string();
-    Server { child, addr }
-}
-
-/// One HTTP/1.1 request on a fresh connection; returns the status and the JSON body.
-fn http(addr: &str, method: &str, path: &str, token: &str, body: Option<&Value>) -> (u16, Value) {
-    let mut s = TcpStream::connect(addr).expect("connect");
-    let payload = body.map(|b| b.to_string()).unwrap_or_default();
-    write!(
-        s,
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{payload}",
-        payload.len()
-    )
-    .expect("send");
-    let mut response = String::new();
-    s.read_to_string(&mut response).expect("read");
-    let status = response
-        .split(' ')
-        .nth(1)
-        .and_then(|c| c.parse().ok())
-        .expect("status");
-    let body = response
-        .split_once("\r\n\r\n")
-        .map(|(_, b)| b)
-        .unwrap_or("");
-    (status, serde_json::from_str(body).unwrap_or(Value::Null))
-}
+mod common;
+use common::{add_party, bin, http, start, Server};
 
 fn declaration(id: &str, lower_m: f64) -> Value {
     json!({"id": id, "kind": "air_operation", "volumes": [

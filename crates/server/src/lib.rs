@@ -345,6 +345,14 @@ async fn report_tracks(
     Ok(Json(line.report_tracks(&party, body)?))
 }
 
+/// `GET /v1/tracks`: the caller's own live tracks.
+async fn own_tracks(
+    State(line): State<Arc<Line>>,
+    Caller(party): Caller,
+) -> Result<Json<Value>, Problem> {
+    Ok(Json(json!({"tracks": line.tracks_of(&party)})))
+}
+
 async fn alerts(
     State(line): State<Arc<Line>>,
     Caller(party): Caller,
@@ -592,7 +600,7 @@ pub fn app_with(line: Arc<Line>, max_in_flight: usize) -> Router {
         .route("/v1/agreements/{id}/{action}", post(agreement_action))
         .route("/v1/credentials", get(credentials).post(issue_credential))
         .route("/v1/credentials/{id}/revoke", post(revoke_credential))
-        .route("/v1/tracks", post(report_tracks))
+        .route("/v1/tracks", post(report_tracks).get(own_tracks))
         .route("/v1/alerts", get(alerts))
         .route("/v1/stream", get(stream))
         .route("/v1/log/checkpoint", get(checkpoint))
@@ -623,6 +631,28 @@ pub fn app_with(line: Arc<Line>, max_in_flight: usize) -> Router {
         .with_state(line)
 }
 
+/// How a server runs.
+#[derive(Debug, Clone, Copy)]
+pub struct Options {
+    /// Requests handled at once; more are refused with 503 `overloaded`.
+    pub max_in_flight: usize,
+    /// How often (real time) the background work runs: the tactical scan of live tracks, escalation of
+    /// overdue messages, checkpoints.
+    pub scan_period: Duration,
+}
+
+/// The default period of the tactical scan.
+pub const SCAN_PERIOD: Duration = Duration::from_millis(250);
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            max_in_flight: MAX_IN_FLIGHT,
+            scan_period: SCAN_PERIOD,
+        }
+    }
+}
+
 /// Serves `line` on `listener` until `shutdown` resolves; escalates overdue messages and signs checkpoints in
 /// the background.
 pub async fn run(
@@ -630,20 +660,21 @@ pub async fn run(
     line: Arc<Line>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    run_with(listener, line, MAX_IN_FLIGHT, shutdown).await
+    run_with(listener, line, Options::default(), shutdown).await
 }
 
-/// As [`run`], with at most `max_in_flight` requests handled at once.
+/// As [`run`], with `options`.
 pub async fn run_with(
     listener: tokio::net::TcpListener,
     line: Arc<Line>,
-    max_in_flight: usize,
+    options: Options,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let ticker = {
         let line = Arc::clone(&line);
         tokio::spawn(async move {
-            let mut every = tokio::time::interval(Duration::from_millis(250));
+            let mut every = tokio::time::interval(options.scan_period);
+            every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
                 every.tick().await;
                 let line = Arc::clone(&line);
@@ -659,7 +690,7 @@ pub async fn run_with(
             }
         })
     };
-    let served = axum::serve(listener, app_with(line, max_in_flight))
+    let served = axum::serve(listener, app_with(line, options.max_in_flight))
         .with_graceful_shutdown(shutdown)
         .await;
     ticker.abort();

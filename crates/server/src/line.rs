@@ -1975,6 +1975,19 @@ impl Line {
         Ok(json!({"accepted": n}))
     }
 
+    /// The caller's own live tracks (last reported states, not extrapolated), by id. Another party's tracks
+    /// are never listed: a party learns of them only through an alert it is one of the two parties of.
+    pub fn tracks_of(&self, party: &str) -> Vec<Value> {
+        let now = self.clock.now_ms();
+        let t = self.tactical.lock();
+        t.tracks
+            .range((party.to_string(), String::new())..)
+            .take_while(|((p, _), _)| p == party)
+            .filter(|(_, r)| r.time_ms >= now - tracks::TRACK_TTL_MS)
+            .map(|(key, r)| tracks::track_json(key, r, &r.state))
+            .collect()
+    }
+
     /// One tactical scan: drops stale tracks, predicts every pair of tracks of two parties under an active
     /// agreement, and logs alerts raised, updated (separation lost) and closed; returns the entries logged.
     pub fn scan_tracks(&self) -> Result<usize, LineError> {

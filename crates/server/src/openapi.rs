@@ -101,6 +101,7 @@ pub const ENDPOINTS: &[Endpoint] = &[
     Endpoint { request: Some("CredentialInput"), ok: (201, "The new credential's id and token, shown once", Some("Object")), errors: &[400, 403, 422], ..op("post", "/v1/credentials", "credentials", "Issue a credential at or below your level") },
     Endpoint { ok: (200, "The credential, revoked", Some("Object")), errors: &[403, 404], ..op("post", "/v1/credentials/{id}/revoke", "credentials", "Revoke a credential of your party") },
     Endpoint { request: Some("TrackBatch"), ok: (200, "How many reports were accepted (kept in memory; not logged)", Some("Object")), errors: &[400, 413, 422], ..op("post", "/v1/tracks", "tactical", "Report the last state of your tracks") },
+    Endpoint { ok: (200, "Your live tracks: the last state reported of each, until it expires (60 s without a report)", Some("TrackList")), ..op("get", "/v1/tracks", "tactical", "List your own live tracks") },
     Endpoint { ok: (200, "The alerts you are one of the two parties of, open and closed", Some("AlertList")), ..op("get", "/v1/alerts", "tactical", "List your alerts") },
     Endpoint {
         query: &[("cursor", "resume after this cursor (the `cursor` of the last event you received); 0 from the start")],
@@ -129,12 +130,19 @@ fn tactical_schemas() -> Value {
             }
         }}}},
         "Alert": {"type": "object", "properties": {
-            "id": {"type": "string"}, "kind": {"enum": ["separation"]},
+            "id": {"type": "string"}, "kind": {"enum": ["separation", "incursion"]},
             "status": {"enum": ["open", "closed"]},
             "tracks": {"type": "array", "items": {"type": "object"}, "description": "the two tracks' states that raised or updated it"},
             "t_cpa_s": {"type": "number"}, "d_cpa_m": {"type": "number"}, "t_los_s": {"type": "number"}, "los": {"type": "boolean"},
             "raised": {"type": "string"}, "updated": {"type": "string"}, "reason": {"type": "string"}
         }},
+        "Track": {"type": "object", "properties": {
+            "party": {"type": "string"}, "id": {"type": "string"}, "callsign": {"type": "string"},
+            "reported": text("when the state was reported or measured"),
+            "lat": {"type": "number"}, "lon": {"type": "number"}, "alt_m": {"type": "number"},
+            "gs_mps": {"type": "number"}, "trk_deg": {"type": "number"}, "vs_mps": {"type": "number"}
+        }},
+        "TrackList": {"type": "object", "properties": {"tracks": {"type": "array", "items": {"$ref": "#/components/schemas/Track"}}}},
         "AlertList": {"type": "object", "properties": {"alerts": {"type": "array", "items": {"$ref": "#/components/schemas/Alert"}}}}
     })
 }

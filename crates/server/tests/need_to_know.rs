@@ -21,7 +21,8 @@ use serde_json::{json, Value};
 use tower::ServiceExt;
 
 /// Strings that only us-cjtf and ru-gs were given.
-const SECRETS: [&str; 6] = [
+const SECRETS: [&str; 7] = [
+    "SECRET-TRACK",
     "SECRET-DECLARATION-US",
     "SECRET-DECLARATION-RU",
     "SECRET-MESSAGE",
@@ -82,6 +83,14 @@ fn setup(line: &Line) -> (HashMap<&'static str, String>, Ids) {
     let us_cred = line
         .authenticate(&tokens["us-cjtf"])
         .expect("us credential");
+    // A live track of the coalition's (its callsign is a secret; its position is the declaration's).
+    line.report_tracks(
+        "us-cjtf",
+        json!({"tracks": [{"id": "t1", "callsign": "SECRET-TRACK", "lat": 35.9, "lon": 38.5712,
+                           "alt_m": 6000.0, "gs_mps": 200.0, "trk_deg": 90.0}]}),
+    )
+    .expect("track");
+    assert_eq!(line.tracks_of("us-cjtf").len(), 1);
     (
         tokens,
         Ids {

@@ -1,0 +1,499 @@
+//! `deconflict feed`: a surveillance feed client. It reads SBS-1 ("BaseStation") lines from a receiver over
+//! TCP (`--connect HOST:PORT`, as dump1090 serves them on port 30003) or from a recorded file (`--replay FILE`,
+//! paced by the lines' own times at `--speed`), assembles each aircraft's airborne state
+//! ([`deconflict_feed::Assembler`]) and reports them to the line (`POST /v1/tracks`) as the party whose token
+//! it holds: a feed belongs to a party.
+//!
+//! States are batched every `--batch-ms`; within a batch only each aircraft's latest state is sent (the line
+//! keeps the last state of a track, so an older one in the same batch would only cost time). Reports carry no
+//! time unless `--feed-times`: the line stamps them on arrival, which is right for a live feed whatever the
+//! receiver's clock, and keeps a replay consistent with a line whose clock runs at the replay's speed. The
+//! reader and the sender are two threads, with a bounded hand-off between them so that a slow line slows the
+//! reading rather than filling memory. A live feed that drops is reconnected (every 2 s) unless `--once`.
+//!
+//! `--dry-run` prints the reports as JSON lines instead of sending them. Lines that cannot be read are
+//! counted and the first few named (line number and field) on standard error; `--strict` stops at the first.
+//! Exit status: 0 at the end of a replay (or of a feed with `--once`), 1 when the line refuses the reports, 2
+//! on unreadable input, an unreachable line or a bad argument.
+
+use std::fmt::Write as _;
+use std::io::{BufRead, BufReader, Write};
+use std::net::TcpStream;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
+use std::time::{Duration, Instant};
+
+use clap::Args;
+use deconflict_feed::{parse_line, Assembler, Report};
+
+use crate::client::Connection;
+
+/// Most reports in one request (the line's limit).
+const MAX_BATCH: usize = 10_000;
+/// Unreadable lines named on standard error before the rest are only counted.
+const NAMED_ERRORS: usize = 5;
+
+#[derive(Args, Debug)]
+pub struct FeedArgs {
+    #[command(flatten)]
+    pub connection: Connection,
+    /// Read a live SBS-1 feed from this receiver (HOST:PORT, e.g. 127.0.0.1:30003).
+    #[arg(
+        long,
+        value_name = "HOST:PORT",
+        required_unless_present = "replay",
+        conflicts_with = "replay"
+    )]
+    pub connect: Option<String>,
+    /// Replay a recorded SBS-1 file (`-` reads standard input), paced by its times.
+    #[arg(long, value_name = "FILE")]
+    pub replay: Option<PathBuf>,
+    /// Replay this many times faster than recorded; 0 replays as fast as the line takes it.
+    #[arg(long, default_value_t = 1.0)]
+    pub speed: f64,
+    /// Send the batched states this often (ms).
+    #[arg(long, default_value_t = 250)]
+    pub batch_ms: u64,
+    /// Send the feed's own times with the reports (a receiver on a trusted UTC clock); by default the line
+    /// stamps each report when it arrives.
+    #[arg(long)]
+    pub feed_times: bool,
+    /// Print the reports as JSON lines instead of sending them.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Stop at the first line that cannot be read.
+    #[arg(long)]
+    pub strict: bool,
+    /// With --connect: stop when the receiver closes the connection instead of reconnecting.
+    #[arg(long)]
+    pub once: bool,
+}
+
+/// What a feed did, printed at the end.
+#[derive(Debug, Default, Clone)]
+pub struct Stats {
+    pub lines: u64,
+    pub rejected: u64,
+    pub reports: u64,
+    pub sent: u64,
+    pub requests: u64,
+    pub aircraft: usize,
+}
+
+/// Where reports go.
+#[derive(Debug, Clone)]
+pub enum Sink {
+    /// `POST /v1/tracks` at this URL with this bearer token.
+    Line { url: String, token: String },
+    /// JSON lines on standard output.
+    Stdout,
+}
+
+/// Why a feed stopped early, and its exit status.
+#[derive(Debug)]
+pub struct Failure(pub u8, pub String);
+
+/// One batch as the `POST /v1/tracks` body.
+pub fn batch_json(reports: &[Report], feed_times: bool) -> String {
+    let mut s = String::with_capacity(reports.len() * 160 + 16);
+    s.push_str("{\"tracks\":[");
+    for (i, r) in reports.iter().enumerate() {
+        if i > 0 {
+            s.push(',');
+        }
+        report_json(&mut s, r, feed_times);
+    }
+    s.push_str("]}");
+    s
+}
+
+/// One report as JSON. Ids and callsigns are hex digits, `~`, letters, digits and spaces (the parser checks),
+/// so they need no escaping.
+fn report_json(s: &mut String, r: &Report, feed_times: bool) {
+    let _ = write!(
+        s,
+        "{{\"id\":\"{}\",\"callsign\":\"{}\",\"lat\":{},\"lon\":{},\"alt_m\":{:.1},\"gs_mps\":{:.2},\"trk_deg\":{:.2},\"vs_mps\":{:.2}",
+        r.id, r.callsign, r.lat_deg, r.lon_deg, r.alt_m, r.gs_mps, r.trk_deg, r.vs_mps
+    );
+    if feed_times {
+        let _ = write!(
+            s,
+            ",\"time\":\"{}\"",
+            deconflict_space::units::format_time(r.time_ms)
+        );
+    }
+    s.push('}');
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
+}
+
+/// Sends batches until the channel closes; the first refusal by the line ends it.
+fn send_loop(
+    sink: &Sink,
+    rx: &Receiver<Vec<Report>>,
+    feed_times: bool,
+) -> Result<(u64, u64), Failure> {
+    let (mut sent, mut requests) = (0u64, 0u64);
+    let agent = ureq::AgentBuilder::new()
+        .timeout(Duration::from_secs(30))
+        .build();
+    let mut out = std::io::stdout().lock();
+    for batch in rx {
+        match sink {
+            Sink::Stdout => {
+                for r in &batch {
+                    let mut s = String::with_capacity(200);
+                    report_json(&mut s, r, true);
+                    writeln!(out, "{s}")
+                        .map_err(|e| Failure(2, format!("standard output: {e}")))?;
+                }
+                sent += batch.len() as u64;
+            }
+            Sink::Line { url, token } => {
+                for chunk in batch.chunks(MAX_BATCH) {
+                    let body = batch_json(chunk, feed_times);
+                    let mut tries = 0;
+                    loop {
+                        let result = agent
+                            .post(url)
+                            .set("Authorization", &format!("Bearer {token}"))
+                            .set("Content-Type", "application/json")
+                            .send_string(&body);
+                        requests += 1;
+                        match result {
+                            Ok(_) => {
+                                sent += chunk.len() as u64;
+                                break;
+                            }
+                            // Busy or restarting: try again shortly; these states age anyway.
+                            Err(ureq::Error::Status(503, _)) | Err(ureq::Error::Transport(_))
+                                if tries < 10 =>
+                            {
+                                tries += 1;
+                                std::thread::sleep(Duration::from_millis(200 * tries));
+                            }
+                            Err(ureq::Error::Status(code, r)) => {
+                                let text = r.into_string().unwrap_or_default();
+                                return Err(Failure(
+                                    1,
+                                    format!("{url}: the line refused the reports ({code}): {text}"),
+                                ));
+                            }
+                            Err(e) => return Err(Failure(2, format!("{url}: {e}"))),
+                        }
+                    }
+                }
+            }
+        }
+    }
+    Ok((sent, requests))
+}
+
+/// Reads, assembles and batches; hands batches to `tx`. `pace` maps a line's time to the instant it is due.
+struct Reader<'a> {
+    args: &'a FeedArgs,
+    asm: Assembler,
+    pending: std::collections::HashMap<String, Report>,
+    last_flush: Instant,
+    stats: Stats,
+    tx: SyncSender<Vec<Report>>,
+    /// Replay: the first line's time and when it was read.
+    origin: Option<(i64, Instant)>,
+}
+
+impl Reader<'_> {
+    fn flush(&mut self) -> Result<(), Failure> {
+        self.last_flush = Instant::now();
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        let batch: Vec<Report> = self.pending.drain().map(|(_, r)| r).collect();
+        self.tx
+            .send(batch)
+            .map_err(|_| Failure(1, "the sender stopped".into()))
+    }
+
+    fn maybe_flush(&mut self) -> Result<(), Failure> {
+        if self.last_flush.elapsed() >= Duration::from_millis(self.args.batch_ms)
+            || self.pending.len() >= MAX_BATCH
+        {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    /// One line, numbered `n` in `source`.
+    fn line(&mut self, text: &str, n: u64, source: &str, replay: bool) -> Result<(), Failure> {
+        self.stats.lines += 1;
+        let msg = match parse_line(text) {
+            Ok(Some(m)) => m,
+            Ok(None) => return Ok(()),
+            Err(e) => {
+                self.stats.rejected += 1;
+                let message = format!("{source}: line {n}: {e}");
+                if self.args.strict {
+                    return Err(Failure(2, message));
+                }
+                if self.stats.rejected <= NAMED_ERRORS as u64 {
+                    eprintln!("deconflict feed: skipped {message}");
+                }
+                return Ok(());
+            }
+        };
+        let time = if replay {
+            let Some(t) = msg.time_ms else {
+                self.stats.rejected += 1;
+                let message = format!(
+                    "{source}: line {n}: field 7 (date generated): a replayed line needs its time"
+                );
+                if self.args.strict {
+                    return Err(Failure(2, message));
+                }
+                return Ok(());
+            };
+            if self.args.speed > 0.0 {
+                let (t0, i0) = *self.origin.get_or_insert((t, Instant::now()));
+                let due = i0
+                    + Duration::from_secs_f64(((t - t0).max(0) as f64 / 1000.0) / self.args.speed);
+                while let Some(wait) = due.checked_duration_since(Instant::now()) {
+                    let to_flush = Duration::from_millis(self.args.batch_ms)
+                        .saturating_sub(self.last_flush.elapsed());
+                    if to_flush < wait {
+                        std::thread::sleep(to_flush);
+                        self.flush()?;
+                    } else {
+                        std::thread::sleep(wait);
+                    }
+                }
+            }
+            t
+        } else if self.args.feed_times {
+            msg.time_ms.unwrap_or_else(now_ms)
+        } else {
+            now_ms()
+        };
+        if let Some(r) = self.asm.push(&msg, time) {
+            self.stats.reports += 1;
+            self.pending.insert(r.id.clone(), r);
+        }
+        if self.stats.lines.is_multiple_of(100_000) {
+            self.asm
+                .forget_older_than(time - deconflict_feed::FORGET_AFTER_MS);
+        }
+        self.maybe_flush()
+    }
+}
+
+/// Runs a feed from `--connect` or `--replay` into `sink` and returns what it did.
+pub fn run_feed(args: &FeedArgs, sink: Sink) -> Result<Stats, Failure> {
+    if !(args.speed >= 0.0 && args.speed.is_finite()) {
+        return Err(Failure(2, "--speed: expected a number ≥ 0".into()));
+    }
+    let (tx, rx) = sync_channel::<Vec<Report>>(4);
+    let feed_times = args.feed_times || matches!(sink, Sink::Stdout);
+    let sender = std::thread::spawn(move || send_loop(&sink, &rx, feed_times));
+    let mut reader = Reader {
+        args,
+        asm: Assembler::new(),
+        pending: std::collections::HashMap::new(),
+        last_flush: Instant::now(),
+        stats: Stats::default(),
+        tx,
+        origin: None,
+    };
+    let read = read_all(&mut reader);
+    let flushed = reader.flush();
+    let Reader {
+        mut stats, tx, asm, ..
+    } = reader;
+    drop(tx);
+    stats.aircraft = asm.len();
+    let sent = sender
+        .join()
+        .map_err(|_| Failure(2, "the sender panicked".into()))?;
+    // A refusal by the line explains a stopped reader best.
+    let (sent, requests) = sent?;
+    read?;
+    flushed?;
+    stats.sent = sent;
+    stats.requests = requests;
+    Ok(stats)
+}
+
+fn read_all(reader: &mut Reader<'_>) -> Result<(), Failure> {
+    let args = reader.args;
+    if let Some(path) = &args.replay {
+        let source = path.display().to_string();
+        let input: Box<dyn BufRead> = if path.as_os_str() == "-" {
+            Box::new(BufReader::new(std::io::stdin()))
+        } else {
+            Box::new(BufReader::new(
+                std::fs::File::open(path).map_err(|e| Failure(2, format!("{source}: {e}")))?,
+            ))
+        };
+        return read_lines(reader, input, &source, true);
+    }
+    let addr = args.connect.clone().unwrap_or_default();
+    loop {
+        match TcpStream::connect(&addr) {
+            Ok(stream) => {
+                eprintln!("deconflict feed: connected to {addr}");
+                let input = Drained::new(stream, Duration::from_millis(args.batch_ms.max(10)));
+                read_lines(
+                    reader,
+                    BufReader::with_capacity(1 << 16, input),
+                    &addr,
+                    false,
+                )?;
+                eprintln!("deconflict feed: {addr} closed the feed");
+            }
+            Err(e) if args.once => return Err(Failure(2, format!("{addr}: {e}"))),
+            Err(e) => eprintln!("deconflict feed: {addr}: {e}; retrying in 2 s"),
+        }
+        if args.once {
+            return Ok(());
+        }
+        std::thread::sleep(Duration::from_secs(2));
+    }
+}
+
+/// A socket drained by its own thread into a bounded queue (64 MiB), read with a timeout. Receivers such as
+/// dump1090 drop a client whose socket buffer fills, so the socket is emptied as fast as it fills even while
+/// a batch is being sent; a read that times out answers `WouldBlock` so that pending states are sent.
+struct Drained {
+    rx: Receiver<Vec<u8>>,
+    chunk: Vec<u8>,
+    at: usize,
+    timeout: Duration,
+}
+
+impl Drained {
+    fn new(mut stream: TcpStream, timeout: Duration) -> Self {
+        let (tx, rx) = sync_channel::<Vec<u8>>(1024);
+        std::thread::spawn(move || loop {
+            let mut chunk = vec![0u8; 1 << 16];
+            match std::io::Read::read(&mut stream, &mut chunk) {
+                Ok(0) => return,
+                Ok(n) => {
+                    chunk.truncate(n);
+                    if tx.send(chunk).is_err() {
+                        return;
+                    }
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    eprintln!("deconflict feed: {e}");
+                    return;
+                }
+            }
+        });
+        Drained {
+            rx,
+            chunk: Vec::new(),
+            at: 0,
+            timeout,
+        }
+    }
+}
+
+impl std::io::Read for Drained {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.at == self.chunk.len() {
+            match self.rx.recv_timeout(self.timeout) {
+                Ok(c) => {
+                    self.chunk = c;
+                    self.at = 0;
+                }
+                Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+                    return Err(std::io::ErrorKind::WouldBlock.into())
+                }
+                Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => return Ok(0),
+            }
+        }
+        let n = buf.len().min(self.chunk.len() - self.at);
+        buf[..n].copy_from_slice(&self.chunk[self.at..self.at + n]);
+        self.at += n;
+        Ok(n)
+    }
+}
+
+fn read_lines(
+    reader: &mut Reader<'_>,
+    mut input: impl BufRead,
+    source: &str,
+    replay: bool,
+) -> Result<(), Failure> {
+    let mut buf = Vec::with_capacity(256);
+    let mut n = 0u64;
+    loop {
+        match input.read_until(b'\n', &mut buf) {
+            Ok(0) if buf.is_empty() => return Ok(()),
+            Ok(_) => {
+                n += 1;
+                match std::str::from_utf8(&buf) {
+                    Ok(text) => reader.line(text, n, source, replay)?,
+                    Err(_) => {
+                        reader.stats.rejected += 1;
+                        if reader.args.strict {
+                            return Err(Failure(2, format!("{source}: line {n}: not UTF-8 text")));
+                        }
+                    }
+                }
+                buf.clear();
+            }
+            // A quiet feed: send what is pending and keep waiting; a partial line stays in `buf`, and the
+            // next read appends the rest of it.
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                ) =>
+            {
+                reader.maybe_flush()?;
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => {
+                if replay {
+                    return Err(Failure(2, format!("{source}: {e}")));
+                }
+                eprintln!("deconflict feed: {source}: {e}");
+                return Ok(());
+            }
+        }
+    }
+}
+
+pub fn run(args: &FeedArgs) -> ExitCode {
+    let sink = if args.dry_run {
+        Sink::Stdout
+    } else {
+        let Some(token) = args.connection.token.clone() else {
+            eprintln!("deconflict feed: no token: give --token or set DECONFLICT_TOKEN (a feed belongs to a party)");
+            return ExitCode::from(2);
+        };
+        Sink::Line {
+            url: format!("{}/v1/tracks", args.connection.server.trim_end_matches('/')),
+            token,
+        }
+    };
+    let started = Instant::now();
+    match run_feed(args, sink) {
+        Ok(s) => {
+            let secs = started.elapsed().as_secs_f64();
+            eprintln!(
+                "deconflict feed: {} lines ({} unreadable), {} states of {} aircraft, {} sent in {} requests, {secs:.1} s",
+                s.lines, s.rejected, s.reports, s.aircraft, s.sent, s.requests
+            );
+            ExitCode::SUCCESS
+        }
+        Err(Failure(code, message)) => {
+            eprintln!("deconflict feed: {message}");
+            ExitCode::from(code)
+        }
+    }
+}

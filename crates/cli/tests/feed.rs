@@ -1,0 +1,221 @@
+//! `deconflict feed` against a real third-party decoder: Debian's `dump1090-mutability` decodes real recorded
+//! Mode S frames (`tests/data/beast-toulouse-2023-10-24.csv`, fed to its Beast input) and serves SBS-1 on a
+//! loopback port; the feed client connects, assembles the states and reports them to a running line as one
+//! party. The test decodes the same frames itself (altitude, ground speed, track) and checks that the line
+//! holds exactly what the aircraft said, in metres and metres per second, and that no other party sees it.
+//!
+//! `scripts/test` installs `dump1090-mutability` when it is missing.
+
+use std::io::Write;
+use std::net::{TcpListener, TcpStream};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+mod common;
+use common::{add_party, bin, http, start_with};
+
+const FRAMES: &str = include_str!("data/beast-toulouse-2023-10-24.csv");
+/// KLM1302, climbing out of Toulouse-Blagnac.
+const KLM: &str = "486257";
+
+/// The decoder, wherever the system put it.
+fn dump1090() -> Option<&'static str> {
+    [
+        "/usr/bin/dump1090-mutability",
+        "/usr/local/bin/dump1090-mutability",
+    ]
+    .into_iter()
+    .find(|p| Path::new(p).exists())
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+struct Killed(Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// (receive time s, frame bytes) of every line.
+fn frames() -> Vec<(f64, Vec<u8>)> {
+    FRAMES
+        .lines()
+        .map(|l| {
+            let (t, h) = l.split_once(',').expect("time,frame");
+            (t.parse().expect("time"), hex::decode(h).expect("hex"))
+        })
+        .collect()
+}
+
+/// What the test decodes itself from the DF17 frames of `icao`: altitudes (ft) of airborne positions, and
+/// (ground speed kt, track deg) of airborne velocities (subtype 1).
+fn decode(icao: &str) -> (Vec<f64>, Vec<(f64, f64)>) {
+    let (mut alts, mut vels) = (Vec::new(), Vec::new());
+    for (_, f) in frames() {
+        let m = &f[9..];
+        if m.len() != 14 || m[0] >> 3 != 17 || hex::encode(&m[1..4]) != icao {
+            continue;
+        }
+        let me = m[4..11]
+            .iter()
+            .fold(0u64, |acc, b| (acc << 8) | u64::from(*b));
+        let tc = me >> 51;
+        if (9..=18).contains(&tc) {
+            let alt = (me >> 36) & 0xFFF;
+            if (alt >> 4) & 1 == 1 {
+                let n = ((alt & 0xFE0) >> 1) | (alt & 0xF);
+                alts.push(n as f64 * 25.0 - 1000.0);
+            }
+        } else if tc == 19 && (me >> 48) & 0x7 == 1 {
+            let sign = |bit: u64| if (me >> bit) & 1 == 1 { -1.0 } else { 1.0 };
+            let vew = ((me >> 32) & 0x3FF) as f64 - 1.0;
+            let vns = ((me >> 21) & 0x3FF) as f64 - 1.0;
+            let (ve, vn) = (sign(42) * vew, sign(31) * vns);
+            vels.push((ve.hypot(vn), ve.atan2(vn).to_degrees().rem_euclid(360.0)));
+        }
+    }
+    (alts, vels)
+}
+
+/// The Beast stream of a frame: the type byte, then the rest with every 0x1a doubled.
+fn beast(frame: &[u8]) -> Vec<u8> {
+    let mut out = frame[..2].to_vec();
+    for &b in &frame[2..] {
+        out.push(b);
+        if b == 0x1a {
+            out.push(b);
+        }
+    }
+    out
+}
+
+fn connect_retry(port: u16) -> TcpStream {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        match TcpStream::connect(("127.0.0.1", port)) {
+            Ok(s) => return s,
+            Err(e) if Instant::now() > deadline => panic!("dump1090 never listened on {port}: {e}"),
+            Err(_) => std::thread::sleep(Duration::from_millis(50)),
+        }
+    }
+}
+
+#[test]
+fn tracks_from_dump1090_reach_the_line_as_the_feeds_party() {
+    let Some(decoder) = dump1090() else {
+        panic!("dump1090-mutability is not installed: scripts/test installs it (apt-get install dump1090-mutability)");
+    };
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data = dir.path().join("data");
+    let receiver = add_party(&data, "fr-adsb");
+    let other = add_party(&data, "ru-gs");
+    let server = start_with(&data, &["--scan-period-ms", "100"]);
+
+    let (beast_in, sbs_out) = (free_port(), free_port());
+    let mut ports: Vec<String> = (0..3).map(|_| free_port().to_string()).collect();
+    let _decoder = Killed(
+        Command::new(decoder)
+            .args(["--net-only", "--quiet", "--net-bind-address", "127.0.0.1"])
+            .args(["--net-bi-port", &beast_in.to_string()])
+            .args(["--net-sbs-port", &sbs_out.to_string()])
+            .args(["--net-ri-port", &ports.remove(0)])
+            .args(["--net-ro-port", &ports.remove(0)])
+            .args(["--net-bo-port", &ports.remove(0)])
+            .args(["--net-http-port", "0"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start dump1090-mutability"),
+    );
+    drop(connect_retry(sbs_out));
+    let _feed = Killed(
+        bin()
+            .args(["feed", "--connect", &format!("127.0.0.1:{sbs_out}")])
+            .args([
+                "--batch-ms",
+                "100",
+                "--server",
+                &format!("http://{}", server.addr),
+            ])
+            .args(["--token", &receiver])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start the feed"),
+    );
+    // Wait until the feed is connected to the decoder (it prints nothing we read; give it a moment and
+    // check the decoder accepts), then replay the recording at 20 times its pace.
+    std::thread::sleep(Duration::from_millis(500));
+    let mut input = connect_retry(beast_in);
+    let recorded = frames();
+    let t0 = recorded[0].0;
+    let started = Instant::now();
+    for (t, f) in &recorded {
+        let due = Duration::from_secs_f64((t - t0) / 20.0);
+        if let Some(wait) = due.checked_sub(started.elapsed()) {
+            std::thread::sleep(wait);
+        }
+        input.write_all(&beast(f)).expect("write a frame");
+    }
+    // The last states travel decoder → feed → line within a few batches.
+    std::thread::sleep(Duration::from_millis(1500));
+    let (status, body) = http(&server.addr, "GET", "/v1/tracks", &receiver, None);
+    assert_eq!(status, 200, "{body}");
+    let tracks = body["tracks"].as_array().expect("tracks").clone();
+    let klm = tracks
+        .iter()
+        .find(|t| t["id"] == KLM)
+        .unwrap_or_else(|| panic!("{KLM} never reached the line: {body}"));
+    assert_eq!(klm["party"], "fr-adsb");
+    assert_eq!(klm["callsign"], "KLM1302", "{klm}");
+    let num = |v: &Value| v.as_f64().expect("a number");
+    let (lat, lon) = (num(&klm["lat"]), num(&klm["lon"]));
+    assert!(
+        (43.5..44.2).contains(&lat) && (1.0..1.6).contains(&lon),
+        "{lat},{lon} is not near Toulouse"
+    );
+    // The state the line holds is one the aircraft broadcast: its altitude, ground speed and track, in the
+    // line's units.
+    let (alts, vels) = decode(KLM);
+    assert!(
+        alts.len() > 100 && vels.len() > 30,
+        "{} altitudes, {} velocities decoded",
+        alts.len(),
+        vels.len()
+    );
+    let alt_m = num(&klm["alt_m"]);
+    assert!(
+        alts.iter().any(|ft| (ft * 0.3048 - alt_m).abs() < 0.1),
+        "alt_m {alt_m} is no broadcast altitude"
+    );
+    assert!(alt_m > 300.0, "airborne: {alt_m} m");
+    let (gs, trk) = (num(&klm["gs_mps"]) * 3600.0 / 1852.0, num(&klm["trk_deg"]));
+    assert!(
+        vels.iter()
+            .any(|(g, t)| (g - gs).abs() < 1.0 && ((t - trk + 540.0) % 360.0 - 180.0).abs() < 1.0),
+        "{gs} kt, {trk}° is no broadcast velocity"
+    );
+    // Only airborne states are reported: the aircraft taxiing on the surface are not tracks.
+    assert!(
+        tracks.iter().all(|t| num(&t["alt_m"]) > 0.0),
+        "surface states reported: {body}"
+    );
+    // Need-to-know: another party does not see this party's tracks.
+    let (status, body) = http(&server.addr, "GET", "/v1/tracks", &other, None);
+    assert_eq!(
+        (status, &body["tracks"]),
+        (200, &Value::Array(Vec::new())),
+        "{body}"
+    );
+}

@@ -1,0 +1,420 @@
+//! Surveillance feeds: the SBS-1 "BaseStation" text format, as ADS-B receivers (dump1090 and its kin) serve it
+//! on TCP port 30003, read into complete track reports.
+//!
+//! An SBS-1 line is 22 comma-separated fields; only `MSG` lines carry data, and each transmission type carries
+//! a few of them: 1 the callsign, 3 an airborne position with its altitude, 4 the ground speed, track and
+//! vertical rate, 5–7 the altitude, 2 a surface position. Units are the feed's: feet, knots, feet per minute.
+//! [`parse_line`] reads one line; an [`Assembler`] keeps what is known of each aircraft and gives a
+//! [`Report`] — position, altitude, velocity, in metres and seconds — each time an airborne position arrives
+//! while the aircraft's velocity is known and recent. Aircraft on the ground are not reported: the tactical
+//! picture is about separation in the air.
+//!
+//! Architecture invariant: pure — lines in, reports out; no IO, no clock (times come from the lines or the
+//! caller).
+
+use std::collections::HashMap;
+
+/// Metres per foot.
+pub const M_PER_FT: f64 = 0.3048;
+/// Metres per second per knot.
+pub const MPS_PER_KT: f64 = 1852.0 / 3600.0;
+/// A velocity older than this (ms) when a position arrives is not used.
+pub const MAX_VELOCITY_AGE_MS: i64 = 30_000;
+/// An altitude older than this (ms) when a position arrives without one is not used.
+pub const MAX_ALTITUDE_AGE_MS: i64 = 30_000;
+/// Aircraft not heard from for this long (ms) are forgotten by [`Assembler::forget_older_than`] callers.
+pub const FORGET_AFTER_MS: i64 = 300_000;
+
+/// Why a line could not be read: the field (1-based, with its SBS-1 name) and what is wrong.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("field {index} ({name}): {detail}")]
+pub struct SbsError {
+    pub index: usize,
+    pub name: &'static str,
+    pub detail: String,
+}
+
+/// The SBS-1 fields, in order.
+pub const FIELDS: [&str; 22] = [
+    "message type",
+    "transmission type",
+    "session id",
+    "aircraft id",
+    "hex ident",
+    "flight id",
+    "date generated",
+    "time generated",
+    "date logged",
+    "time logged",
+    "callsign",
+    "altitude",
+    "ground speed",
+    "track",
+    "latitude",
+    "longitude",
+    "vertical rate",
+    "squawk",
+    "alert",
+    "emergency",
+    "spi",
+    "is on ground",
+];
+
+/// One `MSG` line: what it says, each field only if present.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SbsMessage {
+    /// Transmission type, 1–8.
+    pub transmission: u8,
+    /// The aircraft's 24-bit address as six upper-case hex digits (`~` marks a non-ICAO address, kept).
+    pub hex: String,
+    /// When the message was generated (ms since 1970, the date and time taken as UTC), or logged.
+    pub time_ms: Option<i64>,
+    pub callsign: Option<String>,
+    pub altitude_ft: Option<f64>,
+    pub ground_speed_kt: Option<f64>,
+    pub track_deg: Option<f64>,
+    pub lat_deg: Option<f64>,
+    pub lon_deg: Option<f64>,
+    pub vertical_rate_fpm: Option<f64>,
+    pub on_ground: Option<bool>,
+}
+
+fn err(index: usize, detail: impl Into<String>) -> SbsError {
+    SbsError {
+        index,
+        name: FIELDS[index - 1],
+        detail: detail.into(),
+    }
+}
+
+/// Days from 1970-01-01 to a proleptic Gregorian date.
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// `2026/11/23` and `21:35:57.055` as ms since 1970 (UTC).
+fn parse_time(date: &str, time: &str, index: usize) -> Result<i64, SbsError> {
+    let mut d = date.split('/');
+    let num =
+        |s: Option<&str>, lo: i64, hi: i64, what: &str, idx: usize| -> Result<i64, SbsError> {
+            s.and_then(|s| s.trim().parse::<i64>().ok())
+                .filter(|v| (lo..=hi).contains(v))
+                .ok_or_else(|| err(idx, format!("expected {what}")))
+        };
+    let y = num(d.next(), 1970, 9999, "a date YYYY/MM/DD", index)?;
+    let mo = num(d.next(), 1, 12, "a date YYYY/MM/DD", index)?;
+    let day = num(d.next(), 1, 31, "a date YYYY/MM/DD", index)?;
+    let mut t = time.split(':');
+    let h = num(t.next(), 0, 23, "a time HH:MM:SS.sss", index + 1)?;
+    let mi = num(t.next(), 0, 59, "a time HH:MM:SS.sss", index + 1)?;
+    let sec: f64 = t
+        .next()
+        .and_then(|s| s.trim().parse::<f64>().ok())
+        .filter(|s| (0.0..61.0).contains(s))
+        .ok_or_else(|| err(index + 1, "expected a time HH:MM:SS.sss"))?;
+    let days = days_from_civil(y, mo, day);
+    Ok(((days * 24 + h) * 60 + mi) * 60_000 + (sec * 1000.0).round() as i64)
+}
+
+/// Reads one SBS-1 line. `Ok(None)` for lines that carry no track data (`SEL`, `ID`, `AIR`, `STA`, `CLK`, blank).
+pub fn parse_line(line: &str) -> Result<Option<SbsMessage>, SbsError> {
+    let line = line.trim_end_matches(['\r', '\n']);
+    if line.trim().is_empty() {
+        return Ok(None);
+    }
+    let f: Vec<&str> = line.split(',').collect();
+    match f[0].trim() {
+        "MSG" => {}
+        "SEL" | "ID" | "AIR" | "STA" | "CLK" => return Ok(None),
+        other => {
+            return Err(err(
+                1,
+                format!("{other:?} is not an SBS-1 message type (MSG, SEL, ID, AIR, STA, CLK)"),
+            ))
+        }
+    }
+    if f.len() < 11 {
+        return Err(err(
+            f.len().max(1),
+            format!("a MSG line has 22 fields; this one has {}", f.len()),
+        ));
+    }
+    let field = |i: usize| f.get(i - 1).map(|s| s.trim()).filter(|s| !s.is_empty());
+    let number = |i: usize, lo: f64, hi: f64, unit: &str| -> Result<Option<f64>, SbsError> {
+        match field(i) {
+            None => Ok(None),
+            Some(s) => s
+                .parse::<f64>()
+                .ok()
+                .filter(|v| v.is_finite() && *v >= lo && *v <= hi)
+                .map(Some)
+                .ok_or_else(|| err(i, format!("expected {unit} from {lo} to {hi}, found {s:?}"))),
+        }
+    };
+    let transmission = field(2)
+        .and_then(|s| s.parse::<u8>().ok())
+        .filter(|t| (1..=8).contains(t))
+        .ok_or_else(|| err(2, "expected a transmission type from 1 to 8"))?;
+    let hex = field(5)
+        .filter(|h| {
+            let h = h.trim_start_matches('~');
+            h.len() == 6 && h.bytes().all(|b| b.is_ascii_hexdigit())
+        })
+        .ok_or_else(|| err(5, "expected a 24-bit address as six hex digits"))?
+        .to_ascii_uppercase();
+    let time_ms = match (field(7), field(8), field(9), field(10)) {
+        (Some(d), Some(t), _, _) => Some(parse_time(d, t, 7)?),
+        (_, _, Some(d), Some(t)) => Some(parse_time(d, t, 9)?),
+        _ => None,
+    };
+    let callsign = field(11)
+        .map(|c| {
+            if c.len() <= 8 && c.bytes().all(|b| b.is_ascii_alphanumeric() || b == b' ') {
+                Ok(c.to_string())
+            } else {
+                Err(err(11, "expected up to 8 letters and digits"))
+            }
+        })
+        .transpose()?;
+    let on_ground = match field(22) {
+        None => None,
+        Some("0") => Some(false),
+        Some("-1") | Some("1") => Some(true),
+        Some(other) => return Err(err(22, format!("expected 0 or -1, found {other:?}"))),
+    };
+    Ok(Some(SbsMessage {
+        transmission,
+        hex,
+        time_ms,
+        callsign,
+        altitude_ft: number(12, -2_000.0, 200_000.0, "feet")?,
+        ground_speed_kt: number(13, 0.0, 5_000.0, "knots")?,
+        track_deg: number(14, -360.0, 360.0, "degrees")?,
+        lat_deg: number(15, -90.0, 90.0, "degrees of latitude")?,
+        lon_deg: number(16, -180.0, 180.0, "degrees of longitude")?,
+        vertical_rate_fpm: number(17, -100_000.0, 100_000.0, "feet per minute")?,
+        on_ground,
+    }))
+}
+
+/// A complete airborne state, in the line's units.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Report {
+    /// The aircraft's address (hex ident).
+    pub id: String,
+    pub callsign: String,
+    pub lat_deg: f64,
+    pub lon_deg: f64,
+    pub alt_m: f64,
+    pub gs_mps: f64,
+    pub trk_deg: f64,
+    pub vs_mps: f64,
+    /// When the position was generated (ms since 1970).
+    pub time_ms: i64,
+}
+
+/// What is known of one aircraft.
+#[derive(Debug, Clone, Default)]
+struct Aircraft {
+    callsign: String,
+    altitude: Option<(f64, i64)>,
+    /// Ground speed (kt), track (deg), vertical rate (ft/min), when.
+    velocity: Option<(f64, f64, f64, i64)>,
+    on_ground: bool,
+    heard_ms: i64,
+}
+
+/// Keeps what each aircraft's messages said and gives a report per airborne position.
+#[derive(Debug, Default)]
+pub struct Assembler {
+    aircraft: HashMap<String, Aircraft>,
+}
+
+impl Assembler {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Aircraft currently known.
+    pub fn len(&self) -> usize {
+        self.aircraft.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.aircraft.is_empty()
+    }
+
+    /// Takes one message heard at `time_ms` (the message's own time, or the time it arrived); returns a
+    /// report when it is an airborne position of an aircraft whose velocity and altitude are known and recent.
+    pub fn push(&mut self, m: &SbsMessage, time_ms: i64) -> Option<Report> {
+        let a = self.aircraft.entry(m.hex.clone()).or_default();
+        a.heard_ms = a.heard_ms.max(time_ms);
+        if let Some(c) = &m.callsign {
+            a.callsign = c.clone();
+        }
+        if let Some(g) = m.on_ground {
+            a.on_ground = g;
+        }
+        if m.transmission == 2 {
+            a.on_ground = true;
+        }
+        if let Some(alt) = m.altitude_ft {
+            a.altitude = Some((alt, time_ms));
+        }
+        if let (Some(gs), Some(trk)) = (m.ground_speed_kt, m.track_deg) {
+            let vr = m.vertical_rate_fpm.unwrap_or(0.0);
+            a.velocity = Some((gs, trk, vr, time_ms));
+        }
+        if m.transmission != 3 || a.on_ground {
+            return None;
+        }
+        let (lat, lon) = (m.lat_deg?, m.lon_deg?);
+        let (alt_ft, alt_at) = a.altitude?;
+        let (gs, trk, vr, vel_at) = a.velocity?;
+        if time_ms - vel_at > MAX_VELOCITY_AGE_MS || time_ms - alt_at > MAX_ALTITUDE_AGE_MS {
+            return None;
+        }
+        Some(Report {
+            id: m.hex.clone(),
+            callsign: a.callsign.clone(),
+            lat_deg: lat,
+            lon_deg: lon,
+            alt_m: alt_ft * M_PER_FT,
+            gs_mps: gs * MPS_PER_KT,
+            trk_deg: trk.rem_euclid(360.0),
+            vs_mps: vr * M_PER_FT / 60.0,
+            time_ms,
+        })
+    }
+
+    /// Forgets aircraft not heard from since `cutoff_ms`.
+    pub fn forget_older_than(&mut self, cutoff_ms: i64) {
+        self.aircraft.retain(|_, a| a.heard_ms >= cutoff_ms);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const POSITION: &str =
+        "MSG,3,1,1,486257,1,2023/10/24,10:09:08.434,2023/10/24,10:09:08.434,,21350,,,44.33368,1.16854,,,,,,0";
+    const VELOCITY: &str =
+        "MSG,4,1,1,486257,1,2023/10/24,10:09:08.090,2023/10/24,10:09:08.090,,,402,354,,,1984,,,,,0";
+    const CALLSIGN: &str =
+        "MSG,1,1,1,486257,1,2023/10/24,10:09:07.000,2023/10/24,10:09:07.000,KLM1234 ,,,,,,,,,,,0";
+
+    #[test]
+    fn reads_the_fields_of_each_transmission_type() {
+        let p = parse_line(POSITION).expect("reads").expect("a message");
+        assert_eq!(p.transmission, 3);
+        assert_eq!(p.hex, "486257");
+        assert_eq!(p.altitude_ft, Some(21_350.0));
+        assert_eq!((p.lat_deg, p.lon_deg), (Some(44.33368), Some(1.16854)));
+        assert_eq!(p.on_ground, Some(false));
+        // 2023-10-24T10:09:08.434Z
+        assert_eq!(p.time_ms, Some(1_698_142_148_434));
+        let v = parse_line(VELOCITY).expect("reads").expect("a message");
+        assert_eq!(
+            (v.ground_speed_kt, v.track_deg, v.vertical_rate_fpm),
+            (Some(402.0), Some(354.0), Some(1984.0))
+        );
+        let c = parse_line(CALLSIGN).expect("reads").expect("a message");
+        assert_eq!(c.callsign.as_deref(), Some("KLM1234"));
+        for quiet in [
+            "",
+            "STA,,5,179,400AA5,10103,2008/11/28,14:58:51.153,2008/11/28,14:58:51.153,RM",
+            "CLK,,,,,,2016/01/01,00:00:00.000,,,,",
+        ] {
+            assert_eq!(parse_line(quiet), Ok(None), "{quiet}");
+        }
+    }
+
+    #[test]
+    fn bad_lines_name_the_field() {
+        let cases = [
+            ("XYZ,3,1,1", 1, "message type"),
+            (
+                "MSG,9,1,1,486257,1,,,,,,,,,,,,,,,,0",
+                2,
+                "transmission type",
+            ),
+            ("MSG,3,1,1,48625,1,,,,,,,,,,,,,,,,0", 5, "hex ident"),
+            (
+                "MSG,3,1,1,486257,1,2023/13/24,10:09:08.434,,,,,,,,,,,,,,0",
+                7,
+                "date generated",
+            ),
+            (
+                "MSG,3,1,1,486257,1,2023/10/24,25:09:08.434,,,,,,,,,,,,,,0",
+                8,
+                "time generated",
+            ),
+            (
+                "MSG,3,1,1,486257,1,,,,,,21350,,,95.0,1.0,,,,,,0",
+                15,
+                "latitude",
+            ),
+            (
+                "MSG,3,1,1,486257,1,,,,,,21350,,,45.0,1.0x,,,,,,0",
+                16,
+                "longitude",
+            ),
+            (
+                "MSG,3,1,1,486257,1,,,,,,high,,,45.0,1.0,,,,,,0",
+                12,
+                "altitude",
+            ),
+            (
+                "MSG,3,1,1,486257,1,,,,,,1000,,,45.0,1.0,,,,,,2",
+                22,
+                "is on ground",
+            ),
+            ("MSG,3,1,1", 4, "aircraft id"),
+        ];
+        for (line, index, name) in cases {
+            let e = parse_line(line).expect_err(line);
+            assert_eq!((e.index, e.name), (index, name), "{line}: {e}");
+        }
+    }
+
+    #[test]
+    fn a_report_needs_position_altitude_and_recent_velocity() {
+        let mut asm = Assembler::new();
+        let msg = |l: &str| parse_line(l).expect("reads").expect("a message");
+        let p = msg(POSITION);
+        let t = p.time_ms.expect("time");
+        assert_eq!(asm.push(&p, t), None, "no velocity yet");
+        asm.push(&msg(CALLSIGN), t);
+        asm.push(&msg(VELOCITY), t);
+        let r = asm.push(&p, t).expect("a report");
+        assert_eq!(r.id, "486257");
+        assert_eq!(r.callsign, "KLM1234");
+        assert!((r.alt_m - 6_507.48).abs() < 1e-6);
+        assert!((r.gs_mps - 402.0 * 1852.0 / 3600.0).abs() < 1e-9);
+        assert!((r.vs_mps - 1984.0 * 0.3048 / 60.0).abs() < 1e-9);
+        assert_eq!(r.trk_deg, 354.0);
+        // A velocity too old is not used.
+        assert_eq!(asm.push(&p, t + MAX_VELOCITY_AGE_MS + 1), None);
+        // On the ground: no report.
+        let mut g = p.clone();
+        g.on_ground = Some(true);
+        asm.push(&msg(VELOCITY), t);
+        assert_eq!(asm.push(&g, t), None);
+        asm.forget_older_than(t + MAX_VELOCITY_AGE_MS + 2);
+        assert!(asm.is_empty());
+    }
+
+    #[test]
+    fn dates_are_days_since_1970() {
+        assert_eq!(days_from_civil(1970, 1, 1), 0);
+        assert_eq!(days_from_civil(2000, 3, 1), 11_017);
+        assert_eq!(days_from_civil(2018, 8, 1), 17_744);
+    }
+}

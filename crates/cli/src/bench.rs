@@ -22,6 +22,8 @@ pub enum Suite {
     Load,
     /// Tactical detection: time per full scan at growing track counts.
     Tactical,
+    /// Track ingest: reports per second over HTTP and through the SBS-1 feed client.
+    Ingest,
 }
 
 #[derive(Args, Debug)]
@@ -68,6 +70,12 @@ pub struct BenchArgs {
     /// Tactical: scans timed per count (the median is reported).
     #[arg(long, default_value_t = 5)]
     pub repeat: usize,
+    /// Ingest: concurrent HTTP feeds (one party each).
+    #[arg(long, default_value_t = 2)]
+    pub feeds: usize,
+    /// Ingest: aircraft per feed.
+    #[arg(long, default_value_t = 10_000)]
+    pub ingest_tracks: usize,
     /// Seed of the random theatres.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
@@ -98,6 +106,9 @@ pub(crate) fn micros(d: Duration) -> f64 {
 }
 
 pub fn run(args: &BenchArgs) -> Result<()> {
+    if args.suite == Suite::Ingest {
+        return crate::bench_ingest::run(args);
+    }
     if args.suite == Suite::Tactical {
         return crate::bench_tactical::run(args);
     }

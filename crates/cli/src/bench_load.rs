@@ -27,16 +27,16 @@ use crate::bench::{percentile, BenchArgs};
 const PARTIES: usize = 8;
 
 /// A running server on loopback.
-struct Server {
-    line: Arc<Line>,
-    addr: String,
+pub(crate) struct Server {
+    pub(crate) line: Arc<Line>,
+    pub(crate) addr: String,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
     _dir: tempfile::TempDir,
 }
 
 impl Server {
-    fn start(parent: Option<&std::path::Path>) -> Result<Server> {
+    pub(crate) fn start(parent: Option<&std::path::Path>) -> Result<Server> {
         let dir = match parent {
             Some(p) => tempfile::tempdir_in(p),
             None => tempfile::tempdir(),

@@ -65,8 +65,10 @@ pub const FIELDS: [&str; 22] = [
 pub struct SbsMessage {
     /// Transmission type, 1–8.
     pub transmission: u8,
-    /// The aircraft's 24-bit address as six upper-case hex digits (`~` marks a non-ICAO address, kept).
-    pub hex: String,
+    /// The aircraft's 24-bit address.
+    pub address: u32,
+    /// Whether the address is not an ICAO one (written with a leading `~`, e.g. TIS-B).
+    pub non_icao: bool,
     /// When the message was generated (ms since 1970, the date and time taken as UTC), or logged.
     pub time_ms: Option<i64>,
     pub callsign: Option<String>,
@@ -128,7 +130,14 @@ pub fn parse_line(line: &str) -> Result<Option<SbsMessage>, SbsError> {
     if line.trim().is_empty() {
         return Ok(None);
     }
-    let f: Vec<&str> = line.split(',').collect();
+    let mut f = [""; 22];
+    let mut count = 0;
+    for (i, part) in line.split(',').enumerate() {
+        if i < f.len() {
+            f[i] = part;
+        }
+        count = i + 1;
+    }
     match f[0].trim() {
         "MSG" => {}
         "SEL" | "ID" | "AIR" | "STA" | "CLK" => return Ok(None),
@@ -139,13 +148,13 @@ pub fn parse_line(line: &str) -> Result<Option<SbsMessage>, SbsError> {
             ))
         }
     }
-    if f.len() < 11 {
+    if count < 11 {
         return Err(err(
-            f.len().max(1),
-            format!("a MSG line has 22 fields; this one has {}", f.len()),
+            count.max(1),
+            format!("a MSG line has 22 fields; this one has {count}"),
         ));
     }
-    let field = |i: usize| f.get(i - 1).map(|s| s.trim()).filter(|s| !s.is_empty());
+    let field = |i: usize| Some(f[i - 1].trim()).filter(|s| !s.is_empty());
     let number = |i: usize, lo: f64, hi: f64, unit: &str| -> Result<Option<f64>, SbsError> {
         match field(i) {
             None => Ok(None),
@@ -161,13 +170,13 @@ pub fn parse_line(line: &str) -> Result<Option<SbsMessage>, SbsError> {
         .and_then(|s| s.parse::<u8>().ok())
         .filter(|t| (1..=8).contains(t))
         .ok_or_else(|| err(2, "expected a transmission type from 1 to 8"))?;
-    let hex = field(5)
-        .filter(|h| {
-            let h = h.trim_start_matches('~');
-            h.len() == 6 && h.bytes().all(|b| b.is_ascii_hexdigit())
-        })
-        .ok_or_else(|| err(5, "expected a 24-bit address as six hex digits"))?
-        .to_ascii_uppercase();
+    let ident = field(5).unwrap_or("");
+    let non_icao = ident.starts_with('~');
+    let digits = ident.trim_start_matches('~');
+    let address = Some(digits)
+        .filter(|h| h.len() == 6 && h.bytes().all(|b| b.is_ascii_hexdigit()))
+        .and_then(|h| u32::from_str_radix(h, 16).ok())
+        .ok_or_else(|| err(5, "expected a 24-bit address as six hex digits"))?;
     let time_ms = match (field(7), field(8), field(9), field(10)) {
         (Some(d), Some(t), _, _) => Some(parse_time(d, t, 7)?),
         (_, _, Some(d), Some(t)) => Some(parse_time(d, t, 9)?),
@@ -190,7 +199,8 @@ pub fn parse_line(line: &str) -> Result<Option<SbsMessage>, SbsError> {
     };
     Ok(Some(SbsMessage {
         transmission,
-        hex,
+        address,
+        non_icao,
         time_ms,
         callsign,
         altitude_ft: number(12, -2_000.0, 200_000.0, "feet")?,
@@ -206,7 +216,7 @@ pub fn parse_line(line: &str) -> Result<Option<SbsMessage>, SbsError> {
 /// A complete airborne state, in the line's units.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Report {
-    /// The aircraft's address (hex ident).
+    /// The aircraft's address as six upper-case hex digits (with a leading `~` if it is not an ICAO one).
     pub id: String,
     pub callsign: String,
     pub lat_deg: f64,
@@ -233,7 +243,7 @@ struct Aircraft {
 /// Keeps what each aircraft's messages said and gives a report per airborne position.
 #[derive(Debug, Default)]
 pub struct Assembler {
-    aircraft: HashMap<String, Aircraft>,
+    aircraft: HashMap<(u32, bool), Aircraft>,
 }
 
 impl Assembler {
@@ -253,7 +263,7 @@ impl Assembler {
     /// Takes one message heard at `time_ms` (the message's own time, or the time it arrived); returns a
     /// report when it is an airborne position of an aircraft whose velocity and altitude are known and recent.
     pub fn push(&mut self, m: &SbsMessage, time_ms: i64) -> Option<Report> {
-        let a = self.aircraft.entry(m.hex.clone()).or_default();
+        let a = self.aircraft.entry((m.address, m.non_icao)).or_default();
         a.heard_ms = a.heard_ms.max(time_ms);
         if let Some(c) = &m.callsign {
             a.callsign = c.clone();
@@ -281,7 +291,11 @@ impl Assembler {
             return None;
         }
         Some(Report {
-            id: m.hex.clone(),
+            id: if m.non_icao {
+                format!("~{:06X}", m.address)
+            } else {
+                format!("{:06X}", m.address)
+            },
             callsign: a.callsign.clone(),
             lat_deg: lat,
             lon_deg: lon,
@@ -314,7 +328,7 @@ mod tests {
     fn reads_the_fields_of_each_transmission_type() {
         let p = parse_line(POSITION).expect("reads").expect("a message");
         assert_eq!(p.transmission, 3);
-        assert_eq!(p.hex, "486257");
+        assert_eq!((p.address, p.non_icao), (0x486257, false));
         assert_eq!(p.altitude_ft, Some(21_350.0));
         assert_eq!((p.lat_deg, p.lon_deg), (Some(44.33368), Some(1.16854)));
         assert_eq!(p.on_ground, Some(false));

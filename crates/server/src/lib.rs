@@ -30,6 +30,8 @@ use problem::Problem;
 
 /// Largest request body (bytes).
 pub const MAX_BODY: usize = 1 << 20;
+/// Largest `POST /v1/tracks` body: a full batch of 10 000 reports.
+pub const MAX_TRACKS_BODY: usize = 4 << 20;
 
 /// The caller's party, from `Authorization: Bearer <token>`.
 #[derive(Debug)]
@@ -341,6 +343,9 @@ async fn report_tracks(
     Caller(party): Caller,
     body: axum::body::Bytes,
 ) -> Result<Json<Value>, Problem> {
+    if let Some(done) = line.report_track_bytes(&party, &body) {
+        return Ok(Json(done?));
+    }
     let body = parse_body(&body)?;
     Ok(Json(line.report_tracks(&party, body)?))
 }
@@ -600,7 +605,12 @@ pub fn app_with(line: Arc<Line>, max_in_flight: usize) -> Router {
         .route("/v1/agreements/{id}/{action}", post(agreement_action))
         .route("/v1/credentials", get(credentials).post(issue_credential))
         .route("/v1/credentials/{id}/revoke", post(revoke_credential))
-        .route("/v1/tracks", post(report_tracks).get(own_tracks))
+        .route(
+            "/v1/tracks",
+            post(report_tracks)
+                .layer(DefaultBodyLimit::max(MAX_TRACKS_BODY))
+                .get(own_tracks),
+        )
         .route("/v1/alerts", get(alerts))
         .route("/v1/stream", get(stream))
         .route("/v1/log/checkpoint", get(checkpoint))

@@ -299,7 +299,11 @@ pub struct Line {
     /// later request fails until a restart rebuilds the state from the log.
     failed: AtomicBool,
     /// Live tracks and open alerts (memory only; alerts are logged).
+    /// The scan's state; held for a whole scan (one at a time). Lock order: `tactical`, then `live`, then
+    /// the line's own lock.
     tactical: parking_lot::Mutex<Tactical>,
+    /// Live tracks; held only to take reports or to copy them for a scan, so ingest goes on during scans.
+    live: parking_lot::Mutex<tracks::Live>,
     /// The latest entries as stream events, in order (some may not be durable yet: readers stop at the
     /// store's size).
     recent: parking_lot::RwLock<std::collections::VecDeque<RecentEntry>>,
@@ -847,6 +851,7 @@ impl Line {
             inner: parking_lot::Mutex::new(inner),
             failed: AtomicBool::new(false),
             tactical: parking_lot::Mutex::new(Tactical::default()),
+            live: parking_lot::Mutex::new(tracks::Live::new()),
             recent: parking_lot::RwLock::new(std::collections::VecDeque::new()),
             checkpointer: Mutex::new(Checkpointer::new(signer, Duration::from_millis(200))),
             started: Instant::now(),
@@ -1967,21 +1972,41 @@ impl Line {
         let now = self.clock.now_ms();
         let reports =
             tracks::parse_batch(&body, now).map_err(|(field, why)| invalid(field, why))?;
+        Ok(self.keep_tracks(party, reports))
+    }
+
+    /// As [`Line::report_tracks`], from the request body as sent, without building a JSON tree; `None` when
+    /// the body does not have the batch's shape (read it as a tree then, for an error that names the field).
+    pub fn report_track_bytes(&self, party: &str, body: &[u8]) -> Option<Result<Value, LineError>> {
+        let now = self.clock.now_ms();
+        Some(match tracks::parse_batch_bytes(body, now)? {
+            Ok(reports) => Ok(self.keep_tracks(party, reports)),
+            Err((field, why)) => Err(invalid(field, why)),
+        })
+    }
+
+    fn keep_tracks(&self, party: &str, reports: Vec<(String, tracks::Reported)>) -> Value {
         let n = reports.len();
-        let mut t = self.tactical.lock();
+        let mut live = self.live.lock();
+        let mut key = (party.to_string(), String::new());
         for (id, r) in reports {
-            t.tracks.insert((party.to_string(), id), r);
+            key.1 = id;
+            match live.get_mut(&key) {
+                Some(old) => *old = r,
+                None => {
+                    live.insert(key.clone(), r);
+                }
+            }
         }
-        Ok(json!({"accepted": n}))
+        json!({"accepted": n})
     }
 
     /// The caller's own live tracks (last reported states, not extrapolated), by id. Another party's tracks
     /// are never listed: a party learns of them only through an alert it is one of the two parties of.
     pub fn tracks_of(&self, party: &str) -> Vec<Value> {
         let now = self.clock.now_ms();
-        let t = self.tactical.lock();
-        t.tracks
-            .range((party.to_string(), String::new())..)
+        let live = self.live.lock();
+        live.range((party.to_string(), String::new())..)
             .take_while(|((p, _), _)| p == party)
             .filter(|(_, r)| r.time_ms >= now - tracks::TRACK_TTL_MS)
             .map(|(key, r)| tracks::track_json(key, r, &r.state))
@@ -1994,14 +2019,17 @@ impl Line {
         let now = self.clock.now_ms();
         let mut tactical = self.tactical.lock();
         let t = &mut *tactical;
-        t.tracks
-            .retain(|_, r| r.time_ms >= now - tracks::TRACK_TTL_MS);
-        let keys: Vec<(String, String)> = t.tracks.keys().cloned().collect();
-        let now_states: Vec<deconflict_tactical::Track> = t
-            .tracks
-            .values()
+        // A copy of the live tracks, taken quickly: reports keep arriving while this scan runs.
+        let (keys, reported): (Vec<(String, String)>, Vec<tracks::Reported>) = {
+            let mut live = self.live.lock();
+            live.retain(|_, r| r.time_ms >= now - tracks::TRACK_TTL_MS);
+            live.iter().map(|(k, r)| (k.clone(), r.clone())).unzip()
+        };
+        let now_states: Vec<deconflict_tactical::Track> = reported
+            .iter()
             .map(|r| tracks::extrapolate(&r.state, (now - r.time_ms) as f64 / 1000.0))
             .collect();
+        let scanned: std::collections::BTreeSet<&(String, String)> = keys.iter().collect();
         // What is in conflict now, by alert key: pairs of tracks under the minima of their parties'
         // agreements, and tracks heading into partners' sites and zones.
         let mut found: BTreeMap<String, tracks::Finding> = BTreeMap::new();
@@ -2031,8 +2059,7 @@ impl Line {
                     }
                 }
             }
-            let track =
-                |i: usize| tracks::track_json(&keys[i], &t.tracks[&keys[i]], &now_states[i]);
+            let track = |i: usize| tracks::track_json(&keys[i], &reported[i], &now_states[i]);
             for e in pairs.into_iter().flatten() {
                 let (pa, pb) = (&keys[e.a].0, &keys[e.b].0);
                 let Some(terms) = (pa != pb)
@@ -2162,13 +2189,12 @@ impl Line {
                 }
             }
         }
-        let tracks_now = &t.tracks;
         t.open.retain(|key, open| {
             if found.contains_key(key) {
                 return true;
             }
             open.clear_scans += 1;
-            let gone = !open.tracks.iter().all(|k| tracks_now.contains_key(k));
+            let gone = !open.tracks.iter().all(|k| scanned.contains(k));
             if open.clear_scans < tracks::CLEAR_SCANS && !gone {
                 return true;
             }
@@ -2203,6 +2229,8 @@ impl Line {
 
     /// Totals for /metrics: counts only, nothing about any party.
     pub fn totals(&self) -> Result<Vec<(&'static str, u64)>, LineError> {
+        // The tracks' lock before the line's: the scan takes them in that order.
+        let live = self.live.lock().len() as u64;
         let size = self.store.size()?;
         let inner = self.lock()?;
         Ok(vec![
@@ -2224,6 +2252,7 @@ impl Line {
                 "deconflict_uptime_seconds",
                 self.started.elapsed().as_secs(),
             ),
+            ("deconflict_tracks_live", live),
         ])
     }
 }

@@ -65,10 +65,13 @@ pub struct Finding {
     pub body: Value,
 }
 
-/// Tracks by (party, track id), open alerts by pair key, and the detector's buffers.
+/// The scan's state: open alerts by pair key, and the detector's buffers. (The tracks themselves, by (party,
+/// track id), are apart, so that reports are taken while a scan runs.)
+/// Live tracks by (party, track id).
+pub type Live = BTreeMap<(String, String), Reported>;
+
 #[derive(Debug, Default)]
 pub struct Tactical {
-    pub tracks: BTreeMap<(String, String), Reported>,
     pub open: BTreeMap<String, OpenAlert>,
     pub detector: Detector,
     /// Whether alerts left open by an earlier process have been closed.
@@ -79,9 +82,101 @@ fn bad(field: String, detail: impl Into<String>) -> (String, String) {
     (field, detail.into())
 }
 
-/// Reads a batch `{"tracks": [{id, callsign?, lat, lon, alt_m, gs_mps, trk_deg, vs_mps, time?}]}`; `now_ms`
-/// stands for a missing time. Returns the reports or the field at fault.
-pub fn parse_batch(body: &Value, now_ms: i64) -> Result<Vec<(String, Reported)>, (String, String)> {
+/// A batch read: the reports by track id, or the field at fault and why.
+pub type Parsed = Result<Vec<(String, Reported)>, (String, String)>;
+
+/// The fields of a report, allowed in a batch.
+const ALLOWED: [&str; 9] = [
+    "id", "callsign", "lat", "lon", "alt_m", "gs_mps", "trk_deg", "vs_mps", "time",
+];
+
+/// One report as sent, before its values are checked.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawReport {
+    id: String,
+    callsign: Option<String>,
+    lat: f64,
+    lon: f64,
+    alt_m: f64,
+    gs_mps: f64,
+    trk_deg: f64,
+    vs_mps: Option<f64>,
+    time: Option<String>,
+}
+
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawBatch {
+    tracks: Vec<RawReport>,
+}
+
+/// Checks one report's values; `i` is its place in the batch, for the field named in an error.
+fn check(i: usize, raw: RawReport, now_ms: i64) -> Result<(String, Reported), (String, String)> {
+    let at = |f: &str| format!("tracks[{i}].{f}");
+    if raw.id.is_empty() || raw.id.len() > 64 {
+        return Err(bad(at("id"), "expected a string of 1–64 bytes"));
+    }
+    let num = |f: &str, v: f64, lo: f64, hi: f64| -> Result<f64, (String, String)> {
+        if v.is_finite() && v >= lo && v <= hi {
+            Ok(v)
+        } else {
+            Err(bad(at(f), format!("expected a number from {lo} to {hi}")))
+        }
+    };
+    let state = Track {
+        lat_deg: num("lat", raw.lat, -90.0, 90.0)?,
+        lon_deg: num("lon", raw.lon, -180.0, 180.0)?,
+        alt_m: num("alt_m", raw.alt_m, -1_000.0, 100_000.0)?,
+        gs_mps: num("gs_mps", raw.gs_mps, 0.0, 3_000.0)?,
+        trk_deg: num("trk_deg", raw.trk_deg, -360.0, 360.0)?,
+        vs_mps: num("vs_mps", raw.vs_mps.unwrap_or(0.0), -1_000.0, 1_000.0)?,
+    };
+    let callsign = match raw.callsign {
+        None => String::new(),
+        Some(c) if c.len() <= 32 => c,
+        Some(_) => return Err(bad(at("callsign"), "expected a string of at most 32 bytes")),
+    };
+    let time_ms = match raw.time {
+        None => now_ms,
+        Some(text) => deconflict_space::units::parse_time(&text)
+            .map_err(|e| bad(at("time"), e.to_string()))?,
+    };
+    Ok((
+        raw.id,
+        Reported {
+            state,
+            callsign,
+            time_ms,
+        },
+    ))
+}
+
+/// Reads a batch `{"tracks": [{id, callsign?, lat, lon, alt_m, gs_mps, trk_deg, vs_mps?, time?}]}` straight
+/// from the request body (the fast path: no intermediate JSON tree); `now_ms` stands for a missing time.
+/// `None` when the body does not have that shape: the caller then reads it as a tree with [`parse_batch`],
+/// whose error names the field.
+pub fn parse_batch_bytes(
+    body: &[u8],
+    now_ms: i64,
+) -> Option<Parsed> {
+    let batch = serde_json::from_slice::<RawBatch>(body).ok()?;
+    if batch.tracks.len() > MAX_BATCH {
+        return None;
+    }
+    Some(
+        batch
+            .tracks
+            .into_iter()
+            .enumerate()
+            .map(|(i, raw)| check(i, raw, now_ms))
+            .collect(),
+    )
+}
+
+/// Reads a batch from a JSON tree; `now_ms` stands for a missing time. Returns the reports or the field at
+/// fault.
+pub fn parse_batch(body: &Value, now_ms: i64) -> Parsed {
     let list = body
         .get("tracks")
         .and_then(Value::as_array)
@@ -92,70 +187,59 @@ pub fn parse_batch(body: &Value, now_ms: i64) -> Result<Vec<(String, Reported)>,
             format!("at most {MAX_BATCH} reports per batch"),
         ));
     }
-    let allowed = [
-        "id", "callsign", "lat", "lon", "alt_m", "gs_mps", "trk_deg", "vs_mps", "time",
-    ];
+    if let Some(k) = body
+        .as_object()
+        .and_then(|o| o.keys().find(|k| k.as_str() != "tracks"))
+    {
+        return Err(bad(k.clone(), "unknown field; expected tracks"));
+    }
     let mut out = Vec::with_capacity(list.len());
     for (i, t) in list.iter().enumerate() {
         let at = |f: &str| format!("tracks[{i}].{f}");
         let obj = t
             .as_object()
             .ok_or_else(|| bad(format!("tracks[{i}]"), "expected an object"))?;
-        if let Some(k) = obj.keys().find(|k| !allowed.contains(&k.as_str())) {
+        if let Some(k) = obj.keys().find(|k| !ALLOWED.contains(&k.as_str())) {
             return Err(bad(
                 at(k),
-                format!("unknown field; expected one of {}", allowed.join(", ")),
+                format!("unknown field; expected one of {}", ALLOWED.join(", ")),
             ));
         }
-        let id = obj
-            .get("id")
-            .and_then(Value::as_str)
-            .filter(|s| !s.is_empty() && s.len() <= 64)
-            .ok_or_else(|| bad(at("id"), "expected a string of 1–64 bytes"))?;
-        let num =
-            |f: &str, lo: f64, hi: f64, default: Option<f64>| -> Result<f64, (String, String)> {
-                match obj.get(f) {
-                    None => default.ok_or_else(|| bad(at(f), "required")),
-                    Some(v) => v
-                        .as_f64()
-                        .filter(|x| x.is_finite() && *x >= lo && *x <= hi)
-                        .ok_or_else(|| bad(at(f), format!("expected a number from {lo} to {hi}"))),
-                }
-            };
-        let state = Track {
-            lat_deg: num("lat", -90.0, 90.0, None)?,
-            lon_deg: num("lon", -180.0, 180.0, None)?,
-            alt_m: num("alt_m", -1_000.0, 100_000.0, None)?,
-            gs_mps: num("gs_mps", 0.0, 3_000.0, None)?,
-            trk_deg: num("trk_deg", -360.0, 360.0, None)?,
-            vs_mps: num("vs_mps", -1_000.0, 1_000.0, Some(0.0))?,
-        };
-        let callsign = match obj.get("callsign") {
-            None => String::new(),
-            Some(c) => c
-                .as_str()
-                .filter(|c| c.len() <= 32)
-                .ok_or_else(|| bad(at("callsign"), "expected a string of at most 32 bytes"))?
-                .to_string(),
-        };
-        let time_ms = match obj.get("time") {
-            None => now_ms,
-            Some(t) => {
-                let text = t
+        let text = |f: &str, what: &str| -> Result<Option<String>, (String, String)> {
+            match obj.get(f) {
+                None => Ok(None),
+                Some(v) => v
                     .as_str()
-                    .ok_or_else(|| bad(at("time"), "expected a time"))?;
-                deconflict_space::units::parse_time(text)
-                    .map_err(|e| bad(at("time"), e.to_string()))?
+                    .map(|s| Some(s.to_string()))
+                    .ok_or_else(|| bad(at(f), format!("expected {what}"))),
             }
         };
-        out.push((
-            id.to_string(),
-            Reported {
-                state,
-                callsign,
-                time_ms,
-            },
-        ));
+        let num = |f: &str, required: bool| -> Result<Option<f64>, (String, String)> {
+            match obj.get(f) {
+                None if required => Err(bad(at(f), "required")),
+                None => Ok(None),
+                Some(v) => v
+                    .as_f64()
+                    .map(Some)
+                    .ok_or_else(|| bad(at(f), "expected a number")),
+            }
+        };
+        let need = |f: &str| -> Result<f64, (String, String)> {
+            num(f, true).map(|v| v.unwrap_or(f64::NAN))
+        };
+        let raw = RawReport {
+            id: text("id", "a string of 1–64 bytes")?
+                .ok_or_else(|| bad(at("id"), "expected a string of 1–64 bytes"))?,
+            callsign: text("callsign", "a string of at most 32 bytes")?,
+            lat: need("lat")?,
+            lon: need("lon")?,
+            alt_m: need("alt_m")?,
+            gs_mps: need("gs_mps")?,
+            trk_deg: need("trk_deg")?,
+            vs_mps: num("vs_mps", false)?,
+            time: text("time", "a time")?,
+        };
+        out.push(check(i, raw, now_ms)?);
     }
     Ok(out)
 }

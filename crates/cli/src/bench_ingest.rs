@@ -1,0 +1,310 @@
+//! `deconflict bench ingest`: how many track reports per second one line takes, printed as Markdown tables.
+//!
+//! - **HTTP**: `--feeds` threads post batches of complete states (`POST /v1/tracks`, keep-alive, one party
+//!   each) as fast as the line answers, for `--seconds`, at batch sizes 100, 1 000 and 10 000; each client
+//!   cycles through its own `--ingest-tracks` aircraft (spread over Europe), so the line holds that many live
+//!   tracks per feed while the tactical scan runs every 250 ms over them (all feeds are under one agreement,
+//!   so the scan detects between them, holding the tracks' lock while it does).
+//! - **SBS-1**: a loopback TCP server plays SBS-1 lines (an `MSG,4` velocity and an `MSG,3` position per state)
+//!   as fast as the reader takes them; `deconflict feed`'s own code reads, assembles and posts them to the
+//!   line. Reported: lines and states per second, and the same parsing and assembling alone.
+//!
+//! Client and server share this machine's cores, so the figures are a floor for the server alone.
+
+use std::io::Write;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::{anyhow, Context, Result};
+use deconflict_feed::{parse_line, Assembler, Report};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+use crate::bench::{percentile, BenchArgs};
+use crate::bench_load::Server;
+
+/// `n` states of distinct aircraft over Europe, ids `prefix` + number.
+fn states(n: usize, prefix: &str, seed: u64) -> Vec<Report> {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    (0..n)
+        .map(|i| Report {
+            id: format!("{prefix}{i:06}"),
+            callsign: format!("T{i:05}"),
+            lat_deg: rng.gen_range(40.0..55.0),
+            lon_deg: rng.gen_range(-5.0..20.0),
+            alt_m: rng.gen_range(1_000.0..12_000.0),
+            gs_mps: rng.gen_range(100.0..250.0),
+            trk_deg: rng.gen_range(0.0..360.0),
+            vs_mps: 0.0,
+            time_ms: 0,
+        })
+        .collect()
+}
+
+struct HttpFigures {
+    batch: usize,
+    per_s: f64,
+    requests_per_s: f64,
+    p50: Duration,
+    p99: Duration,
+    live: usize,
+}
+
+fn http_run(
+    args: &BenchArgs,
+    server: &Server,
+    tokens: &[String],
+    batch: usize,
+) -> Result<HttpFigures> {
+    let stop = AtomicBool::new(false);
+    let accepted = AtomicU64::new(0);
+    let latencies = std::sync::Mutex::new(Vec::new());
+    let url = format!("http://{}/v1/tracks", server.addr);
+    let failures = AtomicU64::new(0);
+    let started = Instant::now();
+    std::thread::scope(|s| {
+        for (c, token) in tokens.iter().enumerate() {
+            let (stop, accepted, latencies, url, failures) =
+                (&stop, &accepted, &latencies, &url, &failures);
+            s.spawn(move || {
+                let fleet = states(args.ingest_tracks, &format!("c{c}-"), c as u64);
+                let bodies: Vec<(String, u64)> = fleet
+                    .chunks(batch)
+                    .map(|chunk| (crate::feed::batch_json(chunk, false), chunk.len() as u64))
+                    .collect();
+                let agent = ureq::AgentBuilder::new().build();
+                let auth = format!("Bearer {token}");
+                let mut mine = Vec::new();
+                let mut i = 0;
+                while !stop.load(Ordering::Relaxed) {
+                    let (body, n) = &bodies[i % bodies.len()];
+                    i += 1;
+                    let t = Instant::now();
+                    match agent
+                        .post(url)
+                        .set("Authorization", &auth)
+                        .set("Content-Type", "application/json")
+                        .send_string(body)
+                    {
+                        Ok(_) => {
+                            mine.push(t.elapsed());
+                            accepted.fetch_add(*n, Ordering::Relaxed);
+                        }
+                        Err(_) => {
+                            failures.fetch_add(1, Ordering::Relaxed);
+                        }
+                    }
+                }
+                if let Ok(mut l) = latencies.lock() {
+                    l.extend(mine);
+                }
+            });
+        }
+        std::thread::sleep(Duration::from_secs_f64(args.seconds));
+        stop.store(true, Ordering::Relaxed);
+    });
+    let secs = started.elapsed().as_secs_f64();
+    if failures.load(Ordering::Relaxed) > 0 {
+        return Err(anyhow!(
+            "{} requests failed at batch {batch}",
+            failures.load(Ordering::Relaxed)
+        ));
+    }
+    let mut l = latencies.into_inner().map_err(|_| anyhow!("latencies"))?;
+    l.sort_unstable();
+    Ok(HttpFigures {
+        batch,
+        per_s: accepted.load(Ordering::Relaxed) as f64 / secs,
+        requests_per_s: l.len() as f64 / secs,
+        p50: percentile(&l, 0.5),
+        p99: percentile(&l, 0.99),
+        live: tokens
+            .iter()
+            .enumerate()
+            .map(|(c, _)| server.line.tracks_of(&format!("feed{c}")).len())
+            .sum(),
+    })
+}
+
+/// SBS-1 text for `fleet`, one velocity and one position line per state, at successive seconds.
+fn sbs_text(fleet: &[Report]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(fleet.len() * 190);
+    for (i, r) in fleet.iter().enumerate() {
+        let t = format!("2026/11/23,12:{:02}:{:02}.000", (i / 60) % 60, i % 60);
+        let _ = writeln!(
+            out,
+            "MSG,4,1,1,{},1,{t},{t},,,{:.0},{:.0},,,{:.0},,,,,0",
+            &r.id[r.id.len() - 6..],
+            r.gs_mps / deconflict_feed::MPS_PER_KT,
+            r.trk_deg,
+            r.vs_mps / deconflict_feed::M_PER_FT * 60.0
+        );
+        let _ = writeln!(
+            out,
+            "MSG,3,1,1,{},1,{t},{t},,{:.0},,,{:.5},{:.5},,,,,,0",
+            &r.id[r.id.len() - 6..],
+            r.alt_m / deconflict_feed::M_PER_FT,
+            r.lat_deg,
+            r.lon_deg
+        );
+    }
+    out
+}
+
+struct SbsFigures {
+    lines_per_s: f64,
+    states_per_s: f64,
+    sent_per_s: f64,
+    parse_lines_per_s: f64,
+    parse_states_per_s: f64,
+}
+
+fn sbs_run(args: &BenchArgs, server: &Server, token: &str) -> Result<SbsFigures> {
+    // Hex idents must be six hex digits: number the fleet 000000–0fffff.
+    let fleet: Vec<Report> = states(args.ingest_tracks, "", 99)
+        .into_iter()
+        .enumerate()
+        .map(|(i, mut r)| {
+            r.id = format!("{:06X}", i % 0x100000);
+            r
+        })
+        .collect();
+    let text = sbs_text(&fleet);
+
+    // Parsing and assembling alone, on one core.
+    let started = Instant::now();
+    let mut asm = Assembler::new();
+    let (mut lines, mut made) = (0u64, 0u64);
+    while started.elapsed().as_secs_f64() < args.seconds.min(3.0) {
+        for line in text.split(|b| *b == b'\n').filter(|l| !l.is_empty()) {
+            lines += 1;
+            let s = std::str::from_utf8(line).context("utf-8")?;
+            if let Ok(Some(m)) = parse_line(s) {
+                if asm.push(&m, 1).is_some() {
+                    made += 1;
+                }
+            }
+        }
+    }
+    let parse_s = started.elapsed().as_secs_f64();
+
+    // The whole feed: socket → feed client → HTTP → line.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").context("bind")?;
+    let addr = listener.local_addr()?.to_string();
+    let seconds = args.seconds;
+    let played = std::thread::spawn(move || -> Result<u64> {
+        let (mut sock, _) = listener.accept().context("accept")?;
+        let started = Instant::now();
+        let mut rounds = 0u64;
+        while started.elapsed().as_secs_f64() < seconds {
+            sock.write_all(&text).context("write")?;
+            rounds += 1;
+        }
+        Ok(rounds)
+    });
+    let feed = crate::feed::FeedArgs {
+        connection: crate::client::Connection {
+            server: format!("http://{}", server.addr),
+            token: Some(token.to_string()),
+        },
+        connect: Some(addr),
+        replay: None,
+        speed: 1.0,
+        batch_ms: 250,
+        feed_times: false,
+        dry_run: false,
+        strict: true,
+        once: true,
+    };
+    let started = Instant::now();
+    let stats = crate::feed::run_feed(
+        &feed,
+        crate::feed::Sink::Line {
+            url: format!("http://{}/v1/tracks", server.addr),
+            token: token.to_string(),
+        },
+    )
+    .map_err(|e| anyhow!("feed: {}", e.1))?;
+    let secs = started.elapsed().as_secs_f64();
+    played
+        .join()
+        .map_err(|_| anyhow!("the SBS player panicked"))??;
+    Ok(SbsFigures {
+        lines_per_s: stats.lines as f64 / secs,
+        states_per_s: stats.reports as f64 / secs,
+        sent_per_s: stats.sent as f64 / secs,
+        parse_lines_per_s: lines as f64 / parse_s,
+        parse_states_per_s: made as f64 / parse_s,
+    })
+}
+
+pub fn run(args: &BenchArgs) -> Result<()> {
+    let server = Server::start(args.dir.as_deref())?;
+    let clients = args.feeds.clamp(1, 64);
+    let mut tokens = Vec::new();
+    for c in 0..clients {
+        tokens.push(
+            server
+                .line
+                .register_party(&format!("feed{c}"), "military")?,
+        );
+    }
+    let token = server.line.register_party("sbs", "military")?;
+    // Every feed under one agreement, so that the scan really detects between their tracks.
+    let mut parties: Vec<String> = (0..clients).map(|c| format!("feed{c}")).collect();
+    parties.push("sbs".into());
+    server
+        .line
+        .establish_agreement(serde_json::json!({"id": "all", "parties": parties}))?;
+    println!(
+        "HTTP: {clients} clients, {} aircraft each, {} s per batch size",
+        args.ingest_tracks, args.seconds
+    );
+    println!();
+    println!("| reports per request | reports/s | requests/s | request p50 (ms) | p99 (ms) | live tracks |");
+    println!("|---:|---:|---:|---:|---:|---:|");
+    for batch in [100usize, 1_000, 10_000] {
+        let f = http_run(args, &server, &tokens, batch)?;
+        println!(
+            "| {} | {:.0} | {:.0} | {:.1} | {:.1} | {} |",
+            f.batch,
+            f.per_s,
+            f.requests_per_s,
+            f.p50.as_secs_f64() * 1e3,
+            f.p99.as_secs_f64() * 1e3,
+            f.live
+        );
+    }
+    // The line's own scan over what it now holds (the ticker's scans run meanwhile; this one is timed).
+    let mut scans = Vec::new();
+    for _ in 0..5 {
+        let t = Instant::now();
+        server.line.scan_tracks()?;
+        scans.push(t.elapsed());
+    }
+    scans.sort_unstable();
+    println!();
+    println!(
+        "A full scan of the line's {} live tracks (extrapolation, detection, incursions, alert life cycle): median {:.1} ms",
+        server.line.totals()?.iter().find(|(n, _)| *n == "deconflict_tracks_live").map_or(0, |(_, v)| *v),
+        percentile(&scans, 0.5).as_secs_f64() * 1e3
+    );
+    let f = sbs_run(args, &server, &token)?;
+    println!();
+    println!(
+        "SBS-1: {} aircraft, 2 lines per state, {} s",
+        args.ingest_tracks, args.seconds
+    );
+    println!();
+    println!("| stage | lines/s | states/s | states sent/s |");
+    println!("|---|---:|---:|---:|");
+    println!(
+        "| parse and assemble (one core) | {:.0} | {:.0} | — |",
+        f.parse_lines_per_s, f.parse_states_per_s
+    );
+    println!(
+        "| socket → feed → HTTP → line | {:.0} | {:.0} | {:.0} |",
+        f.lines_per_s, f.states_per_s, f.sent_per_s
+    );
+    Ok(())
+}

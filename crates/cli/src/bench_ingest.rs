@@ -2,8 +2,8 @@
 //!
 //! - **HTTP**: `--feeds` threads post batches of complete states (`POST /v1/tracks`, keep-alive, one party
 //!   each) as fast as the line answers, for `--seconds`, at batch sizes 100, 1 000 and 10 000; each client
-//!   cycles through its own `--ingest-tracks` aircraft (spread over Europe), so the line holds that many live
-//!   tracks per feed while the tactical scan runs every 250 ms over them (all feeds are under one agreement,
+//!   cycles through its own `--ingest-tracks` aircraft (at the tactical benchmark's constant density once all
+//!   feeds and the SBS-1 one are in), so the line holds that many live tracks per feed while the tactical scan runs every 250 ms over them (all feeds are under one agreement,
 //!   so the scan detects between them, holding the tracks' lock while it does).
 //! - **SBS-1**: a loopback TCP server plays SBS-1 lines (an `MSG,4` velocity and an `MSG,3` position per state)
 //!   as fast as the reader takes them; `deconflict feed`'s own code reads, assembles and posts them to the
@@ -17,25 +17,27 @@ use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, Context, Result};
 use deconflict_feed::{parse_line, Assembler, Report};
-use rand::{Rng, SeedableRng};
-use rand_chacha::ChaCha8Rng;
 
 use crate::bench::{percentile, BenchArgs};
 use crate::bench_load::Server;
 
-/// `n` states of distinct aircraft over Europe, ids `prefix` + number.
-fn states(n: usize, prefix: &str, seed: u64) -> Vec<Report> {
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    (0..n)
-        .map(|i| Report {
+/// `n` states of distinct aircraft, ids `prefix` + number, drawn as the tactical benchmark draws them (1–12 km,
+/// 100–250 m/s, random headings, some climbing or descending) over a square sized so that `total` aircraft in
+/// it are at that benchmark's constant density, 10 000 per 1 000 km × 1 000 km.
+fn states(n: usize, total: usize, prefix: &str, seed: u64) -> Vec<Report> {
+    let side_km = 1_000.0 * (total as f64 / 10_000.0).sqrt();
+    crate::bench_tactical::traffic(n, side_km, seed)
+        .into_iter()
+        .enumerate()
+        .map(|(i, t)| Report {
             id: format!("{prefix}{i:06}"),
             callsign: format!("T{i:05}"),
-            lat_deg: rng.gen_range(40.0..55.0),
-            lon_deg: rng.gen_range(-5.0..20.0),
-            alt_m: rng.gen_range(1_000.0..12_000.0),
-            gs_mps: rng.gen_range(100.0..250.0),
-            trk_deg: rng.gen_range(0.0..360.0),
-            vs_mps: 0.0,
+            lat_deg: t.lat_deg,
+            lon_deg: t.lon_deg,
+            alt_m: t.alt_m,
+            gs_mps: t.gs_mps,
+            trk_deg: t.trk_deg,
+            vs_mps: t.vs_mps,
             time_ms: 0,
         })
         .collect()
@@ -67,7 +69,12 @@ fn http_run(
             let (stop, accepted, latencies, url, failures) =
                 (&stop, &accepted, &latencies, &url, &failures);
             s.spawn(move || {
-                let fleet = states(args.ingest_tracks, &format!("c{c}-"), c as u64);
+                let fleet = states(
+                    args.ingest_tracks,
+                    args.ingest_tracks * (tokens.len() + 1),
+                    &format!("c{c}-"),
+                    c as u64,
+                );
                 let bodies: Vec<(String, u64)> = fleet
                     .chunks(batch)
                     .map(|chunk| (crate::feed::batch_json(chunk, false), chunk.len() as u64))
@@ -161,14 +168,19 @@ struct SbsFigures {
 
 fn sbs_run(args: &BenchArgs, server: &Server, token: &str) -> Result<SbsFigures> {
     // Hex idents must be six hex digits: number the fleet 000000–0fffff.
-    let fleet: Vec<Report> = states(args.ingest_tracks, "", 99)
-        .into_iter()
-        .enumerate()
-        .map(|(i, mut r)| {
-            r.id = format!("{:06X}", i % 0x100000);
-            r
-        })
-        .collect();
+    let fleet: Vec<Report> = states(
+        args.ingest_tracks,
+        args.ingest_tracks * (args.feeds.clamp(1, 64) + 1),
+        "",
+        99,
+    )
+    .into_iter()
+    .enumerate()
+    .map(|(i, mut r)| {
+        r.id = format!("{:06X}", i % 0x100000);
+        r
+    })
+    .collect();
     let text = sbs_text(&fleet);
 
     // Parsing and assembling alone, on one core.
@@ -210,6 +222,7 @@ fn sbs_run(args: &BenchArgs, server: &Server, token: &str) -> Result<SbsFigures>
         connect: Some(addr),
         replay: None,
         speed: 1.0,
+        start_at: None,
         batch_ms: 250,
         feed_times: false,
         dry_run: false,

@@ -52,6 +52,10 @@ pub struct FeedArgs {
     /// Replay this many times faster than recorded; 0 replays as fast as the line takes it.
     #[arg(long, default_value_t = 1.0)]
     pub speed: f64,
+    /// Replay: play the first line at this wall-clock time (RFC 3339) instead of at once, so that several
+    /// replays started apart (one per party) stay in step.
+    #[arg(long, value_name = "TIME")]
+    pub start_at: Option<String>,
     /// Send the batched states this often (ms).
     #[arg(long, default_value_t = 250)]
     pub batch_ms: u64,
@@ -202,8 +206,10 @@ struct Reader<'a> {
     last_flush: Instant,
     stats: Stats,
     tx: SyncSender<Vec<Report>>,
-    /// Replay: the first line's time and when it was read.
+    /// Replay: the first line's time and when it was played.
     origin: Option<(i64, Instant)>,
+    /// Replay: when the first line is played.
+    start: Instant,
 }
 
 impl Reader<'_> {
@@ -257,7 +263,8 @@ impl Reader<'_> {
                 return Ok(());
             };
             if self.args.speed > 0.0 {
-                let (t0, i0) = *self.origin.get_or_insert((t, Instant::now()));
+                let start = self.start;
+                let (t0, i0) = *self.origin.get_or_insert((t, start));
                 let due = i0
                     + Duration::from_secs_f64(((t - t0).max(0) as f64 / 1000.0) / self.args.speed);
                 while let Some(wait) = due.checked_duration_since(Instant::now()) {
@@ -294,6 +301,15 @@ pub fn run_feed(args: &FeedArgs, sink: Sink) -> Result<Stats, Failure> {
     if !(args.speed >= 0.0 && args.speed.is_finite()) {
         return Err(Failure(2, "--speed: expected a number ≥ 0".into()));
     }
+    let start = match &args.start_at {
+        None => Instant::now(),
+        Some(text) => {
+            let at = deconflict_space::units::parse_time(text)
+                .map_err(|e| Failure(2, format!("--start-at: {e}")))?;
+            let ahead = u64::try_from(at - now_ms()).unwrap_or(0);
+            Instant::now() + Duration::from_millis(ahead)
+        }
+    };
     let (tx, rx) = sync_channel::<Vec<Report>>(4);
     let feed_times = args.feed_times || matches!(sink, Sink::Stdout);
     let sender = std::thread::spawn(move || send_loop(&sink, &rx, feed_times));
@@ -305,6 +321,7 @@ pub fn run_feed(args: &FeedArgs, sink: Sink) -> Result<Stats, Failure> {
         stats: Stats::default(),
         tx,
         origin: None,
+        start,
     };
     let read = read_all(&mut reader);
     let flushed = reader.flush();

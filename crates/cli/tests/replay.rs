@@ -117,8 +117,14 @@ fn a_real_day_over_switzerland_runs_through_feeds_scan_alerts_and_ledger() {
         assert_eq!(status, 200, "{body}");
     }
 
-    // One feed per party, all at once.
+    // One feed per party, all starting their replay at the same moment (a party's states are stamped when the
+    // line takes them, so the feeds must keep in step for the geometry between parties to be the recorded one).
     let started = Instant::now();
+    let epoch_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_millis() as i64;
+    let start_at = deconflict_space::units::format_time(epoch_ms + 2_000);
     let feeds: Vec<(String, std::process::Child)> = files
         .iter()
         .map(|(party, file)| {
@@ -130,8 +136,9 @@ fn a_real_day_over_switzerland_runs_through_feeds_scan_alerts_and_ledger() {
                     "--speed",
                     SPEED,
                     "--batch-ms",
-                    "10",
+                    "2",
                 ])
+                .args(["--start-at", &start_at])
                 .args([
                     "--server",
                     &format!("http://{}", server.addr),
@@ -179,6 +186,10 @@ fn a_real_day_over_switzerland_runs_through_feeds_scan_alerts_and_ledger() {
     assert!(!alerts.is_empty(), "a day of real traffic raised no alert");
     let mut by_pair: BTreeMap<String, usize> = BTreeMap::new();
     let mut los = 0;
+    let mut los_pairs: BTreeSet<Vec<String>> = BTreeSet::new();
+    // Where: below 3 000 m (terminal areas) and within 40 km of Zurich or Geneva airports, or above.
+    let (mut low, mut near_airport) = (0, 0);
+    let airports = [(47.4647f64, 8.5492f64), (46.2381, 6.1090)];
     for (id, a) in &alerts {
         let owners: BTreeSet<String> = a["tracks"]
             .as_array()
@@ -194,6 +205,37 @@ fn a_real_day_over_switzerland_runs_through_feeds_scan_alerts_and_ledger() {
         assert_eq!(a["status"], "closed", "{a}");
         if a["los"] == true {
             los += 1;
+            let mut ids: Vec<String> = a["tracks"]
+                .as_array()
+                .expect("tracks")
+                .iter()
+                .map(|t| t["id"].as_str().unwrap_or("").to_string())
+                .collect();
+            ids.sort();
+            if los_pairs.is_empty() {
+                println!("first alert with separation lost: {a}");
+            }
+            los_pairs.insert(ids);
+        }
+        let states = a["tracks"].as_array().expect("tracks");
+        if states
+            .iter()
+            .all(|t| t["alt_m"].as_f64().unwrap_or(0.0) < 3_000.0)
+        {
+            low += 1;
+        }
+        if states.iter().all(|t| {
+            let (lat, lon) = (
+                t["lat"].as_f64().unwrap_or(0.0),
+                t["lon"].as_f64().unwrap_or(0.0),
+            );
+            airports.iter().any(|(alat, alon)| {
+                let dn = (lat - alat) * 111.2;
+                let de = (lon - alon) * 111.2 * alat.to_radians().cos();
+                dn.hypot(de) < 40.0
+            })
+        }) {
+            near_airport += 1;
         }
         *by_pair
             .entry(owners.into_iter().collect::<Vec<_>>().join("–"))
@@ -231,8 +273,9 @@ fn a_real_day_over_switzerland_runs_through_feeds_scan_alerts_and_ledger() {
         sample["states"], sent_total, sample["aircraft"]
     );
     println!(
-        "alerts: {} (separation lost in {los}); {}'s stream: {} raised, {closed} closed; by pair: {by_pair:?}",
+        "alerts: {} (separation lost in {los}, between {} distinct pairs of aircraft; both aircraft below 3 000 m in {low}; both within 40 km of Zurich or Geneva airport in {near_airport}); {}'s stream: {} raised, {closed} closed; by pair: {by_pair:?}",
         alerts.len(),
+        los_pairs.len(),
         probe,
         raised.len()
     );

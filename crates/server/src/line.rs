@@ -2093,7 +2093,12 @@ impl Line {
                     },
                 );
             }
-            for (i, key) in keys.iter().enumerate() {
+            // Incursions need a site or zone in force; without one, skip the per-track paths altogether.
+            let protected = inner
+                .current
+                .values()
+                .any(|c| c.declaration.kind.is_area_of_protection() && !c.state.closed());
+            for (i, key) in keys.iter().enumerate().filter(|_| protected) {
                 let Some(path) = tracks::path_declaration(&key.0, &key.1, &now_states[i], now)
                 else {
                     continue;

@@ -16,7 +16,8 @@
 //! look-ahead is checked as a thin corridor by the strategic index, exactly) is an alert of kind `incursion`
 //! for the track's party and the site's, with the same life cycle.
 //!
-//! Not yet here (issue #5): the sides of deconfliction lines as such (the demo's are zones); SBS-1 feeds.
+//! Not here: the sides of deconfliction lines as such — there is no `line` declaration kind yet, so a line's
+//! sides are declared as zones (as the demo's Euphrates line is), and incursions into them are zone incursions.
 
 use std::collections::BTreeMap;
 
@@ -156,10 +157,7 @@ fn check(i: usize, raw: RawReport, now_ms: i64) -> Result<(String, Reported), (S
 /// from the request body (the fast path: no intermediate JSON tree); `now_ms` stands for a missing time.
 /// `None` when the body does not have that shape: the caller then reads it as a tree with [`parse_batch`],
 /// whose error names the field.
-pub fn parse_batch_bytes(
-    body: &[u8],
-    now_ms: i64,
-) -> Option<Parsed> {
+pub fn parse_batch_bytes(body: &[u8], now_ms: i64) -> Option<Parsed> {
     let batch = serde_json::from_slice::<RawBatch>(body).ok()?;
     if batch.tracks.len() > MAX_BATCH {
         return None;

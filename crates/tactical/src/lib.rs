@@ -19,6 +19,11 @@ use rayon::prelude::*;
 
 /// Earth radius of the flat-earth approximation (m).
 pub const EARTH_RADIUS_M: f64 = 6_371_000.0;
+/// Altitude differences within this (m) of the vertical minimum count as meeting it. Altitudes arrive in feet
+/// and flight levels; in binary floating point, aircraft exactly 1 000 ft apart can come out a hair under
+/// 304.8 m (36 000 ft and 35 000 ft converted differ by 304.7999999999993 m), which would turn standard
+/// vertical separation into a loss.
+pub const LEVEL_TOLERANCE_M: f64 = 1e-6;
 /// Relative speeds (m/s) below this are treated as zero: the separation then stays what it is.
 pub const STILL_MPS: f64 = 1e-6;
 
@@ -138,7 +143,11 @@ fn pair_moving(
         (t_cpa, d2, window)
     };
     let (h_in, h_out) = horizontal?;
-    let (v_in, v_out) = intrusion(b.alt_m - a.alt_m, b.vs_mps - a.vs_mps, p.hpz_m)?;
+    let (v_in, v_out) = intrusion(
+        b.alt_m - a.alt_m,
+        b.vs_mps - a.vs_mps,
+        p.hpz_m - LEVEL_TOLERANCE_M,
+    )?;
     let t_in = h_in.max(v_in);
     let t_out = h_out.min(v_out);
     if !(t_in < t_out && t_out > 0.0 && t_in < p.lookahead_s) {
@@ -525,7 +534,7 @@ mod tests {
         let b = track(35.0, 38.0, 4_000.0, 0.0, 0.0, 1_000.0 / 60.0);
         let e = pair(&a, &b, &Params::default()).expect("conflict");
         let expected = (1_000.0 - 304.8) / (1_000.0 / 60.0);
-        assert!((e.t_los_s - expected).abs() < 1e-9, "{e:?}");
+        assert!((e.t_los_s - expected).abs() < 1e-6, "{e:?}");
     }
 
     #[test]
@@ -538,5 +547,40 @@ mod tests {
                 .los_now
         );
         assert_eq!(detect(&[a, b], &Params::default()).len(), 1);
+    }
+}
+
+#[cfg(test)]
+mod level_tests {
+    use super::*;
+
+    #[test]
+    fn adjacent_flight_levels_are_separated() {
+        // Head-on at FL360 and FL350 as a feed reports them (metres to 0.1 m): standard separation.
+        let a = Track {
+            lat_deg: 46.5,
+            lon_deg: 6.5,
+            alt_m: 10_972.8,
+            gs_mps: 240.0,
+            trk_deg: 0.0,
+            vs_mps: 0.0,
+        };
+        let b = Track {
+            lat_deg: 46.6,
+            alt_m: 10_668.0,
+            trk_deg: 180.0,
+            ..a
+        };
+        assert!(
+            (a.alt_m - b.alt_m) < 304.8,
+            "the conversion lands under 304.8 m"
+        );
+        assert_eq!(pair(&a, &b, &Params::default()), None);
+        // 999 ft apart is a conflict.
+        let c = Track {
+            alt_m: a.alt_m - 999.0 * 0.3048,
+            ..b
+        };
+        assert!(pair(&a, &c, &Params::default()).is_some());
     }
 }

@@ -206,7 +206,7 @@ fn footprint(v: &Value, originals: &mut Vec<OriginalText>) -> Result<Region, Fai
         return Err(fail(
             F,
             format!(
-                "give exactly one of polygon, circle, corridor; found {}",
+                "give exactly one of polygon, circle, corridor, side; found {}",
                 if shapes.is_empty() {
                     "none".to_string()
                 } else {
@@ -255,10 +255,46 @@ fn footprint(v: &Value, originals: &mut Vec<OriginalText>) -> Result<Region, Fai
             )?;
             Footprint::Corridor { path, half_width_m }
         }
+        "side" => {
+            // One side of a deconfliction line: the strip from the line to `depth_m` on that side.
+            const S: &str = "footprint.side";
+            let c = object(body, S)?;
+            only_keys(c, &["path", "side", "depth_m"], S)?;
+            let path = positions(required(c, "path", S)?, "footprint.side.path", originals)?;
+            if path.len() < 2 {
+                return Err(fail(
+                    "footprint.side.path",
+                    "a line needs at least 2 positions",
+                ));
+            }
+            let side = match required(c, "side", S)?.as_str() {
+                Some("left") => deconflict_space::geodesy::Side::Left,
+                Some("right") => deconflict_space::geodesy::Side::Right,
+                _ => {
+                    return Err(fail(
+                        "footprint.side.side",
+                        "expected \"left\" or \"right\" (looking along the path from its first position)",
+                    ))
+                }
+            };
+            let depth_m = number(required(c, "depth_m", S)?, "footprint.side.depth_m")?;
+            if !(depth_m > 0.0 && depth_m <= 0.5 * deconflict_space::MAX_WIDTH_M) {
+                return Err(fail(
+                    "footprint.side.depth_m",
+                    format!(
+                        "expected more than 0 and at most {} m",
+                        0.5 * deconflict_space::MAX_WIDTH_M
+                    ),
+                ));
+            }
+            Footprint::Polygon(deconflict_space::geodesy::side_outline(
+                &path, side, depth_m,
+            ))
+        }
         other => {
             return Err(fail(
                 join(F, other),
-                "unknown footprint; expected polygon, circle or corridor",
+                "unknown footprint; expected polygon, circle, corridor or side",
             ))
         }
     };

@@ -173,10 +173,11 @@ fn schemas() -> Value {
         "Volume": {
             "type": "object", "required": ["footprint", "altitude", "time"], "additionalProperties": false,
             "properties": {
-                "footprint": {"type": "object", "description": "exactly one of polygon, circle, corridor", "properties": {
+                "footprint": {"type": "object", "description": "exactly one of polygon, circle, corridor, side (of a deconfliction line)", "properties": {
                     "polygon": {"type": "array", "items": position, "minItems": 3},
                     "circle": {"type": "object", "required": ["center", "radius_m"], "properties": {"center": position, "radius_m": {"type": "number", "exclusiveMinimum": 0}}},
-                    "corridor": {"type": "object", "required": ["path", "half_width_m"], "properties": {"path": {"type": "array", "items": position, "minItems": 2}, "half_width_m": {"type": "number", "exclusiveMinimum": 0}}}
+                    "corridor": {"type": "object", "required": ["path", "half_width_m"], "properties": {"path": {"type": "array", "items": position, "minItems": 2}, "half_width_m": {"type": "number", "exclusiveMinimum": 0}}},
+                    "side": {"type": "object", "required": ["path", "side", "depth_m"], "description": "the strip from the line to depth_m on one side, looking along the path from its first position", "properties": {"path": {"type": "array", "items": position, "minItems": 2}, "side": {"enum": ["left", "right"]}, "depth_m": {"type": "number", "exclusiveMinimum": 0}}}
                 }},
                 "altitude": {"type": "object", "description": "lower/upper as text, or lower_m/upper_m in metres; datum MSL (default) or WGS84", "properties": {
                     "lower": altitude_value, "upper": altitude_value,
@@ -194,7 +195,7 @@ fn schemas() -> Value {
             "properties": {
                 "id": {"type": "string"},
                 "party": text("your party (filled in when absent)"),
-                "kind": {"enum": ["air_operation", "ground_movement", "site", "zone"]},
+                "kind": {"enum": ["air_operation", "ground_movement", "site", "zone", "line"], "description": "line: the declaring party's side of a deconfliction line (footprint side); sides of lines never conflict with each other"},
                 "version": {"type": "integer", "description": "the version this write makes (filled in when absent)"},
                 "volumes": {"type": "array", "items": {"$ref": "#/components/schemas/Volume"}, "minItems": 1},
                 "audience": {"type": "array", "items": {"type": "string"}, "description": "the other parties that may see it"},

@@ -12,12 +12,12 @@
 //! expires), and an open alert is not raised again, so a pair at the edge of the minima does not flap.
 //!
 //! Incursions: a track predicted to come, within the look-ahead, closer than the agreed minima around zones to
-//! a site or zone declared by another party it shares an active agreement with (the track's path over the
+//! a site, zone or side of a line declared by another party it shares an active agreement with (the track's path over the
 //! look-ahead is checked as a thin corridor by the strategic index, exactly) is an alert of kind `incursion`
 //! for the track's party and the site's, with the same life cycle.
 //!
-//! Not here: the sides of deconfliction lines as such — there is no `line` declaration kind yet, so a line's
-//! sides are declared as zones (as the demo's Euphrates line is), and incursions into them are zone incursions.
+//! The sides of deconfliction lines (kind `line`, each party's side declared by that party) are areas of
+//! protection like sites and zones: a track heading into another party's side is an incursion.
 
 use std::collections::BTreeMap;
 

@@ -243,3 +243,68 @@ fn a_track_heading_for_a_notified_hospital_alerts_its_party_and_the_notifier() {
     clock.advance_ms(61_000);
     assert_eq!(line.scan_tracks().expect("scan"), 0);
 }
+
+#[test]
+fn a_track_heading_across_a_deconfliction_line_alerts_the_other_side_only() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let clock = Arc::new(ManualClock::new(1_497_787_200_000));
+    let line = Line::open_with_clock(dir.path(), "test.example/line", clock.clone()).expect("open");
+    for id in ["ru-gs", "us-cjtf"] {
+        line.register_party(id, "military").expect("register");
+    }
+    line.establish_agreement(json!({"id": "mou", "parties": ["ru-gs", "us-cjtf"]}))
+        .expect("mou");
+    // The Euphrates from Tabqa down to Deir ez-Zor; each party declares its own side, 30 km deep: the
+    // coalition the north-east (left, looking downstream), Russia the south-west (right).
+    let river = json!([
+        [38.55, 35.84],
+        [39.02, 35.95],
+        [39.60, 35.60],
+        [40.14, 35.33]
+    ]);
+    let side = |id: &str, side: &str| {
+        json!({"id": id, "kind": "line", "name": "Euphrates deconfliction line", "audience": ["ru-gs", "us-cjtf"],
+               "volumes": [{"footprint": {"side": {"path": river, "side": side, "depth_m": 30000}},
+                            "altitude": {"lower": "SFC", "upper": "FL600"},
+                            "time": {"start": "2017-06-01T00:00:00Z", "end": "2017-07-01T00:00:00Z"}}]})
+    };
+    let us = line
+        .declare("us-cjtf", side("euphrates-ne", "left"))
+        .expect("the coalition's side");
+    let ru = line
+        .declare("ru-gs", side("euphrates-sw", "right"))
+        .expect("Russia's side");
+    // The two sides meet along the river by design: no conflict between them.
+    assert_eq!(us.body["conflicts"], json!([]), "{}", us.body);
+    assert_eq!(ru.body["conflicts"], json!([]), "{}", ru.body);
+    // A Russian jet south-west of the river near Tabqa, heading north-east across it at 250 m/s: it will be on
+    // the coalition's side within the look-ahead. A coalition jet on its own side heading away: nothing.
+    line.report_tracks(
+        "ru-gs",
+        json!({"tracks": [{"id": "su34", "lat": 35.70, "lon": 38.70, "alt_m": 6000.0, "gs_mps": 250.0, "trk_deg": 30.0}]}),
+    )
+    .expect("report");
+    line.report_tracks(
+        "us-cjtf",
+        json!({"tracks": [{"id": "f16", "lat": 36.20, "lon": 39.00, "alt_m": 8000.0, "gs_mps": 200.0, "trk_deg": 0.0}]}),
+    )
+    .expect("report");
+    let from = line.store().size().expect("size");
+    assert_eq!(line.scan_tracks().expect("scan"), 1);
+    let entries = line.store().entries(from, 10).expect("entries");
+    let alert: Value = serde_json::from_slice(&entries[0].content).expect("content");
+    assert_eq!(alert["kind"], "incursion", "{alert}");
+    assert_eq!(alert["declaration"]["id"], "euphrates-ne");
+    assert_eq!(alert["declaration"]["kind"], "line");
+    assert_eq!(alert["tracks"][0]["id"], "su34");
+    assert_eq!(line.alerts("ru-gs").expect("alerts").len(), 1);
+    assert_eq!(line.alerts("us-cjtf").expect("alerts").len(), 1);
+    // A bad side names its field.
+    let mut bad = side("euphrates-x", "up");
+    bad["id"] = json!("euphrates-x");
+    let err = line
+        .declare("ru-gs", bad)
+        .expect_err("a side is left or right");
+    assert!(err.to_string().contains("footprint.side.side"), "{err}");
+    assert!(line.get("ru-gs", "euphrates-x").is_err(), "nothing stored");
+}

@@ -7,7 +7,7 @@
 
 use std::sync::LazyLock;
 
-use geographiclib_rs::{Geodesic, InverseGeodesic};
+use geographiclib_rs::{DirectGeodesic, Geodesic, InverseGeodesic};
 
 use crate::vec3::{self, V3};
 
@@ -98,5 +98,86 @@ pub fn surface_distance(p: V3, q: V3) -> f64 {
         2.0 * r * (c / (2.0 * r)).min(1.0).asin()
     } else {
         geodesic_distance(lonlat_of_surface(p), lonlat_of_surface(q))
+    }
+}
+
+/// Forward azimuths (degrees clockwise from north) of the geodesic from `a` to `b`: at `a`, and at `b`.
+pub fn azimuths(a: LonLat, b: LonLat) -> (f64, f64) {
+    let (azi1, azi2, _a12): (f64, f64, f64) = WGS84.inverse(a.lat, a.lon, b.lat, b.lon);
+    (azi1, azi2)
+}
+
+/// The position `distance_m` from `from` along the geodesic that leaves it at `azimuth_deg`.
+pub fn destination(from: LonLat, azimuth_deg: f64, distance_m: f64) -> LonLat {
+    let (lat, lon): (f64, f64) = WGS84.direct(from.lat, from.lon, azimuth_deg, distance_m);
+    LonLat::new(lon, lat)
+}
+
+/// Which side of a line, looking along it from its first point.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Side {
+    Left,
+    Right,
+}
+
+/// The outline of one side of a deconfliction line: the strip between `path` and its offset `depth_m` to
+/// `side`, as a polygon (the path, then the offset points back). Each point is offset along the bisector of
+/// the perpendiculars of the segments that meet there, by `depth_m / cos(half the turn)` so that the strip
+/// keeps its depth around bends (at most three times the depth, at sharp turns).
+pub fn side_outline(path: &[LonLat], side: Side, depth_m: f64) -> Vec<LonLat> {
+    let n = path.len();
+    if n < 2 {
+        return path.to_vec();
+    }
+    let turn = match side {
+        Side::Left => -90.0,
+        Side::Right => 90.0,
+    };
+    // Azimuth of each segment at its start and at its end.
+    let segs: Vec<(f64, f64)> = path.windows(2).map(|w| azimuths(w[0], w[1])).collect();
+    let mut offsets = Vec::with_capacity(n);
+    for (i, point) in path.iter().enumerate() {
+        let (incoming, outgoing) = match i {
+            0 => (segs[0].0, segs[0].0),
+            i if i == n - 1 => (segs[n - 2].1, segs[n - 2].1),
+            i => (segs[i - 1].1, segs[i].0),
+        };
+        // Half the turn between the directions, in (-180, 180].
+        let half = (outgoing - incoming + 540.0).rem_euclid(360.0) - 180.0;
+        let along = incoming + 0.5 * half;
+        let stretch = (1.0 / (0.5 * half).to_radians().cos().abs().max(1e-9)).min(3.0);
+        offsets.push(destination(*point, along + turn, depth_m * stretch));
+    }
+    let mut outline = path.to_vec();
+    outline.extend(offsets.into_iter().rev());
+    outline
+}
+
+#[cfg(test)]
+mod side_tests {
+    use super::*;
+
+    #[test]
+    fn a_side_lies_on_its_side_at_its_depth() {
+        // Due east along the equator: left is north, right is south.
+        let path = [LonLat::new(0.0, 0.0), LonLat::new(1.0, 0.0)];
+        let left = side_outline(&path, Side::Left, 10_000.0);
+        assert_eq!(left.len(), 4);
+        assert!(left[2].lat > 0.08 && left[3].lat > 0.08, "{left:?}");
+        let right = side_outline(&path, Side::Right, 10_000.0);
+        assert!(right[2].lat < -0.08, "{right:?}");
+        for p in &left[2..] {
+            let d = geodesic_distance(*p, LonLat::new(p.lon, 0.0));
+            assert!((d - 10_000.0).abs() < 1.0, "{d}");
+        }
+        // Around a right-angle bend the strip keeps its depth from both segments.
+        let bend = [
+            LonLat::new(0.0, 0.0),
+            LonLat::new(1.0, 0.0),
+            LonLat::new(1.0, -1.0),
+        ];
+        let outline = side_outline(&bend, Side::Left, 10_000.0);
+        let corner = outline[4]; // the offset of the bend point
+        assert!(corner.lat > 0.08 && corner.lon > 1.08, "{corner:?}");
     }
 }

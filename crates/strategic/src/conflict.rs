@@ -3,7 +3,7 @@
 use deconflict_space::TimeWindow;
 use sha2::{Digest, Sha256};
 
-use crate::declaration::Declaration;
+use crate::declaration::{Declaration, Kind};
 use crate::separation::{proximity, Minima, Proximity};
 
 /// Which version of which declaration of which party.
@@ -124,7 +124,7 @@ impl Conflict {
 /// The conflict between two declarations, checking every pair of volumes. Declarations of one party never
 /// conflict.
 pub fn check_pair(x: &Declaration, y: &Declaration, minima: &Minima) -> Option<Conflict> {
-    if x.party == y.party || x.id == y.id {
+    if x.party == y.party || x.id == y.id || !Kind::may_conflict(x.kind, y.kind) {
         return None;
     }
     let sep = minima.between(x.kind, y.kind);

@@ -11,14 +11,19 @@ pub enum Kind {
     Site,
     /// A restricted operations zone, no-fire area, buffer zone, kill box …
     Zone,
+    /// The declaring party's side of a deconfliction line (its footprint is the strip on that side). Kept
+    /// clear like a zone; the sides of lines never conflict with each other, since two parties' sides of one
+    /// line meet along it by design.
+    Line,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 4] = [
+    pub const ALL: [Kind; 5] = [
         Kind::AirOperation,
         Kind::GroundMovement,
         Kind::Site,
         Kind::Zone,
+        Kind::Line,
     ];
 
     /// The name used on the wire (`air_operation`, …).
@@ -28,12 +33,18 @@ impl Kind {
             Kind::GroundMovement => "ground_movement",
             Kind::Site => "site",
             Kind::Zone => "zone",
+            Kind::Line => "line",
         }
     }
 
-    /// Sites and zones are kept clear by the minima around zones.
+    /// Whether declarations of these kinds can conflict at all: two sides of lines cannot.
+    pub fn may_conflict(a: Kind, b: Kind) -> bool {
+        !(a == Kind::Line && b == Kind::Line)
+    }
+
+    /// Sites, zones and sides of lines are kept clear by the minima around zones.
     pub fn is_area_of_protection(self) -> bool {
-        matches!(self, Kind::Site | Kind::Zone)
+        matches!(self, Kind::Site | Kind::Zone | Kind::Line)
     }
 }
 

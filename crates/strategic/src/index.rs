@@ -14,7 +14,7 @@ use rayon::prelude::*;
 use rstar::{RTree, RTreeObject, AABB};
 
 use crate::conflict::{sort_conflicts, Conflict, VolumeConflict};
-use crate::declaration::Declaration;
+use crate::declaration::{Declaration, Kind};
 use crate::separation::{proximity, Minima, Separation};
 
 /// Milliseconds per unit of the time axis: 300 h, so that a few hours weigh about as much as a few tens of
@@ -306,7 +306,7 @@ impl ConflictIndex {
         let mut found: HashMap<u32, Vec<VolumeConflict>> = HashMap::new();
         for (i, v) in d.volumes.iter().enumerate() {
             self.near(d, v, reach, |slot, other, j| {
-                if !keep(slot) {
+                if !keep(slot) || !Kind::may_conflict(d.kind, other.kind) {
                     return;
                 }
                 let Some(minima) = (policy.minima_with)(&other.party) else {

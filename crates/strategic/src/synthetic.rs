@@ -26,6 +26,8 @@ pub struct TheatreSpec {
     pub parties: usize,
     /// Share of sites and zones among the declarations.
     pub zone_share: f64,
+    /// Share of sides of lines among those sites and zones (0 draws nothing more from the generator).
+    pub line_share: f64,
     /// Share of altitude bands given above the ellipsoid rather than mean sea level.
     pub wgs84_share: f64,
 }
@@ -44,6 +46,7 @@ impl TheatreSpec {
             volumes: (1, 1),
             parties: 5,
             zone_share: 0.1,
+            line_share: 0.0,
             wgs84_share: 0.0,
         }
     }
@@ -155,7 +158,9 @@ pub fn theatre(seed: u64, count: usize, spec: &TheatreSpec) -> Vec<Declaration> 
         .map(|i| {
             let n = rng.gen_range(spec.volumes.0..=spec.volumes.1);
             let kind = if rng.gen_bool(spec.zone_share) {
-                if rng.gen_bool(0.5) {
+                if spec.line_share > 0.0 && rng.gen_bool(spec.line_share) {
+                    Kind::Line
+                } else if rng.gen_bool(0.5) {
                     Kind::Zone
                 } else {
                     Kind::Site

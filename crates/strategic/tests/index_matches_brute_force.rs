@@ -27,7 +27,8 @@ fn spec(rng: &mut ChaCha8Rng) -> TheatreSpec {
         start_ms: 1_497_744_000_000,
         volumes: (1, 3),
         parties: rng.gen_range(2..5),
-        zone_share: 0.2,
+        zone_share: 0.3,
+        line_share: 0.4,
         wgs84_share: 0.2,
     }
 }

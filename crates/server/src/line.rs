@@ -2034,6 +2034,7 @@ impl Line {
         // agreements, and tracks heading into partners' sites and zones.
         let mut found: BTreeMap<String, tracks::Finding> = BTreeMap::new();
         let mut entries = Vec::new();
+        let track = |i: usize| tracks::track_json(&keys[i], &reported[i], &now_states[i]);
         // Candidate pairs under the widest minima, found without holding the line's lock.
         let widest = self.lock()?.agreements.widest();
         let pairs = widest.map(|w| {
@@ -2059,7 +2060,6 @@ impl Line {
                     }
                 }
             }
-            let track = |i: usize| tracks::track_json(&keys[i], &reported[i], &now_states[i]);
             for e in pairs.into_iter().flatten() {
                 let (pa, pb) = (&keys[e.a].0, &keys[e.b].0);
                 let Some(terms) = (pa != pb)
@@ -2081,15 +2081,12 @@ impl Line {
                         tracks: vec![keys[e.a].clone(), keys[e.b].clone()],
                         parties: [pa.clone(), pb.clone()],
                         los: x.los_now,
-                        body: json!({
-                            "kind": "separation", "parties": [pa, pb],
-                            "tracks": [track(e.a), track(e.b)],
-                            "t_cpa_s": (x.t_cpa_s * 10.0).round() / 10.0,
-                            "d_cpa_m": x.d_cpa_m.round(),
-                            "t_los_s": (x.t_los_s * 10.0).round() / 10.0,
-                            "los": x.los_now,
-                            "agreements": terms.agreements,
-                        }),
+                        body: tracks::Body::Separation {
+                            a: e.a,
+                            b: e.b,
+                            encounter: x,
+                            agreements: json!(terms.agreements),
+                        },
                     },
                 );
             }
@@ -2123,7 +2120,7 @@ impl Line {
                             tracks: vec![key.clone()],
                             parties: [key.0.clone(), other.party.clone()],
                             los: false,
-                            body: json!({
+                            body: tracks::Body::Ready(json!({
                                 "kind": "incursion", "parties": [key.0, other.party],
                                 "tracks": [track(i)],
                                 "declaration": {"id": other.id, "party": other.party,
@@ -2133,7 +2130,7 @@ impl Line {
                                 "start": format_time(c.window.start_ms),
                                 "end": format_time(c.window.end_ms),
                                 "agreements": agreements,
-                            }),
+                            })),
                         },
                     );
                 }
@@ -2149,8 +2146,10 @@ impl Line {
                         &hex::encode(Sha256::digest(format!("{key}@{now}").as_bytes()))[..16]
                     );
                     let mut content = json!({"id": id});
-                    if let (Some(o), Some(body)) = (content.as_object_mut(), f.body.as_object()) {
-                        o.extend(body.clone());
+                    if let (Some(o), Value::Object(body)) =
+                        (content.as_object_mut(), f.body.build(track))
+                    {
+                        o.extend(body);
                     }
                     entries.push(NewEntry {
                         time_ms: now,
@@ -2175,8 +2174,8 @@ impl Line {
                     if f.los && !open.los {
                         open.los = true;
                         let mut content = json!({"id": open.id});
-                        if let (Some(o), Some(body)) = (content.as_object_mut(), f.body.as_object())
-                        {
+                        let body = f.body.build(track);
+                        if let (Some(o), Some(body)) = (content.as_object_mut(), body.as_object()) {
                             for k in ["tracks", "t_cpa_s", "d_cpa_m", "t_los_s", "los"] {
                                 if let Some(v) = body.get(k) {
                                     o.insert(k.into(), v.clone());

@@ -57,17 +57,55 @@ pub struct OpenAlert {
 }
 
 /// Something a scan found in conflict: the tracks, the two parties, whether separation is lost now, and the
-/// alert's content (without its id).
+/// alert's content (without its id), built only when it is logged.
 #[derive(Debug, Clone)]
 pub struct Finding {
     pub tracks: Vec<(String, String)>,
     pub parties: [String; 2],
     pub los: bool,
-    pub body: Value,
+    pub body: Body,
 }
 
-/// The scan's state: open alerts by pair key, and the detector's buffers. (The tracks themselves, by (party,
-/// track id), are apart, so that reports are taken while a scan runs.)
+/// An alert's content, or what it is made from: most pairs a scan finds are already open and unchanged, and
+/// building their content every scan would cost more than finding them.
+#[derive(Debug, Clone)]
+pub enum Body {
+    Ready(Value),
+    /// A separation alert between tracks `a` and `b` of the scan (by their place in it).
+    Separation {
+        a: usize,
+        b: usize,
+        encounter: deconflict_tactical::Encounter,
+        agreements: Value,
+    },
+}
+
+impl Body {
+    /// The content, with `track(i)` giving the scan's `i`-th track as it appears in an alert.
+    pub fn build(&self, track: impl Fn(usize) -> Value) -> Value {
+        match self {
+            Body::Ready(v) => v.clone(),
+            Body::Separation {
+                a,
+                b,
+                encounter: x,
+                agreements,
+            } => {
+                let (ta, tb) = (track(*a), track(*b));
+                json!({
+                    "kind": "separation", "parties": [ta["party"], tb["party"]],
+                    "tracks": [ta, tb],
+                    "t_cpa_s": (x.t_cpa_s * 10.0).round() / 10.0,
+                    "d_cpa_m": x.d_cpa_m.round(),
+                    "t_los_s": (x.t_los_s * 10.0).round() / 10.0,
+                    "los": x.los_now,
+                    "agreements": agreements,
+                })
+            }
+        }
+    }
+}
+
 /// Live tracks by (party, track id).
 pub type Live = BTreeMap<(String, String), Reported>;
 

@@ -614,3 +614,55 @@ fn the_readme_example_is_a_valid_plan() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[test]
+fn sides_of_a_line_in_geojson_conflict_with_others_not_with_each_other() {
+    let side = |id: &str, party: &str, side: &str| {
+        json!({"type": "Feature",
+               "geometry": {"type": "LineString", "coordinates": [[38.57, 35.87], [39.01, 35.95], [39.60, 35.70]]},
+               "properties": {"id": id, "party": party, "kind": "line", "side": side, "depth_m": 30000,
+                              "altitude": {"lower": "SFC", "upper": "FL600"},
+                              "time": {"start": "2017-06-18T00:00:00Z", "end": "2017-06-19T00:00:00Z"}}})
+    };
+    // A Russian sortie 10 km north of the river, on the coalition's (left) side.
+    let sortie = json!({"type": "Feature",
+        "geometry": {"type": "Point", "coordinates": [39.01, 36.04]},
+        "properties": {"id": "ru-9", "party": "ru-gs", "kind": "air_operation", "radius_m": 3000,
+                       "altitude": {"lower_m": 5000, "upper_m": 6000},
+                       "time": {"start": "2017-06-18T10:00:00Z", "end": "2017-06-18T11:00:00Z"}}});
+    let plan = json!({"type": "FeatureCollection", "features": [
+        side("line-ne", "us-cjtf", "left"), side("line-sw", "ru-gs", "right"), sortie]});
+    let out = run(&["check", "-"], Some(&plan.to_string()));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let pairs: Vec<(String, String)> = stdout
+        .lines()
+        .map(|l| {
+            let c: Value = serde_json::from_str(l).expect("a conflict");
+            (
+                c["a"].as_str().unwrap_or("").into(),
+                c["b"].as_str().unwrap_or("").into(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        pairs,
+        [("line-ne".to_string(), "ru-9".to_string())],
+        "{stdout}"
+    );
+    // A side that is neither left nor right is named.
+    let mut bad = plan.clone();
+    bad["features"][0]["properties"]["side"] = json!("north");
+    let out = run(&["check", "-"], Some(&bad.to_string()));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("properties.side"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

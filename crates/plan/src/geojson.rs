@@ -99,6 +99,27 @@ fn footprints(geometry: &Value, props: &Map<String, Value>) -> Result<Vec<Region
             let radius_m = length_property(props, "radius_m", "Point (a circle)")?;
             Ok(vec![Region::new(&Footprint::Circle { center, radius_m }).map_err(|e| geojson_field(e, ""))?])
         }
+        // A side of a deconfliction line: `properties.side` (left or right) and `properties.depth_m`.
+        "LineString" if props.contains_key("side") => {
+            let path = coordinates(coords, "geometry.coordinates")?;
+            if path.len() < 2 {
+                return Err(fail("geometry.coordinates", "a line needs at least 2 positions"));
+            }
+            let side = match props.get("side").and_then(Value::as_str) {
+                Some("left") => deconflict_space::geodesy::Side::Left,
+                Some("right") => deconflict_space::geodesy::Side::Right,
+                _ => return Err(fail("properties.side", "expected \"left\" or \"right\" (looking along the line from its first position)")),
+            };
+            let depth_m = length_property(props, "depth_m", "LineString with a side (a side of a line)")?;
+            if !(depth_m > 0.0 && depth_m <= 0.5 * deconflict_space::MAX_WIDTH_M) {
+                return Err(fail(
+                    "properties.depth_m",
+                    format!("expected more than 0 and at most {} m", 0.5 * deconflict_space::MAX_WIDTH_M),
+                ));
+            }
+            let outline = deconflict_space::geodesy::side_outline(&path, side, depth_m);
+            Ok(vec![Region::new(&Footprint::Polygon(outline)).map_err(|e| geojson_field(e, ""))?])
+        }
         "LineString" => {
             let path = coordinates(coords, "geometry.coordinates")?;
             let half_width_m = length_property(props, "half_width_m", "LineString (a corridor)")?;
@@ -108,7 +129,7 @@ fn footprints(geometry: &Value, props: &Map<String, Value>) -> Result<Vec<Region
         }
         other => Err(fail(
             "geometry.type",
-            format!("{other:?} is not supported; use Polygon, MultiPolygon, Point (with radius_m) or LineString (with half_width_m)"),
+            format!("{other:?} is not supported; use Polygon, MultiPolygon, Point (with radius_m) or LineString (with half_width_m, or side and depth_m)"),
         )),
     }
 }

@@ -4,7 +4,9 @@
 //! party. The test decodes the same frames itself (altitude, ground speed, track) and checks that the line
 //! holds exactly what the aircraft said, in metres and metres per second, and that no other party sees it.
 //!
-//! `scripts/test` installs `dump1090-mutability` when it is missing.
+//! `scripts/test` installs `dump1090-mutability` when it is missing. A second test replays a small recording
+//! (`--replay - --dry-run`): states in the line's units, one per aircraft and batch, bad lines named by number
+//! and field, `--strict`, and no feed without a party's token.
 
 use std::io::Write;
 use std::net::{TcpListener, TcpStream};
@@ -218,4 +220,81 @@ fn tracks_from_dump1090_reach_the_line_as_the_feeds_party() {
         (200, &Value::Array(Vec::new())),
         "{body}"
     );
+}
+
+/// Runs `deconflict feed` with `args` on `input` (standard input); returns status, stdout, stderr.
+fn feed_on(input: &str, args: &[&str]) -> (Option<i32>, String, String) {
+    let mut child = bin()
+        .arg("feed")
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("feed");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(input.as_bytes())
+        .expect("write");
+    let out = child.wait_with_output().expect("feed ends");
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into(),
+        String::from_utf8_lossy(&out.stderr).into(),
+    )
+}
+
+#[test]
+fn a_recording_replays_into_states_and_bad_lines_are_named() {
+    let recording = "\
+MSG,1,1,1,486257,1,2023/10/24,10:09:07.000,2023/10/24,10:09:07.000,KLM1302,,,,,,,,,,,0
+MSG,4,1,1,486257,1,2023/10/24,10:09:08.090,2023/10/24,10:09:08.090,,,402,354,,,1984,,,,,0
+MSG,3,1,1,486257,1,2023/10/24,10:09:08.434,2023/10/24,10:09:08.434,,21350,,,44.33368,1.16854,,,,,,0
+MSG,3,1,1,486257,1,2023/10/24,10:09:09.434,2023/10/24,10:09:09.434,,21375,,,44.33500,1.16830,,,,,,0
+MSG,3,1,1,48625Z,1,2023/10/24,10:09:09.500,2023/10/24,10:09:09.500,,21375,,,44.33500,1.16830,,,,,,0
+STA,,5,179,400AA5,10103,2008/11/28,14:58:51.153,2008/11/28,14:58:51.153,RM
+";
+    // As fast as it goes, printed instead of sent: one state per aircraft and batch, the latest.
+    let (code, out, err) = feed_on(recording, &["--replay", "-", "--speed", "0", "--dry-run"]);
+    assert_eq!(code, Some(0), "{err}");
+    let states: Vec<Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("a JSON state"))
+        .collect();
+    assert_eq!(states.len(), 1, "{out}");
+    let s = &states[0];
+    assert_eq!(
+        (s["id"].as_str(), s["callsign"].as_str()),
+        (Some(KLM), Some("KLM1302"))
+    );
+    assert!(
+        (s["alt_m"].as_f64().expect("alt") - 21_375.0 * 0.3048).abs() < 0.06,
+        "{s}"
+    );
+    assert!(
+        (s["gs_mps"].as_f64().expect("gs") - 402.0 * 1852.0 / 3600.0).abs() < 0.01,
+        "{s}"
+    );
+    assert_eq!(s["time"], "2023-10-24T10:09:09.434Z");
+    // The bad line is skipped and named by number and field.
+    assert!(err.contains("line 5: field 5 (hex ident)"), "{err}");
+    assert!(err.contains("(1 unreadable)"), "{err}");
+    // --strict stops there, exit 2, nothing more read.
+    let (code, _, err) = feed_on(
+        recording,
+        &["--replay", "-", "--speed", "0", "--dry-run", "--strict"],
+    );
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("line 5: field 5 (hex ident)"), "{err}");
+    // A feed belongs to a party: without a token it does not start.
+    let out = bin()
+        .args(["feed", "--replay", "-"])
+        .env_remove("DECONFLICT_TOKEN")
+        .stdin(Stdio::null())
+        .output()
+        .expect("feed");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no token"));
 }

@@ -274,6 +274,9 @@ struct Inner {
     fold: Declarations,
     current: BTreeMap<String, Current>,
     index: ConflictIndex,
+    /// The sites, zones and sides of lines in force, apart, so that the tactical scan checks tracks against
+    /// them without holding the line's lock. Written only while the line's lock is held.
+    protected: Arc<parking_lot::RwLock<ConflictIndex>>,
     conflicts: BTreeMap<String, ConflictRecord>,
     /// The open conflicts of each declaration id.
     open_conflicts: HashMap<String, BTreeSet<String>>,
@@ -538,6 +541,14 @@ impl Inner {
                 self.index
                     .replace(declaration.clone())
                     .map_err(|e| e.to_string())?;
+                if declaration.kind.is_area_of_protection() {
+                    self.protected
+                        .write()
+                        .replace(declaration.clone())
+                        .map_err(|e| e.to_string())?;
+                } else {
+                    self.protected.write().remove(&declaration.id);
+                }
                 let late = self.late_notice(&declaration, header.time_ms);
                 let state = match self.current.get(&declaration.id) {
                     Some(c) if c.state == State::Active => State::Active,
@@ -559,6 +570,7 @@ impl Inner {
                 let v = value()?;
                 let id = v["id"].as_str().unwrap_or_default();
                 self.index.remove(id);
+                self.protected.write().remove(id);
                 if let Some(c) = self.current.get_mut(id) {
                     c.state = State::Cancelled;
                     c.seq = header.seq;
@@ -573,6 +585,7 @@ impl Inner {
                         Some("ended") => {
                             c.state = State::Ended;
                             self.index.remove(id);
+                            self.protected.write().remove(id);
                         }
                         other => return Err(format!("entry {}: state {other:?}", header.seq)),
                     }
@@ -822,6 +835,7 @@ impl Line {
             fold: Declarations::new(),
             current: BTreeMap::new(),
             index: ConflictIndex::new(minima),
+            protected: Arc::new(parking_lot::RwLock::new(ConflictIndex::new(minima))),
             conflicts: BTreeMap::new(),
             open_conflicts: HashMap::new(),
             messages: BTreeMap::new(),
@@ -2035,12 +2049,56 @@ impl Line {
         let mut found: BTreeMap<String, tracks::Finding> = BTreeMap::new();
         let mut entries = Vec::new();
         let track = |i: usize| tracks::track_json(&keys[i], &reported[i], &now_states[i]);
-        // Candidate pairs under the widest minima, found without holding the line's lock.
-        let widest = self.lock()?.agreements.widest();
+        // What the scan needs from the line, taken in one short hold of its lock: the widest minima, the
+        // protected areas' index, and the minima between each tracked party and every other party.
+        let tracked: BTreeSet<&String> = keys.iter().map(|k| &k.0).collect();
+        let (widest, protected, minima_between) = {
+            let inner = self.lock()?;
+            let mut between: HashMap<(String, String), deconflict_strategic::Minima> =
+                HashMap::new();
+            for p in &tracked {
+                for other in inner.parties.keys() {
+                    if let Some(t) = inner.agreements.between(p, other) {
+                        between.insert(((*p).clone(), other.clone()), t.minima);
+                    }
+                }
+            }
+            (
+                inner.agreements.widest(),
+                Arc::clone(&inner.protected),
+                between,
+            )
+        };
+        // Candidate pairs under the widest minima, and incursions into partners' sites, zones and sides of
+        // lines (each track's path over the look-ahead through the protected areas' index), found without
+        // holding the line's lock.
         let pairs = widest.map(|w| {
             t.detector
                 .detect(&now_states, &tracks::params(w.lateral_m, w.vertical_m))
         });
+        let mut incursions: Vec<(usize, Conflict)> = Vec::new();
+        {
+            let protected = protected.read();
+            if !protected.is_empty() {
+                for (i, key) in keys.iter().enumerate() {
+                    let Some(path) = tracks::path_declaration(&key.0, &key.1, &now_states[i], now)
+                    else {
+                        continue;
+                    };
+                    let party = key.0.clone();
+                    let between = &minima_between;
+                    let policy = deconflict_strategic::Policy {
+                        widest: widest.unwrap_or(deconflict_strategic::Minima::default().standard),
+                        minima_with: Box::new(move |other: &str| {
+                            between.get(&(party.clone(), other.to_string())).copied()
+                        }),
+                    };
+                    for c in protected.conflicts_of_under(&path, &policy) {
+                        incursions.push((i, c));
+                    }
+                }
+            }
+        }
         {
             let inner = self.lock()?;
             // Alerts the log shows open but this process never saw (it restarted): their tracks are gone.
@@ -2090,23 +2148,16 @@ impl Line {
                     },
                 );
             }
-            // Incursions need a site or zone in force; without one, skip the per-track paths altogether.
-            let protected = inner
-                .current
-                .values()
-                .any(|c| c.declaration.kind.is_area_of_protection() && !c.state.closed());
-            for (i, key) in keys.iter().enumerate().filter(|_| protected) {
-                let Some(path) = tracks::path_declaration(&key.0, &key.1, &now_states[i], now)
-                else {
-                    continue;
-                };
-                for c in inner.index.conflicts_of_under(&path, &inner.policy(&key.0)) {
-                    let other = if c.a.id == path.id { &c.b } else { &c.a };
-                    let Some(site) = inner
-                        .current
-                        .get(&other.id)
-                        .filter(|s| s.declaration.kind.is_area_of_protection())
-                    else {
+            // Incursions found above, completed with what the line knows of the area (it may have ended since:
+            // then it is skipped).
+            for (i, c) in &incursions {
+                let (i, key) = (*i, &keys[*i]);
+                {
+                    let path_id = tracks::path_id(&key.0, &key.1);
+                    let other = if c.a.id == path_id { &c.b } else { &c.a };
+                    let Some(site) = inner.current.get(&other.id).filter(|s| {
+                        s.declaration.kind.is_area_of_protection() && !s.state.closed()
+                    }) else {
                         continue;
                     };
                     let agreements = inner

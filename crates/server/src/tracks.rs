@@ -326,6 +326,11 @@ pub fn track_json(key: &(String, String), r: &Reported, now: &Track) -> Value {
     })
 }
 
+/// The id of a track's path as a declaration in the strategic index.
+pub fn path_id(party: &str, id: &str) -> String {
+    format!("track:{party}/{id}")
+}
+
 /// The path of `t` over the look-ahead from `now_ms`, as a declaration the strategic index can check: a
 /// 1 m corridor from where it is to where it will be, its altitude band, and the look-ahead's window.
 pub fn path_declaration(
@@ -362,7 +367,7 @@ pub fn path_declaration(
         originals: Vec::new(),
     };
     Some(deconflict_strategic::Declaration {
-        id: format!("track:{party}/{id}"),
+        id: path_id(party, id),
         party: party.to_string(),
         kind: deconflict_strategic::Kind::AirOperation,
         version: 1,

@@ -303,7 +303,7 @@ pub struct Line {
     failed: AtomicBool,
     /// Live tracks and open alerts (memory only; alerts are logged).
     /// The scan's state; held for a whole scan (one at a time). Lock order: `tactical`, then `live`, then
-    /// the line's own lock.
+    /// the line's own lock, then `Inner::protected` (which the scan reads only after releasing the line's).
     tactical: parking_lot::Mutex<Tactical>,
     /// Live tracks; held only to take reports or to copy them for a scan, so ingest goes on during scans.
     live: parking_lot::Mutex<tracks::Live>,
@@ -2076,29 +2076,34 @@ impl Line {
             t.detector
                 .detect(&now_states, &tracks::params(w.lateral_m, w.vertical_m))
         });
-        let mut incursions: Vec<(usize, Conflict)> = Vec::new();
-        {
+        let incursions: Vec<(usize, Conflict)> = {
+            use rayon::prelude::*;
             let protected = protected.read();
-            if !protected.is_empty() {
-                for (i, key) in keys.iter().enumerate() {
-                    let Some(path) = tracks::path_declaration(&key.0, &key.1, &now_states[i], now)
-                    else {
-                        continue;
-                    };
-                    let party = key.0.clone();
-                    let between = &minima_between;
-                    let policy = deconflict_strategic::Policy {
-                        widest: widest.unwrap_or(deconflict_strategic::Minima::default().standard),
-                        minima_with: Box::new(move |other: &str| {
-                            between.get(&(party.clone(), other.to_string())).copied()
-                        }),
-                    };
-                    for c in protected.conflicts_of_under(&path, &policy) {
-                        incursions.push((i, c));
-                    }
-                }
+            if protected.is_empty() {
+                Vec::new()
+            } else {
+                let widest = widest.unwrap_or(deconflict_strategic::Minima::default().standard);
+                keys.par_iter()
+                    .enumerate()
+                    .flat_map_iter(|(i, key)| {
+                        let hits = tracks::path_declaration(&key.0, &key.1, &now_states[i], now)
+                            .map(|path| {
+                                let party = key.0.clone();
+                                let between = &minima_between;
+                                let policy = deconflict_strategic::Policy {
+                                    widest,
+                                    minima_with: Box::new(move |other: &str| {
+                                        between.get(&(party.clone(), other.to_string())).copied()
+                                    }),
+                                };
+                                protected.conflicts_of_under(&path, &policy)
+                            })
+                            .unwrap_or_default();
+                        hits.into_iter().map(move |c| (i, c))
+                    })
+                    .collect()
             }
-        }
+        };
         {
             let inner = self.lock()?;
             // Alerts the log shows open but this process never saw (it restarted): their tracks are gone.

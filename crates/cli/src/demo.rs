@@ -37,6 +37,9 @@ pub struct DemoArgs {
     /// How many times faster than real time the scenario's clock runs.
     #[arg(long, default_value_t = 60.0)]
     pub speed: f64,
+    /// The web picture's built files, served at `/`.
+    #[arg(long, value_name = "DIR")]
+    pub web: Option<PathBuf>,
 }
 
 fn fail(message: String) -> ExitCode {
@@ -218,6 +221,14 @@ fn fly(line: &Line, clock: &dyn deconflict_server::clock::Clock, flights: &[Flig
 
 pub fn demo(args: &DemoArgs) -> ExitCode {
     crate::serve::init_logs("text");
+    if let Some(dir) = &args.web {
+        if !dir.join("index.html").is_file() {
+            return fail(format!(
+                "--web {}: no index.html there (build the web picture first)",
+                dir.display()
+            ));
+        }
+    }
     let scenario = match read_json(&args.scenario) {
         Ok(s) => s,
         Err(e) => {
@@ -292,7 +303,10 @@ pub fn demo(args: &DemoArgs) -> ExitCode {
     match crate::serve::serve_line(
         line,
         args.listen,
-        deconflict_server::Options::default(),
+        deconflict_server::Options {
+            web: args.web.clone(),
+            ..deconflict_server::Options::default()
+        },
         banner,
     ) {
         Ok(()) => ExitCode::SUCCESS,

@@ -31,6 +31,9 @@ pub struct ServeArgs {
     /// How often (ms, real time) live tracks are scanned for alerts (and overdue messages escalated).
     #[arg(long, default_value_t = 250, value_parser = clap::value_parser!(u64).range(10..=60_000))]
     pub scan_period_ms: u64,
+    /// The web picture's built files (a directory with index.html), served at `/`.
+    #[arg(long, value_name = "DIR")]
+    pub web: Option<PathBuf>,
     /// For exercises and replays: the line's clock runs this many times faster than real time.
     #[arg(long, default_value_t = 1.0)]
     pub clock_speed: f64,
@@ -46,6 +49,7 @@ impl ServeArgs {
         deconflict_server::Options {
             max_in_flight: self.max_in_flight,
             scan_period: std::time::Duration::from_millis(self.scan_period_ms),
+            web: self.web.clone(),
         }
     }
 
@@ -190,6 +194,15 @@ pub async fn shutdown_signal() {
 
 pub fn serve(args: &ServeArgs) -> ExitCode {
     init_logs(&args.log_format);
+    if let Some(dir) = &args.web {
+        if !dir.join("index.html").is_file() {
+            eprintln!(
+                "deconflict serve: --web {}: no index.html there (build the web picture first)",
+                dir.display()
+            );
+            return ExitCode::from(2);
+        }
+    }
     let clock = match args.clock() {
         Ok(c) => c,
         Err(e) => {

@@ -579,10 +579,24 @@ pub fn app(line: Arc<Line>) -> Router {
 
 /// The router, handling at most `max_in_flight` requests at once (a stream counts only while it opens).
 pub fn app_with(line: Arc<Line>, max_in_flight: usize) -> Router {
+    app_options(
+        line,
+        &Options {
+            max_in_flight,
+            ..Options::default()
+        },
+    )
+}
+
+/// The router as `options` ask: the API, and the web picture's files from `options.web` at `/` (every path
+/// the API does not answer; no token needed for them, the page signs in with one). Without a web directory,
+/// and for any file missing from it, the answer is the API's 404 problem.
+pub fn app_options(line: Arc<Line>, options: &Options) -> Router {
+    let max_in_flight = options.max_in_flight;
     use axum::error_handling::HandleErrorLayer;
     use tower::ServiceBuilder;
     let document = Arc::new(openapi::document());
-    Router::new()
+    let router = Router::new()
         .route(
             "/openapi.json",
             get(move || {
@@ -613,8 +627,18 @@ pub fn app_with(line: Arc<Line>, max_in_flight: usize) -> Router {
         )
         .route("/v1/alerts", get(alerts))
         .route("/v1/stream", get(stream))
-        .route("/v1/log/checkpoint", get(checkpoint))
-        .fallback(not_found)
+        .route("/v1/log/checkpoint", get(checkpoint));
+    let router = match &options.web {
+        Some(dir) => router.fallback_service(
+            tower_http::services::ServeDir::new(dir)
+                .append_index_html_on_directories(true)
+                .not_found_service(axum::handler::HandlerWithoutStateExt::into_service(
+                    not_found,
+                )),
+        ),
+        None => router.fallback(not_found),
+    };
+    router
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .layer(CatchPanicLayer::custom(|_| {
             Problem::internal("the request failed").into_response()
@@ -642,13 +666,15 @@ pub fn app_with(line: Arc<Line>, max_in_flight: usize) -> Router {
 }
 
 /// How a server runs.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Options {
     /// Requests handled at once; more are refused with 503 `overloaded`.
     pub max_in_flight: usize,
     /// How often (real time) the background work runs: the tactical scan of live tracks, escalation of
     /// overdue messages, checkpoints.
     pub scan_period: Duration,
+    /// The web picture's built files, served at `/`.
+    pub web: Option<std::path::PathBuf>,
 }
 
 /// The default period of the tactical scan.
@@ -659,6 +685,7 @@ impl Default for Options {
         Options {
             max_in_flight: MAX_IN_FLIGHT,
             scan_period: SCAN_PERIOD,
+            web: None,
         }
     }
 }
@@ -700,7 +727,7 @@ pub async fn run_with(
             }
         })
     };
-    let served = axum::serve(listener, app_with(line, options.max_in_flight))
+    let served = axum::serve(listener, app_options(line, &options))
         .with_graceful_shutdown(shutdown)
         .await;
     ticker.abort();

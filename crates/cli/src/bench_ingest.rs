@@ -32,12 +32,7 @@ fn states(n: usize, total: usize, prefix: &str, seed: u64) -> Vec<Report> {
         .map(|(i, t)| Report {
             id: format!("{prefix}{i:06}"),
             callsign: format!("T{i:05}"),
-            lat_deg: t.lat_deg,
-            lon_deg: t.lon_deg,
-            alt_m: t.alt_m,
-            gs_mps: t.gs_mps,
-            trk_deg: t.trk_deg,
-            vs_mps: t.vs_mps,
+            state: t,
             time_ms: 0,
         })
         .collect()
@@ -142,17 +137,17 @@ fn sbs_text(fleet: &[Report]) -> Vec<u8> {
             out,
             "MSG,4,1,1,{},1,{t},{t},,,{:.0},{:.0},,,{:.0},,,,,0",
             &r.id[r.id.len() - 6..],
-            r.gs_mps / deconflict_feed::MPS_PER_KT,
-            r.trk_deg,
-            r.vs_mps / deconflict_feed::M_PER_FT * 60.0
+            r.state.gs_mps / deconflict_feed::MPS_PER_KT,
+            r.state.trk_deg,
+            r.state.vs_mps / deconflict_feed::M_PER_FT * 60.0
         );
         let _ = writeln!(
             out,
             "MSG,3,1,1,{},1,{t},{t},,{:.0},,,{:.5},{:.5},,,,,,0",
             &r.id[r.id.len() - 6..],
-            r.alt_m / deconflict_feed::M_PER_FT,
-            r.lat_deg,
-            r.lon_deg
+            r.state.alt_m / deconflict_feed::M_PER_FT,
+            r.state.lat_deg,
+            r.state.lon_deg
         );
     }
     out
@@ -251,6 +246,18 @@ fn sbs_run(args: &BenchArgs, server: &Server, token: &str) -> Result<SbsFigures>
     })
 }
 
+/// The median time of five scans of `line`.
+fn median_scan(line: &deconflict_server::Line) -> Result<Duration> {
+    let mut scans = Vec::new();
+    for _ in 0..5 {
+        let t = Instant::now();
+        line.scan_tracks()?;
+        scans.push(t.elapsed());
+    }
+    scans.sort_unstable();
+    Ok(percentile(&scans, 0.5))
+}
+
 pub fn run(args: &BenchArgs) -> Result<()> {
     let server = Server::start(args.dir.as_deref())?;
     let clients = args.feeds.clamp(1, 64);
@@ -292,25 +299,16 @@ pub fn run(args: &BenchArgs) -> Result<()> {
         );
     }
     // The line's own scan over what it now holds (the ticker's scans run meanwhile; this one is timed).
-    let mut scans = Vec::new();
-    for _ in 0..5 {
-        let t = Instant::now();
-        server.line.scan_tracks()?;
-        scans.push(t.elapsed());
-    }
-    scans.sort_unstable();
     println!();
     println!(
         "A full scan of the line's {} live tracks (extrapolation, detection, incursions, alert life cycle): median {:.1} ms",
         server.line.totals()?.iter().find(|(n, _)| *n == "deconflict_tracks_live").map_or(0, |(_, v)| *v),
-        percentile(&scans, 0.5).as_secs_f64() * 1e3
+        median_scan(&server.line)?.as_secs_f64() * 1e3
     );
     // The same with 1 000 notified sites (300 m circles, surface to FL600) spread over the traffic: every
     // track's path is then checked against them.
     let side_km = 1_000.0 * ((args.ingest_tracks * (clients + 1)) as f64 / 10_000.0).sqrt();
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as i64);
+    let now = crate::feed::now_ms();
     let spots = crate::bench_tactical::traffic(1_000, side_km, 4242);
     for (i, p) in spots.iter().enumerate() {
         server.line.declare(
@@ -322,16 +320,9 @@ pub fn run(args: &BenchArgs) -> Result<()> {
                          "end": deconflict_space::units::format_time(now + 86_400_000)}}]}),
         )?;
     }
-    let mut scans = Vec::new();
-    for _ in 0..5 {
-        let t = Instant::now();
-        server.line.scan_tracks()?;
-        scans.push(t.elapsed());
-    }
-    scans.sort_unstable();
     println!(
         "The same with 1 000 sites in force (each track's path checked against them, off the line's lock): median {:.1} ms",
-        percentile(&scans, 0.5).as_secs_f64() * 1e3
+        median_scan(&server.line)?.as_secs_f64() * 1e3
     );
     let f = sbs_run(args, &server, &token)?;
     println!();

@@ -104,12 +104,6 @@ fn declaration(rng: &mut ChaCha8Rng, id: &str, layout: Layout, now_ms: i64) -> V
     }]})
 }
 
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as i64)
-}
-
 fn open_conflicts(line: &Line) -> u64 {
     line.totals()
         .ok()
@@ -138,7 +132,7 @@ fn declarations(args: &BenchArgs, layout: Layout) -> Result<WriteFigures> {
         tokens.push(line.register_party(p, "military")?);
     }
     line.establish_agreement(json!({"id": "all", "parties": parties}))?;
-    let now = now_ms();
+    let now = crate::feed::now_ms();
 
     // Load the active declarations in-process, one thread per party.
     let started = Instant::now();

@@ -221,13 +221,8 @@ fn fly(line: &Line, clock: &dyn deconflict_server::clock::Clock, flights: &[Flig
 
 pub fn demo(args: &DemoArgs) -> ExitCode {
     crate::serve::init_logs("text");
-    if let Some(dir) = &args.web {
-        if !dir.join("index.html").is_file() {
-            return fail(format!(
-                "--web {}: no index.html there (build the web picture first)",
-                dir.display()
-            ));
-        }
+    if let Err(e) = crate::serve::check_web(args.web.as_deref()) {
+        return fail(e);
     }
     let scenario = match read_json(&args.scenario) {
         Ok(s) => s,

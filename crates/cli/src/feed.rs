@@ -118,7 +118,14 @@ fn report_json(s: &mut String, r: &Report, feed_times: bool) {
     let _ = write!(
         s,
         "{{\"id\":\"{}\",\"callsign\":\"{}\",\"lat\":{},\"lon\":{},\"alt_m\":{:.1},\"gs_mps\":{:.2},\"trk_deg\":{:.2},\"vs_mps\":{:.2}",
-        r.id, r.callsign, r.lat_deg, r.lon_deg, r.alt_m, r.gs_mps, r.trk_deg, r.vs_mps
+        r.id,
+        r.callsign,
+        r.state.lat_deg,
+        r.state.lon_deg,
+        r.state.alt_m,
+        r.state.gs_mps,
+        r.state.trk_deg,
+        r.state.vs_mps
     );
     if feed_times {
         let _ = write!(
@@ -130,10 +137,10 @@ fn report_json(s: &mut String, r: &Report, feed_times: bool) {
     s.push('}');
 }
 
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as i64)
+/// Now, from the system clock the server reads too.
+pub(crate) fn now_ms() -> i64 {
+    use deconflict_server::clock::Clock as _;
+    deconflict_server::clock::SystemClock.now_ms()
 }
 
 /// Sends batches until the channel closes; the first refusal by the line ends it.

@@ -80,6 +80,17 @@ impl ServeArgs {
     }
 }
 
+/// A `--web` directory must hold a built web picture (its index.html).
+pub fn check_web(dir: Option<&std::path::Path>) -> Result<(), String> {
+    match dir {
+        Some(dir) if !dir.join("index.html").is_file() => Err(format!(
+            "--web {}: no index.html there (build the web picture first)",
+            dir.display()
+        )),
+        _ => Ok(()),
+    }
+}
+
 /// Logs to standard error, as text or one JSON object per line.
 pub fn init_logs(format: &str) {
     let builder = tracing_subscriber::fmt().with_writer(std::io::stderr);
@@ -194,14 +205,9 @@ pub async fn shutdown_signal() {
 
 pub fn serve(args: &ServeArgs) -> ExitCode {
     init_logs(&args.log_format);
-    if let Some(dir) = &args.web {
-        if !dir.join("index.html").is_file() {
-            eprintln!(
-                "deconflict serve: --web {}: no index.html there (build the web picture first)",
-                dir.display()
-            );
-            return ExitCode::from(2);
-        }
+    if let Err(e) = check_web(args.web.as_deref()) {
+        eprintln!("deconflict serve: {e}");
+        return ExitCode::from(2);
     }
     let clock = match args.clock() {
         Ok(c) => c,

@@ -224,21 +224,7 @@ fn tracks_from_dump1090_reach_the_line_as_the_feeds_party() {
 
 /// Runs `deconflict feed` with `args` on `input` (standard input); returns status, stdout, stderr.
 fn feed_on(input: &str, args: &[&str]) -> (Option<i32>, String, String) {
-    let mut child = bin()
-        .arg("feed")
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("feed");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(input.as_bytes())
-        .expect("write");
-    let out = child.wait_with_output().expect("feed ends");
+    let out = common::run(&[&["feed"][..], args].concat(), Some(input));
     (
         out.status.code(),
         String::from_utf8_lossy(&out.stdout).into(),

@@ -1,25 +1,12 @@
 //! `deconflict tactical` end to end: known pairs in numeric order, the flags, standard input, and a table of
 //! bad inputs that exit 2 naming the line and the field.
 
-use std::io::Write;
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
+
+mod common;
 
 fn run(args: &[&str], stdin: &str) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_deconflict"))
-        .arg("tactical")
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run deconflict");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(stdin.as_bytes())
-        .expect("write stdin");
-    child.wait_with_output().expect("wait")
+    common::run(&[&["tactical"][..], args].concat(), Some(stdin))
 }
 
 const HEADER: &str = "id,lat,lon,alt_m,gs_mps,trk_deg,vs_mps\n";

@@ -14,6 +14,8 @@
 
 use std::collections::HashMap;
 
+pub use deconflict_tactical::Track;
+
 /// Metres per foot.
 pub const M_PER_FT: f64 = 0.3048;
 /// Metres per second per knot.
@@ -219,12 +221,8 @@ pub struct Report {
     /// The aircraft's address as six upper-case hex digits (with a leading `~` if it is not an ICAO one).
     pub id: String,
     pub callsign: String,
-    pub lat_deg: f64,
-    pub lon_deg: f64,
-    pub alt_m: f64,
-    pub gs_mps: f64,
-    pub trk_deg: f64,
-    pub vs_mps: f64,
+    /// Position, altitude (m), ground speed (m/s), track and vertical speed (m/s).
+    pub state: Track,
     /// When the position was generated (ms since 1970).
     pub time_ms: i64,
 }
@@ -297,12 +295,14 @@ impl Assembler {
                 format!("{:06X}", m.address)
             },
             callsign: a.callsign.clone(),
-            lat_deg: lat,
-            lon_deg: lon,
-            alt_m: alt_ft * M_PER_FT,
-            gs_mps: gs * MPS_PER_KT,
-            trk_deg: trk.rem_euclid(360.0),
-            vs_mps: vr * M_PER_FT / 60.0,
+            state: Track {
+                lat_deg: lat,
+                lon_deg: lon,
+                alt_m: alt_ft * M_PER_FT,
+                gs_mps: gs * MPS_PER_KT,
+                trk_deg: trk.rem_euclid(360.0),
+                vs_mps: vr * M_PER_FT / 60.0,
+            },
             time_ms,
         })
     }
@@ -410,6 +410,7 @@ mod tests {
         let r = asm.push(&p, t).expect("a report");
         assert_eq!(r.id, "486257");
         assert_eq!(r.callsign, "KLM1234");
+        let r = r.state;
         assert!((r.alt_m - 6_507.48).abs() < 1e-6);
         assert!((r.gs_mps - 402.0 * 1852.0 / 3600.0).abs() < 1e-9);
         assert!((r.vs_mps - 1984.0 * 0.3048 / 60.0).abs() < 1e-9);

@@ -2043,7 +2043,6 @@ impl Line {
             .iter()
             .map(|r| tracks::extrapolate(&r.state, (now - r.time_ms) as f64 / 1000.0))
             .collect();
-        let scanned: std::collections::BTreeSet<&(String, String)> = keys.iter().collect();
         // What is in conflict now, by alert key: pairs of tracks under the minima of their parties'
         // agreements, and tracks heading into partners' sites and zones.
         let mut found: BTreeMap<String, tracks::Finding> = BTreeMap::new();
@@ -2254,7 +2253,8 @@ impl Line {
                 return true;
             }
             open.clear_scans += 1;
-            let gone = !open.tracks.iter().all(|k| scanned.contains(k));
+            // `keys` is in the live map's order, so sorted.
+            let gone = !open.tracks.iter().all(|k| keys.binary_search(k).is_ok());
             if open.clear_scans < tracks::CLEAR_SCANS && !gone {
                 return true;
             }

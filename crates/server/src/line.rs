@@ -2156,39 +2156,39 @@ impl Line {
             // then it is skipped).
             for (i, c) in &incursions {
                 let (i, key) = (*i, &keys[*i]);
-                {
-                    let path_id = tracks::path_id(&key.0, &key.1);
-                    let other = if c.a.id == path_id { &c.b } else { &c.a };
-                    let Some(site) = inner.current.get(&other.id).filter(|s| {
-                        s.declaration.kind.is_area_of_protection() && !s.state.closed()
-                    }) else {
-                        continue;
-                    };
-                    let agreements = inner
-                        .agreements
-                        .between(&key.0, &other.party)
-                        .map(|t| t.agreements.clone())
-                        .unwrap_or_default();
-                    found.insert(
-                        format!("{}/{}>{}", key.0, key.1, other.id),
-                        tracks::Finding {
-                            tracks: vec![key.clone()],
-                            parties: [key.0.clone(), other.party.clone()],
-                            los: false,
-                            body: tracks::Body::Ready(json!({
-                                "kind": "incursion", "parties": [key.0, other.party],
-                                "tracks": [track(i)],
-                                "declaration": {"id": other.id, "party": other.party,
-                                                "kind": site.declaration.kind.name(),
-                                                "name": site.content.get("name")},
-                                "distance_m": c.distance_m.round(),
-                                "start": format_time(c.window.start_ms),
-                                "end": format_time(c.window.end_ms),
-                                "agreements": agreements,
-                            })),
-                        },
-                    );
-                }
+                let path_id = tracks::path_id(&key.0, &key.1);
+                let other = if c.a.id == path_id { &c.b } else { &c.a };
+                let Some(site) = inner
+                    .current
+                    .get(&other.id)
+                    .filter(|s| s.declaration.kind.is_area_of_protection() && !s.state.closed())
+                else {
+                    continue;
+                };
+                let agreements = inner
+                    .agreements
+                    .between(&key.0, &other.party)
+                    .map(|t| t.agreements.clone())
+                    .unwrap_or_default();
+                found.insert(
+                    format!("{}/{}>{}", key.0, key.1, other.id),
+                    tracks::Finding {
+                        tracks: vec![key.clone()],
+                        parties: [key.0.clone(), other.party.clone()],
+                        los: false,
+                        body: tracks::Body::Ready(json!({
+                            "kind": "incursion", "parties": [key.0, other.party],
+                            "tracks": [track(i)],
+                            "declaration": {"id": other.id, "party": other.party,
+                                            "kind": site.declaration.kind.name(),
+                                            "name": site.content.get("name")},
+                            "distance_m": c.distance_m.round(),
+                            "start": format_time(c.window.start_ms),
+                            "end": format_time(c.window.end_ms),
+                            "agreements": agreements,
+                        })),
+                    },
+                );
             }
         }
         // Raised once; updated when separation is lost; closed after enough clear scans or when a track is gone.

@@ -367,7 +367,7 @@ async fn alerts(
 
 async fn credentials(State(line): State<Arc<Line>>, Who(who): Who) -> Result<Json<Value>, Problem> {
     Ok(Json(
-        json!({"you": who.id, "credentials": line.credentials(&who.party)?}),
+        json!({"you": who.id, "party": who.party, "role": who.role, "credentials": line.credentials(&who.party)?}),
     ))
 }
 
@@ -557,6 +557,100 @@ async fn checkpoint(State(line): State<Arc<Line>>, _caller: Caller) -> Result<Re
     }
 }
 
+fn sequence_number(text: &str) -> Result<u64, Problem> {
+    text.parse::<u64>().map_err(|_| {
+        Problem::bad_request(format!("log entry {text:?}: expected a sequence number"))
+    })
+}
+
+/// `GET /v1/log/entries/{seq}/proof`: a `c2sp.org/tlog-proof@v1` of an entry the caller may read, against
+/// the latest checkpoint; verify it offline with `deconflict log verify-proof`.
+async fn entry_proof(
+    State(line): State<Arc<Line>>,
+    Caller(party): Caller,
+    Path(seq): Path<String>,
+) -> Result<Response, Problem> {
+    use deconflict_store::LogStore;
+    let seq = sequence_number(&seq)?;
+    let text = blocking(move || {
+        line.entry_for(&party, seq)?;
+        let latest = line.store().latest_checkpoint()?;
+        let Some(note) = latest else {
+            return Err(LineError::NotFound("a checkpoint (the log has none yet)".into()));
+        };
+        if seq >= note.size {
+            return Err(LineError::NotFound(format!(
+                "a checkpoint covering entry {seq} (the latest has {} entries; one is signed within seconds)",
+                note.size
+            )));
+        }
+        let hashes = deconflict_store::Tree(line.store()).inclusion_proof(seq, note.size)?;
+        Ok(deconflict_ledger::TlogProof {
+            extra: None,
+            index: seq,
+            hashes,
+            checkpoint: note.note,
+        }
+        .to_text())
+    })
+    .await?;
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                "text/plain; charset=utf-8".to_string(),
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"entry-{seq}.tlog-proof\""),
+            ),
+        ],
+        text,
+    )
+        .into_response())
+}
+
+/// `GET /v1/log/entries/{seq}/leaf`: the entry's leaf bytes (what its proof proves), for an entry the caller
+/// may read.
+async fn entry_leaf(
+    State(line): State<Arc<Line>>,
+    Caller(party): Caller,
+    Path(seq): Path<String>,
+) -> Result<Response, Problem> {
+    let seq = sequence_number(&seq)?;
+    let entry = blocking(move || line.entry_for(&party, seq)).await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/octet-stream".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"entry-{seq}.leaf\""),
+            ),
+        ],
+        entry.header.leaf(),
+    )
+        .into_response())
+}
+
+/// `POST /v1/declarations/preview`: the conflicts a declaration would have, storing nothing.
+async fn preview(
+    State(line): State<Arc<Line>>,
+    Caller(party): Caller,
+    body: axum::body::Bytes,
+) -> Result<Json<Value>, Problem> {
+    let body = parse_body(&body)?;
+    Ok(Json(blocking(move || line.preview(&party, body)).await?))
+}
+
+/// `GET /v1/declarations/{id}/advice`: advice for the caller's own conflicting declaration.
+async fn advice(
+    State(line): State<Arc<Line>>,
+    Caller(party): Caller,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, Problem> {
+    Ok(Json(blocking(move || line.advice(&party, &id)).await?))
+}
+
 async fn metrics(State(line): State<Arc<Line>>) -> Result<Response, Problem> {
     let mut out = String::new();
     for (name, value) in line.totals()? {
@@ -607,6 +701,8 @@ pub fn app_options(line: Arc<Line>, options: &Options) -> Router {
         .route("/healthz", get(|| async { "ok\n" }))
         .route("/metrics", get(metrics))
         .route("/v1/declarations", get(list).post(create))
+        .route("/v1/declarations/preview", post(preview))
+        .route("/v1/declarations/{id}/advice", get(advice))
         .route("/v1/declarations/{id}", get(read_one).put(replace))
         .route("/v1/declarations/{id}/{action}", post(transition))
         .route("/v1/conflicts", get(conflicts))
@@ -627,7 +723,9 @@ pub fn app_options(line: Arc<Line>, options: &Options) -> Router {
         )
         .route("/v1/alerts", get(alerts))
         .route("/v1/stream", get(stream))
-        .route("/v1/log/checkpoint", get(checkpoint));
+        .route("/v1/log/checkpoint", get(checkpoint))
+        .route("/v1/log/entries/{seq}/proof", get(entry_proof))
+        .route("/v1/log/entries/{seq}/leaf", get(entry_leaf));
     let router = match &options.web {
         Some(dir) => router.fallback_service(
             tower_http::services::ServeDir::new(dir)

@@ -1428,6 +1428,104 @@ impl Line {
         })
     }
 
+    /// What declaring `body` would find, stored nowhere and logged nowhere: the body is checked as
+    /// [`Line::declare`] checks it (a bad field is named the same way), then against every declaration,
+    /// site and zone in force. Only conflicts with declarations shared with the caller are returned: an
+    /// unrecorded check must not tell anyone where others, unseen, will be. Conflicts with the rest are found,
+    /// notified to both parties and recorded when the declaration is submitted. An id the caller already
+    /// uses is checked as its next version.
+    pub fn preview(&self, party: &str, body: Value) -> Result<Value, LineError> {
+        let inner = self.lock()?;
+        let id = body["id"].as_str().unwrap_or_default().to_string();
+        let version = inner
+            .current
+            .get(&id)
+            .filter(|c| c.declaration.party == party)
+            .map_or(1, |c| c.declaration.version + 1);
+        let (declaration, content, _) = self.prepare(&inner, party, body, version)?;
+        let conflicts: Vec<Value> = inner
+            .index
+            .conflicts_of_under(&declaration, &inner.policy(party))
+            .iter()
+            .filter_map(|c| {
+                let other_id = if c.a.id == declaration.id {
+                    &c.b.id
+                } else {
+                    &c.a.id
+                };
+                if *other_id == declaration.id {
+                    return None;
+                }
+                let other = inner
+                    .current
+                    .get(other_id)
+                    .filter(|o| o.visible_to(party))?;
+                Some(json!({
+                    "other": {
+                        "id": other_id,
+                        "party": other.declaration.party,
+                        "version": other.declaration.version,
+                        "name": other.content["name"],
+                        "kind": other.declaration.kind.name(),
+                    },
+                    "distance_m": c.distance_m,
+                    "vertical_gap_m": c.vertical_gap_m,
+                    "start": format_time(c.window.start_ms),
+                    "end": format_time(c.window.end_ms),
+                }))
+            })
+            .collect();
+        Ok(json!({
+            "declaration": content,
+            "conflicts": conflicts,
+            "checked": "against the declarations shared with you; conflicts with any others are found, \
+                        notified and recorded when you submit",
+        }))
+    }
+
+    /// The least delay, climb or descent that would clear every conflict of the caller's own declaration
+    /// `id` (as returned with a declaration that conflicts), computed now.
+    pub fn advice(&self, party: &str, id: &str) -> Result<Value, LineError> {
+        let inner = self.lock()?;
+        let current = inner
+            .current
+            .get(id)
+            .filter(|c| c.visible_to(party))
+            .ok_or_else(|| LineError::NotFound(id.to_string()))?;
+        if current.declaration.party != party {
+            return Err(LineError::Forbidden(format!(
+                "declaration {id:?} is {}'s; only its own party is advised on it",
+                current.declaration.party
+            )));
+        }
+        let conflicts = inner
+            .index
+            .conflicts_of_under(&current.declaration, &inner.policy(party));
+        let advice = (!conflicts.is_empty()).then(|| {
+            advice_json(&advise_under(
+                &inner.index,
+                &current.declaration,
+                &AdviceBounds::default(),
+                &inner.policy(party),
+            ))
+        });
+        Ok(
+            json!({"id": id, "version": current.declaration.version, "conflicts": conflicts.len(), "advice": advice}),
+        )
+    }
+
+    /// The stored entry `seq` if `party` may read it.
+    pub fn entry_for(
+        &self,
+        party: &str,
+        seq: u64,
+    ) -> Result<deconflict_store::StoredEntry, LineError> {
+        match self.store.entry(seq)? {
+            Some(e) if e.header.audience.includes(party) => Ok(e),
+            _ => Err(LineError::NotFound(format!("log entry {seq}"))),
+        }
+    }
+
     /// Creates a declaration (version 1).
     pub fn declare(&self, party: &str, body: Value) -> Result<Declared, LineError> {
         self.write_version(party, None, None, body)

@@ -68,6 +68,13 @@ pub const ENDPOINTS: &[Endpoint] = &[
         errors: &[400, 403, 409, 413, 422],
         ..op("post", "/v1/declarations", "declarations", "Declare (version 1)")
     },
+    Endpoint {
+        request: Some("Declaration"),
+        ok: (200, "Stores and logs nothing: the declaration as it would be stored, and its conflicts with declarations shared with you ({declaration, conflicts: [{other, distance_m, vertical_gap_m, start, end}], checked}); conflicts with declarations not shared with you are found only on submission", Some("Object")),
+        errors: &[400, 403, 413, 422],
+        ..op("post", "/v1/declarations/preview", "declarations", "Check a declaration before submitting it")
+    },
+    Endpoint { ok: (200, "The least delay, climb or descent that clears every conflict, computed now ({id, version, conflicts, advice})", Some("Object")), errors: &[403, 404], ..op("get", "/v1/declarations/{id}/advice", "declarations", "Advice for your own conflicting declaration") },
     Endpoint { ok: (200, "The current version (ETag: its number)", Some("DeclarationView")), errors: &[404], ..op("get", "/v1/declarations/{id}", "declarations", "Get a declaration you may see") },
     Endpoint {
         request: Some("Declaration"),
@@ -110,6 +117,8 @@ pub const ENDPOINTS: &[Endpoint] = &[
         ..op("get", "/v1/stream", "stream", "Everything you may see, in order, resumable")
     },
     Endpoint { ok: (200, "The latest signed checkpoint (C2SP tlog-checkpoint, text)", None), errors: &[404], ..op("get", "/v1/log/checkpoint", "log", "The log's latest checkpoint") },
+    Endpoint { ok: (200, "A c2sp.org/tlog-proof@v1 of the entry against the latest checkpoint (text; verify with `deconflict log verify-proof`)", None), errors: &[400, 404], ..op("get", "/v1/log/entries/{seq}/proof", "log", "Inclusion proof of an entry you may read") },
+    Endpoint { ok: (200, "The entry's leaf bytes, which its proof proves (application/octet-stream)", None), errors: &[400, 404], ..op("get", "/v1/log/entries/{seq}/leaf", "log", "The leaf of an entry you may read") },
 ];
 
 /// A string schema with a description.

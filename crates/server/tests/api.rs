@@ -709,3 +709,185 @@ async fn hotline_over_http() {
         .await;
     assert_eq!(s, StatusCode::BAD_REQUEST, "{b}");
 }
+
+/// What the web picture needs beyond declaring: a preview that stores nothing and shows only declarations
+/// shared with the caller, advice for one's own declaration, and inclusion proofs of entries one may read.
+#[tokio::test]
+async fn preview_advice_and_proofs() {
+    use deconflict_ledger::merkle::{leaf_hash, verify_inclusion};
+    use deconflict_ledger::note::Note;
+    use deconflict_ledger::{Checkpoint, TlogProof};
+    let w = World::new();
+    let (s, _, us) = w
+        .call(
+            Some("us-cjtf"),
+            Method::POST,
+            "/v1/declarations",
+            Some(tabqa("us-17", &["ru-gs"])),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{us}");
+    let us_seq = us["seq"].as_u64().expect("seq");
+    let size = w.line.store().size().expect("size");
+
+    // ru-gs was given us-17: the preview names it, and stores nothing.
+    let (s, _, p) = w
+        .call(
+            Some("ru-gs"),
+            Method::POST,
+            "/v1/declarations/preview",
+            Some(strike("ru-42", &[], 4000.0)),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{p}");
+    assert_eq!(p["conflicts"].as_array().map(Vec::len), Some(1), "{p}");
+    assert_eq!(p["conflicts"][0]["other"]["id"], "us-17");
+    assert_eq!(p["conflicts"][0]["other"]["party"], "us-cjtf");
+    assert_eq!(p["conflicts"][0]["start"], "2017-06-18T15:30:00Z");
+    assert_eq!(p["declaration"]["party"], "ru-gs");
+    // tr-gs was not given us-17: its preview of the same plan shows no conflict...
+    let (s, _, p) = w
+        .call(
+            Some("tr-gs"),
+            Method::POST,
+            "/v1/declarations/preview",
+            Some(strike("tr-1", &[], 4000.0)),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{p}");
+    assert_eq!(p["conflicts"], json!([]), "{p}");
+    assert!(!p.to_string().contains("us-17"), "{p}");
+    // ...and a bad field is named, as on submission.
+    let mut bad = strike("tr-2", &[], 4000.0);
+    bad["volumes"][0]["altitude"]["lower_m"] = json!("high");
+    let (s, _, p) = w
+        .call(
+            Some("tr-gs"),
+            Method::POST,
+            "/v1/declarations/preview",
+            Some(bad),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{p}");
+    assert!(
+        p["field"]
+            .as_str()
+            .is_some_and(|f| f.contains("volumes[0].altitude")),
+        "{p}"
+    );
+    assert_eq!(
+        w.line.store().size().expect("size"),
+        size,
+        "a preview logs nothing"
+    );
+    assert!(w.line.conflicts("tr-gs").expect("conflicts").is_empty());
+
+    // On submission tr-gs's conflict with us-17 is found and both parties are told.
+    let (s, _, tr) = w
+        .call(
+            Some("tr-gs"),
+            Method::POST,
+            "/v1/declarations",
+            Some(strike("tr-1", &[], 4000.0)),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{tr}");
+    assert_eq!(tr["conflicts"][0]["other"]["id"], "us-17", "{tr}");
+
+    // Advice on one's own conflicting declaration; another's is refused, an unseen one is not found.
+    let (s, _, a) = w
+        .call(
+            Some("tr-gs"),
+            Method::GET,
+            "/v1/declarations/tr-1/advice",
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{a}");
+    assert!(a["advice"]["delay_s"].as_i64().is_some(), "{a}");
+    assert_eq!(a["conflicts"], 1);
+    let (s, _, a) = w
+        .call(
+            Some("ru-gs"),
+            Method::GET,
+            "/v1/declarations/us-17/advice",
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "{a}");
+    let (s, _, a) = w
+        .call(
+            Some("un-ocha"),
+            Method::GET,
+            "/v1/declarations/us-17/advice",
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND, "{a}");
+
+    // Proofs: none before a checkpoint covers the entry; then one that verifies against the signed root.
+    let proof_path = format!("/v1/log/entries/{us_seq}/proof");
+    let (s, _, p) = w
+        .call(Some("us-cjtf"), Method::GET, &proof_path, None, None)
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND, "{p}");
+    assert!(
+        p["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("checkpoint")),
+        "{p}"
+    );
+    w.line.checkpoint_tick().expect("checkpoint");
+    for party in ["us-cjtf", "ru-gs"] {
+        let (s, h, p) = w
+            .call(Some(party), Method::GET, &proof_path, None, None)
+            .await;
+        assert_eq!(s, StatusCode::OK, "{p}");
+        assert!(h["content-disposition"]
+            .to_str()
+            .is_ok_and(|d| d.contains(&format!("entry-{us_seq}.tlog-proof"))));
+        let proof = TlogProof::parse(p.as_str().expect("text")).expect("a tlog-proof");
+        assert_eq!(proof.index, us_seq);
+        let note = Note::parse(&proof.checkpoint).expect("note");
+        let cp = Checkpoint::parse(&note.text).expect("checkpoint");
+        let res = w
+            .app()
+            .oneshot(
+                Request::builder()
+                    .uri(format!("/v1/log/entries/{us_seq}/leaf"))
+                    .header("authorization", format!("Bearer {}", w.tokens[party]))
+                    .body(Body::empty())
+                    .expect("request"),
+            )
+            .await
+            .expect("response");
+        assert_eq!(res.status(), StatusCode::OK);
+        let leaf = res.into_body().collect().await.expect("body").to_bytes();
+        verify_inclusion(us_seq, cp.size, &leaf_hash(&leaf), &proof.hashes, &cp.root)
+            .expect("the proof verifies");
+    }
+    // Not given us-17: no proof and no leaf, as if the entry did not exist; a bad number is named.
+    for what in ["proof", "leaf"] {
+        let uri = format!("/v1/log/entries/{us_seq}/{what}");
+        let (s, _, p) = w.call(Some("un-ocha"), Method::GET, &uri, None, None).await;
+        assert_eq!(s, StatusCode::NOT_FOUND, "{p}");
+        let (s, _, p) = w
+            .call(
+                Some("un-ocha"),
+                Method::GET,
+                &format!("/v1/log/entries/x/{what}"),
+                None,
+                None,
+            )
+            .await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{p}");
+    }
+}

@@ -59,6 +59,7 @@ impl FromRequestParts<Arc<Line>> for Who {
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.strip_prefix("Bearer "))
+            .or_else(|| websocket_token(&parts.headers))
             .ok_or_else(|| {
                 Problem::unauthorized("send Authorization: Bearer <your party's token>")
             })?;
@@ -69,6 +70,22 @@ impl FromRequestParts<Arc<Line>> for Who {
 }
 
 /// Runs blocking core work (it may wait for an fsync) off the async workers.
+/// The subprotocol a stream answers with when the token came as one (see [`websocket_token`]).
+pub const STREAM_PROTOCOL: &str = "deconflict";
+
+/// A browser cannot set headers on a WebSocket: it offers the subprotocols `deconflict` and
+/// `bearer.<token>` instead (a token is made of characters a subprotocol name may hold), and the stream
+/// answers `deconflict`. Only on a WebSocket handshake; the token never appears in a URL.
+fn websocket_token(headers: &HeaderMap) -> Option<&str> {
+    headers.get(header::UPGRADE)?;
+    headers
+        .get_all(header::SEC_WEBSOCKET_PROTOCOL)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .find_map(|p| p.trim().strip_prefix("bearer."))
+}
+
 async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> Result<T, LineError> + Send + 'static,
 ) -> Result<T, Problem> {
@@ -184,7 +201,7 @@ fn time_param(name: &str, text: &str) -> Result<i64, Problem> {
     })
 }
 
-/// `GET /v1/declarations?bbox=min_lon,min_lat,max_lon,max_lat&from=T&to=T&include=closed`.
+/// `GET /v1/declarations?bbox=min_lon,min_lat,max_lon,max_lat&from=T&to=T&include=closed&outline=true`.
 async fn list(
     State(line): State<Arc<Line>>,
     Caller(party): Caller,
@@ -194,6 +211,7 @@ async fn list(
         include_closed: q
             .get("include")
             .is_some_and(|v| v == "closed" || v == "cancelled"),
+        outline: q.get("outline").is_some_and(|v| v == "true" || v == "1"),
         ..Default::default()
     };
     if let Some(b) = q.get("bbox") {
@@ -452,7 +470,9 @@ async fn stream(
             .parse::<u64>()
             .map_err(|_| Problem::bad_request(format!("cursor {c:?} is not a number")))?,
     };
-    Ok(ws.on_upgrade(move |socket| follow(line, party, cursor, socket)))
+    Ok(ws
+        .protocols([STREAM_PROTOCOL])
+        .on_upgrade(move |socket| follow(line, party, cursor, socket)))
 }
 
 /// Sends `party` every entry it may read from `cursor` on, in order, then follows the log. Each event carries

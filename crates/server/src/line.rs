@@ -172,6 +172,8 @@ pub struct ListFilter {
     /// Only those with a volume in force at some time in `[from, to)` (ms).
     pub from_ms: Option<i64>,
     pub to_ms: Option<i64>,
+    /// Add each volume's outline for drawing (see [`outline`]).
+    pub outline: bool,
 }
 
 impl ListFilter {
@@ -364,6 +366,37 @@ fn event_text(header: &deconflict_ledger::EntryHeader, content: &[u8]) -> Arc<st
         content
     )
     .into()
+}
+
+/// Each volume of `d` for drawing, in the line's units: `{ring: [[lon, lat], …] (closed), lower_m, upper_m,
+/// start, end}`. Circles and corridors are drawn as rings of points on them (see
+/// [`deconflict_space::geodesy::corridor_ring`]); sides of lines as the strip the line checks against.
+pub fn outline(d: &Declaration) -> Value {
+    use deconflict_space::geodesy::{circle_ring, corridor_ring};
+    use deconflict_space::region::Footprint;
+    let volumes: Vec<Value> = d
+        .volumes
+        .iter()
+        .map(|v| {
+            let mut ring = match v.footprint.footprint() {
+                Footprint::Polygon(points) => points.clone(),
+                Footprint::Circle { center, radius_m } => circle_ring(*center, *radius_m, 72),
+                Footprint::Corridor { path, half_width_m } => corridor_ring(path, *half_width_m),
+            };
+            if ring.len() > 1 && ring.first() != ring.last() {
+                ring.push(ring[0]);
+            }
+            let round = |x: f64| (x * 1e6).round() / 1e6;
+            json!({
+                "ring": ring.iter().map(|p| [round(p.lon), round(p.lat)]).collect::<Vec<_>>(),
+                "lower_m": v.altitude.lower_m,
+                "upper_m": v.altitude.upper_m,
+                "start": format_time(v.time.start_ms),
+                "end": format_time(v.time.end_ms),
+            })
+        })
+        .collect();
+    Value::Array(volumes)
 }
 
 /// SHA-256 of a bearer token: the only form in which tokens are kept.
@@ -1477,6 +1510,7 @@ impl Line {
             .collect();
         Ok(json!({
             "declaration": content,
+            "outline": outline(&declaration),
             "conflicts": conflicts,
             "checked": "against the declarations shared with you; conflicts with any others are found, \
                         notified and recorded when you submit",
@@ -1635,7 +1669,13 @@ impl Line {
                     && (filter.include_closed || !c.state.closed())
                     && filter.keeps(&c.declaration)
             })
-            .map(Self::view)
+            .map(|c| {
+                let mut v = Self::view(c);
+                if filter.outline {
+                    v["outline"] = outline(&c.declaration);
+                }
+                v
+            })
             .collect())
     }
 

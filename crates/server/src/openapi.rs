@@ -57,6 +57,7 @@ pub const ENDPOINTS: &[Endpoint] = &[
             ("from", "RFC 3339 time or date-time group: only declarations with a volume ending after it"),
             ("to", "RFC 3339 time or date-time group: only declarations with a volume starting before it"),
             ("include", "`closed`: also ended and cancelled declarations"),
+            ("outline", "`true`: each with `outline`, its volumes for drawing ([{ring: closed [[lon, lat], …], lower_m, upper_m, start, end}])"),
         ],
         ok: (200, "The declarations you may see", Some("DeclarationList")),
         errors: &[422],

@@ -747,6 +747,38 @@ async fn preview_advice_and_proofs() {
     assert_eq!(p["conflicts"][0]["other"]["party"], "us-cjtf");
     assert_eq!(p["conflicts"][0]["start"], "2017-06-18T15:30:00Z");
     assert_eq!(p["declaration"]["party"], "ru-gs");
+    // Its outline, for drawing: the 20 km circle around 35°37'N 38°45'E (given in degrees-minutes-seconds).
+    let ring = p["outline"][0]["ring"].as_array().expect("ring");
+    assert_eq!(ring.len(), 73);
+    assert_eq!(ring.first(), ring.last());
+    let lat = |v: &Value| v[1].as_f64().expect("lat");
+    let north = ring.iter().map(lat).fold(f64::MIN, f64::max);
+    assert!(
+        (north - (35.0 + 37.0 / 60.0 + 20_000.0 / 110_950.0)).abs() < 0.002,
+        "{north}"
+    );
+    assert_eq!(p["outline"][0]["lower_m"], 4000.0);
+    assert_eq!(p["outline"][1]["start"], "2017-06-18T10:00:00Z");
+    let (_, _, l) = w
+        .call(
+            Some("ru-gs"),
+            Method::GET,
+            "/v1/declarations?outline=true",
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(
+        l["declarations"][0]["outline"][0]["ring"]
+            .as_array()
+            .map(Vec::len),
+        Some(5),
+        "{l}"
+    );
+    let (_, _, l) = w
+        .call(Some("ru-gs"), Method::GET, "/v1/declarations", None, None)
+        .await;
+    assert!(l["declarations"][0].get("outline").is_none(), "{l}");
     // tr-gs was not given us-17: its preview of the same plan shows no conflict...
     let (s, _, p) = w
         .call(

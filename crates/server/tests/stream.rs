@@ -140,3 +140,44 @@ async fn each_party_gets_its_events_in_order_and_resumes_exactly() {
     drop((us_ws, ru_ws, tr_ws));
     server.stop().await;
 }
+
+/// A browser offers its token as the subprotocol `bearer.<token>` (it cannot set headers on a WebSocket):
+/// the stream answers `deconflict` and carries that party's events only; a wrong token gets no stream.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_browser_signs_in_to_the_stream_with_a_subprotocol() {
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let line = Arc::new(Line::open(dir.path(), "test.example/line").expect("open"));
+    let us = line.register_party("us-cjtf", "military").expect("us");
+    line.register_party("ru-gs", "military").expect("ru");
+    let server = common::serve(&line).await;
+    let request = |token: &str| {
+        let mut req = format!("ws://{}/v1/stream?cursor=0", server.addr)
+            .into_client_request()
+            .expect("request");
+        req.headers_mut().insert(
+            "sec-websocket-protocol",
+            format!("deconflict, bearer.{token}")
+                .parse()
+                .expect("header"),
+        );
+        req
+    };
+    let (mut ws, response) = tokio_tungstenite::connect_async(request(&us))
+        .await
+        .expect("connect");
+    assert_eq!(
+        response.headers()["sec-websocket-protocol"],
+        "deconflict",
+        "the stream names the protocol"
+    );
+    let e = next(&mut ws, Duration::from_secs(5))
+        .await
+        .expect("an event");
+    assert_eq!(e["content"]["id"], "us-cjtf");
+    assert!(next(&mut ws, Duration::from_millis(300)).await.is_none());
+    assert!(tokio_tungstenite::connect_async(request("dcf_not-a-token"))
+        .await
+        .is_err());
+    server.stop().await;
+}

@@ -153,9 +153,85 @@ pub fn side_outline(path: &[LonLat], side: Side, depth_m: f64) -> Vec<LonLat> {
     outline
 }
 
+/// A closed ring around a circle, for drawing: `points` points on the geodesic circle, the first repeated last.
+pub fn circle_ring(center: LonLat, radius_m: f64, points: usize) -> Vec<LonLat> {
+    let n = points.max(8);
+    let mut ring: Vec<LonLat> = (0..n)
+        .map(|i| destination(center, 360.0 * i as f64 / n as f64, radius_m))
+        .collect();
+    ring.push(ring[0]);
+    ring
+}
+
+/// A closed ring around a corridor, for drawing: both sides of the path offset by `half_width_m` (as
+/// [`side_outline`] offsets them) joined by half circles round the ends. Drawing only: the corridor that
+/// conflicts are found against is every point within `half_width_m` of the path, exactly.
+pub fn corridor_ring(path: &[LonLat], half_width_m: f64) -> Vec<LonLat> {
+    let n = path.len();
+    if n < 2 {
+        return path
+            .first()
+            .map_or_else(Vec::new, |c| circle_ring(*c, half_width_m, 48));
+    }
+    let offsets = |side| -> Vec<LonLat> {
+        let outline = side_outline(path, side, half_width_m);
+        outline[n..].iter().rev().copied().collect()
+    };
+    let (left, right) = (offsets(Side::Left), offsets(Side::Right));
+    let (first_az, _) = azimuths(path[0], path[1]);
+    let (_, last_az) = azimuths(path[n - 2], path[n - 1]);
+    let cap = |center: LonLat, from_az: f64| -> Vec<LonLat> {
+        (1..12)
+            .map(|i| destination(center, from_az + 180.0 * i as f64 / 12.0, half_width_m))
+            .collect()
+    };
+    let mut ring = left.clone();
+    // Round the end: from the left of the last point, clockwise through ahead, to its right.
+    ring.extend(cap(path[n - 1], last_az - 90.0));
+    ring.extend(right.iter().rev());
+    ring.extend(cap(path[0], first_az + 90.0));
+    ring.push(ring[0]);
+    ring
+}
+
 #[cfg(test)]
 mod side_tests {
     use super::*;
+
+    #[test]
+    fn drawing_rings_keep_their_distances() {
+        let c = LonLat::new(38.75, 35.6);
+        let ring = circle_ring(c, 20_000.0, 72);
+        assert_eq!(ring.len(), 73);
+        assert_eq!(ring.first(), ring.last());
+        for p in &ring {
+            let d = geodesic_distance(c, *p);
+            assert!((d - 20_000.0).abs() < 0.01, "{d}");
+        }
+        let path = [
+            LonLat::new(37.16, 36.2),
+            LonLat::new(38.0, 36.0),
+            LonLat::new(38.57, 35.87),
+        ];
+        let ring = corridor_ring(&path, 1_000.0);
+        assert_eq!(ring.first(), ring.last());
+        // Every point is about the half width from the path (more only at the bend's outer corner).
+        use crate::region::{Footprint, Region};
+        let line = Region::new(&Footprint::Corridor {
+            path: path.to_vec(),
+            half_width_m: 0.01,
+        })
+        .expect("path");
+        for p in &ring {
+            let dot = Region::new(&Footprint::Circle {
+                center: *p,
+                radius_m: 0.01,
+            })
+            .expect("dot");
+            let d = line.distance_m(&dot) + 0.02;
+            assert!((990.0..1_100.0).contains(&d), "{d} at {p:?}");
+        }
+    }
 
     #[test]
     fn a_side_lies_on_its_side_at_its_depth() {

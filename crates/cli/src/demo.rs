@@ -284,6 +284,12 @@ pub fn demo(args: &DemoArgs) -> ExitCode {
                 party.to_uppercase().replace(['-', '.'], "_")
             );
         }
+        if args.web.is_some() {
+            println!("web picture: open a party's link (the token stays in the page; it is never sent in a URL):");
+            for (party, token) in tokens.iter().filter(|(p, _)| !p.ends_with("-commander")) {
+                println!("  {party:<10} {url}/#token={token}");
+            }
+        }
         println!("try:");
         println!("  curl -s -H \"Authorization: Bearer $RU_GS\" {url}/v1/conflicts");
         println!("  curl -s -H \"Authorization: Bearer $US_CJTF\" '{url}/v1/messages?box=outbox'");

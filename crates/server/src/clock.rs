@@ -5,6 +5,11 @@ use std::sync::atomic::{AtomicI64, Ordering};
 /// Milliseconds since 1970-01-01T00:00Z.
 pub trait Clock: Send + Sync + std::fmt::Debug {
     fn now_ms(&self) -> i64;
+    /// How many milliseconds pass on this clock in one real millisecond (0 for a clock that moves only when
+    /// told to); clients use it to run their own display of the line's time between readings.
+    fn rate(&self) -> f64 {
+        1.0
+    }
 }
 
 /// The system clock.
@@ -37,6 +42,9 @@ impl Clock for ManualClock {
     fn now_ms(&self) -> i64 {
         self.0.load(Ordering::SeqCst)
     }
+    fn rate(&self) -> f64 {
+        0.0
+    }
 }
 
 /// A clock that starts at a scenario's time and runs `speed` times faster than the system clock, for demos
@@ -62,5 +70,8 @@ impl Clock for ScenarioClock {
     fn now_ms(&self) -> i64 {
         let elapsed = (SystemClock.now_ms() - self.real_start_ms) as f64;
         self.scenario_start_ms + (elapsed * self.speed) as i64
+    }
+    fn rate(&self) -> f64 {
+        self.speed
     }
 }

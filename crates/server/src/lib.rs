@@ -383,10 +383,18 @@ async fn alerts(
     Ok(Json(json!({"alerts": line.alerts(&party)?})))
 }
 
+/// `GET /v1/credentials`: who the caller is (credential, party, role), the line's time and clock rate, and the
+/// party's credentials.
 async fn credentials(State(line): State<Arc<Line>>, Who(who): Who) -> Result<Json<Value>, Problem> {
-    Ok(Json(
-        json!({"you": who.id, "party": who.party, "role": who.role, "credentials": line.credentials(&who.party)?}),
-    ))
+    let (now, rate) = line.clock_reading();
+    Ok(Json(json!({
+        "you": who.id,
+        "party": who.party,
+        "role": who.role,
+        "now": deconflict_space::units::format_time(now),
+        "clock_rate": rate,
+        "credentials": line.credentials(&who.party)?,
+    })))
 }
 
 /// `POST /v1/credentials` with `{"role": …}`: a new token for the caller's party, shown once.

@@ -980,6 +980,11 @@ impl Line {
         Ok((events, next))
     }
 
+    /// The line's time now (ms) and its rate against real time (see [`Clock::rate`]).
+    pub fn clock_reading(&self) -> (i64, f64) {
+        (self.clock.now_ms(), self.clock.rate())
+    }
+
     /// The store, for the log endpoints.
     pub fn store(&self) -> &SqliteLog {
         &self.store

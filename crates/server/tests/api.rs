@@ -731,6 +731,18 @@ async fn preview_advice_and_proofs() {
     let us_seq = us["seq"].as_u64().expect("seq");
     let size = w.line.store().size().expect("size");
 
+    // Who the token is, and the line's time (for the picture's clock).
+    let (s, _, me) = w
+        .call(Some("tr-gs"), Method::GET, "/v1/credentials", None, None)
+        .await;
+    assert_eq!(s, StatusCode::OK, "{me}");
+    assert_eq!(
+        (me["party"].as_str(), me["role"].as_str()),
+        (Some("tr-gs"), Some("duty_officer"))
+    );
+    assert_eq!(me["clock_rate"], 1.0);
+    assert!(me["now"].as_str().is_some_and(|t| t.ends_with('Z')), "{me}");
+
     // ru-gs was given us-17: the preview names it, and stores nothing.
     let (s, _, p) = w
         .call(

@@ -1,0 +1,150 @@
+// The public API and the stream, as the picture uses them: every call carries the party's token; errors are
+// RFC 9457 problems, shown with the field they name.
+
+export class ApiError extends Error {
+  constructor(
+    public status: number,
+    public detail: string,
+    public field?: string,
+  ) {
+    super(field ? `${field}: ${detail}` : detail);
+  }
+}
+
+export interface Whoami {
+  you: string;
+  party: string;
+  role: string;
+  now: string;
+  clock_rate: number;
+}
+
+export class Api {
+  constructor(public token: string) {}
+
+  async request(method: string, path: string, body?: unknown): Promise<any> {
+    const headers: Record<string, string> = { Authorization: `Bearer ${this.token}` };
+    if (body !== undefined) headers['Content-Type'] = 'application/json';
+    const res = await fetch(path, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    let value: any = text;
+    if ((res.headers.get('content-type') ?? '').includes('json')) {
+      try {
+        value = JSON.parse(text);
+      } catch {
+        value = text;
+      }
+    }
+    if (!res.ok) {
+      const detail = typeof value === 'object' && value ? value.detail ?? value.title : text;
+      throw new ApiError(res.status, String(detail || res.statusText), value?.field);
+    }
+    return value;
+  }
+
+  get(path: string) {
+    return this.request('GET', path);
+  }
+  post(path: string, body?: unknown) {
+    return this.request('POST', path, body);
+  }
+
+  /// Downloads `path` as a file named `name` (the token goes in a header, never in a link).
+  async download(path: string, name: string): Promise<void> {
+    const res = await fetch(path, { headers: { Authorization: `Bearer ${this.token}` } });
+    if (!res.ok) {
+      let detail = res.statusText;
+      try {
+        detail = (await res.json()).detail ?? detail;
+      } catch {
+        /* not a problem document */
+      }
+      throw new ApiError(res.status, detail);
+    }
+    const url = URL.createObjectURL(await res.blob());
+    const a = document.createElement('a');
+    a.href = url;
+    a.download = name;
+    document.body.append(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  }
+}
+
+export interface LogEvent {
+  cursor: number;
+  seq: number;
+  kind: string;
+  time: string;
+  actor: string;
+  content: any;
+}
+
+/// The party's stream: every entry it may read, in order, from `cursor`; on a drop it reconnects from the
+/// last cursor it was given, so nothing is missed and nothing comes twice.
+export class Stream {
+  cursor = 0;
+  private socket?: WebSocket;
+  private retry = 500;
+  private stopped = false;
+
+  constructor(
+    private token: string,
+    private onEvent: (e: LogEvent) => void,
+    private onState: (state: 'live' | 'connecting' | 'down', detail?: string) => void,
+  ) {}
+
+  start() {
+    this.stopped = false;
+    this.open();
+  }
+
+  stop() {
+    this.stopped = true;
+    this.socket?.close();
+  }
+
+  /// Drops the connection (as a network would); the stream reconnects by itself.
+  drop() {
+    this.socket?.close();
+  }
+
+  private open() {
+    const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
+    this.onState('connecting');
+    const ws = new WebSocket(`${scheme}://${location.host}/v1/stream?cursor=${this.cursor}`, [
+      'deconflict',
+      `bearer.${this.token}`,
+    ]);
+    this.socket = ws;
+    ws.onopen = () => {
+      this.retry = 500;
+      this.onState('live');
+    };
+    ws.onmessage = (m) => {
+      let e: any;
+      try {
+        e = JSON.parse(String(m.data));
+      } catch {
+        return;
+      }
+      if (typeof e.cursor === 'number') this.cursor = Math.max(this.cursor, e.cursor);
+      if (!e.heartbeat) this.onEvent(e as LogEvent);
+    };
+    ws.onclose = (c) => {
+      if (this.socket !== ws) return;
+      if (this.stopped) {
+        this.onState('down', 'signed out');
+        return;
+      }
+      this.onState('down', c.reason || `reconnecting from cursor ${this.cursor}`);
+      setTimeout(() => this.open(), this.retry);
+      this.retry = Math.min(this.retry * 2, 10_000);
+    };
+  }
+}

@@ -1,0 +1,176 @@
+// The map: an offline basemap (land, coastlines, borders, rivers) under the party's picture — declarations,
+// sites, zones and sides of lines in force at the slider's time — with live tracks, their short trails and
+// flashing alerts drawn over it (see overlay.ts). No tile server: every layer is GeoJSON.
+
+import * as maplibregl from 'maplibre-gl';
+import type { FeatureCollection, Feature } from 'geojson';
+import { Overlay } from './overlay';
+
+export const PALETTE = ['#4cc9f0', '#f72585', '#ffd166', '#06d6a0', '#f8961e', '#b892ff', '#ef476f', '#90be6d'];
+
+export function partyColour(party: string, parties: string[]): string {
+  const i = parties.indexOf(party);
+  if (i >= 0) return PALETTE[i % PALETTE.length];
+  let h = 0;
+  for (const ch of party) h = (h * 31 + ch.charCodeAt(0)) >>> 0;
+  return PALETTE[h % PALETTE.length];
+}
+
+const empty = (): FeatureCollection => ({ type: 'FeatureCollection', features: [] });
+
+export type Picked = (props: Record<string, any>, layer: string, lngLat: maplibregl.LngLat) => void;
+
+export class PictureMap {
+  map: maplibregl.Map;
+  ready: Promise<void>;
+  overlay: Overlay;
+  private shownTime = -Infinity;
+
+  constructor(container: HTMLElement, onPick: Picked, onClick: (at: maplibregl.LngLat) => boolean) {
+    this.map = new maplibregl.Map({
+      container,
+      center: [38.8, 35.8],
+      zoom: 6.3,
+      attributionControl: false,
+      // North up and flat: the tracks' overlay places points with a scale and an offset.
+      dragRotate: false,
+      pitchWithRotate: false,
+      touchPitch: false,
+      style: {
+        version: 8,
+        sources: {},
+        layers: [{ id: 'sea', type: 'background', paint: { 'background-color': '#0b1a2b' } }],
+      },
+    });
+    this.map.touchZoomRotate.disableRotation();
+    this.map.keyboard.disableRotation();
+    this.overlay = new Overlay(this.map);
+    this.map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'top-left');
+    this.map.addControl(new maplibregl.ScaleControl({ unit: 'metric' }), 'bottom-left');
+    this.map.addControl(
+      new maplibregl.AttributionControl({
+        compact: true,
+        customAttribution: 'Borders and land: Natural Earth (world-atlas). Rivers: geo-maps earth-rivers.',
+      }),
+    );
+    this.ready = new Promise((resolve) => {
+      this.map.on('load', () => {
+        this.addPictureLayers();
+        this.addBasemap();
+        resolve();
+      });
+    });
+    const pickable = ['decl-fill'];
+    this.map.on('click', (e: maplibregl.MapMouseEvent) => {
+      if (onClick(e.lngLat)) return;
+      const dot = this.overlay.hit(e.point.x, e.point.y);
+      if (dot) {
+        onPick(dot, 'overlay', e.lngLat);
+        return;
+      }
+      const found = this.map.queryRenderedFeatures(e.point, {
+        layers: pickable.filter((l) => this.map.getLayer(l)),
+      });
+      if (found.length) onPick(found[0].properties ?? {}, found[0].layer.id, e.lngLat);
+    });
+    for (const l of pickable) {
+      this.map.on('mouseenter', l, () => (this.map.getCanvas().style.cursor = 'pointer'));
+      this.map.on('mouseleave', l, () => (this.map.getCanvas().style.cursor = ''));
+    }
+  }
+
+  /// Land, coastlines, rivers and borders, under the picture's layers.
+  /// (Served beside the page; the map's worker fetches and parses them.)
+  private addBasemap() {
+    const m = this.map;
+    const under = 'decl-fill';
+    const url = (name: string) => new URL(`basemap-${name}.json`, location.href).href;
+    m.addSource('land', { type: 'geojson', data: url('land') });
+    m.addSource('borders', { type: 'geojson', data: url('borders') });
+    m.addSource('rivers', { type: 'geojson', data: url('rivers') });
+    m.addLayer({ id: 'land', type: 'fill', source: 'land', paint: { 'fill-color': '#1d2a1f' } }, under);
+    m.addLayer({ id: 'coast', type: 'line', source: 'land', paint: { 'line-color': '#5d7a8c', 'line-width': 0.8 } }, under);
+    m.addLayer({ id: 'rivers', type: 'fill', source: 'rivers', paint: { 'fill-color': '#3f88c5', 'fill-outline-color': '#3f88c5' } }, under);
+    m.addLayer({
+      id: 'rivers-line',
+      type: 'line',
+      source: 'rivers',
+      paint: { 'line-color': '#3f88c5', 'line-width': 1.2 },
+    }, under);
+    m.addLayer({
+      id: 'borders',
+      type: 'line',
+      source: 'borders',
+      paint: { 'line-color': '#9aa5b1', 'line-width': 1, 'line-dasharray': [3, 2] },
+    }, under);
+  }
+
+  private addPictureLayers() {
+    const m = this.map;
+    for (const s of ['decl', 'draft', 'focus']) {
+      m.addSource(s, { type: 'geojson', data: empty() });
+    }
+    // Declarations: one feature per volume, with start/end (ms) for the time slider's filter.
+    m.addLayer({
+      id: 'decl-fill',
+      type: 'fill',
+      source: 'decl',
+      paint: {
+        'fill-color': ['get', 'colour'],
+        'fill-opacity': ['match', ['get', 'kind'], 'line', 0.28, 'zone', 0.18, 'site', 0.45, 0.14],
+      },
+    });
+    m.addLayer({
+      id: 'decl-edge',
+      type: 'line',
+      source: 'decl',
+      paint: {
+        'line-color': ['get', 'colour'],
+        'line-width': ['case', ['get', 'own'], 2.4, 1.4],
+        'line-dasharray': ['case', ['==', ['get', 'status'], 'planned'], ['literal', [2, 1]], ['literal', [1, 0]]],
+      },
+    });
+    m.addLayer({
+      id: 'focus',
+      type: 'line',
+      source: 'focus',
+      paint: { 'line-color': '#ffffff', 'line-width': 3 },
+    });
+    m.addLayer({ id: 'draft-fill', type: 'fill', source: 'draft', paint: { 'fill-color': '#ffffff', 'fill-opacity': 0.15 } });
+    m.addLayer({
+      id: 'draft-edge',
+      type: 'line',
+      source: 'draft',
+      paint: { 'line-color': '#ffffff', 'line-width': 2, 'line-dasharray': [2, 1] },
+    });
+  }
+
+  set(source: string, features: Feature[]) {
+    const s = this.map.getSource(source) as maplibregl.GeoJSONSource | undefined;
+    s?.setData({ type: 'FeatureCollection', features });
+  }
+
+  /// Shows only the declarations' volumes in force at `t` (ms).
+  setTime(t: number) {
+    // A filter change redraws the map: change it once a minute of the line's time at most.
+    if (!this.map.getLayer('decl-fill') || Math.abs(t - this.shownTime) < 60_000) return;
+    this.shownTime = t;
+    const filter: maplibregl.FilterSpecification = ['all', ['<=', ['get', 'start'], t], ['>', ['get', 'end'], t]];
+    this.map.setFilter('decl-fill', filter);
+    this.map.setFilter('decl-edge', filter);
+  }
+
+  fit(rings: number[][][]) {
+    const pts = rings.flat();
+    if (!pts.length) return;
+    const lons = pts.map((p) => p[0]);
+    const lats = pts.map((p) => p[1]);
+    this.map.fitBounds(
+      [
+        [Math.min(...lons), Math.min(...lats)],
+        [Math.max(...lons), Math.max(...lats)],
+      ],
+      { padding: 80, maxZoom: 10, duration: 600 },
+    );
+  }
+}

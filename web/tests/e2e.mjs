@@ -1,0 +1,334 @@
+// End-to-end test of the web picture in headless Chromium (Debian's, driven by playwright-core) against a
+// real `deconflict demo`: two parties in two browser contexts. The coalition declares on the map; Russia sees
+// the conflict arrive live and acknowledges it; a FLASH message arrives with its countdown and is
+// acknowledged; the stream reconnects without loss; a proof is downloaded; the map renders. Then 10 000 of
+// a party's tracks move at 1 Hz while the map pans, and the frames per second are measured.
+//
+// Usage: node tests/e2e.mjs [--bin PATH] [--screenshots DIR] [--tracks N]
+// Exit 0 when every check holds; prints what it measured and writes test-output/results.json.
+
+import { spawn } from 'node:child_process';
+import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import assert from 'node:assert/strict';
+import { chromium } from 'playwright-core';
+
+const here = new URL('..', import.meta.url).pathname;
+const root = resolve(here, '..');
+const arg = (name, fallback) => {
+  const i = process.argv.indexOf(name);
+  return i > 0 ? process.argv[i + 1] : fallback;
+};
+const given = arg('--bin') ?? process.env.DECONFLICT_BIN;
+const bin = given
+  ? resolve(given)
+  : [join(root, 'target/release/deconflict'), join(root, 'target/debug/deconflict')].find(existsSync);
+const shots = resolve(arg('--screenshots', join(here, 'test-output')));
+const TRACKS = Number(arg('--tracks', '10000'));
+const browserPath = process.env.CHROMIUM ?? '/usr/bin/chromium';
+const results = {};
+const step = (what) => console.log(`e2e: ${what}`);
+
+// ---- the line ----------------------------------------------------------------------------------------------
+
+async function startDemo() {
+  assert.ok(bin && existsSync(bin), `no deconflict binary (give --bin or build it): ${bin}`);
+  assert.ok(existsSync(join(here, 'dist/index.html')), 'the web picture is not built: npm run build');
+  const data = await mkdtemp(join(tmpdir(), 'deconflict-e2e-'));
+  await rm(data, { recursive: true });
+  const child = spawn(bin, ['demo', '--listen', '127.0.0.1:0', '--web', join(here, 'dist'), '--data', data, '--speed', '60'], {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stderr.on('data', (d) => (err += d));
+  const banner = await new Promise((resolveBanner, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the demo did not start:\n${out}\n${err}`)), 60_000);
+    child.stdout.on('data', (d) => {
+      out += d;
+      if (out.includes('press Ctrl-C')) {
+        clearTimeout(timer);
+        resolveBanner(out);
+      }
+    });
+    child.on('exit', (code) => reject(new Error(`the demo exited (${code}):\n${out}\n${err}`)));
+  });
+  const url = /listening on (\S+)/.exec(banner)[1];
+  const tokens = Object.fromEntries([...banner.matchAll(/export (\w+)=(\S+)/g)].map((m) => [m[1], m[2]]));
+  return { child, url, tokens, data };
+}
+
+async function api(line, token, method, path, body) {
+  const res = await fetch(line.url + path, {
+    method,
+    headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text}`);
+  return text ? JSON.parse(text) : null;
+}
+
+// ---- the browser -------------------------------------------------------------------------------------------
+
+const launchArgs = [
+  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+  '--enable-unsafe-swiftshader', '--disable-renderer-backgrounding', '--disable-background-timer-throttling',
+];
+
+async function signedIn(browser, line, token) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, acceptDownloads: true });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  // Refusals the test provokes (a bad field) show as failed loads; anything else is an error.
+  page.on('console', (m) => m.type() === 'error' && !/status of 4\d\d/.test(m.text()) && errors.push(m.text()));
+  const t0 = Date.now();
+  await page.goto(`${line.url}/#token=${token}`);
+  await page.waitForSelector('body[data-ready=true]', { timeout: 30_000 });
+  await page.waitForFunction(() => {
+    const m = window.__deconflict.map();
+    return m && m.queryRenderedFeatures({ layers: ['decl-fill'] }).length > 0;
+  }, null, { timeout: 30_000 });
+  return { context, page, errors, loadMs: Date.now() - t0 };
+}
+
+/// How many distinct colours (to 4 bits a channel) a screenshot holds: a blank or failed map has a handful.
+async function colours(page, png) {
+  return page.evaluate(async (b64) => {
+    const img = new Image();
+    img.src = `data:image/png;base64,${b64}`;
+    await img.decode();
+    const c = document.createElement('canvas');
+    c.width = img.width;
+    c.height = img.height;
+    const g = c.getContext('2d');
+    g.drawImage(img, 0, 0);
+    const d = g.getImageData(0, 0, c.width, c.height).data;
+    const seen = new Set();
+    for (let i = 0; i < d.length; i += 4 * 7) seen.add(((d[i] >> 4) << 8) | ((d[i + 1] >> 4) << 4) | (d[i + 2] >> 4));
+    return seen.size;
+  }, png.toString('base64'));
+}
+
+async function clickMapAt(page, lon, lat) {
+  const p = await page.evaluate(([x, y]) => window.__deconflict.map().project([x, y]), [lon, lat]);
+  const box = await page.locator('#map').boundingBox();
+  await page.mouse.click(box.x + p.x, box.y + p.y);
+}
+
+async function tab(page, name) {
+  await page.click(`[role=tab][data-tab=${name}]`);
+}
+
+// ---- the checks --------------------------------------------------------------------------------------------
+
+async function run(line, browser) {
+  const us = await signedIn(browser, line, line.tokens.US_CJTF);
+  const ru = await signedIn(browser, line, line.tokens.RU_GS);
+  // The first page loads alone; the second shares the two cores with the first one's drawing.
+  results.first_load_ms = us.loadMs;
+  results.second_load_ms = ru.loadMs;
+  step(`signed in as us-cjtf and ru-gs; first load ${us.loadMs} ms (${ru.loadMs} ms beside the first), to the map drawn`);
+  assert.match(await us.page.textContent('#who'), /us-cjtf/);
+  assert.match(await ru.page.textContent('#who'), /ru-gs/);
+
+  // The map renders: basemap, declarations, the Euphrates line's sides; the screenshot is not blank.
+  const rendered = await us.page.evaluate(() => {
+    const m = window.__deconflict.map();
+    const decl = m.queryRenderedFeatures({ layers: ['decl-fill'] });
+    return {
+      declarations: decl.length,
+      sides: decl.filter((f) => f.properties.kind === 'line').length,
+      rivers: m.queryRenderedFeatures({ layers: ['rivers', 'rivers-line'] }).length,
+      land: m.queryRenderedFeatures({ layers: ['land'] }).length,
+    };
+  });
+  step(`map features: ${JSON.stringify(rendered)}`);
+  assert.ok(rendered.declarations > 0 && rendered.land > 0 && rendered.rivers > 0, JSON.stringify(rendered));
+  assert.ok(rendered.sides >= 2, 'both sides of the Euphrates line are drawn');
+  await mkdir(shots, { recursive: true });
+  const mapShot = await us.page.screenshot({ path: join(shots, 'web-map.png') });
+  const distinct = await colours(us.page, mapShot);
+  step(`map screenshot: ${distinct} distinct colours`);
+  assert.ok(distinct > 40, `the map screenshot looks blank (${distinct} colours)`);
+
+  // A declares on the map: a circle over Russia's ru-44 (18 June 18:00–20:00Z, 3 000–7 000 m).
+  const before = (await api(line, line.tokens.RU_GS, 'GET', '/v1/conflicts')).conflicts.length;
+  await tab(us.page, 'declare');
+  await us.page.click('[data-shape=circle]');
+  await us.page.fill('input[name=radius_km]', '12');
+  await us.page.fill('input[name=id]', 'us-e2e-1');
+  await us.page.fill('input[name=name]', 'E2E strike package');
+  await us.page.selectOption('select[name=lower_unit]', 'FL');
+  await us.page.fill('input[name=lower]', '150');
+  await us.page.selectOption('select[name=upper_unit]', 'FL');
+  await us.page.fill('input[name=upper]', '200');
+  await us.page.fill('input[name=start]', '181830ZJUN17');
+  await us.page.fill('input[name=end]', '2017-06-18T19:30:00Z');
+  await clickMapAt(us.page, 36.62, 35.42);
+  // The preview shows the conflict before anything is submitted.
+  await us.page.waitForSelector('#preview .preview-conflict', { timeout: 15_000 });
+  const previewText = await us.page.textContent('#preview');
+  step(`preview: ${previewText.replace(/\s+/g, ' ').slice(0, 160)}`);
+  assert.match(previewText, /ru-gs/);
+  assert.equal((await api(line, line.tokens.RU_GS, 'GET', '/v1/conflicts')).conflicts.length, before, 'a preview stores nothing');
+  await us.page.screenshot({ path: join(shots, 'web-declare.png') });
+  // A bad field is named, and nothing is stored.
+  await us.page.fill('input[name=end]', 'yesterday');
+  await us.page.waitForSelector('#preview .error', { timeout: 15_000 });
+  assert.match(await us.page.textContent('#preview .error'), /time\.end/);
+  await us.page.fill('input[name=end]', '2017-06-18T19:30:00Z');
+  await us.page.click('#declare-form button[type=submit]');
+  await us.page.waitForSelector('#preview >> text=Declared us-e2e-1', { timeout: 15_000 });
+
+  // B sees the conflict arrive live (over the stream, no reload) and acknowledges it.
+  const card = ru.page.locator('[data-conflict]', { hasText: 'us-e2e-1' });
+  await card.waitFor({ timeout: 15_000 });
+  step('ru-gs saw the conflict arrive live');
+  await card.getByRole('button', { name: 'Acknowledge' }).click();
+  await ru.page.locator('[data-conflict]', { hasText: 'us-e2e-1' }).locator('.badge.acknowledged').waitFor({ timeout: 15_000 });
+  const theirs = (await api(line, line.tokens.RU_GS, 'GET', '/v1/conflicts')).conflicts.find((c) => c.other.id === 'us-e2e-1');
+  assert.ok(theirs?.parties['ru-gs'].acknowledged, 'the acknowledgement is recorded');
+  step('ru-gs acknowledged it; the line has the acknowledgement');
+
+  // A FLASH message with its countdown; B acknowledges it.
+  await tab(us.page, 'hotline');
+  await us.page.check('#to input[value=ru-gs]');
+  await us.page.selectOption('#compose select[name=precedence]', 'FLASH');
+  await us.page.selectOption('#compose select[name=kind]', 'notice');
+  await us.page.fill('#compose textarea[name=text]', 'E2E FLASH: strike package over ru-44 at 1830Z. Acknowledge.');
+  await us.page.click('#compose button[type=submit]');
+  await tab(ru.page, 'hotline');
+  const flash = ru.page.locator('[data-message]', { hasText: 'E2E FLASH' });
+  await flash.waitFor({ timeout: 15_000 });
+  const clock = await flash.locator('.countdown').textContent();
+  step(`ru-gs got the FLASH; countdown ${clock}`);
+  assert.match(clock, /^\d\d:\d\d$|^OVERDUE/);
+  await ru.page.screenshot({ path: join(shots, 'web-hotline.png') });
+  await flash.getByRole('button', { name: 'Acknowledge' }).click();
+  await ru.page.locator('[data-message]', { hasText: 'E2E FLASH' }).locator('.countdown', { hasText: 'acknowledged' }).waitFor({ timeout: 15_000 });
+  const sent = (await api(line, line.tokens.US_CJTF, 'GET', '/v1/messages?box=outbox')).messages.find((m) => m.text.startsWith('E2E FLASH'));
+  assert.ok(sent.receipts['ru-gs'].acknowledged, 'the receipt is recorded');
+  step('ru-gs acknowledged the FLASH');
+  // The demo's own FLASH (m-58) was not acknowledged and went overdue at 60x: it shows in red.
+  await ru.page.locator('[data-message] .countdown.overdue').first().waitFor({ timeout: 30_000 });
+
+  // The stream drops; messages sent meanwhile arrive once it is back, each once.
+  await ru.page.evaluate(() => window.__deconflict.stream().drop());
+  await api(line, line.tokens.US_CJTF, 'POST', '/v1/messages', { to: ['ru-gs'], precedence: 'ROUTINE', text: 'E2E after the drop' });
+  await ru.page.locator('[data-message]', { hasText: 'E2E after the drop' }).waitFor({ timeout: 20_000 });
+  const seqs = await ru.page.evaluate(() => window.__deconflict.state().events.map((e) => e.seq));
+  assert.equal(new Set(seqs).size, seqs.length, 'no entry came twice');
+  assert.deepEqual(seqs, [...seqs].sort((a, b) => a - b), 'entries came in order');
+  step(`the stream reconnected: ${seqs.length} entries, none twice, in order`);
+
+  // The record: entries ru-gs may read, and a proof of one of them.
+  await tab(ru.page, 'record');
+  const proofButton = ru.page.locator('#record-list button', { hasText: 'proof' }).first();
+  await proofButton.waitFor({ timeout: 20_000 });
+  const [download] = await Promise.all([ru.page.waitForEvent('download'), proofButton.click()]);
+  await mkdir(join(here, 'test-output'), { recursive: true });
+  const proofPath = join(here, 'test-output', download.suggestedFilename());
+  await download.saveAs(proofPath);
+  const proof = await readFile(proofPath, 'utf8');
+  assert.match(proof, /^c2sp\.org\/tlog-proof@v1\nindex \d+\n/);
+  step(`downloaded ${download.suggestedFilename()}`);
+  assert.deepEqual(us.errors, [], 'no page errors for us-cjtf');
+  assert.deepEqual(ru.errors, [], 'no page errors for ru-gs');
+  await us.context.close();
+  await ru.context.close();
+}
+
+/// 10 000 tracks of one party, moving at 1 Hz; the page polls them every second while the map pans.
+async function frameRate(line, browser) {
+  const token = line.tokens.SDF;
+  const tracks = Array.from({ length: TRACKS }, (_, i) => ({
+    id: `fps-${i}`,
+    // Over Anatolia, clear of every declaration, so that the figure is the picture's and not the alerts'.
+    lon: 31 + 5 * ((i * 7919) % TRACKS) / TRACKS,
+    lat: 37.5 + 2 * ((i * 104729) % TRACKS) / TRACKS,
+    alt_m: 1000 + (i % 40) * 250,
+    gs_mps: 120,
+    trk_deg: (i * 37) % 360,
+  }));
+  let running = true;
+  const mover = (async () => {
+    for (let tick = 0; running; tick++) {
+      for (const t of tracks) {
+        const a = (t.trk_deg * Math.PI) / 180;
+        t.lon += (Math.sin(a) * t.gs_mps) / 90_000;
+        t.lat += (Math.cos(a) * t.gs_mps) / 111_000;
+      }
+      const started = Date.now();
+      await api(line, token, 'POST', '/v1/tracks', { tracks: tracks.map((t) => ({ ...t, vs_mps: 0 })) });
+      await new Promise((r) => setTimeout(r, Math.max(0, 1000 - (Date.now() - started))));
+    }
+  })();
+  const sdf = await signedIn(browser, line, token);
+  await sdf.page.waitForFunction((n) => Number(document.querySelector('#track-count').textContent) >= n, TRACKS, { timeout: 30_000 });
+  const measured = await sdf.page.evaluate(async () => {
+    const m = window.__deconflict.map();
+    m.jumpTo({ center: [33.5, 38.5], zoom: 6.5 });
+    let frames = 0;
+    let raf = 0;
+    const onRender = () => frames++;
+    m.on('render', onRender);
+    const count = () => {
+      raf++;
+      requestAnimationFrame(count);
+    };
+    requestAnimationFrame(count);
+    // First five seconds still: the tracks move once a second and the map redraws for them.
+    let t0 = performance.now();
+    await new Promise((r) => setTimeout(r, 5000));
+    const still = { fps: frames / ((performance.now() - t0) / 1000), raf: raf / ((performance.now() - t0) / 1000) };
+    frames = 0;
+    raf = 0;
+    t0 = performance.now();
+    // Then pan back and forth for ten seconds, so that every frame is drawn anew.
+    let dir = 1;
+    while (performance.now() - t0 < 10_000) {
+      m.panBy([dir * 200, 0], { duration: 1000, easing: (x) => x });
+      await new Promise((r) => setTimeout(r, 1000));
+      dir = -dir;
+    }
+    m.off('render', onRender);
+    const seconds = (performance.now() - t0) / 1000;
+    return { fps: frames / seconds, raf: raf / seconds, still, tracks: window.__deconflict.state().tracks.length };
+  });
+  running = false;
+  await mover;
+  await sdf.page.screenshot({ path: join(shots, 'web-tracks.png') });
+  results.tracks = measured.tracks;
+  results.fps = Number(measured.fps.toFixed(1));
+  results.raf_per_s = Number(measured.raf.toFixed(1));
+  results.still_raf_per_s = Number(measured.still.raf.toFixed(1));
+  results.still_fps = Number(measured.still.fps.toFixed(1));
+  step(`${measured.tracks} tracks at 1 Hz: ${results.still_raf_per_s} animation frames/s with the map still (${results.still_fps} drawn); panning: ${results.fps} frames/s drawn (${results.raf_per_s} animation frames/s)`);
+  assert.deepEqual(sdf.errors, [], 'no page errors with many tracks');
+  await sdf.context.close();
+}
+
+const line = await startDemo();
+step(`demo at ${line.url} (${bin})`);
+let browser;
+try {
+  browser = await chromium.launch({ executablePath: browserPath, args: launchArgs });
+  if (!process.argv.includes('--only-fps')) await run(line, browser);
+  await frameRate(line, browser);
+  await mkdir(join(here, 'test-output'), { recursive: true });
+  await writeFile(join(here, 'test-output/results.json'), JSON.stringify(results, null, 2));
+  console.log(`e2e: passed · first load ${results.first_load_ms} ms · ${results.tracks} tracks at ${results.fps} frames/s`);
+} catch (e) {
+  console.error('e2e: FAILED:', e);
+  process.exitCode = 1;
+} finally {
+  await browser?.close();
+  line.child.kill('SIGTERM');
+  await rm(line.data, { recursive: true, force: true });
+}

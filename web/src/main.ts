@@ -87,6 +87,8 @@ async function signIn(token: string) {
   await loaded;
   drawDeclarations();
   drawAlerts();
+  // Frame everything the party may see.
+  picture.fit(state.declarations.flatMap((d) => (d.outline ?? []).map((v: any) => v.ring)), 0);
   loadCheckpoint();
   stream = new Stream(token, onEvent, onStreamState);
   stream.start();
@@ -554,9 +556,31 @@ function renderRecipients() {
 
 interface Draft {
   shape: 'polygon' | 'circle' | 'corridor';
-  points: number[][];
+  /// Positions as typed or clicked: [lon, lat] in degrees, or text the line reads (DMS such as
+  /// 353700N0384500E, or MGRS).
+  points: (number[] | string)[];
 }
 const draft: Draft = { shape: 'polygon', points: [] };
+
+/// Reads the points field: positions separated by `;` or new lines, each `lon lat` (or `lon, lat`) in
+/// degrees, or any other text, passed to the line as it is (it names the position if it cannot read it).
+function readPoints(text: string): (number[] | string)[] {
+  return text
+    .split(/[;\n]/)
+    .map((p) => p.trim())
+    .filter(Boolean)
+    .map((p) => {
+      const m = /^(-?\d+(?:\.\d+)?)\s*[, ]\s*(-?\d+(?:\.\d+)?)$/.exec(p);
+      return m ? [Number(m[1]), Number(m[2])] : p;
+    });
+}
+
+function writePoints() {
+  const field = $('#declare-form').querySelector<HTMLTextAreaElement>('textarea[name=points]');
+  if (field) field.value = draft.points.map((p) => (typeof p === 'string' ? p : `${p[0].toFixed(5)} ${p[1].toFixed(5)}`)).join('; ');
+}
+
+const numeric = (pts: (number[] | string)[]) => pts.filter((p): p is number[] => typeof p !== 'string');
 let previewTimer = 0;
 
 function renderDeclare() {
@@ -583,7 +607,7 @@ function altitudeText(value: string, unit: string): string {
 function draftBody(): any {
   const f = $('#declare-form') as HTMLFormElement;
   const get = (n: string) => (f.elements.namedItem(n) as HTMLInputElement).value;
-  const pts = draft.points.map(([lon, lat]) => [Number(lon.toFixed(5)), Number(lat.toFixed(5))]);
+  const pts = draft.points.map((p) => (typeof p === 'string' ? p : [Number(p[0].toFixed(5)), Number(p[1].toFixed(5))]));
   const footprint =
     draft.shape === 'circle'
       ? { circle: { center: pts[0], radius_m: Number(get('radius_km')) * 1000 } }
@@ -609,10 +633,11 @@ function drawDraft(outline?: any[]) {
   const features: Feature[] = [];
   if (outline?.length) {
     for (const v of outline) features.push({ type: 'Feature', geometry: { type: 'Polygon', coordinates: [v.ring] }, properties: {} });
-  } else if (draft.points.length) {
+  } else if (numeric(draft.points).length) {
+    const pts = numeric(draft.points);
     features.push({
       type: 'Feature',
-      geometry: draft.points.length > 1 ? { type: 'LineString', coordinates: draft.points } : { type: 'Point', coordinates: draft.points[0] },
+      geometry: pts.length > 1 ? { type: 'LineString', coordinates: pts } : { type: 'Point', coordinates: pts[0] },
       properties: {},
     });
   }
@@ -660,6 +685,7 @@ async function submitDeclaration(ev: Event) {
     if (d.late_notice) lines.push(h('p', { class: 'warn' }, `Late notice: ${d.late_notice.given_s} s given, ${d.late_notice.required_s} s required.`));
     $('#preview').replaceChildren(...lines);
     draft.points = [];
+    writePoints();
     drawDraft();
     await loadDeclarations();
     renderDeclare();
@@ -671,6 +697,7 @@ function onMapClick(lngLat: { lng: number; lat: number }): boolean {
   if ($('#panel-declare').hidden) return false;
   if (draft.shape === 'circle') draft.points = [[lngLat.lng, lngLat.lat]];
   else draft.points.push([lngLat.lng, lngLat.lat]);
+  writePoints();
   drawDraft();
   schedulePreview();
   return true;
@@ -704,6 +731,15 @@ function renderRecord() {
                 'proof',
               )
             : h('span', { class: 'muted' }, 'awaiting checkpoint'),
+          ' ',
+          h(
+            'button',
+            {
+              'aria-label': `download the leaf of entry ${e.seq}`,
+              onclick: () => act(() => state.api.download(`/v1/log/entries/${e.seq}/leaf`, `entry-${e.seq}.leaf`)),
+            },
+            'leaf',
+          ),
         ),
       ),
     ),
@@ -777,11 +813,18 @@ function wire() {
   });
   const form = $('#declare-form') as HTMLFormElement;
   form.addEventListener('submit', submitDeclaration);
-  form.addEventListener('input', schedulePreview);
+  form.addEventListener('input', (e) => {
+    if ((e.target as HTMLElement).getAttribute('name') === 'points') {
+      draft.points = readPoints((e.target as HTMLTextAreaElement).value);
+      drawDraft();
+    }
+    schedulePreview();
+  });
   for (const b of document.querySelectorAll<HTMLButtonElement>('[data-shape]')) {
     b.addEventListener('click', () => {
       draft.shape = b.dataset.shape as Draft['shape'];
       draft.points = [];
+      writePoints();
       for (const o of document.querySelectorAll('[data-shape]')) o.setAttribute('aria-pressed', String(o === b));
       $('#circle-fields').hidden = draft.shape !== 'circle';
       $('#corridor-fields').hidden = draft.shape !== 'corridor';
@@ -791,6 +834,7 @@ function wire() {
   }
   $('#clear-draft').addEventListener('click', () => {
     draft.points = [];
+    writePoints();
     drawDraft();
     schedulePreview();
   });

@@ -57,7 +57,9 @@ export class Overlay {
     const ctx = this.canvas.getContext('2d');
     if (!ctx) throw new Error('this browser cannot draw on a 2D canvas');
     this.ctx = ctx;
-    map.on('move', () => this.draw());
+    // While the map moves, the last drawing is moved and scaled with it by the compositor (a CSS
+    // transform), and drawn anew only a few times a second, to fill in what comes into view.
+    map.on('move', () => this.follow());
     map.on('moveend', () => this.draw());
     map.on('resize', () => this.draw());
     setInterval(() => {
@@ -138,8 +140,28 @@ export class Overlay {
     });
   }
 
+  /// The transform the canvas was last drawn at.
+  private drawnAt?: { cx: number; cy: number; world: number };
+  private drawnTime = 0;
+
+  private follow() {
+    const at = this.drawnAt;
+    if (!at || performance.now() - this.drawnTime > 250) {
+      this.draw();
+      return;
+    }
+    const t = this.transform();
+    const k = t.world / at.world;
+    const tx = (at.cx - t.cx) * t.world;
+    const ty = (at.cy - t.cy) * t.world;
+    this.canvas.style.transform = `translate(${tx}px, ${ty}px) scale(${k})`;
+  }
+
   private paint() {
     const t = this.transform();
+    this.drawnAt = { cx: t.cx, cy: t.cy, world: t.world };
+    this.drawnTime = performance.now();
+    this.canvas.style.transform = '';
     const ratio = window.devicePixelRatio || 1;
     if (this.canvas.width !== Math.round(t.w * ratio) || this.canvas.height !== Math.round(t.h * ratio)) {
       this.canvas.width = Math.round(t.w * ratio);

@@ -87,8 +87,9 @@ async function signIn(token: string) {
   await loaded;
   drawDeclarations();
   drawAlerts();
-  // Frame everything the party may see.
+  // Frame everything the party may see; the basemap comes under it once it is drawn.
   picture.fit(state.declarations.flatMap((d) => (d.outline ?? []).map((v: any) => v.ring)), 0);
+  picture.map.once('idle', () => picture.addBasemap());
   loadCheckpoint();
   stream = new Stream(token, onEvent, onStreamState);
   stream.start();

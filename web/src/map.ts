@@ -58,7 +58,6 @@ export class PictureMap {
     this.ready = new Promise((resolve) => {
       this.map.on('load', () => {
         this.addPictureLayers();
-        this.addBasemap();
         resolve();
       });
     });
@@ -82,8 +81,10 @@ export class PictureMap {
   }
 
   /// Land, coastlines, rivers and borders, under the picture's layers.
-  /// (Served beside the page; the map's worker fetches and parses them.)
-  private addBasemap() {
+  /// (Served beside the page; the map's worker fetches and parses them.) Added once the party's picture is
+  /// drawn, so that the worker tiles the picture first.
+  addBasemap() {
+    if (this.map.getSource('land')) return;
     const m = this.map;
     const under = 'decl-fill';
     const url = (name: string) => new URL(`basemap-${name}.json`, location.href).href;

@@ -83,3 +83,37 @@ async fn the_web_directory_is_served_at_the_root_and_the_api_is_unchanged() {
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert!(kind.starts_with("application/problem+json"), "{kind}");
 }
+
+/// The picture's files carry a content security policy: only its own scripts, workers and API, so text that
+/// another party wrote can never run in a party's page.
+#[tokio::test]
+async fn the_web_files_carry_a_content_security_policy() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(dir.path().join("index.html"), "<!doctype html>").expect("index");
+    let line = Arc::new(Line::open(&dir.path().join("data"), "test.example/line").expect("open"));
+    let router = app_options(
+        line,
+        &Options {
+            web: Some(dir.path().to_path_buf()),
+            ..Options::default()
+        },
+    );
+    let res = router
+        .oneshot(Request::get("/").body(Body::empty()).expect("request"))
+        .await
+        .expect("response");
+    assert_eq!(res.status(), StatusCode::OK);
+    let csp = res.headers()["content-security-policy"]
+        .to_str()
+        .expect("text");
+    for part in [
+        "default-src 'self'",
+        "script-src 'self'",
+        "connect-src 'self'",
+        "frame-ancestors 'none'",
+    ] {
+        assert!(csp.contains(part), "{csp} lacks {part}");
+    }
+    assert!(!csp.contains("unsafe-eval"), "{csp}");
+    assert_eq!(res.headers()["x-content-type-options"], "nosniff");
+}

@@ -22,8 +22,11 @@ export interface Whoami {
 export class Api {
   constructor(public token: string) {}
 
-  async request(method: string, path: string, body?: unknown): Promise<any> {
-    const headers: Record<string, string> = { Authorization: `Bearer ${this.token}` };
+  /// Called when the line no longer takes the token (revoked): the page signs out.
+  onUnauthorized?: () => void;
+
+  async request(method: string, path: string, body?: unknown, extra: Record<string, string> = {}): Promise<any> {
+    const headers: Record<string, string> = { Authorization: `Bearer ${this.token}`, ...extra };
     if (body !== undefined) headers['Content-Type'] = 'application/json';
     const res = await fetch(path, {
       method,
@@ -40,6 +43,7 @@ export class Api {
       }
     }
     if (!res.ok) {
+      if (res.status === 401) this.onUnauthorized?.();
       const detail = typeof value === 'object' && value ? value.detail ?? value.title : text;
       throw new ApiError(res.status, String(detail || res.statusText), value?.field);
     }
@@ -49,8 +53,8 @@ export class Api {
   get(path: string) {
     return this.request('GET', path);
   }
-  post(path: string, body?: unknown) {
-    return this.request('POST', path, body);
+  post(path: string, body?: unknown, headers?: Record<string, string>) {
+    return this.request('POST', path, body, headers);
   }
 
   /// Downloads `path` as a file named `name` (the token goes in a header, never in a link).

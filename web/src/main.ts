@@ -58,6 +58,10 @@ async function syncClock() {
 async function signIn(token: string) {
   const api = new Api(token);
   const who: Whoami = await api.get('/v1/credentials');
+  api.onUnauthorized = () => {
+    toast('The line no longer takes this token: sign in again.', true);
+    setTimeout(signOut, 1500);
+  };
   sessionStorage.setItem(TOKEN_KEY, token);
   state = {
     api,
@@ -321,8 +325,37 @@ function showDetails(p: Record<string, any>) {
   box.replaceChildren(
     h('button', { class: 'close', 'aria-label': 'close details', onclick: () => (box.hidden = true) }, '×'),
     h('dl', {}, ...rows.flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, String(v ?? '—'))])),
+    ...(p.what === 'declaration' && p.party === state.who.party ? [lifecycle(String(p.id))] : []),
   );
   box.hidden = false;
+  box.querySelector<HTMLButtonElement>('button.close')?.focus();
+}
+
+/// Activate, end or cancel one's own declaration (at the version shown, so a stale view is refused).
+function lifecycle(id: string): HTMLElement {
+  const d = state.declarations.find((x) => x.id === id);
+  if (!d) return h('span');
+  const step = (action: string, label: string) =>
+    h(
+      'button',
+      {
+        onclick: () =>
+          act(async () => {
+            await state.api.post(`/v1/declarations/${encodeURIComponent(id)}/${action}`, undefined, { 'If-Match': `"${d.version}"` });
+            $('#details').hidden = true;
+            await loadDeclarations();
+          }, `${id}: ${label.toLowerCase()}`),
+      },
+      label,
+    );
+  const open = d.status === 'planned' || d.status === 'active';
+  return h(
+    'div',
+    { class: 'actions' },
+    d.status === 'planned' ? step('activate', 'Activate') : null,
+    d.status === 'active' ? step('end', 'End') : null,
+    open ? step('cancel', 'Cancel') : null,
+  );
 }
 
 function focusDeclaration(id: string, extra: number[][][] = []) {
@@ -413,9 +446,9 @@ function renderConflicts() {
       h(
         'article',
         { class: 'card alert', 'data-alert': a.id },
-        h('header', {}, h('b', {}, a.kind === 'incursion' ? 'Incursion' : 'Loss of separation'), ' ', (a.parties ?? []).join(' · ')),
+        h('header', {}, h('b', {}, a.kind === 'incursion' ? 'Incursion' : a.los ? 'Loss of separation' : 'Separation at risk'), ' ', (a.parties ?? []).join(' · ')),
         h('p', {}, (a.tracks ?? []).map((t: any) => `${t.callsign || t.id} (${t.party}) ${Math.round(t.alt_m)} m`).join(' ↔ '), a.declaration ? ` into ${a.declaration.name ?? a.declaration.id}` : ''),
-        h('p', { class: 'muted' }, `from ${shortTime(a.start)} to ${shortTime(a.end)} · ${Math.round(a.distance_m ?? 0)} m`),
+        h('p', { class: 'muted' }, alertWhen(a)),
         h('button', { onclick: () => picture.fit([(a.tracks ?? []).map((t: any) => [t.lon, t.lat])]) }, 'show on map'),
       ),
     ),
@@ -459,6 +492,15 @@ function renderConflicts() {
       );
     }),
   );
+}
+
+/// When and how close: separation lost now or in so many seconds, closest approach; or an incursion's window.
+function alertWhen(a: any): string {
+  if (a.kind === 'separation') {
+    const lost = a.los ? 'separation lost now' : `separation lost in ${Math.round(a.t_los_s ?? 0)} s`;
+    return `${lost} · closest ${Math.round(a.d_cpa_m ?? 0)} m in ${Math.round(a.t_cpa_s ?? 0)} s · raised ${shortTime(a.raised)}`;
+  }
+  return `from ${shortTime(a.start)} to ${shortTime(a.end)} · ${Math.round(a.distance_m ?? 0)} m · raised ${shortTime(a.raised)}`;
 }
 
 function otherRings(c: any): number[][][] {

@@ -263,6 +263,32 @@ async function run(line, browser) {
   assert.equal(checked.status, 0, verdict);
   assert.match(verdict, new RegExp(`valid: entry ${seq} is in`));
   step(`downloaded ${download.suggestedFilename()} and ${leafDownload.suggestedFilename()}; ${verdict.trim()}`);
+  // The time slider: at 19:00Z the new declaration is in force on the map; click it, and cancel it.
+  await tab(us.page, 'conflicts');
+  const minutes = await us.page.evaluate(() => {
+    const ahead = (Date.parse('2017-06-18T19:00:00Z') - window.__deconflict.lineNow()) / 60_000;
+    return Math.round(ahead / 15) * 15;
+  });
+  await us.page.locator('#slider').fill(String(minutes));
+  await us.page.waitForFunction(() => {
+    const m = window.__deconflict.map();
+    return m.queryRenderedFeatures({ layers: ['decl-fill'] }).some((f) => f.properties.id === 'us-e2e-1');
+  }, null, { timeout: 15_000 });
+  assert.match(await us.page.textContent('#slider-label'), /18 Jun 1[89]:\d\dZ/);
+  await clickMapAt(us.page, 36.62, 35.42);
+  const details = us.page.locator('#details');
+  await details.getByText('E2E strike package (us-e2e-1)').waitFor({ timeout: 10_000 });
+  await us.page.screenshot({ path: join(shots, 'web-slider.png') });
+  await details.getByRole('button', { name: 'Cancel' }).click();
+  await us.page.waitForFunction(
+    () => !window.__deconflict.state().declarations.some((d) => d.id === 'us-e2e-1'),
+    null,
+    { timeout: 15_000 },
+  );
+  const cancelled = await api(line, line.tokens.US_CJTF, 'GET', '/v1/declarations/us-e2e-1');
+  assert.equal(cancelled.status, 'cancelled');
+  step(`the slider at +${minutes} min showed us-e2e-1 in force; cancelled from its details`);
+
   assert.deepEqual(us.errors, [], 'no page errors for us-cjtf');
   assert.deepEqual(ru.errors, [], 'no page errors for ru-gs');
   await us.context.close();

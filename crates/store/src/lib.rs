@@ -1,11 +1,14 @@
-//! Storage of the ledger: the [`port::LogStore`] port and the embedded SQLite adapter, the log key, and
-//! checkpoint signing. The PostgreSQL adapter (issue #7) implements the same port.
+//! Storage of the ledger: the [`port::LogStore`] port, its embedded SQLite adapter and its PostgreSQL
+//! adapter, the log key, and checkpoint signing.
 
 pub mod checkpointer;
+mod frontier;
 pub mod keys;
 pub mod port;
+pub mod postgres;
 pub mod sqlite;
 
 pub use checkpointer::Checkpointer;
 pub use port::{Appended, LogStore, NewEntry, StoreError, StoredCheckpoint, StoredEntry, Tree};
+pub use postgres::PgLog;
 pub use sqlite::SqliteLog;

@@ -15,10 +15,11 @@ use std::sync::mpsc;
 use std::sync::{Arc, Mutex, RwLock};
 use std::thread::JoinHandle;
 
-use deconflict_ledger::merkle::{node_hash, Hash};
+use deconflict_ledger::merkle::Hash;
 use deconflict_ledger::{Audience, Checkpoint, EntryHeader, Note};
 use rusqlite::{params, Connection, OptionalExtension};
 
+use crate::frontier::Frontier;
 use crate::port::{Appended, LogStore, NewEntry, StoreError, StoredCheckpoint, StoredEntry};
 
 /// Tree levels from this one up are kept in memory: a quarter of the nodes, 8 bytes per entry (80 MB at 10M
@@ -66,52 +67,6 @@ struct Shared {
     size: AtomicU64,
     /// `upper[l - CACHED_FROM_LEVEL][i]` is node `(l, i)`.
     upper: RwLock<Vec<Vec<Hash>>>,
-}
-
-/// The tree state needed to extend it: for each level, the last complete node if it is a left child still
-/// waiting for its sibling.
-#[derive(Debug, Clone, Default)]
-struct Frontier {
-    size: u64,
-    waiting: Vec<Option<Hash>>,
-}
-
-impl Frontier {
-    /// Adds a leaf; returns the interior nodes it completes as `(level, index, hash)`.
-    fn push(&mut self, leaf: Hash) -> Vec<(u8, u64, Hash)> {
-        let mut made = Vec::new();
-        let (mut h, mut idx, mut level) = (leaf, self.size, 0usize);
-        while idx & 1 == 1 {
-            let left = self
-                .waiting
-                .get_mut(level)
-                .and_then(Option::take)
-                .unwrap_or(h);
-            h = node_hash(&left, &h);
-            idx >>= 1;
-            level += 1;
-            made.push((level as u8, idx, h));
-        }
-        if self.waiting.len() <= level {
-            self.waiting.resize(level + 1, None);
-        }
-        self.waiting[level] = Some(h);
-        self.size += 1;
-        made
-    }
-
-    /// The root of the tree so far.
-    fn root(&self) -> Hash {
-        // Fold the waiting perfect subtrees from the smallest (rightmost) up.
-        let mut acc: Option<Hash> = None;
-        for h in self.waiting.iter().flatten() {
-            acc = Some(match acc {
-                None => *h,
-                Some(right) => node_hash(h, &right),
-            });
-        }
-        acc.unwrap_or_else(deconflict_ledger::merkle::empty_root)
-    }
 }
 
 /// The result of re-deriving a log from its entries.

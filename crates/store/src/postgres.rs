@@ -1,0 +1,474 @@
+//! The PostgreSQL adapter: the same log in a database that several server nodes can share.
+//!
+//! Appends are linearizable through the table's primary key: a writer reads the log's size, writes its
+//! entries at the next sequence numbers and commits; a writer that raced it fails on the key and, if it named
+//! an expected size, gets [`StoreError::SizeMismatch`] with nothing written (else it tries again at the new
+//! end). A commit returns once PostgreSQL has made it durable. Leaves live in `entries` (their hashes are
+//! the tree's level 0), interior nodes in `nodes`, written in the same transaction as the leaves that
+//! complete them. The schema is versioned (`migrations/postgres/`): opening applies what is missing and
+//! refuses a database whose schema is newer than the binary.
+//!
+//! The statements avoid what PostgreSQL-compatible distributed databases lack (advisory locks, `LOCK TABLE`,
+//! sequences for the log's order, LISTEN/NOTIFY): plain tables, primary keys and `ON CONFLICT DO NOTHING`.
+//!
+//! The `postgres` client blocks on a runtime of its own, which must not run on an async executor's thread;
+//! so each connection lives on a thread of its own and callers hand it work over a channel.
+
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+
+use deconflict_ledger::merkle::Hash;
+use deconflict_ledger::{Audience, EntryHeader};
+use postgres::error::SqlState;
+use postgres::{Client, NoTls};
+
+use crate::frontier::Frontier;
+use crate::port::{Appended, LogStore, NewEntry, StoreError, StoredCheckpoint, StoredEntry};
+
+/// The migrations, in order; migration `i` (from 0) brings the schema to version `i + 1`.
+const MIGRATIONS: [&str; 1] = [include_str!("../migrations/postgres/0001_log.sql")];
+/// The schema this binary writes.
+pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+/// Connections, each on its own thread.
+const CONNECTIONS: usize = 4;
+/// Attempts of an append without an expected size when other writers keep taking the end of the log.
+const MAX_RETRIES: usize = 1000;
+
+fn pg(e: postgres::Error) -> StoreError {
+    StoreError::Storage(format!("postgresql: {e}"))
+}
+
+fn hash_of(bytes: Vec<u8>, what: &str) -> Result<Hash, StoreError> {
+    bytes
+        .try_into()
+        .map_err(|_| StoreError::Corrupt(format!("{what} is not 32 bytes")))
+}
+
+type Job = Box<dyn FnOnce(&mut Client) + Send>;
+
+/// A log in a PostgreSQL database (see the module's documentation).
+pub struct PgLog {
+    jobs: Mutex<Option<mpsc::Sender<Job>>>,
+    workers: Vec<JoinHandle<()>>,
+    /// The right edge of the tree at the last size this process wrote or read, to extend it without reads.
+    frontier: Arc<Mutex<Option<Frontier>>>,
+}
+
+impl std::fmt::Debug for PgLog {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PgLog")
+            .field("connections", &self.workers.len())
+            .finish()
+    }
+}
+
+/// Connects, saying which database could not be reached and why.
+fn connect(url: &str) -> Result<Client, StoreError> {
+    Client::connect(url, NoTls).map_err(|e| {
+        StoreError::Storage(format!("cannot reach the database at {}: {e}", redact(url)))
+    })
+}
+
+/// The URL without its password, for messages.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let userinfo = &url[scheme + 3..at];
+            match userinfo.split_once(':') {
+                Some((user, _)) => format!("{}{user}:…{}", &url[..scheme + 3], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+/// Brings the schema to [`SCHEMA_VERSION`]; refuses a newer one. Each migration and the row that records it
+/// commit together, so two nodes migrating at once cannot both apply one (the second fails on the key and
+/// finds it done).
+fn migrate(client: &mut Client) -> Result<(), StoreError> {
+    client
+        .batch_execute(
+            "CREATE TABLE IF NOT EXISTS deconflict_schema (version BIGINT PRIMARY KEY, applied_ms BIGINT NOT NULL)",
+        )
+        .map_err(pg)?;
+    for _ in 0..3 {
+        let current: i64 = client
+            .query_one(
+                "SELECT COALESCE(MAX(version), 0) FROM deconflict_schema",
+                &[],
+            )
+            .map_err(pg)?
+            .get(0);
+        if current > SCHEMA_VERSION {
+            return Err(StoreError::Storage(format!(
+                "the database's schema is version {current}, newer than this binary's {SCHEMA_VERSION}; \
+                 run a newer deconflict"
+            )));
+        }
+        if current == SCHEMA_VERSION {
+            return Ok(());
+        }
+        let result = (|| -> Result<(), postgres::Error> {
+            let mut tx = client.transaction()?;
+            for (i, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
+                tx.batch_execute(sql)?;
+                let now = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |d| d.as_millis() as i64);
+                tx.execute(
+                    "INSERT INTO deconflict_schema (version, applied_ms) VALUES ($1, $2)",
+                    &[&(i as i64 + 1), &now],
+                )?;
+            }
+            tx.commit()
+        })();
+        match result {
+            Ok(()) => return Ok(()),
+            // Another node migrated at the same moment: read again.
+            Err(e) if is_conflict(&e) || e.code() == Some(&SqlState::DUPLICATE_TABLE) => continue,
+            Err(e) => return Err(pg(e)),
+        }
+    }
+    Err(StoreError::Storage(
+        "the schema could not be brought up to date".into(),
+    ))
+}
+
+/// A write that lost a race with another writer.
+fn is_conflict(e: &postgres::Error) -> bool {
+    matches!(
+        e.code(),
+        Some(c) if *c == SqlState::UNIQUE_VIOLATION || *c == SqlState::T_R_SERIALIZATION_FAILURE
+    )
+}
+
+fn read_size(client: &mut impl postgres::GenericClient) -> Result<u64, postgres::Error> {
+    let size: i64 = client
+        .query_one("SELECT COALESCE(MAX(seq) + 1, 0) FROM entries", &[])?
+        .get(0);
+    Ok(size as u64)
+}
+
+fn read_node(
+    client: &mut impl postgres::GenericClient,
+    level: u8,
+    index: u64,
+) -> Result<Hash, StoreError> {
+    let row = if level == 0 {
+        client
+            .query_opt(
+                "SELECT leaf_hash FROM entries WHERE seq = $1",
+                &[&(index as i64)],
+            )
+            .map_err(pg)?
+    } else {
+        client
+            .query_opt(
+                "SELECT hash FROM nodes WHERE level = $1 AND idx = $2",
+                &[&i16::from(level), &(index as i64)],
+            )
+            .map_err(pg)?
+    };
+    let row =
+        row.ok_or_else(|| StoreError::Corrupt(format!("node ({level}, {index}) is not complete")))?;
+    hash_of(row.get(0), "a node")
+}
+
+fn entry_from_row(row: &postgres::Row) -> Result<StoredEntry, StoreError> {
+    let seq: i64 = row.get(0);
+    let audience: String = row.get(4);
+    Ok(StoredEntry {
+        header: EntryHeader {
+            seq: seq as u64,
+            time_ms: row.get(1),
+            kind: row.get(2),
+            actor: row.get(3),
+            audience: Audience::from_field(&audience),
+            content_hash: hash_of(row.get(5), "a content hash")?,
+        },
+        content: row.get(6),
+    })
+}
+
+/// One attempt at an append: `Ok(Err(_))` is a refusal to give the caller; `Err(_)` a database error
+/// (perhaps a lost race).
+fn try_append(
+    client: &mut Client,
+    cache: &Mutex<Option<Frontier>>,
+    expected: Option<u64>,
+    entries: &[NewEntry],
+) -> Result<Result<(Appended, Frontier), StoreError>, postgres::Error> {
+    let mut tx = client.transaction()?;
+    let size = read_size(&mut tx)?;
+    if let Some(expected) = expected {
+        if expected != size {
+            return Ok(Err(StoreError::SizeMismatch {
+                expected,
+                actual: size,
+            }));
+        }
+    }
+    let cached = cache
+        .lock()
+        .ok()
+        .and_then(|c| c.as_ref().filter(|f| f.size == size).cloned());
+    let mut frontier = match cached {
+        Some(f) => f,
+        None => match Frontier::at(size, |level, index| read_node(&mut tx, level, index)) {
+            Ok(f) => f,
+            Err(e) => return Ok(Err(e)),
+        },
+    };
+    let sealed: Result<Vec<StoredEntry>, StoreError> = entries
+        .iter()
+        .enumerate()
+        .map(|(i, e)| e.seal(size + i as u64))
+        .collect();
+    let sealed = match sealed {
+        Ok(s) => s,
+        Err(e) => return Ok(Err(e)),
+    };
+    let insert_entry = tx.prepare(
+        "INSERT INTO entries (seq, time_ms, kind, actor, audience, content_hash, content, leaf_hash) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )?;
+    let insert_node = tx.prepare("INSERT INTO nodes (level, idx, hash) VALUES ($1, $2, $3)")?;
+    let mut leaf_hashes = Vec::with_capacity(sealed.len());
+    for e in &sealed {
+        let h = &e.header;
+        let leaf = h.leaf_hash();
+        tx.execute(
+            &insert_entry,
+            &[
+                &(h.seq as i64),
+                &h.time_ms,
+                &h.kind,
+                &h.actor,
+                &h.audience.to_field(),
+                &h.content_hash.as_slice(),
+                &e.content,
+                &leaf.as_slice(),
+            ],
+        )?;
+        for (level, idx, hash) in frontier.push(leaf) {
+            tx.execute(
+                &insert_node,
+                &[&i16::from(level), &(idx as i64), &hash.as_slice()],
+            )?;
+        }
+        leaf_hashes.push(leaf);
+    }
+    tx.commit()?;
+    Ok(Ok((
+        Appended {
+            first_seq: size,
+            leaf_hashes,
+            size: frontier.size,
+            entries: sealed,
+        },
+        frontier,
+    )))
+}
+
+impl PgLog {
+    /// Connects to the database at `url` (`postgres://user[:password]@host:port/database`), brings its
+    /// schema up to date, and starts the connections' threads.
+    pub fn open(url: &str) -> Result<Self, StoreError> {
+        let mut first = connect(url)?;
+        migrate(&mut first)?;
+        let (send, receive) = mpsc::channel::<Job>();
+        let receive = Arc::new(Mutex::new(receive));
+        let mut workers = Vec::with_capacity(CONNECTIONS);
+        let mut clients = vec![first];
+        for _ in 1..CONNECTIONS {
+            clients.push(connect(url)?);
+        }
+        for (i, mut client) in clients.into_iter().enumerate() {
+            let receive = Arc::clone(&receive);
+            let url = url.to_string();
+            let worker = std::thread::Builder::new()
+                .name(format!("deconflict-pg-{i}"))
+                .spawn(move || loop {
+                    let job = match receive.lock() {
+                        Ok(r) => r.recv(),
+                        Err(_) => return,
+                    };
+                    let Ok(job) = job else { return };
+                    // A connection the server dropped is made again before the next job.
+                    if client.is_closed() {
+                        if let Ok(c) = connect(&url) {
+                            client = c;
+                        }
+                    }
+                    job(&mut client);
+                })
+                .map_err(|e| StoreError::Storage(format!("cannot start a thread: {e}")))?;
+            workers.push(worker);
+        }
+        Ok(PgLog {
+            jobs: Mutex::new(Some(send)),
+            workers,
+            frontier: Arc::new(Mutex::new(None)),
+        })
+    }
+
+    /// Runs `f` on one of the connections and waits for its answer.
+    fn run<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Client) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        let (answer, answered) = mpsc::channel();
+        let job: Job = Box::new(move |client| {
+            let _ = answer.send(f(client));
+        });
+        self.jobs
+            .lock()
+            .map_err(|_| StoreError::Closed)?
+            .as_ref()
+            .ok_or(StoreError::Closed)?
+            .send(job)
+            .map_err(|_| StoreError::Closed)?;
+        answered.recv().map_err(|_| StoreError::Closed)?
+    }
+}
+
+impl Drop for PgLog {
+    fn drop(&mut self) {
+        if let Ok(mut jobs) = self.jobs.lock() {
+            jobs.take();
+        }
+        for w in self.workers.drain(..) {
+            let _ = w.join();
+        }
+    }
+}
+
+impl LogStore for PgLog {
+    fn append(
+        &self,
+        expected_size: Option<u64>,
+        entries: Vec<NewEntry>,
+    ) -> Result<Appended, StoreError> {
+        let cache = Arc::clone(&self.frontier);
+        self.run(move |client| {
+            for _ in 0..MAX_RETRIES {
+                match try_append(client, &cache, expected_size, &entries) {
+                    Ok(Ok((appended, frontier))) => {
+                        if let Ok(mut c) = cache.lock() {
+                            *c = Some(frontier);
+                        }
+                        return Ok(appended);
+                    }
+                    Ok(Err(refused)) => return Err(refused),
+                    Err(e) if is_conflict(&e) => {
+                        // Another writer took the end of the log first.
+                        if let Some(expected) = expected_size {
+                            let actual = read_size(client).map_err(pg)?;
+                            return Err(StoreError::SizeMismatch { expected, actual });
+                        }
+                    }
+                    Err(e) => return Err(pg(e)),
+                }
+            }
+            Err(StoreError::Storage(format!(
+                "the append lost the race for the end of the log {MAX_RETRIES} times"
+            )))
+        })
+    }
+
+    fn size(&self) -> Result<u64, StoreError> {
+        self.run(|client| read_size(client).map_err(pg))
+    }
+
+    fn entries(&self, from: u64, limit: usize) -> Result<Vec<StoredEntry>, StoreError> {
+        let end = from.saturating_add(limit as u64).min(i64::MAX as u64);
+        self.run(move |client| {
+            client
+                .query(
+                    "SELECT seq, time_ms, kind, actor, audience, content_hash, content FROM entries \
+                     WHERE seq >= $1 AND seq < $2 ORDER BY seq",
+                    &[&(from.min(i64::MAX as u64) as i64), &(end as i64)],
+                )
+                .map_err(pg)?
+                .iter()
+                .map(entry_from_row)
+                .collect()
+        })
+    }
+
+    fn node(&self, level: u8, index: u64) -> Result<Hash, StoreError> {
+        self.run(move |client| read_node(client, level, index))
+    }
+
+    fn put_checkpoint(&self, checkpoint: StoredCheckpoint) -> Result<(), StoreError> {
+        self.run(move |client| {
+            client
+                .execute(
+                    "INSERT INTO checkpoints (size, note) VALUES ($1, $2) ON CONFLICT (size) DO NOTHING",
+                    &[&(checkpoint.size as i64), &checkpoint.note],
+                )
+                .map_err(pg)?;
+            Ok(())
+        })
+    }
+
+    fn latest_checkpoint(&self) -> Result<Option<StoredCheckpoint>, StoreError> {
+        self.run(|client| {
+            Ok(client
+                .query_opt(
+                    "SELECT size, note FROM checkpoints ORDER BY size DESC LIMIT 1",
+                    &[],
+                )
+                .map_err(pg)?
+                .map(|r| StoredCheckpoint {
+                    size: r.get::<_, i64>(0) as u64,
+                    note: r.get(1),
+                }))
+        })
+    }
+
+    fn checkpoints(&self) -> Result<Vec<StoredCheckpoint>, StoreError> {
+        self.run(|client| {
+            Ok(client
+                .query("SELECT size, note FROM checkpoints ORDER BY size", &[])
+                .map_err(pg)?
+                .iter()
+                .map(|r| StoredCheckpoint {
+                    size: r.get::<_, i64>(0) as u64,
+                    note: r.get(1),
+                })
+                .collect())
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_lose_their_password_in_messages() {
+        assert_eq!(
+            redact("postgres://dcf:s3cret@db.example:5432/line"),
+            "postgres://dcf:…@db.example:5432/line"
+        );
+        assert_eq!(
+            redact("postgres://dcf@127.0.0.1:5432/line"),
+            "postgres://dcf@127.0.0.1:5432/line"
+        );
+    }
+
+    #[test]
+    fn an_unreachable_database_is_named() {
+        let e = PgLog::open("postgres://dcf:pw@127.0.0.1:1/line")
+            .expect_err("nothing listens on port 1");
+        let text = e.to_string();
+        assert!(
+            text.contains("cannot reach the database at postgres://dcf:…@127.0.0.1:1/line"),
+            "{text}"
+        );
+        assert!(!text.contains("pw"), "{text}");
+    }
+}

@@ -1,0 +1,380 @@
+//! One conformance suite for every adapter of the log store port: the embedded SQLite store and PostgreSQL.
+//! Each check runs against both on the same entries, and both must give the same leaves, roots and proofs.
+//!
+//! PostgreSQL: `DECONFLICT_TEST_DATABASE_URL` names a server where the tests may create databases
+//! (`scripts/test` starts a throwaway cluster with `scripts/postgres` and sets it). Without it the PostgreSQL
+//! half is skipped with a message, except under CI (`CI` set), where it fails.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use deconflict_ledger::merkle::{self, leaf_hash, Hash};
+use deconflict_ledger::note::{KeyType, Signer};
+use deconflict_ledger::Audience;
+use deconflict_store::{
+    Checkpointer, LogStore, NewEntry, PgLog, SqliteLog, StoreError, StoredCheckpoint, Tree,
+};
+use serde_json::json;
+
+/// A fresh store, and a way to open it again (as a restart would).
+struct Subject {
+    name: &'static str,
+    store: Box<dyn LogStore>,
+    reopen: Box<dyn Fn() -> Box<dyn LogStore>>,
+    _dir: Option<tempfile::TempDir>,
+}
+
+fn sqlite() -> Subject {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().to_path_buf();
+    Subject {
+        name: "sqlite",
+        store: Box::new(SqliteLog::open(&path).expect("open")),
+        reopen: Box::new(move || Box::new(SqliteLog::open(&path).expect("reopen"))),
+        _dir: Some(dir),
+    }
+}
+
+/// A new, empty database on the test server, or `None` when there is no server to test against.
+fn postgres_database() -> Option<String> {
+    let Ok(base) = std::env::var("DECONFLICT_TEST_DATABASE_URL") else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must test the PostgreSQL store: set DECONFLICT_TEST_DATABASE_URL (scripts/test does)"
+        );
+        eprintln!("conformance: DECONFLICT_TEST_DATABASE_URL is not set; PostgreSQL is not tested");
+        return None;
+    };
+    let name = format!("t_{}", hex::encode(rand::random::<[u8; 8]>()));
+    let mut admin = postgres::Client::connect(&base, postgres::NoTls).expect("the test server");
+    admin
+        .batch_execute(&format!("CREATE DATABASE {name}"))
+        .expect("create a database");
+    let (head, _) = base.rsplit_once('/').expect("a URL with a database");
+    Some(format!("{head}/{name}"))
+}
+
+fn postgresql() -> Option<Subject> {
+    let url = postgres_database()?;
+    let again = url.clone();
+    Some(Subject {
+        name: "postgres",
+        store: Box::new(PgLog::open(&url).expect("open")),
+        reopen: Box::new(move || Box::new(PgLog::open(&again).expect("reopen"))),
+        _dir: None,
+    })
+}
+
+fn subjects() -> Vec<Subject> {
+    let mut all = vec![sqlite()];
+    all.extend(postgresql());
+    all
+}
+
+fn entry(i: u64, to: &[&str]) -> NewEntry {
+    NewEntry {
+        time_ms: 1_497_762_000_000 + i as i64,
+        kind: "test.entry".into(),
+        actor: "us-cjtf".into(),
+        audience: if to.is_empty() {
+            Audience::Everyone
+        } else {
+            Audience::Parties(to.iter().map(|s| s.to_string()).collect())
+        },
+        content: json!({"n": i, "text": format!("entry {i}")}),
+    }
+}
+
+/// The root of the leaves, computed from scratch (RFC 9162 §2.1.1).
+fn reference_root(leaves: &[Hash]) -> Hash {
+    match leaves.len() {
+        0 => merkle::empty_root(),
+        1 => leaves[0],
+        n => {
+            let k = 1usize << (usize::BITS - 1 - (n - 1).leading_zeros());
+            merkle::node_hash(&reference_root(&leaves[..k]), &reference_root(&leaves[k..]))
+        }
+    }
+}
+
+#[test]
+fn appends_read_back_in_order_with_the_same_leaves_and_roots_everywhere() {
+    let mut roots: Vec<(&str, Vec<Hash>)> = Vec::new();
+    for s in subjects() {
+        let store = &s.store;
+        assert_eq!(store.size().expect("size"), 0, "{}", s.name);
+        let mut leaves = Vec::new();
+        let mut roots_here = Vec::new();
+        for batch in 0..9u64 {
+            let entries: Vec<NewEntry> = (0..batch % 4 + 1)
+                .map(|i| entry(batch * 10 + i, if i % 2 == 0 { &[] } else { &["ru-gs"] }))
+                .collect();
+            let n = entries.len() as u64;
+            let size = store.size().expect("size");
+            let a = store.append(Some(size), entries).expect("append");
+            assert_eq!((a.first_seq, a.size), (size, size + n), "{}", s.name);
+            leaves.extend(a.leaf_hashes.iter().copied());
+            let root = Tree(store.as_ref()).root(a.size).expect("root");
+            assert_eq!(
+                root,
+                reference_root(&leaves),
+                "{}: root at {}",
+                s.name,
+                a.size
+            );
+            roots_here.push(root);
+        }
+        let all = store.entries(0, 1000).expect("entries");
+        assert_eq!(all.len(), leaves.len());
+        for (i, e) in all.iter().enumerate() {
+            assert_eq!(e.header.seq, i as u64, "{}", s.name);
+            assert_eq!(leaf_hash(&e.header.leaf()), leaves[i], "{}", s.name);
+        }
+        assert_eq!(store.entries(3, 2).expect("a page").len(), 2);
+        assert!(store.entries(1000, 5).expect("past the end").is_empty());
+        assert_eq!(
+            store.entry(4).expect("entry 4").map(|e| e.header.seq),
+            Some(4)
+        );
+        // Proofs verify against the roots.
+        let size = leaves.len() as u64;
+        for seq in [0, 5, size - 1] {
+            let proof = Tree(store.as_ref())
+                .inclusion_proof(seq, size)
+                .expect("inclusion proof");
+            merkle::verify_inclusion(seq, size, &leaves[seq as usize], &proof, &roots_here[8])
+                .expect("the proof verifies");
+        }
+        roots.push((s.name, roots_here));
+    }
+    // Both adapters built the same tree from the same entries.
+    if let [(a, ra), (b, rb)] = roots.as_slice() {
+        assert_eq!(ra, rb, "{a} and {b} disagree");
+    }
+}
+
+#[test]
+fn a_wrong_expected_size_or_a_bad_entry_writes_nothing() {
+    for s in subjects() {
+        let store = &s.store;
+        store
+            .append(None, vec![entry(0, &[]), entry(1, &[])])
+            .expect("append");
+        let e = store
+            .append(Some(1), vec![entry(2, &[])])
+            .expect_err("the log has 2 entries");
+        assert_eq!(
+            e,
+            StoreError::SizeMismatch {
+                expected: 1,
+                actual: 2
+            },
+            "{}",
+            s.name
+        );
+        let mut bad = entry(3, &[]);
+        bad.kind = String::new();
+        assert!(
+            store.append(Some(2), vec![entry(3, &[]), bad]).is_err(),
+            "{}: an entry without a kind",
+            s.name
+        );
+        assert_eq!(
+            store.size().expect("size"),
+            2,
+            "{}: nothing written",
+            s.name
+        );
+    }
+}
+
+#[test]
+fn concurrent_writers_lose_nothing_and_share_no_sequence_number() {
+    for s in subjects() {
+        let store: Arc<dyn LogStore> = Arc::from(s.store);
+        let threads: Vec<_> = (0..8u64)
+            .map(|t| {
+                let store = Arc::clone(&store);
+                std::thread::spawn(move || {
+                    let mut firsts = Vec::new();
+                    for i in 0..25 {
+                        let a = store
+                            .append(
+                                None,
+                                vec![entry(t * 1000 + i, &[]), entry(t * 1000 + i + 500, &[])],
+                            )
+                            .expect("append");
+                        firsts.push(a.first_seq);
+                    }
+                    firsts
+                })
+            })
+            .collect();
+        let mut firsts: Vec<u64> = threads
+            .into_iter()
+            .flat_map(|t| t.join().expect("a writer"))
+            .collect();
+        firsts.sort_unstable();
+        assert_eq!(
+            firsts,
+            (0..200).map(|i| i * 2).collect::<Vec<_>>(),
+            "{}: every append got its own two sequence numbers",
+            s.name
+        );
+        let all = store.entries(0, 1000).expect("entries");
+        assert_eq!(all.len(), 400, "{}", s.name);
+        // Each append's two entries are next to each other.
+        for pair in all.chunks(2) {
+            let n = |e: &deconflict_store::StoredEntry| {
+                serde_json::from_slice::<serde_json::Value>(&e.content).expect("json")["n"]
+                    .as_u64()
+                    .expect("n")
+            };
+            assert_eq!(n(&pair[0]) + 500, n(&pair[1]), "{}", s.name);
+        }
+        let leaves: Vec<Hash> = all.iter().map(|e| leaf_hash(&e.header.leaf())).collect();
+        assert_eq!(
+            Tree(store.as_ref()).root(400).expect("root"),
+            reference_root(&leaves),
+            "{}",
+            s.name
+        );
+    }
+}
+
+#[test]
+fn writers_naming_the_same_size_get_exactly_one_append() {
+    for s in subjects() {
+        let store: Arc<dyn LogStore> = Arc::from(s.store);
+        for round in 0..10u64 {
+            let size = store.size().expect("size");
+            let threads: Vec<_> = (0..4u64)
+                .map(|t| {
+                    let store = Arc::clone(&store);
+                    std::thread::spawn(move || {
+                        store.append(Some(size), vec![entry(round * 10 + t, &[])])
+                    })
+                })
+                .collect();
+            let results: Vec<_> = threads
+                .into_iter()
+                .map(|t| t.join().expect("a writer"))
+                .collect();
+            let won = results.iter().filter(|r| r.is_ok()).count();
+            assert_eq!(won, 1, "{}: round {round}: {results:?}", s.name);
+            for r in results.iter().filter_map(|r| r.as_ref().err()) {
+                assert!(
+                    matches!(r, StoreError::SizeMismatch { expected, actual } if *expected == size && *actual == size + 1),
+                    "{}: {r}",
+                    s.name
+                );
+            }
+        }
+        assert_eq!(store.size().expect("size"), 10, "{}", s.name);
+    }
+}
+
+#[test]
+fn checkpoints_and_entries_survive_reopening() {
+    for s in subjects() {
+        let first = s.store;
+        let signer =
+            Signer::from_seed("test.example/line", KeyType::Ed25519, [7; 32]).expect("signer");
+        let mut checkpointer = Checkpointer::new(signer, Duration::ZERO);
+        assert_eq!(first.latest_checkpoint().expect("latest"), None);
+        first
+            .append(None, (0..3).map(|i| entry(i, &["sdf"])).collect())
+            .expect("append");
+        let at3 = checkpointer
+            .sign_now(first.as_ref(), Instant::now())
+            .expect("sign")
+            .expect("a checkpoint at 3");
+        first
+            .append(None, (3..7).map(|i| entry(i, &["sdf"])).collect())
+            .expect("append");
+        let at7 = checkpointer
+            .sign_now(first.as_ref(), Instant::now())
+            .expect("sign")
+            .expect("a checkpoint at 7");
+        assert_eq!((at3.size, at7.size), (3, 7));
+        // Nothing new to sign: no checkpoint; the same size again changes nothing.
+        assert!(checkpointer
+            .sign_now(first.as_ref(), Instant::now())
+            .expect("sign")
+            .is_none());
+        first
+            .put_checkpoint(StoredCheckpoint {
+                size: 7,
+                note: "another note\n".into(),
+            })
+            .expect("again");
+        let root = Tree(first.as_ref()).root(7).expect("root");
+        drop(first);
+        let again = (s.reopen)();
+        assert_eq!(again.size().expect("size"), 7, "{}", s.name);
+        assert_eq!(
+            Tree(again.as_ref()).root(7).expect("root"),
+            root,
+            "{}",
+            s.name
+        );
+        assert_eq!(
+            again.latest_checkpoint().expect("latest"),
+            Some(at7),
+            "{}",
+            s.name
+        );
+        assert_eq!(
+            again
+                .checkpoints()
+                .expect("all")
+                .iter()
+                .map(|c| c.size)
+                .collect::<Vec<_>>(),
+            vec![3, 7],
+            "{}",
+            s.name
+        );
+        // Appending after a reopen continues the tree.
+        let a = again.append(Some(7), vec![entry(7, &[])]).expect("append");
+        assert_eq!(a.first_seq, 7);
+        let leaves: Vec<Hash> = again
+            .entries(0, 100)
+            .expect("entries")
+            .iter()
+            .map(|e| leaf_hash(&e.header.leaf()))
+            .collect();
+        assert_eq!(
+            Tree(again.as_ref()).root(8).expect("root"),
+            reference_root(&leaves),
+            "{}",
+            s.name
+        );
+    }
+}
+
+/// PostgreSQL keeps its schema's version: a database migrated by a newer binary is refused with a clear
+/// error, and an unreachable one is named (without its password).
+#[test]
+fn a_newer_schema_is_refused() {
+    let Some(url) = postgres_database() else {
+        return;
+    };
+    drop(PgLog::open(&url).expect("open"));
+    let mut client = postgres::Client::connect(&url, postgres::NoTls).expect("connect");
+    let version = deconflict_store::postgres::SCHEMA_VERSION + 1;
+    client
+        .execute(
+            "INSERT INTO deconflict_schema (version, applied_ms) VALUES ($1, 0)",
+            &[&version],
+        )
+        .expect("a newer version");
+    let e = PgLog::open(&url).expect_err("a newer schema");
+    assert!(
+        e.to_string().contains(&format!(
+            "the database's schema is version {version}, newer than this binary's {}",
+            version - 1
+        )),
+        "{e}"
+    );
+}

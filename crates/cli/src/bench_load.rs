@@ -333,10 +333,7 @@ fn messages(args: &BenchArgs) -> Result<(MessageFigures, MessageFigures)> {
     let mut all = recipients.clone();
     all.push("hq".into());
     line.establish_agreement(json!({"id": "all", "parties": all}))?;
-    let cursor = {
-        use deconflict_store::LogStore;
-        line.store().size()?
-    };
+    let cursor = { line.store().size()? };
 
     let receipts = Arc::new(Mutex::new(Vec::<Duration>::new()));
     let sent_at: Arc<Vec<OnceLock<Instant>>> =

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::{Args, Subcommand};
+use deconflict_server::clock::SystemClock;
 use deconflict_server::Line;
 
 /// The log's name when none is given.
@@ -16,6 +17,10 @@ pub struct ServeArgs {
     /// The data directory (the embedded store).
     #[arg(long, value_name = "DIR", default_value = "deconflict-data")]
     pub data: PathBuf,
+    /// Keep the log in this PostgreSQL database (`postgres://user[:password]@host:port/db`) instead of the
+    /// embedded store in --data, which then holds only the log key. One server at a time for now.
+    #[arg(long, value_name = "URL", env = "DECONFLICT_DATABASE_URL")]
+    pub database_url: Option<String>,
     /// Address to listen on; port 0 picks a free port (the address is printed).
     #[arg(long, default_value = "127.0.0.1:8080")]
     pub listen: SocketAddr,
@@ -107,6 +112,9 @@ pub enum PartyCommand {
     Add {
         #[arg(long, value_name = "DIR", default_value = "deconflict-data")]
         data: PathBuf,
+        /// The log's PostgreSQL database, if it is not the embedded store in --data.
+        #[arg(long, value_name = "URL", env = "DECONFLICT_DATABASE_URL")]
+        database_url: Option<String>,
         /// The party's id, e.g. `us-cjtf`.
         #[arg(long)]
         id: String,
@@ -124,6 +132,9 @@ pub enum PartyCommand {
     Token {
         #[arg(long, value_name = "DIR", default_value = "deconflict-data")]
         data: PathBuf,
+        /// The log's PostgreSQL database, if it is not the embedded store in --data.
+        #[arg(long, value_name = "URL", env = "DECONFLICT_DATABASE_URL")]
+        database_url: Option<String>,
         /// The party's id.
         #[arg(long)]
         id: String,
@@ -137,20 +148,43 @@ pub enum PartyCommand {
     List {
         #[arg(long, value_name = "DIR", default_value = "deconflict-data")]
         data: PathBuf,
+        /// The log's PostgreSQL database, if it is not the embedded store in --data.
+        #[arg(long, value_name = "URL", env = "DECONFLICT_DATABASE_URL")]
+        database_url: Option<String>,
         #[arg(long, default_value = DEFAULT_ORIGIN)]
         origin: String,
     },
+}
+
+/// The line on the embedded store in `data`, or on the PostgreSQL database at `database_url` with its log
+/// key in `data`.
+pub fn open_line(
+    data: &std::path::Path,
+    database_url: Option<&str>,
+    origin: &str,
+    clock: Arc<dyn deconflict_server::clock::Clock>,
+) -> Result<Line, deconflict_server::line::LineError> {
+    match database_url {
+        Some(url) => {
+            std::fs::create_dir_all(data).map_err(|e| {
+                deconflict_server::line::LineError::Storage(format!("{}: {e}", data.display()))
+            })?;
+            Line::open_postgres(url, data, origin, clock)
+        }
+        None => Line::open_with_clock(data, origin, clock),
+    }
 }
 
 pub fn party(command: &PartyCommand) -> ExitCode {
     let result = match command {
         PartyCommand::Add {
             data,
+            database_url,
             id,
             kind,
             role,
             origin,
-        } => Line::open(data, origin).and_then(|line| {
+        } => open_line(data, database_url.as_deref(), origin, Arc::new(SystemClock)).and_then(|line| {
             let token = line.register_party_as(id, kind, role)?;
             println!("{token}");
             eprintln!("registered {id} ({kind}) with a {role}'s credential; keep this token: only its hash is stored");
@@ -158,16 +192,21 @@ pub fn party(command: &PartyCommand) -> ExitCode {
         }),
         PartyCommand::Token {
             data,
+            database_url,
             id,
             role,
             origin,
-        } => Line::open(data, origin).and_then(|line| {
+        } => open_line(data, database_url.as_deref(), origin, Arc::new(SystemClock)).and_then(|line| {
             let (cred, token) = line.issue_operator_credential(id, role)?;
             println!("{token}");
             eprintln!("issued {cred}, a {role}'s credential of {id}; keep this token: only its hash is stored");
             Ok(())
         }),
-        PartyCommand::List { data, origin } => Line::open(data, origin).map(|line| {
+        PartyCommand::List {
+            data,
+            database_url,
+            origin,
+        } => open_line(data, database_url.as_deref(), origin, Arc::new(SystemClock)).map(|line| {
             for p in line.parties() {
                 println!("{}\t{}", p.id, p.kind);
             }
@@ -216,7 +255,12 @@ pub fn serve(args: &ServeArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let line = match Line::open_with_clock(&args.data, &args.origin, clock) {
+    let line = match open_line(
+        &args.data,
+        args.database_url.as_deref(),
+        &args.origin,
+        clock,
+    ) {
         Ok(l) => Arc::new(l),
         Err(e) => {
             eprintln!("deconflict serve: {}: {e}", args.data.display());

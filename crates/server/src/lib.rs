@@ -570,7 +570,6 @@ async fn follow(
 }
 
 async fn checkpoint(State(line): State<Arc<Line>>, _caller: Caller) -> Result<Response, Problem> {
-    use deconflict_store::LogStore;
     let latest = line
         .store()
         .latest_checkpoint()
@@ -598,7 +597,6 @@ async fn entry_proof(
     Caller(party): Caller,
     Path(seq): Path<String>,
 ) -> Result<Response, Problem> {
-    use deconflict_store::LogStore;
     let seq = sequence_number(&seq)?;
     let text = blocking(move || {
         line.entry_for(&party, seq)?;

@@ -298,7 +298,9 @@ struct Inner {
 /// The service core.
 #[derive(Debug)]
 pub struct Line {
-    store: Arc<SqliteLog>,
+    store: Arc<dyn LogStore>,
+    /// The log's durable size, as this line last committed it (read without touching the store).
+    durable: std::sync::atomic::AtomicU64,
     inner: parking_lot::Mutex<Inner>,
     /// Set when the memory may have moved ahead of the log (a write failed after it was applied): every
     /// later request fails until a restart rebuilds the state from the log.
@@ -858,8 +860,30 @@ impl Line {
         origin: &str,
         clock: Arc<dyn Clock>,
     ) -> Result<Self, LineError> {
-        let store = Arc::new(SqliteLog::open(dir)?);
-        let signer = load_or_create_log_key(dir, origin)?;
+        let store: Arc<dyn LogStore> = Arc::new(SqliteLog::open(dir)?);
+        Self::open_store(store, dir, origin, clock)
+    }
+
+    /// Opens the line on the log in the PostgreSQL database at `url`; the log key is kept in `key_dir`.
+    /// One node writes to a database at a time (several nodes are issue #7's next step).
+    pub fn open_postgres(
+        url: &str,
+        key_dir: &Path,
+        origin: &str,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Self, LineError> {
+        let store: Arc<dyn LogStore> = Arc::new(deconflict_store::PgLog::open(url)?);
+        Self::open_store(store, key_dir, origin, clock)
+    }
+
+    /// Opens the line on `store`, with the log key from `key_dir`, and replays every entry.
+    pub fn open_store(
+        store: Arc<dyn LogStore>,
+        key_dir: &Path,
+        origin: &str,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Self, LineError> {
+        let signer = load_or_create_log_key(key_dir, origin)?;
         let minima = Minima::default();
         let mut inner = Inner {
             parties: BTreeMap::new(),
@@ -895,6 +919,7 @@ impl Line {
         inner.next_seq = size;
         Ok(Line {
             store,
+            durable: std::sync::atomic::AtomicU64::new(size),
             inner: parking_lot::Mutex::new(inner),
             failed: AtomicBool::new(false),
             tactical: parking_lot::Mutex::new(Tactical::default()),
@@ -932,7 +957,7 @@ impl Line {
         from: u64,
         limit: usize,
     ) -> Option<(Vec<Arc<str>>, u64)> {
-        let durable = self.store.size().ok()?;
+        let durable = self.durable.load(Ordering::SeqCst);
         let end = durable.min(from.saturating_add(limit as u64));
         if from >= end {
             return Some((Vec::new(), from));
@@ -986,8 +1011,8 @@ impl Line {
     }
 
     /// The store, for the log endpoints.
-    pub fn store(&self) -> &SqliteLog {
-        &self.store
+    pub fn store(&self) -> &dyn LogStore {
+        self.store.as_ref()
     }
 
     /// Signs a checkpoint if the log grew (rate-bounded).
@@ -1044,6 +1069,7 @@ impl Line {
         }
         match MutexGuard::unlocked(inner, || pending.wait()) {
             Ok(appended) => {
+                self.durable.fetch_max(appended.size, Ordering::SeqCst);
                 // Nobody listening is fine.
                 let _ = self.grown.send(appended.size);
                 Ok(appended.first_seq)

@@ -142,7 +142,6 @@ fn conflicts_need_an_active_agreement_and_use_its_minima() {
 fn bad_agreements_name_the_field_and_store_nothing() {
     let (dir, _clock, line) = world();
     let size = |dir: &tempfile::TempDir| {
-        use deconflict_store::LogStore;
         let _ = dir;
         line.store().size().expect("size")
     };

@@ -11,7 +11,6 @@ use std::time::Duration;
 use common::{connect, Ws};
 use deconflict_server::clock::ManualClock;
 use deconflict_server::Line;
-use deconflict_store::LogStore;
 use futures_util::StreamExt;
 use serde_json::{json, Value};
 use tokio_tungstenite::tungstenite::Message;

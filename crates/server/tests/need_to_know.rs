@@ -14,7 +14,6 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use deconflict_server::openapi::ENDPOINTS;
 use deconflict_server::{app, Line};
-use deconflict_store::LogStore;
 use futures_util::StreamExt;
 use http_body_util::BodyExt;
 use serde_json::{json, Value};

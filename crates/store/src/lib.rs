@@ -9,6 +9,8 @@ pub mod postgres;
 pub mod sqlite;
 
 pub use checkpointer::Checkpointer;
-pub use port::{Appended, LogStore, NewEntry, StoreError, StoredCheckpoint, StoredEntry, Tree};
+pub use port::{
+    Appended, LogStore, NewEntry, PendingAppend, StoreError, StoredCheckpoint, StoredEntry, Tree,
+};
 pub use postgres::PgLog;
 pub use sqlite::SqliteLog;

@@ -56,6 +56,30 @@ pub struct Appended {
     pub entries: Vec<StoredEntry>,
 }
 
+/// An append queued with [`LogStore::submit_sealed`], not yet known to be durable.
+#[derive(Debug)]
+#[must_use = "an append is durable only once wait() returns Ok"]
+pub struct PendingAppend(std::sync::mpsc::Receiver<Result<Appended, StoreError>>);
+
+impl PendingAppend {
+    /// An append whose outcome will come over `receiver`.
+    pub fn new(receiver: std::sync::mpsc::Receiver<Result<Appended, StoreError>>) -> Self {
+        PendingAppend(receiver)
+    }
+
+    /// An append that is already done (or failed).
+    pub fn done(result: Result<Appended, StoreError>) -> Self {
+        let (send, receive) = std::sync::mpsc::channel();
+        let _ = send.send(result);
+        PendingAppend(receive)
+    }
+
+    /// Waits until the append is durable (or failed).
+    pub fn wait(self) -> Result<Appended, StoreError> {
+        self.0.recv().map_err(|_| StoreError::Closed)?
+    }
+}
+
 /// Store errors.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum StoreError {
@@ -86,7 +110,7 @@ pub struct StoredCheckpoint {
 }
 
 /// The log store.
-pub trait LogStore: Send + Sync {
+pub trait LogStore: Send + Sync + std::fmt::Debug {
     /// Appends entries atomically at the end of the log, or only if the log has `expected_size` entries.
     /// Returns once the entries are durable.
     fn append(
@@ -94,6 +118,26 @@ pub trait LogStore: Send + Sync {
         expected_size: Option<u64>,
         entries: Vec<NewEntry>,
     ) -> Result<Appended, StoreError>;
+    /// As [`LogStore::append`], with entries the writer sealed itself (with [`NewEntry::seal`]) at the
+    /// sequence numbers from the log's size on; entries sealed for other sequence numbers are a size mismatch
+    /// and nothing is written.
+    fn append_sealed(
+        &self,
+        expected_size: Option<u64>,
+        entries: Vec<StoredEntry>,
+    ) -> Result<Appended, StoreError>;
+    /// Queues [`LogStore::append_sealed`] without waiting for it to be durable, for a writer that submits
+    /// under its own lock and waits outside it. Appends are written in the order they are submitted. By
+    /// default the append is done before this returns.
+    fn submit_sealed(
+        &self,
+        expected_size: Option<u64>,
+        entries: Vec<StoredEntry>,
+    ) -> Result<PendingAppend, StoreError> {
+        Ok(PendingAppend::done(
+            self.append_sealed(expected_size, entries),
+        ))
+    }
     /// Number of entries.
     fn size(&self) -> Result<u64, StoreError>;
     /// Entries `[from, from + limit)` that exist, in order.

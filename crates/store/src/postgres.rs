@@ -47,6 +47,12 @@ fn hash_of(bytes: Vec<u8>, what: &str) -> Result<Hash, StoreError> {
 
 type Job = Box<dyn FnOnce(&mut Client) + Send>;
 
+/// What an append writes: new entries, sealed at the log's end, or entries the writer sealed.
+enum Batch {
+    New(Vec<NewEntry>),
+    Sealed(Vec<StoredEntry>),
+}
+
 /// A log in a PostgreSQL database (see the module's documentation).
 pub struct PgLog {
     jobs: Mutex<Option<mpsc::Sender<Job>>>,
@@ -198,7 +204,7 @@ fn try_append(
     client: &mut Client,
     cache: &Mutex<Option<Frontier>>,
     expected: Option<u64>,
-    entries: &[NewEntry],
+    entries: &Batch,
 ) -> Result<Result<(Appended, Frontier), StoreError>, postgres::Error> {
     let mut tx = client.transaction()?;
     let size = read_size(&mut tx)?;
@@ -221,11 +227,33 @@ fn try_append(
             Err(e) => return Ok(Err(e)),
         },
     };
-    let sealed: Result<Vec<StoredEntry>, StoreError> = entries
-        .iter()
-        .enumerate()
-        .map(|(i, e)| e.seal(size + i as u64))
-        .collect();
+    let sealed: Result<Vec<StoredEntry>, StoreError> = match entries {
+        Batch::New(entries) => entries
+            .iter()
+            .enumerate()
+            .map(|(i, e)| e.seal(size + i as u64))
+            .collect(),
+        Batch::Sealed(entries) => {
+            if entries.iter().any(|e| {
+                e.header.content_hash != deconflict_ledger::entry::content_hash(&e.content)
+            }) {
+                Err(StoreError::Corrupt(
+                    "a sealed entry's content does not match its hash".into(),
+                ))
+            } else if entries
+                .iter()
+                .enumerate()
+                .all(|(i, e)| e.header.seq == size + i as u64)
+            {
+                Ok(entries.clone())
+            } else {
+                Err(StoreError::SizeMismatch {
+                    expected: entries.first().map_or(size, |e| e.header.seq),
+                    actual: size,
+                })
+            }
+        }
+    };
     let sealed = match sealed {
         Ok(s) => s,
         Err(e) => return Ok(Err(e)),
@@ -314,6 +342,40 @@ impl PgLog {
         })
     }
 
+    /// Appends at the log's end (see [`LogStore::append`]), trying again when another writer took it first
+    /// and no size was named.
+    fn append_batch(
+        &self,
+        expected_size: Option<u64>,
+        entries: Batch,
+    ) -> Result<Appended, StoreError> {
+        let cache = Arc::clone(&self.frontier);
+        self.run(move |client| {
+            for _ in 0..MAX_RETRIES {
+                match try_append(client, &cache, expected_size, &entries) {
+                    Ok(Ok((appended, frontier))) => {
+                        if let Ok(mut c) = cache.lock() {
+                            *c = Some(frontier);
+                        }
+                        return Ok(appended);
+                    }
+                    Ok(Err(refused)) => return Err(refused),
+                    Err(e) if is_conflict(&e) => {
+                        // Another writer took the end of the log first.
+                        if let Some(expected) = expected_size {
+                            let actual = read_size(client).map_err(pg)?;
+                            return Err(StoreError::SizeMismatch { expected, actual });
+                        }
+                    }
+                    Err(e) => return Err(pg(e)),
+                }
+            }
+            Err(StoreError::Storage(format!(
+                "the append lost the race for the end of the log {MAX_RETRIES} times"
+            )))
+        })
+    }
+
     /// Runs `f` on one of the connections and waits for its answer.
     fn run<T: Send + 'static>(
         &self,
@@ -351,31 +413,15 @@ impl LogStore for PgLog {
         expected_size: Option<u64>,
         entries: Vec<NewEntry>,
     ) -> Result<Appended, StoreError> {
-        let cache = Arc::clone(&self.frontier);
-        self.run(move |client| {
-            for _ in 0..MAX_RETRIES {
-                match try_append(client, &cache, expected_size, &entries) {
-                    Ok(Ok((appended, frontier))) => {
-                        if let Ok(mut c) = cache.lock() {
-                            *c = Some(frontier);
-                        }
-                        return Ok(appended);
-                    }
-                    Ok(Err(refused)) => return Err(refused),
-                    Err(e) if is_conflict(&e) => {
-                        // Another writer took the end of the log first.
-                        if let Some(expected) = expected_size {
-                            let actual = read_size(client).map_err(pg)?;
-                            return Err(StoreError::SizeMismatch { expected, actual });
-                        }
-                    }
-                    Err(e) => return Err(pg(e)),
-                }
-            }
-            Err(StoreError::Storage(format!(
-                "the append lost the race for the end of the log {MAX_RETRIES} times"
-            )))
-        })
+        self.append_batch(expected_size, Batch::New(entries))
+    }
+
+    fn append_sealed(
+        &self,
+        expected_size: Option<u64>,
+        entries: Vec<StoredEntry>,
+    ) -> Result<Appended, StoreError> {
+        self.append_batch(expected_size, Batch::Sealed(entries))
     }
 
     fn size(&self) -> Result<u64, StoreError> {

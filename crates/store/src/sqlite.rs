@@ -20,7 +20,9 @@ use deconflict_ledger::{Audience, Checkpoint, EntryHeader, Note};
 use rusqlite::{params, Connection, OptionalExtension};
 
 use crate::frontier::Frontier;
-use crate::port::{Appended, LogStore, NewEntry, StoreError, StoredCheckpoint, StoredEntry};
+use crate::port::{
+    Appended, LogStore, NewEntry, PendingAppend, StoreError, StoredCheckpoint, StoredEntry,
+};
 
 /// Tree levels from this one up are kept in memory: a quarter of the nodes, 8 bytes per entry (80 MB at 10M
 /// entries), so that a proof reads at most two rows from the database (the leaf's sibling and its parent's).
@@ -559,18 +561,6 @@ fn commit_group(
     Ok(results)
 }
 
-/// An append queued with [`SqliteLog::submit`], not yet known to be durable.
-#[derive(Debug)]
-#[must_use = "an append is durable only once wait() returns Ok"]
-pub struct PendingAppend(mpsc::Receiver<Result<Appended, StoreError>>);
-
-impl PendingAppend {
-    /// Waits until the append is durable (or failed).
-    pub fn wait(self) -> Result<Appended, StoreError> {
-        self.0.recv().map_err(|_| StoreError::Closed)?
-    }
-}
-
 impl SqliteLog {
     /// Queues an append without waiting for it. Appends are written in the order they are submitted, so a
     /// writer that submits under its own lock and waits outside it keeps its order while letting later
@@ -609,7 +599,7 @@ impl SqliteLog {
                 reply,
             })
             .map_err(|_| StoreError::Closed)?;
-        Ok(PendingAppend(answer))
+        Ok(PendingAppend::new(answer))
     }
 }
 
@@ -620,6 +610,23 @@ impl LogStore for SqliteLog {
         entries: Vec<NewEntry>,
     ) -> Result<Appended, StoreError> {
         self.submit(expected_size, entries)?.wait()
+    }
+
+    fn append_sealed(
+        &self,
+        expected_size: Option<u64>,
+        entries: Vec<StoredEntry>,
+    ) -> Result<Appended, StoreError> {
+        SqliteLog::submit_sealed(self, expected_size, entries)?.wait()
+    }
+
+    /// Queued to the writer thread: durable with the group commit it joins.
+    fn submit_sealed(
+        &self,
+        expected_size: Option<u64>,
+        entries: Vec<StoredEntry>,
+    ) -> Result<PendingAppend, StoreError> {
+        SqliteLog::submit_sealed(self, expected_size, entries)
     }
 
     fn size(&self) -> Result<u64, StoreError> {

@@ -378,3 +378,38 @@ fn a_newer_schema_is_refused() {
         "{e}"
     );
 }
+
+/// Entries the writer sealed itself (as the server does under its lock) are taken only at the sequence
+/// numbers they were sealed for; queued appends are written in order.
+#[test]
+fn sealed_appends_go_where_they_were_sealed_for() {
+    for s in subjects() {
+        let store = &s.store;
+        store.append(None, vec![entry(0, &[])]).expect("append");
+        let sealed = |from: u64, n: u64| -> Vec<deconflict_store::StoredEntry> {
+            (from..from + n)
+                .map(|i| entry(i, &["tr-gs"]).seal(i).expect("seal"))
+                .collect()
+        };
+        let wrong = store
+            .append_sealed(Some(1), sealed(2, 1))
+            .expect_err("sealed for 2 at 1");
+        assert!(
+            matches!(wrong, StoreError::SizeMismatch { .. }),
+            "{}: {wrong}",
+            s.name
+        );
+        let first = store.submit_sealed(Some(1), sealed(1, 2)).expect("queued");
+        let second = store.submit_sealed(Some(3), sealed(3, 1)).expect("queued");
+        assert_eq!(first.wait().expect("durable").first_seq, 1, "{}", s.name);
+        assert_eq!(second.wait().expect("durable").size, 4, "{}", s.name);
+        let mut tampered = sealed(4, 1);
+        tampered[0].content = b"{\"n\":99}".to_vec();
+        assert!(
+            store.append_sealed(Some(4), tampered).is_err(),
+            "{}",
+            s.name
+        );
+        assert_eq!(store.size().expect("size"), 4, "{}", s.name);
+    }
+}

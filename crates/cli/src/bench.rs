@@ -55,6 +55,10 @@ pub struct BenchArgs {
     /// Load: declarations in force before the clients start.
     #[arg(long, default_value_t = 100_000)]
     pub active: usize,
+    /// Load and ingest: keep the line's log in a new database on this PostgreSQL server (the URL names a
+    /// database the benchmark may create others from) instead of the embedded store.
+    #[arg(long, value_name = "URL")]
+    pub database_url: Option<String>,
     /// Load: concurrent HTTP clients declaring.
     #[arg(long, default_value_t = 64)]
     pub clients: usize,

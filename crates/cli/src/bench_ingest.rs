@@ -259,7 +259,7 @@ fn median_scan(line: &deconflict_server::Line) -> Result<Duration> {
 }
 
 pub fn run(args: &BenchArgs) -> Result<()> {
-    let server = Server::start(args.dir.as_deref())?;
+    let server = Server::start(args.dir.as_deref(), args.database_url.as_deref())?;
     let clients = args.feeds.clamp(1, 64);
     let mut tokens = Vec::new();
     for c in 0..clients {

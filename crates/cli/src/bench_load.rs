@@ -36,13 +36,25 @@ pub(crate) struct Server {
 }
 
 impl Server {
-    pub(crate) fn start(parent: Option<&std::path::Path>) -> Result<Server> {
+    pub(crate) fn start(
+        parent: Option<&std::path::Path>,
+        database_url: Option<&str>,
+    ) -> Result<Server> {
         let dir = match parent {
             Some(p) => tempfile::tempdir_in(p),
             None => tempfile::tempdir(),
         }
         .context("temporary directory")?;
-        let line = Arc::new(Line::open(dir.path(), "bench.deconflict.example/line")?);
+        let origin = "bench.deconflict.example/line";
+        let line = Arc::new(match database_url {
+            None => Line::open(dir.path(), origin)?,
+            Some(base) => Line::open_postgres(
+                &fresh_database(base)?,
+                dir.path(),
+                origin,
+                Arc::new(deconflict_server::clock::SystemClock),
+            )?,
+        });
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .enable_all()
             .build()
@@ -77,6 +89,20 @@ impl Drop for Server {
             let _ = t.join();
         }
     }
+}
+
+/// A new, empty database on the PostgreSQL server `base` names; its URL.
+fn fresh_database(base: &str) -> Result<String> {
+    let name = format!("bench_{}", hex::encode(rand::random::<[u8; 6]>()));
+    let mut admin = postgres::Client::connect(base, postgres::NoTls)
+        .with_context(|| format!("the PostgreSQL server of {base}"))?;
+    admin
+        .batch_execute(&format!("CREATE DATABASE {name}"))
+        .context("create the benchmark's database")?;
+    let (head, _) = base
+        .rsplit_once('/')
+        .ok_or_else(|| anyhow!("{base}: expected postgres://…/database"))?;
+    Ok(format!("{head}/{name}"))
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -124,7 +150,7 @@ struct WriteFigures {
 }
 
 fn declarations(args: &BenchArgs, layout: Layout) -> Result<WriteFigures> {
-    let server = Server::start(args.dir.as_deref())?;
+    let server = Server::start(args.dir.as_deref(), args.database_url.as_deref())?;
     let line = &server.line;
     let parties: Vec<String> = (0..PARTIES).map(|p| format!("p{p}")).collect();
     let mut tokens = Vec::new();
@@ -322,7 +348,7 @@ fn message_phase(load: &HotlineLoad<'_>, senders: usize, rate: f64) -> Result<Me
 
 fn messages(args: &BenchArgs) -> Result<(MessageFigures, MessageFigures)> {
     use futures_util::StreamExt;
-    let server = Server::start(args.dir.as_deref())?;
+    let server = Server::start(args.dir.as_deref(), args.database_url.as_deref())?;
     let line = &server.line;
     let sender = line.register_party("hq", "military")?;
     let recipients: Vec<String> = (0..10).map(|p| format!("r{p}")).collect();

@@ -1,9 +1,11 @@
 //! The PostgreSQL adapter: the same log in a database that several server nodes can share.
 //!
-//! Appends are linearizable through the table's primary key: a writer reads the log's size, writes its
-//! entries at the next sequence numbers and commits; a writer that raced it fails on the key and, if it named
-//! an expected size, gets [`StoreError::SizeMismatch`] with nothing written (else it tries again at the new
-//! end). A commit returns once PostgreSQL has made it durable. Leaves live in `entries` (their hashes are
+//! Appends are linearizable through the table's primary key: the writer reads the log's size, writes the
+//! entries at the next sequence numbers and commits; a writer elsewhere that raced it fails on the key and,
+//! if it named an expected size, gets [`StoreError::SizeMismatch`] with nothing written (else it tries again
+//! at the new end). One writer thread per process takes the appends in the order they were queued and
+//! commits every append waiting in one transaction (group commit); an append returns once PostgreSQL has
+//! made its transaction durable. Leaves live in `entries` (their hashes are
 //! the tree's level 0), interior nodes in `nodes`, written in the same transaction as the leaves that
 //! complete them. The schema is versioned (`migrations/postgres/`): opening applies what is missing and
 //! refuses a database whose schema is newer than the binary.
@@ -24,7 +26,9 @@ use postgres::error::SqlState;
 use postgres::{Client, NoTls};
 
 use crate::frontier::Frontier;
-use crate::port::{Appended, LogStore, NewEntry, StoreError, StoredCheckpoint, StoredEntry};
+use crate::port::{
+    Appended, LogStore, NewEntry, PendingAppend, StoreError, StoredCheckpoint, StoredEntry,
+};
 
 /// The migrations, in order; migration `i` (from 0) brings the schema to version `i + 1`.
 const MIGRATIONS: [&str; 1] = [include_str!("../migrations/postgres/0001_log.sql")];
@@ -53,12 +57,22 @@ enum Batch {
     Sealed(Vec<StoredEntry>),
 }
 
+/// An append queued to the writer thread.
+struct Write {
+    expected: Option<u64>,
+    batch: Batch,
+    reply: mpsc::Sender<Result<Appended, StoreError>>,
+}
+
+/// Most appends committed in one transaction.
+const MAX_GROUP: usize = 1024;
+
 /// A log in a PostgreSQL database (see the module's documentation).
 pub struct PgLog {
     jobs: Mutex<Option<mpsc::Sender<Job>>>,
+    /// Appends, in the order they were queued, to the writer thread.
+    writes: Mutex<Option<mpsc::Sender<Write>>>,
     workers: Vec<JoinHandle<()>>,
-    /// The right edge of the tree at the last size this process wrote or read, to extend it without reads.
-    frontier: Arc<Mutex<Option<Frontier>>>,
 }
 
 impl std::fmt::Debug for PgLog {
@@ -198,24 +212,16 @@ fn entry_from_row(row: &postgres::Row) -> Result<StoredEntry, StoreError> {
     })
 }
 
-/// One attempt at an append: `Ok(Err(_))` is a refusal to give the caller; `Err(_)` a database error
-/// (perhaps a lost race).
-fn try_append(
+/// One attempt at a group of appends in one transaction, in order: each gets its own result (a wrong size or
+/// a bad entry fails only its own append); `Err(_)` is a database error for the whole group (perhaps a race
+/// lost to another node).
+fn try_group(
     client: &mut Client,
     cache: &Mutex<Option<Frontier>>,
-    expected: Option<u64>,
-    entries: &Batch,
-) -> Result<Result<(Appended, Frontier), StoreError>, postgres::Error> {
+    group: &[Write],
+) -> Result<(Vec<Result<Appended, StoreError>>, Frontier), postgres::Error> {
     let mut tx = client.transaction()?;
     let size = read_size(&mut tx)?;
-    if let Some(expected) = expected {
-        if expected != size {
-            return Ok(Err(StoreError::SizeMismatch {
-                expected,
-                actual: size,
-            }));
-        }
-    }
     let cached = cache
         .lock()
         .ok()
@@ -224,14 +230,80 @@ fn try_append(
         Some(f) => f,
         None => match Frontier::at(size, |level, index| read_node(&mut tx, level, index)) {
             Ok(f) => f,
-            Err(e) => return Ok(Err(e)),
+            Err(e) => {
+                let failed = group.iter().map(|_| Err(e.clone())).collect();
+                return Ok((failed, Frontier::default()));
+            }
         },
     };
-    let sealed: Result<Vec<StoredEntry>, StoreError> = match entries {
+    let insert_entry = tx.prepare(
+        "INSERT INTO entries (seq, time_ms, kind, actor, audience, content_hash, content, leaf_hash) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )?;
+    let insert_node = tx.prepare("INSERT INTO nodes (level, idx, hash) VALUES ($1, $2, $3)")?;
+    let mut results = Vec::with_capacity(group.len());
+    for write in group {
+        let at = frontier.size;
+        if let Some(expected) = write.expected {
+            if expected != at {
+                results.push(Err(StoreError::SizeMismatch {
+                    expected,
+                    actual: at,
+                }));
+                continue;
+            }
+        }
+        let sealed = match seal(&write.batch, at) {
+            Ok(s) => s,
+            Err(e) => {
+                results.push(Err(e));
+                continue;
+            }
+        };
+        let mut leaf_hashes = Vec::with_capacity(sealed.len());
+        for e in &sealed {
+            let h = &e.header;
+            let leaf = h.leaf_hash();
+            tx.execute(
+                &insert_entry,
+                &[
+                    &(h.seq as i64),
+                    &h.time_ms,
+                    &h.kind,
+                    &h.actor,
+                    &h.audience.to_field(),
+                    &h.content_hash.as_slice(),
+                    &e.content,
+                    &leaf.as_slice(),
+                ],
+            )?;
+            for (level, idx, hash) in frontier.push(leaf) {
+                tx.execute(
+                    &insert_node,
+                    &[&i16::from(level), &(idx as i64), &hash.as_slice()],
+                )?;
+            }
+            leaf_hashes.push(leaf);
+        }
+        results.push(Ok(Appended {
+            first_seq: at,
+            leaf_hashes,
+            size: frontier.size,
+            entries: sealed,
+        }));
+    }
+    tx.commit()?;
+    Ok((results, frontier))
+}
+
+/// The entries of `batch` as stored from sequence number `at` on: new ones sealed there, or sealed ones
+/// checked to belong there and to match their hashes.
+fn seal(batch: &Batch, at: u64) -> Result<Vec<StoredEntry>, StoreError> {
+    match batch {
         Batch::New(entries) => entries
             .iter()
             .enumerate()
-            .map(|(i, e)| e.seal(size + i as u64))
+            .map(|(i, e)| e.seal(at + i as u64))
             .collect(),
         Batch::Sealed(entries) => {
             if entries.iter().any(|e| {
@@ -243,61 +315,74 @@ fn try_append(
             } else if entries
                 .iter()
                 .enumerate()
-                .all(|(i, e)| e.header.seq == size + i as u64)
+                .all(|(i, e)| e.header.seq == at + i as u64)
             {
                 Ok(entries.clone())
             } else {
                 Err(StoreError::SizeMismatch {
-                    expected: entries.first().map_or(size, |e| e.header.seq),
-                    actual: size,
+                    expected: entries.first().map_or(at, |e| e.header.seq),
+                    actual: at,
                 })
             }
         }
-    };
-    let sealed = match sealed {
-        Ok(s) => s,
-        Err(e) => return Ok(Err(e)),
-    };
-    let insert_entry = tx.prepare(
-        "INSERT INTO entries (seq, time_ms, kind, actor, audience, content_hash, content, leaf_hash) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-    )?;
-    let insert_node = tx.prepare("INSERT INTO nodes (level, idx, hash) VALUES ($1, $2, $3)")?;
-    let mut leaf_hashes = Vec::with_capacity(sealed.len());
-    for e in &sealed {
-        let h = &e.header;
-        let leaf = h.leaf_hash();
-        tx.execute(
-            &insert_entry,
-            &[
-                &(h.seq as i64),
-                &h.time_ms,
-                &h.kind,
-                &h.actor,
-                &h.audience.to_field(),
-                &h.content_hash.as_slice(),
-                &e.content,
-                &leaf.as_slice(),
-            ],
-        )?;
-        for (level, idx, hash) in frontier.push(leaf) {
-            tx.execute(
-                &insert_node,
-                &[&i16::from(level), &(idx as i64), &hash.as_slice()],
-            )?;
-        }
-        leaf_hashes.push(leaf);
     }
-    tx.commit()?;
-    Ok(Ok((
-        Appended {
-            first_seq: size,
-            leaf_hashes,
-            size: frontier.size,
-            entries: sealed,
-        },
-        frontier,
-    )))
+}
+
+/// The writer thread: takes every append queued, commits them together, answers each; when another node
+/// took the end of the log first, appends that named a size fail with [`StoreError::SizeMismatch`] and the
+/// others go again at the new end.
+fn writer(
+    mut client: Client,
+    url: String,
+    queue: mpsc::Receiver<Write>,
+    cache: Arc<Mutex<Option<Frontier>>>,
+) {
+    while let Ok(first) = queue.recv() {
+        let mut group = vec![first];
+        while group.len() < MAX_GROUP {
+            match queue.try_recv() {
+                Ok(w) => group.push(w),
+                Err(_) => break,
+            }
+        }
+        if client.is_closed() {
+            if let Ok(c) = connect(&url) {
+                client = c;
+            }
+        }
+        let mut attempts = 0;
+        while !group.is_empty() {
+            match try_group(&mut client, &cache, &group) {
+                Ok((results, frontier)) => {
+                    if let Ok(mut c) = cache.lock() {
+                        *c = Some(frontier);
+                    }
+                    for (w, r) in group.drain(..).zip(results) {
+                        let _ = w.reply.send(r);
+                    }
+                }
+                Err(e) if is_conflict(&e) && attempts < MAX_RETRIES => {
+                    attempts += 1;
+                    let actual = read_size(&mut client).unwrap_or(0);
+                    group.retain(|w| match w.expected {
+                        Some(expected) => {
+                            let _ = w
+                                .reply
+                                .send(Err(StoreError::SizeMismatch { expected, actual }));
+                            false
+                        }
+                        None => true,
+                    });
+                }
+                Err(e) => {
+                    let failure = pg(e);
+                    for w in group.drain(..) {
+                        let _ = w.reply.send(Err(failure.clone()));
+                    }
+                }
+            }
+        }
+    }
 }
 
 impl PgLog {
@@ -335,45 +420,39 @@ impl PgLog {
                 .map_err(|e| StoreError::Storage(format!("cannot start a thread: {e}")))?;
             workers.push(worker);
         }
+        let (write, queue) = mpsc::channel::<Write>();
+        let writer_client = connect(url)?;
+        // The right edge of the tree at the size this process last wrote, to extend it without reads.
+        let cache = Arc::new(Mutex::new(None));
+        let (writer_url, writer_cache) = (url.to_string(), cache);
+        workers.push(
+            std::thread::Builder::new()
+                .name("deconflict-pg-writer".into())
+                .spawn(move || writer(writer_client, writer_url, queue, writer_cache))
+                .map_err(|e| StoreError::Storage(format!("cannot start a thread: {e}")))?,
+        );
         Ok(PgLog {
             jobs: Mutex::new(Some(send)),
+            writes: Mutex::new(Some(write)),
             workers,
-            frontier: Arc::new(Mutex::new(None)),
         })
     }
 
-    /// Appends at the log's end (see [`LogStore::append`]), trying again when another writer took it first
-    /// and no size was named.
-    fn append_batch(
-        &self,
-        expected_size: Option<u64>,
-        entries: Batch,
-    ) -> Result<Appended, StoreError> {
-        let cache = Arc::clone(&self.frontier);
-        self.run(move |client| {
-            for _ in 0..MAX_RETRIES {
-                match try_append(client, &cache, expected_size, &entries) {
-                    Ok(Ok((appended, frontier))) => {
-                        if let Ok(mut c) = cache.lock() {
-                            *c = Some(frontier);
-                        }
-                        return Ok(appended);
-                    }
-                    Ok(Err(refused)) => return Err(refused),
-                    Err(e) if is_conflict(&e) => {
-                        // Another writer took the end of the log first.
-                        if let Some(expected) = expected_size {
-                            let actual = read_size(client).map_err(pg)?;
-                            return Err(StoreError::SizeMismatch { expected, actual });
-                        }
-                    }
-                    Err(e) => return Err(pg(e)),
-                }
-            }
-            Err(StoreError::Storage(format!(
-                "the append lost the race for the end of the log {MAX_RETRIES} times"
-            )))
-        })
+    /// Queues an append to the writer thread.
+    fn queue(&self, expected: Option<u64>, batch: Batch) -> Result<PendingAppend, StoreError> {
+        let (reply, answered) = mpsc::channel();
+        self.writes
+            .lock()
+            .map_err(|_| StoreError::Closed)?
+            .as_ref()
+            .ok_or(StoreError::Closed)?
+            .send(Write {
+                expected,
+                batch,
+                reply,
+            })
+            .map_err(|_| StoreError::Closed)?;
+        Ok(PendingAppend::new(answered))
     }
 
     /// Runs `f` on one of the connections and waits for its answer.
@@ -401,6 +480,9 @@ impl Drop for PgLog {
         if let Ok(mut jobs) = self.jobs.lock() {
             jobs.take();
         }
+        if let Ok(mut writes) = self.writes.lock() {
+            writes.take();
+        }
         for w in self.workers.drain(..) {
             let _ = w.join();
         }
@@ -413,7 +495,7 @@ impl LogStore for PgLog {
         expected_size: Option<u64>,
         entries: Vec<NewEntry>,
     ) -> Result<Appended, StoreError> {
-        self.append_batch(expected_size, Batch::New(entries))
+        self.queue(expected_size, Batch::New(entries))?.wait()
     }
 
     fn append_sealed(
@@ -421,7 +503,16 @@ impl LogStore for PgLog {
         expected_size: Option<u64>,
         entries: Vec<StoredEntry>,
     ) -> Result<Appended, StoreError> {
-        self.append_batch(expected_size, Batch::Sealed(entries))
+        self.queue(expected_size, Batch::Sealed(entries))?.wait()
+    }
+
+    /// Queued to the writer thread: durable with the transaction it joins.
+    fn submit_sealed(
+        &self,
+        expected_size: Option<u64>,
+        entries: Vec<StoredEntry>,
+    ) -> Result<PendingAppend, StoreError> {
+        self.queue(expected_size, Batch::Sealed(entries))
     }
 
     fn size(&self) -> Result<u64, StoreError> {

@@ -413,3 +413,66 @@ fn sealed_appends_go_where_they_were_sealed_for() {
         assert_eq!(store.size().expect("size"), 4, "{}", s.name);
     }
 }
+
+/// Two processes' stores on one PostgreSQL database (as two server nodes would have): appends from both at
+/// once all land, at distinct sequence numbers, in one tree; naming the same size, exactly one wins.
+#[test]
+fn two_stores_on_one_database_share_the_log() {
+    let Some(url) = postgres_database() else {
+        return;
+    };
+    let nodes: Vec<Arc<dyn LogStore>> = (0..2)
+        .map(|_| Arc::new(PgLog::open(&url).expect("open")) as Arc<dyn LogStore>)
+        .collect();
+    let threads: Vec<_> = (0..8u64)
+        .map(|t| {
+            let store = Arc::clone(&nodes[t as usize % 2]);
+            std::thread::spawn(move || {
+                (0..20)
+                    .map(|i| {
+                        store
+                            .append(None, vec![entry(t * 100 + i, &[])])
+                            .expect("append")
+                            .first_seq
+                    })
+                    .collect::<Vec<_>>()
+            })
+        })
+        .collect();
+    let mut firsts: Vec<u64> = threads
+        .into_iter()
+        .flat_map(|t| t.join().expect("a writer"))
+        .collect();
+    firsts.sort_unstable();
+    assert_eq!(firsts, (0..160).collect::<Vec<_>>());
+    let leaves: Vec<Hash> = nodes[1]
+        .entries(0, 1000)
+        .expect("entries")
+        .iter()
+        .map(|e| leaf_hash(&e.header.leaf()))
+        .collect();
+    for node in &nodes {
+        assert_eq!(
+            Tree(node.as_ref()).root(160).expect("root"),
+            reference_root(&leaves)
+        );
+    }
+    for round in 0..5u64 {
+        let size = nodes[0].size().expect("size");
+        let racers: Vec<_> = (0..4u64)
+            .map(|t| {
+                let store = Arc::clone(&nodes[t as usize % 2]);
+                std::thread::spawn(move || {
+                    store.append(Some(size), vec![entry(round * 10 + t, &[])])
+                })
+            })
+            .collect();
+        let won = racers
+            .into_iter()
+            .map(|r| r.join().expect("a racer"))
+            .filter(|r| r.is_ok())
+            .count();
+        assert_eq!(won, 1, "round {round}");
+    }
+    assert_eq!(nodes[0].size().expect("size"), 165);
+}

@@ -185,3 +185,61 @@ fn a_line_on_postgresql_keeps_what_it_acknowledged_through_a_kill() {
     );
     assert!(!err.contains("secret"), "{err}");
 }
+
+/// Two servers on one database are not yet a cluster (issue #7): the one whose view fell behind refuses the
+/// write instead of forking the log, and takes no more writes; restarted, it has everything.
+#[test]
+fn a_second_server_on_the_same_database_stops_rather_than_fork_the_log() {
+    let Some(url) = database() else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data = dir.path().join("node");
+    let us = party(&data, &url, "us-cjtf");
+    party(&data, &url, "ru-gs");
+    let a = start_with(&data, &["--database-url", &url]);
+    let b = start_with(&data, &["--database-url", &url]);
+    let (s, _) = http(
+        &a.addr,
+        "POST",
+        "/v1/declarations",
+        &us,
+        Some(&sortie("us-1", 6000.0)),
+    );
+    assert_eq!(s, 201);
+    let (s, problem) = http(
+        &b.addr,
+        "POST",
+        "/v1/declarations",
+        &us,
+        Some(&sortie("us-2", 9000.0)),
+    );
+    // The client is told nothing was changed (the reason, another writer, goes to the server's log).
+    assert_eq!(s, 500, "{problem}");
+    assert!(
+        problem["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("nothing was changed")),
+        "{problem}"
+    );
+    let (s, third) = http(
+        &b.addr,
+        "POST",
+        "/v1/declarations",
+        &us,
+        Some(&sortie("us-3", 9000.0)),
+    );
+    assert!(s >= 500, "no more writes until restarted: {s} {third}");
+    drop(b);
+    let b = start_with(&data, &["--database-url", &url]);
+    let (s, list) = http(&b.addr, "GET", "/v1/declarations", &us, None);
+    assert_eq!(s, 200);
+    let ids: Vec<&str> = list["declarations"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .filter_map(|d| d["id"].as_str())
+        .collect();
+    assert_eq!(ids, vec!["us-1"], "the refused writes were not stored");
+    drop(a);
+}

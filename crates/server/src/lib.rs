@@ -63,9 +63,12 @@ impl FromRequestParts<Arc<Line>> for Who {
             .ok_or_else(|| {
                 Problem::unauthorized("send Authorization: Bearer <your party's token>")
             })?;
-        line.authenticate(token.trim()).map(Who).ok_or_else(|| {
-            Problem::unauthorized("the token is not a party's token, or it was revoked")
-        })
+        line.authenticate_checked(token.trim())
+            .map_err(Problem::from)?
+            .map(Who)
+            .ok_or_else(|| {
+                Problem::unauthorized("the token is not a party's token, or it was revoked")
+            })
     }
 }
 

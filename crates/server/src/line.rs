@@ -1074,6 +1074,14 @@ impl Line {
                 let _ = self.grown.send(appended.size);
                 Ok(appended.first_seq)
             }
+            Err(StoreError::SizeMismatch { expected, actual }) => {
+                self.failed.store(true, Ordering::SeqCst);
+                Err(LineError::Storage(format!(
+                    "the log has {actual} entries where this server expected {expected}: something else \
+                     writes to it (another server on the same database?); this server takes no more writes \
+                     until it is restarted"
+                )))
+            }
             Err(e) => {
                 self.failed.store(true, Ordering::SeqCst);
                 Err(e.into())
@@ -1123,8 +1131,14 @@ impl Line {
 
     /// The credential a bearer token is, unless revoked.
     pub fn authenticate(&self, token: &str) -> Option<Credential> {
-        let inner = self.lock().ok()?;
-        inner.tokens.get(&token_hash(token)).cloned()
+        self.authenticate_checked(token).ok().flatten()
+    }
+
+    /// As [`Line::authenticate`], telling a line that refuses requests (see [`Line::lock`]) from an unknown
+    /// token.
+    pub fn authenticate_checked(&self, token: &str) -> Result<Option<Credential>, LineError> {
+        let inner = self.lock()?;
+        Ok(inner.tokens.get(&token_hash(token)).cloned())
     }
 
     /// Issues a new credential of the caller's party at `role`, which may not be above the caller's own;

@@ -26,7 +26,7 @@ pub enum LogCommand {
     /// Verifies a tlog-proof file under a tlog-policy: log signature, witness quorum, inclusion of the leaf.
     VerifyProof(VerifyProofArgs),
     /// Re-derives every leaf, node and root of a data directory and checks every stored checkpoint.
-    Fsck(DataArgs),
+    Fsck(FsckArgs),
     /// Prints the latest signed checkpoint of a data directory.
     Checkpoint(DataArgs),
     /// Prints the log's verifier key (for a policy's `log` line).
@@ -40,6 +40,16 @@ pub enum LogCommand {
     Witness(WitnessCommand),
     /// Appends test entries as fast as it can, printing `ok <seq> <leaf hash>` once each is durable.
     Stress(StressArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct FsckArgs {
+    /// The data directory (with a PostgreSQL log: the directory of its log key).
+    #[arg(long, value_name = "DIR")]
+    pub data: PathBuf,
+    /// Check the log in this PostgreSQL database instead of the embedded store in --data.
+    #[arg(long, value_name = "URL", env = "DECONFLICT_DATABASE_URL")]
+    pub database_url: Option<String>,
 }
 
 #[derive(Args, Debug)]
@@ -169,7 +179,10 @@ fn read(path: &Path) -> Result<String, Failure> {
 pub fn run(command: &LogCommand) -> ExitCode {
     let result = match command {
         LogCommand::VerifyProof(a) => verify_proof(a),
-        LogCommand::Fsck(a) => fsck(&a.data),
+        LogCommand::Fsck(a) => match &a.database_url {
+            Some(url) => fsck_postgres(url, &a.data),
+            None => fsck(&a.data),
+        },
         LogCommand::Checkpoint(a) => latest_checkpoint(&a.data).map(|c| print!("{c}")),
         LogCommand::Key(a) => read(&public_key_path(&a.data)).map(|k| print!("{k}")),
         LogCommand::Prove(a) => prove(a),
@@ -226,6 +239,47 @@ fn open_read_only(dir: &Path) -> Result<ReadOnlyLog, Failure> {
 fn log_verifier(dir: &Path) -> Result<Verifier, Failure> {
     let path = public_key_path(dir);
     Verifier::parse(&read(&path)?).map_err(|e| unreadable(format!("{}: {e}", path.display())))
+}
+
+/// `fsck` of a log in PostgreSQL: every entry, leaf and node re-derived through the store, every checkpoint's
+/// root compared with the re-derived one and its signature checked with the log key in `dir`.
+fn fsck_postgres(url: &str, dir: &Path) -> Result<(), Failure> {
+    let started = Instant::now();
+    let store = deconflict_store::PgLog::open(url).map_err(|e| unreadable(e.to_string()))?;
+    let report = deconflict_store::check::check(&store).map_err(|e| unreadable(e.to_string()))?;
+    let mut problems = report.problems;
+    let checkpoints = store.checkpoints().map_err(|e| unreadable(e.to_string()))?;
+    if !checkpoints.is_empty() {
+        let key = log_verifier(dir)?;
+        for c in &checkpoints {
+            match Note::parse(&c.note).map(|n| n.check(&key)) {
+                Ok(Ok(Some(_))) => {}
+                Ok(Ok(None)) => problems.push(format!(
+                    "checkpoint of size {} is not signed by the log key",
+                    c.size
+                )),
+                Ok(Err(e)) | Err(e) => problems.push(format!("checkpoint of size {}: {e}", c.size)),
+            }
+        }
+    }
+    if problems.is_empty() {
+        println!(
+            "ok: {} entries, {} nodes and {} checkpoints re-derived and consistent in {:.2} s",
+            report.size,
+            report.nodes_checked,
+            checkpoints.len(),
+            started.elapsed().as_secs_f64()
+        );
+        Ok(())
+    } else {
+        for p in &problems {
+            println!("problem: {p}");
+        }
+        Err(invalid(format!(
+            "{} problems in the database",
+            problems.len()
+        )))
+    }
 }
 
 fn fsck(dir: &Path) -> Result<(), Failure> {

@@ -164,6 +164,19 @@ fn a_line_on_postgresql_keeps_what_it_acknowledged_through_a_kill() {
         "{files:?}"
     );
 
+    // The whole log re-derives, and its checkpoints are signed by the key in the data directory.
+    let out = bin()
+        .args(["log", "fsck", "--database-url", &url, "--data"])
+        .arg(&data)
+        .output()
+        .expect("fsck");
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && said.starts_with("ok: "),
+        "{said}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
     // An unreachable database is a clear error, and the server does not start.
     let out = bin()
         .args([

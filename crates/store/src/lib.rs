@@ -1,6 +1,7 @@
 //! Storage of the ledger: the [`port::LogStore`] port, its embedded SQLite adapter and its PostgreSQL
 //! adapter, the log key, and checkpoint signing.
 
+pub mod check;
 pub mod checkpointer;
 mod frontier;
 pub mod keys;

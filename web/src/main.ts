@@ -434,8 +434,8 @@ async function act(what: () => Promise<unknown>, done?: string) {
 
 function renderConflicts() {
   const filter = ($('#conflict-filter') as HTMLSelectElement).value;
-  const list = state.conflicts
-    .map((c) => ({ c, s: conflictState(c) }))
+  const all = state.conflicts.map((c) => ({ c, s: conflictState(c) }));
+  const list = all
     .filter(({ s }) => filter === 'all' || s === filter)
     .sort((a, b) => String(a.c.start).localeCompare(String(b.c.start)));
   const open = state.alerts.filter((a) => a.status === 'open');
@@ -454,7 +454,7 @@ function renderConflicts() {
     ),
   );
   const counts: Record<string, number> = {};
-  for (const c of state.conflicts) counts[conflictState(c)] = (counts[conflictState(c)] ?? 0) + 1;
+  for (const { s } of all) counts[s] = (counts[s] ?? 0) + 1;
   $('#conflict-counts').textContent = Object.entries(counts).map(([k, v]) => `${v} ${k}`).join(' · ') || 'none';
   $('#conflict-list').replaceChildren(
     ...(list.length > LIST_MAX ? [h('p', { class: 'muted' }, `The first ${LIST_MAX} of ${list.length} are shown.`)] : []),

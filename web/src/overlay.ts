@@ -45,8 +45,6 @@ export class Overlay {
   private alerts: Placed[] = [];
   private flashOn = true;
   private queued = false;
-  /// Frames drawn, for the browser test's measure.
-  frames = 0;
 
   constructor(private map: MapLibre) {
     this.canvas = document.createElement('canvas');
@@ -222,6 +220,5 @@ export class Overlay {
       g.stroke();
     }
     g.globalAlpha = 1;
-    this.frames++;
   }
 }

@@ -4,7 +4,7 @@
 // acknowledged; the stream reconnects without loss; a proof is downloaded; the map renders. Then 10 000 of
 // a party's tracks move at 1 Hz while the map pans, and the frames per second are measured.
 //
-// Usage: node tests/e2e.mjs [--bin PATH] [--screenshots DIR] [--tracks N]
+// Usage: node tests/e2e.mjs [--bin PATH] [--screenshots DIR] [--tracks N] [--only-fps]
 // Exit 0 when every check holds; prints what it measured and writes test-output/results.json.
 
 import { execFileSync, spawn, spawnSync } from 'node:child_process';

@@ -13,7 +13,7 @@ use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
 use clap::{Args, Subcommand};
 use deconflict_ledger::merkle::{
-    self, consistency_proof, inclusion_proof, leaf_hash, verify_consistency, Hash,
+    self, consistency_proof, inclusion_proof, leaf_hash, verify_consistency, Hash, Nodes,
 };
 use deconflict_ledger::note::{KeyType, Note, Signer, Verifier};
 use deconflict_ledger::{Audience, Checkpoint, Policy, TlogProof};
@@ -241,45 +241,103 @@ fn log_verifier(dir: &Path) -> Result<Verifier, Failure> {
     Verifier::parse(&read(&path)?).map_err(|e| unreadable(format!("{}: {e}", path.display())))
 }
 
+/// The checkpoints signed by the log key in `dir`, parsed; every other one is a problem.
+fn signed_checkpoints(
+    checkpoints: &[deconflict_store::StoredCheckpoint],
+    dir: &Path,
+    problems: &mut Vec<String>,
+) -> Result<Vec<Checkpoint>, Failure> {
+    if checkpoints.is_empty() {
+        return Ok(Vec::new());
+    }
+    let key = log_verifier(dir)?;
+    let mut parsed = Vec::new();
+    for c in checkpoints {
+        match Note::parse(&c.note).map(|n| (n.check(&key), n)) {
+            Ok((Ok(Some(_)), n)) => {
+                if let Ok(cp) = Checkpoint::parse(&n.text) {
+                    parsed.push(cp);
+                }
+            }
+            Ok((Ok(None), _)) => problems.push(format!(
+                "checkpoint of size {} is not signed by the log key",
+                c.size
+            )),
+            Ok((Err(e), _)) | Err(e) => {
+                problems.push(format!("checkpoint of size {}: {e}", c.size))
+            }
+        }
+    }
+    Ok(parsed)
+}
+
+/// Each earlier checkpoint against the latest, by a consistency proof from `tree`.
+fn check_consistency<N: Nodes>(
+    tree: &N,
+    parsed: &[Checkpoint],
+    problems: &mut Vec<String>,
+) -> Result<(), Failure>
+where
+    N::Error: std::fmt::Display,
+{
+    let Some(latest) = parsed.last() else {
+        return Ok(());
+    };
+    for cp in &parsed[..parsed.len() - 1] {
+        let proof = consistency_proof(tree, cp.size, latest.size)
+            .map_err(|e| unreadable(e.to_string()))?
+            .map_err(|e| invalid(e.to_string()))?;
+        if let Err(e) = verify_consistency(cp.size, latest.size, &cp.root, &latest.root, &proof) {
+            problems.push(format!(
+                "checkpoint of size {} is not consistent with the latest ({}): {e}",
+                cp.size, latest.size
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Prints fsck's verdict on the log `place` names.
+fn verdict(
+    problems: &[String],
+    size: u64,
+    nodes: u64,
+    checkpoints: usize,
+    started: Instant,
+    place: &str,
+) -> Result<(), Failure> {
+    if problems.is_empty() {
+        println!(
+            "ok: {size} entries, {nodes} nodes and {checkpoints} checkpoints re-derived and consistent in {:.2} s",
+            started.elapsed().as_secs_f64()
+        );
+        Ok(())
+    } else {
+        for p in problems {
+            println!("problem: {p}");
+        }
+        Err(invalid(format!("{} problems in {place}", problems.len())))
+    }
+}
+
 /// `fsck` of a log in PostgreSQL: every entry, leaf and node re-derived through the store, every checkpoint's
-/// root compared with the re-derived one and its signature checked with the log key in `dir`.
+/// root compared with the re-derived one, signed by the log key in `dir`, and consistent with the latest.
 fn fsck_postgres(url: &str, dir: &Path) -> Result<(), Failure> {
     let started = Instant::now();
     let store = deconflict_store::PgLog::open(url).map_err(|e| unreadable(e.to_string()))?;
     let report = deconflict_store::check::check(&store).map_err(|e| unreadable(e.to_string()))?;
     let mut problems = report.problems;
     let checkpoints = store.checkpoints().map_err(|e| unreadable(e.to_string()))?;
-    if !checkpoints.is_empty() {
-        let key = log_verifier(dir)?;
-        for c in &checkpoints {
-            match Note::parse(&c.note).map(|n| n.check(&key)) {
-                Ok(Ok(Some(_))) => {}
-                Ok(Ok(None)) => problems.push(format!(
-                    "checkpoint of size {} is not signed by the log key",
-                    c.size
-                )),
-                Ok(Err(e)) | Err(e) => problems.push(format!("checkpoint of size {}: {e}", c.size)),
-            }
-        }
-    }
-    if problems.is_empty() {
-        println!(
-            "ok: {} entries, {} nodes and {} checkpoints re-derived and consistent in {:.2} s",
-            report.size,
-            report.nodes_checked,
-            checkpoints.len(),
-            started.elapsed().as_secs_f64()
-        );
-        Ok(())
-    } else {
-        for p in &problems {
-            println!("problem: {p}");
-        }
-        Err(invalid(format!(
-            "{} problems in the database",
-            problems.len()
-        )))
-    }
+    let parsed = signed_checkpoints(&checkpoints, dir, &mut problems)?;
+    check_consistency(&deconflict_store::Tree(&store), &parsed, &mut problems)?;
+    verdict(
+        &problems,
+        report.size,
+        report.nodes_checked,
+        checkpoints.len(),
+        started,
+        "the database",
+    )
 }
 
 fn fsck(dir: &Path) -> Result<(), Failure> {
@@ -288,61 +346,16 @@ fn fsck(dir: &Path) -> Result<(), Failure> {
     let d = derive(log.connection(), true).map_err(|e| unreadable(e.to_string()))?;
     let mut problems = d.problems.clone();
     let checkpoints = log.checkpoints().map_err(|e| unreadable(e.to_string()))?;
-    if !checkpoints.is_empty() {
-        let key = log_verifier(dir)?;
-        let mut parsed = Vec::new();
-        for c in &checkpoints {
-            match Note::parse(&c.note) {
-                Ok(n) => match n.check(&key) {
-                    Ok(Some(_)) => {
-                        if let Ok(cp) = Checkpoint::parse(&n.text) {
-                            parsed.push(cp);
-                        }
-                    }
-                    Ok(None) => problems.push(format!(
-                        "checkpoint of size {} is not signed by the log key",
-                        c.size
-                    )),
-                    Err(e) => problems.push(format!("checkpoint of size {}: {e}", c.size)),
-                },
-                Err(e) => problems.push(format!("checkpoint of size {}: {e}", c.size)),
-            }
-        }
-        if let Some(latest) = parsed.last() {
-            for cp in &parsed[..parsed.len() - 1] {
-                let proof = consistency_proof(&log, cp.size, latest.size)
-                    .map_err(|e| unreadable(e.to_string()))?
-                    .map_err(|e| invalid(e.to_string()))?;
-                if let Err(e) =
-                    verify_consistency(cp.size, latest.size, &cp.root, &latest.root, &proof)
-                {
-                    problems.push(format!(
-                        "checkpoint of size {} is not consistent with the latest ({}): {e}",
-                        cp.size, latest.size
-                    ));
-                }
-            }
-        }
-    }
-    if problems.is_empty() {
-        println!(
-            "ok: {} entries, {} nodes and {} checkpoints re-derived and consistent in {:.2} s",
-            d.size,
-            d.nodes_checked,
-            checkpoints.len(),
-            started.elapsed().as_secs_f64()
-        );
-        Ok(())
-    } else {
-        for p in &problems {
-            println!("problem: {p}");
-        }
-        Err(invalid(format!(
-            "{} problems in {}",
-            problems.len(),
-            dir.display()
-        )))
-    }
+    let parsed = signed_checkpoints(&checkpoints, dir, &mut problems)?;
+    check_consistency(&log, &parsed, &mut problems)?;
+    verdict(
+        &problems,
+        d.size,
+        d.nodes_checked,
+        checkpoints.len(),
+        started,
+        &dir.display().to_string(),
+    )
 }
 
 fn latest_checkpoint(dir: &Path) -> Result<String, Failure> {

@@ -9,7 +9,7 @@ mod common;
 
 use std::process::Command;
 
-use common::{bin, http, start_with};
+use common::{add_party_with, bin, http, start_with};
 use serde_json::json;
 
 /// A new database on the test server, or `None` when there is none to test against.
@@ -44,20 +44,7 @@ fn database() -> Option<String> {
 }
 
 fn party(data: &std::path::Path, url: &str, id: &str) -> String {
-    let out = bin()
-        .args(["party", "add", "--id", id, "--database-url", url, "--data"])
-        .arg(data)
-        .output()
-        .expect("party add");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout)
-        .expect("utf-8")
-        .trim()
-        .to_string()
+    add_party_with(data, id, &["--database-url", url])
 }
 
 fn sortie(id: &str, lower_m: f64) -> serde_json::Value {

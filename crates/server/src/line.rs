@@ -501,6 +501,16 @@ impl Inner {
     }
 
     /// Which minima apply between `party` and each other party: those of their active agreements.
+    /// The least delay, climb or descent that clears every conflict of `d`, `party`'s declaration.
+    fn advice(&self, d: &Declaration, party: &str) -> Value {
+        advice_json(&advise_under(
+            &self.index,
+            d,
+            &AdviceBounds::default(),
+            &self.policy(party),
+        ))
+    }
+
     fn policy(&self, party: &str) -> Policy<'_> {
         let party = party.to_string();
         Policy {
@@ -1389,11 +1399,7 @@ impl Line {
             .index
             .conflicts_of_under(declaration, &inner.policy(party));
         for c in &conflicts {
-            let other_id = if c.a.id == declaration.id {
-                &c.b.id
-            } else {
-                &c.a.id
-            };
+            let other_id = &c.other_than(&declaration.id).id;
             let Some(other) = inner.current.get(other_id) else {
                 continue;
             };
@@ -1476,14 +1482,7 @@ impl Line {
         );
         inner.prepared = Some(declaration.clone());
         let seq = self.commit(&mut inner, entries)?;
-        let advice = (!conflicts.is_empty()).then(|| {
-            advice_json(&advise_under(
-                &inner.index,
-                &declaration,
-                &AdviceBounds::default(),
-                &inner.policy(party),
-            ))
-        });
+        let advice = (!conflicts.is_empty()).then(|| inner.advice(&declaration, party));
         let late = inner
             .current
             .get(&declaration.id)
@@ -1526,14 +1525,7 @@ impl Line {
             .conflicts_of_under(&declaration, &inner.policy(party))
             .iter()
             .filter_map(|c| {
-                let other_id = if c.a.id == declaration.id {
-                    &c.b.id
-                } else {
-                    &c.a.id
-                };
-                if *other_id == declaration.id {
-                    return None;
-                }
+                let other_id = &c.other_than(&declaration.id).id;
                 let other = inner
                     .current
                     .get(other_id)
@@ -1580,14 +1572,7 @@ impl Line {
         let conflicts = inner
             .index
             .conflicts_of_under(&current.declaration, &inner.policy(party));
-        let advice = (!conflicts.is_empty()).then(|| {
-            advice_json(&advise_under(
-                &inner.index,
-                &current.declaration,
-                &AdviceBounds::default(),
-                &inner.policy(party),
-            ))
-        });
+        let advice = (!conflicts.is_empty()).then(|| inner.advice(&current.declaration, party));
         Ok(
             json!({"id": id, "version": current.declaration.version, "conflicts": conflicts.len(), "advice": advice}),
         )

@@ -3,10 +3,11 @@
 //! its size. The embedded store also re-derives on opening (`sqlite::derive`); this reads only through the
 //! port, so it checks a PostgreSQL log the same way.
 
+use deconflict_ledger::merkle::Hash;
 use deconflict_ledger::{Checkpoint, Note};
 
 use crate::frontier::Frontier;
-use crate::port::{LogStore, StoreError};
+use crate::port::{LogStore, StoreError, StoredCheckpoint};
 
 /// What [`check`] found.
 #[derive(Debug, Default)]
@@ -69,14 +70,30 @@ pub fn check<S: LogStore + ?Sized>(store: &S) -> Result<Report, StoreError> {
         }
     }
     report.size = frontier.size;
-    for cp in &checkpoints {
-        report.checkpoints_checked += 1;
-        let parsed = Note::parse(&cp.note).and_then(|n| Checkpoint::parse(&n.text));
-        match parsed {
-            Err(e) => report
-                .problems
-                .push(format!("checkpoint of size {}: {e}", cp.size)),
-            Ok(c) if c.size != cp.size => report.problems.push(format!(
+    report.checkpoints_checked = checkpoints.len();
+    check_checkpoints(&checkpoints, &roots_at, report.size, &mut report.problems);
+    Ok(report)
+}
+
+/// Each stored checkpoint against the re-derived log of `size` entries: it must parse, say the size it is
+/// stored at, and carry the root re-derived at that size (`roots_at`).
+pub(crate) fn check_checkpoints(
+    checkpoints: &[StoredCheckpoint],
+    roots_at: &[(u64, Hash)],
+    size: u64,
+    problems: &mut Vec<String>,
+) {
+    for cp in checkpoints {
+        if cp.size > size {
+            problems.push(format!(
+                "checkpoint of size {} is beyond the log's {size} entries",
+                cp.size
+            ));
+            continue;
+        }
+        match Note::parse(&cp.note).and_then(|n| Checkpoint::parse(&n.text)) {
+            Err(e) => problems.push(format!("checkpoint of size {}: {e}", cp.size)),
+            Ok(c) if c.size != cp.size => problems.push(format!(
                 "checkpoint stored at size {} says size {}",
                 cp.size, c.size
             )),
@@ -86,13 +103,12 @@ pub fn check<S: LogStore + ?Sized>(store: &S) -> Result<Report, StoreError> {
                     .find(|(s, _)| *s == cp.size)
                     .map(|(_, r)| *r);
                 if root != Some(c.root) {
-                    report.problems.push(format!(
-                        "checkpoint of size {}: its root is not the re-derived root (or it is beyond the log)",
+                    problems.push(format!(
+                        "checkpoint of size {}: its root is not the re-derived root",
                         cp.size
                     ));
                 }
             }
         }
     }
-    Ok(report)
 }

@@ -56,6 +56,13 @@ pub struct Appended {
     pub entries: Vec<StoredEntry>,
 }
 
+/// A stored hash, which must be 32 bytes; `what` names it in the error.
+pub(crate) fn hash_of(bytes: Vec<u8>, what: &str) -> Result<Hash, StoreError> {
+    bytes
+        .try_into()
+        .map_err(|_| StoreError::Corrupt(format!("{what} is not 32 bytes")))
+}
+
 /// An append queued with [`LogStore::submit_sealed`], not yet known to be durable.
 #[derive(Debug)]
 #[must_use = "an append is durable only once wait() returns Ok"]

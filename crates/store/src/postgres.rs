@@ -27,7 +27,7 @@ use postgres::{Client, NoTls};
 
 use crate::frontier::Frontier;
 use crate::port::{
-    Appended, LogStore, NewEntry, PendingAppend, StoreError, StoredCheckpoint, StoredEntry,
+    hash_of, Appended, LogStore, NewEntry, PendingAppend, StoreError, StoredCheckpoint, StoredEntry,
 };
 
 /// The migrations, in order; migration `i` (from 0) brings the schema to version `i + 1`.
@@ -41,12 +41,6 @@ const MAX_RETRIES: usize = 1000;
 
 fn pg(e: postgres::Error) -> StoreError {
     StoreError::Storage(format!("postgresql: {e}"))
-}
-
-fn hash_of(bytes: Vec<u8>, what: &str) -> Result<Hash, StoreError> {
-    bytes
-        .try_into()
-        .map_err(|_| StoreError::Corrupt(format!("{what} is not 32 bytes")))
 }
 
 type Job = Box<dyn FnOnce(&mut Client) + Send>;

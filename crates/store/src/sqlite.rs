@@ -16,12 +16,13 @@ use std::sync::{Arc, Mutex, RwLock};
 use std::thread::JoinHandle;
 
 use deconflict_ledger::merkle::Hash;
-use deconflict_ledger::{Audience, Checkpoint, EntryHeader, Note};
+use deconflict_ledger::{Audience, EntryHeader};
 use rusqlite::{params, Connection, OptionalExtension};
 
+use crate::check::check_checkpoints;
 use crate::frontier::Frontier;
 use crate::port::{
-    Appended, LogStore, NewEntry, PendingAppend, StoreError, StoredCheckpoint, StoredEntry,
+    hash_of, Appended, LogStore, NewEntry, PendingAppend, StoreError, StoredCheckpoint, StoredEntry,
 };
 
 /// Tree levels from this one up are kept in memory: a quarter of the nodes, 8 bytes per entry (80 MB at 10M
@@ -55,12 +56,6 @@ CREATE TABLE IF NOT EXISTS checkpoints (size INTEGER PRIMARY KEY, note TEXT NOT 
 
 fn db(e: rusqlite::Error) -> StoreError {
     StoreError::Storage(e.to_string())
-}
-
-fn hash_of(bytes: Vec<u8>, what: &str) -> Result<Hash, StoreError> {
-    bytes
-        .try_into()
-        .map_err(|_| StoreError::Corrupt(format!("{what} is not 32 bytes")))
 }
 
 /// What the writer and the readers share.
@@ -181,38 +176,8 @@ pub fn derive(conn: &Connection, compare_nodes: bool) -> Result<Derivation, Stor
         record_root(&mut d, &mut roots_at);
     }
     d.size = d.frontier.size;
-    for cp in &checkpoints {
-        d.checkpoints_checked += 1;
-        if cp.size > d.size {
-            d.problems.push(format!(
-                "checkpoint of size {} is beyond the log's {} entries",
-                cp.size, d.size
-            ));
-            continue;
-        }
-        let parsed = Note::parse(&cp.note).and_then(|n| Checkpoint::parse(&n.text));
-        match parsed {
-            Err(e) => d
-                .problems
-                .push(format!("checkpoint of size {}: {e}", cp.size)),
-            Ok(c) if c.size != cp.size => d.problems.push(format!(
-                "checkpoint stored at size {} says size {}",
-                cp.size, c.size
-            )),
-            Ok(c) => {
-                let root = roots_at
-                    .iter()
-                    .find(|(s, _)| *s == cp.size)
-                    .map(|(_, r)| *r);
-                if root != Some(c.root) {
-                    d.problems.push(format!(
-                        "checkpoint of size {}: its root is not the re-derived root",
-                        cp.size
-                    ));
-                }
-            }
-        }
-    }
+    d.checkpoints_checked = checkpoints.len();
+    check_checkpoints(&checkpoints, &roots_at, d.size, &mut d.problems);
     Ok(d)
 }
 

@@ -85,6 +85,13 @@ fn entry(i: u64, to: &[&str]) -> NewEntry {
     }
 }
 
+/// A checkpointer that signs at once, with a test key from `seed`.
+fn checkpointer(seed: u8) -> Checkpointer {
+    let signer =
+        Signer::from_seed("test.example/line", KeyType::Ed25519, [seed; 32]).expect("signer");
+    Checkpointer::new(signer, Duration::ZERO)
+}
+
 /// The root of the leaves, computed from scratch (RFC 9162 §2.1.1).
 fn reference_root(leaves: &[Hash]) -> Hash {
     match leaves.len() {
@@ -278,9 +285,7 @@ fn writers_naming_the_same_size_get_exactly_one_append() {
 fn checkpoints_and_entries_survive_reopening() {
     for s in subjects() {
         let first = s.store;
-        let signer =
-            Signer::from_seed("test.example/line", KeyType::Ed25519, [7; 32]).expect("signer");
-        let mut checkpointer = Checkpointer::new(signer, Duration::ZERO);
+        let mut checkpointer = checkpointer(7);
         assert_eq!(first.latest_checkpoint().expect("latest"), None);
         first
             .append(None, (0..3).map(|i| entry(i, &["sdf"])).collect())
@@ -484,9 +489,7 @@ fn the_whole_log_check_finds_what_was_changed() {
     use deconflict_store::check::check;
     for s in subjects() {
         let store = &s.store;
-        let signer =
-            Signer::from_seed("test.example/line", KeyType::Ed25519, [9; 32]).expect("signer");
-        let mut checkpointer = Checkpointer::new(signer, Duration::ZERO);
+        let mut checkpointer = checkpointer(9);
         store
             .append(None, (0..37).map(|i| entry(i, &["sdf"])).collect())
             .expect("append");
@@ -509,11 +512,10 @@ fn the_whole_log_check_finds_what_was_changed() {
         return;
     };
     let store = PgLog::open(&url).expect("open");
-    let signer = Signer::from_seed("test.example/line", KeyType::Ed25519, [9; 32]).expect("signer");
     store
         .append(None, (0..37).map(|i| entry(i, &[])).collect())
         .expect("append");
-    Checkpointer::new(signer, Duration::ZERO)
+    checkpointer(9)
         .sign_now(&store, Instant::now())
         .expect("sign");
     let mut client = postgres::Client::connect(&url, postgres::NoTls).expect("connect");

@@ -71,6 +71,15 @@ pub fn conflict_id(a: &DeclarationRef, b: &DeclarationRef) -> String {
 }
 
 impl Conflict {
+    /// The side of the conflict that is not the declaration `id`.
+    pub fn other_than(&self, id: &str) -> &DeclarationRef {
+        if self.a.id == id {
+            &self.b
+        } else {
+            &self.a
+        }
+    }
+
     /// Builds the conflict from its volume pairs (given with `x` as the first declaration); `None` if there
     /// are none.
     pub fn from_pairs(

@@ -13,8 +13,15 @@ pub fn bin() -> Command {
 }
 
 pub fn add_party(data: &Path, id: &str) -> String {
+    add_party_with(data, id, &[])
+}
+
+/// `party add` with `extra` arguments (e.g. `--database-url URL`); returns the token it printed.
+pub fn add_party_with(data: &Path, id: &str, extra: &[&str]) -> String {
     let out = bin()
-        .args(["party", "add", "--id", id, "--data"])
+        .args(["party", "add", "--id", id])
+        .args(extra)
+        .arg("--data")
         .arg(data)
         .output()
         .expect("party add");

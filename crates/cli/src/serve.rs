@@ -18,9 +18,14 @@ pub struct ServeArgs {
     #[arg(long, value_name = "DIR", default_value = "deconflict-data")]
     pub data: PathBuf,
     /// Keep the log in this PostgreSQL database (`postgres://user[:password]@host:port/db`) instead of the
-    /// embedded store in --data, which then holds only the log key. One server at a time for now.
+    /// embedded store in --data, which then holds only the log key. Several servers may share one database;
+    /// each needs the same log key (copy log.key) and its own --node name.
     #[arg(long, value_name = "URL", env = "DECONFLICT_DATABASE_URL")]
     pub database_url: Option<String>,
+    /// This server's name among the servers sharing a database (the alerts it raises carry it, so that
+    /// after a restart it closes only its own). By default the host's name.
+    #[arg(long, value_name = "NAME")]
+    pub node: Option<String>,
     /// Address to listen on; port 0 picks a free port (the address is printed).
     #[arg(long, default_value = "127.0.0.1:8080")]
     pub listen: SocketAddr,
@@ -108,7 +113,8 @@ pub fn init_logs(format: &str) {
 
 #[derive(Subcommand, Debug)]
 pub enum PartyCommand {
-    /// Registers a party and prints its bearer token once (only its hash is kept). The server must be stopped.
+    /// Registers a party and prints its bearer token once (only its hash is kept). On the embedded store the
+    /// server must be stopped; servers sharing a PostgreSQL database take the party up as they run.
     Add {
         #[arg(long, value_name = "DIR", default_value = "deconflict-data")]
         data: PathBuf,
@@ -127,8 +133,8 @@ pub enum PartyCommand {
         #[arg(long, default_value = DEFAULT_ORIGIN)]
         origin: String,
     },
-    /// Issues another credential of a registered party (e.g. its commander's) and prints its token once. The
-    /// server must be stopped; a running server issues them at POST /v1/credentials.
+    /// Issues another credential of a registered party (e.g. its commander's) and prints its token once. On
+    /// the embedded store the server must be stopped; a running server issues them at POST /v1/credentials.
     Token {
         #[arg(long, value_name = "DIR", default_value = "deconflict-data")]
         data: PathBuf,
@@ -261,7 +267,7 @@ pub fn serve(args: &ServeArgs) -> ExitCode {
         &args.origin,
         clock,
     ) {
-        Ok(l) => Arc::new(l),
+        Ok(l) => Arc::new(l.with_node(&args.node.clone().unwrap_or_else(host_name))),
         Err(e) => {
             eprintln!("deconflict serve: {}: {e}", args.data.display());
             return ExitCode::from(2);
@@ -280,6 +286,16 @@ pub fn serve(args: &ServeArgs) -> ExitCode {
             ExitCode::from(1)
         }
     }
+}
+
+/// The host's name, or `node` when it cannot be read.
+fn host_name() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .map(|h| h.trim().to_string())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "node".into())
 }
 
 /// Why serving stopped: before listening (runtime, address), or while serving.

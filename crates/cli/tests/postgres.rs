@@ -7,10 +7,14 @@
 
 mod common;
 
+use std::io::{Read, Write};
+use std::net::TcpStream;
 use std::process::Command;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use common::{add_party_with, bin, http, start_with};
-use serde_json::json;
+use serde_json::{json, Value};
 
 /// A new database on the test server, or `None` when there is none to test against.
 fn database() -> Option<String> {
@@ -186,60 +190,361 @@ fn a_line_on_postgresql_keeps_what_it_acknowledged_through_a_kill() {
     assert!(!err.contains("secret"), "{err}");
 }
 
-/// Two servers on one database are not yet a cluster (issue #7): the one whose view fell behind refuses the
-/// write instead of forking the log, and takes no more writes; restarted, it has everything.
+/// A POST that may fail to connect (the node may have been killed): the status, or `None`.
+fn try_post(addr: &str, path: &str, token: &str, body: &Value) -> Option<u16> {
+    let mut s = TcpStream::connect(addr).ok()?;
+    s.set_read_timeout(Some(Duration::from_secs(30))).ok()?;
+    let payload = body.to_string();
+    write!(
+        s,
+        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{payload}",
+        payload.len()
+    )
+    .ok()?;
+    let mut response = String::new();
+    s.read_to_string(&mut response).ok()?;
+    response.split(' ').nth(1)?.parse().ok()
+}
+
+/// A party's stream on one node, followed from the start on a thread of its own.
+struct Follower {
+    events: Arc<Mutex<Vec<Value>>>,
+}
+
+impl Follower {
+    fn start(addr: &str, token: &str) -> Follower {
+        let tcp = TcpStream::connect(addr).expect("connect");
+        tcp.set_read_timeout(Some(Duration::from_millis(200)))
+            .expect("timeout");
+        let mut req = tungstenite::client::IntoClientRequest::into_client_request(format!(
+            "ws://{addr}/v1/stream?cursor=0"
+        ))
+        .expect("request");
+        req.headers_mut().insert(
+            "authorization",
+            format!("Bearer {token}").parse().expect("header"),
+        );
+        let (mut socket, _) = tungstenite::client(req, tcp).expect("stream");
+        let events = Arc::new(Mutex::new(Vec::new()));
+        let theirs = Arc::clone(&events);
+        std::thread::spawn(move || loop {
+            match socket.read() {
+                Ok(tungstenite::Message::Text(t)) => {
+                    let v: Value = serde_json::from_str(&t).unwrap_or(Value::Null);
+                    if v.get("heartbeat").is_none() {
+                        theirs.lock().expect("events").push(v);
+                    }
+                }
+                Ok(_) => {}
+                Err(tungstenite::Error::Io(e))
+                    if matches!(
+                        e.kind(),
+                        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                    ) => {}
+                Err(_) => return,
+            }
+            if Arc::strong_count(&theirs) == 1 {
+                return;
+            }
+        });
+        Follower { events }
+    }
+
+    /// The events received once `done` holds of them, or after a minute.
+    fn until(&self, done: impl Fn(&[Value]) -> bool) -> Vec<Value> {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let events = self.events.lock().expect("events").clone();
+            if done(&events) || Instant::now() > deadline {
+                return events;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+fn found(events: &[Value]) -> usize {
+    events
+        .iter()
+        .filter(|e| e["kind"] == "conflict.found")
+        .count()
+}
+
+/// Writes `count` declarations of `party`, all over one spot, to the node at `addr`; returns the ids that
+/// were acknowledged (201). Stops at the first refused connection (the node was killed).
+fn declare_many(addr: &str, token: &str, party: &str, tag: &str, count: usize) -> Vec<String> {
+    let mut done = Vec::new();
+    for i in 0..count {
+        let id = format!("{party}-{tag}-{i}");
+        let mut d = sortie(&id, 6000.0 + (i % 5) as f64 * 100.0);
+        d["audience"] = json!(["ru-gs", "us-cjtf"]);
+        match try_post(addr, "/v1/declarations", token, &d) {
+            Some(201) => done.push(id),
+            Some(status) => panic!("{id} on {addr}: {status}"),
+            None => break,
+        }
+    }
+    done
+}
+
+/// Every conflict `token` sees on a node, as (declaration, declaration) pairs, sorted.
+fn conflict_pairs(addr: &str, token: &str) -> Vec<(String, String)> {
+    let (s, list) = http(addr, "GET", "/v1/conflicts", token, None);
+    assert_eq!(s, 200, "{list}");
+    let mut pairs: Vec<(String, String)> = list["conflicts"]
+        .as_array()
+        .expect("conflicts")
+        .iter()
+        .map(|c| {
+            let mut ids = [
+                c["declaration"]["id"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string(),
+                c["other"]["id"].as_str().unwrap_or_default().to_string(),
+            ];
+            ids.sort();
+            (ids[0].clone(), ids[1].clone())
+        })
+        .collect();
+    pairs.sort();
+    pairs
+}
+
+/// One value from a node's metrics.
+fn metric(addr: &str, name: &str) -> u64 {
+    let mut s = TcpStream::connect(addr).expect("connect");
+    write!(
+        s,
+        "GET /metrics HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )
+    .expect("send");
+    let mut text = String::new();
+    s.read_to_string(&mut text).expect("read");
+    text.lines()
+        .find_map(|l| l.strip_prefix(&format!("{name} ")))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or_else(|| panic!("{name} not in the metrics: {text}"))
+}
+
+/// Asserts two lists of conflict pairs are the same, without printing hundreds of pairs.
+fn same_pairs(got: &[(String, String)], want: &[(String, String)], what: &str) {
+    let extra: Vec<_> = got.iter().filter(|p| !want.contains(p)).take(3).collect();
+    let missing: Vec<_> = want.iter().filter(|p| !got.contains(p)).take(3).collect();
+    assert!(
+        got == want,
+        "{what}: {} conflicts where {} were expected; extra {extra:?}, missing {missing:?}",
+        got.len(),
+        want.len()
+    );
+}
+
+/// Each pair of one us-cjtf and one ru-gs declaration among `ids`, sorted as [`conflict_pairs`] gives them.
+fn every_pair(ids: &[String]) -> Vec<(String, String)> {
+    let (us, ru): (Vec<&String>, Vec<&String>) = ids.iter().partition(|i| i.starts_with("us"));
+    let mut pairs: Vec<(String, String)> = us
+        .iter()
+        .flat_map(|u| {
+            ru.iter().map(move |r| {
+                let (a, b) = if u < r { (u, r) } else { (r, u) };
+                ((*a).clone(), (*b).clone())
+            })
+        })
+        .collect();
+    pairs.sort();
+    pairs
+}
+
+/// Both parties write `count` declarations each to both nodes at once (four clients); the ids acknowledged.
+fn load(tag: &str, n1: &str, n2: &str, us: &str, ru: &str, count: usize) -> Vec<String> {
+    let clients = [
+        (n1, us, "us"),
+        (n2, us, "us"),
+        (n1, ru, "ru"),
+        (n2, ru, "ru"),
+    ];
+    let threads: Vec<_> = clients
+        .into_iter()
+        .enumerate()
+        .map(|(k, (addr, token, who))| {
+            let (addr, token, tag) = (addr.to_string(), token.to_string(), format!("{tag}{k}"));
+            std::thread::spawn(move || declare_many(&addr, &token, who, &tag, count))
+        })
+        .collect();
+    threads
+        .into_iter()
+        .flat_map(|t| t.join().expect("client"))
+        .collect()
+}
+
+/// Two nodes on one database, clients of both parties writing declarations over one spot to both at once:
+/// every conflict is found exactly once, no acknowledged write is lost, both nodes answer the same, and a
+/// party's stream on either node delivers every entry once, in order. Then one node is killed mid-load: the
+/// other keeps serving; restarted, the killed one has everything, and the log passes fsck.
 #[test]
-fn a_second_server_on_the_same_database_stops_rather_than_fork_the_log() {
+fn two_nodes_on_one_database_find_every_conflict_exactly_once() {
     let Some(url) = database() else {
         return;
     };
     let dir = tempfile::tempdir().expect("temp dir");
-    let data = dir.path().join("node");
-    let us = party(&data, &url, "us-cjtf");
-    party(&data, &url, "ru-gs");
-    let a = start_with(&data, &["--database-url", &url]);
-    let b = start_with(&data, &["--database-url", &url]);
+    let (one, two) = (dir.path().join("one"), dir.path().join("two"));
+    let us = party(&one, &url, "us-cjtf");
+    let ru = party(&one, &url, "ru-gs");
+    // Both nodes sign checkpoints with the line's one key.
+    std::fs::create_dir_all(&two).expect("dir");
+    for f in ["log.key", "log.pub"] {
+        std::fs::copy(one.join(f), two.join(f)).expect("copy the log key");
+    }
+    let n1 = start_with(&one, &["--database-url", &url, "--node", "one"]);
+    let mut n2 = start_with(&two, &["--database-url", &url, "--node", "two"]);
     let (s, _) = http(
-        &a.addr,
+        &n1.addr,
         "POST",
-        "/v1/declarations",
+        "/v1/agreements",
         &us,
-        Some(&sortie("us-1", 6000.0)),
+        Some(&json!({"id": "us-ru", "parties": ["us-cjtf", "ru-gs"]})),
     );
     assert_eq!(s, 201);
-    let (s, problem) = http(
-        &b.addr,
-        "POST",
-        "/v1/declarations",
-        &us,
-        Some(&sortie("us-2", 9000.0)),
+    // Accepted on the other node, which must have caught up to know the agreement.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while http(&n2.addr, "POST", "/v1/agreements/us-ru/accept", &ru, None).0 != 200 {
+        assert!(
+            Instant::now() < deadline,
+            "node two never saw the agreement"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let streams = [
+        Follower::start(&n1.addr, &us),
+        Follower::start(&n2.addr, &us),
+        Follower::start(&n2.addr, &ru),
+    ];
+
+    let written = load("a", &n1.addr, &n2.addr, &us, &ru, 12);
+    assert_eq!(written.len(), 48, "every write was acknowledged");
+    let expected = every_pair(&written);
+    assert_eq!(expected.len(), 24 * 24);
+    // The last write's node answers at once; the other within the follower's wake-up.
+    let settle = |addr: &str, token: &str, want: &[(String, String)]| {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let got = conflict_pairs(addr, token);
+            if got == want || Instant::now() > deadline {
+                return got;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    };
+    same_pairs(&settle(&n1.addr, &us, &expected), &expected, "node one, us");
+    same_pairs(&settle(&n2.addr, &ru, &expected), &expected, "node two, ru");
+
+    // The nodes did race for the end of the log (else this test would prove little).
+    let retries: u64 = [&n1.addr, &n2.addr]
+        .iter()
+        .map(|a| metric(a, "deconflict_write_retries"))
+        .sum();
+    assert!(retries > 0, "no write had to be checked again");
+
+    // Each stream delivers every entry its party may read: each once, in order, the same on both nodes.
+    let on_one = streams[0].until(|e| found(e) >= expected.len());
+    let end = on_one
+        .last()
+        .and_then(|e| e["cursor"].as_u64())
+        .unwrap_or(0);
+    let reached = |e: &[Value]| e.last().and_then(|e| e["cursor"].as_u64()) >= Some(end);
+    let on_two = streams[1].until(reached);
+    let seqs = |events: &[Value]| -> Vec<u64> {
+        events.iter().filter_map(|e| e["seq"].as_u64()).collect()
+    };
+    assert_eq!(
+        seqs(&on_one),
+        seqs(&on_two),
+        "the same entries on both nodes"
     );
-    // The client is told nothing was changed (the reason, another writer, goes to the server's log).
-    assert_eq!(s, 500, "{problem}");
     assert!(
-        problem["detail"]
-            .as_str()
-            .is_some_and(|d| d.contains("nothing was changed")),
-        "{problem}"
+        seqs(&on_one).windows(2).all(|w| w[0] < w[1]),
+        "each entry once, in order"
     );
-    let (s, third) = http(
-        &b.addr,
-        "POST",
-        "/v1/declarations",
-        &us,
-        Some(&sortie("us-3", 9000.0)),
+    assert_eq!(
+        found(&on_one),
+        expected.len(),
+        "every conflict once on the stream"
     );
-    assert!(s >= 500, "no more writes until restarted: {s} {third}");
-    drop(b);
-    let b = start_with(&data, &["--database-url", &url]);
-    let (s, list) = http(&b.addr, "GET", "/v1/declarations", &us, None);
+    let declared = |events: &[Value]| {
+        events
+            .iter()
+            .filter(|e| e["kind"] == "declaration.version")
+            .count()
+    };
+    assert_eq!(declared(&on_one), written.len());
+    let on_two_ru = streams[2].until(reached);
+    assert_eq!(found(&on_two_ru), expected.len());
+    assert_eq!(declared(&on_two_ru), written.len());
+
+    // Load again, and kill node two in the middle (once some of this load has landed): node one keeps
+    // serving.
+    let (a1, a2, t1, t2) = (n1.addr.clone(), n2.addr.clone(), us.clone(), ru.clone());
+    let again = std::thread::spawn(move || load("b", &a1, &a2, &t1, &t2, 40));
+    let count = |addr: &str| {
+        let (_, list) = http(addr, "GET", "/v1/declarations", &us, None);
+        list["declarations"].as_array().map_or(0, Vec::len)
+    };
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while count(&n1.addr) < written.len() + 20 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let _ = n2.child.kill();
+    let _ = n2.child.wait();
+    let more = again.join().expect("load");
+    let on_one_count = more
+        .iter()
+        .filter(|id| id.contains("-b0-") || id.contains("-b2-"))
+        .count();
+    assert_eq!(
+        on_one_count, 80,
+        "node one took every write while node two was killed"
+    );
+    assert!(
+        more.len() < 160,
+        "node two was killed mid-load: {}",
+        more.len()
+    );
+
+    // Restarted, node two has every acknowledged write (and perhaps the ones in flight when it was killed)
+    // and, like node one, every conflict between them exactly once.
+    n2 = start_with(&two, &["--database-url", &url, "--node", "two"]);
+    let (s, list) = http(&n2.addr, "GET", "/v1/declarations", &us, None);
     assert_eq!(s, 200);
-    let ids: Vec<&str> = list["declarations"]
+    let listed: Vec<String> = list["declarations"]
         .as_array()
         .expect("list")
         .iter()
-        .filter_map(|d| d["id"].as_str())
+        .filter_map(|d| d["id"].as_str().map(String::from))
         .collect();
-    assert_eq!(ids, vec!["us-1"], "the refused writes were not stored");
-    drop(a);
+    for id in written.iter().chain(&more) {
+        assert!(listed.contains(id), "acknowledged write {id} was lost");
+    }
+    assert!(
+        listed.len() <= written.len() + more.len() + 2,
+        "only the writes in flight at the kill may be there unacknowledged: {}",
+        listed.len()
+    );
+    let expected = every_pair(&listed);
+    same_pairs(&conflict_pairs(&n2.addr, &ru), &expected, "node two");
+    same_pairs(&settle(&n1.addr, &us, &expected), &expected, "node one");
+    drop(n1);
+    drop(n2);
+    drop(streams);
+
+    let out = bin()
+        .args(["log", "fsck", "--database-url", &url, "--data"])
+        .arg(&two)
+        .output()
+        .expect("fsck");
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && said.starts_with("ok: "),
+        "{said}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }

@@ -857,6 +857,8 @@ pub async fn run_with(
     options: Options,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    // On a log other nodes write to, keep this node current with their entries.
+    line.follow()?;
     let ticker = {
         let line = Arc::clone(&line);
         tokio::spawn(async move {

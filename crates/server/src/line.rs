@@ -22,7 +22,9 @@ use deconflict_ledger::Audience;
 use deconflict_plan::{advice_json, parse_declaration};
 use deconflict_space::units::format_time;
 use deconflict_store::keys::load_or_create_log_key;
-use deconflict_store::{Checkpointer, LogStore, NewEntry, SqliteLog, StoreError, StoredCheckpoint};
+use deconflict_store::{
+    Checkpointer, LogStore, NewEntry, SqliteLog, StoreError, StoredCheckpoint, StoredEntry,
+};
 use deconflict_strategic::{
     advise_under, AdviceBounds, Conflict, ConflictIndex, Declaration, Minima, Policy,
 };
@@ -93,6 +95,13 @@ pub enum LineError {
     PreconditionRequired,
     #[error("storage: {0}")]
     Storage(String),
+    /// The write kept losing the end of the log to other nodes; nothing was written by it.
+    #[error("{0}")]
+    Busy(String),
+    /// Internal: another node took the sequence numbers this write was checked for. The write is checked
+    /// again against what it missed ([`Line`]'s `write`); never returned by a public method.
+    #[error("another node wrote to the log first")]
+    Raced,
 }
 
 impl From<StoreError> for LineError {
@@ -295,10 +304,24 @@ struct Inner {
     prepared: Option<Declaration>,
 }
 
+/// Most times one write is checked again after other nodes took the end of the log first.
+const MAX_RACES: usize = 64;
+/// Entries read at once when catching up with the log.
+const CATCH_UP_BATCH: usize = 1000;
+
 /// The service core.
 #[derive(Debug)]
 pub struct Line {
     store: Arc<dyn LogStore>,
+    /// Whether other nodes write to the same log ([`LogStore::shared`]): then a write is appended at the
+    /// sequence number this line expects and applied only once durable, and a write that lost the race is
+    /// checked again after catching up ([`Line::follow`] keeps the line current between writes).
+    shared: bool,
+    /// Writes checked again because another node took the end of the log first (a metric).
+    races: std::sync::atomic::AtomicU64,
+    /// This node's name on a shared log: the alerts it raises carry it, so that after a restart it closes
+    /// only the alerts it left open, never those of nodes still watching their tracks.
+    node: String,
     /// The log's durable size, as this line last committed it (read without touching the store).
     durable: std::sync::atomic::AtomicU64,
     inner: parking_lot::Mutex<Inner>,
@@ -875,7 +898,7 @@ impl Line {
     }
 
     /// Opens the line on the log in the PostgreSQL database at `url`; the log key is kept in `key_dir`.
-    /// One node writes to a database at a time (several nodes are issue #7's next step).
+    /// Several nodes may share the database: each should [`Line::follow`] the log (the server does).
     pub fn open_postgres(
         url: &str,
         key_dir: &Path,
@@ -894,6 +917,20 @@ impl Line {
         clock: Arc<dyn Clock>,
     ) -> Result<Self, LineError> {
         let signer = load_or_create_log_key(key_dir, origin)?;
+        // Every node of a shared log signs with the same key: a node with another key would sign checkpoints
+        // no verifier of this log accepts.
+        if let Some(latest) = store.latest_checkpoint()? {
+            let signed = deconflict_ledger::note::Note::parse(&latest.note)
+                .ok()
+                .and_then(|n| n.check(signer.verifier()).ok().flatten());
+            if signed.is_none() {
+                return Err(LineError::Storage(format!(
+                    "the log key in {} did not sign this log's checkpoints: every node of a line needs the \
+                     same log.key (copy it from the node that created the log)",
+                    key_dir.display()
+                )));
+            }
+        }
         let minima = Minima::default();
         let mut inner = Inner {
             parties: BTreeMap::new(),
@@ -928,6 +965,9 @@ impl Line {
         }
         inner.next_seq = size;
         Ok(Line {
+            shared: store.shared(),
+            node: String::new(),
+            races: std::sync::atomic::AtomicU64::new(0),
             store,
             durable: std::sync::atomic::AtomicU64::new(size),
             inner: parking_lot::Mutex::new(inner),
@@ -940,6 +980,12 @@ impl Line {
             clock,
             grown: tokio::sync::broadcast::channel(1024).0,
         })
+    }
+
+    /// Names this node (see [`Line::follow`]); on a shared log each node needs its own name.
+    pub fn with_node(mut self, name: &str) -> Self {
+        self.node = name.to_string();
+        self
     }
 
     fn lock(&self) -> Result<MutexGuard<'_, Inner>, LineError> {
@@ -1034,14 +1080,57 @@ impl Line {
         Ok(c.tick(self.store.as_ref(), Instant::now())?)
     }
 
-    /// Appends entries at the current end (we are the only writer) and applies them.
-    /// Appends `entries` at the end of the log and applies them; returns once they are durable.
+    /// Applies entries sealed at `inner.next_seq` on, and keeps them as stream events.
+    fn apply_sealed(&self, inner: &mut Inner, sealed: &[StoredEntry]) -> Result<(), LineError> {
+        inner.applying = true;
+        for e in sealed {
+            if e.header.seq != inner.next_seq {
+                self.failed.store(true, Ordering::SeqCst);
+                return Err(LineError::Storage(format!(
+                    "entry {} came where entry {} was expected",
+                    e.header.seq, inner.next_seq
+                )));
+            }
+            inner.apply(&e.header, &e.content).map_err(|why| {
+                self.failed.store(true, Ordering::SeqCst);
+                LineError::Storage(format!("applying entry {}: {why}", e.header.seq))
+            })?;
+            inner.next_seq += 1;
+        }
+        inner.applying = false;
+        let mut recent = self.recent.write();
+        for e in sealed {
+            recent.push_back(RecentEntry {
+                seq: e.header.seq,
+                audience: e.header.audience.clone(),
+                text: event_text(&e.header, &e.content),
+            });
+        }
+        while recent.len() > RECENT_ENTRIES {
+            recent.pop_front();
+        }
+        Ok(())
+    }
+
+    /// Marks `size` entries durable and wakes stream followers.
+    fn grew(&self, size: u64) {
+        self.durable.fetch_max(size, Ordering::SeqCst);
+        // Nobody listening is fine.
+        let _ = self.grown.send(size);
+    }
+
+    /// Appends `entries` at the end of the log and applies them; returns once they are durable, with the
+    /// first one's sequence number.
     ///
-    /// Under the lock the entries are sealed at the next sequence numbers, queued to the store and applied, so
-    /// the next writer is checked against them; the lock is released while the store makes them durable, so
-    /// that concurrent writers share one group commit, and taken again before returning. The store writes in
-    /// queue order, so memory and log agree on the order; a write that fails after it was applied marks the
-    /// line failed (see [`Line::lock`]) — every queued write after it fails too, on the expected size.
+    /// On a log of its own, under the lock the entries are sealed at the next sequence numbers, queued to the
+    /// store and applied, so the next writer is checked against them; the lock is released while the store
+    /// makes them durable (so concurrent writers share one group commit) and taken again before returning.
+    /// The store writes in queue order, so memory and log agree on the order; a write that fails after it was
+    /// applied marks the line failed (see [`Line::lock`]).
+    ///
+    /// On a shared log the entries are appended at the size this line expects, under the lock, and applied
+    /// only once durable: a write that another node beat to that size fails with [`LineError::Raced`] having
+    /// changed nothing, and [`Line::write`] checks it again after catching up.
     fn commit(
         &self,
         inner: &mut MutexGuard<'_, Inner>,
@@ -1053,43 +1142,36 @@ impl Line {
             .enumerate()
             .map(|(i, e)| e.seal(first + i as u64))
             .collect::<Result<Vec<_>, _>>()?;
-        let pending = self.store.submit_sealed(Some(first), sealed.clone())?;
         drop(entries);
-        inner.applying = true;
-        for e in &sealed {
-            inner.apply(&e.header, &e.content).map_err(|why| {
-                self.failed.store(true, Ordering::SeqCst);
-                LineError::Storage(format!("applying entry {}: {why}", e.header.seq))
-            })?;
+        if self.shared {
+            return match self.store.append_sealed(Some(first), sealed) {
+                Ok(appended) => {
+                    self.apply_sealed(inner, &appended.entries)?;
+                    self.grew(appended.size);
+                    Ok(appended.first_seq)
+                }
+                Err(e) => {
+                    // Nothing was applied; what the writer prepared must not meet another node's entry.
+                    inner.prepared = None;
+                    Err(match e {
+                        StoreError::SizeMismatch { .. } => LineError::Raced,
+                        e => e.into(),
+                    })
+                }
+            };
         }
-        inner.applying = false;
-        inner.next_seq = first + sealed.len() as u64;
-        {
-            let mut recent = self.recent.write();
-            for e in &sealed {
-                recent.push_back(RecentEntry {
-                    seq: e.header.seq,
-                    audience: e.header.audience.clone(),
-                    text: event_text(&e.header, &e.content),
-                });
-            }
-            while recent.len() > RECENT_ENTRIES {
-                recent.pop_front();
-            }
-        }
+        let pending = self.store.submit_sealed(Some(first), sealed.clone())?;
+        self.apply_sealed(inner, &sealed)?;
         match MutexGuard::unlocked(inner, || pending.wait()) {
             Ok(appended) => {
-                self.durable.fetch_max(appended.size, Ordering::SeqCst);
-                // Nobody listening is fine.
-                let _ = self.grown.send(appended.size);
+                self.grew(appended.size);
                 Ok(appended.first_seq)
             }
             Err(StoreError::SizeMismatch { expected, actual }) => {
                 self.failed.store(true, Ordering::SeqCst);
                 Err(LineError::Storage(format!(
                     "the log has {actual} entries where this server expected {expected}: something else \
-                     writes to it (another server on the same database?); this server takes no more writes \
-                     until it is restarted"
+                     writes to it; this server takes no more writes until it is restarted"
                 )))
             }
             Err(e) => {
@@ -1097,6 +1179,82 @@ impl Line {
                 Err(e.into())
             }
         }
+    }
+
+    /// Runs a write: `op` checks the request against the line and [`Line::commit`]s its entries. On a shared
+    /// log, when another node took the end of the log first, the line catches up with what it missed and
+    /// `op` runs again, so every write is checked against every earlier entry.
+    fn write<T>(
+        &self,
+        mut op: impl FnMut(&mut MutexGuard<'_, Inner>) -> Result<T, LineError>,
+    ) -> Result<T, LineError> {
+        let mut inner = self.lock()?;
+        for _ in 0..MAX_RACES {
+            match op(&mut inner) {
+                Err(LineError::Raced) => {
+                    self.races.fetch_add(1, Ordering::Relaxed);
+                    self.catch_up(&mut inner)?;
+                }
+                done => return done,
+            }
+        }
+        Err(LineError::Busy(format!(
+            "other nodes wrote to the log first {MAX_RACES} times in a row; nothing was written, try again"
+        )))
+    }
+
+    /// Applies the entries other nodes appended since this line last looked; returns how many.
+    fn catch_up(&self, inner: &mut MutexGuard<'_, Inner>) -> Result<u64, LineError> {
+        inner.prepared = None;
+        let mut applied = 0;
+        loop {
+            let batch = self.store.entries(inner.next_seq, CATCH_UP_BATCH)?;
+            self.apply_sealed(inner, &batch)?;
+            applied += batch.len() as u64;
+            if batch.len() < CATCH_UP_BATCH {
+                break;
+            }
+        }
+        if applied > 0 {
+            self.grew(inner.next_seq);
+        }
+        Ok(applied)
+    }
+
+    /// On a shared log, starts a thread that keeps this line current with what other nodes append (woken by
+    /// the store, see [`LogStore::await_growth`]), so that reads and stream followers see their entries
+    /// too; it ends when the line is dropped. Nothing to do on a log of its own.
+    pub fn follow(self: &Arc<Self>) -> std::io::Result<()> {
+        if !self.shared {
+            return Ok(());
+        }
+        let line = Arc::downgrade(self);
+        let store = Arc::clone(&self.store);
+        std::thread::Builder::new()
+            .name("deconflict-follow".into())
+            .spawn(move || loop {
+                let Some(known) = line.upgrade().map(|l| l.durable.load(Ordering::SeqCst)) else {
+                    return;
+                };
+                let seen = match store.await_growth(known, Duration::from_secs(1)) {
+                    Ok(seen) => seen,
+                    Err(e) => {
+                        tracing::warn!("following the log: {e}");
+                        std::thread::sleep(Duration::from_secs(1));
+                        continue;
+                    }
+                };
+                if seen <= known {
+                    continue;
+                }
+                let Some(line) = line.upgrade() else { return };
+                let caught = line.lock().and_then(|mut inner| line.catch_up(&mut inner));
+                if let Err(e) = caught {
+                    tracing::warn!("following the log: {e}");
+                    std::thread::sleep(Duration::from_secs(1));
+                }
+            })
+            .map(|_| ())
     }
 
     /// Registers a party with a duty officer's credential; returns its bearer token, which is not kept (only
@@ -1120,7 +1278,7 @@ impl Line {
                 format!("{kind:?} is not one of {}", PARTY_KINDS.join(", ")),
             ));
         }
-        let mut inner = self.lock()?;
+        self.write(|inner| {
         if inner.parties.contains_key(id) {
             return Err(LineError::Exists(format!(
                 "party {id:?} is already registered"
@@ -1135,8 +1293,9 @@ impl Line {
             audience: Audience::Parties(BTreeSet::from([id.to_string()])),
             content: json!({"id": id, "kind": kind, "role": role, "token_sha256": hex::encode(token_hash(&token))}),
         };
-        self.commit(&mut inner, vec![entry])?;
+        self.commit(inner, vec![entry])?;
         Ok(token)
+        })
     }
 
     /// The credential a bearer token is, unless revoked.
@@ -1170,7 +1329,7 @@ impl Line {
                 caller.role
             )));
         }
-        let mut inner = self.lock()?;
+        self.write(|inner| {
         let token = new_token();
         let entry = NewEntry {
             time_ms: self.clock.now_ms(),
@@ -1179,8 +1338,9 @@ impl Line {
             audience: Audience::Parties(BTreeSet::from([caller.party.clone()])),
             content: json!({"role": role, "by": caller.id, "token_sha256": hex::encode(token_hash(&token))}),
         };
-        let seq = self.commit(&mut inner, vec![entry])?;
+        let seq = self.commit(inner, vec![entry])?;
         Ok((format!("k{seq}"), token))
+        })
     }
 
     /// Issues a credential of `party` at `role` on the operator's authority (the CLI and scenarios); returns
@@ -1207,33 +1367,35 @@ impl Line {
     /// Revokes a credential of the caller's party at or below the caller's level (a caller may always revoke
     /// its own); other parties' credentials are `NotFound`.
     pub fn revoke_credential(&self, caller: &Credential, id: &str) -> Result<Value, LineError> {
-        let mut inner = self.lock()?;
-        let r = inner
-            .credentials
-            .get(id)
-            .filter(|r| r.credential.party == caller.party)
-            .ok_or_else(|| LineError::NotFound(id.into()))?;
-        if r.credential.id != caller.id && level_of(&r.credential.role) > level_of(&caller.role) {
-            return Err(LineError::Forbidden(format!(
-                "a {} may not revoke a {}'s credential",
-                caller.role, r.credential.role
-            )));
-        }
-        if r.revoked_ms.is_none() {
-            let entry = NewEntry {
-                time_ms: self.clock.now_ms(),
-                kind: CREDENTIAL_REVOKED.into(),
-                actor: caller.party.clone(),
-                audience: Audience::Parties(BTreeSet::from([caller.party.clone()])),
-                content: json!({"id": id, "by": caller.id}),
-            };
-            self.commit(&mut inner, vec![entry])?;
-        }
-        Ok(inner
-            .credentials
-            .get(id)
-            .map(credential_view)
-            .unwrap_or(Value::Null))
+        self.write(|inner| {
+            let r = inner
+                .credentials
+                .get(id)
+                .filter(|r| r.credential.party == caller.party)
+                .ok_or_else(|| LineError::NotFound(id.into()))?;
+            if r.credential.id != caller.id && level_of(&r.credential.role) > level_of(&caller.role)
+            {
+                return Err(LineError::Forbidden(format!(
+                    "a {} may not revoke a {}'s credential",
+                    caller.role, r.credential.role
+                )));
+            }
+            if r.revoked_ms.is_none() {
+                let entry = NewEntry {
+                    time_ms: self.clock.now_ms(),
+                    kind: CREDENTIAL_REVOKED.into(),
+                    actor: caller.party.clone(),
+                    audience: Audience::Parties(BTreeSet::from([caller.party.clone()])),
+                    content: json!({"id": id, "by": caller.id}),
+                };
+                self.commit(inner, vec![entry])?;
+            }
+            Ok(inner
+                .credentials
+                .get(id)
+                .map(credential_view)
+                .unwrap_or(Value::Null))
+        })
     }
 
     /// The credentials of the caller's party (never their tokens).
@@ -1432,76 +1594,77 @@ impl Line {
         if_match: Option<u64>,
         body: Value,
     ) -> Result<Declared, LineError> {
-        let mut inner = self.lock()?;
-        let id = match id_in_path {
-            Some(id) => id.to_string(),
-            None => body["id"].as_str().unwrap_or_default().to_string(),
-        };
-        let version = match (inner.current.get(&id), id_in_path) {
-            (Some(c), None) if c.visible_to(party) => {
-                return Err(LineError::Exists(format!(
+        self.write(|inner| {
+            let id = match id_in_path {
+                Some(id) => id.to_string(),
+                None => body["id"].as_str().unwrap_or_default().to_string(),
+            };
+            let version = match (inner.current.get(&id), id_in_path) {
+                (Some(c), None) if c.visible_to(party) => {
+                    return Err(LineError::Exists(format!(
                 "declaration {id:?} exists (version {}); write a new version with PUT and If-Match",
                 c.declaration.version
             )))
+                }
+                // Someone else's id that the caller may not see: refuse without saying whose.
+                (Some(_), None) => {
+                    return Err(LineError::Exists(format!(
+                        "the id {id:?} is taken; choose another"
+                    )))
+                }
+                (None, None) => 1,
+                (None, Some(_)) => return Err(LineError::NotFound(id)),
+                (Some(_), Some(_)) => {
+                    Self::writable(inner, party, &id, if_match)?
+                        .declaration
+                        .version
+                        + 1
+                }
+            };
+            if let (Some(path_id), Some(body_id)) = (id_in_path, body.get("id")) {
+                if body_id != &json!(path_id) {
+                    return Err(invalid(
+                        "id",
+                        format!("the body's id {body_id} is not the path's {path_id:?}"),
+                    ));
+                }
             }
-            // Someone else's id that the caller may not see: refuse without saying whose.
-            (Some(_), None) => {
-                return Err(LineError::Exists(format!(
-                    "the id {id:?} is taken; choose another"
-                )))
+            let mut body = body.clone();
+            if let (Some(obj), Some(path_id)) = (body.as_object_mut(), id_in_path) {
+                obj.entry("id").or_insert(json!(path_id));
             }
-            (None, None) => 1,
-            (None, Some(_)) => return Err(LineError::NotFound(id)),
-            (Some(_), Some(_)) => {
-                Self::writable(&inner, party, &id, if_match)?
-                    .declaration
-                    .version
-                    + 1
-            }
-        };
-        if let (Some(path_id), Some(body_id)) = (id_in_path, body.get("id")) {
-            if body_id != &json!(path_id) {
-                return Err(invalid(
-                    "id",
-                    format!("the body's id {body_id} is not the path's {path_id:?}"),
-                ));
-            }
-        }
-        let mut body = body;
-        if let (Some(obj), Some(path_id)) = (body.as_object_mut(), id_in_path) {
-            obj.entry("id").or_insert(json!(path_id));
-        }
-        let (declaration, content, audience) = self.prepare(&inner, party, body, version)?;
-        let (entries, conflicts) = Self::version_entries(
-            &inner,
-            party,
-            &declaration,
-            &content,
-            &audience,
-            self.clock.now_ms(),
-        );
-        inner.prepared = Some(declaration.clone());
-        let seq = self.commit(&mut inner, entries)?;
-        let advice = (!conflicts.is_empty()).then(|| inner.advice(&declaration, party));
-        let late = inner
-            .current
-            .get(&declaration.id)
-            .and_then(|c| c.late.clone());
-        let views: Vec<Value> = conflicts
-            .iter()
-            .filter_map(|c| inner.conflicts.get(&c.id).map(|r| conflict_view(r, party)))
-            .collect();
-        Ok(Declared {
-            version,
-            body: json!({
-                "id": declaration.id,
-                "version": version,
-                "seq": seq,
-                "declaration": content,
-                "conflicts": views,
-                "advice": advice,
-                "late_notice": late,
-            }),
+            let (declaration, content, audience) = self.prepare(inner, party, body, version)?;
+            let (entries, conflicts) = Self::version_entries(
+                inner,
+                party,
+                &declaration,
+                &content,
+                &audience,
+                self.clock.now_ms(),
+            );
+            inner.prepared = Some(declaration.clone());
+            let seq = self.commit(inner, entries)?;
+            let advice = (!conflicts.is_empty()).then(|| inner.advice(&declaration, party));
+            let late = inner
+                .current
+                .get(&declaration.id)
+                .and_then(|c| c.late.clone());
+            let views: Vec<Value> = conflicts
+                .iter()
+                .filter_map(|c| inner.conflicts.get(&c.id).map(|r| conflict_view(r, party)))
+                .collect();
+            Ok(Declared {
+                version,
+                body: json!({
+                    "id": declaration.id,
+                    "version": version,
+                    "seq": seq,
+                    "declaration": content,
+                    "conflicts": views,
+                    "advice": advice,
+                    "late_notice": late,
+                }),
+            })
         })
     }
 
@@ -1608,20 +1771,21 @@ impl Line {
 
     /// Cancels `id`, which must be at version `if_match`; its open conflicts are resolved.
     pub fn cancel(&self, party: &str, id: &str, if_match: Option<u64>) -> Result<Value, LineError> {
-        let mut inner = self.lock()?;
-        let c = Self::writable(&inner, party, id, if_match)?;
-        let given = c.declaration.version;
-        let time_ms = self.clock.now_ms();
-        let mut entries = vec![NewEntry {
-            time_ms,
-            kind: DECLARATION_CANCEL.into(),
-            actor: party.into(),
-            audience: Audience::Parties(c.audience.clone()),
-            content: json!({"id": id, "version": given}),
-        }];
-        entries.extend(Self::resolutions(&inner, id, party, time_ms, "cancelled"));
-        let seq = self.commit(&mut inner, entries)?;
-        Ok(json!({"id": id, "version": given, "cancelled": true, "seq": seq}))
+        self.write(|inner| {
+            let c = Self::writable(inner, party, id, if_match)?;
+            let given = c.declaration.version;
+            let time_ms = self.clock.now_ms();
+            let mut entries = vec![NewEntry {
+                time_ms,
+                kind: DECLARATION_CANCEL.into(),
+                actor: party.into(),
+                audience: Audience::Parties(c.audience.clone()),
+                content: json!({"id": id, "version": given}),
+            }];
+            entries.extend(Self::resolutions(inner, id, party, time_ms, "cancelled"));
+            let seq = self.commit(inner, entries)?;
+            Ok(json!({"id": id, "version": given, "cancelled": true, "seq": seq}))
+        })
     }
 
     /// Moves `id` (at version `if_match`) to `to`: planned → active, or planned/active → ended (its open
@@ -1633,36 +1797,38 @@ impl Line {
         if_match: Option<u64>,
         to: State,
     ) -> Result<Value, LineError> {
-        let mut inner = self.lock()?;
-        let c = Self::writable(&inner, party, id, if_match)?;
-        match (c.state, to) {
-            (State::Planned, State::Active) | (State::Planned | State::Active, State::Ended) => {}
-            (from, to) => {
-                return Err(LineError::Exists(format!(
-                    "{id} is {}; it cannot become {}",
-                    from.name(),
-                    to.name()
-                )))
+        self.write(|inner| {
+            let c = Self::writable(inner, party, id, if_match)?;
+            match (c.state, to) {
+                (State::Planned, State::Active)
+                | (State::Planned | State::Active, State::Ended) => {}
+                (from, to) => {
+                    return Err(LineError::Exists(format!(
+                        "{id} is {}; it cannot become {}",
+                        from.name(),
+                        to.name()
+                    )))
+                }
             }
-        }
-        let version = c.declaration.version;
-        let time_ms = self.clock.now_ms();
-        let mut entries = vec![NewEntry {
-            time_ms,
-            kind: DECLARATION_STATE.into(),
-            actor: party.into(),
-            audience: Audience::Parties(c.audience.clone()),
-            content: json!({"id": id, "version": version, "state": to.name()}),
-        }];
-        if to == State::Ended {
-            entries.extend(Self::resolutions(&inner, id, party, time_ms, "ended"));
-        }
-        self.commit(&mut inner, entries)?;
-        inner
-            .current
-            .get(id)
-            .map(Self::view)
-            .ok_or_else(|| LineError::NotFound(id.into()))
+            let version = c.declaration.version;
+            let time_ms = self.clock.now_ms();
+            let mut entries = vec![NewEntry {
+                time_ms,
+                kind: DECLARATION_STATE.into(),
+                actor: party.into(),
+                audience: Audience::Parties(c.audience.clone()),
+                content: json!({"id": id, "version": version, "state": to.name()}),
+            }];
+            if to == State::Ended {
+                entries.extend(Self::resolutions(inner, id, party, time_ms, "ended"));
+            }
+            self.commit(inner, entries)?;
+            inner
+                .current
+                .get(id)
+                .map(Self::view)
+                .ok_or_else(|| LineError::NotFound(id.into()))
+        })
     }
 
     fn view(c: &Current) -> Value {
@@ -1728,55 +1894,56 @@ impl Line {
         response: ConflictResponse,
         reason: Option<String>,
     ) -> Result<Value, LineError> {
-        let mut inner = self.lock()?;
-        let record = inner
-            .conflicts
-            .get(id)
-            .filter(|r| r.parties.iter().any(|p| p == party))
-            .ok_or_else(|| LineError::NotFound(id.into()))?;
-        let reason = match (response, reason) {
-            (ConflictResponse::Dispute, Some(r)) if !r.trim().is_empty() && r.len() <= 2000 => {
-                Some(r)
-            }
-            (ConflictResponse::Dispute, _) => {
-                return Err(invalid(
-                    "reason",
-                    "a dispute needs a reason of 1–2000 characters, e.g. \"not my forces\"",
-                ))
-            }
-            (_, r) => r,
-        };
-        let already = match response {
-            ConflictResponse::Acknowledge => record.acknowledged.contains_key(party),
-            ConflictResponse::Accept => record.accepted.contains_key(party),
-            ConflictResponse::Dispute => record.disputed.contains_key(party),
-        };
-        if !already {
-            let mut content = json!({"id": id});
-            if let Some(r) = &reason {
-                content["reason"] = json!(r);
-            }
-            let entry = NewEntry {
-                time_ms: self.clock.now_ms(),
-                kind: response.kind().into(),
-                actor: party.into(),
-                audience: Audience::Parties(record.parties.iter().cloned().collect()),
-                content,
+        self.write(|inner| {
+            let record = inner
+                .conflicts
+                .get(id)
+                .filter(|r| r.parties.iter().any(|p| p == party))
+                .ok_or_else(|| LineError::NotFound(id.into()))?;
+            let reason = match (response, reason.clone()) {
+                (ConflictResponse::Dispute, Some(r)) if !r.trim().is_empty() && r.len() <= 2000 => {
+                    Some(r)
+                }
+                (ConflictResponse::Dispute, _) => {
+                    return Err(invalid(
+                        "reason",
+                        "a dispute needs a reason of 1–2000 characters, e.g. \"not my forces\"",
+                    ))
+                }
+                (_, r) => r,
             };
-            self.commit(&mut inner, vec![entry])?;
-        }
-        let record = inner
-            .conflicts
-            .get(id)
-            .ok_or_else(|| LineError::NotFound(id.into()))?;
-        Ok(conflict_view(record, party))
+            let already = match response {
+                ConflictResponse::Acknowledge => record.acknowledged.contains_key(party),
+                ConflictResponse::Accept => record.accepted.contains_key(party),
+                ConflictResponse::Dispute => record.disputed.contains_key(party),
+            };
+            if !already {
+                let mut content = json!({"id": id});
+                if let Some(r) = &reason {
+                    content["reason"] = json!(r);
+                }
+                let entry = NewEntry {
+                    time_ms: self.clock.now_ms(),
+                    kind: response.kind().into(),
+                    actor: party.into(),
+                    audience: Audience::Parties(record.parties.iter().cloned().collect()),
+                    content,
+                };
+                self.commit(inner, vec![entry])?;
+            }
+            let record = inner
+                .conflicts
+                .get(id)
+                .ok_or_else(|| LineError::NotFound(id.into()))?;
+            Ok(conflict_view(record, party))
+        })
     }
 
     /// Sends a hotline message from `party`. Body: `to` (party ids), `precedence` (FLASH, IMMEDIATE, PRIORITY,
     /// ROUTINE; default ROUTINE), `kind` (default `text`), `text`, `refs` (`declarations`, `conflicts`: ids the
     /// sender may see).
     pub fn send(&self, party: &str, body: Value) -> Result<Value, LineError> {
-        let mut inner = self.lock()?;
+        self.write(|inner| {
         let obj = body
             .as_object()
             .ok_or_else(|| invalid("", "the body must be a JSON object (a message)"))?;
@@ -1903,39 +2070,41 @@ impl Line {
             audience: Audience::Parties(audience),
             content,
         };
-        self.commit(&mut inner, vec![entry])?;
+        self.commit(inner, vec![entry])?;
         inner
             .messages
             .get(&id)
             .map(|m| m.view(party, now))
             .ok_or_else(|| LineError::Storage("message not applied".into()))
+        })
     }
 
     /// The caller's inbox; messages seen for the first time are marked delivered (logged).
     pub fn inbox(&self, party: &str) -> Result<Vec<Value>, LineError> {
-        let mut inner = self.lock()?;
-        let now = self.clock.now_ms();
-        let entries: Vec<NewEntry> = inner
-            .messages
-            .values()
-            .filter(|m| m.receipts.get(party).is_some_and(|r| r.delivered.is_none()))
-            .map(|m| NewEntry {
-                time_ms: now,
-                kind: MESSAGE_DELIVERED.into(),
-                actor: party.into(),
-                audience: Audience::Parties(m.parties()),
-                content: json!({"id": m.content["id"]}),
-            })
-            .collect();
-        if !entries.is_empty() {
-            self.commit(&mut inner, entries)?;
-        }
-        Ok(inner
-            .messages
-            .values()
-            .filter(|m| m.receipts.contains_key(party))
-            .map(|m| m.view(party, now))
-            .collect())
+        self.write(|inner| {
+            let now = self.clock.now_ms();
+            let entries: Vec<NewEntry> = inner
+                .messages
+                .values()
+                .filter(|m| m.receipts.get(party).is_some_and(|r| r.delivered.is_none()))
+                .map(|m| NewEntry {
+                    time_ms: now,
+                    kind: MESSAGE_DELIVERED.into(),
+                    actor: party.into(),
+                    audience: Audience::Parties(m.parties()),
+                    content: json!({"id": m.content["id"]}),
+                })
+                .collect();
+            if !entries.is_empty() {
+                self.commit(inner, entries)?;
+            }
+            Ok(inner
+                .messages
+                .values()
+                .filter(|m| m.receipts.contains_key(party))
+                .map(|m| m.view(party, now))
+                .collect())
+        })
     }
 
     /// The messages to the caller's party escalated to the caller's level or beyond: a commander's pager.
@@ -1974,95 +2143,98 @@ impl Line {
         id: &str,
         answer: Option<String>,
     ) -> Result<Value, LineError> {
-        let mut inner = self.lock()?;
-        let now = self.clock.now_ms();
-        let m = inner
-            .messages
-            .get(id)
-            .filter(|m| m.receipts.contains_key(party))
-            .ok_or_else(|| LineError::NotFound(id.into()))?;
-        let r = &m.receipts[party];
-        let (kind, content) = match &answer {
-            Some(text) if text.trim().is_empty() || text.len() > 10_000 => {
-                return Err(invalid("text", "an answer needs 1–10 000 bytes of text"))
-            }
-            Some(text) if r.answered.is_none() => {
-                (MESSAGE_ANSWERED, json!({"id": id, "text": text}))
-            }
-            Some(_) => return Err(LineError::Exists(format!("{id} is already answered"))),
-            None if r.acknowledged.is_none() => (MESSAGE_ACKNOWLEDGED, json!({"id": id})),
-            None => return Ok(m.view(party, now)),
-        };
-        let entry = NewEntry {
-            time_ms: now,
-            kind: kind.into(),
-            actor: party.into(),
-            audience: Audience::Parties(m.parties()),
-            content,
-        };
-        self.commit(&mut inner, vec![entry])?;
-        inner
-            .messages
-            .get(id)
-            .map(|m| m.view(party, now))
-            .ok_or_else(|| LineError::NotFound(id.into()))
+        self.write(|inner| {
+            let now = self.clock.now_ms();
+            let m = inner
+                .messages
+                .get(id)
+                .filter(|m| m.receipts.contains_key(party))
+                .ok_or_else(|| LineError::NotFound(id.into()))?;
+            let r = &m.receipts[party];
+            let (kind, content) = match &answer {
+                Some(text) if text.trim().is_empty() || text.len() > 10_000 => {
+                    return Err(invalid("text", "an answer needs 1–10 000 bytes of text"))
+                }
+                Some(text) if r.answered.is_none() => {
+                    (MESSAGE_ANSWERED, json!({"id": id, "text": text}))
+                }
+                Some(_) => return Err(LineError::Exists(format!("{id} is already answered"))),
+                None if r.acknowledged.is_none() => (MESSAGE_ACKNOWLEDGED, json!({"id": id})),
+                None => return Ok(m.view(party, now)),
+            };
+            let entry = NewEntry {
+                time_ms: now,
+                kind: kind.into(),
+                actor: party.into(),
+                audience: Audience::Parties(m.parties()),
+                content,
+            };
+            self.commit(inner, vec![entry])?;
+            inner
+                .messages
+                .get(id)
+                .map(|m| m.view(party, now))
+                .ok_or_else(|| LineError::NotFound(id.into()))
+        })
     }
 
     /// Escalates every unacknowledged message past its deadline to the recipient's next level and tells the
     /// sender; returns how many escalations were logged.
     pub fn escalate_overdue(&self) -> Result<usize, LineError> {
-        let mut inner = self.lock()?;
-        let now = self.clock.now_ms();
-        let mut entries = Vec::new();
-        for m in inner.messages.values() {
-            for (party, r) in &m.receipts {
-                let Some(level) = m.due_level(r, now) else {
-                    continue;
-                };
-                for name in LEVELS.iter().take(level + 1).skip(r.escalations.len() + 1) {
-                    entries.push(NewEntry {
-                        time_ms: now,
-                        kind: MESSAGE_ESCALATED.into(),
-                        actor: LINE_ACTOR.into(),
-                        audience: Audience::Parties(m.parties()),
-                        content: json!({"id": m.content["id"], "party": party, "level": name}),
-                    });
+        self.write(|inner| {
+            let now = self.clock.now_ms();
+            let mut entries = Vec::new();
+            for m in inner.messages.values() {
+                for (party, r) in &m.receipts {
+                    let Some(level) = m.due_level(r, now) else {
+                        continue;
+                    };
+                    for name in LEVELS.iter().take(level + 1).skip(r.escalations.len() + 1) {
+                        entries.push(NewEntry {
+                            time_ms: now,
+                            kind: MESSAGE_ESCALATED.into(),
+                            actor: LINE_ACTOR.into(),
+                            audience: Audience::Parties(m.parties()),
+                            content: json!({"id": m.content["id"], "party": party, "level": name}),
+                        });
+                    }
                 }
             }
-        }
-        let n = entries.len();
-        if n > 0 {
-            self.commit(&mut inner, entries)?;
-        }
-        Ok(n)
+            let n = entries.len();
+            if n > 0 {
+                self.commit(inner, entries)?;
+            }
+            Ok(n)
+        })
     }
 
     /// Proposes an agreement (the proposer accepts it by proposing).
     pub fn propose_agreement(&self, party: &str, body: Value) -> Result<Value, LineError> {
-        let mut inner = self.lock()?;
-        let registered = inner.parties.keys().cloned().collect();
-        let (content, _) = agreement::parse(&body, party, &registered)
-            .map_err(|(field, why)| invalid(field, why))?;
-        let id = content["id"].as_str().unwrap_or_default().to_string();
-        if inner.agreements.by_id.contains_key(&id) {
-            return Err(LineError::Exists(format!(
-                "the agreement id {id:?} is taken; choose another"
-            )));
-        }
-        let entry = NewEntry {
-            time_ms: self.clock.now_ms(),
-            kind: AGREEMENT_PROPOSED.into(),
-            actor: party.into(),
-            audience: Audience::Parties(terms_parties(&content)),
-            content,
-        };
-        self.commit(&mut inner, vec![entry])?;
-        inner
-            .agreements
-            .by_id
-            .get(&id)
-            .map(Agreement::view)
-            .ok_or_else(|| LineError::Storage("agreement not applied".into()))
+        self.write(|inner| {
+            let registered = inner.parties.keys().cloned().collect();
+            let (content, _) = agreement::parse(&body, party, &registered)
+                .map_err(|(field, why)| invalid(field, why))?;
+            let id = content["id"].as_str().unwrap_or_default().to_string();
+            if inner.agreements.by_id.contains_key(&id) {
+                return Err(LineError::Exists(format!(
+                    "the agreement id {id:?} is taken; choose another"
+                )));
+            }
+            let entry = NewEntry {
+                time_ms: self.clock.now_ms(),
+                kind: AGREEMENT_PROPOSED.into(),
+                actor: party.into(),
+                audience: Audience::Parties(terms_parties(&content)),
+                content,
+            };
+            self.commit(inner, vec![entry])?;
+            inner
+                .agreements
+                .by_id
+                .get(&id)
+                .map(Agreement::view)
+                .ok_or_else(|| LineError::Storage("agreement not applied".into()))
+        })
     }
 
     /// A participant accepts (or, after a suspension, accepts anew) or suspends an agreement; others get
@@ -2073,41 +2245,42 @@ impl Line {
         id: &str,
         suspend: Option<String>,
     ) -> Result<Value, LineError> {
-        let mut inner = self.lock()?;
-        let a = inner
-            .agreements
-            .by_id
-            .get(id)
-            .filter(|a| a.parties.contains(party))
-            .ok_or_else(|| LineError::NotFound(id.into()))?;
-        let (kind, content) = match suspend {
-            Some(r) if r.trim().is_empty() || r.len() > 2000 => {
-                return Err(invalid(
-                    "reason",
-                    "a suspension needs a reason of 1–2000 characters",
-                ))
-            }
-            Some(_) if a.suspended => {
-                return Err(LineError::Exists(format!("{id} is already suspended")))
-            }
-            Some(r) => (AGREEMENT_SUSPENDED, json!({"id": id, "reason": r})),
-            None if a.accepted.contains_key(party) => return Ok(a.view()),
-            None => (AGREEMENT_ACCEPTED, json!({"id": id})),
-        };
-        let entry = NewEntry {
-            time_ms: self.clock.now_ms(),
-            kind: kind.into(),
-            actor: party.into(),
-            audience: Audience::Parties(a.parties.clone()),
-            content,
-        };
-        self.commit(&mut inner, vec![entry])?;
-        inner
-            .agreements
-            .by_id
-            .get(id)
-            .map(Agreement::view)
-            .ok_or_else(|| LineError::NotFound(id.into()))
+        self.write(|inner| {
+            let a = inner
+                .agreements
+                .by_id
+                .get(id)
+                .filter(|a| a.parties.contains(party))
+                .ok_or_else(|| LineError::NotFound(id.into()))?;
+            let (kind, content) = match suspend.clone() {
+                Some(r) if r.trim().is_empty() || r.len() > 2000 => {
+                    return Err(invalid(
+                        "reason",
+                        "a suspension needs a reason of 1–2000 characters",
+                    ))
+                }
+                Some(_) if a.suspended => {
+                    return Err(LineError::Exists(format!("{id} is already suspended")))
+                }
+                Some(r) => (AGREEMENT_SUSPENDED, json!({"id": id, "reason": r})),
+                None if a.accepted.contains_key(party) => return Ok(a.view()),
+                None => (AGREEMENT_ACCEPTED, json!({"id": id})),
+            };
+            let entry = NewEntry {
+                time_ms: self.clock.now_ms(),
+                kind: kind.into(),
+                actor: party.into(),
+                audience: Audience::Parties(a.parties.clone()),
+                content,
+            };
+            self.commit(inner, vec![entry])?;
+            inner
+                .agreements
+                .by_id
+                .get(id)
+                .map(Agreement::view)
+                .ok_or_else(|| LineError::NotFound(id.into()))
+        })
     }
 
     /// Sets up an agreement in one go, as its first party proposing and every other accepting (for operators
@@ -2279,7 +2452,9 @@ impl Line {
                 let known: std::collections::BTreeSet<&str> =
                     t.open.values().map(|o| o.id.as_str()).collect();
                 for (id, (parties, view)) in &inner.alerts {
-                    if view["status"] == "open" && !known.contains(id.as_str()) {
+                    // On a shared log, other nodes' alerts are theirs to close.
+                    let ours = !self.shared || view["node"].as_str() == Some(self.node.as_str());
+                    if ours && view["status"] == "open" && !known.contains(id.as_str()) {
                         entries.push(NewEntry {
                             time_ms: now,
                             kind: ALERT_CLOSED.into(),
@@ -2369,6 +2544,9 @@ impl Line {
                         &hex::encode(Sha256::digest(format!("{key}@{now}").as_bytes()))[..16]
                     );
                     let mut content = json!({"id": id});
+                    if self.shared {
+                        content["node"] = json!(self.node);
+                    }
                     if let (Some(o), Value::Object(body)) =
                         (content.as_object_mut(), f.body.build(track))
                     {
@@ -2438,8 +2616,7 @@ impl Line {
         drop(tactical);
         let n = entries.len();
         if n > 0 {
-            let mut inner = self.lock()?;
-            self.commit(&mut inner, entries)?;
+            self.write(|inner| self.commit(inner, entries.clone()))?;
         }
         Ok(n)
     }
@@ -2481,6 +2658,13 @@ impl Line {
                 self.started.elapsed().as_secs(),
             ),
             ("deconflict_tracks_live", live),
+            // On a shared log: how far this node has applied the log, and how often a write had to be
+            // checked again because another node wrote first.
+            ("deconflict_ledger_applied", inner.next_seq),
+            (
+                "deconflict_write_retries",
+                self.races.load(Ordering::Relaxed),
+            ),
         ])
     }
 }

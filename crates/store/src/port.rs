@@ -158,6 +158,22 @@ pub trait LogStore: Send + Sync + std::fmt::Debug {
     /// Every checkpoint, by size.
     fn checkpoints(&self) -> Result<Vec<StoredCheckpoint>, StoreError>;
 
+    /// Whether other processes may append to this log while it is open (then a server follows the log and
+    /// applies an entry only once it is durable). The embedded store is locked to one process: `false`.
+    fn shared(&self) -> bool {
+        false
+    }
+
+    /// Waits until the log may have more than `known` entries, or `timeout` passed; returns the size then
+    /// seen. A store nobody else writes to has nothing to wait for: by default this sleeps and reads the size.
+    fn await_growth(&self, known: u64, timeout: std::time::Duration) -> Result<u64, StoreError> {
+        let size = self.size()?;
+        if size <= known {
+            std::thread::sleep(timeout);
+        }
+        Ok(size)
+    }
+
     /// One entry.
     fn entry(&self, seq: u64) -> Result<Option<StoredEntry>, StoreError> {
         Ok(self.entries(seq, 1)?.into_iter().next())

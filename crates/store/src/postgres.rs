@@ -10,19 +10,28 @@
 //! complete them. The schema is versioned (`migrations/postgres/`): opening applies what is missing and
 //! refuses a database whose schema is newer than the binary.
 //!
+//! Several processes may share the log ([`LogStore::shared`]). Each learns that the log grew from a watcher
+//! thread ([`LogStore::await_growth`]): it `LISTEN`s on the channel `deconflict_log`, which every append's
+//! transaction notifies, and reads the size at least once a second; where the database has no LISTEN
+//! (CockroachDB), it reads the size every 100 ms instead.
+//!
 //! The statements avoid what PostgreSQL-compatible distributed databases lack (advisory locks, `LOCK TABLE`,
-//! sequences for the log's order, LISTEN/NOTIFY): plain tables, primary keys and `ON CONFLICT DO NOTHING`.
+//! sequences for the log's order; LISTEN/NOTIFY is used only where it works): plain tables, primary keys and
+//! `ON CONFLICT DO NOTHING`.
 //!
 //! The `postgres` client blocks on a runtime of its own, which must not run on an async executor's thread;
 //! so each connection lives on a thread of its own and callers hand it work over a channel.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Condvar, Mutex, OnceLock};
 use std::thread::JoinHandle;
+use std::time::Duration;
 
 use deconflict_ledger::merkle::Hash;
 use deconflict_ledger::{Audience, EntryHeader};
 use postgres::error::SqlState;
+use postgres::fallible_iterator::FallibleIterator;
 use postgres::{Client, NoTls};
 
 use crate::frontier::Frontier;
@@ -60,6 +69,20 @@ struct Write {
 
 /// Most appends committed in one transaction.
 const MAX_GROUP: usize = 1024;
+/// The channel every append notifies.
+const CHANNEL: &str = "deconflict_log";
+/// How often the watcher reads the log's size: with notifications (a safety net), and without.
+const POLL_LISTENING: Duration = Duration::from_secs(1);
+const POLL_ONLY: Duration = Duration::from_millis(100);
+
+/// What the watcher thread last saw of the log's size, for [`LogStore::await_growth`].
+#[derive(Debug, Default)]
+struct Watch {
+    size: Mutex<u64>,
+    grew: Condvar,
+    /// Set when the log is dropped; the watcher ends at its next wake-up.
+    stop: AtomicBool,
+}
 
 /// A log in a PostgreSQL database (see the module's documentation).
 pub struct PgLog {
@@ -67,6 +90,12 @@ pub struct PgLog {
     /// Appends, in the order they were queued, to the writer thread.
     writes: Mutex<Option<mpsc::Sender<Write>>>,
     workers: Vec<JoinHandle<()>>,
+    /// The database, to connect the watcher when it is first needed.
+    url: String,
+    /// Whether the database takes LISTEN/NOTIFY (decided on open).
+    listen: bool,
+    /// The watcher thread's view of the size, started by the first [`LogStore::await_growth`].
+    watch: OnceLock<Arc<Watch>>,
 }
 
 impl std::fmt::Debug for PgLog {
@@ -213,6 +242,7 @@ fn try_group(
     client: &mut Client,
     cache: &Mutex<Option<Frontier>>,
     group: &[Write],
+    notify: bool,
 ) -> Result<(Vec<Result<Appended, StoreError>>, Frontier), postgres::Error> {
     let mut tx = client.transaction()?;
     let size = read_size(&mut tx)?;
@@ -286,6 +316,9 @@ fn try_group(
             entries: sealed,
         }));
     }
+    if notify && results.iter().any(Result::is_ok) {
+        tx.execute("SELECT pg_notify($1, '')", &[&CHANNEL])?;
+    }
     tx.commit()?;
     Ok((results, frontier))
 }
@@ -330,6 +363,7 @@ fn writer(
     url: String,
     queue: mpsc::Receiver<Write>,
     cache: Arc<Mutex<Option<Frontier>>>,
+    notify: bool,
 ) {
     while let Ok(first) = queue.recv() {
         let mut group = vec![first];
@@ -346,7 +380,7 @@ fn writer(
         }
         let mut attempts = 0;
         while !group.is_empty() {
-            match try_group(&mut client, &cache, &group) {
+            match try_group(&mut client, &cache, &group, notify) {
                 Ok((results, frontier)) => {
                     if let Ok(mut c) = cache.lock() {
                         *c = Some(frontier);
@@ -385,6 +419,9 @@ impl PgLog {
     pub fn open(url: &str) -> Result<Self, StoreError> {
         let mut first = connect(url)?;
         migrate(&mut first)?;
+        let listen = first
+            .batch_execute(&format!("LISTEN {CHANNEL}; UNLISTEN {CHANNEL}"))
+            .is_ok();
         let (send, receive) = mpsc::channel::<Job>();
         let receive = Arc::new(Mutex::new(receive));
         let mut workers = Vec::with_capacity(CONNECTIONS);
@@ -422,14 +459,39 @@ impl PgLog {
         workers.push(
             std::thread::Builder::new()
                 .name("deconflict-pg-writer".into())
-                .spawn(move || writer(writer_client, writer_url, queue, writer_cache))
+                .spawn(move || writer(writer_client, writer_url, queue, writer_cache, listen))
                 .map_err(|e| StoreError::Storage(format!("cannot start a thread: {e}")))?,
         );
         Ok(PgLog {
             jobs: Mutex::new(Some(send)),
             writes: Mutex::new(Some(write)),
             workers,
+            url: url.to_string(),
+            listen,
+            watch: OnceLock::new(),
         })
+    }
+
+    /// The watcher's view of the size, starting the watcher thread the first time.
+    fn watch(&self) -> Result<Arc<Watch>, StoreError> {
+        if let Some(w) = self.watch.get() {
+            return Ok(Arc::clone(w));
+        }
+        let watch = Arc::new(Watch::default());
+        let mut client = connect(&self.url)?;
+        let listening = self.listen && client.batch_execute(&format!("LISTEN {CHANNEL}")).is_ok();
+        *watch.size.lock().map_err(|_| StoreError::Closed)? = read_size(&mut client).map_err(pg)?;
+        let (theirs, url) = (Arc::clone(&watch), self.url.clone());
+        std::thread::Builder::new()
+            .name("deconflict-pg-watch".into())
+            .spawn(move || watcher(client, &url, listening, &theirs))
+            .map_err(|e| StoreError::Storage(format!("cannot start a thread: {e}")))?;
+        // Another caller may have started one first: use that and let this one end.
+        let kept = Arc::clone(self.watch.get_or_init(|| Arc::clone(&watch)));
+        if !Arc::ptr_eq(&kept, &watch) {
+            watch.stop.store(true, Ordering::SeqCst);
+        }
+        Ok(kept)
     }
 
     /// Queues an append to the writer thread.
@@ -469,8 +531,44 @@ impl PgLog {
     }
 }
 
+/// The watcher thread: waits for a notification (or polls), reads the size, and wakes those waiting when the
+/// log grew. A lost connection is made again after a pause; meanwhile waiters time out and go on.
+fn watcher(mut client: Client, url: &str, listening: bool, watch: &Watch) {
+    while !watch.stop.load(Ordering::SeqCst) {
+        if listening {
+            // Wait for one notification or the poll period; then take whatever else arrived.
+            let _ = client.notifications().timeout_iter(POLL_LISTENING).next();
+            while let Ok(Some(_)) = client.notifications().iter().next() {}
+        } else {
+            std::thread::sleep(POLL_ONLY);
+        }
+        match read_size(&mut client) {
+            Ok(size) => {
+                if let Ok(mut seen) = watch.size.lock() {
+                    if size > *seen {
+                        *seen = size;
+                        watch.grew.notify_all();
+                    }
+                }
+            }
+            Err(_) => {
+                std::thread::sleep(POLL_LISTENING);
+                if let Ok(c) = connect(url) {
+                    client = c;
+                    if listening {
+                        let _ = client.batch_execute(&format!("LISTEN {CHANNEL}"));
+                    }
+                }
+            }
+        }
+    }
+}
+
 impl Drop for PgLog {
     fn drop(&mut self) {
+        if let Some(w) = self.watch.get() {
+            w.stop.store(true, Ordering::SeqCst);
+        }
         if let Ok(mut jobs) = self.jobs.lock() {
             jobs.take();
         }
@@ -511,6 +609,21 @@ impl LogStore for PgLog {
 
     fn size(&self) -> Result<u64, StoreError> {
         self.run(|client| read_size(client).map_err(pg))
+    }
+
+    /// Other nodes may write to the same database.
+    fn shared(&self) -> bool {
+        true
+    }
+
+    fn await_growth(&self, known: u64, timeout: Duration) -> Result<u64, StoreError> {
+        let watch = self.watch()?;
+        let seen = watch.size.lock().map_err(|_| StoreError::Closed)?;
+        let (seen, _) = watch
+            .grew
+            .wait_timeout_while(seen, timeout, |size| *size <= known)
+            .map_err(|_| StoreError::Closed)?;
+        Ok(*seen)
     }
 
     fn entries(&self, from: u64, limit: usize) -> Result<Vec<StoredEntry>, StoreError> {

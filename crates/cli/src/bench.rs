@@ -59,6 +59,9 @@ pub struct BenchArgs {
     /// database the benchmark may create others from) instead of the embedded store.
     #[arg(long, value_name = "URL")]
     pub database_url: Option<String>,
+    /// Load: server nodes sharing the --database-url database; the declaring clients are spread over them.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=16))]
+    pub nodes: u64,
     /// Load: concurrent HTTP clients declaring.
     #[arg(long, default_value_t = 64)]
     pub clients: usize,

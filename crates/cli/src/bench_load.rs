@@ -36,25 +36,60 @@ pub(crate) struct Server {
 }
 
 impl Server {
+    /// One server on a fresh line: the embedded store in a temporary directory, or a new database on the
+    /// PostgreSQL server `database_url` names.
     pub(crate) fn start(
         parent: Option<&std::path::Path>,
         database_url: Option<&str>,
     ) -> Result<Server> {
-        let dir = match parent {
-            Some(p) => tempfile::tempdir_in(p),
-            None => tempfile::tempdir(),
+        Self::cluster(parent, database_url, 1)?
+            .pop()
+            .ok_or_else(|| anyhow!("no server started"))
+    }
+
+    /// `nodes` servers on one fresh line: several need a PostgreSQL database, which they share, each with
+    /// a copy of the first one's log key.
+    pub(crate) fn cluster(
+        parent: Option<&std::path::Path>,
+        database_url: Option<&str>,
+        nodes: usize,
+    ) -> Result<Vec<Server>> {
+        let url = database_url.map(fresh_database).transpose()?;
+        if nodes > 1 && url.is_none() {
+            return Err(anyhow!(
+                "--nodes {nodes}: several nodes share a PostgreSQL database; give --database-url"
+            ));
         }
-        .context("temporary directory")?;
         let origin = "bench.deconflict.example/line";
-        let line = Arc::new(match database_url {
-            None => Line::open(dir.path(), origin)?,
-            Some(base) => Line::open_postgres(
-                &fresh_database(base)?,
-                dir.path(),
-                origin,
-                Arc::new(deconflict_server::clock::SystemClock),
-            )?,
-        });
+        let mut servers: Vec<Server> = Vec::with_capacity(nodes);
+        for i in 0..nodes {
+            let dir = match parent {
+                Some(p) => tempfile::tempdir_in(p),
+                None => tempfile::tempdir(),
+            }
+            .context("temporary directory")?;
+            if let Some(first) = servers.first() {
+                for f in ["log.key", "log.pub"] {
+                    std::fs::copy(first._dir.path().join(f), dir.path().join(f))
+                        .context("copying the log key")?;
+                }
+            }
+            let line = match &url {
+                None => Line::open(dir.path(), origin)?,
+                Some(url) => Line::open_postgres(
+                    url,
+                    dir.path(),
+                    origin,
+                    Arc::new(deconflict_server::clock::SystemClock),
+                )?
+                .with_node(&format!("bench-{i}")),
+            };
+            servers.push(Self::serve(Arc::new(line), dir)?);
+        }
+        Ok(servers)
+    }
+
+    fn serve(line: Arc<Line>, dir: tempfile::TempDir) -> Result<Server> {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .enable_all()
             .build()
@@ -77,6 +112,34 @@ impl Server {
             thread: Some(thread),
             _dir: dir,
         })
+    }
+}
+
+/// A figure from a line's metrics.
+fn total(line: &Line, name: &str) -> u64 {
+    line.totals()
+        .ok()
+        .and_then(|t| t.into_iter().find(|(n, _)| *n == name))
+        .map_or(0, |(_, v)| v)
+}
+
+/// Waits until every node has applied the whole log (they follow it on their own).
+fn caught_up(servers: &[Server]) -> Result<()> {
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        let size = total(&servers[0].line, "deconflict_ledger_entries");
+        if servers
+            .iter()
+            .all(|s| total(&s.line, "deconflict_ledger_applied") >= size)
+        {
+            return Ok(());
+        }
+        if Instant::now() > deadline {
+            return Err(anyhow!(
+                "the nodes did not catch up with the log in 2 minutes"
+            ));
+        }
+        std::thread::sleep(Duration::from_millis(20));
     }
 }
 
@@ -131,13 +194,7 @@ fn declaration(rng: &mut ChaCha8Rng, id: &str, layout: Layout, now_ms: i64) -> V
 }
 
 fn open_conflicts(line: &Line) -> u64 {
-    line.totals()
-        .ok()
-        .and_then(|t| {
-            t.into_iter()
-                .find(|(n, _)| *n == "deconflict_conflicts_open")
-        })
-        .map_or(0, |(_, v)| v)
+    total(line, "deconflict_conflicts_open")
 }
 
 struct WriteFigures {
@@ -147,11 +204,17 @@ struct WriteFigures {
     p99: Duration,
     writes: usize,
     conflicts_per_write: f64,
+    /// Writes checked again because another node wrote first, per write.
+    retries_per_write: f64,
 }
 
 fn declarations(args: &BenchArgs, layout: Layout) -> Result<WriteFigures> {
-    let server = Server::start(args.dir.as_deref(), args.database_url.as_deref())?;
-    let line = &server.line;
+    let servers = Server::cluster(
+        args.dir.as_deref(),
+        args.database_url.as_deref(),
+        args.nodes as usize,
+    )?;
+    let line = &servers[0].line;
     let parties: Vec<String> = (0..PARTIES).map(|p| format!("p{p}")).collect();
     let mut tokens = Vec::new();
     for p in &parties {
@@ -185,16 +248,27 @@ fn declarations(args: &BenchArgs, layout: Layout) -> Result<WriteFigures> {
     })?;
     let preload_per_s = (per_party * PARTIES) as f64 / started.elapsed().as_secs_f64();
 
-    // Then the HTTP clients.
+    // Then the HTTP clients, spread over the nodes once all have caught up.
+    caught_up(&servers)?;
     let conflicts_before = open_conflicts(line);
+    let retries_before: u64 = servers
+        .iter()
+        .map(|s| total(&s.line, "deconflict_write_retries"))
+        .sum();
     let deadline = Instant::now() + Duration::from_secs_f64(args.seconds);
     let latencies = Mutex::new(Vec::new());
     let failures = AtomicUsize::new(0);
+    let first_failure = OnceLock::new();
     let started = Instant::now();
     std::thread::scope(|s| {
         for c in 0..args.clients {
-            let (latencies, failures, tokens, addr) =
-                (&latencies, &failures, &tokens, &server.addr);
+            let (latencies, failures, first_failure, tokens, addr) = (
+                &latencies,
+                &failures,
+                &first_failure,
+                &tokens,
+                &servers[c % servers.len()].addr,
+            );
             s.spawn(move || {
                 let agent = ureq::AgentBuilder::new().build();
                 let party = c % PARTIES;
@@ -217,8 +291,17 @@ fn declarations(args: &BenchArgs, layout: Layout) -> Result<WriteFigures> {
                             let _ = res.into_string();
                             mine.push(t.elapsed());
                         }
-                        _ => {
-                            failures.fetch_add(1, Ordering::Relaxed);
+                        other => {
+                            if failures.fetch_add(1, Ordering::Relaxed) == 0 {
+                                let why = match other {
+                                    Err(ureq::Error::Status(code, res)) => {
+                                        format!("{code} {}", res.into_string().unwrap_or_default())
+                                    }
+                                    Err(e) => e.to_string(),
+                                    Ok(res) => res.status().to_string(),
+                                };
+                                let _ = first_failure.set(why);
+                            }
                         }
                     }
                 }
@@ -233,9 +316,17 @@ fn declarations(args: &BenchArgs, layout: Layout) -> Result<WriteFigures> {
     latencies.sort();
     let failed = failures.load(Ordering::Relaxed);
     if failed > 0 {
-        return Err(anyhow!("{failed} declarations failed"));
+        return Err(anyhow!(
+            "{failed} declarations failed; the first: {}",
+            first_failure.get().map_or("?", String::as_str)
+        ));
     }
     let writes = latencies.len();
+    caught_up(&servers)?;
+    let retries: u64 = servers
+        .iter()
+        .map(|s| total(&s.line, "deconflict_write_retries"))
+        .sum();
     Ok(WriteFigures {
         preload_per_s,
         per_s: writes as f64 / elapsed,
@@ -244,6 +335,7 @@ fn declarations(args: &BenchArgs, layout: Layout) -> Result<WriteFigures> {
         writes,
         conflicts_per_write: (open_conflicts(line) - conflicts_before) as f64
             / writes.max(1) as f64,
+        retries_per_write: (retries - retries_before) as f64 / writes.max(1) as f64,
     })
 }
 
@@ -455,28 +547,34 @@ fn ms(d: Duration) -> f64 {
 }
 
 pub fn run(args: &BenchArgs) -> Result<()> {
+    let nodes = if args.nodes > 1 {
+        format!(", {} nodes on one PostgreSQL", args.nodes)
+    } else {
+        String::new()
+    };
     println!(
-        "### Declarations over HTTP ({} active, {} clients, {} s, {} cores)\n",
+        "### Declarations over HTTP ({} active, {} clients, {} s, {} cores{nodes})\n",
         args.active,
         args.clients,
         args.seconds,
         std::thread::available_parallelism().map_or(1, |n| n.get())
     );
-    println!("| layout | loaded in-process /s | declarations/s over HTTP | p50 (ms) | p99 (ms) | writes | new conflicts per write |");
-    println!("|---|---:|---:|---:|---:|---:|---:|");
+    println!("| layout | loaded in-process /s | declarations/s over HTTP | p50 (ms) | p99 (ms) | writes | new conflicts per write | retries per write |");
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|");
     for (name, layout) in [
         ("one 10 km hot spot", Layout::HotSpot),
         ("1 000 km × 1 000 km", Layout::Spread),
     ] {
         let f = declarations(args, layout)?;
         println!(
-            "| {name} | {:.0} | {:.0} | {:.2} | {:.2} | {} | {:.2} |",
+            "| {name} | {:.0} | {:.0} | {:.2} | {:.2} | {} | {:.2} | {:.3} |",
             f.preload_per_s,
             f.per_s,
             ms(f.p50),
             ms(f.p99),
             f.writes,
-            f.conflicts_per_write
+            f.conflicts_per_write,
+            f.retries_per_write
         );
     }
     if args.streams > 0 {

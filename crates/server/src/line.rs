@@ -302,10 +302,15 @@ struct Inner {
     /// A declaration the writer has already read from the content it is committing, so that applying the
     /// entry need not read it again (it is used only if id and version match the entry's).
     prepared: Option<Declaration>,
+    /// The end of a shared log, held by a write that lost a race (see [`Line::write`]); its commit appends
+    /// there.
+    held: Option<Box<dyn deconflict_store::HeldEnd>>,
+    /// Writes that will hold the end of a shared log at once, without trying to append first.
+    hold_next: u32,
 }
 
-/// Most times one write is checked again after other nodes took the end of the log first.
-const MAX_RACES: usize = 64;
+/// Writes after a lost race that hold the end of a shared log at once (see [`Line::write`]).
+const HOLD_AFTER_RACE: u32 = 32;
 /// Entries read at once when catching up with the log.
 const CATCH_UP_BATCH: usize = 1000;
 
@@ -948,6 +953,8 @@ impl Line {
             next_seq: 0,
             applying: false,
             prepared: None,
+            held: None,
+            hold_next: 0,
         };
         let size = store.size()?;
         let mut from = 0;
@@ -1144,7 +1151,11 @@ impl Line {
             .collect::<Result<Vec<_>, _>>()?;
         drop(entries);
         if self.shared {
-            return match self.store.append_sealed(Some(first), sealed) {
+            let appended = match inner.held.take() {
+                Some(held) => held.append(sealed),
+                None => self.store.append_sealed(Some(first), sealed),
+            };
+            return match appended {
                 Ok(appended) => {
                     self.apply_sealed(inner, &appended.entries)?;
                     self.grew(appended.size);
@@ -1182,25 +1193,43 @@ impl Line {
     }
 
     /// Runs a write: `op` checks the request against the line and [`Line::commit`]s its entries. On a shared
-    /// log, when another node took the end of the log first, the line catches up with what it missed and
-    /// `op` runs again, so every write is checked against every earlier entry.
+    /// log, when another node took the end of the log first, the line holds the end of the log (so that no
+    /// node appends meanwhile), applies what it missed, and runs `op` again, which then appends at the held
+    /// end: every write is checked against every earlier entry, and a write loses a race at most once. The
+    /// next [`HOLD_AFTER_RACE`] writes hold the end at once, since other nodes are busy writing.
     fn write<T>(
         &self,
         mut op: impl FnMut(&mut MutexGuard<'_, Inner>) -> Result<T, LineError>,
     ) -> Result<T, LineError> {
         let mut inner = self.lock()?;
-        for _ in 0..MAX_RACES {
+        // Right after a lost race other nodes are busy: hold the end at once rather than race and lose again.
+        if inner.hold_next == 0 {
             match op(&mut inner) {
-                Err(LineError::Raced) => {
-                    self.races.fetch_add(1, Ordering::Relaxed);
-                    self.catch_up(&mut inner)?;
-                }
+                Err(LineError::Raced) => {}
                 done => return done,
             }
+            self.races.fetch_add(1, Ordering::Relaxed);
+            inner.hold_next = HOLD_AFTER_RACE;
+        } else {
+            inner.hold_next -= 1;
         }
-        Err(LineError::Busy(format!(
-            "other nodes wrote to the log first {MAX_RACES} times in a row; nothing was written, try again"
-        )))
+        inner.prepared = None;
+        let (missed, held) = self.store.hold_end(inner.next_seq)?;
+        self.apply_sealed(&mut inner, &missed)?;
+        if !missed.is_empty() {
+            self.grew(inner.next_seq);
+        }
+        inner.held = Some(held);
+        let done = op(&mut inner);
+        // A write that changed nothing after all lets the end go unused.
+        inner.held = None;
+        match done {
+            Err(LineError::Raced) => Err(LineError::Busy(
+                "the log's end moved while this server held it; nothing was written, try again"
+                    .into(),
+            )),
+            done => done,
+        }
     }
 
     /// Applies the entries other nodes appended since this line last looked; returns how many.

@@ -11,7 +11,8 @@ pub mod sqlite;
 
 pub use checkpointer::Checkpointer;
 pub use port::{
-    Appended, LogStore, NewEntry, PendingAppend, StoreError, StoredCheckpoint, StoredEntry, Tree,
+    Appended, HeldEnd, LogStore, NewEntry, PendingAppend, StoreError, StoredCheckpoint,
+    StoredEntry, Tree,
 };
 pub use postgres::PgLog;
 pub use sqlite::SqliteLog;

@@ -164,6 +164,18 @@ pub trait LogStore: Send + Sync + std::fmt::Debug {
         false
     }
 
+    /// Holds the end of a shared log: returns the entries from `known` to the end, and the end itself, at
+    /// which nobody else can append until the hold appends its entries or is dropped (which appends
+    /// nothing). For a writer that lost the end of the log to another node: it applies what it missed,
+    /// checks its write again, and appends without racing anyone again. Only stores that are
+    /// [`LogStore::shared`] hold their end.
+    fn hold_end(&self, known: u64) -> Result<(Vec<StoredEntry>, Box<dyn HeldEnd>), StoreError> {
+        let _ = known;
+        Err(StoreError::Storage(
+            "this store has one writer; there is no end to hold".into(),
+        ))
+    }
+
     /// Waits until the log may have more than `known` entries, or `timeout` passed; returns the size then
     /// seen. A store nobody else writes to has nothing to wait for: by default this sleeps and reads the size.
     fn await_growth(&self, known: u64, timeout: std::time::Duration) -> Result<u64, StoreError> {
@@ -178,6 +190,12 @@ pub trait LogStore: Send + Sync + std::fmt::Debug {
     fn entry(&self, seq: u64) -> Result<Option<StoredEntry>, StoreError> {
         Ok(self.entries(seq, 1)?.into_iter().next())
     }
+}
+
+/// The end of a shared log, held (see [`LogStore::hold_end`]).
+pub trait HeldEnd: Send + Sync + std::fmt::Debug {
+    /// Appends entries sealed from the held end on, and lets the end go; returns once they are durable.
+    fn append(self: Box<Self>, entries: Vec<StoredEntry>) -> Result<Appended, StoreError>;
 }
 
 /// Tree operations over any store.

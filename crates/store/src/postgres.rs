@@ -36,11 +36,15 @@ use postgres::{Client, NoTls};
 
 use crate::frontier::Frontier;
 use crate::port::{
-    hash_of, Appended, LogStore, NewEntry, PendingAppend, StoreError, StoredCheckpoint, StoredEntry,
+    hash_of, Appended, HeldEnd, LogStore, NewEntry, PendingAppend, StoreError, StoredCheckpoint,
+    StoredEntry,
 };
 
 /// The migrations, in order; migration `i` (from 0) brings the schema to version `i + 1`.
-const MIGRATIONS: [&str; 1] = [include_str!("../migrations/postgres/0001_log.sql")];
+const MIGRATIONS: [&str; 2] = [
+    include_str!("../migrations/postgres/0001_log.sql"),
+    include_str!("../migrations/postgres/0002_log_head.sql"),
+];
 /// The schema this binary writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 /// Connections, each on its own thread.
@@ -87,8 +91,8 @@ struct Watch {
 /// A log in a PostgreSQL database (see the module's documentation).
 pub struct PgLog {
     jobs: Mutex<Option<mpsc::Sender<Job>>>,
-    /// Appends, in the order they were queued, to the writer thread.
-    writes: Mutex<Option<mpsc::Sender<Write>>>,
+    /// Appends and holds, in the order they were queued, to the writer thread.
+    writes: Mutex<Option<mpsc::Sender<Request>>>,
     workers: Vec<JoinHandle<()>>,
     /// The database, to connect the watcher when it is first needed.
     url: String,
@@ -194,6 +198,14 @@ fn read_size(client: &mut impl postgres::GenericClient) -> Result<u64, postgres:
     Ok(size as u64)
 }
 
+/// Locks the end of the log for this transaction (appends queue here) and reads the size there.
+fn lock_head(client: &mut impl postgres::GenericClient) -> Result<u64, postgres::Error> {
+    let size: i64 = client
+        .query_one("SELECT size FROM log_head WHERE id = 1 FOR UPDATE", &[])?
+        .get(0);
+    Ok(size as u64)
+}
+
 fn read_node(
     client: &mut impl postgres::GenericClient,
     level: u8,
@@ -235,9 +247,79 @@ fn entry_from_row(row: &postgres::Row) -> Result<StoredEntry, StoreError> {
     })
 }
 
+/// The frontier at `size`: this process's cached one if nobody appended since, else read from the tree.
+fn frontier_at(
+    tx: &mut postgres::Transaction<'_>,
+    cache: &Mutex<Option<Frontier>>,
+    size: u64,
+) -> Result<Frontier, StoreError> {
+    let cached = cache
+        .lock()
+        .ok()
+        .and_then(|c| c.as_ref().filter(|f| f.size == size).cloned());
+    match cached {
+        Some(f) => Ok(f),
+        None => Frontier::at(size, |level, index| read_node(tx, level, index)),
+    }
+}
+
+/// Writes sealed entries at the frontier's end, with the interior nodes they complete; their leaf hashes.
+fn insert(
+    tx: &mut postgres::Transaction<'_>,
+    frontier: &mut Frontier,
+    sealed: &[StoredEntry],
+) -> Result<Vec<Hash>, postgres::Error> {
+    let insert_entry = tx.prepare(
+        "INSERT INTO entries (seq, time_ms, kind, actor, audience, content_hash, content, leaf_hash) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )?;
+    let insert_node = tx.prepare("INSERT INTO nodes (level, idx, hash) VALUES ($1, $2, $3)")?;
+    let mut leaf_hashes = Vec::with_capacity(sealed.len());
+    for e in sealed {
+        let h = &e.header;
+        let leaf = h.leaf_hash();
+        tx.execute(
+            &insert_entry,
+            &[
+                &(h.seq as i64),
+                &h.time_ms,
+                &h.kind,
+                &h.actor,
+                &h.audience.to_field(),
+                &h.content_hash.as_slice(),
+                &e.content,
+                &leaf.as_slice(),
+            ],
+        )?;
+        for (level, idx, hash) in frontier.push(leaf) {
+            tx.execute(
+                &insert_node,
+                &[&i16::from(level), &(idx as i64), &hash.as_slice()],
+            )?;
+        }
+        leaf_hashes.push(leaf);
+    }
+    Ok(leaf_hashes)
+}
+
+/// Moves the end of the log to `size` and notifies those listening, before the commit.
+fn finish(
+    tx: &mut postgres::Transaction<'_>,
+    size: u64,
+    notify: bool,
+) -> Result<(), postgres::Error> {
+    tx.execute(
+        "UPDATE log_head SET size = $1 WHERE id = 1",
+        &[&(size as i64)],
+    )?;
+    if notify {
+        tx.execute("SELECT pg_notify($1, '')", &[&CHANNEL])?;
+    }
+    Ok(())
+}
+
 /// One attempt at a group of appends in one transaction, in order: each gets its own result (a wrong size or
-/// a bad entry fails only its own append); `Err(_)` is a database error for the whole group (perhaps a race
-/// lost to another node).
+/// a bad entry fails only its own append); `Err(_)` is a database error for the whole group.
 fn try_group(
     client: &mut Client,
     cache: &Mutex<Option<Frontier>>,
@@ -245,26 +327,14 @@ fn try_group(
     notify: bool,
 ) -> Result<(Vec<Result<Appended, StoreError>>, Frontier), postgres::Error> {
     let mut tx = client.transaction()?;
-    let size = read_size(&mut tx)?;
-    let cached = cache
-        .lock()
-        .ok()
-        .and_then(|c| c.as_ref().filter(|f| f.size == size).cloned());
-    let mut frontier = match cached {
-        Some(f) => f,
-        None => match Frontier::at(size, |level, index| read_node(&mut tx, level, index)) {
-            Ok(f) => f,
-            Err(e) => {
-                let failed = group.iter().map(|_| Err(e.clone())).collect();
-                return Ok((failed, Frontier::default()));
-            }
-        },
+    let size = lock_head(&mut tx)?;
+    let mut frontier = match frontier_at(&mut tx, cache, size) {
+        Ok(f) => f,
+        Err(e) => {
+            let failed = group.iter().map(|_| Err(e.clone())).collect();
+            return Ok((failed, Frontier::default()));
+        }
     };
-    let insert_entry = tx.prepare(
-        "INSERT INTO entries (seq, time_ms, kind, actor, audience, content_hash, content, leaf_hash) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-    )?;
-    let insert_node = tx.prepare("INSERT INTO nodes (level, idx, hash) VALUES ($1, $2, $3)")?;
     let mut results = Vec::with_capacity(group.len());
     for write in group {
         let at = frontier.size;
@@ -284,31 +354,7 @@ fn try_group(
                 continue;
             }
         };
-        let mut leaf_hashes = Vec::with_capacity(sealed.len());
-        for e in &sealed {
-            let h = &e.header;
-            let leaf = h.leaf_hash();
-            tx.execute(
-                &insert_entry,
-                &[
-                    &(h.seq as i64),
-                    &h.time_ms,
-                    &h.kind,
-                    &h.actor,
-                    &h.audience.to_field(),
-                    &h.content_hash.as_slice(),
-                    &e.content,
-                    &leaf.as_slice(),
-                ],
-            )?;
-            for (level, idx, hash) in frontier.push(leaf) {
-                tx.execute(
-                    &insert_node,
-                    &[&i16::from(level), &(idx as i64), &hash.as_slice()],
-                )?;
-            }
-            leaf_hashes.push(leaf);
-        }
+        let leaf_hashes = insert(&mut tx, &mut frontier, &sealed)?;
         results.push(Ok(Appended {
             first_seq: at,
             leaf_hashes,
@@ -316,11 +362,98 @@ fn try_group(
             entries: sealed,
         }));
     }
-    if notify && results.iter().any(Result::is_ok) {
-        tx.execute("SELECT pg_notify($1, '')", &[&CHANNEL])?;
+    if frontier.size != size {
+        finish(&mut tx, frontier.size, notify)?;
     }
     tx.commit()?;
     Ok((results, frontier))
+}
+
+/// A hold of the log's end (see [`LogStore::hold_end`]), as the writer thread serves it.
+struct Hold {
+    known: u64,
+    /// The entries from `known` to the end, once the end is held.
+    missed: mpsc::Sender<Result<Vec<StoredEntry>, StoreError>>,
+    /// The entries to append at the end; a closed channel lets the end go with nothing appended.
+    take: mpsc::Receiver<Vec<StoredEntry>>,
+    done: mpsc::Sender<Result<Appended, StoreError>>,
+}
+
+/// Serves a hold on the writer thread: lock the end, hand over what the holder missed, wait for its
+/// entries, append them and commit (or roll back if it let go).
+fn serve_hold(client: &mut Client, cache: &Mutex<Option<Frontier>>, hold: Hold, notify: bool) {
+    let result = (|| -> Result<Option<(Appended, Frontier)>, StoreError> {
+        let mut tx = client.transaction().map_err(pg)?;
+        let size = lock_head(&mut tx).map_err(pg)?;
+        let missed = tx
+            .query(
+                "SELECT seq, time_ms, kind, actor, audience, content_hash, content FROM entries \
+                 WHERE seq >= $1 AND seq < $2 ORDER BY seq",
+                &[&(hold.known.min(size) as i64), &(size as i64)],
+            )
+            .map_err(pg)?
+            .iter()
+            .map(entry_from_row)
+            .collect::<Result<Vec<_>, _>>()?;
+        if hold.missed.send(Ok(missed)).is_err() {
+            return Ok(None);
+        }
+        let Ok(entries) = hold.take.recv() else {
+            return Ok(None);
+        };
+        let sealed = seal(&Batch::Sealed(entries), size)?;
+        let mut frontier = frontier_at(&mut tx, cache, size)?;
+        let leaf_hashes = insert(&mut tx, &mut frontier, &sealed).map_err(pg)?;
+        finish(&mut tx, frontier.size, notify).map_err(pg)?;
+        tx.commit().map_err(pg)?;
+        Ok(Some((
+            Appended {
+                first_seq: size,
+                leaf_hashes,
+                size: frontier.size,
+                entries: sealed,
+            },
+            frontier,
+        )))
+    })();
+    match result {
+        Ok(Some((appended, frontier))) => {
+            if let Ok(mut c) = cache.lock() {
+                *c = Some(frontier);
+            }
+            let _ = hold.done.send(Ok(appended));
+        }
+        Ok(None) => {}
+        Err(e) => {
+            // Whichever side is waiting hears why.
+            let _ = hold.missed.send(Err(e.clone()));
+            let _ = hold.done.send(Err(e));
+        }
+    }
+}
+
+/// The holder's side of a [`Hold`].
+#[derive(Debug)]
+struct PgHeldEnd {
+    take: mpsc::Sender<Vec<StoredEntry>>,
+    done: Mutex<mpsc::Receiver<Result<Appended, StoreError>>>,
+}
+
+impl HeldEnd for PgHeldEnd {
+    fn append(self: Box<Self>, entries: Vec<StoredEntry>) -> Result<Appended, StoreError> {
+        self.take.send(entries).map_err(|_| StoreError::Closed)?;
+        self.done
+            .lock()
+            .map_err(|_| StoreError::Closed)?
+            .recv()
+            .map_err(|_| StoreError::Closed)?
+    }
+}
+
+/// What the writer thread is asked to do.
+enum Request {
+    Write(Write),
+    Hold(Hold),
 }
 
 /// The entries of `batch` as stored from sequence number `at` on: new ones sealed there, or sealed ones
@@ -355,27 +488,45 @@ fn seal(batch: &Batch, at: u64) -> Result<Vec<StoredEntry>, StoreError> {
     }
 }
 
-/// The writer thread: takes every append queued, commits them together, answers each; when another node
-/// took the end of the log first, appends that named a size fail with [`StoreError::SizeMismatch`] and the
-/// others go again at the new end.
+/// The writer thread: takes every append queued, commits them together, answers each; a hold is served
+/// alone, in its turn. When another node took the end of the log first, appends that named a size fail with
+/// [`StoreError::SizeMismatch`] and the others go again at the new end.
 fn writer(
     mut client: Client,
     url: String,
-    queue: mpsc::Receiver<Write>,
+    queue: mpsc::Receiver<Request>,
     cache: Arc<Mutex<Option<Frontier>>>,
     notify: bool,
 ) {
-    while let Ok(first) = queue.recv() {
-        let mut group = vec![first];
-        while group.len() < MAX_GROUP {
-            match queue.try_recv() {
-                Ok(w) => group.push(w),
-                Err(_) => break,
-            }
-        }
+    let mut next = None;
+    loop {
+        let first = match next.take() {
+            Some(r) => r,
+            None => match queue.recv() {
+                Ok(r) => r,
+                Err(_) => return,
+            },
+        };
         if client.is_closed() {
             if let Ok(c) = connect(&url) {
                 client = c;
+            }
+        }
+        let mut group = match first {
+            Request::Hold(hold) => {
+                serve_hold(&mut client, &cache, hold, notify);
+                continue;
+            }
+            Request::Write(w) => vec![w],
+        };
+        while group.len() < MAX_GROUP {
+            match queue.try_recv() {
+                Ok(Request::Write(w)) => group.push(w),
+                Ok(hold) => {
+                    next = Some(hold);
+                    break;
+                }
+                Err(_) => break,
             }
         }
         let mut attempts = 0;
@@ -451,7 +602,7 @@ impl PgLog {
                 .map_err(|e| StoreError::Storage(format!("cannot start a thread: {e}")))?;
             workers.push(worker);
         }
-        let (write, queue) = mpsc::channel::<Write>();
+        let (write, queue) = mpsc::channel::<Request>();
         let writer_client = connect(url)?;
         // The right edge of the tree at the size this process last wrote, to extend it without reads.
         let cache = Arc::new(Mutex::new(None));
@@ -502,11 +653,11 @@ impl PgLog {
             .map_err(|_| StoreError::Closed)?
             .as_ref()
             .ok_or(StoreError::Closed)?
-            .send(Write {
+            .send(Request::Write(Write {
                 expected,
                 batch,
                 reply,
-            })
+            }))
             .map_err(|_| StoreError::Closed)?;
         Ok(PendingAppend::new(answered))
     }
@@ -614,6 +765,33 @@ impl LogStore for PgLog {
     /// Other nodes may write to the same database.
     fn shared(&self) -> bool {
         true
+    }
+
+    /// Served by the writer thread in its turn: it locks the end row, so every other node's appends wait.
+    fn hold_end(&self, known: u64) -> Result<(Vec<StoredEntry>, Box<dyn HeldEnd>), StoreError> {
+        let (missed, missed_rx) = mpsc::channel();
+        let (take, take_rx) = mpsc::channel();
+        let (done, done_rx) = mpsc::channel();
+        self.writes
+            .lock()
+            .map_err(|_| StoreError::Closed)?
+            .as_ref()
+            .ok_or(StoreError::Closed)?
+            .send(Request::Hold(Hold {
+                known,
+                missed,
+                take: take_rx,
+                done,
+            }))
+            .map_err(|_| StoreError::Closed)?;
+        let entries = missed_rx.recv().map_err(|_| StoreError::Closed)??;
+        Ok((
+            entries,
+            Box::new(PgHeldEnd {
+                take,
+                done: Mutex::new(done_rx),
+            }),
+        ))
     }
 
     fn await_growth(&self, known: u64, timeout: Duration) -> Result<u64, StoreError> {

@@ -482,6 +482,56 @@ fn two_stores_on_one_database_share_the_log() {
     assert_eq!(nodes[0].size().expect("size"), 165);
 }
 
+/// A node that holds the end of a shared log gets what it missed, and no other node appends until it has
+/// appended at the end it held; a hold let go appends nothing. Another node learns that the log grew.
+#[test]
+fn a_held_end_keeps_other_nodes_waiting() {
+    let Some(url) = postgres_database() else {
+        return;
+    };
+    let a: Arc<dyn LogStore> = Arc::new(PgLog::open(&url).expect("open"));
+    let b: Arc<dyn LogStore> = Arc::new(PgLog::open(&url).expect("open"));
+    assert!(a.shared() && !sqlite().store.shared());
+    b.append(None, vec![entry(0, &[]), entry(1, &[])])
+        .expect("append");
+    // B's appends reach A's watcher.
+    assert_eq!(
+        a.await_growth(0, Duration::from_secs(5)).expect("growth"),
+        2
+    );
+
+    let (missed, held) = a.hold_end(1).expect("hold");
+    assert_eq!(
+        missed.iter().map(|e| e.header.seq).collect::<Vec<_>>(),
+        vec![1]
+    );
+    let other = {
+        let b = Arc::clone(&b);
+        std::thread::spawn(move || b.append(None, vec![entry(9, &[])]))
+    };
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(b.size().expect("size"), 2, "B waits while A holds the end");
+    let sealed = vec![entry(2, &[]).seal(2).expect("seal")];
+    let appended = held.append(sealed).expect("append at the held end");
+    assert_eq!((appended.first_seq, appended.size), (2, 3));
+    let theirs = other.join().expect("B").expect("B's append");
+    assert_eq!(theirs.first_seq, 3, "B's append came after the held end");
+
+    // A hold let go appends nothing, and the end is free again.
+    let (missed, held) = a.hold_end(0).expect("hold");
+    assert_eq!(missed.len(), 4);
+    drop(held);
+    assert_eq!(
+        b.append(Some(4), vec![entry(4, &[])])
+            .expect("append")
+            .first_seq,
+        4
+    );
+    assert_eq!(a.size().expect("size"), 5);
+    // The embedded store has one writer and no end to hold.
+    assert!(sqlite().store.hold_end(0).is_err());
+}
+
 /// The whole-log check finds a sound log sound on every adapter, and on PostgreSQL (where nothing re-derives
 /// on opening) finds a changed entry, a changed node and a checkpoint that no longer matches.
 #[test]

@@ -438,12 +438,14 @@ fn two_nodes_on_one_database_find_every_conflict_exactly_once() {
     same_pairs(&settle(&n1.addr, &us, &expected), &expected, "node one, us");
     same_pairs(&settle(&n2.addr, &ru, &expected), &expected, "node two, ru");
 
-    // The nodes did race for the end of the log (else this test would prove little).
-    let retries: u64 = [&n1.addr, &n2.addr]
-        .iter()
-        .map(|a| metric(a, "deconflict_write_retries"))
-        .sum();
-    assert!(retries > 0, "no write had to be checked again");
+    // Both nodes have applied the whole log, and each appended its writes in batches of its own.
+    for node in [&n1.addr, &n2.addr] {
+        assert_eq!(
+            metric(node, "deconflict_ledger_applied"),
+            metric(node, "deconflict_ledger_entries")
+        );
+        assert!(metric(node, "deconflict_write_batches") > 0);
+    }
 
     // Each stream delivers every entry its party may read: each once, in order, the same on both nodes.
     let on_one = streams[0].until(|e| found(e) >= expected.len());
@@ -477,6 +479,22 @@ fn two_nodes_on_one_database_find_every_conflict_exactly_once() {
             .count()
     };
     assert_eq!(declared(&on_one), written.len());
+    // The two nodes' writes interleave in the log (clients 0 and 2 wrote to node one, 1 and 3 to node two):
+    // they did write at once, each checked against the other's.
+    let node_of = |e: &Value| {
+        let id = e["content"]["id"].as_str().unwrap_or_default();
+        id.contains("-a0-") || id.contains("-a2-")
+    };
+    let order: Vec<bool> = on_one
+        .iter()
+        .filter(|e| e["kind"] == "declaration.version")
+        .map(node_of)
+        .collect();
+    let switches = order.windows(2).filter(|w| w[0] != w[1]).count();
+    assert!(
+        switches >= 4,
+        "the nodes took turns only {switches} times: {order:?}"
+    );
     let on_two_ru = streams[2].until(reached);
     assert_eq!(found(&on_two_ru), expected.len());
     assert_eq!(declared(&on_two_ru), written.len());

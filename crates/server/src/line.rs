@@ -95,13 +95,6 @@ pub enum LineError {
     PreconditionRequired,
     #[error("storage: {0}")]
     Storage(String),
-    /// The write kept losing the end of the log to other nodes; nothing was written by it.
-    #[error("{0}")]
-    Busy(String),
-    /// Internal: another node took the sequence numbers this write was checked for. The write is checked
-    /// again against what it missed ([`Line`]'s `write`); never returned by a public method.
-    #[error("another node wrote to the log first")]
-    Raced,
 }
 
 impl From<StoreError> for LineError {
@@ -302,15 +295,44 @@ struct Inner {
     /// A declaration the writer has already read from the content it is committing, so that applying the
     /// entry need not read it again (it is used only if id and version match the entry's).
     prepared: Option<Declaration>,
-    /// The end of a shared log, held by a write that lost a race (see [`Line::write`]); its commit appends
-    /// there.
-    held: Option<Box<dyn deconflict_store::HeldEnd>>,
-    /// Writes that will hold the end of a shared log at once, without trying to append first.
-    hold_next: u32,
+    /// On a shared log, the writes being gathered at the log's end, which this node holds (see
+    /// [`Line::write`]).
+    batch: Option<Batch>,
 }
 
-/// Writes after a lost race that hold the end of a shared log at once (see [`Line::write`]).
-const HOLD_AFTER_RACE: u32 = 32;
+/// Writes of one node gathered at the end of a shared log, which the node holds until they are appended.
+#[derive(Debug)]
+struct Batch {
+    held: Box<dyn deconflict_store::HeldEnd>,
+    /// Sealed and applied, not yet durable.
+    entries: Vec<StoredEntry>,
+    done: Arc<BatchDone>,
+}
+
+/// How a batch ended, for the writers waiting on it.
+#[derive(Debug, Default)]
+struct BatchDone {
+    result: parking_lot::Mutex<Option<Result<(), LineError>>>,
+    ended: parking_lot::Condvar,
+}
+
+impl BatchDone {
+    fn set(&self, result: Result<(), LineError>) {
+        *self.result.lock() = Some(result);
+        self.ended.notify_all();
+    }
+
+    fn wait(&self) -> Result<(), LineError> {
+        let mut result = self.result.lock();
+        loop {
+            if let Some(r) = result.as_ref() {
+                return r.clone();
+            }
+            self.ended.wait(&mut result);
+        }
+    }
+}
+
 /// Entries read at once when catching up with the log.
 const CATCH_UP_BATCH: usize = 1000;
 
@@ -318,12 +340,14 @@ const CATCH_UP_BATCH: usize = 1000;
 #[derive(Debug)]
 pub struct Line {
     store: Arc<dyn LogStore>,
-    /// Whether other nodes write to the same log ([`LogStore::shared`]): then a write is appended at the
-    /// sequence number this line expects and applied only once durable, and a write that lost the race is
-    /// checked again after catching up ([`Line::follow`] keeps the line current between writes).
+    /// Whether other nodes write to the same log ([`LogStore::shared`]): then writes are gathered in batches
+    /// at the end of the log, which this node holds meanwhile ([`Line::write`]), and [`Line::follow`] keeps
+    /// the line current with other nodes' entries between writes.
     shared: bool,
-    /// Writes checked again because another node took the end of the log first (a metric).
-    races: std::sync::atomic::AtomicU64,
+    /// Writers waiting for the lock to write: a batch stays open while there are some (see [`Line::write`]).
+    waiting: std::sync::atomic::AtomicUsize,
+    /// Batches appended to a shared log (a metric: writes per append).
+    batches: std::sync::atomic::AtomicU64,
     /// This node's name on a shared log: the alerts it raises carry it, so that after a restart it closes
     /// only the alerts it left open, never those of nodes still watching their tracks.
     node: String,
@@ -953,8 +977,7 @@ impl Line {
             next_seq: 0,
             applying: false,
             prepared: None,
-            held: None,
-            hold_next: 0,
+            batch: None,
         };
         let size = store.size()?;
         let mut from = 0;
@@ -974,7 +997,8 @@ impl Line {
         Ok(Line {
             shared: store.shared(),
             node: String::new(),
-            races: std::sync::atomic::AtomicU64::new(0),
+            waiting: std::sync::atomic::AtomicUsize::new(0),
+            batches: std::sync::atomic::AtomicU64::new(0),
             store,
             durable: std::sync::atomic::AtomicU64::new(size),
             inner: parking_lot::Mutex::new(inner),
@@ -1135,9 +1159,8 @@ impl Line {
     /// The store writes in queue order, so memory and log agree on the order; a write that fails after it was
     /// applied marks the line failed (see [`Line::lock`]).
     ///
-    /// On a shared log the entries are appended at the size this line expects, under the lock, and applied
-    /// only once durable: a write that another node beat to that size fails with [`LineError::Raced`] having
-    /// changed nothing, and [`Line::write`] checks it again after catching up.
+    /// On a shared log the entries are sealed and applied the same way and join the batch this node gathers
+    /// at the end of the log it holds ([`Line::write`]), which makes them durable.
     fn commit(
         &self,
         inner: &mut MutexGuard<'_, Inner>,
@@ -1151,25 +1174,16 @@ impl Line {
             .collect::<Result<Vec<_>, _>>()?;
         drop(entries);
         if self.shared {
-            let appended = match inner.held.take() {
-                Some(held) => held.append(sealed),
-                None => self.store.append_sealed(Some(first), sealed),
-            };
-            return match appended {
-                Ok(appended) => {
-                    self.apply_sealed(inner, &appended.entries)?;
-                    self.grew(appended.size);
-                    Ok(appended.first_seq)
-                }
-                Err(e) => {
-                    // Nothing was applied; what the writer prepared must not meet another node's entry.
-                    inner.prepared = None;
-                    Err(match e {
-                        StoreError::SizeMismatch { .. } => LineError::Raced,
-                        e => e.into(),
-                    })
-                }
-            };
+            if inner.batch.is_none() {
+                return Err(LineError::Storage(
+                    "a write on a shared log outside a batch (a defect)".into(),
+                ));
+            }
+            self.apply_sealed(inner, &sealed)?;
+            if let Some(batch) = inner.batch.as_mut() {
+                batch.entries.extend(sealed);
+            }
+            return Ok(first);
         }
         let pending = self.store.submit_sealed(Some(first), sealed.clone())?;
         self.apply_sealed(inner, &sealed)?;
@@ -1192,43 +1206,91 @@ impl Line {
         }
     }
 
-    /// Runs a write: `op` checks the request against the line and [`Line::commit`]s its entries. On a shared
-    /// log, when another node took the end of the log first, the line holds the end of the log (so that no
-    /// node appends meanwhile), applies what it missed, and runs `op` again, which then appends at the held
-    /// end: every write is checked against every earlier entry, and a write loses a race at most once. The
-    /// next [`HOLD_AFTER_RACE`] writes hold the end at once, since other nodes are busy writing.
+    /// Runs a write: `op` checks the request against the line and [`Line::commit`]s its entries.
+    ///
+    /// On a shared log, writes are gathered in batches at the end of the log, which this node holds while it
+    /// gathers one ([`LogStore::hold_end`]: no other node appends meanwhile). The first writer opens the
+    /// batch: it takes the end, applies what other nodes appended before, and runs its `op`; then it lets in
+    /// every writer already waiting for the lock (each runs its `op` against everything before it, as on a
+    /// log of its own), closes the batch and appends it in one transaction, outside the lock. Every writer in
+    /// the batch answers once it is durable. A write is therefore checked against every earlier entry, on
+    /// whichever node it was written, and never has to be tried again. A batch that cannot be appended leaves
+    /// this node's memory ahead of the log: the line is marked failed, as on a log of its own.
     fn write<T>(
         &self,
         mut op: impl FnMut(&mut MutexGuard<'_, Inner>) -> Result<T, LineError>,
     ) -> Result<T, LineError> {
-        let mut inner = self.lock()?;
-        // Right after a lost race other nodes are busy: hold the end at once rather than race and lose again.
-        if inner.hold_next == 0 {
-            match op(&mut inner) {
-                Err(LineError::Raced) => {}
-                done => return done,
+        if !self.shared {
+            let mut inner = self.lock()?;
+            return op(&mut inner);
+        }
+        self.waiting.fetch_add(1, Ordering::SeqCst);
+        let locked = self.lock();
+        self.waiting.fetch_sub(1, Ordering::SeqCst);
+        let mut inner = locked?;
+        let leader = inner.batch.is_none();
+        if leader {
+            inner.prepared = None;
+            let (missed, held) = self.store.hold_end(inner.next_seq)?;
+            self.apply_sealed(&mut inner, &missed)?;
+            if !missed.is_empty() {
+                self.grew(inner.next_seq);
             }
-            self.races.fetch_add(1, Ordering::Relaxed);
-            inner.hold_next = HOLD_AFTER_RACE;
-        } else {
-            inner.hold_next -= 1;
+            inner.batch = Some(Batch {
+                held,
+                entries: Vec::new(),
+                done: Arc::default(),
+            });
         }
-        inner.prepared = None;
-        let (missed, held) = self.store.hold_end(inner.next_seq)?;
-        self.apply_sealed(&mut inner, &missed)?;
-        if !missed.is_empty() {
-            self.grew(inner.next_seq);
+        let (done, before) = match inner.batch.as_ref() {
+            Some(b) => (Arc::clone(&b.done), b.entries.len()),
+            None => {
+                return Err(LineError::Storage(
+                    "a batch vanished while its writer held the lock (a defect)".into(),
+                ))
+            }
+        };
+        let result = op(&mut inner);
+        if !leader {
+            let wrote = inner.batch.as_ref().map_or(0, |b| b.entries.len()) > before;
+            drop(inner);
+            return match wrote {
+                true => done.wait().and(result),
+                false => result,
+            };
         }
-        inner.held = Some(held);
-        let done = op(&mut inner);
-        // A write that changed nothing after all lets the end go unused.
-        inner.held = None;
-        match done {
-            Err(LineError::Raced) => Err(LineError::Busy(
-                "the log's end moved while this server held it; nothing was written, try again"
-                    .into(),
-            )),
-            done => done,
+        // Let in every writer waiting, then append the batch without holding the lock.
+        while self.waiting.load(Ordering::SeqCst) > 0 {
+            MutexGuard::unlocked_fair(&mut inner, std::thread::yield_now);
+        }
+        let batch = inner.batch.take();
+        drop(inner);
+        let Some(batch) = batch else {
+            return Err(LineError::Storage(
+                "a batch vanished under its leader (a defect)".into(),
+            ));
+        };
+        if batch.entries.is_empty() {
+            // Nothing to append: dropping the hold lets the end go.
+            batch.done.set(Ok(()));
+            return result;
+        }
+        match batch.held.append(batch.entries) {
+            Ok(appended) => {
+                self.batches.fetch_add(1, Ordering::Relaxed);
+                self.grew(appended.size);
+                done.set(Ok(()));
+                result
+            }
+            Err(e) => {
+                self.failed.store(true, Ordering::SeqCst);
+                let e = LineError::Storage(format!(
+                    "appending a batch of writes: {e}; this server takes no more requests until it is \
+                     restarted"
+                ));
+                done.set(Err(e.clone()));
+                Err(e)
+            }
         }
     }
 
@@ -2645,7 +2707,7 @@ impl Line {
         drop(tactical);
         let n = entries.len();
         if n > 0 {
-            self.write(|inner| self.commit(inner, entries.clone()))?;
+            self.write(|inner| self.commit(inner, std::mem::take(&mut entries)))?;
         }
         Ok(n)
     }
@@ -2687,12 +2749,12 @@ impl Line {
                 self.started.elapsed().as_secs(),
             ),
             ("deconflict_tracks_live", live),
-            // On a shared log: how far this node has applied the log, and how often a write had to be
-            // checked again because another node wrote first.
+            // On a shared log: how far this node has applied the log, and how many batches of writes it
+            // appended.
             ("deconflict_ledger_applied", inner.next_seq),
             (
-                "deconflict_write_retries",
-                self.races.load(Ordering::Relaxed),
+                "deconflict_write_batches",
+                self.batches.load(Ordering::Relaxed),
             ),
         ])
     }

@@ -105,10 +105,6 @@ impl From<LineError> for Problem {
                 "If-Match required",
                 e.to_string(),
             ),
-            LineError::Busy(d) => Problem::overloaded(d),
-            LineError::Raced => Problem::overloaded(
-                "another node wrote to the log at the same moment; nothing was written, try again",
-            ),
             LineError::Storage(cause) => {
                 tracing::error!("storage: {cause}");
                 Problem::internal("the change could not be stored; nothing was changed")

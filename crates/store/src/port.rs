@@ -166,9 +166,9 @@ pub trait LogStore: Send + Sync + std::fmt::Debug {
 
     /// Holds the end of a shared log: returns the entries from `known` to the end, and the end itself, at
     /// which nobody else can append until the hold appends its entries or is dropped (which appends
-    /// nothing). For a writer that lost the end of the log to another node: it applies what it missed,
-    /// checks its write again, and appends without racing anyone again. Only stores that are
-    /// [`LogStore::shared`] hold their end.
+    /// nothing). For a node that writes to a log other nodes also write to: it applies what it missed,
+    /// checks its writes against everything before them, and appends them without racing anyone. Only
+    /// stores that are [`LogStore::shared`] hold their end.
     fn hold_end(&self, known: u64) -> Result<(Vec<StoredEntry>, Box<dyn HeldEnd>), StoreError> {
         let _ = known;
         Err(StoreError::Storage(

@@ -566,3 +566,105 @@ fn two_nodes_on_one_database_find_every_conflict_exactly_once() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// The alerts `token` sees on a node, by id: (status, node that raised it).
+fn alerts(addr: &str, token: &str) -> Vec<(String, String)> {
+    let (s, body) = http(addr, "GET", "/v1/alerts", token, None);
+    assert_eq!(s, 200, "{body}");
+    body["alerts"]
+        .as_array()
+        .expect("alerts")
+        .iter()
+        .map(|a| {
+            (
+                a["status"].as_str().unwrap_or_default().to_string(),
+                a["node"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect()
+}
+
+/// Waits up to ten seconds for `done` to hold of what `read` gives.
+fn eventually<T: std::fmt::Debug>(read: impl Fn() -> T, done: impl Fn(&T) -> bool) -> T {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let value = read();
+        if done(&value) || Instant::now() > deadline {
+            return value;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// Live tracks stay on the node that received them; an alert it raises reaches the other node through the
+/// log, carries its node's name, and is closed only by that node: not by the other node's scans, but by the
+/// node itself when it restarts without the tracks.
+#[test]
+fn an_alert_is_closed_only_by_the_node_that_raised_it() {
+    let Some(url) = database() else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (one, two) = (dir.path().join("one"), dir.path().join("two"));
+    let us = party(&one, &url, "us-cjtf");
+    let ru = party(&one, &url, "ru-gs");
+    std::fs::create_dir_all(&two).expect("dir");
+    for f in ["log.key", "log.pub"] {
+        std::fs::copy(one.join(f), two.join(f)).expect("copy the log key");
+    }
+    let mut n1 = start_with(&one, &["--database-url", &url, "--node", "one"]);
+    let n2 = start_with(&two, &["--database-url", &url, "--node", "two"]);
+    let (s, _) = http(
+        &n1.addr,
+        "POST",
+        "/v1/agreements",
+        &us,
+        Some(&json!({"id": "us-ru", "parties": ["us-cjtf", "ru-gs"]})),
+    );
+    assert_eq!(s, 201);
+    let (s, _) = http(&n1.addr, "POST", "/v1/agreements/us-ru/accept", &ru, None);
+    assert_eq!(s, 200);
+    // Head-on at the same level, 40 km apart, both reported to node one.
+    let track = |id: &str, lon: f64, trk: f64| {
+        json!({"tracks": [{"id": id, "lat": 35.0, "lon": lon, "alt_m": 9000.0, "gs_mps": 220.0,
+                           "trk_deg": trk, "vs_mps": 0.0}]})
+    };
+    let (s, _) = http(
+        &n1.addr,
+        "POST",
+        "/v1/tracks",
+        &us,
+        Some(&track("viper11", 38.0, 90.0)),
+    );
+    assert_eq!(s, 200);
+    let (s, _) = http(
+        &n1.addr,
+        "POST",
+        "/v1/tracks",
+        &ru,
+        Some(&track("su24", 38.44, 270.0)),
+    );
+    assert_eq!(s, 200);
+    let open_by_one = vec![("open".to_string(), "one".to_string())];
+    assert_eq!(
+        eventually(|| alerts(&n2.addr, &ru), |a| *a == open_by_one),
+        open_by_one,
+        "node two shows node one's alert"
+    );
+    // Node two scans every 250 ms and has no tracks: it leaves node one's alert alone.
+    std::thread::sleep(Duration::from_millis(1500));
+    assert_eq!(alerts(&n2.addr, &us), open_by_one);
+    assert_eq!(alerts(&n1.addr, &us), open_by_one);
+
+    // Node one restarts without its tracks: its first scan closes the alert it left open.
+    let _ = n1.child.kill();
+    let _ = n1.child.wait();
+    n1 = start_with(&one, &["--database-url", &url, "--node", "one"]);
+    let closed = vec![("closed".to_string(), "one".to_string())];
+    assert_eq!(
+        eventually(|| alerts(&n2.addr, &us), |a| *a == closed),
+        closed,
+        "closed by node one, seen on node two"
+    );
+    drop(n1);
+}

@@ -4,7 +4,9 @@
 //!   agreement), then `--clients` HTTP clients declaring as fast as they can for `--seconds`: durable
 //!   declarations per second and the latency of each `POST /v1/declarations` (p50, p99). Twice: every
 //!   declaration in one 10 km hot spot, and spread over a 1 000 km × 1 000 km theatre. Each is a 1–3 km circle,
-//!   a 1 000 m band between 0 and 12 km, one hour somewhere in the coming year.
+//!   a 1 000 m band between 0 and 12 km, one hour somewhere in the coming year. With `--database-url` and
+//!   `--nodes N`, N servers share one new database (each with a copy of the log key), the clients are spread
+//!   over them, and the table also gives how many declarations each append to the shared log carried.
 //! - **Messages**: `--streams` WebSocket clients follow the stream (spread over 10 parties); one sender sends
 //!   hotline messages to all 10, first paced at `--message-rate`, then as fast as 4 senders can: messages per
 //!   second, and the delay from just before the `POST /v1/messages` to each stream client's receipt (p50, p99).

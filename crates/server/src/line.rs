@@ -333,6 +333,8 @@ impl BatchDone {
     }
 }
 
+/// Most entries one batch of writes on a shared log gathers before it is appended (see [`Line::write`]).
+const MAX_BATCH_ENTRIES: usize = 4096;
 /// Entries read at once when catching up with the log.
 const CATCH_UP_BATCH: usize = 1000;
 
@@ -1259,8 +1261,10 @@ impl Line {
                 false => result,
             };
         }
-        // Let in every writer waiting, then append the batch without holding the lock.
-        while self.waiting.load(Ordering::SeqCst) > 0 {
+        // Let in every writer waiting (up to a batch's bound), then append the batch without holding the lock.
+        while self.waiting.load(Ordering::SeqCst) > 0
+            && inner.batch.as_ref().map_or(0, |b| b.entries.len()) < MAX_BATCH_ENTRIES
+        {
             MutexGuard::unlocked_fair(&mut inner, std::thread::yield_now);
         }
         let batch = inner.batch.take();

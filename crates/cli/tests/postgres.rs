@@ -668,3 +668,41 @@ fn an_alert_is_closed_only_by_the_node_that_raised_it() {
     );
     drop(n1);
 }
+
+/// While another node holds the end of the log, a node's writes wait for it, and its reads do not.
+#[test]
+fn reads_go_on_while_another_node_holds_the_end_of_the_log() {
+    use deconflict_store::LogStore as _;
+    let Some(url) = database() else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data = dir.path().join("one");
+    let us = party(&data, &url, "us-cjtf");
+    party(&data, &url, "ru-gs");
+    let node = start_with(&data, &["--database-url", &url, "--node", "one"]);
+    let other = deconflict_store::PgLog::open(&url).expect("another node's store");
+    let size = other.size().expect("size");
+    let (_, held) = other.hold_end(size).expect("hold the end");
+
+    let (addr, token) = (node.addr.clone(), us.clone());
+    let write = std::thread::spawn(move || {
+        try_post(&addr, "/v1/declarations", &token, &sortie("us-1", 6000.0))
+    });
+    std::thread::sleep(Duration::from_millis(500));
+    let started = Instant::now();
+    let (s, _) = http(&node.addr, "GET", "/v1/declarations", &us, None);
+    assert_eq!(s, 200);
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "a read waited for the held end"
+    );
+    assert!(
+        !write.is_finished(),
+        "the write waits while the end is held"
+    );
+    drop(held);
+    assert_eq!(write.join().expect("writer"), Some(201));
+    let (_, one) = http(&node.addr, "GET", "/v1/declarations/us-1", &us, None);
+    assert_eq!(one["id"], "us-1", "{one}");
+}

@@ -298,6 +298,9 @@ struct Inner {
     /// On a shared log, the writes being gathered at the log's end, which this node holds (see
     /// [`Line::write`]).
     batch: Option<Batch>,
+    /// True while a writer waits, without the lock, for the end of a shared log to open a batch; other
+    /// writers wait for it on [`Line`]'s `opened`.
+    opening: bool,
 }
 
 /// Writes of one node gathered at the end of a shared log, which the node holds until they are appended.
@@ -348,6 +351,8 @@ pub struct Line {
     shared: bool,
     /// Writers waiting for the lock to write: a batch stays open while there are some (see [`Line::write`]).
     waiting: std::sync::atomic::AtomicUsize,
+    /// Signalled when a writer that was opening a batch has opened it (or failed to).
+    opened: parking_lot::Condvar,
     /// Batches appended to a shared log (a metric: writes per append).
     batches: std::sync::atomic::AtomicU64,
     /// This node's name on a shared log: the alerts it raises carry it, so that after a restart it closes
@@ -980,6 +985,7 @@ impl Line {
             applying: false,
             prepared: None,
             batch: None,
+            opening: false,
         };
         let size = store.size()?;
         let mut from = 0;
@@ -1000,6 +1006,7 @@ impl Line {
             shared: store.shared(),
             node: String::new(),
             waiting: std::sync::atomic::AtomicUsize::new(0),
+            opened: parking_lot::Condvar::new(),
             batches: std::sync::atomic::AtomicU64::new(0),
             store,
             durable: std::sync::atomic::AtomicU64::new(size),
@@ -1230,10 +1237,41 @@ impl Line {
         let locked = self.lock();
         self.waiting.fetch_sub(1, Ordering::SeqCst);
         let mut inner = locked?;
-        let leader = inner.batch.is_none();
+        // Join the open batch; or wait while another writer is opening one; or open one.
+        let leader = loop {
+            if inner.batch.is_some() {
+                break false;
+            }
+            if !inner.opening {
+                break true;
+            }
+            self.waiting.fetch_add(1, Ordering::SeqCst);
+            self.opened.wait(&mut inner);
+            self.waiting.fetch_sub(1, Ordering::SeqCst);
+            if self.failed.load(Ordering::SeqCst) {
+                return Err(LineError::Storage(
+                    "an earlier write failed part-way; restart the server to rebuild the state from the \
+                     log"
+                        .into(),
+                ));
+            }
+        };
         if leader {
+            // Wait for the end of the log without the lock, so that reads go on meanwhile (other nodes may
+            // hold the end for a while).
+            inner.opening = true;
             inner.prepared = None;
-            let (missed, held) = self.store.hold_end(inner.next_seq)?;
+            let known = inner.next_seq;
+            let taken = MutexGuard::unlocked(&mut inner, || self.store.hold_end(known));
+            inner.opening = false;
+            self.opened.notify_all();
+            let (missed, held) = taken?;
+            // The follower may have applied some of them meanwhile.
+            let next = inner.next_seq;
+            let missed: Vec<StoredEntry> = missed
+                .into_iter()
+                .filter(|e| e.header.seq >= next)
+                .collect();
             self.apply_sealed(&mut inner, &missed)?;
             if !missed.is_empty() {
                 self.grew(inner.next_seq);
@@ -1252,7 +1290,23 @@ impl Line {
                 ))
             }
         };
-        let result = op(&mut inner);
+        // A defect that panics in `op` must not leave the end of the log held for ever (every node would
+        // wait): the line stops, the batch is let go with nothing appended, and the panic goes on.
+        let result = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| op(&mut inner)))
+        {
+            Ok(result) => result,
+            Err(panic) => {
+                self.failed.store(true, Ordering::SeqCst);
+                if leader {
+                    if let Some(batch) = inner.batch.take() {
+                        batch.done.set(Err(LineError::Storage(
+                            "a write failed part-way; nothing of this batch was stored".into(),
+                        )));
+                    }
+                }
+                std::panic::resume_unwind(panic)
+            }
+        };
         if !leader {
             let wrote = inner.batch.as_ref().map_or(0, |b| b.entries.len()) > before;
             drop(inner);

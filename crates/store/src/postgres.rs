@@ -1,14 +1,18 @@
 //! The PostgreSQL adapter: the same log in a database that several server nodes can share.
 //!
-//! Appends are linearizable through the table's primary key: the writer reads the log's size, writes the
-//! entries at the next sequence numbers and commits; a writer elsewhere that raced it fails on the key and,
-//! if it named an expected size, gets [`StoreError::SizeMismatch`] with nothing written (else it tries again
-//! at the new end). One writer thread per process takes the appends in the order they were queued and
-//! commits every append waiting in one transaction (group commit); an append returns once PostgreSQL has
-//! made its transaction durable. Leaves live in `entries` (their hashes are
-//! the tree's level 0), interior nodes in `nodes`, written in the same transaction as the leaves that
-//! complete them. The schema is versioned (`migrations/postgres/`): opening applies what is missing and
-//! refuses a database whose schema is newer than the binary.
+//! Appends are linearizable: each transaction first locks the log's end (the one row of `log_head`,
+//! `SELECT … FOR UPDATE`), so appends from every process queue in one order, then writes its entries at the
+//! next sequence numbers, moves the end and commits; an append that named another expected size gets
+//! [`StoreError::SizeMismatch`] with nothing written, and the entries' primary key is a second guard. One
+//! writer thread per process takes the appends in the order they were queued and commits every append
+//! waiting in one transaction (group commit); an append returns once PostgreSQL has made its transaction
+//! durable. The same thread serves holds of the end ([`LogStore::hold_end`]): it locks the end, hands the
+//! holder what it missed, and keeps the transaction open until the holder appends or lets go; its
+//! connection sets `idle_in_transaction_session_timeout`, so a holder that died stops the others for 10 s
+//! at most. Leaves live in `entries` (their hashes are the tree's level 0), interior nodes in `nodes`,
+//! written in the same transaction as the leaves that complete them. The schema is versioned
+//! (`migrations/postgres/`): opening applies what is missing and refuses a database whose schema is newer
+//! than the binary.
 //!
 //! Several processes may share the log ([`LogStore::shared`]). Each learns that the log grew from a watcher
 //! thread ([`LogStore::await_growth`]): it `LISTEN`s on the channel `deconflict_log`, which every append's
@@ -16,8 +20,8 @@
 //! (CockroachDB), it reads the size every 100 ms instead.
 //!
 //! The statements avoid what PostgreSQL-compatible distributed databases lack (advisory locks, `LOCK TABLE`,
-//! sequences for the log's order; LISTEN/NOTIFY is used only where it works): plain tables, primary keys and
-//! `ON CONFLICT DO NOTHING`.
+//! sequences for the log's order; LISTEN/NOTIFY is used only where it works): plain tables, primary keys,
+//! one-row `SELECT … FOR UPDATE` and `ON CONFLICT DO NOTHING`.
 //!
 //! The `postgres` client blocks on a runtime of its own, which must not run on an async executor's thread;
 //! so each connection lives on a thread of its own and callers hand it work over a channel.
@@ -115,6 +119,20 @@ fn connect(url: &str) -> Result<Client, StoreError> {
     Client::connect(url, NoTls).map_err(|e| {
         StoreError::Storage(format!("cannot reach the database at {}: {e}", redact(url)))
     })
+}
+
+/// How long the database lets a transaction sit idle: a node that died while it held the end of the log
+/// (see [`LogStore::hold_end`]) keeps the other nodes waiting at most this long.
+const IDLE_IN_TRANSACTION_MS: u32 = 10_000;
+
+/// The writer's connection: as [`connect`], and a transaction left idle (its node gone) is ended by the
+/// database. Where the setting is unknown, the connection is kept as it is.
+fn connect_writer(url: &str) -> Result<Client, StoreError> {
+    let mut client = connect(url)?;
+    let _ = client.batch_execute(&format!(
+        "SET idle_in_transaction_session_timeout = {IDLE_IN_TRANSACTION_MS}"
+    ));
+    Ok(client)
 }
 
 /// The URL without its password, for messages.
@@ -508,7 +526,7 @@ fn writer(
             },
         };
         if client.is_closed() {
-            if let Ok(c) = connect(&url) {
+            if let Ok(c) = connect_writer(&url) {
                 client = c;
             }
         }
@@ -603,7 +621,7 @@ impl PgLog {
             workers.push(worker);
         }
         let (write, queue) = mpsc::channel::<Request>();
-        let writer_client = connect(url)?;
+        let writer_client = connect_writer(url)?;
         // The right edge of the tree at the size this process last wrote, to extend it without reads.
         let cache = Arc::new(Mutex::new(None));
         let (writer_url, writer_cache) = (url.to_string(), cache);

@@ -586,11 +586,23 @@ impl PgLog {
     /// Connects to the database at `url` (`postgres://user[:password]@host:port/database`), brings its
     /// schema up to date, and starts the connections' threads.
     pub fn open(url: &str) -> Result<Self, StoreError> {
+        Self::open_with(url, true)
+    }
+
+    /// As [`PgLog::open`], never using LISTEN/NOTIFY: the log's growth is learnt by reading its size every
+    /// 100 ms, as on a database that has no LISTEN (CockroachDB), or behind a connection pooler that breaks
+    /// it (PgBouncer in transaction mode).
+    pub fn open_polling(url: &str) -> Result<Self, StoreError> {
+        Self::open_with(url, false)
+    }
+
+    fn open_with(url: &str, try_listen: bool) -> Result<Self, StoreError> {
         let mut first = connect(url)?;
         migrate(&mut first)?;
-        let listen = first
-            .batch_execute(&format!("LISTEN {CHANNEL}; UNLISTEN {CHANNEL}"))
-            .is_ok();
+        let listen = try_listen
+            && first
+                .batch_execute(&format!("LISTEN {CHANNEL}; UNLISTEN {CHANNEL}"))
+                .is_ok();
         let (send, receive) = mpsc::channel::<Job>();
         let receive = Arc::new(Mutex::new(receive));
         let mut workers = Vec::with_capacity(CONNECTIONS);

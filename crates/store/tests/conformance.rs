@@ -532,6 +532,45 @@ fn a_held_end_keeps_other_nodes_waiting() {
     assert!(sqlite().store.hold_end(0).is_err());
 }
 
+/// Without LISTEN (as on CockroachDB), a node still learns that the log grew, by polling; with it, within
+/// a notification.
+#[test]
+fn a_node_learns_of_growth_with_or_without_listen() {
+    let Some(url) = postgres_database() else {
+        return;
+    };
+    let writer = PgLog::open(&url).expect("open");
+    for (name, watcher) in [
+        ("listening", PgLog::open(&url).expect("open")),
+        ("polling", PgLog::open_polling(&url).expect("open")),
+    ] {
+        let known = watcher.size().expect("size");
+        // Nothing new: the wait times out and says so.
+        assert_eq!(
+            watcher
+                .await_growth(known, Duration::from_millis(200))
+                .expect("wait"),
+            known,
+            "{name}"
+        );
+        let started = Instant::now();
+        let waiting = std::thread::spawn(move || {
+            let seen = watcher.await_growth(known, Duration::from_secs(10));
+            (seen, started.elapsed())
+        });
+        std::thread::sleep(Duration::from_millis(100));
+        writer
+            .append(None, vec![entry(known, &[])])
+            .expect("append");
+        let (seen, took) = waiting.join().expect("watcher");
+        assert_eq!(seen.expect("wait"), known + 1, "{name}");
+        // A notification wakes the listening node at once (its own poll comes only once a second); the
+        // polling one reads the size every 100 ms.
+        let bound = if name == "listening" { 500 } else { 2000 };
+        assert!(took < Duration::from_millis(bound), "{name}: {took:?}");
+    }
+}
+
 /// The whole-log check finds a sound log sound on every adapter, and on PostgreSQL (where nothing re-derives
 /// on opening) finds a changed entry, a changed node and a checkpoint that no longer matches.
 #[test]

@@ -320,13 +320,23 @@ fn verdict(
     }
 }
 
-/// `fsck` of a log in PostgreSQL: every entry, leaf and node re-derived through the store, every checkpoint's
-/// root compared with the re-derived one, signed by the log key in `dir`, and consistent with the latest.
+/// `fsck` of a log in PostgreSQL: every entry, leaf and node re-derived through the store, the end row equal
+/// to the number of entries, every checkpoint's root compared with the re-derived one, signed by the log key
+/// in `dir`, and consistent with the latest.
 fn fsck_postgres(url: &str, dir: &Path) -> Result<(), Failure> {
     let started = Instant::now();
     let store = deconflict_store::PgLog::open(url).map_err(|e| unreadable(e.to_string()))?;
     let report = deconflict_store::check::check(&store).map_err(|e| unreadable(e.to_string()))?;
     let mut problems = report.problems;
+    // Appends start where the end row says: it must be the number of entries, or the next append would
+    // collide or leave a gap.
+    let head = store.head().map_err(|e| unreadable(e.to_string()))?;
+    if head != report.size {
+        problems.push(format!(
+            "the log's end row (log_head) says {head} entries where {} are stored",
+            report.size
+        ));
+    }
     let checkpoints = store.checkpoints().map_err(|e| unreadable(e.to_string()))?;
     let parsed = signed_checkpoints(&checkpoints, dir, &mut problems)?;
     check_consistency(&deconflict_store::Tree(&store), &parsed, &mut problems)?;

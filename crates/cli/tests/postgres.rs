@@ -168,6 +168,22 @@ fn a_line_on_postgresql_keeps_what_it_acknowledged_through_a_kill() {
         String::from_utf8_lossy(&out.stderr)
     );
 
+    // An end row that disagrees with the entries (the next append would leave a gap) is found.
+    let out = Command::new("psql")
+        .arg(&url)
+        .args(["-q", "-c", "UPDATE log_head SET size = size + 1"])
+        .output()
+        .expect("psql");
+    assert!(out.status.success());
+    let out = bin()
+        .args(["log", "fsck", "--database-url", &url, "--data"])
+        .arg(&data)
+        .output()
+        .expect("fsck");
+    let said =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && said.contains("log_head"), "{said}");
+
     // An unreachable database is a clear error, and the server does not start.
     let out = bin()
         .args([

@@ -653,6 +653,18 @@ impl PgLog {
         })
     }
 
+    /// The size the log's end row (`log_head`) records, which appends start from; it must equal the number
+    /// of entries (`deconflict log fsck --database-url` checks it).
+    pub fn head(&self) -> Result<u64, StoreError> {
+        self.run(|client| {
+            let size: i64 = client
+                .query_one("SELECT size FROM log_head WHERE id = 1", &[])
+                .map_err(pg)?
+                .get(0);
+            Ok(size as u64)
+        })
+    }
+
     /// The watcher's view of the size, starting the watcher thread the first time.
     fn watch(&self) -> Result<Arc<Watch>, StoreError> {
         if let Some(w) = self.watch.get() {

@@ -73,7 +73,7 @@ impl FromRequestParts<Arc<Line>> for Who {
 }
 
 /// Runs blocking core work (it may wait for an fsync) off the async workers.
-/// The subprotocol a stream answers with when the token came as one (see [`websocket_token`]).
+/// The subprotocol a stream answers with when the token came as one (see `websocket_token`).
 pub const STREAM_PROTOCOL: &str = "deconflict";
 
 /// A browser cannot set headers on a WebSocket: it offers the subprotocols `deconflict` and

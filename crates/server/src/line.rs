@@ -1452,8 +1452,8 @@ impl Line {
         self.authenticate_checked(token).ok().flatten()
     }
 
-    /// As [`Line::authenticate`], telling a line that refuses requests (see [`Line::lock`]) from an unknown
-    /// token.
+    /// As [`Line::authenticate`], telling a line that refuses requests (after a write failed part-way) from
+    /// an unknown token.
     pub fn authenticate_checked(&self, token: &str) -> Result<Option<Credential>, LineError> {
         let inner = self.lock()?;
         Ok(inner.tokens.get(&token_hash(token)).cloned())

@@ -7,13 +7,12 @@
 
 mod common;
 
-use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::process::Command;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use common::{add_party_with, bin, http, start_with};
+use common::{add_party_with, bin, http, request, start_with, Server};
 use serde_json::{json, Value};
 
 /// A new database on the test server, or `None` when there is none to test against.
@@ -208,18 +207,9 @@ fn a_line_on_postgresql_keeps_what_it_acknowledged_through_a_kill() {
 
 /// A POST that may fail to connect (the node may have been killed): the status, or `None`.
 fn try_post(addr: &str, path: &str, token: &str, body: &Value) -> Option<u16> {
-    let mut s = TcpStream::connect(addr).ok()?;
-    s.set_read_timeout(Some(Duration::from_secs(30))).ok()?;
-    let payload = body.to_string();
-    write!(
-        s,
-        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{payload}",
-        payload.len()
-    )
-    .ok()?;
-    let mut response = String::new();
-    s.read_to_string(&mut response).ok()?;
-    response.split(' ').nth(1)?.parse().ok()
+    request(addr, "POST", path, token, Some(body))
+        .ok()
+        .map(|(status, _)| status)
 }
 
 /// A party's stream on one node, followed from the start on a thread of its own.
@@ -329,14 +319,7 @@ fn conflict_pairs(addr: &str, token: &str) -> Vec<(String, String)> {
 
 /// One value from a node's metrics.
 fn metric(addr: &str, name: &str) -> u64 {
-    let mut s = TcpStream::connect(addr).expect("connect");
-    write!(
-        s,
-        "GET /metrics HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
-    )
-    .expect("send");
-    let mut text = String::new();
-    s.read_to_string(&mut text).expect("read");
+    let (_, text) = request(addr, "GET", "/metrics", "", None).expect("metrics");
     text.lines()
         .find_map(|l| l.strip_prefix(&format!("{name} ")))
         .and_then(|v| v.trim().parse().ok())
@@ -393,6 +376,46 @@ fn load(tag: &str, n1: &str, n2: &str, us: &str, ru: &str, count: usize) -> Vec<
         .collect()
 }
 
+/// `deconflict serve` on the shared database, as the node called `name`.
+fn node(data: &std::path::Path, url: &str, name: &str) -> Server {
+    start_with(data, &["--database-url", url, "--node", name])
+}
+
+/// A line of two nodes on one new database: us-cjtf and ru-gs registered through the first node's data
+/// directory, whose log key the second gets a copy of (every node signs with the line's one key), and both
+/// servers running, as `one` and `two`.
+struct TwoNodes {
+    dir: tempfile::TempDir,
+    one: std::path::PathBuf,
+    two: std::path::PathBuf,
+    us: String,
+    ru: String,
+    n1: Server,
+    n2: Server,
+}
+
+fn two_nodes(url: &str) -> TwoNodes {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (one, two) = (dir.path().join("one"), dir.path().join("two"));
+    let us = party(&one, url, "us-cjtf");
+    let ru = party(&one, url, "ru-gs");
+    std::fs::create_dir_all(&two).expect("dir");
+    for f in ["log.key", "log.pub"] {
+        std::fs::copy(one.join(f), two.join(f)).expect("copy the log key");
+    }
+    let n1 = node(&one, url, "one");
+    let n2 = node(&two, url, "two");
+    TwoNodes {
+        dir,
+        one,
+        two,
+        us,
+        ru,
+        n1,
+        n2,
+    }
+}
+
 /// Two nodes on one database, clients of both parties writing declarations over one spot to both at once:
 /// every conflict is found exactly once, no acknowledged write is lost, both nodes answer the same, and a
 /// party's stream on either node delivers every entry once, in order. Then one node is killed mid-load: the
@@ -402,17 +425,15 @@ fn two_nodes_on_one_database_find_every_conflict_exactly_once() {
     let Some(url) = database() else {
         return;
     };
-    let dir = tempfile::tempdir().expect("temp dir");
-    let (one, two) = (dir.path().join("one"), dir.path().join("two"));
-    let us = party(&one, &url, "us-cjtf");
-    let ru = party(&one, &url, "ru-gs");
-    // Both nodes sign checkpoints with the line's one key.
-    std::fs::create_dir_all(&two).expect("dir");
-    for f in ["log.key", "log.pub"] {
-        std::fs::copy(one.join(f), two.join(f)).expect("copy the log key");
-    }
-    let n1 = start_with(&one, &["--database-url", &url, "--node", "one"]);
-    let mut n2 = start_with(&two, &["--database-url", &url, "--node", "two"]);
+    let TwoNodes {
+        dir: _dir,
+        two,
+        us,
+        ru,
+        n1,
+        mut n2,
+        ..
+    } = two_nodes(&url);
     let (s, _) = http(
         &n1.addr,
         "POST",
@@ -442,14 +463,7 @@ fn two_nodes_on_one_database_find_every_conflict_exactly_once() {
     assert_eq!(expected.len(), 24 * 24);
     // The last write's node answers at once; the other within the follower's wake-up.
     let settle = |addr: &str, token: &str, want: &[(String, String)]| {
-        let deadline = Instant::now() + Duration::from_secs(10);
-        loop {
-            let got = conflict_pairs(addr, token);
-            if got == want || Instant::now() > deadline {
-                return got;
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
+        eventually(|| conflict_pairs(addr, token), |got| got == want)
     };
     same_pairs(&settle(&n1.addr, &us, &expected), &expected, "node one, us");
     same_pairs(&settle(&n2.addr, &ru, &expected), &expected, "node two, ru");
@@ -546,7 +560,7 @@ fn two_nodes_on_one_database_find_every_conflict_exactly_once() {
 
     // Restarted, node two has every acknowledged write (and perhaps the ones in flight when it was killed)
     // and, like node one, every conflict between them exactly once.
-    n2 = start_with(&two, &["--database-url", &url, "--node", "two"]);
+    n2 = node(&two, &url, "two");
     let (s, list) = http(&n2.addr, "GET", "/v1/declarations", &us, None);
     assert_eq!(s, 200);
     let listed: Vec<String> = list["declarations"]
@@ -620,16 +634,15 @@ fn an_alert_is_closed_only_by_the_node_that_raised_it() {
     let Some(url) = database() else {
         return;
     };
-    let dir = tempfile::tempdir().expect("temp dir");
-    let (one, two) = (dir.path().join("one"), dir.path().join("two"));
-    let us = party(&one, &url, "us-cjtf");
-    let ru = party(&one, &url, "ru-gs");
-    std::fs::create_dir_all(&two).expect("dir");
-    for f in ["log.key", "log.pub"] {
-        std::fs::copy(one.join(f), two.join(f)).expect("copy the log key");
-    }
-    let mut n1 = start_with(&one, &["--database-url", &url, "--node", "one"]);
-    let n2 = start_with(&two, &["--database-url", &url, "--node", "two"]);
+    let TwoNodes {
+        dir: _dir,
+        one,
+        us,
+        ru,
+        mut n1,
+        n2,
+        ..
+    } = two_nodes(&url);
     let (s, _) = http(
         &n1.addr,
         "POST",
@@ -675,7 +688,7 @@ fn an_alert_is_closed_only_by_the_node_that_raised_it() {
     // Node one restarts without its tracks: its first scan closes the alert it left open.
     let _ = n1.child.kill();
     let _ = n1.child.wait();
-    n1 = start_with(&one, &["--database-url", &url, "--node", "one"]);
+    n1 = node(&one, &url, "one");
     let closed = vec![("closed".to_string(), "one".to_string())];
     assert_eq!(
         eventually(|| alerts(&n2.addr, &us), |a| *a == closed),
@@ -696,7 +709,7 @@ fn reads_go_on_while_another_node_holds_the_end_of_the_log() {
     let data = dir.path().join("one");
     let us = party(&data, &url, "us-cjtf");
     party(&data, &url, "ru-gs");
-    let node = start_with(&data, &["--database-url", &url, "--node", "one"]);
+    let node = node(&data, &url, "one");
     let other = deconflict_store::PgLog::open(&url).expect("another node's store");
     let size = other.size().expect("size");
     let (_, held) = other.hold_end(size).expect("hold the end");

@@ -1032,12 +1032,16 @@ impl Line {
         let inner = self.inner.lock();
         if inner.applying || self.failed.load(Ordering::SeqCst) {
             self.failed.store(true, Ordering::SeqCst);
-            return Err(LineError::Storage(
-                "an earlier write failed part-way; restart the server to rebuild the state from the log"
-                    .into(),
-            ));
+            return Err(Self::refused());
         }
         Ok(inner)
+    }
+
+    /// What every request gets once the line has failed (see [`Line::lock`]).
+    fn refused() -> LineError {
+        LineError::Storage(
+            "an earlier write failed part-way; restart the server to rebuild the state from the log".into(),
+        )
     }
 
     /// Notifications of the log's new size after each commit.
@@ -1227,7 +1231,7 @@ impl Line {
     /// this node's memory ahead of the log: the line is marked failed, as on a log of its own.
     fn write<T>(
         &self,
-        mut op: impl FnMut(&mut MutexGuard<'_, Inner>) -> Result<T, LineError>,
+        op: impl FnOnce(&mut MutexGuard<'_, Inner>) -> Result<T, LineError>,
     ) -> Result<T, LineError> {
         if !self.shared {
             let mut inner = self.lock()?;
@@ -1249,11 +1253,7 @@ impl Line {
             self.opened.wait(&mut inner);
             self.waiting.fetch_sub(1, Ordering::SeqCst);
             if self.failed.load(Ordering::SeqCst) {
-                return Err(LineError::Storage(
-                    "an earlier write failed part-way; restart the server to rebuild the state from the \
-                     log"
-                        .into(),
-                ));
+                return Err(Self::refused());
             }
         };
         if leader {
@@ -1778,7 +1778,7 @@ impl Line {
                     ));
                 }
             }
-            let mut body = body.clone();
+            let mut body = body;
             if let (Some(obj), Some(path_id)) = (body.as_object_mut(), id_in_path) {
                 obj.entry("id").or_insert(json!(path_id));
             }
@@ -2049,7 +2049,7 @@ impl Line {
                 .get(id)
                 .filter(|r| r.parties.iter().any(|p| p == party))
                 .ok_or_else(|| LineError::NotFound(id.into()))?;
-            let reason = match (response, reason.clone()) {
+            let reason = match (response, reason) {
                 (ConflictResponse::Dispute, Some(r)) if !r.trim().is_empty() && r.len() <= 2000 => {
                     Some(r)
                 }
@@ -2422,7 +2422,7 @@ impl Line {
                 .get(id)
                 .filter(|a| a.parties.contains(party))
                 .ok_or_else(|| LineError::NotFound(id.into()))?;
-            let (kind, content) = match suspend.clone() {
+            let (kind, content) = match suspend {
                 Some(r) if r.trim().is_empty() || r.len() > 2000 => {
                     return Err(invalid(
                         "reason",
@@ -2786,7 +2786,7 @@ impl Line {
         drop(tactical);
         let n = entries.len();
         if n > 0 {
-            self.write(|inner| self.commit(inner, std::mem::take(&mut entries)))?;
+            self.write(|inner| self.commit(inner, entries))?;
         }
         Ok(n)
     }

@@ -57,6 +57,47 @@ pub struct Appended {
 }
 
 /// A stored hash, which must be 32 bytes; `what` names it in the error.
+/// What an append writes, as the adapters queue it: new entries, to be sealed at the log's end, or entries
+/// the writer sealed itself at the sequence numbers it expects.
+pub(crate) enum Batch {
+    New(Vec<NewEntry>),
+    Sealed(Vec<StoredEntry>),
+}
+
+impl Batch {
+    /// The entries as stored from sequence number `at` on: new ones sealed there, or sealed ones checked to
+    /// belong there (else a size mismatch) and to match their content hashes.
+    pub(crate) fn sealed_at(&self, at: u64) -> Result<Vec<StoredEntry>, StoreError> {
+        match self {
+            Batch::New(entries) => entries
+                .iter()
+                .enumerate()
+                .map(|(i, e)| e.seal(at + i as u64))
+                .collect(),
+            Batch::Sealed(entries) => {
+                if entries.iter().any(|e| {
+                    e.header.content_hash != deconflict_ledger::entry::content_hash(&e.content)
+                }) {
+                    Err(StoreError::Corrupt(
+                        "a sealed entry's content does not match its hash".into(),
+                    ))
+                } else if entries
+                    .iter()
+                    .enumerate()
+                    .all(|(i, e)| e.header.seq == at + i as u64)
+                {
+                    Ok(entries.clone())
+                } else {
+                    Err(StoreError::SizeMismatch {
+                        expected: entries.first().map_or(at, |e| e.header.seq),
+                        actual: at,
+                    })
+                }
+            }
+        }
+    }
+}
+
 pub(crate) fn hash_of(bytes: Vec<u8>, what: &str) -> Result<Hash, StoreError> {
     bytes
         .try_into()

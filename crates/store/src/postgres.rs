@@ -40,8 +40,8 @@ use postgres::{Client, NoTls};
 
 use crate::frontier::Frontier;
 use crate::port::{
-    hash_of, Appended, HeldEnd, LogStore, NewEntry, PendingAppend, StoreError, StoredCheckpoint,
-    StoredEntry,
+    hash_of, Appended, Batch, HeldEnd, LogStore, NewEntry, PendingAppend, StoreError,
+    StoredCheckpoint, StoredEntry,
 };
 
 /// The migrations, in order; migration `i` (from 0) brings the schema to version `i + 1`.
@@ -61,12 +61,6 @@ fn pg(e: postgres::Error) -> StoreError {
 }
 
 type Job = Box<dyn FnOnce(&mut Client) + Send>;
-
-/// What an append writes: new entries, sealed at the log's end, or entries the writer sealed.
-enum Batch {
-    New(Vec<NewEntry>),
-    Sealed(Vec<StoredEntry>),
-}
 
 /// An append queued to the writer thread.
 struct Write {
@@ -365,7 +359,7 @@ fn try_group(
                 continue;
             }
         }
-        let sealed = match seal(&write.batch, at) {
+        let sealed = match write.batch.sealed_at(at) {
             Ok(s) => s,
             Err(e) => {
                 results.push(Err(e));
@@ -419,7 +413,7 @@ fn serve_hold(client: &mut Client, cache: &Mutex<Option<Frontier>>, hold: Hold, 
         let Ok(entries) = hold.take.recv() else {
             return Ok(None);
         };
-        let sealed = seal(&Batch::Sealed(entries), size)?;
+        let sealed = Batch::Sealed(entries).sealed_at(size)?;
         let mut frontier = frontier_at(&mut tx, cache, size)?;
         let leaf_hashes = insert(&mut tx, &mut frontier, &sealed).map_err(pg)?;
         finish(&mut tx, frontier.size, notify).map_err(pg)?;
@@ -472,38 +466,6 @@ impl HeldEnd for PgHeldEnd {
 enum Request {
     Write(Write),
     Hold(Hold),
-}
-
-/// The entries of `batch` as stored from sequence number `at` on: new ones sealed there, or sealed ones
-/// checked to belong there and to match their hashes.
-fn seal(batch: &Batch, at: u64) -> Result<Vec<StoredEntry>, StoreError> {
-    match batch {
-        Batch::New(entries) => entries
-            .iter()
-            .enumerate()
-            .map(|(i, e)| e.seal(at + i as u64))
-            .collect(),
-        Batch::Sealed(entries) => {
-            if entries.iter().any(|e| {
-                e.header.content_hash != deconflict_ledger::entry::content_hash(&e.content)
-            }) {
-                Err(StoreError::Corrupt(
-                    "a sealed entry's content does not match its hash".into(),
-                ))
-            } else if entries
-                .iter()
-                .enumerate()
-                .all(|(i, e)| e.header.seq == at + i as u64)
-            {
-                Ok(entries.clone())
-            } else {
-                Err(StoreError::SizeMismatch {
-                    expected: entries.first().map_or(at, |e| e.header.seq),
-                    actual: at,
-                })
-            }
-        }
-    }
 }
 
 /// The writer thread: takes every append queued, commits them together, answers each; a hold is served

@@ -22,7 +22,8 @@ use rusqlite::{params, Connection, OptionalExtension};
 use crate::check::check_checkpoints;
 use crate::frontier::Frontier;
 use crate::port::{
-    hash_of, Appended, LogStore, NewEntry, PendingAppend, StoreError, StoredCheckpoint, StoredEntry,
+    hash_of, Appended, Batch, LogStore, NewEntry, PendingAppend, StoreError, StoredCheckpoint,
+    StoredEntry,
 };
 
 /// Tree levels from this one up are kept in memory: a quarter of the nodes, 8 bytes per entry (80 MB at 10M
@@ -246,12 +247,6 @@ fn check_schema(conn: &Connection) -> Result<(), StoreError> {
     }
 }
 
-/// Entries to append: new ones, or ones the writer has sealed itself at the sequence numbers it expects.
-enum Batch {
-    New(Vec<NewEntry>),
-    Sealed(Vec<StoredEntry>),
-}
-
 struct Request {
     expected: Option<u64>,
     entries: Batch,
@@ -453,34 +448,7 @@ fn commit_group(
                 }
             }
             let first_seq = frontier.size;
-            let sealed: Result<Vec<StoredEntry>, StoreError> = match &req.entries {
-                Batch::New(entries) => entries
-                    .iter()
-                    .enumerate()
-                    .map(|(i, e)| e.seal(first_seq + i as u64))
-                    .collect(),
-                Batch::Sealed(entries) => {
-                    let in_place = entries
-                        .iter()
-                        .enumerate()
-                        .all(|(i, e)| e.header.seq == first_seq + i as u64);
-                    let intact = entries.iter().all(|e| {
-                        e.header.content_hash == deconflict_ledger::entry::content_hash(&e.content)
-                    });
-                    if !intact {
-                        Err(StoreError::Corrupt(
-                            "a sealed entry's content does not match its hash".into(),
-                        ))
-                    } else if in_place {
-                        Ok(entries.clone())
-                    } else {
-                        Err(StoreError::SizeMismatch {
-                            expected: entries.first().map_or(first_seq, |e| e.header.seq),
-                            actual: first_seq,
-                        })
-                    }
-                }
-            };
+            let sealed = req.entries.sealed_at(first_seq);
             let sealed = match sealed {
                 Ok(s) => s,
                 Err(e) => {

@@ -74,6 +74,37 @@ pub fn start_with(data: &Path, extra: &[&str]) -> Server {
     Server { child, addr }
 }
 
+/// One HTTP/1.1 request on a fresh connection: the status and the body as text, or why it failed (the
+/// server may be gone).
+pub fn request(
+    addr: &str,
+    method: &str,
+    path: &str,
+    token: &str,
+    body: Option<&Value>,
+) -> std::io::Result<(u16, String)> {
+    let mut s = TcpStream::connect(addr)?;
+    s.set_read_timeout(Some(std::time::Duration::from_secs(60)))?;
+    let payload = body.map(|b| b.to_string()).unwrap_or_default();
+    write!(
+        s,
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{payload}",
+        payload.len()
+    )?;
+    let mut response = String::new();
+    s.read_to_string(&mut response)?;
+    let status = response
+        .split(' ')
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .ok_or_else(|| std::io::Error::other(format!("no status in {response:?}")))?;
+    let body = response
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b)
+        .unwrap_or("");
+    Ok((status, body.to_string()))
+}
+
 /// One HTTP/1.1 request on a fresh connection; returns the status and the JSON body.
 pub fn http(
     addr: &str,
@@ -82,26 +113,8 @@ pub fn http(
     token: &str,
     body: Option<&Value>,
 ) -> (u16, Value) {
-    let mut s = TcpStream::connect(addr).expect("connect");
-    let payload = body.map(|b| b.to_string()).unwrap_or_default();
-    write!(
-        s,
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{payload}",
-        payload.len()
-    )
-    .expect("send");
-    let mut response = String::new();
-    s.read_to_string(&mut response).expect("read");
-    let status = response
-        .split(' ')
-        .nth(1)
-        .and_then(|c| c.parse().ok())
-        .expect("status");
-    let body = response
-        .split_once("\r\n\r\n")
-        .map(|(_, b)| b)
-        .unwrap_or("");
-    (status, serde_json::from_str(body).unwrap_or(Value::Null))
+    let (status, body) = request(addr, method, path, token, body).expect("request");
+    (status, serde_json::from_str(&body).unwrap_or(Value::Null))
 }
 
 /// Runs `deconflict` with `args`, writing `stdin` (if any) to its standard input; waits for it to end.

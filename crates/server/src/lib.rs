@@ -7,6 +7,7 @@
 pub mod agreement;
 pub mod clock;
 pub mod hotline;
+pub mod limits;
 pub mod line;
 pub mod openapi;
 mod problem;
@@ -25,6 +26,7 @@ use axum::{Json, Router};
 use serde_json::{json, Value};
 use tower_http::catch_panic::CatchPanicLayer;
 
+pub use limits::Limits;
 pub use line::{ConflictResponse, Credential, Line, LineError};
 use problem::Problem;
 

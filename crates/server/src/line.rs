@@ -380,6 +380,8 @@ pub struct Line {
     clock: Arc<dyn Clock>,
     /// The log's size after each commit, for stream followers (they read the entries from the store).
     grown: tokio::sync::broadcast::Sender<u64>,
+    /// The bounds on what parties may send and hold (see [`crate::limits`]).
+    limits: crate::limits::Limits,
 }
 
 /// A fresh bearer token: `dcf_` and 32 random bytes.
@@ -1021,10 +1023,22 @@ impl Line {
             started: Instant::now(),
             clock,
             grown: tokio::sync::broadcast::channel(1024).0,
+            limits: crate::limits::Limits::default(),
         })
     }
 
     /// Names this node (see [`Line::follow`]); on a shared log each node needs its own name.
+    /// The line with these bounds instead of the defaults.
+    pub fn with_limits(mut self, limits: crate::limits::Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// The bounds this line keeps (see [`crate::limits`]).
+    pub fn limits(&self) -> &crate::limits::Limits {
+        &self.limits
+    }
+
     pub fn with_node(mut self, name: &str) -> Self {
         self.node = name.to_string();
         self

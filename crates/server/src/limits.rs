@@ -1,0 +1,91 @@
+//! Every bound the line puts on what a party may send or hold, in one place, with its default.
+//!
+//! A party may be hostile, careless or running a buggy feed: nothing it sends may silence the line (work that
+//! never ends), stall it (work under a lock, a slow client), flood it (the log, memory) or make it reveal what
+//! was never shared. Each bound here is configurable (`deconflict serve --help` names the flag), documented in
+//! the README with its default, and a request that passes one is answered with a problem naming the limit
+//! (`limit` in the problem's body).
+
+use std::time::Duration;
+
+/// The line's bounds. `Limits::default()` is what `deconflict serve` runs with unless told otherwise.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Limits {
+    // --- Live tracks -------------------------------------------------------------------------------------
+    /// A report older than this (line time) is refused, and a live track not reported again within it is
+    /// dropped.
+    pub track_ttl: Duration,
+    /// How far ahead of the line's clock a report's time may be (clock skew between a feed and the line).
+    pub track_future_skew: Duration,
+    /// Most reports in one `POST /v1/tracks`.
+    pub track_batch: usize,
+    /// Most live tracks one party may hold at once; reports of new tracks beyond it are refused.
+    pub tracks_per_party: usize,
+    /// Most track reports one party may send per second (over a sliding second), all batches together.
+    pub track_reports_per_second: usize,
+    /// Most alerts between one pair of parties that a scan raises one by one; beyond it the pair's further
+    /// findings are folded into one storm alert with counts.
+    pub alerts_per_party_pair: usize,
+
+    // --- Declarations ------------------------------------------------------------------------------------
+    /// Most volumes in one declaration.
+    pub volumes_per_declaration: usize,
+    /// Most positions in one footprint (polygon vertices, corridor or line path points).
+    pub vertices_per_footprint: usize,
+    /// Longest time window of one volume.
+    pub volume_window: Duration,
+
+    // --- Memory and lists --------------------------------------------------------------------------------
+    /// How long closed alerts, resolved conflicts and answered messages stay in memory (the log keeps them).
+    pub retention: Duration,
+    /// Items a list returns when the request names no `limit`.
+    pub page_default: usize,
+    /// Most items a list returns at once (`limit` above it is refused).
+    pub page_max: usize,
+
+    // --- HTTP --------------------------------------------------------------------------------------------
+    /// Requests handled at once across the whole server; more are refused with 503 `overloaded`.
+    pub max_in_flight: usize,
+    /// Connections open at once; more wait in the kernel's backlog.
+    pub max_connections: usize,
+    /// Time for a client to send a request's headers (and for an idle kept-alive connection to start its
+    /// next request).
+    pub header_timeout: Duration,
+    /// Time for a whole request: body read, handled and answered (streams excepted once open).
+    pub request_timeout: Duration,
+    /// Largest request body (bytes), except track batches.
+    pub body_bytes: usize,
+    /// Largest `POST /v1/tracks` body (bytes).
+    pub track_body_bytes: usize,
+    /// Time a stream client has to take one frame before it is cut off with its cursor.
+    pub stream_send_timeout: Duration,
+    /// Streams one party may hold open at once.
+    pub streams_per_party: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            track_ttl: Duration::from_secs(60),
+            track_future_skew: Duration::from_secs(5),
+            track_batch: 10_000,
+            tracks_per_party: 20_000,
+            track_reports_per_second: 50_000,
+            alerts_per_party_pair: 32,
+            volumes_per_declaration: 64,
+            vertices_per_footprint: 2_000,
+            volume_window: Duration::from_secs(400 * 86_400),
+            retention: Duration::from_secs(24 * 3_600),
+            page_default: 200,
+            page_max: 1_000,
+            max_in_flight: 1_024,
+            max_connections: 4_096,
+            header_timeout: Duration::from_secs(10),
+            request_timeout: Duration::from_secs(30),
+            body_bytes: 1 << 20,
+            track_body_bytes: 4 << 20,
+            stream_send_timeout: Duration::from_secs(10),
+            streams_per_party: 32,
+        }
+    }
+}

@@ -26,7 +26,7 @@ use deconflict_store::{
     Checkpointer, LogStore, NewEntry, SqliteLog, StoreError, StoredCheckpoint, StoredEntry,
 };
 use deconflict_strategic::{
-    advise_under, AdviceBounds, Conflict, ConflictIndex, Declaration, Minima, Policy,
+    advise_seen, AdviceBounds, Conflict, ConflictIndex, Declaration, Minima, Policy,
 };
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
@@ -275,7 +275,9 @@ impl ConflictRecord {
 #[derive(Debug)]
 struct Inner {
     parties: BTreeMap<String, Party>,
-    tokens: HashMap<[u8; 32], Credential>,
+    /// Live credentials by token hash, apart, so that authenticating a request never waits for the line's
+    /// lock (a long write must not stall every other party's reads). Written only while that lock is held.
+    tokens: Arc<parking_lot::RwLock<HashMap<[u8; 32], Credential>>>,
     credentials: BTreeMap<String, CredentialRecord>,
     fold: Declarations,
     current: BTreeMap<String, Current>,
@@ -363,6 +365,10 @@ pub struct Line {
     /// The log's durable size, as this line last committed it (read without touching the store).
     durable: std::sync::atomic::AtomicU64,
     inner: parking_lot::Mutex<Inner>,
+    /// The credentials by token hash, shared with [`Inner`] (which alone writes them).
+    tokens: Arc<parking_lot::RwLock<HashMap<[u8; 32], Credential>>>,
+    /// When the follower of a shared log last went round its loop (see [`Line::follower_beat`]).
+    follower_beat: parking_lot::Mutex<Option<Instant>>,
     /// Set when the memory may have moved ahead of the log (a write failed after it was applied): every
     /// later request fails until a restart rebuilds the state from the log.
     failed: AtomicBool,
@@ -536,7 +542,7 @@ fn terms_parties(content: &Value) -> BTreeSet<String> {
 
 impl Inner {
     fn add_credential(&mut self, credential: Credential, hash: [u8; 32], issued_ms: i64) {
-        self.tokens.insert(hash, credential.clone());
+        self.tokens.write().insert(hash, credential.clone());
         self.credentials.insert(
             credential.id.clone(),
             CredentialRecord {
@@ -563,17 +569,30 @@ impl Inner {
         })
     }
 
-    /// Which minima apply between `party` and each other party: those of their active agreements.
-    /// The least delay, climb or descent that clears every conflict of `d`, `party`'s declaration.
+    /// The least delay, climb or descent that clears every conflict of `d`, `party`'s declaration, with the
+    /// declarations `party` was given: advice must not reveal (by its value or its cost) the extent of
+    /// declarations it was never shown. It may lead into one of those; that conflict is found and notified
+    /// when the declaration is written.
     fn advice(&self, d: &Declaration, party: &str) -> Value {
-        advice_json(&advise_under(
+        advice_json(&advise_seen(
             &self.index,
             d,
             &AdviceBounds::default(),
             &self.policy(party),
+            &|other| self.sees(party, other),
         ))
     }
 
+    /// Whether `party` was given the declaration `other` of the index (its own, or one shared with it).
+    fn sees(&self, party: &str, other: &Declaration) -> bool {
+        other.party == party
+            || self
+                .current
+                .get(&other.id)
+                .is_some_and(|c| c.visible_to(party))
+    }
+
+    /// Which minima apply between `party` and each other party: those of their active agreements.
     fn policy(&self, party: &str) -> Policy<'_> {
         let party = party.to_string();
         Policy {
@@ -818,7 +837,7 @@ impl Inner {
                 let v = value()?;
                 if let Some(r) = v["id"].as_str().and_then(|id| self.credentials.get_mut(id)) {
                     r.revoked_ms.get_or_insert(header.time_ms);
-                    self.tokens.remove(&r.hash);
+                    self.tokens.write().remove(&r.hash);
                 }
             }
             AGREEMENT_PROPOSED => {
@@ -974,7 +993,7 @@ impl Line {
         let minima = Minima::default();
         let mut inner = Inner {
             parties: BTreeMap::new(),
-            tokens: HashMap::new(),
+            tokens: Arc::default(),
             credentials: BTreeMap::new(),
             fold: Declarations::new(),
             current: BTreeMap::new(),
@@ -1014,7 +1033,9 @@ impl Line {
             batches: std::sync::atomic::AtomicU64::new(0),
             store,
             durable: std::sync::atomic::AtomicU64::new(size),
+            tokens: Arc::clone(&inner.tokens),
             inner: parking_lot::Mutex::new(inner),
+            follower_beat: parking_lot::Mutex::new(None),
             failed: AtomicBool::new(false),
             tactical: parking_lot::Mutex::new(Tactical::default()),
             live: parking_lot::Mutex::new(tracks::Live::new()),
@@ -1027,7 +1048,6 @@ impl Line {
         })
     }
 
-    /// Names this node (see [`Line::follow`]); on a shared log each node needs its own name.
     /// The line with these bounds instead of the defaults.
     pub fn with_limits(mut self, limits: crate::limits::Limits) -> Self {
         self.limits = limits;
@@ -1039,6 +1059,7 @@ impl Line {
         &self.limits
     }
 
+    /// Names this node (see [`Line::follow`]); on a shared log each node needs its own name.
     pub fn with_node(mut self, name: &str) -> Self {
         self.node = name.to_string();
         self
@@ -1386,6 +1407,12 @@ impl Line {
         Ok(applied)
     }
 
+    /// When the follower of a shared log last went round its loop (it does at least every second while it is
+    /// alive and not stuck); `None` on a log of its own, where there is no follower.
+    pub fn follower_beat(&self) -> Option<Instant> {
+        *self.follower_beat.lock()
+    }
+
     /// On a shared log, starts a thread that keeps this line current with what other nodes append (woken by
     /// the store, see [`LogStore::await_growth`]), so that reads and stream followers see their entries
     /// too; it ends when the line is dropped. Nothing to do on a log of its own.
@@ -1398,7 +1425,10 @@ impl Line {
         std::thread::Builder::new()
             .name("deconflict-follow".into())
             .spawn(move || loop {
-                let Some(known) = line.upgrade().map(|l| l.durable.load(Ordering::SeqCst)) else {
+                let Some(known) = line.upgrade().map(|l| {
+                    *l.follower_beat.lock() = Some(Instant::now());
+                    l.durable.load(Ordering::SeqCst)
+                }) else {
                     return;
                 };
                 let seen = match store.await_growth(known, Duration::from_secs(1)) {
@@ -1470,9 +1500,12 @@ impl Line {
 
     /// As [`Line::authenticate`], telling a line that refuses requests (after a write failed part-way) from
     /// an unknown token.
+    /// It never waits for the line's lock.
     pub fn authenticate_checked(&self, token: &str) -> Result<Option<Credential>, LineError> {
-        let inner = self.lock()?;
-        Ok(inner.tokens.get(&token_hash(token)).cloned())
+        if self.failed.load(Ordering::SeqCst) {
+            return Err(Self::refused());
+        }
+        Ok(self.tokens.read().get(&token_hash(token)).cloned())
     }
 
     /// Issues a new credential of the caller's party at `role`, which may not be above the caller's own;
@@ -1506,6 +1539,32 @@ impl Line {
         let seq = self.commit(inner, vec![entry])?;
         Ok((format!("k{seq}"), token))
         })
+    }
+
+    /// As [`Line::issue_credential`], from a request body `{"role": …}` (the caller's own role when absent);
+    /// anything else in it is refused, naming the field.
+    pub fn issue_credential_body(
+        &self,
+        caller: &Credential,
+        body: &Value,
+    ) -> Result<(String, String), LineError> {
+        let Some(obj) = body.as_object() else {
+            return Err(invalid(
+                "",
+                "the body must be a JSON object: {\"role\": \"duty_officer\" | \"commander\" | \"chief\"}",
+            ));
+        };
+        if let Some(k) = obj.keys().find(|k| k.as_str() != "role") {
+            return Err(invalid(k.as_str(), "unknown field; expected role"));
+        }
+        let role = match obj.get("role") {
+            None => caller.role.clone(),
+            Some(r) => r
+                .as_str()
+                .ok_or_else(|| invalid("role", format!("expected one of {}", LEVELS.join(", "))))?
+                .to_string(),
+        };
+        self.issue_credential(caller, &role)
     }
 
     /// Issues a credential of `party` at `role` on the operator's authority (the CLI and scenarios); returns
@@ -1850,7 +1909,9 @@ impl Line {
         let (declaration, content, _) = self.prepare(&inner, party, body, version)?;
         let conflicts: Vec<Value> = inner
             .index
-            .conflicts_of_under(&declaration, &inner.policy(party))
+            .conflicts_of_seen(&declaration, &inner.policy(party), &|o| {
+                inner.sees(party, o)
+            })
             .iter()
             .filter_map(|c| {
                 let other_id = &c.other_than(&declaration.id).id;
@@ -1897,9 +1958,11 @@ impl Line {
                 current.declaration.party
             )));
         }
-        let conflicts = inner
-            .index
-            .conflicts_of_under(&current.declaration, &inner.policy(party));
+        let conflicts = inner.index.conflicts_of_seen(
+            &current.declaration,
+            &inner.policy(party),
+            &|o| inner.sees(party, o),
+        );
         let advice = (!conflicts.is_empty()).then(|| inner.advice(&current.declaration, party));
         Ok(
             json!({"id": id, "version": current.declaration.version, "conflicts": conflicts.len(), "advice": advice}),

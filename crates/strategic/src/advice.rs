@@ -74,6 +74,19 @@ pub fn advise_under(
     bounds: &AdviceBounds,
     policy: &Policy<'_>,
 ) -> Advice {
+    advise_seen(index, d, bounds, policy, &|_| true)
+}
+
+/// As [`advise_under`], over only the declarations `sees` admits: the advice clears the conflicts with
+/// those and knows nothing of the others (it may lead into one of them; that conflict is found when the
+/// declaration is written). Neither the advice nor the time it takes depends on the declarations skipped.
+pub fn advise_seen(
+    index: &ConflictIndex,
+    d: &Declaration,
+    bounds: &AdviceBounds,
+    policy: &Policy<'_>,
+    sees: &dyn Fn(&Declaration) -> bool,
+) -> Advice {
     let can_delay = matches!(d.kind, Kind::AirOperation | Kind::GroundMovement);
     let can_change_height = d.kind == Kind::AirOperation;
     if !can_delay {
@@ -97,6 +110,9 @@ pub fn advise_under(
     };
     for v in &d.volumes {
         index.near(d, v, reach, |_, other, j| {
+            if !sees(other) {
+                return;
+            }
             let w = &other.volumes[j];
             let Some(minima) = (policy.minima_with)(&other.party) else {
                 return;
@@ -127,6 +143,9 @@ pub fn advise_under(
     };
     for v in &d.volumes {
         index.near(d, v, reach, |_, other, j| {
+            if !sees(other) {
+                return;
+            }
             let w = &other.volumes[j];
             let Some(minima) = (policy.minima_with)(&other.party) else {
                 return;

@@ -292,6 +292,22 @@ impl ConflictIndex {
         self.conflicts_filtered(d, policy, |_| true)
     }
 
+    /// As [`ConflictIndex::conflicts_of_under`], over only the declarations `sees` admits: the others are
+    /// skipped before any distance is computed, so neither the answer nor the time it takes depends on them.
+    pub fn conflicts_of_seen(
+        &self,
+        d: &Declaration,
+        policy: &Policy<'_>,
+        sees: &dyn Fn(&Declaration) -> bool,
+    ) -> Vec<Conflict> {
+        self.conflicts_filtered(d, policy, |slot| {
+            self.slots
+                .get(slot as usize)
+                .and_then(Option::as_ref)
+                .is_some_and(sees)
+        })
+    }
+
     fn conflicts_filtered(
         &self,
         d: &Declaration,

@@ -1,0 +1,116 @@
+//! Hostile parties against the line's core (no HTTP): what a party may learn from advice, previews, errors and
+//! stream events about what it was never given, and what it may make the line store. Each test is named after
+//! the finding it pins.
+
+use std::sync::Arc;
+
+use deconflict_server::clock::ManualClock;
+use deconflict_server::{Line, LineError};
+use serde_json::{json, Value};
+
+/// 2030-06-18T12:00:00Z.
+const NOON: i64 = 1_907_928_000_000;
+
+fn line() -> (tempfile::TempDir, Line) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let clock = Arc::new(ManualClock::new(NOON));
+    let line = Line::open_with_clock(dir.path(), "test.example/line", clock).expect("open");
+    (dir, line)
+}
+
+fn sortie(id: &str, start: &str, end: &str, lower_m: f64, upper_m: f64) -> Value {
+    json!({"id": id, "kind": "air_operation", "volumes": [
+        {"footprint": {"circle": {"center": [38.5, 35.9], "radius_m": 5000}},
+         "altitude": {"lower_m": lower_m, "upper_m": upper_m},
+         "time": {"start": start, "end": end}}]})
+}
+
+/// Three parties on one agreement: `aa` and `bb` share their declarations, `cc` shares nothing.
+fn three(line: &Line) {
+    for p in ["aa", "bb", "cc"] {
+        line.register_party(p, "military").expect("register");
+    }
+    line.establish_agreement(json!({"id": "abc", "parties": ["aa", "bb", "cc"]}))
+        .expect("agreement");
+}
+
+/// Finding 6: advice was computed over declarations the caller was never shown, so cancelling a hidden one
+/// changed it (and revealed its end and top). Advice and the POST's advice now depend only on what was given.
+#[test]
+fn advice_ignores_hidden_declarations() {
+    let (_dir, line) = line();
+    three(&line);
+    let mut b = sortie("b-1", "2030-06-18T15:00:00Z", "2030-06-18T16:00:00Z", 0.0, 9000.0);
+    b["audience"] = json!(["aa"]);
+    line.declare("bb", b).expect("b-1");
+    // Hidden from aa, right after b-1 and at every height: a delay that clears b-1 runs into it.
+    line.declare(
+        "cc",
+        sortie("c-1", "2030-06-18T16:00:00Z", "2030-06-18T20:00:00Z", 0.0, 12000.0),
+    )
+    .expect("c-1");
+    let posted = line
+        .declare(
+            "aa",
+            sortie("a-1", "2030-06-18T15:00:00Z", "2030-06-18T16:00:00Z", 0.0, 9000.0),
+        )
+        .expect("a-1");
+    let before = line.advice("aa", "a-1").expect("advice");
+    line.cancel("cc", "c-1", Some(1)).expect("cancel c-1");
+    let after = line.advice("aa", "a-1").expect("advice");
+    assert_eq!(before, after, "advice changed when a hidden declaration went");
+    assert_eq!(posted.body["advice"], after["advice"]);
+    // Only b-1 counts: a delay of one hour clears it.
+    assert_eq!(after["advice"]["delay_s"], json!(3600), "{after}");
+    assert_eq!(after["conflicts"], json!(1), "{after}");
+}
+
+/// Finding 6, preview: a preview lists and costs only what was shared with the caller.
+#[test]
+fn preview_ignores_hidden_declarations() {
+    let (_dir, line) = line();
+    three(&line);
+    line.declare(
+        "cc",
+        sortie("c-1", "2030-06-18T15:00:00Z", "2030-06-18T16:00:00Z", 0.0, 9000.0),
+    )
+    .expect("c-1");
+    let p = line
+        .preview(
+            "aa",
+            sortie("a-1", "2030-06-18T15:00:00Z", "2030-06-18T16:00:00Z", 0.0, 9000.0),
+        )
+        .expect("preview");
+    assert_eq!(p["conflicts"], json!([]), "{p}");
+}
+
+fn refused_field(r: Result<impl std::fmt::Debug, LineError>) -> String {
+    match r {
+        Err(LineError::Invalid { field, .. }) => field,
+        other => panic!("expected a refusal naming a field, got {other:?}"),
+    }
+}
+
+/// Finding 11: a credential request must be an object with known fields only.
+#[test]
+fn credential_requests_are_checked() {
+    let (_dir, line) = line();
+    three(&line);
+    let chief = line
+        .issue_operator_credential("aa", "chief")
+        .expect("chief")
+        .1;
+    let chief = line.authenticate(&chief).expect("chief's credential");
+    let before = line.store().size().expect("size");
+    assert_eq!(
+        refused_field(line.issue_credential_body(&chief, &json!([]))),
+        ""
+    );
+    assert_eq!(
+        refused_field(line.issue_credential_body(&chief, &json!({"role": "commander", "rol": 1}))),
+        "rol"
+    );
+    assert_eq!(line.store().size().expect("size"), before, "nothing stored");
+    line.issue_credential_body(&chief, &json!({"role": "commander"}))
+        .expect("a good request");
+}

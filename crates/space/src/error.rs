@@ -63,6 +63,12 @@ pub enum Problem {
     LowerAboveUpper { lower_m: f64, upper_m: f64 },
     #[error("end {end} is not after start {start}")]
     EndNotAfterStart { start: String, end: String },
+    #[error("time {time} is outside the supported range {min}..={max}")]
+    TimeOutOfRange {
+        time: String,
+        min: String,
+        max: String,
+    },
     #[error("cannot read {text:?} as {what}: {why}")]
     Unreadable {
         what: &'static str,

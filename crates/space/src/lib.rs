@@ -15,5 +15,6 @@ pub use error::{FieldError, Problem};
 pub use geodesy::LonLat;
 pub use region::{Footprint, Region, MAX_VERTICES, MAX_WIDTH_M};
 pub use volume::{
-    AltitudeBand, Datum, OriginalText, TimeWindow, Volume4D, MAX_ALTITUDE_M, MIN_ALTITUDE_M,
+    check_time, AltitudeBand, Datum, OriginalText, TimeWindow, Volume4D, MAX_ALTITUDE_M,
+    MAX_TIME_MS, MIN_ALTITUDE_M, MIN_TIME_MS,
 };

@@ -13,7 +13,7 @@ use chrono::{DateTime, FixedOffset, NaiveDate, SecondsFormat, TimeZone, Utc};
 
 use crate::error::Problem;
 use crate::geodesy::LonLat;
-use crate::volume::MIN_ALTITUDE_M;
+use crate::volume::{check_time, MIN_ALTITUDE_M};
 
 /// Metres per international foot.
 pub const METRES_PER_FOOT: f64 = 0.3048;
@@ -135,9 +135,7 @@ fn angle_value(part: &str, degree_digits: usize) -> Result<f64, String> {
         ));
     }
     if int_len <= degree_digits {
-        return part
-            .parse::<f64>()
-            .map_err(|_| format!("{part:?} is not a number of degrees"));
+        return decimal(part, false).ok_or_else(|| format!("{part:?} is not a number of degrees"));
     }
     let digits = &part[..int_len];
     let frac = &part[int_len..];
@@ -163,7 +161,7 @@ fn sexagesimal(fields: &[&str]) -> Result<f64, String> {
     }
     let mut value = 0.0;
     for (i, f) in fields.iter().enumerate() {
-        let x: f64 = f.parse().map_err(|_| format!("{f:?} is not a number"))?;
+        let x: f64 = decimal(f, false).ok_or_else(|| format!("{f:?} is not a number"))?;
         if !x.is_finite() || x < 0.0 {
             return Err(format!("{f:?} is not a non-negative number"));
         }
@@ -178,6 +176,36 @@ fn sexagesimal(fields: &[&str]) -> Result<f64, String> {
     Ok(value)
 }
 
+/// A plain decimal number: ASCII digits with at most one `.` and at least one digit before it; with
+/// `signed_grouped`, also an optional leading `-` and `,` between groups of three digits (`24,600`). Never a
+/// `+`, an exponent, `inf` or `NaN`, which `str::parse::<f64>` would take. At most 20 digits.
+fn decimal(s: &str, signed_grouped: bool) -> Option<f64> {
+    let unsigned = match s.strip_prefix('-') {
+        Some(rest) if signed_grouped => rest,
+        _ => s,
+    };
+    let (int, frac) = match unsigned.split_once('.') {
+        Some((i, f)) => (i, Some(f)),
+        None => (unsigned, None),
+    };
+    let int_ok = if signed_grouped && int.contains(',') {
+        let mut groups = int.split(',');
+        let first = groups.next().unwrap_or("");
+        (1..=3).contains(&first.len())
+            && first.bytes().all(|b| b.is_ascii_digit())
+            && groups.all(|g| g.len() == 3 && g.bytes().all(|b| b.is_ascii_digit()))
+    } else {
+        !int.is_empty() && int.bytes().all(|b| b.is_ascii_digit())
+    };
+    let frac_ok = frac.is_none_or(|f| !f.is_empty() && f.bytes().all(|b| b.is_ascii_digit()));
+    let digits = unsigned.bytes().filter(u8::is_ascii_digit).count();
+    if !(int_ok && frac_ok && digits <= 20) {
+        return None;
+    }
+    let value: f64 = s.replace(',', "").parse().ok()?;
+    value.is_finite().then_some(value)
+}
+
 /// Reads an altitude (`7500 m`, `24600 ft`, `FL245`, `SFC`) and returns metres.
 pub fn parse_altitude(text: &str) -> Result<f64, Problem> {
     const WHAT: &str = "an altitude (m, ft, FL or SFC)";
@@ -190,11 +218,11 @@ pub fn parse_altitude(text: &str) -> Result<f64, Problem> {
         return Ok(MIN_ALTITUDE_M);
     }
     let (number, factor) = if let Some(level) = compact.strip_prefix("FL") {
-        if level.is_empty() || !level.chars().all(|c| c.is_ascii_digit()) {
+        if !(1..=3).contains(&level.len()) || !level.bytes().all(|c| c.is_ascii_digit()) {
             return Err(unreadable(
                 WHAT,
                 text,
-                "a flight level is FL followed by digits",
+                "a flight level is FL followed by 1 to 3 digits",
             ));
         }
         (level, 100.0 * METRES_PER_FOOT)
@@ -212,10 +240,8 @@ pub fn parse_altitude(text: &str) -> Result<f64, Problem> {
             "the unit is missing: write m, ft or FL (feet and metres are never guessed)",
         ));
     };
-    let value: f64 = number
-        .replace(',', "")
-        .parse()
-        .map_err(|_| unreadable(WHAT, text, format!("{number:?} is not a number")))?;
+    let value: f64 = decimal(number, true)
+        .ok_or_else(|| unreadable(WHAT, text, format!("{number:?} is not a number (digits, an optional leading '-', ',' between thousands and one '.')")))?;
     if !value.is_finite() {
         return Err(Problem::NotFinite);
     }
@@ -237,12 +263,69 @@ fn zone_offset_hours(letter: char) -> Option<i32> {
     }
 }
 
+/// Two ASCII digits as a number (`"07"` → 7); `None` for anything else (signs, spaces, other digits).
+fn two_digits(s: &str) -> Option<u32> {
+    match s.as_bytes() {
+        [a, b] if a.is_ascii_digit() && b.is_ascii_digit() => {
+            Some(u32::from(a - b'0') * 10 + u32::from(b - b'0'))
+        }
+        _ => None,
+    }
+}
+
+/// Whether `s` is RFC 3339's `date-time` exactly: `YYYY-MM-DD`, `T` (or `t`), `HH:MM:SS`, an optional
+/// fraction of 1 to 9 digits, and `Z` (or `z`) or `±HH:MM`; every digit an ASCII digit. `chrono` alone is
+/// more lenient than this (it takes, among others, a space for the `T`).
+fn rfc3339_shape(s: &str) -> bool {
+    let b = s.as_bytes();
+    let digits =
+        |r: std::ops::Range<usize>| b.get(r).is_some_and(|d| d.iter().all(u8::is_ascii_digit));
+    let at = |i: usize, c: &[u8]| b.get(i).is_some_and(|x| c.contains(x));
+    if !(digits(0..4)
+        && at(4, b"-")
+        && digits(5..7)
+        && at(7, b"-")
+        && digits(8..10)
+        && at(10, b"Tt")
+        && digits(11..13)
+        && at(13, b":")
+        && digits(14..16)
+        && at(16, b":")
+        && digits(17..19))
+    {
+        return false;
+    }
+    let mut i = 19;
+    if at(i, b".") {
+        let n = b[i + 1..].iter().take_while(|c| c.is_ascii_digit()).count();
+        if !(1..=9).contains(&n) {
+            return false;
+        }
+        i += 1 + n;
+    }
+    match b.get(i) {
+        Some(b'Z' | b'z') => i + 1 == b.len(),
+        Some(b'+' | b'-') => {
+            i + 6 == b.len() && digits(i + 1..i + 3) && at(i + 3, b":") && digits(i + 4..i + 6)
+        }
+        _ => false,
+    }
+}
+
 /// Reads a time (RFC 3339 or a military date-time group) and returns milliseconds since 1970-01-01T00:00Z.
+///
+/// The grammar is strict: RFC 3339's `date-time` (see [`rfc3339_shape`]), or a date-time group of exactly
+/// `DD HH MM` (two ASCII digits each), a zone letter, a month's three letters and a year of exactly two or
+/// four ASCII digits (`YY` is 20YY), spaces allowed between the parts. Leap seconds (`:60`) are taken as the
+/// last millisecond of their minute's 59th second, as `chrono` does. Times outside
+/// [`crate::volume::MIN_TIME_MS`]..=[`crate::volume::MAX_TIME_MS`] (1970 to 2200) are refused.
 pub fn parse_time(text: &str) -> Result<i64, Problem> {
     const WHAT: &str = "a time (ISO 8601 with a zone, or a date-time group like 181400ZJUN17)";
     let trimmed = text.trim();
-    if let Ok(t) = DateTime::parse_from_rfc3339(trimmed) {
-        return Ok(t.timestamp_millis());
+    if rfc3339_shape(trimmed) {
+        let t = DateTime::parse_from_rfc3339(trimmed)
+            .map_err(|e| unreadable(WHAT, text, format!("not a valid RFC 3339 time ({e})")))?;
+        return check_time(t.timestamp_millis());
     }
     let compact: String = trimmed
         .chars()
@@ -250,27 +333,29 @@ pub fn parse_time(text: &str) -> Result<i64, Problem> {
         .collect::<String>()
         .to_ascii_uppercase();
     let is_dtg = compact.is_ascii()
-        && compact.len() >= 12
-        && compact[..6].chars().all(|c| c.is_ascii_digit())
-        && compact[6..7].chars().all(|c| c.is_ascii_alphabetic());
+        && compact.len() >= 10
+        && compact.as_bytes()[..6].iter().all(u8::is_ascii_digit)
+        && compact.as_bytes()[6].is_ascii_alphabetic();
     if !is_dtg {
         return Err(unreadable(
             WHAT,
             text,
-            if trimmed.contains('T') {
-                "not RFC 3339: a date, 'T', a time and a zone such as Z or +03:00 are needed"
+            if trimmed.contains(['T', 't']) && trimmed.contains(':') {
+                "not RFC 3339: YYYY-MM-DD, 'T', HH:MM:SS, an optional fraction, and a zone such as Z or +03:00 are needed"
             } else {
                 "neither RFC 3339 nor a date-time group DDHHMM, zone letter, month, year"
             },
         ));
     }
-    let num = |s: &str| s.parse::<u32>().unwrap_or(u32::MAX);
-    let (day, hour, minute) = (
-        num(&compact[0..2]),
-        num(&compact[2..4]),
-        num(&compact[4..6]),
-    );
-    let zone = compact[6..7].chars().next().unwrap_or('?');
+    // Checked above: six ASCII digits, so these are always Some.
+    let (Some(day), Some(hour), Some(minute)) = (
+        two_digits(&compact[0..2]),
+        two_digits(&compact[2..4]),
+        two_digits(&compact[4..6]),
+    ) else {
+        return Err(unreadable(WHAT, text, "DDHHMM must be six digits"));
+    };
+    let zone = char::from(compact.as_bytes()[6]);
     let offset = zone_offset_hours(zone).ok_or_else(|| {
         unreadable(
             WHAT,
@@ -283,15 +368,34 @@ pub fn parse_time(text: &str) -> Result<i64, Problem> {
         .position(|m| *m == &compact[7..10])
         .ok_or_else(|| unreadable(WHAT, text, format!("{:?} is not a month", &compact[7..10])))?;
     let year_text = &compact[10..];
-    let year = match year_text.len() {
-        2 => 2000 + num(year_text) as i32,
-        4 => num(year_text) as i32,
+    let all_digits = year_text.bytes().all(|b| b.is_ascii_digit());
+    let year: i32 = match year_text.len() {
+        2 | 4 if all_digits => year_text
+            .parse()
+            .map(|y: i32| if year_text.len() == 2 { 2000 + y } else { y })
+            .map_err(|_| unreadable(WHAT, text, "the year needs exactly 2 or 4 digits"))?,
         _ => {
-            return Err(unreadable(WHAT, text, "the year needs 2 or 4 digits"));
+            return Err(unreadable(
+                WHAT,
+                text,
+                format!(
+                    "the year {year_text:?} is not exactly 2 or 4 digits (YY is 20YY, or YYYY)"
+                ),
+            ));
         }
     };
+    if hour > 23 {
+        return Err(unreadable(WHAT, text, format!("hour {hour} is not 00–23")));
+    }
+    if minute > 59 {
+        return Err(unreadable(
+            WHAT,
+            text,
+            format!("minute {minute} is not 00–59"),
+        ));
+    }
     let date = NaiveDate::from_ymd_opt(year, month as u32 + 1, day)
-        .ok_or_else(|| unreadable(WHAT, text, "no such date"))?;
+        .ok_or_else(|| unreadable(WHAT, text, format!("{} has no day {day}", MONTHS[month])))?;
     let local = date
         .and_hms_opt(hour, minute, 0)
         .ok_or_else(|| unreadable(WHAT, text, "no such time of day"))?;
@@ -301,7 +405,7 @@ pub fn parse_time(text: &str) -> Result<i64, Problem> {
         .from_local_datetime(&local)
         .single()
         .ok_or_else(|| unreadable(WHAT, text, "no such local time"))?;
-    Ok(t.timestamp_millis())
+    check_time(t.timestamp_millis())
 }
 
 /// Formats milliseconds since the epoch as RFC 3339 UTC (`2017-06-18T14:00:00Z`).
@@ -413,6 +517,195 @@ mod tests {
             "tomorrow",
         ] {
             assert!(parse_time(bad).is_err(), "{bad} was accepted");
+        }
+    }
+
+    /// `expect` is the time as RFC 3339 UTC, or `!` and a part of the error.
+    fn check_time_case(input: &str, expect: &str) {
+        let got = match parse_time(input) {
+            Ok(ms) => format_time(ms),
+            Err(e) => format!("!{e}"),
+        };
+        match expect.strip_prefix('!') {
+            Some(part) => assert!(
+                got.starts_with('!') && got.contains(part),
+                "{input:?}: expected an error containing {part:?}, got {got:?}"
+            ),
+            None => assert_eq!(got, expect, "{input:?}"),
+        }
+    }
+
+    #[test]
+    fn date_time_groups_are_read_strictly() {
+        for (input, expect) in [
+            ("181400ZJUN17", "2017-06-18T14:00:00Z"),
+            ("181400zjun17", "2017-06-18T14:00:00Z"),
+            ("181400Z JUN 2017", "2017-06-18T14:00:00Z"),
+            (" 18 1400 Z JUN 17 ", "2017-06-18T14:00:00Z"),
+            ("181700CJUN17", "2017-06-18T14:00:00Z"),
+            ("180100AJAN70", "2070-01-18T00:00:00Z"),
+            ("010000ZJAN1970", "1970-01-01T00:00:00Z"),
+            ("312359ZDEC2199", "2199-12-31T23:59:00Z"),
+            ("290000ZFEB24", "2024-02-29T00:00:00Z"),
+            // The year is exactly two or four ASCII digits.
+            (
+                "181400ZJUNXX",
+                "!the year \"XX\" is not exactly 2 or 4 digits",
+            ),
+            ("181400ZJUN-1", "!is not exactly 2 or 4 digits"),
+            ("181400ZJUN+7", "!is not exactly 2 or 4 digits"),
+            ("181400ZJUN+17", "!is not exactly 2 or 4 digits"),
+            ("181400ZJUN-017", "!is not exactly 2 or 4 digits"),
+            ("181400ZJUN+017", "!is not exactly 2 or 4 digits"),
+            ("181400ZJUN7", "!is not exactly 2 or 4 digits"),
+            ("181400ZJUN017", "!is not exactly 2 or 4 digits"),
+            ("181400ZJUN20170", "!is not exactly 2 or 4 digits"),
+            ("181400ZJUN", "!is not exactly 2 or 4 digits"),
+            ("181400ZJUN1\u{661}", "!neither RFC 3339"),
+            ("181400ZJUN\u{ff11}\u{ff17}", "!neither RFC 3339"),
+            // Day, hour and minute: two ASCII digits each, in range.
+            ("311400ZJUN17", "!JUN has no day 31"),
+            ("001400ZJUN17", "!JUN has no day 0"),
+            ("290000ZFEB23", "!FEB has no day 29"),
+            ("182400ZJUN17", "!hour 24 is not 00"),
+            ("181460ZJUN17", "!minute 60 is not 00"),
+            ("+81400ZJUN17", "!neither RFC 3339"),
+            ("-1400ZJUN17", "!neither RFC 3339"),
+            ("1814\u{660}0ZJUN17", "!neither RFC 3339"),
+            // Zones and months.
+            ("181400JJUN17", "!zone letter J names no fixed offset"),
+            ("1814001JUN17", "!neither RFC 3339"),
+            ("181400ZJUX17", "!\"JUX\" is not a month"),
+            // Within 1970..=2200 only.
+            ("010000ZJAN1969", "!outside the supported range"),
+            ("010001ZJAN2200", "!outside the supported range"),
+            ("010000ZJAN0001", "!outside the supported range"),
+            ("010000ZJAN9999", "!outside the supported range"),
+            ("010000AJAN1970", "!outside the supported range"),
+        ] {
+            check_time_case(input, expect);
+        }
+    }
+
+    #[test]
+    fn rfc3339_times_are_read_strictly() {
+        for (input, expect) in [
+            ("2017-06-18T14:00:00Z", "2017-06-18T14:00:00Z"),
+            ("2017-06-18t14:00:00z", "2017-06-18T14:00:00Z"),
+            (" 2017-06-18T14:00:00Z\n", "2017-06-18T14:00:00Z"),
+            ("2017-06-18T17:00:00+03:00", "2017-06-18T14:00:00Z"),
+            ("2017-06-18T11:00:00-03:00", "2017-06-18T14:00:00Z"),
+            ("2017-06-18T14:00:00.5Z", "2017-06-18T14:00:00.500Z"),
+            ("2017-06-18T14:00:00.123456789Z", "2017-06-18T14:00:00.123Z"),
+            ("1970-01-01T00:00:00Z", "1970-01-01T00:00:00Z"),
+            ("2200-01-01T00:00:00Z", "2200-01-01T00:00:00Z"),
+            ("2200-01-01T00:00:00.001Z", "!outside the supported range"),
+            ("1969-12-31T23:59:59Z", "!outside the supported range"),
+            ("0001-01-01T00:00:00Z", "!outside the supported range"),
+            ("9999-12-31T23:59:59Z", "!outside the supported range"),
+            ("1970-01-01T00:00:00+01:00", "!outside the supported range"),
+            ("2017-06-18T14:00:00", "!not RFC 3339"),
+            ("2017-06-18 14:00:00Z", "!neither RFC 3339"),
+            ("2017-06-18T14:00Z", "!not RFC 3339"),
+            ("2017-06-18T14:00:00.Z", "!not RFC 3339"),
+            ("2017-06-18T14:00:00.1234567891Z", "!not RFC 3339"),
+            ("2017-06-18T14:00:00,5Z", "!not RFC 3339"),
+            ("2017-6-18T14:00:00Z", "!not RFC 3339"),
+            ("+2017-06-18T14:00:00Z", "!not RFC 3339"),
+            ("2017-06-18T14:00:00+0300", "!not RFC 3339"),
+            ("2017-06-18T14:00:00+03", "!not RFC 3339"),
+            ("2017-06-18T14:00:00Z0", "!not RFC 3339"),
+            ("2017-06-18T14:00:00ZZ", "!not RFC 3339"),
+            ("2017-06-18T24:00:00Z", "!not a valid RFC 3339 time"),
+            ("2017-02-30T14:00:00Z", "!not a valid RFC 3339 time"),
+            ("2017-06-18T14:00:00+24:00", "!not a valid RFC 3339 time"),
+            ("2017-06-18T14:00:00+\u{661}3:00", "!not RFC 3339"),
+            ("20\u{661}7-06-18T14:00:00Z", "!not RFC 3339"),
+            ("tomorrow", "!neither RFC 3339"),
+            ("", "!neither RFC 3339"),
+        ] {
+            check_time_case(input, expect);
+        }
+    }
+
+    /// `expect` is the altitude in metres, or `!` and a part of the error.
+    fn check_altitude(input: &str, expect: &str) {
+        let got = match parse_altitude(input) {
+            Ok(m) => format!("{m:.4}"),
+            Err(e) => format!("!{e}"),
+        };
+        match expect.strip_prefix('!') {
+            Some(part) => assert!(
+                got.starts_with('!') && got.contains(part),
+                "{input:?}: expected an error containing {part:?}, got {got:?}"
+            ),
+            None => assert_eq!(got, expect, "{input:?}"),
+        }
+    }
+
+    #[test]
+    fn altitudes_are_read_strictly() {
+        for (input, expect) in [
+            ("7500 m", "7500.0000"),
+            ("7500M", "7500.0000"),
+            ("24,600 ft", "7498.0800"),
+            ("1,000,000 m", "1000000.0000"),
+            ("-400 m", "-400.0000"),
+            ("0.5 m", "0.5000"),
+            ("1000 feet", "304.8000"),
+            ("FL245", "7467.6000"),
+            ("fl 5", "152.4000"),
+            ("FL000", "0.0000"),
+            ("SFC", "-1000.0000"),
+            ("gnd", "-1000.0000"),
+            ("+7500 m", "!is not a number"),
+            ("1e3 m", "!is not a number"),
+            ("1E3 m", "!is not a number"),
+            ("inf m", "!is not a number"),
+            ("infinity ft", "!is not a number"),
+            ("NaN m", "!is not a number"),
+            ("- m", "!is not a number"),
+            ("--5 m", "!is not a number"),
+            (". m", "!is not a number"),
+            (".5 m", "!is not a number"),
+            ("5. m", "!is not a number"),
+            ("1.2.3 m", "!is not a number"),
+            ("2,4600 ft", "!is not a number"),
+            (",600 ft", "!is not a number"),
+            ("24,600.5,0 ft", "!is not a number"),
+            ("0x10 m", "!is not a number"),
+            ("\u{661}\u{660} m", "!is not a number"),
+            ("123456789012345678901 m", "!is not a number"),
+            ("FL", "!FL followed by 1 to 3 digits"),
+            ("FL1000", "!FL followed by 1 to 3 digits"),
+            ("FL-10", "!FL followed by 1 to 3 digits"),
+            ("FL+10", "!FL followed by 1 to 3 digits"),
+            ("FL1.5", "!FL followed by 1 to 3 digits"),
+            ("7500", "!the unit is missing"),
+        ] {
+            check_altitude(input, expect);
+        }
+    }
+
+    #[test]
+    fn angles_are_plain_decimals() {
+        for good in [
+            "35.5N 36.25E",
+            "353520.5N0363010.25E",
+            "35°35'20.5\"N 36°30'10\"E",
+        ] {
+            assert!(parse_position(good).is_ok(), "{good}");
+        }
+        for bad in [
+            "35°35'+20\"N 36°30'10\"E",
+            "35°35'1e1\"N 36°30'10\"E",
+            "inf°N 36°E",
+            "NaN°N 36°E",
+            "35.N 36E",
+            ".5N 36E",
+            "35°35.'20\"N 36°30'10\"E",
+        ] {
+            assert!(parse_position(bad).is_err(), "{bad} was accepted");
         }
     }
 }

@@ -84,7 +84,27 @@ impl AltitudeBand {
     }
 }
 
-/// A time window in milliseconds since 1970-01-01T00:00Z (UTC), start < end.
+/// Earliest supported time: 1970-01-01T00:00:00Z (ms since the epoch).
+pub const MIN_TIME_MS: i64 = 0;
+/// Latest supported time: 2200-01-01T00:00:00Z (ms since the epoch). Every supported time, and every sum of
+/// two of them, fits an `i64` many times over, so no arithmetic on times can overflow.
+pub const MAX_TIME_MS: i64 = 7_258_118_400_000;
+
+/// Checks that `ms` lies within [`MIN_TIME_MS`]..=[`MAX_TIME_MS`] (1970 to 2200).
+pub fn check_time(ms: i64) -> Result<i64, Problem> {
+    if (MIN_TIME_MS..=MAX_TIME_MS).contains(&ms) {
+        Ok(ms)
+    } else {
+        Err(Problem::TimeOutOfRange {
+            time: format_time(ms),
+            min: format_time(MIN_TIME_MS),
+            max: format_time(MAX_TIME_MS),
+        })
+    }
+}
+
+/// A time window in milliseconds since 1970-01-01T00:00Z (UTC), start < end, both within
+/// [`MIN_TIME_MS`]..=[`MAX_TIME_MS`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct TimeWindow {
     pub start_ms: i64,
@@ -92,8 +112,10 @@ pub struct TimeWindow {
 }
 
 impl TimeWindow {
-    /// Validates a window; errors name `time.end`.
+    /// Validates a window; errors name `time.start` or `time.end`.
     pub fn new(start_ms: i64, end_ms: i64) -> Result<Self, FieldError> {
+        check_time(start_ms).map_err(|p| FieldError::new("time.start", p))?;
+        check_time(end_ms).map_err(|p| FieldError::new("time.end", p))?;
         if end_ms <= start_ms {
             return Err(FieldError::new(
                 "time.end",
@@ -141,4 +163,30 @@ pub struct Volume4D {
     pub altitude: AltitudeBand,
     pub time: TimeWindow,
     pub originals: Vec<OriginalText>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn windows_lie_between_1970_and_2200() {
+        let year = 365 * 86_400_000;
+        assert!(TimeWindow::new(MIN_TIME_MS, MAX_TIME_MS).is_ok());
+        for (start, end, field) in [
+            (-1, 1_000, "time.start"),
+            (-1970 * year, 8_000 * year, "time.start"),
+            (0, MAX_TIME_MS + 1, "time.end"),
+            (i64::MIN, i64::MAX, "time.start"),
+            (MAX_TIME_MS, i64::MAX, "time.end"),
+        ] {
+            let e = TimeWindow::new(start, end).expect_err("out of range");
+            assert_eq!(e.field, field);
+            assert!(matches!(e.problem, Problem::TimeOutOfRange { .. }), "{e}");
+        }
+        assert_eq!(
+            TimeWindow::new(-1, 0).map_err(|e| e.to_string()),
+            Err("time.start: time 1969-12-31T23:59:59.999Z is outside the supported range 1970-01-01T00:00:00Z..=2200-01-01T00:00:00Z".into())
+        );
+    }
 }

@@ -71,6 +71,12 @@ impl Message {
         p
     }
 
+    /// Who may read what happens to `recipient`'s receipt (delivery, acknowledgement, answer, escalation):
+    /// the sender and that recipient only, never the other recipients.
+    pub fn receipt_audience(&self, recipient: &str) -> BTreeSet<String> {
+        BTreeSet::from([self.from.clone(), recipient.to_string()])
+    }
+
     /// How long after sending the deadline falls.
     pub fn period_ms(&self) -> i64 {
         self.deadline_ms - self.sent_ms

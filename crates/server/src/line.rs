@@ -2191,17 +2191,14 @@ impl Line {
             let p = p
                 .as_str()
                 .ok_or_else(|| invalid(format!("to[{i}]"), "expected a party id"))?;
-            if !inner.parties.contains_key(p) || p == party {
-                return Err(invalid(
-                    format!("to[{i}]"),
-                    format!("{p:?} is not another registered party"),
-                ));
-            }
-            if inner.agreements.between(party, p).is_none() {
+            // One answer whether `p` is unregistered or only shares no agreement with the caller: the
+            // hotline must not tell which parties exist.
+            if p == party || inner.agreements.between(party, p).is_none() {
                 return Err(invalid(
                     format!("to[{i}]"),
                     format!(
-                        "you share no active agreement with {p:?}; the line runs only under one"
+                        "{p:?} is not a party you share an active agreement with; the hotline runs only \
+                         under one"
                     ),
                 ));
             }
@@ -2318,7 +2315,7 @@ impl Line {
                     time_ms: now,
                     kind: MESSAGE_DELIVERED.into(),
                     actor: party.into(),
-                    audience: Audience::Parties(m.parties()),
+                    audience: Audience::Parties(m.receipt_audience(party)),
                     content: json!({"id": m.content["id"]}),
                 })
                 .collect()
@@ -2408,7 +2405,7 @@ impl Line {
                 time_ms: now,
                 kind: kind.into(),
                 actor: party.into(),
-                audience: Audience::Parties(m.parties()),
+                audience: Audience::Parties(m.receipt_audience(party)),
                 content,
             };
             self.commit(inner, vec![entry])?;
@@ -2435,7 +2432,7 @@ impl Line {
                             time_ms: now,
                             kind: MESSAGE_ESCALATED.into(),
                             actor: LINE_ACTOR.into(),
-                            audience: Audience::Parties(m.parties()),
+                            audience: Audience::Parties(m.receipt_audience(party)),
                             content: json!({"id": m.content["id"], "party": party, "level": name}),
                         });
                     }

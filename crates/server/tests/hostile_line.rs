@@ -114,3 +114,80 @@ fn credential_requests_are_checked() {
     line.issue_credential_body(&chief, &json!({"role": "commander"}))
         .expect("a good request");
 }
+
+fn line_with_clock() -> (tempfile::TempDir, Line, Arc<ManualClock>) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let clock = Arc::new(ManualClock::new(NOON));
+    let line = Line::open_with_clock(dir.path(), "test.example/line", clock.clone()).expect("open");
+    (dir, line, clock)
+}
+
+/// The kinds of the stream events `party` may read, and their contents.
+fn events_of(line: &Line, party: &str) -> Vec<Value> {
+    let (events, _) = line.events(party, 0, 10_000).expect("events");
+    events
+        .iter()
+        .map(|e| serde_json::from_str::<Value>(e).expect("an event is JSON"))
+        .collect()
+}
+
+/// Finding 8: stream events showed a co-recipient's delivery, acknowledgement and escalation. Each recipient
+/// now reads only its own receipt; the sender reads all.
+#[test]
+fn a_recipient_sees_only_its_own_receipt() {
+    let (_dir, line, clock) = line_with_clock();
+    three(&line);
+    let m = line
+        .send("aa", json!({"to": ["bb", "cc"], "precedence": "FLASH", "text": "hold"}))
+        .expect("send");
+    let id = m["id"].as_str().expect("id").to_string();
+    line.inbox("bb").expect("bb reads");
+    line.acknowledge_message("bb", &id, None).expect("bb acknowledges");
+    clock.advance_ms(3_600_000);
+    assert!(line.escalate_overdue().expect("escalate") > 0);
+    let receipts = |party: &str| -> Vec<(String, String)> {
+        events_of(&line, party)
+            .into_iter()
+            .filter(|e| {
+                e["kind"]
+                    .as_str()
+                    .is_some_and(|k| k.starts_with("message.") && k != "message.sent")
+            })
+            .map(|e| {
+                let whose = if e["kind"] == "message.escalated" {
+                    e["content"]["party"].as_str().unwrap_or_default().to_string()
+                } else {
+                    e["actor"].as_str().unwrap_or_default().to_string()
+                };
+                (e["kind"].as_str().unwrap_or_default().to_string(), whose)
+            })
+            .collect()
+    };
+    let of_cc = receipts("cc");
+    assert!(
+        of_cc.iter().all(|(_, whose)| whose == "cc"),
+        "cc reads another recipient's receipt: {of_cc:?}"
+    );
+    assert!(of_cc.iter().any(|(k, _)| k == "message.escalated"));
+    let of_bb = receipts("bb");
+    assert!(of_bb.iter().all(|(_, whose)| whose == "bb"), "{of_bb:?}");
+    let of_aa = receipts("aa");
+    assert!(of_aa.iter().any(|(_, whose)| whose == "bb"));
+    assert!(of_aa.iter().any(|(_, whose)| whose == "cc"));
+}
+
+/// Finding 7: the hotline told an unregistered party from one the caller shares no agreement with.
+#[test]
+fn the_hotline_does_not_tell_which_parties_exist() {
+    let (_dir, line) = line();
+    three(&line);
+    line.register_party("dd", "military").expect("dd");
+    let detail = |to: &str| match line.send("aa", json!({"to": [to], "text": "hello"})) {
+        Err(LineError::Invalid { field, detail }) => {
+            assert_eq!(field, "to[0]");
+            detail.replace(to, "X")
+        }
+        other => panic!("expected a refusal, got {other:?}"),
+    };
+    assert_eq!(detail("dd"), detail("nobody"));
+}

@@ -30,12 +30,22 @@ fn coordinate(v: &Value, field: &str) -> Result<LonLat, Fail> {
     ))
 }
 
-fn coordinates(v: &Value, field: &str) -> Result<Vec<LonLat>, Fail> {
-    array(v, field)?
+fn coordinates(
+    v: &Value,
+    field: &str,
+    limits: &PlanLimits,
+    ring: bool,
+) -> Result<Vec<LonLat>, Fail> {
+    let items = array(v, field)?;
+    // Before reading them: too many even if the last closes a ring.
+    vertex_limit(field, items.len(), false, limits)?;
+    let points = items
         .iter()
         .enumerate()
         .map(|(i, p)| coordinate(p, &format!("{field}[{i}]")))
-        .collect()
+        .collect::<Result<Vec<_>, Fail>>()?;
+    vertex_limit(field, vertex_count(&points, ring), true, limits)?;
+    Ok(points)
 }
 
 /// Names a footprint error by the GeoJSON field that holds the value. `ring` is the path of the polygon's
@@ -66,7 +76,11 @@ fn length_property(props: &Map<String, Value>, key: &str, shape: &str) -> Result
     number(v, &field)
 }
 
-fn footprints(geometry: &Value, props: &Map<String, Value>) -> Result<Vec<Region>, Fail> {
+fn footprints(
+    geometry: &Value,
+    props: &Map<String, Value>,
+    limits: &PlanLimits,
+) -> Result<Vec<Region>, Fail> {
     let g = object(geometry, "geometry")?;
     let kind = g.get("type").and_then(Value::as_str).unwrap_or("");
     let coords = required(g, "coordinates", "geometry")?;
@@ -75,7 +89,7 @@ fn footprints(geometry: &Value, props: &Map<String, Value>) -> Result<Vec<Region
         match rings.len() {
             0 => Err(fail(field, "a polygon needs its outer ring")),
             1 => {
-                let ring = coordinates(&rings[0], &format!("{field}[0]"))?;
+                let ring = coordinates(&rings[0], &format!("{field}[0]"), limits, true)?;
                 Region::new(&Footprint::Polygon(ring)).map_err(|e| geojson_field(e, ring_path))
             }
             n => Err(fail(
@@ -89,11 +103,22 @@ fn footprints(geometry: &Value, props: &Map<String, Value>) -> Result<Vec<Region
     };
     match kind {
         "Polygon" => Ok(vec![polygon(coords, "geometry.coordinates", "[0]")?]),
-        "MultiPolygon" => array(coords, "geometry.coordinates")?
+        "MultiPolygon" => {
+            let polygons = array(coords, "geometry.coordinates")?;
+            at_most(
+                "geometry.coordinates",
+                polygons.len(),
+                limits.volumes_per_declaration,
+                "volumes",
+                "declaration",
+                "volumes_per_declaration",
+            )?;
+            polygons
             .iter()
             .enumerate()
             .map(|(i, p)| polygon(p, &format!("geometry.coordinates[{i}]"), &format!("[{i}][0]")))
-            .collect(),
+            .collect()
+        }
         "Point" => {
             let center = coordinate(coords, "geometry.coordinates")?;
             let radius_m = length_property(props, "radius_m", "Point (a circle)")?;
@@ -101,7 +126,7 @@ fn footprints(geometry: &Value, props: &Map<String, Value>) -> Result<Vec<Region
         }
         // A side of a deconfliction line: `properties.side` (left or right) and `properties.depth_m`.
         "LineString" if props.contains_key("side") => {
-            let path = coordinates(coords, "geometry.coordinates")?;
+            let path = coordinates(coords, "geometry.coordinates", limits, false)?;
             if path.len() < 2 {
                 return Err(fail("geometry.coordinates", "a line needs at least 2 positions"));
             }
@@ -121,7 +146,7 @@ fn footprints(geometry: &Value, props: &Map<String, Value>) -> Result<Vec<Region
             Ok(vec![Region::new(&Footprint::Polygon(outline)).map_err(|e| geojson_field(e, ""))?])
         }
         "LineString" => {
-            let path = coordinates(coords, "geometry.coordinates")?;
+            let path = coordinates(coords, "geometry.coordinates", limits, false)?;
             let half_width_m = length_property(props, "half_width_m", "LineString (a corridor)")?;
             Ok(vec![
                 Region::new(&Footprint::Corridor { path, half_width_m }).map_err(|e| geojson_field(e, ""))?
@@ -134,7 +159,7 @@ fn footprints(geometry: &Value, props: &Map<String, Value>) -> Result<Vec<Region
     }
 }
 
-fn feature(v: &Value) -> Result<Declaration, DeclFail> {
+fn feature(v: &Value, limits: &PlanLimits) -> Result<Declaration, DeclFail> {
     let f = object(v, "").map_err(|e| (None, e))?;
     if f.get("type").and_then(Value::as_str) != Some("Feature") {
         return Err((None, fail("type", "expected \"Feature\"")));
@@ -145,11 +170,12 @@ fn feature(v: &Value) -> Result<Declaration, DeclFail> {
     )
     .map_err(|e| (None, e))?;
     let in_props = |e: Fail| (format!("properties.{}", e.0), e.1);
-    let id = non_empty_text(
-        required(props, "id", "").map_err(|e| (None, in_props(e)))?,
-        "id",
-    )
-    .map_err(|e| (None, in_props(e)))?;
+    let id = required(props, "id", "")
+        .and_then(|v| declaration_id(v, "id"))
+        .map_err(|e| {
+            let given = props.get("id").and_then(Value::as_str).map(printable_id);
+            (given, in_props(e))
+        })?;
     let with_id = |e: Fail| (Some(id.clone()), e);
     let party = non_empty_text(
         required(props, "party", "").map_err(|e| with_id(in_props(e)))?,
@@ -159,8 +185,8 @@ fn feature(v: &Value) -> Result<Declaration, DeclFail> {
     let kind = kind(required(props, "kind", "").map_err(|e| with_id(in_props(e)))?)
         .map_err(|e| with_id(in_props(e)))?;
     let version = version(props).map_err(|e| with_id(in_props(e)))?;
-    let regions =
-        footprints(required(f, "geometry", "").map_err(with_id)?, props).map_err(with_id)?;
+    let regions = footprints(required(f, "geometry", "").map_err(with_id)?, props, limits)
+        .map_err(with_id)?;
     let mut originals = Vec::new();
     let altitude = altitude(
         required(props, "altitude", "").map_err(|e| with_id(in_props(e)))?,
@@ -170,6 +196,7 @@ fn feature(v: &Value) -> Result<Declaration, DeclFail> {
     let time = time_window(
         required(props, "time", "").map_err(|e| with_id(in_props(e)))?,
         &mut originals,
+        limits,
     )
     .map_err(|e| with_id(in_props(e)))?;
     for o in &mut originals {
@@ -193,7 +220,10 @@ fn feature(v: &Value) -> Result<Declaration, DeclFail> {
 }
 
 /// The declarations of a FeatureCollection, grouped by id in order of first appearance.
-pub(crate) fn declarations(top: &Map<String, Value>) -> Result<Vec<Declaration>, PlanError> {
+pub(crate) fn declarations(
+    top: &Map<String, Value>,
+    limits: &PlanLimits,
+) -> Result<Vec<Declaration>, PlanError> {
     let features = top
         .get("features")
         .ok_or_else(|| PlanError {
@@ -201,6 +231,7 @@ pub(crate) fn declarations(top: &Map<String, Value>) -> Result<Vec<Declaration>,
             declaration: None,
             field: "features".into(),
             problem: "is missing".into(),
+            limit: None,
         })?
         .as_array()
         .ok_or_else(|| PlanError {
@@ -208,17 +239,13 @@ pub(crate) fn declarations(top: &Map<String, Value>) -> Result<Vec<Declaration>,
             declaration: None,
             field: "features".into(),
             problem: "expected an array".into(),
+            limit: None,
         })?;
     let mut out: Vec<Declaration> = Vec::new();
     let mut first_record: Vec<usize> = Vec::new();
     for (i, v) in features.iter().enumerate() {
         let record = format!("features[{i}]");
-        let d = feature(v).map_err(|(id, (field, problem))| PlanError {
-            record: record.clone(),
-            declaration: id,
-            field,
-            problem,
-        })?;
+        let d = feature(v, limits).map_err(|e| plan_error(record.clone(), e))?;
         match out.iter().position(|o| o.id == d.id) {
             None => {
                 out.push(d);
@@ -253,7 +280,19 @@ pub(crate) fn declarations(top: &Map<String, Value>) -> Result<Vec<Declaration>,
                             "{why} given by features[{}], the first volume of this declaration",
                             first_record[k]
                         ),
+                        limit: None,
                     });
+                }
+                let total = o.volumes.len() + d.volumes.len();
+                if let Err(e) = at_most(
+                    "geometry",
+                    total,
+                    limits.volumes_per_declaration,
+                    "volumes",
+                    "declaration",
+                    "volumes_per_declaration",
+                ) {
+                    return Err(plan_error(record, (Some(d.id), e)));
                 }
                 o.volumes.extend(d.volumes);
             }

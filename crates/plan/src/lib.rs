@@ -7,5 +7,8 @@ mod geojson;
 pub mod read;
 pub mod report;
 
-pub use read::{parse_declaration, parse_plan, Plan, PlanError};
+pub use read::{
+    check_id, parse_declaration, parse_declaration_limited, parse_plan, parse_plan_limited, Plan,
+    PlanError, PlanLimits, MAX_ID_BYTES, RESERVED_IDS,
+};
 pub use report::{advice_json, conflict_json, declaration_json, plan_json};

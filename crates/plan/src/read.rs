@@ -11,6 +11,13 @@
 //! Positions are `[longitude, latitude]` or a string (DMS, degrees with hemispheres, MGRS). Altitudes are
 //! `lower_m`/`upper_m`, `lower_ft`/`upper_ft`, or `lower`/`upper` as text with a unit. Every problem is reported
 //! with the record (`declarations[3]`, `features[0]`), the declaration's id when it has one, and the field.
+//!
+//! Declaration ids are tokens (see [`check_id`]): they go into URL paths and log entries as they are. Times lie
+//! within 1970..=2200 ([`deconflict_space::MIN_TIME_MS`]..=[`deconflict_space::MAX_TIME_MS`]) and footprints
+//! have at most [`deconflict_space::MAX_VERTICES`] vertices, always. [`PlanLimits`] bound a declaration further
+//! (volumes, vertices, window length): the line reads what parties send under its limits
+//! ([`parse_declaration_limited`]); the offline reader and the replay of declarations already accepted
+//! ([`parse_plan`], [`parse_declaration`]) apply only the fixed bounds.
 
 use std::collections::HashMap;
 
@@ -33,6 +40,9 @@ pub struct PlanError {
     /// The field within the record, e.g. `volumes[0].altitude.lower_m`.
     pub field: String,
     pub problem: String,
+    /// The [`PlanLimits`] field that was passed (`volumes_per_declaration`, `vertices_per_footprint`,
+    /// `volume_window_ms`), when that is the problem.
+    pub limit: Option<&'static str>,
 }
 
 impl PlanError {
@@ -47,6 +57,113 @@ impl PlanError {
         } else {
             format!("{at}, field {}: {}", self.field, self.problem)
         }
+    }
+}
+
+/// Bounds on one declaration beyond the fixed ones (times within 1970..=2200, at most
+/// [`deconflict_space::MAX_VERTICES`] vertices per footprint). A declaration that passes one is refused with
+/// an error naming the field and the limit, e.g. `volumes: at most 64 volumes per declaration (limit
+/// volumes_per_declaration)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PlanLimits {
+    /// Most volumes in one declaration (in GeoJSON, features and polygons of a MultiPolygon with one id).
+    pub volumes_per_declaration: usize,
+    /// Most positions in one footprint: polygon vertices (a closing vertex included), corridor or line
+    /// path points. Values above [`deconflict_space::MAX_VERTICES`] act as that.
+    pub vertices_per_footprint: usize,
+    /// Longest time window of one volume (ms).
+    pub volume_window_ms: i64,
+}
+
+impl Default for PlanLimits {
+    /// What the line accepts from a party by default: 64 volumes, 1 000 vertices, 400 days.
+    fn default() -> Self {
+        PlanLimits {
+            volumes_per_declaration: 64,
+            vertices_per_footprint: deconflict_space::MAX_VERTICES,
+            volume_window_ms: 400 * 86_400_000,
+        }
+    }
+}
+
+impl PlanLimits {
+    /// Only the fixed bounds: what the offline check and the replay of a log apply.
+    pub const FIXED: PlanLimits = PlanLimits {
+        volumes_per_declaration: usize::MAX,
+        vertices_per_footprint: deconflict_space::MAX_VERTICES,
+        volume_window_ms: i64::MAX,
+    };
+}
+
+/// The names of the limits, as they appear in problems (`(limit volumes_per_declaration)`).
+const LIMIT_NAMES: [&str; 3] = [
+    "volumes_per_declaration",
+    "vertices_per_footprint",
+    "volume_window_ms",
+];
+
+/// The limit a problem names, if any.
+fn limit_of(problem: &str) -> Option<&'static str> {
+    LIMIT_NAMES
+        .into_iter()
+        .find(|name| problem.ends_with(&format!("(limit {name})")))
+}
+
+/// Most bytes in a declaration id.
+pub const MAX_ID_BYTES: usize = 64;
+/// Ids that are path segments of the API's routes beside `/v1/declarations/{id}`, and so cannot be ids.
+pub const RESERVED_IDS: [&str; 1] = ["preview"];
+
+/// Checks a declaration id: 1 to 64 bytes of ASCII letters, digits, `.`, `_`, `:` and `-`, starting with a
+/// letter or digit (so never `.`, `..` or a dot-file), and not a reserved route segment (`preview`, in any
+/// case). Ids go into URL paths and file names as they are, so nothing there needs escaping.
+pub fn check_id(id: &str) -> Result<(), String> {
+    let grammar = "an id is 1 to 64 of A-Z a-z 0-9 . _ : - starting with a letter or digit";
+    if id.is_empty() || id.len() > MAX_ID_BYTES {
+        return Err(format!("is {} bytes long; {grammar}", id.len()));
+    }
+    if let Some(bad) = id
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | ':' | '-')))
+    {
+        return Err(format!("{id:?} holds {bad:?}; {grammar}"));
+    }
+    if !id.as_bytes()[0].is_ascii_alphanumeric() {
+        return Err(format!(
+            "{id:?} does not start with a letter or digit; {grammar}"
+        ));
+    }
+    if RESERVED_IDS.iter().any(|r| r.eq_ignore_ascii_case(id)) {
+        return Err(format!(
+            "{id:?} is reserved (a segment of the API's paths); choose another id"
+        ));
+    }
+    Ok(())
+}
+
+/// Reads a declaration id: text that [`check_id`] accepts.
+pub(crate) fn declaration_id(v: &Value, field: &str) -> Result<String, Fail> {
+    let id = text(v, field)?;
+    check_id(id).map_err(|why| fail(field, why))?;
+    Ok(id.to_string())
+}
+
+/// The number of volumes, positions, … in `items` against a limit; the error names the field and the limit.
+pub(crate) fn at_most(
+    field: &str,
+    found: usize,
+    limit: usize,
+    what: &str,
+    per: &str,
+    name: &str,
+) -> Result<(), Fail> {
+    if found > limit {
+        Err(fail(
+            field,
+            format!("{found} {what} given; at most {limit} {what} per {per} (limit {name})"),
+        ))
+    } else {
+        Ok(())
     }
 }
 
@@ -169,22 +286,55 @@ fn position(v: &Value, field: &str) -> Result<(LonLat, Option<String>), Fail> {
     }
 }
 
+/// Checks a footprint's number of vertices against `limits` and the fixed bound. Before the positions are
+/// read (`read` false), one more is let through, since the last may close a ring; the error then counts
+/// positions.
+pub(crate) fn vertex_limit(
+    field: &str,
+    found: usize,
+    read: bool,
+    limits: &PlanLimits,
+) -> Result<(), Fail> {
+    let (slack, what) = if read {
+        (0, "vertices")
+    } else {
+        (1, "positions")
+    };
+    let fixed = deconflict_space::MAX_VERTICES;
+    let (limit, name) = if limits.vertices_per_footprint < fixed {
+        (
+            limits.vertices_per_footprint,
+            " (limit vertices_per_footprint)",
+        )
+    } else {
+        (fixed, "")
+    };
+    if found > limit + slack {
+        return Err(fail(
+            field,
+            format!("{found} {what} given; at most {limit} vertices per footprint{name}"),
+        ));
+    }
+    Ok(())
+}
+
+/// The vertices of a ring or path: a ring's closing position, equal to its first, is not counted.
+pub(crate) fn vertex_count(points: &[LonLat], ring: bool) -> usize {
+    let closing = ring && points.len() > 1 && points.first() == points.last();
+    points.len() - usize::from(closing)
+}
+
 fn positions(
     v: &Value,
     field: &str,
     originals: &mut Vec<OriginalText>,
+    limits: &PlanLimits,
+    ring: bool,
 ) -> Result<Vec<LonLat>, Fail> {
     let items = array(v, field)?;
-    if items.len() > deconflict_space::MAX_VERTICES + 1 {
-        return Err(fail(
-            field,
-            Problem::TooManyVertices {
-                found: items.len(),
-                limit: deconflict_space::MAX_VERTICES,
-            },
-        ));
-    }
-    items
+    // Before reading them: too many even if the last closes a ring.
+    vertex_limit(field, items.len(), false, limits)?;
+    let points = items
         .iter()
         .enumerate()
         .map(|(i, p)| {
@@ -195,10 +345,16 @@ fn positions(
             }
             Ok(pos)
         })
-        .collect()
+        .collect::<Result<Vec<_>, Fail>>()?;
+    vertex_limit(field, vertex_count(&points, ring), true, limits)?;
+    Ok(points)
 }
 
-fn footprint(v: &Value, originals: &mut Vec<OriginalText>) -> Result<Region, Fail> {
+fn footprint(
+    v: &Value,
+    originals: &mut Vec<OriginalText>,
+    limits: &PlanLimits,
+) -> Result<Region, Fail> {
     const F: &str = "footprint";
     let m = object(v, F)?;
     let shapes: Vec<&String> = m.keys().collect();
@@ -221,7 +377,13 @@ fn footprint(v: &Value, originals: &mut Vec<OriginalText>) -> Result<Region, Fai
     }
     let (key, body) = m.iter().next().ok_or_else(|| fail(F, "is empty"))?;
     let fp = match key.as_str() {
-        "polygon" => Footprint::Polygon(positions(body, "footprint.polygon", originals)?),
+        "polygon" => Footprint::Polygon(positions(
+            body,
+            "footprint.polygon",
+            originals,
+            limits,
+            true,
+        )?),
         "circle" => {
             let c = object(body, "footprint.circle")?;
             only_keys(c, &["center", "radius_m"], "footprint.circle")?;
@@ -248,6 +410,8 @@ fn footprint(v: &Value, originals: &mut Vec<OriginalText>) -> Result<Region, Fai
                 required(c, "path", "footprint.corridor")?,
                 "footprint.corridor.path",
                 originals,
+                limits,
+                false,
             )?;
             let half_width_m = number(
                 required(c, "half_width_m", "footprint.corridor")?,
@@ -260,7 +424,13 @@ fn footprint(v: &Value, originals: &mut Vec<OriginalText>) -> Result<Region, Fai
             const S: &str = "footprint.side";
             let c = object(body, S)?;
             only_keys(c, &["path", "side", "depth_m"], S)?;
-            let path = positions(required(c, "path", S)?, "footprint.side.path", originals)?;
+            let path = positions(
+                required(c, "path", S)?,
+                "footprint.side.path",
+                originals,
+                limits,
+                false,
+            )?;
             if path.len() < 2 {
                 return Err(fail(
                     "footprint.side.path",
@@ -373,6 +543,7 @@ pub(crate) fn altitude(v: &Value, originals: &mut Vec<OriginalText>) -> Result<A
 pub(crate) fn time_window(
     v: &Value,
     originals: &mut Vec<OriginalText>,
+    limits: &PlanLimits,
 ) -> Result<TimeWindow, Fail> {
     let m = object(v, "time")?;
     only_keys(m, &["start", "end"], "time")?;
@@ -390,16 +561,41 @@ pub(crate) fn time_window(
     };
     let start = read("start")?;
     let end = read("end")?;
-    TimeWindow::new(start, end).map_err(from_field)
+    let window = TimeWindow::new(start, end).map_err(from_field)?;
+    // Both ends lie within 1970..=2200, so the difference cannot overflow.
+    let length_ms = window.end_ms - window.start_ms;
+    if length_ms > limits.volume_window_ms {
+        return Err(fail(
+            "time.end",
+            format!(
+                "the window is {} long; at most {} per volume (limit volume_window_ms)",
+                duration_text(length_ms),
+                duration_text(limits.volume_window_ms)
+            ),
+        ));
+    }
+    Ok(window)
 }
 
-fn volume(v: &Value) -> Result<Volume4D, Fail> {
+/// A length of time for a person: whole days when it is one, else hours, minutes or seconds.
+fn duration_text(ms: i64) -> String {
+    const DAY: i64 = 86_400_000;
+    if ms % DAY == 0 {
+        format!("{} days", ms / DAY)
+    } else if ms >= DAY {
+        format!("{:.1} days", ms as f64 / DAY as f64)
+    } else {
+        format!("{:.0} s", ms as f64 / 1000.0)
+    }
+}
+
+fn volume(v: &Value, limits: &PlanLimits) -> Result<Volume4D, Fail> {
     let m = object(v, "")?;
     only_keys(m, &["footprint", "altitude", "time"], "")?;
     let mut originals = Vec::new();
-    let footprint = footprint(required(m, "footprint", "")?, &mut originals)?;
+    let footprint = footprint(required(m, "footprint", "")?, &mut originals, limits)?;
     let altitude = altitude(required(m, "altitude", "")?, &mut originals)?;
-    let time = time_window(required(m, "time", "")?, &mut originals)?;
+    let time = time_window(required(m, "time", "")?, &mut originals, limits)?;
     Ok(Volume4D {
         footprint,
         altitude,
@@ -504,11 +700,29 @@ fn document_error(problem: impl ToString) -> PlanError {
         declaration: None,
         field: String::new(),
         problem: problem.to_string(),
+        limit: None,
     }
 }
 
-/// Reads a plan from text. Nothing partial is returned: the first problem is the answer.
+/// A record's error, naming the limit when one was passed.
+pub(crate) fn plan_error(record: String, (id, (field, problem)): DeclFail) -> PlanError {
+    PlanError {
+        record,
+        declaration: id,
+        field,
+        limit: limit_of(&problem),
+        problem,
+    }
+}
+
+/// Reads a plan from text under the fixed bounds only ([`PlanLimits::FIXED`]: a plan is the reader's own
+/// file). Nothing partial is returned: the first problem is the answer.
 pub fn parse_plan(input: &str) -> Result<Plan, PlanError> {
+    parse_plan_limited(input, &PlanLimits::FIXED)
+}
+
+/// Reads a plan from text, each declaration under `limits`.
+pub fn parse_plan_limited(input: &str, limits: &PlanLimits) -> Result<Plan, PlanError> {
     let doc: Value =
         serde_json::from_str(input).map_err(|e| document_error(format!("not valid JSON: {e}")))?;
     let top = doc.as_object().ok_or_else(|| {
@@ -521,10 +735,11 @@ pub fn parse_plan(input: &str) -> Result<Plan, PlanError> {
             declaration: None,
             field,
             problem,
+            limit: None,
         })?),
     };
     let declarations = if top.get("type").and_then(Value::as_str) == Some("FeatureCollection") {
-        crate::geojson::declarations(top)?
+        crate::geojson::declarations(top, limits)?
     } else {
         if let Some(k) = top
             .keys()
@@ -535,6 +750,7 @@ pub fn parse_plan(input: &str) -> Result<Plan, PlanError> {
                 declaration: None,
                 field: k.clone(),
                 problem: "unknown field; expected separation, declarations (or a GeoJSON FeatureCollection)".into(),
+                limit: None,
             });
         }
         let list = top.get("declarations").ok_or_else(|| PlanError {
@@ -542,23 +758,20 @@ pub fn parse_plan(input: &str) -> Result<Plan, PlanError> {
             declaration: None,
             field: "declarations".into(),
             problem: "is missing".into(),
+            limit: None,
         })?;
         let list = array(list, "declarations").map_err(|(field, problem)| PlanError {
             record: String::new(),
             declaration: None,
             field,
             problem,
+            limit: None,
         })?;
         let mut seen: HashMap<String, usize> = HashMap::new();
         let mut out = Vec::with_capacity(list.len());
         for (i, d) in list.iter().enumerate() {
             let record = format!("declarations[{i}]");
-            let decl = native_declaration(d).map_err(|(id, (field, problem))| PlanError {
-                record: record.clone(),
-                declaration: id,
-                field,
-                problem,
-            })?;
+            let decl = native_declaration(d, limits).map_err(|e| plan_error(record.clone(), e))?;
             if let Some(first) = seen.insert(decl.id.clone(), i) {
                 return Err(PlanError {
                     record,
@@ -567,6 +780,7 @@ pub fn parse_plan(input: &str) -> Result<Plan, PlanError> {
                     problem: format!(
                         "the same id is used by declarations[{first}]; ids must be unique"
                     ),
+                    limit: None,
                 });
             }
             out.push(decl);
@@ -582,10 +796,11 @@ pub fn parse_plan(input: &str) -> Result<Plan, PlanError> {
 /// Errors carry the declaration's id once it is known.
 pub(crate) type DeclFail = (Option<String>, Fail);
 
-fn native_declaration(v: &Value) -> Result<Declaration, DeclFail> {
+fn native_declaration(v: &Value, limits: &PlanLimits) -> Result<Declaration, DeclFail> {
     let m = object(v, "").map_err(|f| (None, f))?;
-    let id = non_empty_text(required(m, "id", "").map_err(|f| (None, f))?, "id")
-        .map_err(|f| (None, f))?;
+    let id = required(m, "id", "")
+        .and_then(|v| declaration_id(v, "id"))
+        .map_err(|f| (v.get("id").and_then(Value::as_str).map(printable_id), f))?;
     let with_id = |f: Fail| (Some(id.clone()), f);
     only_keys(
         m,
@@ -618,11 +833,20 @@ fn native_declaration(v: &Value) -> Result<Declaration, DeclFail> {
             "is empty; a declaration needs at least one volume",
         )));
     }
+    at_most(
+        "volumes",
+        list.len(),
+        limits.volumes_per_declaration,
+        "volumes",
+        "declaration",
+        "volumes_per_declaration",
+    )
+    .map_err(with_id)?;
     let volumes = list
         .iter()
         .enumerate()
         .map(|(i, v)| {
-            volume(v).map_err(|(field, problem)| {
+            volume(v, limits).map_err(|(field, problem)| {
                 let prefix = format!("volumes[{i}]");
                 with_id((
                     if field.is_empty() {
@@ -647,18 +871,42 @@ fn native_declaration(v: &Value) -> Result<Declaration, DeclFail> {
 /// Shared with the GeoJSON reader.
 pub(crate) mod shared {
     pub(crate) use super::{
-        altitude, array, fail, kind, non_empty_text, number, object, required, time_window,
-        version, DeclFail, Fail,
+        altitude, array, at_most, declaration_id, fail, kind, non_empty_text, number, object,
+        plan_error, printable_id, required, time_window, version, vertex_count, vertex_limit,
+        DeclFail, Fail, PlanLimits,
     };
 }
 
-/// Reads one declaration in the native format (as the HTTP API receives it); errors name the field, with
-/// `record` as the record's name.
+/// An id as an error may quote it: the id itself when it is short and printable, else its first bytes
+/// escaped (an invalid id is still named, but cannot break a log line or a page).
+pub(crate) fn printable_id(id: &str) -> String {
+    if check_id(id).is_ok() {
+        return id.to_string();
+    }
+    let mut out: String = id
+        .chars()
+        .take(MAX_ID_BYTES)
+        .flat_map(char::escape_default)
+        .collect();
+    if id.chars().count() > MAX_ID_BYTES {
+        out.push('…');
+    }
+    out
+}
+
+/// Reads one declaration in the native format under the fixed bounds only ([`PlanLimits::FIXED`]), as the
+/// line replays what it accepted before (limits may have changed since); errors name the field, with
+/// `record` as the record's name. What a party sends is read by [`parse_declaration_limited`].
 pub fn parse_declaration(v: &Value, record: &str) -> Result<Declaration, PlanError> {
-    native_declaration(v).map_err(|(id, (field, problem))| PlanError {
-        record: record.to_string(),
-        declaration: id,
-        field,
-        problem,
-    })
+    parse_declaration_limited(v, record, &PlanLimits::FIXED)
+}
+
+/// Reads one declaration in the native format, as the HTTP API receives it, under `limits`; errors name the
+/// field, with `record` as the record's name, and the limit when one was passed (`PlanError::limit`).
+pub fn parse_declaration_limited(
+    v: &Value,
+    record: &str,
+    limits: &PlanLimits,
+) -> Result<Declaration, PlanError> {
+    native_declaration(v, limits).map_err(|e| plan_error(record.to_string(), e))
 }

@@ -386,7 +386,7 @@ fn every_invalid_input_is_refused_naming_the_declaration_and_the_field() {
             "/volumes/0/footprint/polygon",
             ring(1001, 0.5),
             "volumes[0].footprint.polygon",
-            "1001 vertices given; the limit is 1000",
+            "1001 vertices given; at most 1000 vertices per footprint",
         ),
         (
             "polygon too wide",
@@ -442,7 +442,35 @@ fn every_invalid_input_is_refused_naming_the_declaration_and_the_field() {
             "/volumes/0/time/start",
             json!("321400ZJUN17"),
             "volumes[0].time.start",
-            "no such date",
+            "JUN has no day 32",
+        ),
+        (
+            "date-time group with a year that is not two digits",
+            "/volumes/0/time/start",
+            json!("181400ZJUNXX"),
+            "volumes[0].time.start",
+            "the year \\\"XX\\\" is not exactly 2 or 4 digits",
+        ),
+        (
+            "date-time group with a signed year",
+            "/volumes/0/time/end",
+            json!("181400ZJUN+7"),
+            "volumes[0].time.end",
+            "is not exactly 2 or 4 digits",
+        ),
+        (
+            "a window from year 1 to 9999",
+            "/volumes/0/time",
+            json!({"start": "0001-01-01T00:00:00Z", "end": "9999-12-31T23:59:59Z"}),
+            "volumes[0].time.start",
+            "outside the supported range 1970-01-01T00:00:00Z..=2200-01-01T00:00:00Z",
+        ),
+        (
+            "an altitude with an exponent",
+            "/volumes/0/altitude",
+            json!({"lower": "1e3 ft", "upper_m": 7500}),
+            "volumes[0].altitude.lower",
+            "is not a number",
         ),
         (
             "time without zone",
@@ -515,6 +543,25 @@ fn every_invalid_input_is_refused_naming_the_declaration_and_the_field() {
         assert!(
             stderr.contains(&reason),
             "{what}: expected {reason:?} in {stderr:?}"
+        );
+    }
+}
+
+#[test]
+fn ids_that_cannot_be_a_path_segment_are_refused() {
+    for (id, reason) in [
+        ("a/b", "holds '/'"),
+        ("..", "does not start with a letter or digit"),
+        ("a\u{0}b", "holds '\\0'"),
+        ("a\nb", "holds '\\n'"),
+        ("preview", "is reserved"),
+    ] {
+        let out = run(&["check", "-"], Some(&plan_with(valid(id, "us-cjtf"))));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{id:?}: {stderr}");
+        assert!(
+            stderr.contains("(declarations[1]), field id:") && stderr.contains(reason),
+            "{id:?}: expected {reason:?} in {stderr:?}"
         );
     }
 }

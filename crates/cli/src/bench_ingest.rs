@@ -33,6 +33,7 @@ fn states(n: usize, total: usize, prefix: &str, seed: u64) -> Vec<Report> {
             id: format!("{prefix}{i:06}"),
             callsign: format!("T{i:05}"),
             state: t,
+            vs_known: true,
             time_ms: 0,
         })
         .collect()

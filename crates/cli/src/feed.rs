@@ -11,6 +11,16 @@
 //! reader and the sender are two threads, with a bounded hand-off between them so that a slow line slows the
 //! reading rather than filling memory. A live feed that drops is reconnected (every 2 s) unless `--once`.
 //!
+//! Reports carry what the receiver said and no more: altitudes with `"alt_ref": "pressure"` (SBS-1 altitudes
+//! are barometric), and `vs_mps` only when the aircraft gave a vertical rate (the line takes a missing one as
+//! unknown, not as level flight).
+//!
+//! Whatever the peer sends, memory stays bounded: a line longer than [`MAX_LINE_BYTES`] is dropped (counted
+//! and named like an unreadable line) and reading resumes after its next newline. A replay is paced by its
+//! lines' times, but a time more than [`MAX_REPLAY_GAP_MS`] away from the previous line's (a gap in the
+//! recording, a receiver whose clock jumped, a line from far in the future) starts a new segment that plays
+//! at once, with a warning: a replay never waits longer than that gap (divided by `--speed`) for a line.
+//!
 //! `--dry-run` prints the reports as JSON lines instead of sending them. Lines that cannot be read are
 //! counted and the first few named (line number and field) on standard error; `--strict` stops at the first.
 //! Exit status: 0 at the end of a replay (or of a feed with `--once`), 1 when the line refuses the reports, 2
@@ -33,6 +43,11 @@ use crate::client::Connection;
 const MAX_BATCH: usize = 10_000;
 /// Unreadable lines named on standard error before the rest are only counted.
 const NAMED_ERRORS: usize = 5;
+/// Longest line read (bytes, its newline included); SBS-1 lines are under 200. Longer ones are dropped.
+pub const MAX_LINE_BYTES: usize = 4096;
+/// Largest step between the times of successive replayed lines (ms) that is waited for; a larger one, either
+/// way, starts a new segment played at once.
+pub const MAX_REPLAY_GAP_MS: i64 = 60_000;
 
 #[derive(Args, Debug)]
 pub struct FeedArgs {
@@ -79,6 +94,8 @@ pub struct FeedArgs {
 pub struct Stats {
     pub lines: u64,
     pub rejected: u64,
+    /// Replay: segments started by a jump in the lines' times (beyond the first).
+    pub segments: u64,
     pub reports: u64,
     pub sent: u64,
     pub requests: u64,
@@ -113,20 +130,23 @@ pub fn batch_json(reports: &[Report], feed_times: bool) -> String {
 }
 
 /// One report as JSON. Ids and callsigns are hex digits, `~`, letters, digits and spaces (the parser checks),
-/// so they need no escaping.
+/// so they need no escaping. The altitude is labelled pressure altitude; `vs_mps` is left out when unknown.
 fn report_json(s: &mut String, r: &Report, feed_times: bool) {
     let _ = write!(
         s,
-        "{{\"id\":\"{}\",\"callsign\":\"{}\",\"lat\":{},\"lon\":{},\"alt_m\":{:.1},\"gs_mps\":{:.2},\"trk_deg\":{:.2},\"vs_mps\":{:.2}",
+        "{{\"id\":\"{}\",\"callsign\":\"{}\",\"lat\":{},\"lon\":{},\"alt_m\":{:.1},\"alt_ref\":\"{}\",\"gs_mps\":{:.2},\"trk_deg\":{:.2}",
         r.id,
         r.callsign,
         r.state.lat_deg,
         r.state.lon_deg,
         r.state.alt_m,
+        deconflict_feed::ALTITUDE_REFERENCE,
         r.state.gs_mps,
         r.state.trk_deg,
-        r.state.vs_mps
     );
+    if r.vs_known {
+        let _ = write!(s, ",\"vs_mps\":{:.2}", r.state.vs_mps);
+    }
     if feed_times {
         let _ = write!(
             s,
@@ -213,8 +233,10 @@ struct Reader<'a> {
     last_flush: Instant,
     stats: Stats,
     tx: SyncSender<Vec<Report>>,
-    /// Replay: the first line's time and when it was played.
+    /// Replay: the first line's time of the current segment and when it was played.
     origin: Option<(i64, Instant)>,
+    /// Replay: the time of the previous line played.
+    previous: Option<i64>,
     /// Replay: when the first line is played.
     start: Instant,
 }
@@ -240,35 +262,46 @@ impl Reader<'_> {
         Ok(())
     }
 
+    /// Counts a line that cannot be used; names the first few; stops with `--strict`.
+    fn reject(&mut self, message: String) -> Result<(), Failure> {
+        self.stats.rejected += 1;
+        if self.args.strict {
+            return Err(Failure(2, message));
+        }
+        if self.stats.rejected <= NAMED_ERRORS as u64 {
+            eprintln!("deconflict feed: skipped {message}");
+        }
+        Ok(())
+    }
+
     /// One line, numbered `n` in `source`.
     fn line(&mut self, text: &str, n: u64, source: &str, replay: bool) -> Result<(), Failure> {
         self.stats.lines += 1;
         let msg = match parse_line(text) {
             Ok(Some(m)) => m,
             Ok(None) => return Ok(()),
-            Err(e) => {
-                self.stats.rejected += 1;
-                let message = format!("{source}: line {n}: {e}");
-                if self.args.strict {
-                    return Err(Failure(2, message));
-                }
-                if self.stats.rejected <= NAMED_ERRORS as u64 {
-                    eprintln!("deconflict feed: skipped {message}");
-                }
-                return Ok(());
-            }
+            Err(e) => return self.reject(format!("{source}: line {n}: {e}")),
         };
         let time = if replay {
             let Some(t) = msg.time_ms else {
-                self.stats.rejected += 1;
-                let message = format!(
+                return self.reject(format!(
                     "{source}: line {n}: field 7 (date generated): a replayed line needs its time"
-                );
-                if self.args.strict {
-                    return Err(Failure(2, message));
-                }
-                return Ok(());
+                ));
             };
+            if let Some(previous) = self.previous {
+                if (t - previous).abs() > MAX_REPLAY_GAP_MS {
+                    self.stats.segments += 1;
+                    if self.stats.segments <= NAMED_ERRORS as u64 {
+                        eprintln!(
+                            "deconflict feed: {source}: line {n}: its time is {:.0} s {} the previous line's; a new segment starts here, played at once",
+                            (t - previous).abs() as f64 / 1000.0,
+                            if t > previous { "after" } else { "before" }
+                        );
+                    }
+                    self.origin = Some((t, Instant::now().max(self.start)));
+                }
+            }
+            self.previous = Some(t);
             if self.args.speed > 0.0 {
                 let start = self.start;
                 let (t0, i0) = *self.origin.get_or_insert((t, start));
@@ -328,6 +361,7 @@ pub fn run_feed(args: &FeedArgs, sink: Sink) -> Result<Stats, Failure> {
         stats: Stats::default(),
         tx,
         origin: None,
+        previous: None,
         start,
     };
     let read = read_all(&mut reader);
@@ -446,6 +480,55 @@ impl std::io::Read for Drained {
     }
 }
 
+/// What [`next_line`] found.
+#[derive(Debug, PartialEq, Eq)]
+enum Next {
+    /// A whole line (with its newline, unless it ends the input) is in the buffer.
+    Line,
+    /// A line of this many bytes was longer than the limit and was dropped.
+    TooLong(usize),
+    /// The end of the input.
+    End,
+}
+
+/// Reads the next line into `buf` (empty on entry, or holding the start of a line a previous call left there
+/// when the input would block), keeping at most `max` bytes. A longer line is dropped as it arrives:
+/// `skipped` counts its bytes across calls until its newline. An error leaves both for the next call.
+fn next_line(
+    input: &mut impl BufRead,
+    buf: &mut Vec<u8>,
+    skipped: &mut Option<usize>,
+    max: usize,
+) -> std::io::Result<Next> {
+    loop {
+        let available = input.fill_buf()?;
+        if available.is_empty() {
+            return Ok(match skipped.take() {
+                Some(n) => Next::TooLong(n),
+                None if buf.is_empty() => Next::End,
+                None => Next::Line,
+            });
+        }
+        let newline = available.iter().position(|&b| b == b'\n');
+        let take = newline.map_or(available.len(), |i| i + 1);
+        if let Some(n) = skipped.as_mut() {
+            *n += take;
+        } else if buf.len() + take > max {
+            *skipped = Some(buf.len() + take);
+            buf.clear();
+        } else {
+            buf.extend_from_slice(&available[..take]);
+        }
+        input.consume(take);
+        if newline.is_some() {
+            return Ok(match skipped.take() {
+                Some(n) => Next::TooLong(n),
+                None => Next::Line,
+            });
+        }
+    }
+}
+
 fn read_lines(
     reader: &mut Reader<'_>,
     mut input: impl BufRead,
@@ -453,19 +536,25 @@ fn read_lines(
     replay: bool,
 ) -> Result<(), Failure> {
     let mut buf = Vec::with_capacity(256);
+    let mut skipped = None;
     let mut n = 0u64;
     loop {
-        match input.read_until(b'\n', &mut buf) {
-            Ok(0) if buf.is_empty() => return Ok(()),
-            Ok(_) => {
+        match next_line(&mut input, &mut buf, &mut skipped, MAX_LINE_BYTES) {
+            Ok(Next::End) => return Ok(()),
+            Ok(Next::TooLong(bytes)) => {
+                n += 1;
+                reader.stats.lines += 1;
+                reader.reject(format!(
+                    "{source}: line {n}: {bytes} bytes long; lines longer than {MAX_LINE_BYTES} bytes are dropped"
+                ))?;
+            }
+            Ok(Next::Line) => {
                 n += 1;
                 match std::str::from_utf8(&buf) {
                     Ok(text) => reader.line(text, n, source, replay)?,
                     Err(_) => {
-                        reader.stats.rejected += 1;
-                        if reader.args.strict {
-                            return Err(Failure(2, format!("{source}: line {n}: not UTF-8 text")));
-                        }
+                        reader.stats.lines += 1;
+                        reader.reject(format!("{source}: line {n}: not UTF-8 text"))?;
                     }
                 }
                 buf.clear();
@@ -509,8 +598,13 @@ pub fn run(args: &FeedArgs) -> ExitCode {
     match run_feed(args, sink) {
         Ok(s) => {
             let secs = started.elapsed().as_secs_f64();
+            let segments = if s.segments > 0 {
+                format!(", {} jumps in time replayed as new segments", s.segments)
+            } else {
+                String::new()
+            };
             eprintln!(
-                "deconflict feed: {} lines ({} unreadable), {} states of {} aircraft, {} sent in {} requests, {secs:.1} s",
+                "deconflict feed: {} lines ({} unreadable{segments}), {} states of {} aircraft, {} sent in {} requests, {secs:.1} s",
                 s.lines, s.rejected, s.reports, s.aircraft, s.sent, s.requests
             );
             ExitCode::SUCCESS
@@ -519,5 +613,51 @@ pub fn run(args: &FeedArgs) -> ExitCode {
             eprintln!("deconflict feed: {message}");
             ExitCode::from(code)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Lines of `input` read through a reader that hands out `chunk` bytes at a time, with `max`.
+    fn lines(input: &[u8], chunk: usize, max: usize) -> Vec<Result<String, usize>> {
+        let mut reader = BufReader::with_capacity(chunk, input);
+        let (mut buf, mut skipped, mut out) = (Vec::new(), None, Vec::new());
+        loop {
+            match next_line(&mut reader, &mut buf, &mut skipped, max).expect("reads") {
+                Next::End => return out,
+                Next::TooLong(n) => out.push(Err(n)),
+                Next::Line => {
+                    out.push(Ok(String::from_utf8_lossy(&buf).into_owned()));
+                    buf.clear();
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn long_lines_are_dropped_and_reading_resumes_after_them() {
+        let long = format!("{}\n", "x".repeat(100));
+        for chunk in [1, 3, 8, 64, 4096] {
+            let input = format!("ab\n{long}cd\n{}ef", "y".repeat(50));
+            assert_eq!(
+                lines(input.as_bytes(), chunk, 16),
+                vec![
+                    Ok("ab\n".to_string()),
+                    Err(101),
+                    Ok("cd\n".to_string()),
+                    Err(52)
+                ],
+                "chunk {chunk}"
+            );
+            // Exactly at the limit, the newline included.
+            assert_eq!(
+                lines(b"0123456789abcde\nz", chunk, 16),
+                vec![Ok("0123456789abcde\n".to_string()), Ok("z".to_string())]
+            );
+            assert_eq!(lines(b"0123456789abcdef\n", chunk, 16), vec![Err(17)]);
+        }
+        assert_eq!(lines(b"", 8, 16), vec![]);
     }
 }

@@ -6,7 +6,9 @@
 //!
 //! `scripts/test` installs `dump1090-mutability` when it is missing. A second test replays a small recording
 //! (`--replay - --dry-run`): states in the line's units, one per aircraft and batch, bad lines named by number
-//! and field, `--strict`, and no feed without a party's token.
+//! and field, `--strict`, and no feed without a party's token. The others hold the feed to what a hostile or
+//! broken peer may send: over-long lines (memory stays bounded; reading resumes after them), far-future lines
+//! in a replay (no endless wait), and velocities without a vertical rate (unknown, not level flight).
 
 use std::io::Write;
 use std::net::{TcpListener, TcpStream};
@@ -264,6 +266,12 @@ STA,,5,179,400AA5,10103,2008/11/28,14:58:51.153,2008/11/28,14:58:51.153,RM
         "{s}"
     );
     assert_eq!(s["time"], "2023-10-24T10:09:09.434Z");
+    // SBS-1 altitudes are barometric: labelled so, never as mean sea level. The vertical rate was given.
+    assert_eq!(s["alt_ref"], "pressure", "{s}");
+    assert!(
+        (s["vs_mps"].as_f64().expect("vs") - 1984.0 * 0.3048 / 60.0).abs() < 0.01,
+        "{s}"
+    );
     // The bad line is skipped and named by number and field.
     assert!(err.contains("line 5: field 5 (hex ident)"), "{err}");
     assert!(err.contains("(1 unreadable)"), "{err}");
@@ -283,4 +291,157 @@ STA,,5,179,400AA5,10103,2008/11/28,14:58:51.153,2008/11/28,14:58:51.153,RM
         .expect("feed");
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no token"));
+}
+
+/// Runs `deconflict feed` with `args`, `input` on standard input, for at most `limit`; returns status,
+/// stdout, stderr, or fails the test if it is still running then.
+fn feed_within(input: &str, args: &[&str], limit: Duration) -> (Option<i32>, String, String) {
+    let mut child = bin()
+        .arg("feed")
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start the feed");
+    let mut stdin = child.stdin.take().expect("stdin");
+    let input = input.to_string();
+    let writer = std::thread::spawn(move || {
+        let _ = stdin.write_all(input.as_bytes());
+    });
+    let deadline = Instant::now() + limit;
+    loop {
+        if child.try_wait().expect("wait").is_some() {
+            break;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let out = child.wait_with_output().expect("output");
+            panic!(
+                "the feed was still running after {limit:?}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let _ = writer.join();
+    let out = child.wait_with_output().expect("output");
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into(),
+        String::from_utf8_lossy(&out.stderr).into(),
+    )
+}
+
+#[test]
+fn a_far_future_line_does_not_stall_a_replay() {
+    // Paced at the recording's own speed: a line from 2150 between lines a second apart.
+    let recording = "\
+MSG,4,1,1,486257,1,2023/10/24,10:09:08.090,2023/10/24,10:09:08.090,,,402,354,,,1984,,,,,0
+MSG,3,1,1,486257,1,2023/10/24,10:09:08.434,2023/10/24,10:09:08.434,,21350,,,44.33368,1.16854,,,,,,0
+MSG,3,1,1,4CA1D5,1,2150/01/01,00:00:00.000,2150/01/01,00:00:00.000,,30000,,,44.0,1.0,,,,,,0
+MSG,4,1,1,486257,1,2023/10/24,10:09:09.000,2023/10/24,10:09:09.000,,,402,354,,,1984,,,,,0
+MSG,3,1,1,486257,1,2023/10/24,10:09:09.434,2023/10/24,10:09:09.434,,21375,,,44.33500,1.16830,,,,,,0
+MSG,3,1,1,486257,1,9999/12/31,23:59:59.000,9999/12/31,23:59:59.000,,21375,,,44.33500,1.16830,,,,,,0
+";
+    let started = Instant::now();
+    let (code, out, err) = feed_within(
+        recording,
+        &[
+            "--replay",
+            "-",
+            "--speed",
+            "1",
+            "--dry-run",
+            "--batch-ms",
+            "50",
+        ],
+        Duration::from_secs(30),
+    );
+    assert_eq!(code, Some(0), "{err}");
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        started.elapsed()
+    );
+    // The jump to 2150 and the jump back each start a segment, played at once.
+    assert!(
+        err.contains("line 3: its time is")
+            && err.contains("after the previous line's; a new segment starts here"),
+        "{err}"
+    );
+    assert!(
+        err.contains("line 4: its time is") && err.contains("before the previous line's"),
+        "{err}"
+    );
+    assert!(
+        err.contains("2 jumps in time replayed as new segments"),
+        "{err}"
+    );
+    // A year no receiver's clock shows is refused, by field.
+    assert!(err.contains("line 6: field 7 (date generated)"), "{err}");
+    // The states after the jumps were played.
+    assert!(out.contains("2023-10-24T10:09:09.434Z"), "{out}");
+}
+
+#[test]
+fn over_long_lines_are_dropped_and_the_feed_reads_on() {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("listen");
+    let addr = listener.local_addr().expect("address");
+    let peer = std::thread::spawn(move || {
+        let (mut s, _) = listener.accept().expect("the feed connects");
+        let good = "\
+MSG,4,1,1,486257,1,2023/10/24,10:09:08.090,2023/10/24,10:09:08.090,,,402,354,,,1984,,,,,0
+MSG,3,1,1,486257,1,2023/10/24,10:09:08.434,2023/10/24,10:09:08.434,,21350,,,44.33368,1.16854,,,,,,0
+";
+        s.write_all(good.as_bytes()).expect("write");
+        // 8 MiB without a newline: a peer that never ends its line.
+        let block = vec![b'A'; 1 << 20];
+        for _ in 0..8 {
+            s.write_all(&block).expect("write");
+        }
+        s.write_all(b"\n").expect("write");
+        s.write_all(b"MSG,1,1,1,486257,1,2023/10/24,10:09:09.000,2023/10/24,10:09:09.000,KLM1302,,,,,,,,,,,0\n")
+            .expect("write");
+        s.write_all(good.as_bytes()).expect("write");
+    });
+    let out = bin()
+        .args([
+            "feed",
+            "--connect",
+            &addr.to_string(),
+            "--once",
+            "--dry-run",
+        ])
+        .args(["--batch-ms", "50"])
+        .stdin(Stdio::null())
+        .output()
+        .expect("feed");
+    peer.join().expect("peer");
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains("line 3: 8388609 bytes long; lines longer than 4096 bytes are dropped"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("(1 unreadable)"), "{stderr}");
+    // Read on after it: the callsign of line 4 is in the states sent after it.
+    assert!(stdout.contains("\"callsign\":\"KLM1302\""), "{stdout}");
+}
+
+#[test]
+fn a_velocity_without_a_vertical_rate_sends_no_vertical_rate() {
+    let recording = "\
+MSG,4,1,1,486257,1,2023/10/24,10:09:08.090,2023/10/24,10:09:08.090,,,402,354,,,,,,,,0
+MSG,3,1,1,486257,1,2023/10/24,10:09:08.434,2023/10/24,10:09:08.434,,21350,,,44.33368,1.16854,,,,,,0
+";
+    let (code, out, err) = feed_on(recording, &["--replay", "-", "--speed", "0", "--dry-run"]);
+    assert_eq!(code, Some(0), "{err}");
+    let s: Value = serde_json::from_str(out.lines().next().expect("a state")).expect("JSON");
+    assert_eq!(s["id"], KLM, "{s}");
+    assert!(s.get("vs_mps").is_none(), "unknown, not level: {s}");
+    assert_eq!(s["alt_ref"], "pressure", "{s}");
 }

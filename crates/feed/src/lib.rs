@@ -9,6 +9,12 @@
 //! while the aircraft's velocity is known and recent. Aircraft on the ground are not reported: the tactical
 //! picture is about separation in the air.
 //!
+//! What a receiver says is taken for what it is, and no more: SBS-1 altitudes are barometric (pressure
+//! altitude on the standard atmosphere, as Mode C and ADS-B report them), so a report's altitude is labelled
+//! [`ALTITUDE_REFERENCE`] (`pressure`), never mean sea level; a velocity without a vertical rate leaves the
+//! vertical rate unknown ([`Report::vs_known`] false), never level flight. Every number is a plain decimal
+//! (no `+`, exponent, `inf` or `NaN`) within its field's physical range, and dates lie in 1970..=2199.
+//!
 //! Architecture invariant: pure — lines in, reports out; no IO, no clock (times come from the lines or the
 //! caller).
 
@@ -26,6 +32,9 @@ pub const MAX_VELOCITY_AGE_MS: i64 = 30_000;
 pub const MAX_ALTITUDE_AGE_MS: i64 = 30_000;
 /// Aircraft not heard from for this long (ms) are forgotten by [`Assembler::forget_older_than`] callers.
 pub const FORGET_AFTER_MS: i64 = 300_000;
+/// What every altitude of an SBS-1 feed is measured from: pressure altitude (barometric, on the standard
+/// atmosphere, as Mode C and ADS-B barometric altitudes are), not mean sea level. The line's `alt_ref`.
+pub const ALTITUDE_REFERENCE: &str = "pressure";
 
 /// Why a line could not be read: the field (1-based, with its SBS-1 name) and what is wrong.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -102,26 +111,62 @@ fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
     era * 146_097 + doe - 719_468
 }
 
-/// `2026/11/23` and `21:35:57.055` as ms since 1970 (UTC).
+/// A plain decimal: an optional `-`, ASCII digits, and at most one `.` followed by digits; at most 20 digits.
+/// Never `+`, an exponent, `inf` or `NaN`, which `str::parse::<f64>` would take.
+fn decimal(s: &str) -> Option<f64> {
+    let unsigned = s.strip_prefix('-').unwrap_or(s);
+    let (int, frac) = match unsigned.split_once('.') {
+        Some((i, f)) => (i, Some(f)),
+        None => (unsigned, None),
+    };
+    let digits = |t: &str| !t.is_empty() && t.len() <= 20 && t.bytes().all(|b| b.is_ascii_digit());
+    if !(digits(int) && frac.is_none_or(digits)) {
+        return None;
+    }
+    s.parse::<f64>().ok().filter(|v| v.is_finite())
+}
+
+/// Latest year of a message's date: later is no real receiver's clock (and keeps times far from overflow).
+pub const MAX_YEAR: i64 = 2199;
+
+/// `2026/11/23` and `21:35:57.055` as ms since 1970 (UTC). Years 1970..=[`MAX_YEAR`].
 fn parse_time(date: &str, time: &str, index: usize) -> Result<i64, SbsError> {
     let mut d = date.split('/');
-    let num =
-        |s: Option<&str>, lo: i64, hi: i64, what: &str, idx: usize| -> Result<i64, SbsError> {
-            s.and_then(|s| s.trim().parse::<i64>().ok())
-                .filter(|v| (lo..=hi).contains(v))
-                .ok_or_else(|| err(idx, format!("expected {what}")))
-        };
-    let y = num(d.next(), 1970, 9999, "a date YYYY/MM/DD", index)?;
-    let mo = num(d.next(), 1, 12, "a date YYYY/MM/DD", index)?;
-    let day = num(d.next(), 1, 31, "a date YYYY/MM/DD", index)?;
+    // 1 to `width` ASCII digits, within lo..=hi.
+    let num = |s: Option<&str>,
+               width: usize,
+               lo: i64,
+               hi: i64,
+               what: &str,
+               idx: usize|
+     -> Result<i64, SbsError> {
+        s.map(str::trim)
+            .filter(|s| (1..=width).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit()))
+            .and_then(|s| s.parse::<i64>().ok())
+            .filter(|v| (lo..=hi).contains(v))
+            .ok_or_else(|| err(idx, format!("expected {what}")))
+    };
+    const DATE: &str = "a date YYYY/MM/DD from 1970 to 2199";
+    let y = num(d.next(), 4, 1970, MAX_YEAR, DATE, index)?;
+    let mo = num(d.next(), 2, 1, 12, DATE, index)?;
+    let day = num(d.next(), 2, 1, 31, DATE, index)?;
+    if d.next().is_some() {
+        return Err(err(index, format!("expected {DATE}")));
+    }
+    const TIME: &str = "a time HH:MM:SS.sss";
     let mut t = time.split(':');
-    let h = num(t.next(), 0, 23, "a time HH:MM:SS.sss", index + 1)?;
-    let mi = num(t.next(), 0, 59, "a time HH:MM:SS.sss", index + 1)?;
+    let h = num(t.next(), 2, 0, 23, TIME, index + 1)?;
+    let mi = num(t.next(), 2, 0, 59, TIME, index + 1)?;
     let sec: f64 = t
         .next()
-        .and_then(|s| s.trim().parse::<f64>().ok())
+        .map(str::trim)
+        .filter(|s| !s.starts_with('-'))
+        .and_then(decimal)
         .filter(|s| (0.0..61.0).contains(s))
-        .ok_or_else(|| err(index + 1, "expected a time HH:MM:SS.sss"))?;
+        .ok_or_else(|| err(index + 1, format!("expected {TIME}")))?;
+    if t.next().is_some() {
+        return Err(err(index + 1, format!("expected {TIME}")));
+    }
     let days = days_from_civil(y, mo, day);
     Ok(((days * 24 + h) * 60 + mi) * 60_000 + (sec * 1000.0).round() as i64)
 }
@@ -160,15 +205,14 @@ pub fn parse_line(line: &str) -> Result<Option<SbsMessage>, SbsError> {
     let number = |i: usize, lo: f64, hi: f64, unit: &str| -> Result<Option<f64>, SbsError> {
         match field(i) {
             None => Ok(None),
-            Some(s) => s
-                .parse::<f64>()
-                .ok()
-                .filter(|v| v.is_finite() && *v >= lo && *v <= hi)
+            Some(s) => decimal(s)
+                .filter(|v| *v >= lo && *v <= hi)
                 .map(Some)
                 .ok_or_else(|| err(i, format!("expected {unit} from {lo} to {hi}, found {s:?}"))),
         }
     };
     let transmission = field(2)
+        .filter(|s| s.len() == 1)
         .and_then(|s| s.parse::<u8>().ok())
         .filter(|t| (1..=8).contains(t))
         .ok_or_else(|| err(2, "expected a transmission type from 1 to 8"))?;
@@ -221,8 +265,13 @@ pub struct Report {
     /// The aircraft's address as six upper-case hex digits (with a leading `~` if it is not an ICAO one).
     pub id: String,
     pub callsign: String,
-    /// Position, altitude (m), ground speed (m/s), track and vertical speed (m/s).
+    /// Position, pressure altitude (m, see [`ALTITUDE_REFERENCE`]), ground speed (m/s), track and vertical
+    /// speed (m/s; 0 when [`Report::vs_known`] is false, which only a consumer that must have a number may
+    /// use).
     pub state: Track,
+    /// Whether the vertical rate was given. A velocity message without one leaves it unknown: a feed must not
+    /// turn "unknown" into "level flight".
+    pub vs_known: bool,
     /// When the position was generated (ms since 1970).
     pub time_ms: i64,
 }
@@ -232,8 +281,8 @@ pub struct Report {
 struct Aircraft {
     callsign: String,
     altitude: Option<(f64, i64)>,
-    /// Ground speed (kt), track (deg), vertical rate (ft/min), when.
-    velocity: Option<(f64, f64, f64, i64)>,
+    /// Ground speed (kt), track (deg), vertical rate (ft/min) if given, when.
+    velocity: Option<(f64, f64, Option<f64>, i64)>,
     on_ground: bool,
     heard_ms: i64,
 }
@@ -276,8 +325,7 @@ impl Assembler {
             a.altitude = Some((alt, time_ms));
         }
         if let (Some(gs), Some(trk)) = (m.ground_speed_kt, m.track_deg) {
-            let vr = m.vertical_rate_fpm.unwrap_or(0.0);
-            a.velocity = Some((gs, trk, vr, time_ms));
+            a.velocity = Some((gs, trk, m.vertical_rate_fpm, time_ms));
         }
         if m.transmission != 3 || a.on_ground {
             return None;
@@ -301,8 +349,9 @@ impl Assembler {
                 alt_m: alt_ft * M_PER_FT,
                 gs_mps: gs * MPS_PER_KT,
                 trk_deg: trk.rem_euclid(360.0),
-                vs_mps: vr * M_PER_FT / 60.0,
+                vs_mps: vr.map_or(0.0, |vr| vr * M_PER_FT / 60.0),
             },
+            vs_known: vr.is_some(),
             time_ms,
         })
     }
@@ -431,5 +480,87 @@ mod tests {
         assert_eq!(days_from_civil(1970, 1, 1), 0);
         assert_eq!(days_from_civil(2000, 3, 1), 11_017);
         assert_eq!(days_from_civil(2018, 8, 1), 17_744);
+    }
+
+    /// A POSITION line with field `index` (1-based) replaced by `value`.
+    fn with_field(index: usize, value: &str) -> String {
+        let mut f: Vec<&str> = POSITION.split(',').collect();
+        f[index - 1] = value;
+        f.join(",")
+    }
+
+    #[test]
+    fn fields_are_read_strictly() {
+        // (field, value, accepted)
+        for (index, value, ok) in [
+            (12, "21350", true),
+            (12, "-1000", true),
+            (12, "21350.5", true),
+            (12, "+21350", false),
+            (12, "2.135e4", false),
+            (12, "inf", false),
+            (12, "NaN", false),
+            (12, "0x10", false),
+            (12, ".5", false),
+            (12, "5.", false),
+            (12, "1.2.3", false),
+            (12, "200001", false),
+            (15, "-90", true),
+            (15, "-90.0000001", false),
+            (15, "4\u{663}.0", false),
+            (16, "+1.16854", false),
+            (2, "03", false),
+            (2, "+3", false),
+            (7, "2023/10/24", true),
+            (7, "2199/12/31", true),
+            (7, "2200/01/01", false),
+            (7, "9999/12/31", false),
+            (7, "1969/12/31", false),
+            (7, "+2023/10/24", false),
+            (7, "2023/+10/24", false),
+            (7, "2023/10/-1", false),
+            (7, "02023/10/24", false),
+            (7, "2023/10/24/1", false),
+            (7, "2023/010/24", false),
+            (8, "10:09:08.434", true),
+            (8, "10:09:60.999", true),
+            (8, "10:09:61", false),
+            (8, "+1:09:08.434", false),
+            (8, "10:09:-0.5", false),
+            (8, "10:09:8e1", false),
+            (8, "10:09:inf", false),
+            (8, "10:09:08.434:1", false),
+            (8, "010:09:08", false),
+        ] {
+            let line = with_field(index, value);
+            let got = parse_line(&line);
+            match (ok, &got) {
+                (true, Ok(Some(_))) => {}
+                (false, Err(e)) => assert_eq!(e.index, index, "{value:?}: {e}"),
+                _ => panic!("field {index} = {value:?}: {got:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn a_missing_vertical_rate_is_unknown_not_level() {
+        let msg = |l: &str| parse_line(l).expect("reads").expect("a message");
+        let p = msg(POSITION);
+        let t = p.time_ms.expect("time");
+        let mut asm = Assembler::new();
+        asm.push(&msg(VELOCITY), t);
+        let r = asm.push(&p, t).expect("a report");
+        assert!(r.vs_known);
+        // The same velocity without its vertical rate (field 17 empty).
+        let no_rate: String = {
+            let mut f: Vec<&str> = VELOCITY.split(',').collect();
+            f[16] = "";
+            f.join(",")
+        };
+        asm.push(&msg(&no_rate), t);
+        let r = asm.push(&p, t).expect("a report");
+        assert!(!r.vs_known, "{r:?}");
+        assert_eq!(r.state.vs_mps, 0.0);
+        assert_eq!(ALTITUDE_REFERENCE, "pressure");
     }
 }

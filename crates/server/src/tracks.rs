@@ -1,7 +1,9 @@
 //! Live tracks and tactical alerts between parties.
 //!
 //! Parties report the last state of their tracks (`POST /v1/tracks`); reports are kept in memory only (DESIGN:
-//! tracks are ephemeral) and expire after [`TRACK_TTL_MS`] without a new report. A periodic scan extrapolates
+//! tracks are ephemeral) and expire after the line's `track_ttl` ([`crate::Limits`]) without a new report. A
+//! report's time must lie within `[now − track_ttl, now + track_future_skew]`; a batch names each track once; a
+//! party holds at most `tracks_per_party` live tracks and sends at most `track_reports_per_second` reports. A periodic scan extrapolates
 //! every track to the scan time and runs the tactical detector over them; a pair of tracks of two parties that
 //! share an active agreement, predicted to come within the agreement's minima inside the look-ahead (or already
 //! within them), is an alert for those two parties.
@@ -17,30 +19,49 @@
 //! for the track's party and the site's, with the same life cycle.
 //!
 //! The sides of deconfliction lines (kind `line`, each party's side declared by that party) are areas of
-//! protection like sites and zones: a track heading into another party's side is an incursion.
+//! protection like sites and zones: a track heading into another party's side is an incursion. An incursion
+//! alert names the area (its id and name) only if the intruding party was given its declaration; otherwise it
+//! says "a protected area of <party>", with its kind, the distance and the times.
+//!
+//! Storms: a scan raises at most `alerts_per_party_pair` alerts one by one between one pair of parties;
+//! whatever else it finds between them (and whatever the detector's budget left undecided) is one alert of
+//! kind `storm` for the pair, with counts, updated only when a count doubles or halves. While a pair is in a
+//! storm its open alerts are not closed as clear (they may not have been decided). So the entries one scan
+//! logs are bounded by a constant times the pairs of parties, never by the number of tracks.
+//!
+//! Vertical state: a report without `vs_mps` has an unknown vertical rate, never taken as level flight: its
+//! altitude spreads over the look-ahead by [`deconflict_tactical::UNKNOWN_VERTICAL_RATE_MPS`] each way. A
+//! report with `alt_ref: "pressure"` gives pressure altitude (a flight level, standard setting); compared with
+//! MSL altitudes (other tracks', sites' and zones') it is widened by [`deconflict_tactical::PRESSURE_MARGIN_M`].
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, VecDeque};
 
-use deconflict_tactical::{Detector, Params, Track, EARTH_RADIUS_M};
+use deconflict_tactical::{Detector, Params, Track, Vertical};
 use serde_json::{json, Value};
+
+use crate::limits::Limits;
 
 pub const ALERT_RAISED: &str = "alert.raised";
 pub const ALERT_UPDATED: &str = "alert.updated";
 pub const ALERT_CLOSED: &str = "alert.closed";
 
-/// A report older than this (scenario time) is dropped.
-pub const TRACK_TTL_MS: i64 = 60_000;
 /// Consecutive clear scans before an alert closes.
 pub const CLEAR_SCANS: u32 = 3;
 /// Look-ahead of the scan (s).
 pub const LOOKAHEAD_S: f64 = 300.0;
-/// Most tracks in one report.
-pub const MAX_BATCH: usize = 10_000;
+/// The kind of the one alert a pair of parties gets for what a scan finds between them beyond
+/// `alerts_per_party_pair`.
+pub const STORM: &str = "storm";
+/// A storm alert is updated when one of its counts has grown to this many times what was last logged, or
+/// shrunk to a this-th of it; smaller changes are not logged.
+pub const STORM_CHANGE: u64 = 2;
 
 /// A reported track.
 #[derive(Debug, Clone)]
 pub struct Reported {
     pub state: Track,
+    /// Whether its vertical rate is unknown (`vs_mps` not reported) and its altitude pressure altitude.
+    pub vertical: Vertical,
     pub callsign: String,
     pub time_ms: i64,
 }
@@ -71,6 +92,17 @@ pub struct Finding {
 #[derive(Debug, Clone)]
 pub enum Body {
     Ready(Value),
+    /// Track `track` of the scan heading into area `area` of `party`; the area is described when the alert is
+    /// logged, with what the intruding party may know of it.
+    Incursion {
+        track: usize,
+        area: String,
+        party: String,
+        distance_m: f64,
+        start_ms: i64,
+        end_ms: i64,
+        agreements: Value,
+    },
     /// A separation alert between tracks `a` and `b` of the scan (by their place in it).
     Separation {
         a: usize,
@@ -81,10 +113,35 @@ pub enum Body {
 }
 
 impl Body {
-    /// The content, with `track(i)` giving the scan's `i`-th track as it appears in an alert.
-    pub fn build(&self, track: impl Fn(usize) -> Value) -> Value {
-        match self {
+    /// The content, with `track(i)` giving the scan's `i`-th track as it appears in an alert and `area(id)` an
+    /// area of protection as the intruding party may see it (`None`: no longer in force, no alert).
+    pub fn build(
+        &self,
+        track: impl Fn(usize) -> Value,
+        area: impl Fn(&str) -> Option<Value>,
+    ) -> Option<Value> {
+        Some(match self {
             Body::Ready(v) => v.clone(),
+            Body::Incursion {
+                track: i,
+                area: id,
+                party,
+                distance_m,
+                start_ms,
+                end_ms,
+                agreements,
+            } => {
+                let t = track(*i);
+                json!({
+                    "kind": "incursion", "parties": [t["party"], party],
+                    "tracks": [t],
+                    "declaration": area(id)?,
+                    "distance_m": distance_m.round(),
+                    "start": deconflict_space::units::format_time(*start_ms),
+                    "end": deconflict_space::units::format_time(*end_ms),
+                    "agreements": agreements,
+                })
+            }
             Body::Separation {
                 a,
                 b,
@@ -102,16 +159,143 @@ impl Body {
                     "agreements": agreements,
                 })
             }
-        }
+        })
     }
 }
 
-/// Live tracks by (party, track id).
-pub type Live = BTreeMap<(String, String), Reported>;
+/// How an incursion alert describes an area of protection of `party` to the intruding party: its declaration's
+/// id and name only if the intruder was given that declaration (the area's party sees the same entry, so it
+/// too gets only that); otherwise only whose it is and its kind.
+pub fn area_json(id: &str, party: &str, kind: &str, name: Option<&Value>, given: bool) -> Value {
+    if given {
+        json!({"id": id, "party": party, "kind": kind, "name": name})
+    } else {
+        json!({"party": party, "kind": kind,
+               "description": format!("a protected area of {party}")})
+    }
+}
+
+/// A storm between two parties: its alert, and the counts last logged (pairs in conflict beyond the cap, tracks
+/// involved, candidate pairs left undecided).
+#[derive(Debug, Clone)]
+pub struct Storm {
+    pub id: String,
+    pub logged: [u64; 3],
+    pub clear_scans: u32,
+}
+
+/// Whether storm counts changed enough to be logged again: one has doubled or halved (see [`STORM_CHANGE`]).
+pub fn storm_changed(logged: [u64; 3], now: [u64; 3]) -> bool {
+    logged
+        .iter()
+        .zip(now)
+        .any(|(&old, new)| new >= STORM_CHANGE * old.max(1) || new * STORM_CHANGE <= old && old > 0)
+}
+
+/// Live tracks by (party, track id), and each party's recent batches (for `track_reports_per_second`).
+#[derive(Debug, Default)]
+pub struct Live {
+    pub tracks: BTreeMap<(String, String), Reported>,
+    /// Per party: (line time in ms, reports) of its batches within the last second.
+    recent: HashMap<String, VecDeque<(i64, usize)>>,
+}
+
+impl Live {
+    pub fn new() -> Self {
+        Live::default()
+    }
+
+    /// Live tracks held.
+    pub fn len(&self) -> usize {
+        self.tracks.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.tracks.is_empty()
+    }
+
+    /// Drops every track last reported before `oldest_ms`.
+    pub fn expire(&mut self, oldest_ms: i64) {
+        self.tracks.retain(|_, r| r.time_ms >= oldest_ms);
+    }
+
+    /// Keeps `party`'s batch of reports, or refuses all of it: `(limit, detail)` when the party would send more
+    /// than `track_reports_per_second` reports within a second, or hold more than `tracks_per_party` live
+    /// tracks (reports of tracks it already holds are always taken). Tracks older than `track_ttl` are not
+    /// counted (they are dropped on the way).
+    pub fn keep(
+        &mut self,
+        party: &str,
+        reports: Vec<(String, Reported)>,
+        now_ms: i64,
+        limits: &Limits,
+    ) -> Result<usize, (&'static str, String)> {
+        let n = reports.len();
+        let recent = self.recent.entry(party.to_string()).or_default();
+        while recent.front().is_some_and(|(t, _)| *t <= now_ms - 1_000) {
+            recent.pop_front();
+        }
+        let sent: usize = recent.iter().map(|(_, k)| k).sum();
+        if sent + n > limits.track_reports_per_second {
+            return Err((
+                "track_reports_per_second",
+                format!(
+                    "{sent} reports within the last second and {n} more would pass the limit of {} per second \
+                     (track_reports_per_second); nothing of this batch was kept",
+                    limits.track_reports_per_second
+                ),
+            ));
+        }
+        let oldest = now_ms - limit_ms(limits.track_ttl);
+        let mut key = (party.to_string(), String::new());
+        let range = (party.to_string(), String::new())..;
+        let held = self
+            .tracks
+            .range(range)
+            .take_while(|((p, _), _)| p == party)
+            .filter(|(_, r)| r.time_ms >= oldest)
+            .count();
+        let new = reports
+            .iter()
+            .filter(|(id, _)| {
+                key.1.clone_from(id);
+                self.tracks.get(&key).is_none_or(|r| r.time_ms < oldest)
+            })
+            .count();
+        if held + new > limits.tracks_per_party {
+            return Err((
+                "tracks_per_party",
+                format!(
+                    "{held} live tracks and {new} new ones would pass the limit of {} per party \
+                     (tracks_per_party); nothing of this batch was kept",
+                    limits.tracks_per_party
+                ),
+            ));
+        }
+        recent.push_back((now_ms, n));
+        for (id, r) in reports {
+            key.1 = id;
+            match self.tracks.get_mut(&key) {
+                Some(old) => *old = r,
+                None => {
+                    self.tracks.insert(key.clone(), r);
+                }
+            }
+        }
+        Ok(n)
+    }
+}
+
+/// A duration in ms, saturating.
+pub fn limit_ms(d: std::time::Duration) -> i64 {
+    i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
+}
 
 #[derive(Debug, Default)]
 pub struct Tactical {
     pub open: BTreeMap<String, OpenAlert>,
+    /// Storm alerts open, by pair of parties (the lesser first).
+    pub storms: BTreeMap<(String, String), Storm>,
     pub detector: Detector,
     /// Whether alerts left open by an earlier process have been closed.
     pub recovered: bool,
@@ -125,8 +309,8 @@ fn bad(field: String, detail: impl Into<String>) -> (String, String) {
 pub type Parsed = Result<Vec<(String, Reported)>, (String, String)>;
 
 /// The fields of a report, allowed in a batch.
-const ALLOWED: [&str; 9] = [
-    "id", "callsign", "lat", "lon", "alt_m", "gs_mps", "trk_deg", "vs_mps", "time",
+const ALLOWED: [&str; 10] = [
+    "id", "callsign", "lat", "lon", "alt_m", "gs_mps", "trk_deg", "vs_mps", "alt_ref", "time",
 ];
 
 /// One report as sent, before its values are checked.
@@ -141,6 +325,7 @@ struct RawReport {
     gs_mps: f64,
     trk_deg: f64,
     vs_mps: Option<f64>,
+    alt_ref: Option<String>,
     time: Option<String>,
 }
 
@@ -151,7 +336,12 @@ struct RawBatch {
 }
 
 /// Checks one report's values; `i` is its place in the batch, for the field named in an error.
-fn check(i: usize, raw: RawReport, now_ms: i64) -> Result<(String, Reported), (String, String)> {
+fn check(
+    i: usize,
+    raw: RawReport,
+    now_ms: i64,
+    limits: &Limits,
+) -> Result<(String, Reported), (String, String)> {
     let at = |f: &str| format!("tracks[{i}].{f}");
     if raw.id.is_empty() || raw.id.len() > 64 {
         return Err(bad(at("id"), "expected a string of 1–64 bytes"));
@@ -169,8 +359,22 @@ fn check(i: usize, raw: RawReport, now_ms: i64) -> Result<(String, Reported), (S
         alt_m: num("alt_m", raw.alt_m, -1_000.0, 100_000.0)?,
         gs_mps: num("gs_mps", raw.gs_mps, 0.0, 3_000.0)?,
         trk_deg: num("trk_deg", raw.trk_deg, -360.0, 360.0)?,
-        vs_mps: num("vs_mps", raw.vs_mps.unwrap_or(0.0), -1_000.0, 1_000.0)?,
+        // Unknown: held level here, spread by the detector (never taken as level flight).
+        vs_mps: match raw.vs_mps {
+            Some(v) => num("vs_mps", v, -1_000.0, 1_000.0)?,
+            None => 0.0,
+        },
     };
+    let pressure =
+        match raw.alt_ref.as_deref() {
+            None | Some("msl") => false,
+            Some("pressure") => true,
+            Some(_) => return Err(bad(
+                at("alt_ref"),
+                "expected \"msl\" (altitude above mean sea level, the default) or \"pressure\" \
+                 (pressure altitude: a flight level, standard setting 1013.25 hPa)",
+            )),
+        };
     let callsign = match raw.callsign {
         None => String::new(),
         Some(c) if c.len() <= 32 => c,
@@ -178,26 +382,71 @@ fn check(i: usize, raw: RawReport, now_ms: i64) -> Result<(String, Reported), (S
     };
     let time_ms = match raw.time {
         None => now_ms,
-        Some(text) => deconflict_space::units::parse_time(&text)
-            .map_err(|e| bad(at("time"), e.to_string()))?,
+        Some(text) => {
+            let t = deconflict_space::units::parse_time(&text)
+                .map_err(|e| bad(at("time"), e.to_string()))?;
+            let (ttl, skew) = (
+                limit_ms(limits.track_ttl),
+                limit_ms(limits.track_future_skew),
+            );
+            if t < now_ms.saturating_sub(ttl) {
+                return Err(bad(
+                    at("time"),
+                    format!(
+                        "{text} is more than {} s before the line's time {} (track_ttl)",
+                        ttl / 1000,
+                        deconflict_space::units::format_time(now_ms)
+                    ),
+                ));
+            }
+            if t > now_ms.saturating_add(skew) {
+                return Err(bad(
+                    at("time"),
+                    format!(
+                        "{text} is more than {} s after the line's time {} (track_future_skew)",
+                        skew / 1000,
+                        deconflict_space::units::format_time(now_ms)
+                    ),
+                ));
+            }
+            t
+        }
     };
     Ok((
         raw.id,
         Reported {
             state,
+            vertical: Vertical {
+                rate_unknown: raw.vs_mps.is_none(),
+                pressure,
+            },
             callsign,
             time_ms,
         },
     ))
 }
 
+/// Refuses a batch that names one track twice (which report would be the track's state?), naming the second.
+fn once_each(reports: Vec<(String, Reported)>) -> Parsed {
+    let mut first: HashMap<&str, usize> = HashMap::with_capacity(reports.len());
+    for (i, (id, _)) in reports.iter().enumerate() {
+        if let Some(j) = first.insert(id.as_str(), i) {
+            return Err(bad(
+                format!("tracks[{i}].id"),
+                format!("{id:?} is reported by tracks[{j}] too; a batch reports each track once"),
+            ));
+        }
+    }
+    Ok(reports)
+}
+
 /// Reads a batch `{"tracks": [{id, callsign?, lat, lon, alt_m, gs_mps, trk_deg, vs_mps?, time?}]}` straight
 /// from the request body (the fast path: no intermediate JSON tree); `now_ms` stands for a missing time.
 /// `None` when the body does not have that shape: the caller then reads it as a tree with [`parse_batch`],
 /// whose error names the field.
-pub fn parse_batch_bytes(body: &[u8], now_ms: i64) -> Option<Parsed> {
+pub fn parse_batch_bytes(body: &[u8], now_ms: i64, limits: &Limits) -> Option<Parsed> {
     let batch = serde_json::from_slice::<RawBatch>(body).ok()?;
-    if batch.tracks.len() > MAX_BATCH {
+    if batch.tracks.len() > limits.track_batch {
         return None;
     }
     Some(
@@ -205,22 +454,26 @@ pub fn parse_batch_bytes(body: &[u8], now_ms: i64) -> Option<Parsed> {
             .tracks
             .into_iter()
             .enumerate()
-            .map(|(i, raw)| check(i, raw, now_ms))
-            .collect(),
+            .map(|(i, raw)| check(i, raw, now_ms, limits))
+            .collect::<Parsed>()
+            .and_then(once_each),
     )
 }
 
 /// Reads a batch from a JSON tree; `now_ms` stands for a missing time. Returns the reports or the field at
 /// fault.
-pub fn parse_batch(body: &Value, now_ms: i64) -> Parsed {
+pub fn parse_batch(body: &Value, now_ms: i64, limits: &Limits) -> Parsed {
     let list = body
         .get("tracks")
         .and_then(Value::as_array)
         .ok_or_else(|| bad("tracks".into(), "expected an array of track reports"))?;
-    if list.len() > MAX_BATCH {
+    if list.len() > limits.track_batch {
         return Err(bad(
             "tracks".into(),
-            format!("at most {MAX_BATCH} reports per batch"),
+            format!(
+                "at most {} reports per batch (track_batch)",
+                limits.track_batch
+            ),
         ));
     }
     if let Some(k) = body
@@ -273,32 +526,18 @@ pub fn parse_batch(body: &Value, now_ms: i64) -> Parsed {
             gs_mps: need("gs_mps")?,
             trk_deg: need("trk_deg")?,
             vs_mps: num("vs_mps", false)?,
+            alt_ref: text("alt_ref", "\"msl\" or \"pressure\"")?,
             time: text("time", "a time")?,
         };
-        out.push(check(i, raw, now_ms)?);
+        out.push(check(i, raw, now_ms, limits)?);
     }
-    Ok(out)
+    once_each(out)
 }
 
-/// `t` moved on in a straight line by `dt_s` seconds.
+/// `t` moved on in a straight line by `dt_s` seconds: [`deconflict_tactical::extrapolate`], in closed form
+/// (poles and the antimeridian without loops; every value finite).
 pub fn extrapolate(t: &Track, dt_s: f64) -> Track {
-    let (ve, vn) = t.velocity();
-    let lat =
-        (t.lat_deg + (vn * dt_s / EARTH_RADIUS_M).to_degrees()).clamp(-89.999_999, 89.999_999);
-    let mut lon = t.lon_deg
-        + (ve * dt_s / (EARTH_RADIUS_M * t.lat_deg.to_radians().cos().max(1e-9))).to_degrees();
-    while lon > 180.0 {
-        lon -= 360.0;
-    }
-    while lon < -180.0 {
-        lon += 360.0;
-    }
-    Track {
-        lat_deg: lat,
-        lon_deg: lon,
-        alt_m: t.alt_m + t.vs_mps * dt_s,
-        ..*t
-    }
+    deconflict_tactical::extrapolate(t, dt_s)
 }
 
 /// The key of a pair of tracks, the same whichever comes first.
@@ -322,7 +561,10 @@ pub fn track_json(key: &(String, String), r: &Reported, now: &Track) -> Value {
         "party": key.0, "id": key.1, "callsign": r.callsign,
         "reported": deconflict_space::units::format_time(r.time_ms),
         "lat": now.lat_deg, "lon": now.lon_deg, "alt_m": now.alt_m,
-        "gs_mps": now.gs_mps, "trk_deg": now.trk_deg, "vs_mps": now.vs_mps,
+        "alt_ref": if r.vertical.pressure { "pressure" } else { "msl" },
+        "gs_mps": now.gs_mps, "trk_deg": now.trk_deg,
+        // Unknown vertical rates stay unknown.
+        "vs_mps": if r.vertical.rate_unknown { Value::Null } else { json!(now.vs_mps) },
     })
 }
 
@@ -332,11 +574,14 @@ pub fn path_id(party: &str, id: &str) -> String {
 }
 
 /// The path of `t` over the look-ahead from `now_ms`, as a declaration the strategic index can check: a
-/// 1 m corridor from where it is to where it will be, its altitude band, and the look-ahead's window.
+/// 1 m corridor from where it is to where it will be, its altitude band, and the look-ahead's window. The band
+/// is widened by what `vertical` leaves uncertain: an unknown vertical rate's climb and descent over the
+/// look-ahead, and the margin between a pressure altitude and the MSL altitudes of sites and zones.
 pub fn path_declaration(
     party: &str,
     id: &str,
     t: &Track,
+    vertical: Vertical,
     now_ms: i64,
 ) -> Option<deconflict_strategic::Declaration> {
     use deconflict_space::{AltitudeBand, Datum, Footprint, LonLat, Region, TimeWindow, Volume4D};
@@ -359,7 +604,16 @@ pub fn path_declaration(
             deconflict_space::MAX_ALTITUDE_M - 1.0,
         )
     };
-    let (lo, hi) = (clamp(t.alt_m.min(end.alt_m)), clamp(t.alt_m.max(end.alt_m)));
+    let widen = vertical.spread_mps() * LOOKAHEAD_S
+        + if vertical.pressure {
+            deconflict_tactical::PRESSURE_MARGIN_M
+        } else {
+            0.0
+        };
+    let (lo, hi) = (
+        clamp(t.alt_m.min(end.alt_m) - widen),
+        clamp(t.alt_m.max(end.alt_m) + widen),
+    );
     let volume = Volume4D {
         footprint: Region::new(&footprint).ok()?,
         altitude: AltitudeBand::new(lo, hi.max(lo + 1.0), Datum::Msl).ok()?,

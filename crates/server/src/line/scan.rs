@@ -1,114 +1,177 @@
-//! Live tracks and the tactical scan, as part of the line: taking a party's track reports, the periodic scan
-//! that finds losses of separation and incursions between parties' tracks and logs alerts, and reading alerts.
-//! The parts that need no line (parsing reports, extrapolating, the alerts' content) are in [`crate::tracks`].
+//! Live tracks and the tactical scan, as part of the line: taking a party's track reports (within the line's
+//! [`crate::Limits`]), the periodic scan that finds losses of separation and incursions between parties' tracks
+//! and logs alerts, and reading alerts. The parts that need no line (parsing reports, extrapolating, the alerts'
+//! content) are in [`crate::tracks`].
+//!
+//! A scan's cost and what it logs are bounded per pair of parties: the detector spends at most a
+//! [`deconflict_tactical::Budget`] per track on each other party and never pairs a party with itself or with a
+//! party it shares no agreement with; at most `alerts_per_party_pair` alerts are open one by one between two
+//! parties, and everything else between them is one storm alert with counts.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 
 use deconflict_ledger::Audience;
-use deconflict_space::units::format_time;
 use deconflict_store::NewEntry;
-use deconflict_strategic::Conflict;
+use deconflict_strategic::{Conflict, Minima};
+use deconflict_tactical::{Between, Budget, Track, Vertical};
 use serde_json::{json, Value};
-use sha2::{Digest, Sha256};
 
 use super::{invalid, Line, LineError, LINE_ACTOR};
-use crate::tracks::{self, ALERT_CLOSED, ALERT_RAISED, ALERT_UPDATED};
+use crate::tracks::{self, ALERT_CLOSED, ALERT_RAISED, ALERT_UPDATED, STORM};
+
+/// A pair of parties, the lesser first.
+fn party_pair(a: &str, b: &str) -> (String, String) {
+    if a <= b {
+        (a.to_string(), b.to_string())
+    } else {
+        (b.to_string(), a.to_string())
+    }
+}
+
+/// A fresh alert id: random, so that it tells nothing of what it is about (a hash of the tracks and the area
+/// could be checked against guessed ids of areas the intruder was never given).
+fn alert_id() -> String {
+    use rand::RngCore;
+    let mut bytes = [0u8; 8];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    format!("a-{}", hex::encode(bytes))
+}
+
+/// What a scan found beyond the cap between one pair of parties.
+#[derive(Default)]
+struct Tally {
+    /// Pairs (of tracks, or of a track and an area) in conflict, not alerted one by one.
+    pairs: u64,
+    tracks: HashSet<(String, String)>,
+    /// Candidate pairs the detector's budget left undecided.
+    undecided: u64,
+}
 
 impl Line {
     /// Stores a party's batch of track reports (not logged: tracks are ephemeral); returns how many.
     pub fn report_tracks(&self, party: &str, body: Value) -> Result<Value, LineError> {
         let now = self.clock.now_ms();
-        let reports =
-            tracks::parse_batch(&body, now).map_err(|(field, why)| invalid(field, why))?;
-        Ok(self.keep_tracks(party, reports))
+        let reports = tracks::parse_batch(&body, now, &self.limits)
+            .map_err(|(field, why)| invalid(field, why))?;
+        self.keep_tracks(party, reports, now)
     }
 
     /// As [`Line::report_tracks`], from the request body as sent, without building a JSON tree; `None` when
     /// the body does not have the batch's shape (read it as a tree then, for an error that names the field).
     pub fn report_track_bytes(&self, party: &str, body: &[u8]) -> Option<Result<Value, LineError>> {
         let now = self.clock.now_ms();
-        Some(match tracks::parse_batch_bytes(body, now)? {
-            Ok(reports) => Ok(self.keep_tracks(party, reports)),
+        Some(match tracks::parse_batch_bytes(body, now, &self.limits)? {
+            Ok(reports) => self.keep_tracks(party, reports, now),
             Err((field, why)) => Err(invalid(field, why)),
         })
     }
 
-    fn keep_tracks(&self, party: &str, reports: Vec<(String, tracks::Reported)>) -> Value {
-        let n = reports.len();
-        let mut live = self.live.lock();
-        let mut key = (party.to_string(), String::new());
-        for (id, r) in reports {
-            key.1 = id;
-            match live.get_mut(&key) {
-                Some(old) => *old = r,
-                None => {
-                    live.insert(key.clone(), r);
-                }
-            }
-        }
-        json!({"accepted": n})
+    /// Keeps a batch, or nothing of it when it passes `tracks_per_party` or `track_reports_per_second` (the
+    /// problem names the limit).
+    fn keep_tracks(
+        &self,
+        party: &str,
+        reports: Vec<(String, tracks::Reported)>,
+        now: i64,
+    ) -> Result<Value, LineError> {
+        let n = self
+            .live
+            .lock()
+            .keep(party, reports, now, &self.limits)
+            .map_err(|(limit, why)| invalid(limit, why))?;
+        Ok(json!({"accepted": n}))
     }
 
     /// The caller's own live tracks (last reported states, not extrapolated), by id. Another party's tracks
     /// are never listed: a party learns of them only through an alert it is one of the two parties of.
     pub fn tracks_of(&self, party: &str) -> Vec<Value> {
         let now = self.clock.now_ms();
+        let oldest = now - tracks::limit_ms(self.limits.track_ttl);
         let live = self.live.lock();
-        live.range((party.to_string(), String::new())..)
+        live.tracks
+            .range((party.to_string(), String::new())..)
             .take_while(|((p, _), _)| p == party)
-            .filter(|(_, r)| r.time_ms >= now - tracks::TRACK_TTL_MS)
+            .filter(|(_, r)| r.time_ms >= oldest)
             .map(|(key, r)| tracks::track_json(key, r, &r.state))
             .collect()
     }
 
     /// One tactical scan: drops stale tracks, predicts every pair of tracks of two parties under an active
-    /// agreement, and logs alerts raised, updated (separation lost) and closed; returns the entries logged.
+    /// agreement, and logs alerts raised, updated (separation lost) and closed, and storms; returns the entries
+    /// logged.
     pub fn scan_tracks(&self) -> Result<usize, LineError> {
         let now = self.clock.now_ms();
+        let cap = self.limits.alerts_per_party_pair;
         let mut tactical = self.tactical.lock();
         let t = &mut *tactical;
         // A copy of the live tracks, taken quickly: reports keep arriving while this scan runs.
         let (keys, reported): (Vec<(String, String)>, Vec<tracks::Reported>) = {
             let mut live = self.live.lock();
-            live.retain(|_, r| r.time_ms >= now - tracks::TRACK_TTL_MS);
-            live.iter().map(|(k, r)| (k.clone(), r.clone())).unzip()
+            live.expire(now - tracks::limit_ms(self.limits.track_ttl));
+            live.tracks
+                .iter()
+                .map(|(k, r)| (k.clone(), r.clone()))
+                .unzip()
         };
-        let now_states: Vec<deconflict_tactical::Track> = reported
+        let now_states: Vec<Track> = reported
             .iter()
             .map(|r| tracks::extrapolate(&r.state, (now - r.time_ms) as f64 / 1000.0))
             .collect();
-        // What is in conflict now, by alert key: pairs of tracks under the minima of their parties'
-        // agreements, and tracks heading into partners' sites and zones.
-        let mut found: BTreeMap<String, tracks::Finding> = BTreeMap::new();
-        let mut entries = Vec::new();
+        let vertical: Vec<Vertical> = reported.iter().map(|r| r.vertical).collect();
+        // Each track's party as a group of the detector (keys are sorted, so each party's tracks are together).
+        let mut names: Vec<&String> = Vec::new();
+        let groups: Vec<u32> = keys
+            .iter()
+            .map(|k| {
+                if names.last() != Some(&&k.0) {
+                    names.push(&k.0);
+                }
+                (names.len() - 1) as u32
+            })
+            .collect();
         let track = |i: usize| tracks::track_json(&keys[i], &reported[i], &now_states[i]);
         // What the scan needs from the line, taken in one short hold of its lock: the widest minima, the
-        // protected areas' index, and the minima between each tracked party and every other party.
-        let tracked: BTreeSet<&String> = keys.iter().map(|k| &k.0).collect();
-        let (widest, protected, minima_between) = {
+        // protected areas' index, and the terms between each tracked party and every other party.
+        let (widest, protected, terms) = {
             let inner = self.lock()?;
-            let mut between: HashMap<(String, String), deconflict_strategic::Minima> =
-                HashMap::new();
-            for p in &tracked {
+            let mut terms: HashMap<(String, String), (Minima, Value)> = HashMap::new();
+            for p in &names {
                 for other in inner.parties.keys() {
                     if let Some(t) = inner.agreements.between(p, other) {
-                        between.insert(((*p).clone(), other.clone()), t.minima);
+                        terms.insert(
+                            ((*p).clone(), other.clone()),
+                            (t.minima, json!(t.agreements)),
+                        );
                     }
                 }
             }
             (
                 inner.agreements.widest(),
                 Arc::clone(&inner.protected),
-                between,
+                terms,
             )
         };
-        // Candidate pairs under the widest minima, and incursions into partners' sites, zones and sides of
-        // lines (each track's path over the look-ahead through the protected areas' index), found without
-        // holding the line's lock.
-        let pairs = widest.map(|w| {
-            t.detector
-                .detect(&now_states, &tracks::params(w.lateral_m, w.vertical_m))
+        let g = names.len();
+        let linked: Vec<bool> = (0..g * g)
+            .map(|k| terms.contains_key(&(names[k / g].clone(), names[k % g].clone())))
+            .collect();
+        let linked = |a: u32, b: u32| linked[a as usize * g + b as usize];
+        // Candidate pairs under the widest minima (between parties that share an agreement, within the
+        // detector's budget per track and party), and incursions into partners' sites, zones and sides of lines
+        // (each track's path over the look-ahead through the protected areas' index), found without holding
+        // the line's lock.
+        let detection = widest.map(|w| {
+            t.detector.detect_between(
+                &now_states,
+                &Between {
+                    groups: &groups,
+                    linked: &linked,
+                    vertical: &vertical,
+                    budget: Budget::default(),
+                },
+                &tracks::params(w.lateral_m, w.vertical_m),
+            )
         });
         let incursions: Vec<(usize, Conflict)> = {
             use rayon::prelude::*;
@@ -116,116 +179,189 @@ impl Line {
             if protected.is_empty() {
                 Vec::new()
             } else {
-                let widest = widest.unwrap_or(deconflict_strategic::Minima::default().standard);
+                let widest = widest.unwrap_or(Minima::default().standard);
                 keys.par_iter()
                     .enumerate()
                     .flat_map_iter(|(i, key)| {
-                        let hits = tracks::path_declaration(&key.0, &key.1, &now_states[i], now)
-                            .map(|path| {
-                                let party = key.0.clone();
-                                let between = &minima_between;
-                                let policy = deconflict_strategic::Policy {
-                                    widest,
-                                    minima_with: Box::new(move |other: &str| {
-                                        between.get(&(party.clone(), other.to_string())).copied()
-                                    }),
-                                };
-                                protected.conflicts_of_under(&path, &policy)
-                            })
-                            .unwrap_or_default();
+                        let hits = tracks::path_declaration(
+                            &key.0,
+                            &key.1,
+                            &now_states[i],
+                            vertical[i],
+                            now,
+                        )
+                        .map(|path| {
+                            let party = key.0.clone();
+                            let terms = &terms;
+                            let policy = deconflict_strategic::Policy {
+                                widest,
+                                minima_with: Box::new(move |other: &str| {
+                                    terms.get(&(party.clone(), other.to_string())).map(|t| t.0)
+                                }),
+                            };
+                            protected.conflicts_of_under(&path, &policy)
+                        })
+                        .unwrap_or_default();
                         hits.into_iter().map(move |c| (i, c))
                     })
                     .collect()
             }
         };
+        // What is in conflict now, by alert key: pairs of tracks re-decided under the minima of their parties'
+        // agreements, and tracks heading into partners' areas.
+        let mut found: BTreeMap<String, tracks::Finding> = BTreeMap::new();
+        for e in detection.iter().flat_map(|d| &d.encounters) {
+            let (pa, pb) = (&keys[e.a].0, &keys[e.b].0);
+            let Some((minima, agreements)) = terms.get(&(pa.clone(), pb.clone())) else {
+                continue;
+            };
+            let sep = minima.standard;
+            let params = tracks::params(sep.lateral_m, sep.vertical_m);
+            let Some(x) = deconflict_tactical::pair_vertical(
+                &now_states[e.a],
+                vertical[e.a],
+                &now_states[e.b],
+                vertical[e.b],
+                &params,
+            ) else {
+                continue;
+            };
+            found.insert(
+                tracks::pair_key(&keys[e.a], &keys[e.b]),
+                tracks::Finding {
+                    tracks: vec![keys[e.a].clone(), keys[e.b].clone()],
+                    parties: [pa.clone(), pb.clone()],
+                    los: x.los_now,
+                    body: tracks::Body::Separation {
+                        a: e.a,
+                        b: e.b,
+                        encounter: x,
+                        agreements: agreements.clone(),
+                    },
+                },
+            );
+        }
+        for (i, c) in &incursions {
+            let (i, key) = (*i, &keys[*i]);
+            let path_id = tracks::path_id(&key.0, &key.1);
+            let other = if c.a.id == path_id { &c.b } else { &c.a };
+            let agreements = terms
+                .get(&(key.0.clone(), other.party.clone()))
+                .map_or_else(|| json!([]), |t| t.1.clone());
+            found.insert(
+                format!("{}/{}>{}", key.0, key.1, other.id),
+                tracks::Finding {
+                    tracks: vec![key.clone()],
+                    parties: [key.0.clone(), other.party.clone()],
+                    los: false,
+                    body: tracks::Body::Incursion {
+                        track: i,
+                        area: other.id.clone(),
+                        party: other.party.clone(),
+                        distance_m: c.distance_m,
+                        start_ms: c.window.start_ms,
+                        end_ms: c.window.end_ms,
+                        agreements,
+                    },
+                },
+            );
+        }
+        // At most `cap` alerts open one by one per pair of parties: those already open stay, then losses of
+        // separation first; the rest is counted into the pair's storm, with what the detector left undecided.
+        let mut open_per_pair: HashMap<(String, String), usize> = HashMap::new();
+        for open in t.open.values() {
+            *open_per_pair
+                .entry(party_pair(&open.parties[0], &open.parties[1]))
+                .or_default() += 1;
+        }
+        let mut order: Vec<(bool, bool, &String)> = found
+            .iter()
+            .map(|(k, f)| (!t.open.contains_key(k), !f.los, k))
+            .collect();
+        order.sort();
+        let mut tallies: BTreeMap<(String, String), Tally> = BTreeMap::new();
+        let mut folded: Vec<String> = Vec::new();
+        for (new, _, key) in order {
+            if !new {
+                continue;
+            }
+            let f = &found[key];
+            let pp = party_pair(&f.parties[0], &f.parties[1]);
+            let open = open_per_pair.entry(pp.clone()).or_default();
+            if *open < cap {
+                *open += 1;
+                continue;
+            }
+            let tally = tallies.entry(pp).or_default();
+            tally.pairs += 1;
+            tally.tracks.extend(f.tracks.iter().cloned());
+            folded.push(key.clone());
+        }
+        for key in folded {
+            found.remove(&key);
+        }
+        for s in detection.iter().flat_map(|d| &d.saturated) {
+            let tally = tallies
+                .entry(party_pair(
+                    names[groups[s.track] as usize],
+                    names[s.group as usize],
+                ))
+                .or_default();
+            tally.pairs += s.unkept;
+            tally.undecided += s.skipped;
+            tally.tracks.insert(keys[s.track].clone());
+        }
+        // The areas new incursion alerts are about, as each intruder may see them, in one short hold of the
+        // line's lock (an area no longer in force is skipped).
+        let mut areas: HashMap<(String, String), Value> = HashMap::new();
         {
             let inner = self.lock()?;
-            // Alerts the log shows open but this process never saw (it restarted): their tracks are gone.
-            if !t.recovered {
-                t.recovered = true;
-                let known: std::collections::BTreeSet<&str> =
-                    t.open.values().map(|o| o.id.as_str()).collect();
-                for (id, (parties, view)) in &inner.alerts {
-                    // On a shared log, other nodes' alerts are theirs to close.
-                    let ours = !self.shared || view["node"].as_str() == Some(self.node.as_str());
-                    if ours && view["status"] == "open" && !known.contains(id.as_str()) {
-                        entries.push(NewEntry {
-                            time_ms: now,
-                            kind: ALERT_CLOSED.into(),
-                            actor: LINE_ACTOR.into(),
-                            audience: Audience::Parties(parties.iter().cloned().collect()),
-                            content: json!({"id": id, "reason": "the server restarted; its tracks were lost"}),
-                        });
-                    }
+            for (key, f) in &found {
+                if let (false, tracks::Body::Incursion { area, party, .. }) =
+                    (t.open.contains_key(key), &f.body)
+                {
+                    let intruder = &f.parties[0];
+                    let Some(site) = inner.current.get(area).filter(|s| {
+                        s.declaration.kind.is_area_of_protection() && !s.state.closed()
+                    }) else {
+                        continue;
+                    };
+                    areas.insert(
+                        (intruder.clone(), area.clone()),
+                        tracks::area_json(
+                            area,
+                            party,
+                            site.declaration.kind.name(),
+                            site.content.get("name"),
+                            site.visible_to(intruder),
+                        ),
+                    );
                 }
             }
-            for e in pairs.into_iter().flatten() {
-                let (pa, pb) = (&keys[e.a].0, &keys[e.b].0);
-                let Some(terms) = (pa != pb)
-                    .then(|| inner.agreements.between(pa, pb))
-                    .flatten()
-                else {
-                    continue;
-                };
-                let sep = terms.minima.standard;
-                let params = tracks::params(sep.lateral_m, sep.vertical_m);
-                let Some(x) =
-                    deconflict_tactical::pair(&now_states[e.a], &now_states[e.b], &params)
-                else {
-                    continue;
-                };
-                found.insert(
-                    tracks::pair_key(&keys[e.a], &keys[e.b]),
-                    tracks::Finding {
-                        tracks: vec![keys[e.a].clone(), keys[e.b].clone()],
-                        parties: [pa.clone(), pb.clone()],
-                        los: x.los_now,
-                        body: tracks::Body::Separation {
-                            a: e.a,
-                            b: e.b,
-                            encounter: x,
-                            agreements: json!(terms.agreements),
-                        },
-                    },
-                );
-            }
-            // Incursions found above, completed with what the line knows of the area (it may have ended since:
-            // then it is skipped).
-            for (i, c) in &incursions {
-                let (i, key) = (*i, &keys[*i]);
-                let path_id = tracks::path_id(&key.0, &key.1);
-                let other = if c.a.id == path_id { &c.b } else { &c.a };
-                let Some(site) = inner
-                    .current
-                    .get(&other.id)
-                    .filter(|s| s.declaration.kind.is_area_of_protection() && !s.state.closed())
-                else {
-                    continue;
-                };
-                let agreements = inner
-                    .agreements
-                    .between(&key.0, &other.party)
-                    .map(|t| t.agreements.clone())
-                    .unwrap_or_default();
-                found.insert(
-                    format!("{}/{}>{}", key.0, key.1, other.id),
-                    tracks::Finding {
-                        tracks: vec![key.clone()],
-                        parties: [key.0.clone(), other.party.clone()],
-                        los: false,
-                        body: tracks::Body::Ready(json!({
-                            "kind": "incursion", "parties": [key.0, other.party],
-                            "tracks": [track(i)],
-                            "declaration": {"id": other.id, "party": other.party,
-                                            "kind": site.declaration.kind.name(),
-                                            "name": site.content.get("name")},
-                            "distance_m": c.distance_m.round(),
-                            "start": format_time(c.window.start_ms),
-                            "end": format_time(c.window.end_ms),
-                            "agreements": agreements,
-                        })),
-                    },
-                );
+        }
+        let mut entries = Vec::new();
+        // Alerts the log shows open but this process never saw (it restarted): their tracks are gone.
+        if !t.recovered {
+            t.recovered = true;
+            let inner = self.lock()?;
+            let known: BTreeSet<&str> = t
+                .open
+                .values()
+                .map(|o| o.id.as_str())
+                .chain(t.storms.values().map(|s| s.id.as_str()))
+                .collect();
+            for (id, (parties, view)) in &inner.alerts {
+                // On a shared log, other nodes' alerts are theirs to close.
+                let ours = !self.shared || view["node"].as_str() == Some(self.node.as_str());
+                if ours && view["status"] == "open" && !known.contains(id.as_str()) {
+                    entries.push(NewEntry {
+                        time_ms: now,
+                        kind: ALERT_CLOSED.into(),
+                        actor: LINE_ACTOR.into(),
+                        audience: Audience::Parties(parties.iter().cloned().collect()),
+                        content: json!({"id": id, "reason": "the server restarted; its tracks were lost"}),
+                    });
+                }
             }
         }
         // Raised once; updated when separation is lost; closed after enough clear scans or when a track is gone.
@@ -233,17 +369,17 @@ impl Line {
             let audience = Audience::Parties(f.parties.iter().cloned().collect());
             match t.open.get_mut(key) {
                 None => {
-                    let id = format!(
-                        "a-{}",
-                        &hex::encode(Sha256::digest(format!("{key}@{now}").as_bytes()))[..16]
-                    );
+                    let area =
+                        |id: &str| areas.get(&(f.parties[0].clone(), id.to_string())).cloned();
+                    let Some(Value::Object(body)) = f.body.build(track, area) else {
+                        continue;
+                    };
+                    let id = alert_id();
                     let mut content = json!({"id": id});
                     if self.shared {
                         content["node"] = json!(self.node);
                     }
-                    if let (Some(o), Value::Object(body)) =
-                        (content.as_object_mut(), f.body.build(track))
-                    {
+                    if let Some(o) = content.as_object_mut() {
                         o.extend(body);
                     }
                     entries.push(NewEntry {
@@ -269,7 +405,7 @@ impl Line {
                     if f.los && !open.los {
                         open.los = true;
                         let mut content = json!({"id": open.id});
-                        let body = f.body.build(track);
+                        let body = f.body.build(track, |_| None).unwrap_or_default();
                         if let (Some(o), Some(body)) = (content.as_object_mut(), body.as_object()) {
                             for k in ["tracks", "t_cpa_s", "d_cpa_m", "t_los_s", "los"] {
                                 if let Some(v) = body.get(k) {
@@ -288,13 +424,19 @@ impl Line {
                 }
             }
         }
+        // Pairs of parties in a storm: their open alerts may not have been decided this scan, so they are not
+        // counted clear.
+        let storming: BTreeSet<&(String, String)> = tallies.keys().collect();
         t.open.retain(|key, open| {
             if found.contains_key(key) {
                 return true;
             }
-            open.clear_scans += 1;
             // `keys` is in the live map's order, so sorted.
             let gone = !open.tracks.iter().all(|k| keys.binary_search(k).is_ok());
+            if !gone && storming.contains(&party_pair(&open.parties[0], &open.parties[1])) {
+                return true;
+            }
+            open.clear_scans += 1;
             if open.clear_scans < tracks::CLEAR_SCANS && !gone {
                 return true;
             }
@@ -304,6 +446,77 @@ impl Line {
                 actor: LINE_ACTOR.into(),
                 audience: Audience::Parties(open.parties.iter().cloned().collect()),
                 content: json!({"id": open.id, "reason": if gone { "a track is no longer reported" } else { "clear" }}),
+            });
+            false
+        });
+        // One storm alert per pair of parties: raised, updated when a count doubles or halves, closed after
+        // enough scans without one.
+        for (pp, tally) in &tallies {
+            let counts = [tally.pairs, tally.tracks.len() as u64, tally.undecided];
+            let audience = Audience::Parties([pp.0.clone(), pp.1.clone()].into_iter().collect());
+            match t.storms.get_mut(pp) {
+                None => {
+                    let id = alert_id();
+                    let mut content = json!({
+                        "id": id, "kind": STORM, "parties": [pp.0, pp.1],
+                        "pairs": counts[0], "tracks": counts[1], "undecided": counts[2],
+                        "alerts_per_party_pair": cap,
+                        "detail": format!(
+                            "more conflicts between {} and {} than the line alerts one by one \
+                             ({cap}, alerts_per_party_pair): {} more pairs in conflict and {} pairs not \
+                             decided, among {} tracks",
+                            pp.0, pp.1, counts[0], counts[2], counts[1]
+                        ),
+                    });
+                    if self.shared {
+                        content["node"] = json!(self.node);
+                    }
+                    entries.push(NewEntry {
+                        time_ms: now,
+                        kind: ALERT_RAISED.into(),
+                        actor: LINE_ACTOR.into(),
+                        audience,
+                        content,
+                    });
+                    t.storms.insert(
+                        pp.clone(),
+                        tracks::Storm {
+                            id,
+                            logged: counts,
+                            clear_scans: 0,
+                        },
+                    );
+                }
+                Some(storm) => {
+                    storm.clear_scans = 0;
+                    if tracks::storm_changed(storm.logged, counts) {
+                        storm.logged = counts;
+                        entries.push(NewEntry {
+                            time_ms: now,
+                            kind: ALERT_UPDATED.into(),
+                            actor: LINE_ACTOR.into(),
+                            audience,
+                            content: json!({"id": storm.id, "pairs": counts[0],
+                                            "tracks": counts[1], "undecided": counts[2]}),
+                        });
+                    }
+                }
+            }
+        }
+        t.storms.retain(|pp, storm| {
+            if tallies.contains_key(pp) {
+                return true;
+            }
+            storm.clear_scans += 1;
+            if storm.clear_scans < tracks::CLEAR_SCANS {
+                return true;
+            }
+            entries.push(NewEntry {
+                time_ms: now,
+                kind: ALERT_CLOSED.into(),
+                actor: LINE_ACTOR.into(),
+                audience: Audience::Parties([pp.0.clone(), pp.1.clone()].into_iter().collect()),
+                content: json!({"id": storm.id, "reason": "clear"}),
             });
             false
         });

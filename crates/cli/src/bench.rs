@@ -24,6 +24,8 @@ pub enum Suite {
     Tactical,
     /// Track ingest: reports per second over HTTP and through the SBS-1 feed client.
     Ingest,
+    /// Alert storms: the delay stacks of tracks add to another pair's alert, and the entries each scan logs.
+    Storm,
 }
 
 #[derive(Args, Debug)]
@@ -115,6 +117,9 @@ pub(crate) fn micros(d: Duration) -> f64 {
 pub fn run(args: &BenchArgs) -> Result<()> {
     if args.suite == Suite::Ingest {
         return crate::bench_ingest::run(args);
+    }
+    if args.suite == Suite::Storm {
+        return crate::bench_tactical::bench_storm::run(args);
     }
     if args.suite == Suite::Tactical {
         return crate::bench_tactical::run(args);

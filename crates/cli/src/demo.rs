@@ -257,7 +257,7 @@ pub fn demo(args: &DemoArgs) -> ExitCode {
         Err(e) => return fail(format!("{}: {e}", args.scenario.display())),
     };
     let line = match Line::open_with_clock(&data, origin, clock.clone()) {
-        Ok(l) => Arc::new(l),
+        Ok(l) => Arc::new(l.with_limits(deconflict_server::Limits::default())),
         Err(e) => return fail(format!("{}: {e}", data.display())),
     };
     let (tokens, conflicts) = match load(&line, &scenario, &args.scenario) {
@@ -303,9 +303,13 @@ pub fn demo(args: &DemoArgs) -> ExitCode {
     }
     match crate::serve::serve_line(
         line,
-        args.listen,
+        crate::serve::Listen {
+            api: args.listen,
+            metrics: None,
+        },
         deconflict_server::Options {
             web: args.web.clone(),
+            exercise: true,
             ..deconflict_server::Options::default()
         },
         banner,

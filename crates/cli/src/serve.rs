@@ -4,10 +4,11 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::time::Duration;
 
 use clap::{Args, Subcommand};
 use deconflict_server::clock::SystemClock;
-use deconflict_server::Line;
+use deconflict_server::{Limits, Line};
 
 /// The log's name when none is given.
 pub const DEFAULT_ORIGIN: &str = "deconflict.example/line";
@@ -32,9 +33,10 @@ pub struct ServeArgs {
     /// The log's name, the origin of its checkpoints (fixed at first start).
     #[arg(long, default_value = DEFAULT_ORIGIN)]
     pub origin: String,
-    /// Requests handled at once; more are refused with 503 until some finish.
-    #[arg(long, default_value_t = deconflict_server::MAX_IN_FLIGHT)]
-    pub max_in_flight: usize,
+    /// Serve `/metrics` (and `/healthz`) for the operator on this address too; port 0 picks a free port
+    /// (printed). The API's listener never shows metrics.
+    #[arg(long, value_name = "ADDR")]
+    pub metrics_listen: Option<SocketAddr>,
     /// Request and event logs on standard error: `text`, or `json` (one object per line).
     #[arg(long, default_value = "text", value_parser = ["text", "json"])]
     pub log_format: String,
@@ -51,15 +53,146 @@ pub struct ServeArgs {
     /// instead of now.
     #[arg(long, value_name = "TIME")]
     pub clock_start: Option<String>,
+    /// After SIGTERM or Ctrl-C, how long (s) open requests have to finish; the process ends soon after
+    /// whatever is still running.
+    #[arg(long, default_value_t = deconflict_server::SHUTDOWN_GRACE.as_secs_f64(), value_parser = seconds)]
+    pub shutdown_grace_s: f64,
+    #[command(flatten)]
+    pub limits: LimitArgs,
+}
+
+/// Every bound of the line (see `Limits`), with its default.
+#[derive(Args, Debug, Clone)]
+#[command(next_help_heading = "Limits (each refusal names its limit)")]
+pub struct LimitArgs {
+    /// Requests handled at once across the whole server; more are refused with 503 until some finish.
+    #[arg(long, visible_alias = "limit-max-in-flight", default_value_t = Limits::default().max_in_flight, value_parser = count)]
+    pub max_in_flight: usize,
+    /// Connections open at once; more wait in the kernel's backlog.
+    #[arg(long, default_value_t = Limits::default().max_connections, value_parser = count)]
+    pub limit_max_connections: usize,
+    /// Seconds a client has to send a request's headers, and an idle kept-alive connection to start its next
+    /// request.
+    #[arg(long, default_value_t = Limits::default().header_timeout.as_secs_f64(), value_parser = seconds)]
+    pub limit_header_timeout_s: f64,
+    /// Seconds for a whole request: body read, handled and answered (streams excepted once open).
+    #[arg(long, default_value_t = Limits::default().request_timeout.as_secs_f64(), value_parser = seconds)]
+    pub limit_request_timeout_s: f64,
+    /// Largest request body (bytes), except track batches.
+    #[arg(long, default_value_t = Limits::default().body_bytes, value_parser = count)]
+    pub limit_body_bytes: usize,
+    /// Largest POST /v1/tracks body (bytes).
+    #[arg(long, default_value_t = Limits::default().track_body_bytes, value_parser = count)]
+    pub limit_track_body_bytes: usize,
+    /// Seconds a stream client has to take one frame (event or heartbeat) before it is cut off with the
+    /// cursor to resume from.
+    #[arg(long, default_value_t = Limits::default().stream_send_timeout.as_secs_f64(), value_parser = seconds)]
+    pub limit_stream_send_timeout_s: f64,
+    /// Streams one party may hold open at once.
+    #[arg(long, default_value_t = Limits::default().streams_per_party, value_parser = count)]
+    pub limit_streams_per_party: usize,
+    /// Seconds a track report stays live (older reports are refused).
+    #[arg(long, default_value_t = Limits::default().track_ttl.as_secs_f64(), value_parser = seconds)]
+    pub limit_track_ttl_s: f64,
+    /// Seconds a report's time may be ahead of the line's clock.
+    #[arg(long, default_value_t = Limits::default().track_future_skew.as_secs_f64(), value_parser = seconds)]
+    pub limit_track_future_skew_s: f64,
+    /// Most reports in one POST /v1/tracks.
+    #[arg(long, default_value_t = Limits::default().track_batch, value_parser = count)]
+    pub limit_track_batch: usize,
+    /// Most live tracks one party may hold at once.
+    #[arg(long, default_value_t = Limits::default().tracks_per_party, value_parser = count)]
+    pub limit_tracks_per_party: usize,
+    /// Most track reports one party may send per second, all batches together.
+    #[arg(long, default_value_t = Limits::default().track_reports_per_second, value_parser = count)]
+    pub limit_track_reports_per_second: usize,
+    /// Alerts between one pair of parties a scan raises one by one; beyond, one storm alert with counts.
+    #[arg(long, default_value_t = Limits::default().alerts_per_party_pair, value_parser = count)]
+    pub limit_alerts_per_party_pair: usize,
+    /// Most volumes in one declaration.
+    #[arg(long, default_value_t = Limits::default().volumes_per_declaration, value_parser = count)]
+    pub limit_volumes_per_declaration: usize,
+    /// Most positions in one footprint.
+    #[arg(long, default_value_t = Limits::default().vertices_per_footprint, value_parser = count)]
+    pub limit_vertices_per_footprint: usize,
+    /// Longest time window of one volume (s).
+    #[arg(long, default_value_t = Limits::default().volume_window.as_secs_f64(), value_parser = seconds)]
+    pub limit_volume_window_s: f64,
+    /// Seconds closed alerts, resolved conflicts and answered messages stay in memory (the log keeps them).
+    #[arg(long, default_value_t = Limits::default().retention.as_secs_f64(), value_parser = seconds)]
+    pub limit_retention_s: f64,
+    /// Items a list returns when the request names no limit.
+    #[arg(long, default_value_t = Limits::default().page_default, value_parser = count)]
+    pub limit_page_default: usize,
+    /// Most items a list returns at once.
+    #[arg(long, default_value_t = Limits::default().page_max, value_parser = count)]
+    pub limit_page_max: usize,
+}
+
+/// A count of at least 1.
+fn count(text: &str) -> Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(n) if n >= 1 => Ok(n),
+        _ => Err(format!(
+            "expected a whole number of at least 1, found {text:?}"
+        )),
+    }
+}
+
+/// A duration in seconds, above 0 (fractions allowed).
+fn seconds(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(s) if s.is_finite() && s > 0.0 && s < 1e10 => Ok(s),
+        _ => Err(format!(
+            "expected a number of seconds above 0 (e.g. 0.5 or 30), found {text:?}"
+        )),
+    }
+}
+
+impl LimitArgs {
+    /// The limits these arguments ask for.
+    pub fn limits(&self) -> Result<Limits, String> {
+        let s = Duration::from_secs_f64;
+        if self.limit_page_default > self.limit_page_max {
+            return Err(format!(
+                "--limit-page-default {} is above --limit-page-max {}",
+                self.limit_page_default, self.limit_page_max
+            ));
+        }
+        Ok(Limits {
+            track_ttl: s(self.limit_track_ttl_s),
+            track_future_skew: s(self.limit_track_future_skew_s),
+            track_batch: self.limit_track_batch,
+            tracks_per_party: self.limit_tracks_per_party,
+            track_reports_per_second: self.limit_track_reports_per_second,
+            alerts_per_party_pair: self.limit_alerts_per_party_pair,
+            volumes_per_declaration: self.limit_volumes_per_declaration,
+            vertices_per_footprint: self.limit_vertices_per_footprint,
+            volume_window: s(self.limit_volume_window_s),
+            retention: s(self.limit_retention_s),
+            page_default: self.limit_page_default,
+            page_max: self.limit_page_max,
+            max_in_flight: self.max_in_flight,
+            max_connections: self.limit_max_connections,
+            header_timeout: s(self.limit_header_timeout_s),
+            request_timeout: s(self.limit_request_timeout_s),
+            body_bytes: self.limit_body_bytes,
+            track_body_bytes: self.limit_track_body_bytes,
+            stream_send_timeout: s(self.limit_stream_send_timeout_s),
+            streams_per_party: self.limit_streams_per_party,
+        })
+    }
 }
 
 impl ServeArgs {
     /// The server options these arguments ask for.
     pub fn options(&self) -> deconflict_server::Options {
         deconflict_server::Options {
-            max_in_flight: self.max_in_flight,
-            scan_period: std::time::Duration::from_millis(self.scan_period_ms),
+            scan_period: Duration::from_millis(self.scan_period_ms),
             web: self.web.clone(),
+            shutdown_grace: Duration::from_secs_f64(self.shutdown_grace_s),
+            exercise: self.clock_start.is_some() || self.clock_speed != 1.0,
+            ..deconflict_server::Options::default()
         }
     }
 
@@ -261,19 +394,33 @@ pub fn serve(args: &ServeArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    let limits = match args.limits.limits() {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("deconflict serve: {e}");
+            return ExitCode::from(2);
+        }
+    };
     let line = match open_line(
         &args.data,
         args.database_url.as_deref(),
         &args.origin,
         clock,
     ) {
-        Ok(l) => Arc::new(l.with_node(&args.node.clone().unwrap_or_else(host_name))),
+        Ok(l) => Arc::new(
+            l.with_node(&args.node.clone().unwrap_or_else(host_name))
+                .with_limits(limits),
+        ),
         Err(e) => {
             eprintln!("deconflict serve: {}: {e}", args.data.display());
             return ExitCode::from(2);
         }
     };
-    match serve_line(line, args.listen, args.options(), |url| {
+    let listen = Listen {
+        api: args.listen,
+        metrics: args.metrics_listen,
+    };
+    match serve_line(line, listen, args.options(), |url| {
         println!("listening on {url}")
     }) {
         Ok(()) => ExitCode::SUCCESS,
@@ -304,10 +451,30 @@ pub enum Failure {
     Serving(String),
 }
 
-/// Starts the runtime, binds `listen`, calls `banner` with the URL, and serves `line` until Ctrl-C or SIGTERM.
+/// Where to listen: the API, and optionally the operator's metrics.
+pub struct Listen {
+    pub api: SocketAddr,
+    pub metrics: Option<SocketAddr>,
+}
+
+/// Beyond the shutdown grace, how long the process may take to end before it is ended regardless (a
+/// blocking thread that never returns must not keep it alive).
+const EXIT_DEADLINE: Duration = Duration::from_secs(5);
+
+async fn bind(addr: SocketAddr, flag: &str) -> Result<tokio::net::TcpListener, Failure> {
+    tokio::net::TcpListener::bind(addr).await.map_err(|e| {
+        Failure::Setup(format!(
+            "cannot listen on {addr}: {e} (try {flag} 127.0.0.1:0)"
+        ))
+    })
+}
+
+/// Starts the runtime, binds `listen`, calls `banner` with the URL (then prints the metrics URL, if any),
+/// and serves `line` until Ctrl-C or SIGTERM. After the signal, open requests have the options' shutdown
+/// grace; the process ends within [`EXIT_DEADLINE`] after that, even if some work never returns.
 pub fn serve_line(
     line: Arc<Line>,
-    listen: SocketAddr,
+    listen: Listen,
     options: deconflict_server::Options,
     banner: impl FnOnce(&str),
 ) -> Result<(), Failure> {
@@ -315,18 +482,53 @@ pub fn serve_line(
         .enable_all()
         .build()
         .map_err(|e| Failure::Setup(format!("cannot start the runtime: {e}")))?;
-    runtime.block_on(async {
-        let listener = tokio::net::TcpListener::bind(listen).await.map_err(|e| {
-            Failure::Setup(format!(
-                "cannot listen on {listen}: {e} (try --listen 127.0.0.1:0)"
-            ))
-        })?;
-        let addr = listener
-            .local_addr()
-            .map_or_else(|_| listen.to_string(), |a| a.to_string());
-        banner(&format!("http://{addr}"));
-        deconflict_server::run_with(listener, line, options, shutdown_signal())
-            .await
-            .map_err(|e| Failure::Serving(e.to_string()))
-    })
+    let grace = options.shutdown_grace;
+    let served = runtime.block_on(async {
+        let api = bind(listen.api, "--listen").await?;
+        let metrics = match listen.metrics {
+            Some(addr) => Some(bind(addr, "--metrics-listen").await?),
+            None => None,
+        };
+        let url = |l: &tokio::net::TcpListener, asked: SocketAddr| {
+            l.local_addr()
+                .map_or_else(|_| asked.to_string(), |a| a.to_string())
+        };
+        banner(&format!("http://{}", url(&api, listen.api)));
+        if let (Some(m), Some(asked)) = (&metrics, listen.metrics) {
+            println!("metrics on http://{}/metrics", url(m, asked));
+        }
+        let shutdown = async move {
+            shutdown_signal().await;
+            eprintln!(
+                "deconflict: shutting down; open requests have {} ms to finish",
+                grace.as_millis()
+            );
+            exit_after(grace + EXIT_DEADLINE);
+        };
+        deconflict_server::serve(
+            deconflict_server::Listeners { api, metrics },
+            line,
+            options,
+            shutdown,
+        )
+        .await
+        .map_err(|e| Failure::Serving(e.to_string()))
+    });
+    // Work still running on blocking threads is not waited for.
+    runtime.shutdown_timeout(Duration::from_millis(500));
+    served
+}
+
+/// Ends the process after `deadline` unless it has ended by then.
+fn exit_after(deadline: Duration) {
+    let _ = std::thread::Builder::new()
+        .name("deconflict-exit".into())
+        .spawn(move || {
+            std::thread::sleep(deadline);
+            eprintln!(
+                "deconflict: still running {} s after the shutdown signal; exiting",
+                deadline.as_secs()
+            );
+            std::process::exit(1);
+        });
 }

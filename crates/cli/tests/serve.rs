@@ -246,3 +246,43 @@ fn the_cli_client_declares_lists_sends_acknowledges_and_tails() {
     server.child.kill().expect("stop");
     server.child.wait().expect("reap");
 }
+
+/// SIGTERM ends the server within its shutdown grace and a bounded delay, even while a client holds a
+/// request open (a body that never comes) that the server would otherwise wait for.
+#[test]
+fn sigterm_ends_the_process_even_with_a_request_held_open() {
+    use std::time::{Duration, Instant};
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data = dir.path().join("data");
+    let us = add_party(&data, "us-cjtf");
+    let mut server = common::start_with(&data, &["--shutdown-grace-s", "0.5"]);
+    let mut held = std::net::TcpStream::connect(&server.addr).expect("connect");
+    write!(
+        held,
+        "POST /v1/declarations HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {us}\r\n\
+         Content-Length: 1000\r\n\r\n{{"
+    )
+    .expect("write");
+    std::thread::sleep(Duration::from_millis(300));
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &server.child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(killed.success());
+    let start = Instant::now();
+    let status = loop {
+        if let Some(status) = server.child.try_wait().expect("wait") {
+            break Some(status);
+        }
+        if start.elapsed() > Duration::from_secs(8) {
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(
+        status.is_some(),
+        "the server was still running {:?} after SIGTERM",
+        start.elapsed()
+    );
+    drop(held);
+}

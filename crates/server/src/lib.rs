@@ -3,10 +3,18 @@
 //! Architecture invariant: only this crate knows HTTP and the wire format of the API; the core is
 //! [`line::Line`], which knows neither. `app(line)` builds the router without a socket, so tests drive it with
 //! `oneshot`; `run(listener, line, shutdown)` serves an already-bound listener until `shutdown` resolves.
+//!
+//! The shell holds every bound of [`Limits`] that concerns HTTP: one in-flight limit for the whole server,
+//! a timeout for a whole request, body sizes, and (in [`http`]) connections, header timeouts and streams.
+//! Every answer of the API is `Cache-Control: no-store`; every error is a problem, and a refusal at a bound
+//! names it (`limit`). Core work, authentication included, runs on blocking threads, never on the async
+//! workers. The background loops run apart and supervised (see [`health`]).
 
 pub mod agreement;
 pub mod clock;
+pub mod health;
 pub mod hotline;
+mod http;
 pub mod limits;
 pub mod line;
 pub mod openapi;
@@ -22,18 +30,45 @@ use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::{Extension, Json, Router};
 use serde_json::{json, Value};
 use tower_http::catch_panic::CatchPanicLayer;
 
+pub use health::Health;
+pub use http::stream::{STREAM_HEARTBEAT, STREAM_PROTOCOL};
 pub use limits::Limits;
 pub use line::{ConflictResponse, Credential, Line, LineError};
 use problem::Problem;
 
-/// Largest request body (bytes).
+/// Largest request body (bytes) by default (see [`Limits::body_bytes`]).
 pub const MAX_BODY: usize = 1 << 20;
-/// Largest `POST /v1/tracks` body: a full batch of 10 000 reports.
+/// Largest `POST /v1/tracks` body by default (see [`Limits::track_body_bytes`]): a full batch of 10 000
+/// reports.
 pub const MAX_TRACKS_BODY: usize = 4 << 20;
+
+/// What the HTTP shell keeps beside the line: the loops' heartbeats, open streams, whether the server is
+/// closing, and whether the line runs an exercise clock.
+#[derive(Debug)]
+pub(crate) struct Shell {
+    health: Arc<Health>,
+    streams: http::stream::Streams,
+    closing: tokio::sync::watch::Receiver<bool>,
+    closer: tokio::sync::watch::Sender<bool>,
+    exercise: bool,
+}
+
+impl Shell {
+    fn new(health: Arc<Health>, exercise: bool) -> Arc<Self> {
+        let (closer, closing) = tokio::sync::watch::channel(false);
+        Arc::new(Shell {
+            health,
+            streams: http::stream::Streams::default(),
+            closing,
+            closer,
+            exercise,
+        })
+    }
+}
 
 /// The caller's party, from `Authorization: Bearer <token>`.
 #[derive(Debug)]
@@ -56,17 +91,14 @@ impl FromRequestParts<Arc<Line>> for Who {
     type Rejection = Problem;
 
     async fn from_request_parts(parts: &mut Parts, line: &Arc<Line>) -> Result<Self, Problem> {
-        let token = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .or_else(|| websocket_token(&parts.headers))
+        let token = request_token(&parts.headers)
             .ok_or_else(|| {
                 Problem::unauthorized("send Authorization: Bearer <your party's token>")
-            })?;
-        line.authenticate_checked(token.trim())
-            .map_err(Problem::from)?
+            })?
+            .to_string();
+        let line = Arc::clone(line);
+        blocking(move || line.authenticate_checked(&token))
+            .await?
             .map(Who)
             .ok_or_else(|| {
                 Problem::unauthorized("the token is not a party's token, or it was revoked")
@@ -74,9 +106,19 @@ impl FromRequestParts<Arc<Line>> for Who {
     }
 }
 
-/// Runs blocking core work (it may wait for an fsync) off the async workers.
-/// The subprotocol a stream answers with when the token came as one (see `websocket_token`).
-pub const STREAM_PROTOCOL: &str = "deconflict";
+/// The bearer token of a request: `Authorization: Bearer <token>` (the scheme in any case, RFC 9110
+/// §11.1), or on a WebSocket handshake the subprotocol `bearer.<token>`.
+pub(crate) fn request_token(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            let (scheme, token) = v.trim().split_once(' ')?;
+            scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+        })
+        .filter(|t| !t.is_empty())
+        .or_else(|| websocket_token(headers))
+}
 
 /// A browser cannot set headers on a WebSocket: it offers the subprotocols `deconflict` and
 /// `bearer.<token>` instead (a token is made of characters a subprotocol name may hold), and the stream
@@ -91,6 +133,8 @@ fn websocket_token(headers: &HeaderMap) -> Option<&str> {
         .find_map(|p| p.trim().strip_prefix("bearer."))
 }
 
+/// Runs core work (it may take a lock, compute, or wait for an fsync) on a blocking thread, off the async
+/// workers.
 async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> Result<T, LineError> + Send + 'static,
 ) -> Result<T, Problem> {
@@ -176,7 +220,7 @@ async fn read_one(
     Caller(party): Caller,
     Path(id): Path<String>,
 ) -> Result<Response, Problem> {
-    let v = line.get(&party, &id)?;
+    let v = blocking(move || line.get(&party, &id)).await?;
     let version = v["version"].as_u64().unwrap_or(0);
     Ok(with_etag(StatusCode::OK, version, v))
 }
@@ -242,14 +286,16 @@ async fn list(
     if let Some(t) = q.get("to") {
         filter.to_ms = Some(time_param("to", t)?);
     }
-    Ok(Json(json!({"declarations": line.list(&party, &filter)?})))
+    let list = blocking(move || line.list(&party, &filter)).await?;
+    Ok(Json(json!({ "declarations": list })))
 }
 
 async fn conflicts(
     State(line): State<Arc<Line>>,
     Caller(party): Caller,
 ) -> Result<Json<Value>, Problem> {
-    Ok(Json(json!({"conflicts": line.conflicts(&party)?})))
+    let list = blocking(move || line.conflicts(&party)).await?;
+    Ok(Json(json!({ "conflicts": list })))
 }
 
 /// `POST /v1/conflicts/{id}/acknowledge|accept|dispute`, a dispute with `{"reason": …}`.
@@ -310,7 +356,8 @@ async fn agreements(
     State(line): State<Arc<Line>>,
     Caller(party): Caller,
 ) -> Result<Json<Value>, Problem> {
-    Ok(Json(json!({"agreements": line.agreements(&party)?})))
+    let list = blocking(move || line.agreements(&party)).await?;
+    Ok(Json(json!({ "agreements": list })))
 }
 
 async fn agreement(
@@ -318,7 +365,7 @@ async fn agreement(
     Caller(party): Caller,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, Problem> {
-    Ok(Json(line.agreement(&party, &id)?))
+    Ok(Json(blocking(move || line.agreement(&party, &id)).await?))
 }
 
 async fn propose_agreement(
@@ -366,11 +413,16 @@ async fn report_tracks(
     Caller(party): Caller,
     body: axum::body::Bytes,
 ) -> Result<Json<Value>, Problem> {
-    if let Some(done) = line.report_track_bytes(&party, &body) {
-        return Ok(Json(done?));
-    }
-    let body = parse_body(&body)?;
-    Ok(Json(line.report_tracks(&party, body)?))
+    let done = tokio::task::spawn_blocking(move || {
+        if let Some(done) = line.report_track_bytes(&party, &body) {
+            return done.map_err(Problem::from);
+        }
+        let body = parse_body(&body)?;
+        line.report_tracks(&party, body).map_err(Problem::from)
+    })
+    .await
+    .map_err(|_| Problem::internal("the request failed"))??;
+    Ok(Json(done))
 }
 
 /// `GET /v1/tracks`: the caller's own live tracks.
@@ -378,27 +430,36 @@ async fn own_tracks(
     State(line): State<Arc<Line>>,
     Caller(party): Caller,
 ) -> Result<Json<Value>, Problem> {
-    Ok(Json(json!({"tracks": line.tracks_of(&party)})))
+    let list = blocking(move || Ok(line.tracks_of(&party))).await?;
+    Ok(Json(json!({ "tracks": list })))
 }
 
 async fn alerts(
     State(line): State<Arc<Line>>,
     Caller(party): Caller,
 ) -> Result<Json<Value>, Problem> {
-    Ok(Json(json!({"alerts": line.alerts(&party)?})))
+    let list = blocking(move || line.alerts(&party)).await?;
+    Ok(Json(json!({ "alerts": list })))
 }
 
-/// `GET /v1/credentials`: who the caller is (credential, party, role), the line's time and clock rate, and the
-/// party's credentials.
-async fn credentials(State(line): State<Arc<Line>>, Who(who): Who) -> Result<Json<Value>, Problem> {
+/// `GET /v1/credentials`: who the caller is (credential, party, role), the line's time and clock rate,
+/// whether the line is an exercise (its clock is not real time), and the party's credentials.
+async fn credentials(
+    State(line): State<Arc<Line>>,
+    Extension(shell): Extension<Arc<Shell>>,
+    Who(who): Who,
+) -> Result<Json<Value>, Problem> {
     let (now, rate) = line.clock_reading();
+    let party = who.party.clone();
+    let list = blocking(move || line.credentials(&party)).await?;
     Ok(Json(json!({
         "you": who.id,
         "party": who.party,
         "role": who.role,
         "now": deconflict_space::units::format_time(now),
         "clock_rate": rate,
-        "credentials": line.credentials(&who.party)?,
+        "exercise": shell.exercise || rate != 1.0,
+        "credentials": list,
     })))
 }
 
@@ -466,119 +527,8 @@ async fn answer_message(
     ))
 }
 
-/// How long a stream client may take to accept one frame before it is cut off.
-pub const STREAM_SEND_TIMEOUT: Duration = Duration::from_secs(10);
-/// How often an idle stream carries a heartbeat.
-pub const STREAM_HEARTBEAT: Duration = Duration::from_secs(15);
-
-async fn stream(
-    State(line): State<Arc<Line>>,
-    Caller(party): Caller,
-    Query(q): Query<std::collections::HashMap<String, String>>,
-    ws: axum::extract::ws::WebSocketUpgrade,
-) -> Result<Response, Problem> {
-    let cursor = match q.get("cursor") {
-        None => 0,
-        Some(c) => c
-            .parse::<u64>()
-            .map_err(|_| Problem::bad_request(format!("cursor {c:?} is not a number")))?,
-    };
-    Ok(ws
-        .protocols([STREAM_PROTOCOL])
-        .on_upgrade(move |socket| follow(line, party, cursor, socket)))
-}
-
-/// Sends `party` every entry it may read from `cursor` on, in order, then follows the log. Each event carries
-/// the cursor to resume from; a reconnecting client that sends its last cursor misses nothing and gets
-/// nothing twice.
-async fn follow(
-    line: Arc<Line>,
-    party: String,
-    mut cursor: u64,
-    mut socket: axum::extract::ws::WebSocket,
-) {
-    use axum::extract::ws::{CloseFrame, Message};
-    use tokio::sync::broadcast::error::RecvError;
-    let mut grown = line.subscribe();
-    let mut heartbeat = tokio::time::interval(STREAM_HEARTBEAT);
-    heartbeat.tick().await;
-    let close = |code: u16, reason: String| {
-        Message::Close(Some(CloseFrame {
-            code,
-            reason: reason.into(),
-        }))
-    };
-    loop {
-        // Catch up with everything committed so far.
-        loop {
-            let read = match line.recent_events(&party, cursor, 500) {
-                Some(found) => Ok(Ok(found)),
-                None => {
-                    let (l, p) = (Arc::clone(&line), party.clone());
-                    tokio::task::spawn_blocking(move || l.events(&p, cursor, 500)).await
-                }
-            };
-            let Ok(Ok((events, next))) = read else {
-                let _ = socket
-                    .send(close(
-                        1011,
-                        format!("cannot read the log; resume from cursor {cursor}"),
-                    ))
-                    .await;
-                return;
-            };
-            if next == cursor {
-                break;
-            }
-            for e in events {
-                let send = tokio::time::timeout(
-                    STREAM_SEND_TIMEOUT,
-                    socket.send(Message::Text(e.as_ref().into())),
-                );
-                match send.await {
-                    Ok(Ok(())) => {}
-                    Ok(Err(_)) => return,
-                    Err(_) => {
-                        let resume = serde_json::from_str::<Value>(&e)
-                            .ok()
-                            .and_then(|v| v["seq"].as_u64())
-                            .unwrap_or(cursor);
-                        let _ = socket
-                            .send(close(
-                                1008,
-                                format!("too slow; resume from cursor {resume}"),
-                            ))
-                            .await;
-                        return;
-                    }
-                }
-            }
-            cursor = next;
-        }
-        tokio::select! {
-            r = grown.recv() => match r {
-                Ok(_) | Err(RecvError::Lagged(_)) => {}
-                Err(RecvError::Closed) => return,
-            },
-            _ = heartbeat.tick() => {
-                let beat = json!({"heartbeat": true, "cursor": cursor}).to_string();
-                if socket.send(Message::Text(beat.into())).await.is_err() {
-                    return;
-                }
-            },
-            incoming = socket.recv() => match incoming {
-                None | Some(Err(_)) | Some(Ok(Message::Close(_))) => return,
-                Some(Ok(_)) => {}
-            },
-        }
-    }
-}
-
 async fn checkpoint(State(line): State<Arc<Line>>, _caller: Caller) -> Result<Response, Problem> {
-    let latest = line
-        .store()
-        .latest_checkpoint()
-        .map_err(|e| Problem::from(LineError::from(e)))?;
+    let latest = blocking(move || Ok(line.store().latest_checkpoint()?)).await?;
     match latest {
         Some(c) => Ok((
             [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
@@ -682,12 +632,46 @@ async fn advice(
     Ok(Json(blocking(move || line.advice(&party, &id)).await?))
 }
 
-async fn metrics(State(line): State<Arc<Line>>) -> Result<Response, Problem> {
+/// The line's totals and the loops' figures, in the Prometheus text format (on the metrics listener only).
+async fn metrics(line: Arc<Line>, health: Arc<Health>) -> Result<Response, Problem> {
+    let totals = blocking(move || line.totals()).await?;
     let mut out = String::new();
-    for (name, value) in line.totals()? {
+    for (name, value) in totals {
         out.push_str(&format!("# TYPE {name} gauge\n{name} {value}\n"));
     }
-    Ok(([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], out).into_response())
+    out.push_str(&health.metrics());
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/plain; version=0.0.4"),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        out,
+    )
+        .into_response())
+}
+
+/// `GET /healthz`: 200 while every background loop keeps to its period, else 503 naming the late ones.
+async fn healthz(health: &Health) -> Response {
+    let late = health.late();
+    if late.is_empty() {
+        return "ok\n".into_response();
+    }
+    let names: Vec<&str> = late.iter().map(|l| l.name).collect();
+    let detail = late
+        .iter()
+        .map(|l| {
+            format!(
+                "{} (no run completed for {:.1} s; it runs every {:.1} s)",
+                l.name,
+                l.since.as_secs_f64(),
+                l.period.as_secs_f64()
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    Problem::unhealthy(format!("late: {detail}"))
+        .with("late", json!(names))
+        .into_response()
 }
 
 async fn not_found() -> Problem {
@@ -700,34 +684,67 @@ pub const WEB_CSP: &str = "default-src 'self'; script-src 'self'; worker-src 'se
      img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; object-src 'none'; base-uri 'none'; \
      frame-ancestors 'none'; form-action 'self'";
 
-/// Requests handled at once by default; more are refused with 503 (`overloaded`) rather than queued.
+/// Requests handled at once by default (see [`Limits::max_in_flight`]); more are refused with 503
+/// (`overloaded`) rather than queued.
 pub const MAX_IN_FLIGHT: usize = 1024;
 
-/// The router, with [`MAX_IN_FLIGHT`].
+/// The router, with the line's limits.
 pub fn app(line: Arc<Line>) -> Router {
-    app_with(line, MAX_IN_FLIGHT)
+    app_options(line, &Options::default())
 }
 
-/// The router, handling at most `max_in_flight` requests at once (a stream counts only while it opens).
+/// The router, handling at most `max_in_flight` requests at once whatever the line's limits say (a stream
+/// counts only while it opens).
 pub fn app_with(line: Arc<Line>, max_in_flight: usize) -> Router {
-    app_options(
-        line,
-        &Options {
-            max_in_flight,
-            ..Options::default()
-        },
-    )
+    let shell = Shell::new(Arc::new(Health::new(Duration::ZERO)), false);
+    router(line, &Options::default(), shell, max_in_flight)
 }
 
 /// The router as `options` ask: the API, and the web picture's files from `options.web` at `/` (every path
 /// the API does not answer; no token needed for them, the page signs in with one). Without a web directory,
-/// and for any file missing from it, the answer is the API's 404 problem.
+/// and for any file missing from it, the answer is the API's 404 problem. No loops run behind it (see
+/// [`serve`]), so `/healthz` is 200.
 pub fn app_options(line: Arc<Line>, options: &Options) -> Router {
-    let max_in_flight = options.max_in_flight;
+    let shell = Shell::new(
+        Arc::new(Health::new(options.health_grace)),
+        options.exercise,
+    );
+    let max_in_flight = line.limits().max_in_flight;
+    router(line, options, shell, max_in_flight)
+}
+
+/// The operator's router (`--metrics-listen`): `/metrics` and `/healthz`, nothing of the API.
+fn metrics_router(line: Arc<Line>, health: Arc<Health>) -> Router {
+    let h = Arc::clone(&health);
+    Router::new()
+        .route(
+            "/metrics",
+            get(move || metrics(Arc::clone(&line), Arc::clone(&h))),
+        )
+        .route(
+            "/healthz",
+            get(move || {
+                let health = Arc::clone(&health);
+                async move { healthz(&health).await }
+            }),
+        )
+        .fallback(not_found)
+        .layer(axum::middleware::from_fn(wire))
+}
+
+/// Whether a path names a dot-file or passes through a dot-directory (also when its dot is escaped).
+fn dotted(path: &str) -> bool {
+    path.split('/')
+        .any(|s| s.starts_with('.') || s.get(..3).is_some_and(|p| p.eq_ignore_ascii_case("%2e")))
+}
+
+fn router(line: Arc<Line>, options: &Options, shell: Arc<Shell>, max_in_flight: usize) -> Router {
     use axum::error_handling::HandleErrorLayer;
     use tower::ServiceBuilder;
+    let limits = line.limits().clone();
     let document = Arc::new(openapi::document());
-    let router = Router::new()
+    let health = Arc::clone(&shell.health);
+    let api = Router::new()
         .route(
             "/openapi.json",
             get(move || {
@@ -735,8 +752,22 @@ pub fn app_options(line: Arc<Line>, options: &Options) -> Router {
                 async move { Json((*d).clone()) }
             }),
         )
-        .route("/healthz", get(|| async { "ok\n" }))
-        .route("/metrics", get(metrics))
+        .route(
+            "/healthz",
+            get(move || {
+                let health = Arc::clone(&health);
+                async move { healthz(&health).await }
+            }),
+        )
+        .route(
+            "/metrics",
+            get(|| async {
+                Problem::not_found(
+                    "metrics are served to the operator on a listener of their own (deconflict serve \
+                     --metrics-listen), not here",
+                )
+            }),
+        )
         .route("/v1/declarations", get(list).post(create))
         .route("/v1/declarations/preview", post(preview))
         .route("/v1/declarations/{id}/advice", get(advice))
@@ -755,15 +786,15 @@ pub fn app_options(line: Arc<Line>, options: &Options) -> Router {
         .route(
             "/v1/tracks",
             post(report_tracks)
-                .layer(DefaultBodyLimit::max(MAX_TRACKS_BODY))
+                .layer(DefaultBodyLimit::max(limits.track_body_bytes))
                 .get(own_tracks),
         )
         .route("/v1/alerts", get(alerts))
-        .route("/v1/stream", get(stream))
+        .route("/v1/stream", get(http::stream::stream))
         .route("/v1/log/checkpoint", get(checkpoint))
         .route("/v1/log/entries/{seq}/proof", get(entry_proof))
         .route("/v1/log/entries/{seq}/leaf", get(entry_leaf));
-    let router = match &options.web {
+    let api = match &options.web {
         Some(dir) => {
             use tower_http::set_header::SetResponseHeaderLayer;
             let files = ServiceBuilder::new()
@@ -779,6 +810,11 @@ pub fn app_options(line: Arc<Line>, options: &Options) -> Router {
                     header::REFERRER_POLICY,
                     HeaderValue::from_static("no-referrer"),
                 ))
+                // The picture's files may be kept, if checked again before use.
+                .layer(SetResponseHeaderLayer::if_not_present(
+                    header::CACHE_CONTROL,
+                    HeaderValue::from_static("no-cache"),
+                ))
                 .service(
                     tower_http::services::ServeDir::new(dir)
                         .append_index_html_on_directories(true)
@@ -786,23 +822,55 @@ pub fn app_options(line: Arc<Line>, options: &Options) -> Router {
                             not_found,
                         )),
                 );
-            router.fallback_service(files)
+            // Dot-files and dot-directories (.git, .env, …) are never served.
+            api.fallback(move |req: axum::extract::Request| {
+                let files = files.clone();
+                async move {
+                    if dotted(req.uri().path()) {
+                        return not_found().await.into_response();
+                    }
+                    match tower::ServiceExt::oneshot(files, req).await {
+                        Ok(res) => res.into_response(),
+                        Err(never) => match never {},
+                    }
+                }
+            })
         }
-        None => router.fallback(not_found),
+        None => api.fallback(not_found),
     };
-    router
-        .layer(DefaultBodyLimit::max(MAX_BODY))
+    let api = api
+        .layer(DefaultBodyLimit::max(limits.body_bytes))
+        .layer(Extension(shell))
         .layer(CatchPanicLayer::custom(|_| {
             Problem::internal("the request failed").into_response()
         }))
-        .layer(
-            ServiceBuilder::new()
-                .layer(HandleErrorLayer::new(|_: tower::BoxError| async {
+        .with_state(line);
+    // One bound and one clock for the whole server: the router as a whole is wrapped, not each route.
+    let request_timeout = limits.request_timeout;
+    let whole = ServiceBuilder::new()
+        .layer(HandleErrorLayer::new(
+            move |e: tower::BoxError| async move {
+                if e.is::<tower::timeout::error::Elapsed>() {
+                    Problem::timed_out("request_timeout", request_timeout)
+                } else if e.is::<tower::load_shed::error::Overloaded>() {
                     Problem::overloaded("too many requests at once; retry shortly")
-                }))
-                .load_shed()
-                .concurrency_limit(max_in_flight),
-        )
+                } else {
+                    tracing::error!("serving a request: {e}");
+                    Problem::internal("the request failed")
+                }
+            },
+        ))
+        .timeout(request_timeout)
+        .load_shed()
+        .concurrency_limit(max_in_flight)
+        .service(api);
+    Router::new()
+        .fallback_service(whole)
+        .layer(axum::middleware::from_fn(wire))
+        .layer(Extension(BodyLimits {
+            body_bytes: limits.body_bytes,
+            track_body_bytes: limits.track_body_bytes,
+        }))
         .layer(
             tower_http::trace::TraceLayer::new_for_http()
                 .make_span_with(|req: &axum::http::Request<_>| {
@@ -814,32 +882,130 @@ pub fn app_options(line: Arc<Line>, options: &Options) -> Router {
                     },
                 ),
         )
-        .with_state(line)
 }
 
-/// How a server runs.
-#[derive(Debug, Clone)]
+/// The body sizes, for naming the one a 413 is about.
+#[derive(Debug, Clone, Copy)]
+struct BodyLimits {
+    body_bytes: usize,
+    track_body_bytes: usize,
+}
+
+/// The wire's hygiene around every answer: an error the HTTP layer answered without a problem (405, 413 from
+/// a body limit, a refused WebSocket handshake, …) becomes one, and every answer that says nothing of caching
+/// is `Cache-Control: no-store`.
+async fn wire(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let tracks = req.uri().path() == "/v1/tracks";
+    let method = req.method().clone();
+    let sizes = req.extensions().get::<BodyLimits>().copied();
+    let mut res = next.run(req).await;
+    let status = res.status();
+    let is_problem = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/problem+json"));
+    if (status.is_client_error() || status.is_server_error()) && !is_problem {
+        let kept = res.headers().clone();
+        let problem = match status {
+            StatusCode::PAYLOAD_TOO_LARGE => {
+                let (limit, bytes) = match (tracks, sizes) {
+                    (true, Some(s)) => ("track_body_bytes", s.track_body_bytes),
+                    (false, Some(s)) => ("body_bytes", s.body_bytes),
+                    (true, None) => ("track_body_bytes", MAX_TRACKS_BODY),
+                    (false, None) => ("body_bytes", MAX_BODY),
+                };
+                Problem::too_large(limit, bytes)
+            }
+            StatusCode::METHOD_NOT_ALLOWED => {
+                Problem::status_only(status, format!("{method} is not allowed here"))
+            }
+            _ => {
+                let reason = res.into_body();
+                let text = axum::body::to_bytes(reason, 1024).await.unwrap_or_default();
+                let text = String::from_utf8_lossy(&text);
+                let detail = if text.trim().is_empty() {
+                    status.canonical_reason().unwrap_or("error").to_string()
+                } else {
+                    text.trim().to_string()
+                };
+                Problem::status_only(status, detail)
+            }
+        };
+        res = problem.into_response();
+        for name in [
+            header::ALLOW,
+            header::SEC_WEBSOCKET_VERSION,
+            header::CONNECTION,
+        ] {
+            if let Some(v) = kept.get(&name) {
+                res.headers_mut().insert(name, v.clone());
+            }
+        }
+    }
+    res.headers_mut()
+        .entry(header::CACHE_CONTROL)
+        .or_insert(HeaderValue::from_static("no-store"));
+    res
+}
+
+/// How a server runs (its bounds are the line's [`Limits`]).
+#[derive(Clone)]
 pub struct Options {
-    /// Requests handled at once; more are refused with 503 `overloaded`.
-    pub max_in_flight: usize,
-    /// How often (real time) the background work runs: the tactical scan of live tracks, escalation of
+    /// How often (real time) each background loop runs: the tactical scan of live tracks, escalation of
     /// overdue messages, checkpoints.
     pub scan_period: Duration,
     /// The web picture's built files, served at `/`.
     pub web: Option<std::path::PathBuf>,
+    /// A loop is late, and `/healthz` 503, when it has not completed a run for three periods and this.
+    pub health_grace: Duration,
+    /// After the shutdown signal, how long open connections have to finish before they are dropped.
+    pub shutdown_grace: Duration,
+    /// The line's clock is not real time (`--clock-start`, `--clock-speed`, a demo): it is an exercise.
+    pub exercise: bool,
+    /// Called at the start of each run of each loop, with its name, on the run's thread (for tests: it may
+    /// block to stall a loop, or panic).
+    pub before_run: Option<health::BeforeRun>,
+}
+
+impl std::fmt::Debug for Options {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Options")
+            .field("scan_period", &self.scan_period)
+            .field("web", &self.web)
+            .field("health_grace", &self.health_grace)
+            .field("shutdown_grace", &self.shutdown_grace)
+            .field("exercise", &self.exercise)
+            .field("before_run", &self.before_run.is_some())
+            .finish()
+    }
 }
 
 /// The default period of the tactical scan.
 pub const SCAN_PERIOD: Duration = Duration::from_millis(250);
+/// The default grace beyond three periods before a loop is late.
+pub const HEALTH_GRACE: Duration = Duration::from_secs(1);
+/// The default time open connections have to finish after the shutdown signal.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
 impl Default for Options {
     fn default() -> Self {
         Options {
-            max_in_flight: MAX_IN_FLIGHT,
             scan_period: SCAN_PERIOD,
             web: None,
+            health_grace: HEALTH_GRACE,
+            shutdown_grace: SHUTDOWN_GRACE,
+            exercise: false,
+            before_run: None,
         }
     }
+}
+
+/// Where a server listens: the API, and optionally the operator's metrics.
+#[derive(Debug)]
+pub struct Listeners {
+    pub api: tokio::net::TcpListener,
+    /// `/metrics` and `/healthz` for the operator; without it there are no metrics.
+    pub metrics: Option<tokio::net::TcpListener>,
 }
 
 /// Serves `line` on `listener` until `shutdown` resolves; escalates overdue messages and signs checkpoints in
@@ -859,31 +1025,115 @@ pub async fn run_with(
     options: Options,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    serve(
+        Listeners {
+            api: listener,
+            metrics: None,
+        },
+        line,
+        options,
+        shutdown,
+    )
+    .await
+}
+
+/// Serves `line` on `listeners` until `shutdown` resolves, with its background loops (the tactical scan,
+/// escalation, checkpoints), each supervised apart. After the shutdown signal, open requests have
+/// `options.shutdown_grace` to finish; then this returns even if some have not (the caller should not wait
+/// for blocking threads either: see `tokio::runtime::Runtime::shutdown_timeout`).
+pub async fn serve(
+    listeners: Listeners,
+    line: Arc<Line>,
+    options: Options,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
     // On a log other nodes write to, keep this node current with their entries.
     line.follow()?;
-    let ticker = {
-        let line = Arc::clone(&line);
-        tokio::spawn(async move {
-            let mut every = tokio::time::interval(options.scan_period);
-            every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-            loop {
-                every.tick().await;
-                let line = Arc::clone(&line);
-                let done = tokio::task::spawn_blocking(move || {
-                    line.escalate_overdue()?;
-                    line.scan_tracks()?;
-                    line.checkpoint_tick()
-                })
-                .await;
-                if let Ok(Err(e)) = done {
-                    tracing::warn!("background tick: {e}");
-                }
-            }
-        })
+    let health = Arc::new(Health::new(options.health_grace));
+    let loops = spawn_loops(&line, &health, &options);
+    let shell = Shell::new(Arc::clone(&health), options.exercise);
+    let closing = shell.closing.clone();
+    http::conn::on_shutdown(shutdown, shell.closer.clone());
+    let limits = line.limits().clone();
+    let conn = http::conn::ConnLimits {
+        max_connections: limits.max_connections,
+        header_timeout: limits.header_timeout,
+        grace: options.shutdown_grace,
     };
-    let served = axum::serve(listener, app_options(line, &options))
-        .with_graceful_shutdown(shutdown)
-        .await;
-    ticker.abort();
-    served
+    let api = http::conn::serve(
+        listeners.api,
+        router(Arc::clone(&line), &options, shell, limits.max_in_flight),
+        conn,
+        closing.clone(),
+    );
+    match listeners.metrics {
+        Some(listener) => {
+            let metrics = http::conn::serve(
+                listener,
+                metrics_router(Arc::clone(&line), health),
+                conn,
+                closing,
+            );
+            tokio::join!(api, metrics);
+        }
+        None => api.await,
+    }
+    for l in loops {
+        l.abort();
+    }
+    Ok(())
+}
+
+/// How often the shared log's follower goes round at least (it waits for growth a second at most).
+const FOLLOWER_PERIOD: Duration = Duration::from_secs(2);
+
+/// Starts the background loops, each its own task running its body on a blocking thread.
+fn spawn_loops(
+    line: &Arc<Line>,
+    health: &Health,
+    options: &Options,
+) -> Vec<tokio::task::JoinHandle<()>> {
+    // The shared log's follower is a thread of the line's; it goes round at least every second.
+    let weak = Arc::downgrade(line);
+    health.watch(
+        "follower",
+        FOLLOWER_PERIOD,
+        Box::new(move || weak.upgrade().and_then(|l| l.follower_beat())),
+    );
+    let period = options.scan_period;
+    let bodies: [(&'static str, health::Body); 3] = [
+        ("scan", {
+            let line = Arc::clone(line);
+            Arc::new(move || line.scan_tracks().map(|_| ()).map_err(|e| e.to_string()))
+        }),
+        ("escalation", {
+            let line = Arc::clone(line);
+            Arc::new(move || {
+                line.escalate_overdue()
+                    .map(|_| ())
+                    .map_err(|e| e.to_string())
+            })
+        }),
+        ("checkpoint", {
+            let line = Arc::clone(line);
+            Arc::new(move || {
+                line.checkpoint_tick()
+                    .map(|_| ())
+                    .map_err(|e| e.to_string())
+            })
+        }),
+    ];
+    bodies
+        .into_iter()
+        .map(|(name, body)| {
+            let beat = health.register(name, period);
+            tokio::spawn(health::supervise(
+                name,
+                beat,
+                period,
+                body,
+                options.before_run.clone(),
+            ))
+        })
+        .collect()
 }

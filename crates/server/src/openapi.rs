@@ -48,8 +48,8 @@ const fn op(
 
 /// Every operation of the API.
 pub const ENDPOINTS: &[Endpoint] = &[
-    Endpoint { auth: false, ok: (200, "The server is up", None), ..op("get", "/healthz", "operations", "Liveness") },
-    Endpoint { auth: false, ok: (200, "Prometheus text format: totals only, nothing about any party", None), ..op("get", "/metrics", "operations", "Metrics") },
+    Endpoint { auth: false, ok: (200, "`ok`: the server is up and every background loop (scan, escalation, checkpoint; on a shared log the follower) completed a run within three of its periods; otherwise 503 with `late`, the names of the late loops", None), ..op("get", "/healthz", "operations", "Health") },
+    Endpoint { auth: false, ok: (200, "Only on the operator's own listener (`deconflict serve --metrics-listen`; the API's listener answers 404): Prometheus text format, the line's totals (nothing about any party) and each background loop's figures (`deconflict_loop_last_run_seconds{loop=…}`, durations, runs, failures, panics)", None), errors: &[404], ..op("get", "/metrics", "operations", "Metrics") },
     Endpoint { auth: false, ok: (200, "This document", Some("Object")), ..op("get", "/openapi.json", "operations", "The OpenAPI document") },
     Endpoint {
         query: &[
@@ -105,7 +105,7 @@ pub const ENDPOINTS: &[Endpoint] = &[
     Endpoint { ok: (200, "The agreement", Some("Agreement")), errors: &[404], ..op("get", "/v1/agreements/{id}", "agreements", "Get an agreement you take part in") },
     Endpoint { ok: (200, "The agreement; active once every party has accepted", Some("Agreement")), errors: &[404], ..op("post", "/v1/agreements/{id}/accept", "agreements", "Accept (or, after a suspension, accept anew)") },
     Endpoint { request: Some("Reason"), ok: (200, "Suspended", Some("Agreement")), errors: &[400, 404, 409, 422], ..op("post", "/v1/agreements/{id}/suspend", "agreements", "Suspend: no new conflicts or messages under it") },
-    Endpoint { ok: (200, "Who you are ({you, party, role}), the line's time (now) and how fast its clock runs against real time (clock_rate), and your party's credentials (never their tokens)", Some("Object")), ..op("get", "/v1/credentials", "credentials", "List your party's credentials") },
+    Endpoint { ok: (200, "Who you are ({you, party, role}), the line's time (now), how fast its clock runs against real time (clock_rate), whether the line is an exercise (exercise: its clock is not real time), and your party's credentials (never their tokens)", Some("Object")), ..op("get", "/v1/credentials", "credentials", "List your party's credentials") },
     Endpoint { request: Some("CredentialInput"), ok: (201, "The new credential's id and token, shown once", Some("Object")), errors: &[400, 403, 422], ..op("post", "/v1/credentials", "credentials", "Issue a credential at or below your level") },
     Endpoint { ok: (200, "The credential, revoked", Some("Object")), errors: &[403, 404], ..op("post", "/v1/credentials/{id}/revoke", "credentials", "Revoke a credential of your party") },
     Endpoint { request: Some("TrackBatch"), ok: (200, "How many reports were accepted (kept in memory; not logged)", Some("Object")), errors: &[400, 413, 422], ..op("post", "/v1/tracks", "tactical", "Report the last state of your tracks") },
@@ -113,8 +113,8 @@ pub const ENDPOINTS: &[Endpoint] = &[
     Endpoint { ok: (200, "The alerts you are one of the two parties of, open and closed", Some("AlertList")), ..op("get", "/v1/alerts", "tactical", "List your alerts") },
     Endpoint {
         query: &[("cursor", "resume after this cursor (the `cursor` of the last event you received); 0 from the start")],
-        ok: (101, "WebSocket: one JSON event per text frame ({cursor, seq, kind, time, actor, content}) and heartbeats ({heartbeat, cursor}); a slow client is closed with the cursor to resume from", None),
-        errors: &[400],
+        ok: (101, "WebSocket: one JSON event per text frame ({cursor, seq, kind, time, actor, content}) and heartbeats ({heartbeat, cursor}); a client that does not take a frame within the stream send timeout is closed (1008) with the cursor to resume from, a revoked credential's stream is closed at once (1008), and a server shutting down closes with 1001 and the cursor", None),
+        errors: &[400, 429],
         ..op("get", "/v1/stream", "stream", "Everything you may see, in order, resumable")
     },
     Endpoint { ok: (200, "The latest signed checkpoint (C2SP tlog-checkpoint, text)", None), errors: &[404], ..op("get", "/v1/log/checkpoint", "log", "The log's latest checkpoint") },
@@ -175,9 +175,11 @@ fn schemas() -> Value {
             "description": "RFC 9457 problem details",
             "required": ["type", "title", "status", "detail"],
             "properties": {
-                "type": text("stable: urn:deconflict:problem:<kind> (validation, not-found, forbidden, exists, stale-version, if-match-required, unauthorized, bad-request, overloaded, internal)"),
+                "type": text("stable: urn:deconflict:problem:<kind> (validation, not-found, forbidden, exists, stale-version, if-match-required, unauthorized, bad-request, too-large, timeout, too-many, overloaded, unhealthy, http, internal)"),
                 "title": {"type": "string"}, "status": {"type": "integer"}, "detail": {"type": "string"},
-                "field": text("for validation problems: the path of the field at fault, e.g. volumes[0].altitude.lower")
+                "field": text("for validation problems: the path of the field at fault, e.g. volumes[0].altitude.lower"),
+                "limit": text("when a bound of the server was reached: its name (e.g. body_bytes, track_body_bytes, request_timeout, max_in_flight, streams_per_party), as in the README's table of limits"),
+                "late": {"type": "array", "items": {"type": "string"}, "description": "for unhealthy: the background loops that are late"}
             }
         },
         "Volume": {
@@ -290,10 +292,12 @@ fn status_text(code: u16) -> &'static str {
         404 => "Not found, or not yours to see",
         409 => "Conflicts with the current state",
         412 => "If-Match names a stale version",
-        413 => "Body too large",
+        408 => "The request was not received and answered in time (`limit`: request_timeout); the connection is closed",
+        413 => "Body too large; `limit` names the bound (body_bytes or track_body_bytes)",
         422 => "Invalid input; `field` names the field at fault; nothing was stored",
         428 => "If-Match required",
-        503 => "Overloaded; retry",
+        429 => "Too many at once; `limit` names the bound",
+        503 => "Overloaded (`limit`: max_in_flight), or for /healthz a background loop is late; retry",
         _ => "Internal error; nothing was changed",
     }
 }
@@ -315,7 +319,7 @@ pub fn document() -> Value {
         if e.auth {
             codes.push(401);
         }
-        codes.extend([500, 503]);
+        codes.extend([408, 500, 503]);
         codes.sort_unstable();
         codes.dedup();
         for c in codes {

@@ -1,5 +1,6 @@
 //! RFC 9457 problem details: every error leaves as `application/problem+json` with a stable `type`, and
-//! validation errors carry the path of the field at fault. Internal causes are logged, never sent.
+//! validation errors carry the path of the field at fault, and a refusal at one of the server's bounds names
+//! that bound (`limit`, the name of the [`crate::Limits`] field). Internal causes are logged, never sent.
 
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -14,7 +15,11 @@ pub struct Problem {
     kind: &'static str,
     title: &'static str,
     detail: String,
-    field: Option<String>,
+    /// Further members of the body: `field` (the field at fault), `limit` (the bound that was reached, a
+    /// [`crate::Limits`] field), ….
+    extra: Vec<(&'static str, Value)>,
+    /// Close the connection after this answer (the request was cut off part-way).
+    close: bool,
 }
 
 impl Problem {
@@ -29,8 +34,89 @@ impl Problem {
             kind,
             title,
             detail: detail.into(),
-            field: None,
+            extra: Vec::new(),
+            close: false,
         }
+    }
+
+    /// The same problem, naming the bound that was reached.
+    pub fn with_limit(self, limit: &'static str) -> Self {
+        self.with("limit", json!(limit))
+    }
+
+    /// The same problem with one more member in its body.
+    pub fn with(mut self, name: &'static str, value: Value) -> Self {
+        self.extra.push((name, value));
+        self
+    }
+
+    /// The same problem, answered with `Connection: close`.
+    pub fn closing(mut self) -> Self {
+        self.close = true;
+        self
+    }
+
+    /// The status this problem is answered with.
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    /// A body larger than `limit` allows.
+    pub fn too_large(limit: &'static str, bytes: usize) -> Self {
+        Problem::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "too-large",
+            "Request body too large",
+            format!("the body is larger than {bytes} bytes ({limit})"),
+        )
+        .with_limit(limit)
+    }
+
+    /// A request that was not sent (or not handled) within `limit`.
+    pub fn timed_out(limit: &'static str, after: std::time::Duration) -> Self {
+        Problem::new(
+            StatusCode::REQUEST_TIMEOUT,
+            "timeout",
+            "Request timeout",
+            format!(
+                "the request was not received and answered within {} ms ({limit}); if its body had \
+                 arrived, a change it asked for may still be made: read before trying again",
+                after.as_millis()
+            ),
+        )
+        .with_limit(limit)
+        .closing()
+    }
+
+    /// More of something at once than `limit` allows; retry when some have ended.
+    pub fn too_many(limit: &'static str, detail: impl Into<String>) -> Self {
+        Problem::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too-many",
+            "Too many",
+            detail,
+        )
+        .with_limit(limit)
+    }
+
+    /// The server is up, but some of its work is not being done.
+    pub fn unhealthy(detail: impl Into<String>) -> Self {
+        Problem::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "unhealthy",
+            "Unhealthy",
+            detail,
+        )
+    }
+
+    /// Any other status the HTTP layer answered without a body of its own (405, 406, 415, …).
+    pub fn status_only(status: StatusCode, detail: impl Into<String>) -> Self {
+        Problem::new(
+            status,
+            "http",
+            status.canonical_reason().unwrap_or("Error"),
+            detail,
+        )
     }
 
     pub fn unauthorized(detail: impl Into<String>) -> Self {
@@ -62,6 +148,7 @@ impl Problem {
             "Overloaded",
             detail,
         )
+        .with_limit("max_in_flight")
     }
 
     pub fn internal(detail: impl Into<String>) -> Self {
@@ -77,15 +164,13 @@ impl Problem {
 impl From<LineError> for Problem {
     fn from(e: LineError) -> Self {
         match e {
-            LineError::Invalid { field, detail } => Problem {
-                field: Some(field),
-                ..Problem::new(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    "validation",
-                    "Invalid input",
-                    detail,
-                )
-            },
+            LineError::Invalid { field, detail } => Problem::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "validation",
+                "Invalid input",
+                detail,
+            )
+            .with("field", json!(field)),
             LineError::Forbidden(d) => {
                 Problem::new(StatusCode::FORBIDDEN, "forbidden", "Not allowed", d)
             }
@@ -121,14 +206,26 @@ impl IntoResponse for Problem {
             "status": self.status.as_u16(),
             "detail": self.detail,
         });
-        if let (Some(field), Some(obj)) = (self.field, body.as_object_mut()) {
-            obj.insert("field".into(), json!(field));
+        if let Some(obj) = body.as_object_mut() {
+            for (name, value) in self.extra {
+                obj.insert(name.into(), value);
+            }
         }
-        (
+        let mut res = (
             self.status,
-            [(header::CONTENT_TYPE, "application/problem+json")],
+            [
+                (header::CONTENT_TYPE, "application/problem+json"),
+                (header::CACHE_CONTROL, "no-store"),
+            ],
             body.to_string(),
         )
-            .into_response()
+            .into_response();
+        if self.close {
+            res.headers_mut().insert(
+                header::CONNECTION,
+                header::HeaderValue::from_static("close"),
+            );
+        }
+        res
     }
 }

@@ -554,8 +554,8 @@ impl Default for Budget {
     /// what a stack of tracks on one point costs.
     fn default() -> Self {
         Budget {
-            examined: 4_096,
-            decided: 1_024,
+            examined: 2_048,
+            decided: 256,
             kept: 16,
         }
     }

@@ -8,7 +8,9 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let _ = EntryHeader::parse(data);
-    let Ok(text) = std::str::from_utf8(data) else { return };
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
     if let Ok(note) = Note::parse(text) {
         assert_eq!(Note::parse(&note.to_text()).ok().as_ref(), Some(&note));
     }
@@ -19,13 +21,18 @@ fuzz_target!(|data: &[u8]| {
     let (a, b) = match text.split_once("\n--\n") {
         Some(parts) => parts,
         None => {
-            let mid = (text.len() / 2..=text.len()).find(|&i| text.is_char_boundary(i)).unwrap_or(text.len());
+            let mid = (text.len() / 2..=text.len())
+                .find(|&i| text.is_char_boundary(i))
+                .unwrap_or(text.len());
             text.split_at(mid)
         }
     };
     let policy = Policy::parse(a);
     if let Ok(proof) = TlogProof::parse(b) {
-        assert_eq!(TlogProof::parse(&proof.to_text()).ok().as_ref(), Some(&proof));
+        assert_eq!(
+            TlogProof::parse(&proof.to_text()).ok().as_ref(),
+            Some(&proof)
+        );
         if let Ok(policy) = policy {
             let _ = policy.verify_proof(&proof, &[0; 32]);
         }

@@ -15,9 +15,11 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Value};
 
 mod common;
-use common::{add_party, bin, http, start_with};
+use common::{add_party_with, bin, http, start_with};
 
 const SPEED: &str = "1200";
+/// The replay runs on an exercise clock, so its line is an exercise line.
+const EXERCISE: &str = "replay.deconflict.example/switzerland-exercise";
 
 /// The replay files, fetched and converted once (kept under the target directory).
 fn sample() -> Value {
@@ -80,12 +82,14 @@ fn a_real_day_over_switzerland_runs_through_feeds_scan_alerts_and_ledger() {
     let data = dir.path().join("data");
     let tokens: BTreeMap<String, String> = files
         .keys()
-        .map(|p| (p.clone(), add_party(&data, p)))
+        .map(|p| (p.clone(), add_party_with(&data, p, &["--origin", EXERCISE])))
         .collect();
     let start = sample["start"].as_str().expect("start");
     let server = start_with(
         &data,
         &[
+            "--origin",
+            EXERCISE,
             "--clock-start",
             start,
             "--clock-speed",

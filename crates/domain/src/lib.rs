@@ -79,6 +79,71 @@ impl Declarations {
         self.apply_parsed(header, &v)
     }
 
+    /// Whether [`Declarations::apply_parsed`] would take the entry, without changing anything (the sequence
+    /// number is not checked: an entry is checked before it gets its place in the log).
+    pub fn check(&self, header: &EntryHeader, v: &Value) -> Result<(), FoldError> {
+        let fail = |why: String| FoldError {
+            seq: header.seq,
+            why,
+        };
+        match header.kind.as_str() {
+            DECLARATION_VERSION => {
+                let id = v["id"]
+                    .as_str()
+                    .ok_or_else(|| fail("content has no id".into()))?;
+                let version = v["version"]
+                    .as_u64()
+                    .ok_or_else(|| fail("content has no version".into()))?;
+                if v["party"].as_str() != Some(header.actor.as_str()) {
+                    return Err(fail(format!(
+                        "{} may not write a declaration of {}",
+                        header.actor, v["party"]
+                    )));
+                }
+                let (party, versions, cancelled) = match self.by_id.get(id) {
+                    Some(h) => (
+                        h.party.as_str(),
+                        h.versions.len() as u64,
+                        h.cancelled_by.is_some(),
+                    ),
+                    None => (header.actor.as_str(), 0, false),
+                };
+                if party != header.actor {
+                    return Err(fail(format!("{id} belongs to {party}")));
+                }
+                if cancelled {
+                    return Err(fail(format!("{id} is cancelled")));
+                }
+                if version != versions + 1 {
+                    return Err(fail(format!(
+                        "{id}: version {version} does not follow {versions}"
+                    )));
+                }
+            }
+            DECLARATION_CANCEL => {
+                let id = v["id"]
+                    .as_str()
+                    .ok_or_else(|| fail("content has no id".into()))?;
+                let history = self
+                    .by_id
+                    .get(id)
+                    .ok_or_else(|| fail(format!("no declaration {id}")))?;
+                if history.party != header.actor {
+                    return Err(fail(format!("{id} belongs to {}", history.party)));
+                }
+                if v["version"].as_u64() != Some(history.versions.len() as u64) {
+                    return Err(fail(format!(
+                        "{id}: cancel names version {} but the latest is {}",
+                        v["version"],
+                        history.versions.len()
+                    )));
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
     /// As [`Declarations::apply`], with the content already parsed (from the entry's canonical bytes).
     pub fn apply_parsed(&mut self, header: &EntryHeader, v: &Value) -> Result<(), FoldError> {
         let fail = |why: String| FoldError {

@@ -10,6 +10,21 @@ pub trait Clock: Send + Sync + std::fmt::Debug {
     fn rate(&self) -> f64 {
         1.0
     }
+    /// Whether this clock is an exercise's (it does not read real time): a line on it must be an exercise
+    /// line (see [`is_exercise_origin`]).
+    fn exercise(&self) -> bool {
+        false
+    }
+}
+
+/// Whether a log's origin names it an exercise: one of the words of its name (split at `/`, `.`, `-`, `_`) is
+/// `exercise`, e.g. `demo.deconflict.example/syria-2017-exercise`. An exercise line's checkpoints say so
+/// too, and only an exercise line may run on an exercise clock: a real line refuses one, so that nobody can
+/// mistake an exercise's record for a real one, or replay a real line at another time.
+pub fn is_exercise_origin(origin: &str) -> bool {
+    origin
+        .split(['/', '.', '-', '_'])
+        .any(|w| w.eq_ignore_ascii_case("exercise"))
 }
 
 /// The system clock.
@@ -73,5 +88,8 @@ impl Clock for ScenarioClock {
     }
     fn rate(&self) -> f64 {
         self.speed
+    }
+    fn exercise(&self) -> bool {
+        true
     }
 }

@@ -12,6 +12,7 @@
 
 pub mod agreement;
 pub mod clock;
+pub mod event;
 pub mod health;
 pub mod hotline;
 mod http;

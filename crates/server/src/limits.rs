@@ -30,7 +30,8 @@ pub struct Limits {
     // --- Declarations ------------------------------------------------------------------------------------
     /// Most volumes in one declaration.
     pub volumes_per_declaration: usize,
-    /// Most positions in one footprint (polygon vertices, corridor or line path points).
+    /// Most positions in one footprint (polygon vertices, corridor or line path points); at most
+    /// [`deconflict_space::MAX_VERTICES`], which every reader keeps.
     pub vertices_per_footprint: usize,
     /// Longest time window of one volume.
     pub volume_window: Duration,
@@ -73,7 +74,7 @@ impl Default for Limits {
             track_reports_per_second: 50_000,
             alerts_per_party_pair: 32,
             volumes_per_declaration: 64,
-            vertices_per_footprint: 2_000,
+            vertices_per_footprint: 1_000,
             volume_window: Duration::from_secs(400 * 86_400),
             retention: Duration::from_secs(24 * 3_600),
             page_default: 200,

@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 use deconflict_domain::{Declarations, DECLARATION_CANCEL, DECLARATION_VERSION};
 use deconflict_ledger::entry::check_token;
 use deconflict_ledger::Audience;
-use deconflict_plan::{advice_json, parse_declaration};
+use deconflict_plan::{advice_json, parse_declaration, parse_declaration_limited, PlanLimits};
 use deconflict_space::units::format_time;
 use deconflict_store::keys::load_or_create_log_key;
 use deconflict_store::{
@@ -35,11 +35,12 @@ use crate::agreement::{
     self, Agreement, Agreements, AGREEMENT_ACCEPTED, AGREEMENT_PROPOSED, AGREEMENT_SUSPENDED,
 };
 use crate::clock::{Clock, SystemClock};
+use crate::event::StateChange;
 use crate::hotline::{
     deadline_for, Message, Receipt, LEVELS, MESSAGE_ACKNOWLEDGED, MESSAGE_ANSWERED,
     MESSAGE_DELIVERED, MESSAGE_ESCALATED, MESSAGE_KINDS, MESSAGE_SENT, PRECEDENCES,
 };
-use crate::tracks::{self, Tactical, ALERT_CLOSED, ALERT_RAISED, ALERT_UPDATED};
+use crate::tracks::{self, Tactical, ALERT_CLOSED, ALERT_RAISED};
 
 mod scan;
 
@@ -388,6 +389,8 @@ pub struct Line {
     grown: tokio::sync::broadcast::Sender<u64>,
     /// The bounds on what parties may send and hold (see [`crate::limits`]).
     limits: crate::limits::Limits,
+    /// Whether this is an exercise's line (see [`crate::clock::is_exercise_origin`]).
+    exercise: bool,
 }
 
 /// A fresh bearer token: `dcf_` and 32 random bytes.
@@ -569,9 +572,9 @@ impl Inner {
         })
     }
 
-    /// The least delay, climb or descent that clears every conflict of `d`, `party`'s declaration, with the
-    /// declarations `party` was given: advice must not reveal (by its value or its cost) the extent of
-    /// declarations it was never shown. It may lead into one of those; that conflict is found and notified
+    /// The least delay, climb or descent that clears every conflict of `d`, `party`'s declaration, with what
+    /// `party` was given ([`Inner::given`]): advice must not reveal, by its value or by its cost, the extent
+    /// of declarations it was never shown. It may lead into one of those; that conflict is found and notified
     /// when the declaration is written.
     fn advice(&self, d: &Declaration, party: &str) -> Value {
         advice_json(&advise_seen(
@@ -579,17 +582,52 @@ impl Inner {
             d,
             &AdviceBounds::default(),
             &self.policy(party),
-            &|other| self.sees(party, other),
+            &self.given(party, Some(&d.id)),
         ))
     }
 
-    /// Whether `party` was given the declaration `other` of the index (its own, or one shared with it).
-    fn sees(&self, party: &str, other: &Declaration) -> bool {
-        other.party == party
-            || self
-                .current
-                .get(&other.id)
-                .is_some_and(|c| c.visible_to(party))
+    /// Whether `party` was given volume `j` of the declaration `o` in the index: all of its own and of those
+    /// shared with it; of any other, only the volumes that an open conflict of its declaration `own` showed it
+    /// (in the version that conflict names).
+    fn given<'a>(
+        &'a self,
+        party: &'a str,
+        own: Option<&str>,
+    ) -> impl Fn(&Declaration, usize) -> bool + 'a {
+        let mut revealed: HashMap<String, (u64, Vec<Value>)> = HashMap::new();
+        for cid in own
+            .and_then(|id| self.open_conflicts.get(id))
+            .into_iter()
+            .flatten()
+        {
+            let Some(r) = self.conflicts.get(cid).filter(|r| r.resolved_by.is_none()) else {
+                continue;
+            };
+            let other = if r.content["a"]["party"] == party {
+                &r.content["b"]
+            } else {
+                &r.content["a"]
+            };
+            if let (Some(id), Some(version), Some(volumes)) = (
+                other["id"].as_str(),
+                other["version"].as_u64(),
+                other["volumes"].as_array(),
+            ) {
+                revealed.insert(id.to_string(), (version, volumes.clone()));
+            }
+        }
+        move |o: &Declaration, j: usize| {
+            o.party == party
+                || self.current.get(&o.id).is_some_and(|c| {
+                    c.visible_to(party)
+                        || revealed.get(&o.id).is_some_and(|(version, volumes)| {
+                            *version == o.version
+                                && c.content["volumes"]
+                                    .get(j)
+                                    .is_some_and(|v| volumes.contains(v))
+                        })
+                })
+        }
     }
 
     /// Which minima apply between `party` and each other party: those of their active agreements.
@@ -606,51 +644,64 @@ impl Inner {
         }
     }
 
-    fn apply(
+    /// Reads an entry and checks it against the state: everything that could make applying it fail is found
+    /// here, before the entry is appended (or, on replay, before it is applied). Refuses an unknown kind, a
+    /// missing or unknown field, and a change the state does not allow, naming the entry's sequence number.
+    fn check(
         &mut self,
         header: &deconflict_ledger::EntryHeader,
         content: &[u8],
-    ) -> Result<(), String> {
-        let parsed: Value = serde_json::from_slice(content)
-            .map_err(|e| format!("entry {}: content is not JSON: {e}", header.seq))?;
-        self.fold
-            .apply_parsed(header, &parsed)
-            .map_err(|e| e.to_string())?;
-        let mut parsed = Some(parsed);
-        let mut value = || -> Result<Value, String> {
-            parsed
-                .take()
-                .ok_or_else(|| format!("entry {}: content read twice", header.seq))
+    ) -> Result<Checked, String> {
+        use crate::event::Event;
+        let at = |why: String| format!("entry {} ({}): {why}", header.seq, header.kind);
+        let parsed: Value =
+            serde_json::from_slice(content).map_err(|e| at(format!("content is not JSON: {e}")))?;
+        self.fold.check(header, &parsed).map_err(|e| at(e.why))?;
+        let hash_of = |hex_text: &str| -> Result<[u8; 32], String> {
+            hex::decode(hex_text)
+                .ok()
+                .and_then(|b| b.try_into().ok())
+                .ok_or_else(|| at("token_sha256: expected 64 hex digits".into()))
         };
-        match header.kind.as_str() {
-            PARTY_REGISTERED => {
-                let v = value()?;
-                let id = v["id"].as_str().unwrap_or_default().to_string();
-                let hash: [u8; 32] = v["token_sha256"]
-                    .as_str()
-                    .and_then(|h| hex::decode(h).ok())
-                    .and_then(|b| b.try_into().ok())
-                    .ok_or_else(|| format!("entry {}: no token hash", header.seq))?;
-                let role = v["role"].as_str().unwrap_or(LEVELS[0]);
-                self.add_credential(
-                    Credential {
-                        party: id.clone(),
-                        role: role.to_string(),
+        let role_of = |role: Option<&str>| -> Result<String, String> {
+            let role = role.unwrap_or(LEVELS[0]);
+            level_of(role).map(|_| role.to_string()).ok_or_else(|| {
+                at(format!(
+                    "role: {role:?} is not one of {}",
+                    LEVELS.join(", ")
+                ))
+            })
+        };
+        let event = Event::read(&header.kind, parsed).map_err(at)?;
+        Ok(match event {
+            Event::PartyRegistered(p) => {
+                check_token("id", &p.id).map_err(|e| at(e.to_string()))?;
+                if !PARTY_KINDS.contains(&p.kind.as_str()) {
+                    return Err(at(format!("kind: {:?} is not a kind of party", p.kind)));
+                }
+                Checked::Party {
+                    hash: hash_of(&p.token_sha256)?,
+                    credential: Credential {
+                        party: p.id.clone(),
+                        role: role_of(p.role.as_deref())?,
                         id: format!("k{}", header.seq),
                     },
-                    hash,
-                    header.time_ms,
-                );
-                self.parties.insert(
-                    id.clone(),
-                    Party {
-                        id,
-                        kind: v["kind"].as_str().unwrap_or_default().to_string(),
+                    party: Party {
+                        id: p.id,
+                        kind: p.kind,
                     },
-                );
+                }
             }
-            DECLARATION_VERSION => {
-                let v = value()?;
+            Event::CredentialIssued(c) => Checked::Credential {
+                hash: hash_of(&c.token_sha256)?,
+                credential: Credential {
+                    party: header.actor.clone(),
+                    role: role_of(Some(&c.role))?,
+                    id: format!("k{}", header.seq),
+                },
+            },
+            Event::CredentialRevoked(c) => Checked::Revoked { id: c.id },
+            Event::DeclarationVersion(v) => {
                 let declaration = match self.prepared.take() {
                     Some(d)
                         if v["id"].as_str() == Some(d.id.as_str())
@@ -659,24 +710,163 @@ impl Inner {
                         d
                     }
                     _ => parse_declaration(&v, &format!("entry {}", header.seq))
-                        .map_err(|e| e.to_string())?,
+                        .map_err(|e| at(e.to_string()))?,
                 };
+                Checked::Version {
+                    declaration: Box::new(declaration),
+                    content: v,
+                }
+            }
+            Event::DeclarationCancel(c) => Checked::Cancel {
+                id: c.id,
+                version: c.version,
+            },
+            Event::DeclarationState(c) => Checked::State {
+                id: c.id,
+                version: c.version,
+                state: c.state,
+            },
+            Event::ConflictFound(c, content) => Checked::ConflictFound {
+                parties: [c.a.party.clone(), c.b.party.clone()],
+                sides: [c.a.id.clone(), c.b.id.clone()],
+                id: c.id,
+                content,
+            },
+            Event::ConflictResolved(c) => Checked::ConflictResolved { id: c.id },
+            Event::ConflictResponded(c) => {
+                if header.kind == CONFLICT_DISPUTED && c.reason.is_none() {
+                    return Err(at("reason: a dispute needs a reason".into()));
+                }
+                Checked::ConflictResponse {
+                    id: c.id,
+                    reason: c.reason.unwrap_or_default(),
+                }
+            }
+            Event::MessageSent(m, content) => Checked::MessageSent {
+                id: m.id,
+                message: Message {
+                    from: header.actor.clone(),
+                    sent_ms: header.time_ms,
+                    deadline_ms: m.deadline_ms,
+                    receipts: m.to.into_iter().map(|p| (p, Receipt::default())).collect(),
+                    content,
+                },
+            },
+            Event::MessageReceipt(r) => {
+                if header.kind == MESSAGE_ANSWERED && r.text.is_none() {
+                    return Err(at("text: an answer needs its text".into()));
+                }
+                Checked::Receipt {
+                    id: r.id,
+                    recipient: header.actor.clone(),
+                    text: r.text.unwrap_or_default(),
+                }
+            }
+            Event::MessageEscalated(e) => {
+                if level_of(&e.level).is_none() {
+                    return Err(at(format!(
+                        "level: {:?} is not one of {}",
+                        e.level,
+                        LEVELS.join(", ")
+                    )));
+                }
+                Checked::Receipt {
+                    id: e.id,
+                    recipient: e.party,
+                    text: e.level,
+                }
+            }
+            Event::AgreementProposed(v) => {
+                let registered = self.parties.keys().cloned().collect();
+                let (content, terms) = agreement::parse(&v, &header.actor, &registered)
+                    .map_err(|(f, why)| at(format!("agreement {f}: {why}")))?;
+                let id = content["id"].as_str().unwrap_or_default().to_string();
+                let parties = terms_parties(&content);
+                Checked::AgreementProposed {
+                    id,
+                    agreement: Box::new(Agreement {
+                        content,
+                        parties,
+                        terms,
+                        accepted: BTreeMap::from([(header.actor.clone(), header.time_ms)]),
+                        suspensions: Vec::new(),
+                        suspended: false,
+                    }),
+                }
+            }
+            Event::AgreementAction(a) => Checked::AgreementAction {
+                id: a.id,
+                reason: a.reason.unwrap_or_default(),
+            },
+            Event::Alert(head, content) => Checked::Alert {
+                id: head.id,
+                parties: head.parties,
+                content,
+            },
+        })
+    }
+
+    /// Reads, checks and applies the next entry of the log (replay, and entries other nodes appended).
+    fn apply(
+        &mut self,
+        header: &deconflict_ledger::EntryHeader,
+        content: &[u8],
+    ) -> Result<(), String> {
+        let checked = self.check(header, content)?;
+        self.apply_checked(header, checked);
+        Ok(())
+    }
+
+    /// Applies an entry [`Inner::check`] accepted. It cannot fail: whatever could go wrong was checked.
+    fn apply_checked(&mut self, header: &deconflict_ledger::EntryHeader, checked: Checked) {
+        let t = header.time_ms;
+        // The side fold of declaration versions; its own check ran in `check`.
+        let fold_content = match &checked {
+            Checked::Version { content, .. } => content.clone(),
+            Checked::Cancel { id, version } => json!({"id": id, "version": version}),
+            _ => Value::Null,
+        };
+        if let Err(e) = self.fold.apply_parsed(header, &fold_content) {
+            tracing::error!("applying entry {}: the declarations' fold: {e}", header.seq);
+        }
+        match checked {
+            Checked::Party {
+                party,
+                credential,
+                hash,
+            } => {
+                self.add_credential(credential, hash, t);
+                self.parties.insert(party.id.clone(), party);
+            }
+            Checked::Credential { credential, hash } => self.add_credential(credential, hash, t),
+            Checked::Revoked { id } => {
+                if let Some(r) = self.credentials.get_mut(&id) {
+                    r.revoked_ms.get_or_insert(t);
+                    self.tokens.write().remove(&r.hash);
+                }
+            }
+            Checked::Version {
+                declaration,
+                content,
+            } => {
+                let declaration = *declaration;
                 let audience = match &header.audience {
                     Audience::Parties(p) => p.clone(),
                     Audience::Everyone => self.parties.keys().cloned().collect(),
                 };
-                self.index
-                    .replace(declaration.clone())
-                    .map_err(|e| e.to_string())?;
+                // `replace` fails only for a duplicate id (it removes the old one first) or more than 2^32
+                // volumes (the request bounds stop that long before).
+                if let Err(e) = self.index.replace(declaration.clone()) {
+                    tracing::error!("applying entry {}: {e}", header.seq);
+                }
                 if declaration.kind.is_area_of_protection() {
-                    self.protected
-                        .write()
-                        .replace(declaration.clone())
-                        .map_err(|e| e.to_string())?;
+                    if let Err(e) = self.protected.write().replace(declaration.clone()) {
+                        tracing::error!("applying entry {}: {e}", header.seq);
+                    }
                 } else {
                     self.protected.write().remove(&declaration.id);
                 }
-                let late = self.late_notice(&declaration, header.time_ms);
+                let late = self.late_notice(&declaration, t);
                 let state = match self.current.get(&declaration.id) {
                     Some(c) if c.state == State::Active => State::Active,
                     _ => State::Planned,
@@ -685,7 +875,7 @@ impl Inner {
                     declaration.id.clone(),
                     Current {
                         declaration,
-                        content: v,
+                        content,
                         audience,
                         state,
                         seq: header.seq,
@@ -693,50 +883,39 @@ impl Inner {
                     },
                 );
             }
-            DECLARATION_CANCEL => {
-                let v = value()?;
-                let id = v["id"].as_str().unwrap_or_default();
-                self.index.remove(id);
-                self.protected.write().remove(id);
-                if let Some(c) = self.current.get_mut(id) {
+            Checked::Cancel { id, .. } => {
+                self.index.remove(&id);
+                self.protected.write().remove(&id);
+                if let Some(c) = self.current.get_mut(&id) {
                     c.state = State::Cancelled;
                     c.seq = header.seq;
                 }
             }
-            DECLARATION_STATE => {
-                let v = value()?;
-                let id = v["id"].as_str().unwrap_or_default();
-                if let Some(c) = self.current.get_mut(id) {
-                    match v["state"].as_str() {
-                        Some("active") => c.state = State::Active,
-                        Some("ended") => {
+            Checked::State { id, state, .. } => {
+                if let Some(c) = self.current.get_mut(&id) {
+                    match state {
+                        StateChange::Active => c.state = State::Active,
+                        StateChange::Ended => {
                             c.state = State::Ended;
-                            self.index.remove(id);
-                            self.protected.write().remove(id);
+                            self.index.remove(&id);
+                            self.protected.write().remove(&id);
                         }
-                        other => return Err(format!("entry {}: state {other:?}", header.seq)),
                     }
                 }
             }
-            CONFLICT_FOUND => {
-                let v = value()?;
-                let parties = [
-                    v["a"]["party"].as_str().unwrap_or_default().to_string(),
-                    v["b"]["party"].as_str().unwrap_or_default().to_string(),
-                ];
-                let id = v["id"].as_str().unwrap_or_default().to_string();
-                for side in ["a", "b"] {
-                    if let Some(d) = v[side]["id"].as_str() {
-                        self.open_conflicts
-                            .entry(d.to_string())
-                            .or_default()
-                            .insert(id.clone());
-                    }
+            Checked::ConflictFound {
+                id,
+                parties,
+                sides,
+                content,
+            } => {
+                for d in sides {
+                    self.open_conflicts.entry(d).or_default().insert(id.clone());
                 }
                 self.conflicts.insert(
                     id,
                     ConflictRecord {
-                        content: v,
+                        content,
                         parties,
                         resolved_by: None,
                         acknowledged: BTreeMap::new(),
@@ -745,57 +924,48 @@ impl Inner {
                     },
                 );
             }
-            CONFLICT_RESOLVED => {
-                let v = value()?;
-                if let Some((id, r)) = v["id"]
-                    .as_str()
-                    .and_then(|id| self.conflicts.get_mut(id).map(|r| (id, r)))
-                {
+            Checked::ConflictResolved { id } => {
+                if let Some(r) = self.conflicts.get_mut(&id) {
                     r.resolved_by = Some(header.seq);
                     for side in ["a", "b"] {
                         if let Some(set) = r.content[side]["id"]
                             .as_str()
                             .and_then(|d| self.open_conflicts.get_mut(d))
                         {
-                            set.remove(id);
+                            set.remove(&id);
                         }
                     }
                 }
             }
-            MESSAGE_SENT => {
-                let v = value()?;
-                let id = v["id"].as_str().unwrap_or_default().to_string();
-                let receipts = v["to"]
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .filter_map(|p| p.as_str().map(|p| (p.to_string(), Receipt::default())))
-                    .collect();
-                let deadline_ms = v["deadline_ms"].as_i64().unwrap_or(header.time_ms);
-                self.messages.insert(
-                    id,
-                    Message {
-                        from: header.actor.clone(),
-                        sent_ms: header.time_ms,
-                        deadline_ms,
-                        receipts,
-                        content: v,
-                    },
-                );
+            Checked::ConflictResponse { id, reason } => {
+                let party = header.actor.clone();
+                if let Some(r) = self.conflicts.get_mut(&id) {
+                    // Accepting or disputing also acknowledges.
+                    r.acknowledged.entry(party.clone()).or_insert(t);
+                    match header.kind.as_str() {
+                        CONFLICT_ACCEPTED => {
+                            r.accepted.insert(party, t);
+                        }
+                        CONFLICT_DISPUTED => {
+                            r.disputed.insert(party, (t, reason));
+                        }
+                        _ => {}
+                    }
+                }
             }
-            MESSAGE_DELIVERED | MESSAGE_ACKNOWLEDGED | MESSAGE_ANSWERED | MESSAGE_ESCALATED => {
-                let v = value()?;
-                let recipient = if header.kind == MESSAGE_ESCALATED {
-                    v["party"].as_str().unwrap_or_default().to_string()
-                } else {
-                    header.actor.clone()
-                };
-                let receipt = v["id"]
-                    .as_str()
-                    .and_then(|id| self.messages.get_mut(id))
+            Checked::MessageSent { id, message } => {
+                self.messages.insert(id, message);
+            }
+            Checked::Receipt {
+                id,
+                recipient,
+                text,
+            } => {
+                let receipt = self
+                    .messages
+                    .get_mut(&id)
                     .and_then(|m| m.receipts.get_mut(&recipient));
                 if let Some(r) = receipt {
-                    let t = header.time_ms;
                     match header.kind.as_str() {
                         MESSAGE_DELIVERED => {
                             r.delivered.get_or_insert(t);
@@ -807,130 +977,126 @@ impl Inner {
                         MESSAGE_ANSWERED => {
                             r.delivered.get_or_insert(t);
                             r.acknowledged.get_or_insert(t);
-                            r.answered =
-                                Some((t, v["text"].as_str().unwrap_or_default().to_string()));
+                            r.answered = Some((t, text));
                         }
-                        _ => r
-                            .escalations
-                            .push((v["level"].as_str().unwrap_or_default().to_string(), t)),
+                        // MESSAGE_ESCALATED: `text` is the level.
+                        _ => r.escalations.push((text, t)),
                     }
                 }
             }
-            CREDENTIAL_ISSUED => {
-                let v = value()?;
-                let hash: [u8; 32] = v["token_sha256"]
-                    .as_str()
-                    .and_then(|h| hex::decode(h).ok())
-                    .and_then(|b| b.try_into().ok())
-                    .ok_or_else(|| format!("entry {}: no token hash", header.seq))?;
-                self.add_credential(
-                    Credential {
-                        party: header.actor.clone(),
-                        role: v["role"].as_str().unwrap_or(LEVELS[0]).to_string(),
-                        id: format!("k{}", header.seq),
-                    },
-                    hash,
-                    header.time_ms,
-                );
-            }
-            CREDENTIAL_REVOKED => {
-                let v = value()?;
-                if let Some(r) = v["id"].as_str().and_then(|id| self.credentials.get_mut(id)) {
-                    r.revoked_ms.get_or_insert(header.time_ms);
-                    self.tokens.write().remove(&r.hash);
-                }
-            }
-            AGREEMENT_PROPOSED => {
-                let v = value()?;
-                let registered = self.parties.keys().cloned().collect();
-                let (content, terms) = agreement::parse(&v, &header.actor, &registered)
-                    .map_err(|(f, why)| format!("entry {}: agreement {f}: {why}", header.seq))?;
-                let id = content["id"].as_str().unwrap_or_default().to_string();
-                let parties = terms_parties(&content);
-                self.agreements.by_id.insert(
-                    id,
-                    Agreement {
-                        content,
-                        parties,
-                        terms,
-                        accepted: BTreeMap::from([(header.actor.clone(), header.time_ms)]),
-                        suspensions: Vec::new(),
-                        suspended: false,
-                    },
-                );
+            Checked::AgreementProposed { id, agreement } => {
+                self.agreements.by_id.insert(id, *agreement);
                 self.agreements.refresh();
             }
-            AGREEMENT_ACCEPTED | AGREEMENT_SUSPENDED => {
-                let v = value()?;
-                if let Some(a) = v["id"]
-                    .as_str()
-                    .and_then(|id| self.agreements.by_id.get_mut(id))
-                {
+            Checked::AgreementAction { id, reason } => {
+                if let Some(a) = self.agreements.by_id.get_mut(&id) {
                     if header.kind == AGREEMENT_ACCEPTED {
-                        a.accepted.insert(header.actor.clone(), header.time_ms);
+                        a.accepted.insert(header.actor.clone(), t);
                         if a.parties.iter().all(|p| a.accepted.contains_key(p)) {
                             a.suspended = false;
                         }
                     } else {
                         a.suspended = true;
                         a.accepted.clear();
-                        a.suspensions.push((
-                            header.actor.clone(),
-                            header.time_ms,
-                            v["reason"].as_str().unwrap_or_default().to_string(),
-                        ));
+                        a.suspensions.push((header.actor.clone(), t, reason));
                     }
                 }
                 self.agreements.refresh();
             }
-            ALERT_RAISED | ALERT_UPDATED | ALERT_CLOSED => {
-                let v = value()?;
-                let id = v["id"].as_str().unwrap_or_default().to_string();
+            Checked::Alert {
+                id,
+                parties,
+                content,
+            } => {
                 let status = match header.kind.as_str() {
                     ALERT_CLOSED => "closed",
                     _ => "open",
                 };
-                let entry = self.alerts.entry(id).or_insert_with(|| {
-                    let party = |k: usize| v["parties"][k].as_str().unwrap_or_default().to_string();
-                    ([party(0), party(1)], json!({}))
-                });
-                let mut view = entry.1.clone();
-                if let (Some(o), Some(new)) = (view.as_object_mut(), v.as_object()) {
-                    for (k, x) in new {
-                        o.insert(k.clone(), x.clone());
-                    }
+                let entry = self
+                    .alerts
+                    .entry(id)
+                    .or_insert_with(|| (parties.clone().unwrap_or_default(), json!({})));
+                if let (Some(o), Value::Object(new)) = (entry.1.as_object_mut(), content) {
+                    o.extend(new);
                     o.insert("status".into(), json!(status));
-                    o.insert("updated".into(), json!(format_time(header.time_ms)));
+                    o.insert("updated".into(), json!(format_time(t)));
                     if header.kind == ALERT_RAISED {
-                        o.insert("raised".into(), json!(format_time(header.time_ms)));
-                    }
-                }
-                entry.1 = view;
-            }
-            CONFLICT_ACKNOWLEDGED | CONFLICT_ACCEPTED | CONFLICT_DISPUTED => {
-                let v = value()?;
-                let party = header.actor.clone();
-                if let Some(r) = v["id"].as_str().and_then(|id| self.conflicts.get_mut(id)) {
-                    // Accepting or disputing also acknowledges.
-                    r.acknowledged
-                        .entry(party.clone())
-                        .or_insert(header.time_ms);
-                    match header.kind.as_str() {
-                        CONFLICT_ACCEPTED => {
-                            r.accepted.insert(party, header.time_ms);
-                        }
-                        CONFLICT_DISPUTED => {
-                            let reason = v["reason"].as_str().unwrap_or_default().to_string();
-                            r.disputed.insert(party, (header.time_ms, reason));
-                        }
-                        _ => {}
+                        o.insert("raised".into(), json!(format_time(t)));
                     }
                 }
             }
-            _ => {}
         }
-        Ok(())
     }
+}
+
+/// An entry read and checked against the state by [`Inner::check`], ready to apply.
+#[derive(Debug)]
+enum Checked {
+    Party {
+        party: Party,
+        credential: Credential,
+        hash: [u8; 32],
+    },
+    Credential {
+        credential: Credential,
+        hash: [u8; 32],
+    },
+    Revoked {
+        id: String,
+    },
+    Version {
+        declaration: Box<Declaration>,
+        content: Value,
+    },
+    Cancel {
+        id: String,
+        version: u64,
+    },
+    State {
+        id: String,
+        #[allow(dead_code)]
+        version: Option<u64>,
+        state: crate::event::StateChange,
+    },
+    ConflictFound {
+        id: String,
+        parties: [String; 2],
+        /// The two declarations' ids.
+        sides: [String; 2],
+        content: Value,
+    },
+    ConflictResolved {
+        id: String,
+    },
+    /// Acknowledged, accepted or disputed (the entry's kind says which; a dispute's reason).
+    ConflictResponse {
+        id: String,
+        reason: String,
+    },
+    MessageSent {
+        id: String,
+        message: Message,
+    },
+    /// Delivered, acknowledged, answered (with the answer's text) or escalated (with the level as text).
+    Receipt {
+        id: String,
+        recipient: String,
+        text: String,
+    },
+    AgreementProposed {
+        id: String,
+        agreement: Box<Agreement>,
+    },
+    /// Accepted or suspended (with the reason).
+    AgreementAction {
+        id: String,
+        reason: String,
+    },
+    Alert {
+        id: String,
+        parties: Option<[String; 2]>,
+        content: Value,
+    },
 }
 
 /// What a declaration write returns.
@@ -975,6 +1141,14 @@ impl Line {
         origin: &str,
         clock: Arc<dyn Clock>,
     ) -> Result<Self, LineError> {
+        let exercise = crate::clock::is_exercise_origin(origin);
+        if clock.exercise() && !exercise {
+            return Err(LineError::Storage(format!(
+                "the log {origin:?} is a real line: it refuses an exercise clock (a clock that starts at \
+                 another time or runs at another speed); an exercise line's origin says so, e.g. \
+                 {origin}-exercise"
+            )));
+        }
         let signer = load_or_create_log_key(key_dir, origin)?;
         // Every node of a shared log signs with the same key: a node with another key would sign checkpoints
         // no verifier of this log accepts.
@@ -1040,7 +1214,15 @@ impl Line {
             tactical: parking_lot::Mutex::new(Tactical::default()),
             live: parking_lot::Mutex::new(tracks::Live::new()),
             recent: parking_lot::RwLock::new(std::collections::VecDeque::new()),
-            checkpointer: Mutex::new(Checkpointer::new(signer, Duration::from_millis(200))),
+            checkpointer: Mutex::new({
+                let c = Checkpointer::new(signer, Duration::from_millis(200));
+                if exercise {
+                    c.with_extension(deconflict_store::checkpointer::EXERCISE)
+                } else {
+                    c
+                }
+            }),
+            exercise,
             started: Instant::now(),
             clock,
             grown: tokio::sync::broadcast::channel(1024).0,
@@ -1052,6 +1234,22 @@ impl Line {
     pub fn with_limits(mut self, limits: crate::limits::Limits) -> Self {
         self.limits = limits;
         self
+    }
+
+    /// The bounds on one declaration a party sends, from [`Line::limits`].
+    fn plan_limits(&self) -> PlanLimits {
+        PlanLimits {
+            volumes_per_declaration: self.limits.volumes_per_declaration,
+            vertices_per_footprint: self.limits.vertices_per_footprint,
+            volume_window_ms: i64::try_from(self.limits.volume_window.as_millis())
+                .unwrap_or(i64::MAX),
+        }
+    }
+
+    /// Whether this line is an exercise (its origin says so; its checkpoints carry it; it alone may run on an
+    /// exercise clock). The web picture shows EXERCISE on such a line.
+    pub fn exercise(&self) -> bool {
+        self.exercise
     }
 
     /// The bounds this line keeps (see [`crate::limits`]).
@@ -1161,9 +1359,18 @@ impl Line {
         Ok(c.tick(self.store.as_ref(), Instant::now())?)
     }
 
-    /// Applies entries sealed at `inner.next_seq` on, and keeps them as stream events.
-    fn apply_sealed(&self, inner: &mut Inner, sealed: &[StoredEntry]) -> Result<(), LineError> {
+    /// Applies entries sealed at `inner.next_seq` on, and keeps them as stream events. `checked` holds what
+    /// [`Inner::check`] made of each when the caller checked them before appending them; otherwise (entries
+    /// read from the log) each is checked here, and one that fails stops the line (the log is the truth: an
+    /// entry cannot be skipped).
+    fn apply_sealed(
+        &self,
+        inner: &mut Inner,
+        sealed: &[StoredEntry],
+        checked: Option<Vec<Checked>>,
+    ) -> Result<(), LineError> {
         inner.applying = true;
+        let mut checked = checked.map(Vec::into_iter);
         for e in sealed {
             if e.header.seq != inner.next_seq {
                 self.failed.store(true, Ordering::SeqCst);
@@ -1172,10 +1379,14 @@ impl Line {
                     e.header.seq, inner.next_seq
                 )));
             }
-            inner.apply(&e.header, &e.content).map_err(|why| {
-                self.failed.store(true, Ordering::SeqCst);
-                LineError::Storage(format!("applying entry {}: {why}", e.header.seq))
-            })?;
+            let ready = match checked.as_mut().and_then(Iterator::next) {
+                Some(c) => c,
+                None => inner.check(&e.header, &e.content).map_err(|why| {
+                    self.failed.store(true, Ordering::SeqCst);
+                    LineError::Storage(format!("applying the log: {why}"))
+                })?,
+            };
+            inner.apply_checked(&e.header, ready);
             inner.next_seq += 1;
         }
         inner.applying = false;
@@ -1223,20 +1434,33 @@ impl Line {
             .map(|(i, e)| e.seal(first + i as u64))
             .collect::<Result<Vec<_>, _>>()?;
         drop(entries);
+        // Decide, then append, then apply: every entry is read and checked against the state before any is
+        // appended, so an entry the line could not apply is never logged, and applying cannot fail.
+        let checked = sealed
+            .iter()
+            .map(|e| inner.check(&e.header, &e.content))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|why| {
+                inner.prepared = None;
+                tracing::error!(
+                    "a write made an entry the line cannot apply (nothing stored): {why}"
+                );
+                invalid("", format!("refused, nothing stored: {why}"))
+            })?;
         if self.shared {
             if inner.batch.is_none() {
                 return Err(LineError::Storage(
                     "a write on a shared log outside a batch (a defect)".into(),
                 ));
             }
-            self.apply_sealed(inner, &sealed)?;
+            self.apply_sealed(inner, &sealed, Some(checked))?;
             if let Some(batch) = inner.batch.as_mut() {
                 batch.entries.extend(sealed);
             }
             return Ok(first);
         }
         let pending = self.store.submit_sealed(Some(first), sealed.clone())?;
-        self.apply_sealed(inner, &sealed)?;
+        self.apply_sealed(inner, &sealed, Some(checked))?;
         match MutexGuard::unlocked(inner, || pending.wait()) {
             Ok(appended) => {
                 self.grew(appended.size);
@@ -1309,7 +1533,7 @@ impl Line {
                 .into_iter()
                 .filter(|e| e.header.seq >= next)
                 .collect();
-            self.apply_sealed(&mut inner, &missed)?;
+            self.apply_sealed(&mut inner, &missed, None)?;
             if !missed.is_empty() {
                 self.grew(inner.next_seq);
             }
@@ -1395,7 +1619,7 @@ impl Line {
         let mut applied = 0;
         loop {
             let batch = self.store.entries(inner.next_seq, CATCH_UP_BATCH)?;
-            self.apply_sealed(inner, &batch)?;
+            self.apply_sealed(inner, &batch, None)?;
             applied += batch.len() as u64;
             if batch.len() < CATCH_UP_BATCH {
                 break;
@@ -1695,7 +1919,7 @@ impl Line {
             }
         }
         obj.insert("audience".into(), json!(audience));
-        let declaration = parse_declaration(&body, "declaration")
+        let declaration = parse_declaration_limited(&body, "declaration", &self.plan_limits())
             .map_err(|e| invalid(e.field.clone(), e.to_string()))?;
         Ok((declaration, body, audience))
     }
@@ -1909,9 +2133,11 @@ impl Line {
         let (declaration, content, _) = self.prepare(&inner, party, body, version)?;
         let conflicts: Vec<Value> = inner
             .index
-            .conflicts_of_seen(&declaration, &inner.policy(party), &|o| {
-                inner.sees(party, o)
-            })
+            .conflicts_of_seen(
+                &declaration,
+                &inner.policy(party),
+                &inner.given(party, None),
+            )
             .iter()
             .filter_map(|c| {
                 let other_id = &c.other_than(&declaration.id).id;
@@ -1961,7 +2187,7 @@ impl Line {
         let conflicts = inner.index.conflicts_of_seen(
             &current.declaration,
             &inner.policy(party),
-            &|o| inner.sees(party, o),
+            &inner.given(party, Some(id)),
         );
         let advice = (!conflicts.is_empty()).then(|| inner.advice(&current.declaration, party));
         Ok(

@@ -40,25 +40,46 @@ fn three(line: &Line) {
 fn advice_ignores_hidden_declarations() {
     let (_dir, line) = line();
     three(&line);
-    let mut b = sortie("b-1", "2030-06-18T15:00:00Z", "2030-06-18T16:00:00Z", 0.0, 9000.0);
+    let mut b = sortie(
+        "b-1",
+        "2030-06-18T15:00:00Z",
+        "2030-06-18T16:00:00Z",
+        0.0,
+        9000.0,
+    );
     b["audience"] = json!(["aa"]);
     line.declare("bb", b).expect("b-1");
     // Hidden from aa, right after b-1 and at every height: a delay that clears b-1 runs into it.
     line.declare(
         "cc",
-        sortie("c-1", "2030-06-18T16:00:00Z", "2030-06-18T20:00:00Z", 0.0, 12000.0),
+        sortie(
+            "c-1",
+            "2030-06-18T16:00:00Z",
+            "2030-06-18T20:00:00Z",
+            0.0,
+            12000.0,
+        ),
     )
     .expect("c-1");
     let posted = line
         .declare(
             "aa",
-            sortie("a-1", "2030-06-18T15:00:00Z", "2030-06-18T16:00:00Z", 0.0, 9000.0),
+            sortie(
+                "a-1",
+                "2030-06-18T15:00:00Z",
+                "2030-06-18T16:00:00Z",
+                0.0,
+                9000.0,
+            ),
         )
         .expect("a-1");
     let before = line.advice("aa", "a-1").expect("advice");
     line.cancel("cc", "c-1", Some(1)).expect("cancel c-1");
     let after = line.advice("aa", "a-1").expect("advice");
-    assert_eq!(before, after, "advice changed when a hidden declaration went");
+    assert_eq!(
+        before, after,
+        "advice changed when a hidden declaration went"
+    );
     assert_eq!(posted.body["advice"], after["advice"]);
     // Only b-1 counts: a delay of one hour clears it.
     assert_eq!(after["advice"]["delay_s"], json!(3600), "{after}");
@@ -72,13 +93,25 @@ fn preview_ignores_hidden_declarations() {
     three(&line);
     line.declare(
         "cc",
-        sortie("c-1", "2030-06-18T15:00:00Z", "2030-06-18T16:00:00Z", 0.0, 9000.0),
+        sortie(
+            "c-1",
+            "2030-06-18T15:00:00Z",
+            "2030-06-18T16:00:00Z",
+            0.0,
+            9000.0,
+        ),
     )
     .expect("c-1");
     let p = line
         .preview(
             "aa",
-            sortie("a-1", "2030-06-18T15:00:00Z", "2030-06-18T16:00:00Z", 0.0, 9000.0),
+            sortie(
+                "a-1",
+                "2030-06-18T15:00:00Z",
+                "2030-06-18T16:00:00Z",
+                0.0,
+                9000.0,
+            ),
         )
         .expect("preview");
     assert_eq!(p["conflicts"], json!([]), "{p}");
@@ -138,11 +171,15 @@ fn a_recipient_sees_only_its_own_receipt() {
     let (_dir, line, clock) = line_with_clock();
     three(&line);
     let m = line
-        .send("aa", json!({"to": ["bb", "cc"], "precedence": "FLASH", "text": "hold"}))
+        .send(
+            "aa",
+            json!({"to": ["bb", "cc"], "precedence": "FLASH", "text": "hold"}),
+        )
         .expect("send");
     let id = m["id"].as_str().expect("id").to_string();
     line.inbox("bb").expect("bb reads");
-    line.acknowledge_message("bb", &id, None).expect("bb acknowledges");
+    line.acknowledge_message("bb", &id, None)
+        .expect("bb acknowledges");
     clock.advance_ms(3_600_000);
     assert!(line.escalate_overdue().expect("escalate") > 0);
     let receipts = |party: &str| -> Vec<(String, String)> {
@@ -155,7 +192,10 @@ fn a_recipient_sees_only_its_own_receipt() {
             })
             .map(|e| {
                 let whose = if e["kind"] == "message.escalated" {
-                    e["content"]["party"].as_str().unwrap_or_default().to_string()
+                    e["content"]["party"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .to_string()
                 } else {
                     e["actor"].as_str().unwrap_or_default().to_string()
                 };
@@ -190,4 +230,111 @@ fn the_hotline_does_not_tell_which_parties_exist() {
         other => panic!("expected a refusal, got {other:?}"),
     };
     assert_eq!(detail("dd"), detail("nobody"));
+}
+
+/// Appends `content` of `kind` by `actor` straight to the log in `dir` (as another program could), after
+/// whatever the line wrote.
+fn append_raw(dir: &std::path::Path, kind: &str, actor: &str, content: Value) -> u64 {
+    use deconflict_store::{LogStore, NewEntry, SqliteLog};
+    let store = SqliteLog::open(dir).expect("store");
+    let size = store.size().expect("size");
+    store
+        .append(
+            Some(size),
+            vec![NewEntry {
+                time_ms: NOON,
+                kind: kind.into(),
+                actor: actor.into(),
+                audience: deconflict_ledger::Audience::Everyone,
+                content,
+            }],
+        )
+        .expect("append");
+    size
+}
+
+fn reopen_error(dir: &std::path::Path) -> String {
+    match Line::open(dir, "test.example/line") {
+        Ok(_) => panic!("a log with a bad entry was replayed"),
+        Err(e) => e.to_string(),
+    }
+}
+
+/// Finding 5: replay skipped unknown entry kinds and filled missing fields with defaults. It now refuses
+/// them, naming the entry's sequence number and the field.
+#[test]
+fn replay_refuses_unknown_kinds_and_missing_fields() {
+    for (kind, content, says) in [
+        ("mystery.kind", json!({"id": "x"}), "unknown entry kind"),
+        ("credential.revoked", json!({}), "missing field `id`"),
+        (
+            "message.escalated",
+            json!({"id": "m-1", "party": "aa", "level": "admiral"}),
+            "level",
+        ),
+        (
+            "conflict.resolved",
+            json!({"id": "c-1", "reason": "r", "colour": "red"}),
+            "unknown field `colour`",
+        ),
+    ] {
+        let (dir, line) = line();
+        three(&line);
+        drop(line);
+        let seq = append_raw(dir.path(), kind, "aa", content);
+        let e = reopen_error(dir.path());
+        assert!(e.contains(&format!("entry {seq}")), "{kind}: {e}");
+        assert!(e.contains(says), "{kind}: {e}");
+    }
+}
+
+/// Finding 12: `--clock-start`/`--clock-speed` could run on a real line. An exercise clock now runs only on a
+/// line whose origin says it is an exercise, and every checkpoint of such a line carries it.
+#[test]
+fn an_exercise_clock_needs_an_exercise_line() {
+    use deconflict_server::clock::ScenarioClock;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let real = Line::open_with_clock(
+        dir.path(),
+        "test.example/line",
+        Arc::new(ScenarioClock::new(NOON, 60.0)),
+    );
+    let e = real
+        .expect_err("a real line on an exercise clock")
+        .to_string();
+    assert!(e.contains("exercise"), "{e}");
+    assert!(
+        std::fs::read_dir(dir.path()).expect("dir").next().is_none() || {
+            // Nothing was logged.
+            let store = deconflict_store::SqliteLog::open(dir.path()).expect("store");
+            deconflict_store::LogStore::size(&store).expect("size") == 0
+        }
+    );
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let drill = Line::open_with_clock(
+        dir.path(),
+        "test.example/line-exercise",
+        Arc::new(ScenarioClock::new(NOON, 60.0)),
+    )
+    .expect("an exercise line");
+    assert!(drill.exercise());
+    drill.register_party("aa", "military").expect("aa");
+    let checkpoint = drill
+        .checkpoint_tick()
+        .expect("tick")
+        .expect("a checkpoint");
+    assert!(
+        checkpoint
+            .note
+            .lines()
+            .any(|l| l == deconflict_store::checkpointer::EXERCISE),
+        "{}",
+        checkpoint.note
+    );
+    // And a real line's checkpoints do not.
+    let (_dir, real) = line();
+    real.register_party("aa", "military").expect("aa");
+    let c = real.checkpoint_tick().expect("tick").expect("a checkpoint");
+    assert!(!c.note.contains("exercise"), "{}", c.note);
 }

@@ -14,7 +14,12 @@ pub struct Checkpointer {
     signer: Signer,
     min_interval: Duration,
     last: Option<Instant>,
+    /// Extension lines every checkpoint carries (e.g. [`EXERCISE`] on an exercise's log).
+    extensions: Vec<String>,
 }
+
+/// The extension line every checkpoint of an exercise's log carries.
+pub const EXERCISE: &str = "exercise: this log's clock is not real time";
 
 impl Checkpointer {
     pub fn new(signer: Signer, min_interval: Duration) -> Self {
@@ -22,7 +27,14 @@ impl Checkpointer {
             signer,
             min_interval,
             last: None,
+            extensions: Vec::new(),
         }
+    }
+
+    /// Every checkpoint signed from now on carries the extension line `line` (one line, not empty).
+    pub fn with_extension(mut self, line: &str) -> Self {
+        self.extensions.push(line.to_string());
+        self
     }
 
     pub fn origin(&self) -> &str {
@@ -59,7 +71,7 @@ impl Checkpointer {
             origin: self.signer.verifier().name.clone(),
             size,
             root: Tree(store).root(size)?,
-            extensions: Vec::new(),
+            extensions: self.extensions.clone(),
         };
         let text = checkpoint.to_text();
         let note = format!("{text}\n{}", self.signer.sign(&text, 0));

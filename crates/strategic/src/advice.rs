@@ -74,10 +74,10 @@ pub fn advise_under(
     bounds: &AdviceBounds,
     policy: &Policy<'_>,
 ) -> Advice {
-    advise_seen(index, d, bounds, policy, &|_| true)
+    advise_seen(index, d, bounds, policy, &|_, _| true)
 }
 
-/// As [`advise_under`], over only the declarations `sees` admits: the advice clears the conflicts with
+/// As [`advise_under`], over only the volumes `sees` admits (`sees(declaration, volume index)`): the advice clears the conflicts with
 /// those and knows nothing of the others (it may lead into one of them; that conflict is found when the
 /// declaration is written). Neither the advice nor the time it takes depends on the declarations skipped.
 pub fn advise_seen(
@@ -85,7 +85,7 @@ pub fn advise_seen(
     d: &Declaration,
     bounds: &AdviceBounds,
     policy: &Policy<'_>,
-    sees: &dyn Fn(&Declaration) -> bool,
+    sees: &dyn Fn(&Declaration, usize) -> bool,
 ) -> Advice {
     let can_delay = matches!(d.kind, Kind::AirOperation | Kind::GroundMovement);
     let can_change_height = d.kind == Kind::AirOperation;
@@ -110,7 +110,7 @@ pub fn advise_seen(
     };
     for v in &d.volumes {
         index.near(d, v, reach, |_, other, j| {
-            if !sees(other) {
+            if !sees(other, j) {
                 return;
             }
             let w = &other.volumes[j];
@@ -143,7 +143,7 @@ pub fn advise_seen(
     };
     for v in &d.volumes {
         index.near(d, v, reach, |_, other, j| {
-            if !sees(other) {
+            if !sees(other, j) {
                 return;
             }
             let w = &other.volumes[j];

@@ -283,28 +283,29 @@ impl ConflictIndex {
     /// The conflicts of a declaration (in the index or not) with the declarations in the index, excluding
     /// any with its own id, ordered by the other declaration's id.
     pub fn conflicts_of(&self, d: &Declaration) -> Vec<Conflict> {
-        self.conflicts_filtered(d, &self.own_policy(), |_| true)
+        self.conflicts_filtered(d, &self.own_policy(), |_, _| true)
     }
 
     /// As [`ConflictIndex::conflicts_of`], with the minima `policy` gives for each other party (and no
     /// conflict with parties it gives none for).
     pub fn conflicts_of_under(&self, d: &Declaration, policy: &Policy<'_>) -> Vec<Conflict> {
-        self.conflicts_filtered(d, policy, |_| true)
+        self.conflicts_filtered(d, policy, |_, _| true)
     }
 
-    /// As [`ConflictIndex::conflicts_of_under`], over only the declarations `sees` admits: the others are
-    /// skipped before any distance is computed, so neither the answer nor the time it takes depends on them.
+    /// As [`ConflictIndex::conflicts_of_under`], over only the volumes `sees` admits (`sees(declaration,
+    /// volume index)`): the others are skipped before any distance is computed, so neither the answer nor the
+    /// time it takes depends on them.
     pub fn conflicts_of_seen(
         &self,
         d: &Declaration,
         policy: &Policy<'_>,
-        sees: &dyn Fn(&Declaration) -> bool,
+        sees: &dyn Fn(&Declaration, usize) -> bool,
     ) -> Vec<Conflict> {
-        self.conflicts_filtered(d, policy, |slot| {
+        self.conflicts_filtered(d, policy, |slot, j| {
             self.slots
                 .get(slot as usize)
                 .and_then(Option::as_ref)
-                .is_some_and(sees)
+                .is_some_and(|o| sees(o, j))
         })
     }
 
@@ -312,7 +313,7 @@ impl ConflictIndex {
         &self,
         d: &Declaration,
         policy: &Policy<'_>,
-        keep: impl Fn(u32) -> bool,
+        keep: impl Fn(u32, usize) -> bool,
     ) -> Vec<Conflict> {
         let reach = Reach {
             margin_m: policy.widest.lateral_m,
@@ -322,7 +323,7 @@ impl ConflictIndex {
         let mut found: HashMap<u32, Vec<VolumeConflict>> = HashMap::new();
         for (i, v) in d.volumes.iter().enumerate() {
             self.near(d, v, reach, |slot, other, j| {
-                if !keep(slot) || !Kind::may_conflict(d.kind, other.kind) {
+                if !keep(slot, j) || !Kind::may_conflict(d.kind, other.kind) {
                     return;
                 }
                 let Some(minima) = (policy.minima_with)(&other.party) else {
@@ -360,7 +361,9 @@ impl ConflictIndex {
             .into_par_iter()
             .flat_map_iter(|slot| {
                 let found = match &self.slots[slot as usize] {
-                    Some(d) => self.conflicts_filtered(d, &self.own_policy(), |other| other > slot),
+                    Some(d) => {
+                        self.conflicts_filtered(d, &self.own_policy(), |other, _| other > slot)
+                    }
                     None => Vec::new(),
                 };
                 progress(1);

@@ -317,8 +317,11 @@ fn conflict_pairs(addr: &str, token: &str) -> Vec<(String, String)> {
     pairs
 }
 
-/// One value from a node's metrics.
-fn metric(addr: &str, name: &str) -> u64 {
+/// One value from a node's metrics (served on its own listener).
+fn metric(addr: &Option<String>, name: &str) -> u64 {
+    let addr = addr
+        .as_deref()
+        .expect("a node started with --metrics-listen");
     let (_, text) = request(addr, "GET", "/metrics", "", None).expect("metrics");
     text.lines()
         .find_map(|l| l.strip_prefix(&format!("{name} ")))
@@ -378,7 +381,17 @@ fn load(tag: &str, n1: &str, n2: &str, us: &str, ru: &str, count: usize) -> Vec<
 
 /// `deconflict serve` on the shared database, as the node called `name`.
 fn node(data: &std::path::Path, url: &str, name: &str) -> Server {
-    start_with(data, &["--database-url", url, "--node", name])
+    start_with(
+        data,
+        &[
+            "--database-url",
+            url,
+            "--node",
+            name,
+            "--metrics-listen",
+            "127.0.0.1:0",
+        ],
+    )
 }
 
 /// A line of two nodes on one new database: us-cjtf and ru-gs registered through the first node's data
@@ -469,12 +482,12 @@ fn two_nodes_on_one_database_find_every_conflict_exactly_once() {
     same_pairs(&settle(&n2.addr, &ru, &expected), &expected, "node two, ru");
 
     // Both nodes have applied the whole log, and each appended its writes in batches of its own.
-    for node in [&n1.addr, &n2.addr] {
+    for node in [&n1, &n2] {
         assert_eq!(
-            metric(node, "deconflict_ledger_applied"),
-            metric(node, "deconflict_ledger_entries")
+            metric(&node.metrics, "deconflict_ledger_applied"),
+            metric(&node.metrics, "deconflict_ledger_entries")
         );
-        assert!(metric(node, "deconflict_write_batches") > 0);
+        assert!(metric(&node.metrics, "deconflict_write_batches") > 0);
     }
 
     // Each stream delivers every entry its party may read: each once, in order, the same on both nodes.

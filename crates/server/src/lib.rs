@@ -475,19 +475,7 @@ async fn issue_credential(
     } else {
         parse_body(&body)?
     };
-    let role = match v.get("role") {
-        None => who.role.clone(),
-        Some(r) => r
-            .as_str()
-            .ok_or_else(|| {
-                Problem::from(LineError::Invalid {
-                    field: "role".into(),
-                    detail: "expected duty_officer, commander or chief".into(),
-                })
-            })?
-            .to_string(),
-    };
-    let (id, token) = blocking(move || line.issue_credential(&who, &role)).await?;
+    let (id, token) = blocking(move || line.issue_credential_body(&who, &v)).await?;
     Ok((StatusCode::CREATED, Json(json!({"id": id, "token": token}))).into_response())
 }
 

@@ -96,6 +96,15 @@ pub enum LineError {
     Stale { given: u64, current: u64 },
     #[error("a new version must name the version it replaces in If-Match")]
     PreconditionRequired,
+    /// A bound of [`crate::limits::Limits`] was passed: the request is refused whole, nothing stored.
+    #[error("{detail}")]
+    Limit {
+        /// The bound's name (a field of `Limits`).
+        limit: &'static str,
+        detail: String,
+        /// A rate (retry later, 429) rather than a size (422).
+        rate: bool,
+    },
     #[error("storage: {0}")]
     Storage(String),
 }
@@ -1920,7 +1929,19 @@ impl Line {
         }
         obj.insert("audience".into(), json!(audience));
         let declaration = parse_declaration_limited(&body, "declaration", &self.plan_limits())
-            .map_err(|e| invalid(e.field.clone(), e.to_string()))?;
+            .map_err(|e| match e.limit {
+                Some(limit) => LineError::Limit {
+                    // The plan's names, as the line's limits call them.
+                    limit: if limit == "volume_window_ms" {
+                        "volume_window"
+                    } else {
+                        limit
+                    },
+                    detail: e.to_string(),
+                    rate: false,
+                },
+                None => invalid(e.field.clone(), e.to_string()),
+            })?;
         Ok((declaration, body, audience))
     }
 

@@ -190,6 +190,18 @@ impl From<LineError> for Problem {
                 "If-Match required",
                 e.to_string(),
             ),
+            LineError::Limit {
+                limit,
+                detail,
+                rate: true,
+            } => Problem::too_many(limit, detail),
+            LineError::Limit { limit, detail, .. } => Problem::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "limit",
+                "Over a limit",
+                detail,
+            )
+            .with_limit(limit),
             LineError::Storage(cause) => {
                 tracing::error!("storage: {cause}");
                 Problem::internal("the change could not be stored; nothing was changed")

@@ -338,3 +338,78 @@ fn an_exercise_clock_needs_an_exercise_line() {
     let c = real.checkpoint_tick().expect("tick").expect("a checkpoint");
     assert!(!c.note.contains("exercise"), "{}", c.note);
 }
+
+/// Findings 3 and 11: a declaration of 5 000 volumes, a footprint of 25 000 vertices, a window from year 1
+/// to 9999 and ids that cannot be a path segment were accepted. Each is refused now, naming the limit or the
+/// field, and nothing is stored.
+#[test]
+fn declarations_are_bounded() {
+    let (_dir, line) = line();
+    three(&line);
+    let before = line.store().size().expect("size");
+    let limit_of = |r: Result<deconflict_server::line::Declared, LineError>| match r {
+        Err(LineError::Limit { limit, .. }) => limit.to_string(),
+        Err(LineError::Invalid { field, .. }) => format!("field {field}"),
+        other => panic!("expected a refusal, got {other:?}"),
+    };
+    let mut many = sortie(
+        "a-1",
+        "2030-06-18T15:00:00Z",
+        "2030-06-18T16:00:00Z",
+        0.0,
+        900.0,
+    );
+    let volume = many["volumes"][0].clone();
+    many["volumes"] = Value::Array(vec![volume; 5_000]);
+    assert_eq!(
+        limit_of(line.declare("aa", many)),
+        "volumes_per_declaration"
+    );
+    let ring: Vec<Value> = (0..25_000)
+        .map(|i| {
+            let a = i as f64 / 25_000.0 * std::f64::consts::TAU;
+            json!([38.5 + 0.1 * a.cos(), 35.9 + 0.1 * a.sin()])
+        })
+        .collect();
+    let mut wide = sortie(
+        "a-2",
+        "2030-06-18T15:00:00Z",
+        "2030-06-18T16:00:00Z",
+        0.0,
+        900.0,
+    );
+    wide["volumes"][0]["footprint"] = json!({"polygon": ring});
+    let refused = limit_of(line.declare("aa", wide));
+    assert!(
+        refused.contains("vertices") || refused.contains("polygon"),
+        "{refused}"
+    );
+    let long = sortie(
+        "a-3",
+        "0001-01-01T00:00:00Z",
+        "9999-12-31T00:00:00Z",
+        0.0,
+        900.0,
+    );
+    let refused = limit_of(line.declare("aa", long));
+    assert!(refused.contains("time"), "{refused}");
+    let long = sortie(
+        "a-3",
+        "2030-01-01T00:00:00Z",
+        "2035-01-01T00:00:00Z",
+        0.0,
+        900.0,
+    );
+    assert_eq!(limit_of(line.declare("aa", long)), "volume_window");
+    for id in ["preview", "../x", "a/b", "a\nb", "a\u{0}b", ".hidden"] {
+        let bad = sortie(
+            id,
+            "2030-06-18T15:00:00Z",
+            "2030-06-18T16:00:00Z",
+            0.0,
+            900.0,
+        );
+        assert_eq!(limit_of(line.declare("aa", bad)), "field id", "{id:?}");
+    }
+    assert_eq!(line.store().size().expect("size"), before, "nothing stored");
+}

@@ -39,6 +39,8 @@ pub fn add_party_with(data: &Path, id: &str, extra: &[&str]) -> String {
 pub struct Server {
     pub child: Child,
     pub addr: String,
+    /// Where `/metrics` is served, when the server was started with `--metrics-listen`.
+    pub metrics: Option<String>,
 }
 
 impl Drop for Server {
@@ -62,16 +64,29 @@ pub fn start_with(data: &Path, extra: &[&str]) -> Server {
         .stderr(Stdio::null())
         .spawn()
         .expect("serve");
+    // Read through a borrow: the pipe stays open for whatever the server prints later.
+    let mut out = BufReader::new(child.stdout.as_mut().expect("stdout"));
     let mut line = String::new();
-    BufReader::new(child.stdout.as_mut().expect("stdout"))
-        .read_line(&mut line)
-        .expect("address line");
+    out.read_line(&mut line).expect("address line");
     let addr = line
         .trim()
         .strip_prefix("listening on http://")
         .expect("listening line")
         .to_string();
-    Server { child, addr }
+    let metrics = extra.contains(&"--metrics-listen").then(|| {
+        let mut line = String::new();
+        out.read_line(&mut line).expect("metrics line");
+        line.trim()
+            .strip_prefix("metrics on http://")
+            .and_then(|a| a.strip_suffix("/metrics"))
+            .expect("metrics line")
+            .to_string()
+    });
+    Server {
+        child,
+        addr,
+        metrics,
+    }
 }
 
 /// One HTTP/1.1 request on a fresh connection: the status and the body as text, or why it failed (the

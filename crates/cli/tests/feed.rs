@@ -204,6 +204,8 @@ fn tracks_from_dump1090_reach_the_line_as_the_feeds_party() {
         "alt_m {alt_m} is no broadcast altitude"
     );
     assert!(alt_m > 300.0, "airborne: {alt_m} m");
+    // SBS-1 altitudes are barometric: the line holds them as pressure altitudes, not above mean sea level.
+    assert_eq!(klm["alt_ref"], "pressure", "{klm}");
     let (gs, trk) = (num(&klm["gs_mps"]) * 3600.0 / 1852.0, num(&klm["trk_deg"]));
     assert!(
         vels.iter()

@@ -208,97 +208,132 @@ impl Line {
             }
         };
         // What is in conflict now, by alert key: pairs of tracks re-decided under the minima of their parties'
-        // agreements, and tracks heading into partners' areas.
-        let mut found: BTreeMap<String, tracks::Finding> = BTreeMap::new();
-        for e in detection.iter().flat_map(|d| &d.encounters) {
-            let (pa, pb) = (&keys[e.a].0, &keys[e.b].0);
-            let Some((minima, agreements)) = terms.get(&(pa.clone(), pb.clone())) else {
-                continue;
-            };
-            let sep = minima.standard;
-            let params = tracks::params(sep.lateral_m, sep.vertical_m);
-            let Some(x) = deconflict_tactical::pair_vertical(
-                &now_states[e.a],
-                vertical[e.a],
-                &now_states[e.b],
-                vertical[e.b],
-                &params,
-            ) else {
-                continue;
-            };
-            found.insert(
-                tracks::pair_key(&keys[e.a], &keys[e.b]),
-                tracks::Finding {
-                    tracks: vec![keys[e.a].clone(), keys[e.b].clone()],
-                    parties: [pa.clone(), pb.clone()],
-                    los: x.los_now,
-                    body: tracks::Body::Separation {
-                        a: e.a,
-                        b: e.b,
-                        encounter: x,
-                        agreements: agreements.clone(),
-                    },
-                },
-            );
-        }
-        for (i, c) in &incursions {
-            let (i, key) = (*i, &keys[*i]);
-            let path_id = tracks::path_id(&key.0, &key.1);
-            let other = if c.a.id == path_id { &c.b } else { &c.a };
-            let agreements = terms
-                .get(&(key.0.clone(), other.party.clone()))
-                .map_or_else(|| json!([]), |t| t.1.clone());
-            found.insert(
-                format!("{}/{}>{}", key.0, key.1, other.id),
-                tracks::Finding {
-                    tracks: vec![key.clone()],
-                    parties: [key.0.clone(), other.party.clone()],
-                    los: false,
-                    body: tracks::Body::Incursion {
-                        track: i,
-                        area: other.id.clone(),
-                        party: other.party.clone(),
-                        distance_m: c.distance_m,
-                        start_ms: c.window.start_ms,
-                        end_ms: c.window.end_ms,
-                        agreements,
-                    },
-                },
-            );
-        }
-        // At most `cap` alerts open one by one per pair of parties: those already open stay, then losses of
-        // separation first; the rest is counted into the pair's storm, with what the detector left undecided.
+        // agreements, and tracks heading into partners' areas. At most `cap` alerts are open one by one per
+        // pair of parties: those already open stay, then losses of separation first; the rest is only counted,
+        // into the pair's storm, with what the detector left undecided (no finding is built for it, so a storm
+        // costs its counting, not its alerts).
+        let encounters: &[deconflict_tactical::Encounter] =
+            detection.as_ref().map_or(&[], |d| &d.encounters);
+        // Open alerts by the scan's track numbers: (a, b) for separations, (track, area) for incursions.
+        let mut open_pairs: HashSet<(usize, usize)> = HashSet::new();
+        let mut open_areas: HashSet<(usize, &str)> = HashSet::new();
         let mut open_per_pair: HashMap<(String, String), usize> = HashMap::new();
-        for open in t.open.values() {
+        for (key, open) in &t.open {
             *open_per_pair
                 .entry(party_pair(&open.parties[0], &open.parties[1]))
                 .or_default() += 1;
+            let at: Vec<usize> = open
+                .tracks
+                .iter()
+                .filter_map(|k| keys.binary_search(k).ok())
+                .collect();
+            match (at.as_slice(), key.split_once('>')) {
+                ([i], Some((_, area))) => {
+                    open_areas.insert((*i, area));
+                }
+                ([x, y], None) => {
+                    open_pairs.insert(((*x).min(*y), (*x).max(*y)));
+                }
+                _ => {}
+            }
         }
-        let mut order: Vec<(bool, bool, &String)> = found
+        // Candidates: (new, not a loss now, kind and place), in the order they are admitted.
+        let mut candidates: Vec<(bool, bool, usize, bool)> = encounters
             .iter()
-            .map(|(k, f)| (!t.open.contains_key(k), !f.los, k))
+            .enumerate()
+            .map(|(k, e)| (!open_pairs.contains(&(e.a, e.b)), !e.los_now, k, false))
+            .chain(incursions.iter().enumerate().map(|(k, (i, c))| {
+                let area = if c.a.id == tracks::path_id(&keys[*i].0, &keys[*i].1) {
+                    &c.b.id
+                } else {
+                    &c.a.id
+                };
+                (!open_areas.contains(&(*i, area.as_str())), true, k, true)
+            }))
             .collect();
-        order.sort();
+        candidates.sort_unstable();
+        let mut found: BTreeMap<String, tracks::Finding> = BTreeMap::new();
         let mut tallies: BTreeMap<(String, String), Tally> = BTreeMap::new();
-        let mut folded: Vec<String> = Vec::new();
-        for (new, _, key) in order {
-            if !new {
-                continue;
-            }
-            let f = &found[key];
-            let pp = party_pair(&f.parties[0], &f.parties[1]);
-            let open = open_per_pair.entry(pp.clone()).or_default();
-            if *open < cap {
+        for (new, _, k, incursion) in candidates {
+            let (finding_key, finding) = if incursion {
+                let (i, c) = &incursions[k];
+                let (i, key) = (*i, &keys[*i]);
+                let path_id = tracks::path_id(&key.0, &key.1);
+                let other = if c.a.id == path_id { &c.b } else { &c.a };
+                let agreements = terms
+                    .get(&(key.0.clone(), other.party.clone()))
+                    .map_or_else(|| json!([]), |t| t.1.clone());
+                (
+                    format!("{}/{}>{}", key.0, key.1, other.id),
+                    tracks::Finding {
+                        tracks: vec![key.clone()],
+                        parties: [key.0.clone(), other.party.clone()],
+                        los: false,
+                        body: tracks::Body::Incursion {
+                            track: i,
+                            area: other.id.clone(),
+                            party: other.party.clone(),
+                            distance_m: c.distance_m,
+                            start_ms: c.window.start_ms,
+                            end_ms: c.window.end_ms,
+                            agreements,
+                        },
+                    },
+                )
+            } else {
+                let e = &encounters[k];
+                let (pa, pb) = (&keys[e.a].0, &keys[e.b].0);
+                let Some((minima, agreements)) = terms.get(&(pa.clone(), pb.clone())) else {
+                    continue;
+                };
+                let sep = minima.standard;
+                let params = tracks::params(sep.lateral_m, sep.vertical_m);
+                let Some(x) = deconflict_tactical::pair_vertical(
+                    &now_states[e.a],
+                    vertical[e.a],
+                    &now_states[e.b],
+                    vertical[e.b],
+                    &params,
+                ) else {
+                    continue;
+                };
+                if new {
+                    let pp = party_pair(pa, pb);
+                    if open_per_pair.get(&pp).copied().unwrap_or(0) >= cap {
+                        let tally = tallies.entry(pp).or_default();
+                        tally.pairs += 1;
+                        tally.tracks.insert(keys[e.a].clone());
+                        tally.tracks.insert(keys[e.b].clone());
+                        continue;
+                    }
+                }
+                (
+                    tracks::pair_key(&keys[e.a], &keys[e.b]),
+                    tracks::Finding {
+                        tracks: vec![keys[e.a].clone(), keys[e.b].clone()],
+                        parties: [pa.clone(), pb.clone()],
+                        los: x.los_now,
+                        body: tracks::Body::Separation {
+                            a: e.a,
+                            b: e.b,
+                            encounter: x,
+                            agreements: agreements.clone(),
+                        },
+                    },
+                )
+            };
+            if new {
+                let pp = party_pair(&finding.parties[0], &finding.parties[1]);
+                let open = open_per_pair.entry(pp.clone()).or_default();
+                if *open >= cap {
+                    let tally = tallies.entry(pp).or_default();
+                    tally.pairs += 1;
+                    tally.tracks.extend(finding.tracks.iter().cloned());
+                    continue;
+                }
                 *open += 1;
-                continue;
             }
-            let tally = tallies.entry(pp).or_default();
-            tally.pairs += 1;
-            tally.tracks.extend(f.tracks.iter().cloned());
-            folded.push(key.clone());
-        }
-        for key in folded {
-            found.remove(&key);
+            found.insert(finding_key, finding);
         }
         for s in detection.iter().flat_map(|d| &d.saturated) {
             let tally = tallies

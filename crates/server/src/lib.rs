@@ -287,16 +287,47 @@ async fn list(
     if let Some(t) = q.get("to") {
         filter.to_ms = Some(time_param("to", t)?);
     }
-    let list = blocking(move || line.list(&party, &filter)).await?;
-    Ok(Json(json!({ "declarations": list })))
+    let page = page_of(&q)?;
+    let list = blocking(move || line.list_page(&party, &filter, &page)).await?;
+    Ok(listed("declarations", list))
+}
+
+/// The page a list request asks for: `limit` (1 to the line's `page_max`) and `after` (the `next` of the
+/// page before).
+fn page_of(q: &std::collections::HashMap<String, String>) -> Result<line::Page, Problem> {
+    let limit = match q.get("limit") {
+        None => None,
+        Some(n) => Some(n.parse::<usize>().map_err(|_| {
+            Problem::from(LineError::Invalid {
+                field: "limit".into(),
+                detail: format!("limit={n:?}: expected a number of items"),
+            })
+        })?),
+    };
+    Ok(line::Page {
+        limit,
+        after: q.get("after").cloned(),
+    })
+}
+
+/// A page of a list as answered: `{<name>: [...], next, cursor}`. Ask for the next page with `after=next`
+/// (null on the last page); `cursor` is where a stream carrying every later change starts.
+fn listed(name: &str, page: line::Listed) -> Json<Value> {
+    let mut body = serde_json::Map::new();
+    body.insert(name.into(), Value::Array(page.items));
+    body.insert("next".into(), json!(page.next));
+    body.insert("cursor".into(), json!(page.cursor));
+    Json(Value::Object(body))
 }
 
 async fn conflicts(
     State(line): State<Arc<Line>>,
     Caller(party): Caller,
+    Query(q): Query<std::collections::HashMap<String, String>>,
 ) -> Result<Json<Value>, Problem> {
-    let list = blocking(move || line.conflicts(&party)).await?;
-    Ok(Json(json!({ "conflicts": list })))
+    let page = page_of(&q)?;
+    let list = blocking(move || line.conflicts_page(&party, &page)).await?;
+    Ok(listed("conflicts", list))
 }
 
 /// `POST /v1/conflicts/{id}/acknowledge|accept|dispute`, a dispute with `{"reason": …}`.
@@ -344,21 +375,19 @@ async fn messages(
             "box={which:?}: expected inbox, outbox or escalated"
         )));
     }
-    let list = blocking(move || match which.as_str() {
-        "outbox" => line.outbox(&who.party),
-        "escalated" => line.escalated(&who),
-        _ => line.inbox(&who.party),
-    })
-    .await?;
-    Ok(Json(json!({"messages": list})))
+    let page = page_of(&q)?;
+    let list = blocking(move || line.messages_page(&who, &which, &page)).await?;
+    Ok(listed("messages", list))
 }
 
 async fn agreements(
     State(line): State<Arc<Line>>,
     Caller(party): Caller,
+    Query(q): Query<std::collections::HashMap<String, String>>,
 ) -> Result<Json<Value>, Problem> {
-    let list = blocking(move || line.agreements(&party)).await?;
-    Ok(Json(json!({ "agreements": list })))
+    let page = page_of(&q)?;
+    let list = blocking(move || line.agreements_page(&party, &page)).await?;
+    Ok(listed("agreements", list))
 }
 
 async fn agreement(
@@ -449,10 +478,12 @@ async fn credentials(
     State(line): State<Arc<Line>>,
     Extension(shell): Extension<Arc<Shell>>,
     Who(who): Who,
+    Query(q): Query<std::collections::HashMap<String, String>>,
 ) -> Result<Json<Value>, Problem> {
     let (now, rate) = line.clock_reading();
     let party = who.party.clone();
-    let list = blocking(move || line.credentials(&party)).await?;
+    let page = page_of(&q)?;
+    let list = blocking(move || line.credentials_page(&party, &page)).await?;
     Ok(Json(json!({
         "you": who.id,
         "party": who.party,
@@ -460,7 +491,9 @@ async fn credentials(
         "now": deconflict_space::units::format_time(now),
         "clock_rate": rate,
         "exercise": shell.exercise || rate != 1.0,
-        "credentials": list,
+        "credentials": list.items,
+        "next": list.next,
+        "cursor": list.cursor,
     })))
 }
 

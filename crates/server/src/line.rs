@@ -200,6 +200,55 @@ impl ListFilter {
     }
 }
 
+/// Which page of a list to read: at most `limit` items (the line's `page_default` when `None`) whose keys
+/// come after `after` (the `next` of the page before), in key order.
+#[derive(Debug, Clone, Default)]
+pub struct Page {
+    pub limit: Option<usize>,
+    pub after: Option<String>,
+}
+
+/// One page of a list.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Listed {
+    pub items: Vec<Value>,
+    /// The key to ask for the next page with (`after`), or `None` when this page is the last.
+    pub next: Option<String>,
+    /// The log's size the list reflects: a stream opened at this cursor carries every change since.
+    pub cursor: u64,
+}
+
+/// A bound as milliseconds (saturating).
+fn limit_ms(d: Duration) -> i64 {
+    i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
+}
+
+/// The range of keys after `after`, for `BTreeMap::range`.
+fn after_key(page: &Page) -> (std::ops::Bound<&str>, std::ops::Bound<&str>) {
+    use std::ops::Bound;
+    match page.after.as_deref() {
+        Some(k) => (Bound::Excluded(k), Bound::Unbounded),
+        None => (Bound::Unbounded, Bound::Unbounded),
+    }
+}
+
+/// The first `limit` of `items` (keyed, in key order) and the key of the last one taken when more follow.
+fn take_page<'a>(
+    items: impl Iterator<Item = (&'a String, Value)>,
+    limit: usize,
+) -> (Vec<Value>, Option<String>) {
+    let mut out = Vec::new();
+    let mut last: Option<&String> = None;
+    for (key, item) in items {
+        if out.len() == limit {
+            return (out, last.cloned());
+        }
+        out.push(item);
+        last = Some(key);
+    }
+    (out, None)
+}
+
 /// Whether a footprint's longitude/latitude bounds (its vertices widened by its radius or half-width and by
 /// 1 km for the bulge of long edges) meet a box. Approximate, erring towards inclusion; a footprint whose
 /// vertices spread over more than 180° of longitude (one across the antimeridian) is taken to span them all.
@@ -302,6 +351,10 @@ struct Inner {
     agreements: Agreements,
     /// Every alert as logged, latest state: (its two parties, the view).
     alerts: BTreeMap<String, ([String; 2], Value)>,
+    /// Alerts closed, conflicts resolved and messages every recipient acknowledged, with when (entry time),
+    /// in the log's order: they leave memory after the retention period ([`Inner::retire`]); the log keeps
+    /// them.
+    done: std::collections::VecDeque<(i64, Done)>,
     /// The sequence number the next entry gets.
     next_seq: u64,
     /// True while entries are being applied (a panic there leaves it set, and the line refuses to go on).
@@ -653,6 +706,51 @@ impl Inner {
         }
     }
 
+    /// Lets go of what finished before `cutoff_ms` (entry time): closed alerts, resolved conflicts and messages
+    /// every recipient acknowledged. The log keeps them; memory holds only what is live or recent, whatever
+    /// the history. Returns how many left.
+    fn retire(&mut self, cutoff_ms: i64) -> usize {
+        let mut n = 0;
+        while let Some((at, _)) = self.done.front() {
+            if *at >= cutoff_ms {
+                break;
+            }
+            let Some((_, done)) = self.done.pop_front() else {
+                break;
+            };
+            let gone = match done {
+                Done::Alert(id) => self
+                    .alerts
+                    .remove(&id)
+                    .map(|(parties, view)| {
+                        if view["status"] != "closed" {
+                            // Raised again under the same id since: keep it.
+                            self.alerts.insert(id, (parties, view));
+                            false
+                        } else {
+                            true
+                        }
+                    })
+                    .unwrap_or(false),
+                Done::Conflict(id) => {
+                    if self
+                        .conflicts
+                        .get(&id)
+                        .is_some_and(|r| r.resolved_by.is_some())
+                    {
+                        self.conflicts.remove(&id);
+                        true
+                    } else {
+                        false
+                    }
+                }
+                Done::Message(id) => self.messages.remove(&id).is_some(),
+            };
+            n += usize::from(gone);
+        }
+        n
+    }
+
     /// Reads an entry and checks it against the state: everything that could make applying it fail is found
     /// here, before the entry is appended (or, on replay, before it is applied). Refuses an unknown kind, a
     /// missing or unknown field, and a change the state does not allow, naming the entry's sequence number.
@@ -936,6 +1034,7 @@ impl Inner {
             Checked::ConflictResolved { id } => {
                 if let Some(r) = self.conflicts.get_mut(&id) {
                     r.resolved_by = Some(header.seq);
+                    self.done.push_back((t, Done::Conflict(id.clone())));
                     for side in ["a", "b"] {
                         if let Some(set) = r.content[side]["id"]
                             .as_str()
@@ -992,6 +1091,14 @@ impl Inner {
                         _ => r.escalations.push((text, t)),
                     }
                 }
+                let acknowledged =
+                    |m: &Message| m.receipts.values().all(|r| r.acknowledged.is_some());
+                if header.kind != MESSAGE_DELIVERED
+                    && header.kind != MESSAGE_ESCALATED
+                    && self.messages.get(&id).is_some_and(acknowledged)
+                {
+                    self.done.push_back((t, Done::Message(id)));
+                }
             }
             Checked::AgreementProposed { id, agreement } => {
                 self.agreements.by_id.insert(id, *agreement);
@@ -1018,7 +1125,10 @@ impl Inner {
                 content,
             } => {
                 let status = match header.kind.as_str() {
-                    ALERT_CLOSED => "closed",
+                    ALERT_CLOSED => {
+                        self.done.push_back((t, Done::Alert(id.clone())));
+                        "closed"
+                    }
                     _ => "open",
                 };
                 let entry = self
@@ -1036,6 +1146,14 @@ impl Inner {
             }
         }
     }
+}
+
+/// Something finished that may leave memory once the retention period has passed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Done {
+    Alert(String),
+    Conflict(String),
+    Message(String),
 }
 
 /// An entry read and checked against the state by [`Inner::check`], ready to apply.
@@ -1187,6 +1305,7 @@ impl Line {
             messages: BTreeMap::new(),
             agreements: Agreements::default(),
             alerts: BTreeMap::new(),
+            done: std::collections::VecDeque::new(),
             next_seq: 0,
             applying: false,
             prepared: None,
@@ -2350,6 +2469,152 @@ impl Line {
             .collect())
     }
 
+    /// The number of items a page asks for, within the line's bounds.
+    fn page_limit(&self, page: &Page) -> Result<usize, LineError> {
+        match page.limit {
+            None => Ok(self.limits.page_default.max(1)),
+            Some(n) if (1..=self.limits.page_max).contains(&n) => Ok(n),
+            Some(n) => Err(LineError::Limit {
+                limit: "page_max",
+                detail: format!(
+                    "limit={n}: a page holds 1 to {} items (limit page_max)",
+                    self.limits.page_max
+                ),
+                rate: false,
+            }),
+        }
+    }
+
+    /// A page of the declarations `party` may see, by id.
+    pub fn list_page(
+        &self,
+        party: &str,
+        filter: &ListFilter,
+        page: &Page,
+    ) -> Result<Listed, LineError> {
+        let limit = self.page_limit(page)?;
+        let inner = self.lock()?;
+        let (items, next) = take_page(
+            inner
+                .current
+                .range::<str, _>(after_key(page))
+                .filter(|(_, c)| {
+                    c.visible_to(party)
+                        && (filter.include_closed || !c.state.closed())
+                        && filter.keeps(&c.declaration)
+                })
+                .map(|(id, c)| {
+                    let mut v = Self::view(c);
+                    if filter.outline {
+                        v["outline"] = outline(&c.declaration);
+                    }
+                    (id, v)
+                }),
+            limit,
+        );
+        Ok(Listed {
+            items,
+            next,
+            cursor: inner.next_seq,
+        })
+    }
+
+    /// A page of the conflicts the caller is a party to, by id.
+    pub fn conflicts_page(&self, party: &str, page: &Page) -> Result<Listed, LineError> {
+        let limit = self.page_limit(page)?;
+        let inner = self.lock()?;
+        let (items, next) = take_page(
+            inner
+                .conflicts
+                .range::<str, _>(after_key(page))
+                .filter(|(_, r)| r.parties.iter().any(|p| p == party))
+                .map(|(id, r)| (id, conflict_view(r, party))),
+            limit,
+        );
+        Ok(Listed {
+            items,
+            next,
+            cursor: inner.next_seq,
+        })
+    }
+
+    /// A page of the agreements the caller takes part in, by id.
+    pub fn agreements_page(&self, party: &str, page: &Page) -> Result<Listed, LineError> {
+        let limit = self.page_limit(page)?;
+        let inner = self.lock()?;
+        let (items, next) = take_page(
+            inner
+                .agreements
+                .by_id
+                .range::<str, _>(after_key(page))
+                .filter(|(_, a)| a.parties.contains(party))
+                .map(|(id, a)| (id, a.view())),
+            limit,
+        );
+        Ok(Listed {
+            items,
+            next,
+            cursor: inner.next_seq,
+        })
+    }
+
+    /// A page of the credentials of the caller's party (never their tokens), by id.
+    pub fn credentials_page(&self, party: &str, page: &Page) -> Result<Listed, LineError> {
+        let limit = self.page_limit(page)?;
+        let inner = self.lock()?;
+        let (items, next) = take_page(
+            inner
+                .credentials
+                .range::<str, _>(after_key(page))
+                .filter(|(_, r)| r.credential.party == party)
+                .map(|(id, r)| (id, credential_view(r))),
+            limit,
+        );
+        Ok(Listed {
+            items,
+            next,
+            cursor: inner.next_seq,
+        })
+    }
+
+    /// A page of a message box of the caller's: `inbox` (messages seen for the first time are marked
+    /// delivered, all of them, not only this page's), `outbox`, or `escalated` (to the caller's level).
+    pub fn messages_page(
+        &self,
+        caller: &Credential,
+        which: &str,
+        page: &Page,
+    ) -> Result<Listed, LineError> {
+        let limit = self.page_limit(page)?;
+        let party = caller.party.as_str();
+        if which == "inbox" {
+            self.deliver(party)?;
+        }
+        let inner = self.lock()?;
+        let now = self.clock.now_ms();
+        let level = level_of(&caller.role);
+        let (items, next) = take_page(
+            inner
+                .messages
+                .range::<str, _>(after_key(page))
+                .filter(|(_, m)| match which {
+                    "outbox" => m.from == party,
+                    "escalated" => m
+                        .receipts
+                        .get(party)
+                        .is_some_and(|r| r.escalations.iter().any(|(l, _)| level_of(l) >= level)),
+                    _ => m.receipts.contains_key(party),
+                })
+                .map(|(id, m)| (id, m.view(party, now))),
+            limit,
+        );
+        Ok(Listed {
+            items,
+            next,
+            cursor: inner.next_seq,
+        })
+    }
+
     /// The conflicts the caller is a party to.
     pub fn conflicts(&self, party: &str) -> Result<Vec<Value>, LineError> {
         let inner = self.lock()?;
@@ -2553,6 +2818,19 @@ impl Line {
 
     /// The caller's inbox; messages seen for the first time are marked delivered (logged).
     pub fn inbox(&self, party: &str) -> Result<Vec<Value>, LineError> {
+        self.deliver(party)?;
+        let inner = self.lock()?;
+        let now = self.clock.now_ms();
+        Ok(inner
+            .messages
+            .values()
+            .filter(|m| m.receipts.contains_key(party))
+            .map(|m| m.view(party, now))
+            .collect())
+    }
+
+    /// Marks delivered (logs) every message to `party` it has not read yet.
+    fn deliver(&self, party: &str) -> Result<(), LineError> {
         let undelivered = |inner: &Inner, now: i64| -> Vec<NewEntry> {
             inner
                 .messages
@@ -2567,29 +2845,16 @@ impl Line {
                 })
                 .collect()
         };
-        let view = |inner: &Inner, now: i64| -> Vec<Value> {
-            inner
-                .messages
-                .values()
-                .filter(|m| m.receipts.contains_key(party))
-                .map(|m| m.view(party, now))
-                .collect()
-        };
         // Nothing new: a plain read, which need not take the end of a shared log.
-        {
-            let inner = self.lock()?;
-            let now = self.clock.now_ms();
-            if undelivered(&inner, now).is_empty() {
-                return Ok(view(&inner, now));
-            }
+        if undelivered(&*self.lock()?, self.clock.now_ms()).is_empty() {
+            return Ok(());
         }
         self.write(|inner| {
-            let now = self.clock.now_ms();
-            let entries = undelivered(inner, now);
+            let entries = undelivered(inner, self.clock.now_ms());
             if !entries.is_empty() {
                 self.commit(inner, entries)?;
             }
-            Ok(view(inner, now))
+            Ok(())
         })
     }
 
@@ -2688,7 +2953,13 @@ impl Line {
             entries
         };
         // Run on every tick of every node: when nothing is overdue, do not take the end of a shared log.
-        if overdue(&*self.lock()?, self.clock.now_ms()).is_empty() {
+        // What finished long enough ago leaves memory on the same tick.
+        let now = self.clock.now_ms();
+        let mut inner = self.lock()?;
+        inner.retire(now.saturating_sub(limit_ms(self.limits.retention)));
+        let idle = overdue(&inner, now).is_empty();
+        drop(inner);
+        if idle {
             return Ok(0);
         }
         self.write(|inner| {

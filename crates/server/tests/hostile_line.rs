@@ -413,3 +413,126 @@ fn declarations_are_bounded() {
     }
     assert_eq!(line.store().size().expect("size"), before, "nothing stored");
 }
+
+/// "Every list pages": pages of at most `limit` items, in id order, each naming the next; together they are
+/// the whole list; a limit out of bounds is refused naming the bound.
+#[test]
+fn lists_page() {
+    use deconflict_server::line::{ListFilter, Page};
+    let (_dir, line) = line();
+    three(&line);
+    for i in 0..7 {
+        let mut d = sortie(
+            &format!("b-{i}"),
+            "2030-06-18T15:00:00Z",
+            "2030-06-18T16:00:00Z",
+            0.0,
+            900.0,
+        );
+        d["audience"] = json!(["aa"]);
+        line.declare("bb", d).expect("declare");
+    }
+    // Hidden from aa: never on its pages, nor in their count.
+    line.declare(
+        "cc",
+        sortie(
+            "c-1",
+            "2030-06-18T15:00:00Z",
+            "2030-06-18T16:00:00Z",
+            0.0,
+            900.0,
+        ),
+    )
+    .expect("c-1");
+    let all = line.list("aa", &ListFilter::default()).expect("list");
+    assert_eq!(all.len(), 7);
+    let mut seen = Vec::new();
+    let mut after = None;
+    loop {
+        let page = line
+            .list_page(
+                "aa",
+                &ListFilter::default(),
+                &Page {
+                    limit: Some(3),
+                    after: after.clone(),
+                },
+            )
+            .expect("page");
+        assert!(page.items.len() <= 3);
+        seen.extend(page.items);
+        match page.next {
+            Some(n) => after = Some(n),
+            None => break,
+        }
+    }
+    assert_eq!(seen, all);
+    for limit in [0, 1_001] {
+        match line.list_page(
+            "aa",
+            &ListFilter::default(),
+            &Page {
+                limit: Some(limit),
+                after: None,
+            },
+        ) {
+            Err(LineError::Limit { limit, .. }) => assert_eq!(limit, "page_max"),
+            other => panic!("limit {limit}: {other:?}"),
+        }
+    }
+}
+
+/// "Memory bounded under any history": resolved conflicts and messages every recipient acknowledged leave
+/// memory after the retention period; the log keeps them.
+#[test]
+fn finished_things_leave_memory_after_the_retention_period() {
+    let (_dir, line, clock) = line_with_clock();
+    three(&line);
+    let mut b = sortie(
+        "b-1",
+        "2030-06-18T15:00:00Z",
+        "2030-06-18T16:00:00Z",
+        0.0,
+        900.0,
+    );
+    b["audience"] = json!(["aa"]);
+    line.declare("bb", b).expect("b-1");
+    let a = line
+        .declare(
+            "aa",
+            sortie(
+                "a-1",
+                "2030-06-18T15:00:00Z",
+                "2030-06-18T16:00:00Z",
+                0.0,
+                900.0,
+            ),
+        )
+        .expect("a-1");
+    assert_eq!(a.body["conflicts"].as_array().map(Vec::len), Some(1));
+    line.cancel("aa", "a-1", Some(1))
+        .expect("cancel resolves it");
+    let m = line
+        .send("aa", json!({"to": ["bb"], "text": "seen"}))
+        .expect("send");
+    let id = m["id"].as_str().expect("id").to_string();
+    line.acknowledge_message("bb", &id, None).expect("ack");
+    let size = line.store().size().expect("size");
+    assert_eq!(line.conflicts("aa").expect("conflicts").len(), 1);
+    assert_eq!(line.outbox("aa").expect("outbox").len(), 1);
+    line.escalate_overdue().expect("tick");
+    assert_eq!(
+        line.conflicts("aa").expect("conflicts").len(),
+        1,
+        "kept for now"
+    );
+    clock.advance_ms(25 * 3_600_000);
+    line.escalate_overdue().expect("tick");
+    assert!(line.conflicts("aa").expect("conflicts").is_empty());
+    assert!(line.outbox("aa").expect("outbox").is_empty());
+    assert_eq!(
+        line.store().size().expect("size"),
+        size,
+        "the log keeps them"
+    );
+}

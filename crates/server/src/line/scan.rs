@@ -79,7 +79,12 @@ impl Line {
             .live
             .lock()
             .keep(party, reports, now, &self.limits)
-            .map_err(|(limit, why)| invalid(limit, why))?;
+            .map_err(|(limit, detail)| LineError::Limit {
+                limit,
+                detail,
+                // Reports per second: retry later (429); live tracks: a size (422).
+                rate: limit == "track_reports_per_second",
+            })?;
         Ok(json!({"accepted": n}))
     }
 

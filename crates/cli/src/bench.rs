@@ -119,7 +119,7 @@ pub fn run(args: &BenchArgs) -> Result<()> {
         return crate::bench_ingest::run(args);
     }
     if args.suite == Suite::Storm {
-        return crate::bench_tactical::bench_storm::run(args);
+        return crate::bench_storm::run(args);
     }
     if args.suite == Suite::Tactical {
         return crate::bench_tactical::run(args);

@@ -15,10 +15,6 @@ use rand_chacha::ChaCha8Rng;
 
 use crate::bench::BenchArgs;
 
-/// The storm benchmark, declared here until the binary's module list names it.
-#[path = "bench_storm.rs"]
-pub mod bench_storm;
-
 /// `n` tracks spread uniformly over a square of `side_km` centred at 35°N 38°E.
 pub fn traffic(n: usize, side_km: f64, seed: u64) -> Vec<Track> {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);

@@ -72,7 +72,7 @@ impl Default for Limits {
             track_batch: 10_000,
             tracks_per_party: 20_000,
             track_reports_per_second: 50_000,
-            alerts_per_party_pair: 32,
+            alerts_per_party_pair: 128,
             volumes_per_declaration: 64,
             vertices_per_footprint: 1_000,
             volume_window: Duration::from_secs(400 * 86_400),

@@ -357,6 +357,9 @@ struct Inner {
     done: std::collections::VecDeque<(i64, Done)>,
     /// The sequence number the next entry gets.
     next_seq: u64,
+    /// The time of the latest entry applied: entry times never go back (a write is stamped no earlier, and a
+    /// log whose times go back is refused).
+    last_time_ms: i64,
     /// True while entries are being applied (a panic there leaves it set, and the line refuses to go on).
     applying: bool,
     /// A declaration the writer has already read from the content it is committing, so that applying the
@@ -761,6 +764,12 @@ impl Inner {
     ) -> Result<Checked, String> {
         use crate::event::Event;
         let at = |why: String| format!("entry {} ({}): {why}", header.seq, header.kind);
+        if header.time_ms < self.last_time_ms {
+            return Err(at(format!(
+                "its time {} comes before the previous entry's {}: entry times never go back",
+                header.time_ms, self.last_time_ms
+            )));
+        }
         let parsed: Value =
             serde_json::from_slice(content).map_err(|e| at(format!("content is not JSON: {e}")))?;
         self.fold.check(header, &parsed).map_err(|e| at(e.why))?;
@@ -927,6 +936,7 @@ impl Inner {
     /// Applies an entry [`Inner::check`] accepted. It cannot fail: whatever could go wrong was checked.
     fn apply_checked(&mut self, header: &deconflict_ledger::EntryHeader, checked: Checked) {
         let t = header.time_ms;
+        self.last_time_ms = self.last_time_ms.max(t);
         // The side fold of declaration versions; its own check ran in `check`.
         let fold_content = match &checked {
             Checked::Version { content, .. } => content.clone(),
@@ -1307,6 +1317,7 @@ impl Line {
             alerts: BTreeMap::new(),
             done: std::collections::VecDeque::new(),
             next_seq: 0,
+            last_time_ms: i64::MIN,
             applying: false,
             prepared: None,
             batch: None,
@@ -1556,6 +1567,11 @@ impl Line {
         entries: Vec<NewEntry>,
     ) -> Result<u64, LineError> {
         let first = inner.next_seq;
+        // Entry times never go back, whatever this node's clock says against the last writer's.
+        let mut entries = entries;
+        for e in &mut entries {
+            e.time_ms = e.time_ms.max(inner.last_time_ms);
+        }
         let sealed = entries
             .iter()
             .enumerate()

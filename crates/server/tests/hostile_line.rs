@@ -536,3 +536,46 @@ fn finished_things_leave_memory_after_the_retention_period() {
         "the log keeps them"
     );
 }
+
+/// Finding 12: entry times were not checked to increase. A write is stamped no earlier than the entry before
+/// it, whatever the clock says, and a log whose times go back is refused on replay.
+#[test]
+fn entry_times_never_go_back() {
+    let (dir, line, clock) = line_with_clock();
+    three(&line);
+    clock.advance_ms(-3_600_000);
+    line.send("aa", json!({"to": ["bb"], "text": "late clock"}))
+        .expect("send");
+    let (events, _) = line.events("aa", 0, 1_000).expect("events");
+    let times: Vec<String> = events
+        .iter()
+        .map(|e| {
+            serde_json::from_str::<Value>(e).expect("json")["time"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string()
+        })
+        .collect();
+    let mut sorted = times.clone();
+    sorted.sort();
+    assert_eq!(times, sorted, "entry times went back");
+    drop(line);
+    use deconflict_store::{LogStore, NewEntry, SqliteLog};
+    let store = SqliteLog::open(dir.path()).expect("store");
+    let size = store.size().expect("size");
+    store
+        .append(
+            Some(size),
+            vec![NewEntry {
+                time_ms: NOON - 86_400_000,
+                kind: "credential.revoked".into(),
+                actor: "aa".into(),
+                audience: deconflict_ledger::Audience::Everyone,
+                content: json!({"id": "k0"}),
+            }],
+        )
+        .expect("append");
+    drop(store);
+    let e = reopen_error(dir.path());
+    assert!(e.contains(&format!("entry {size}")) && e.contains("never go back"), "{e}");
+}

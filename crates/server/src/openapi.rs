@@ -58,6 +58,8 @@ pub const ENDPOINTS: &[Endpoint] = &[
             ("to", "RFC 3339 time or date-time group: only declarations with a volume starting before it"),
             ("include", "`closed`: also ended and cancelled declarations"),
             ("outline", "`true`: each with `outline`, its volumes for drawing ([{ring: closed [[lon, lat], …], lower_m, upper_m, start, end}])"),
+            ("limit", "items in this page: 1 to the server's page_max (1 000 by default; default page_default, 200)"),
+            ("after", "the `next` of the page before: the items after it"),
         ],
         ok: (200, "The declarations you may see", Some("DeclarationList")),
         errors: &[422],
@@ -87,29 +89,29 @@ pub const ENDPOINTS: &[Endpoint] = &[
     Endpoint { if_match: true, errors: &[403, 404, 409, 412, 428], ..op("post", "/v1/declarations/{id}/cancel", "declarations", "Cancel (its open conflicts are resolved)") },
     Endpoint { if_match: true, ok: (200, "Now active", Some("DeclarationView")), errors: &[403, 404, 409, 412, 428], ..op("post", "/v1/declarations/{id}/activate", "declarations", "Planned → active") },
     Endpoint { if_match: true, ok: (200, "Ended; its open conflicts are resolved", Some("DeclarationView")), errors: &[403, 404, 409, 412, 428], ..op("post", "/v1/declarations/{id}/end", "declarations", "End") },
-    Endpoint { ok: (200, "Your conflicts, each with only the other side's conflicting volumes", Some("ConflictList")), ..op("get", "/v1/conflicts", "conflicts", "List your conflicts") },
+    Endpoint { query: &[("limit", "items in this page: 1 to the server's page_max (1 000 by default; default page_default, 200)"), ("after", "the `next` of the page before: the items after it"),], errors: &[422], ok: (200, "Your conflicts, each with only the other side's conflicting volumes", Some("ConflictList")), ..op("get", "/v1/conflicts", "conflicts", "List your conflicts") },
     Endpoint { ok: (200, "The conflict", Some("Conflict")), errors: &[404], ..op("post", "/v1/conflicts/{id}/acknowledge", "conflicts", "Acknowledge a conflict") },
     Endpoint { ok: (200, "The conflict", Some("Conflict")), errors: &[404], ..op("post", "/v1/conflicts/{id}/accept", "conflicts", "Accept a conflict as it is") },
     Endpoint { request: Some("Reason"), ok: (200, "The conflict", Some("Conflict")), errors: &[400, 404, 422], ..op("post", "/v1/conflicts/{id}/dispute", "conflicts", "Dispute a conflict (\"not my forces\")") },
     Endpoint {
-        query: &[("box", "`inbox` (default; marks messages delivered), `outbox`, or `escalated` (messages to your party escalated to your credential's level or beyond)")],
+        query: &[("box", "`inbox` (default; marks messages delivered), `outbox`, or `escalated` (messages to your party escalated to your credential's level or beyond)"), ("limit", "items in this page: 1 to the server's page_max (1 000 by default; default page_default, 200)"), ("after", "the `next` of the page before: the items after it"),],
         ok: (200, "Messages", Some("MessageList")),
-        errors: &[400],
+        errors: &[400, 422],
         ..op("get", "/v1/messages", "hotline", "Inbox, outbox or escalated messages")
     },
     Endpoint { request: Some("MessageInput"), ok: (201, "Sent, with its deadline", Some("Message")), errors: &[400, 413, 422], ..op("post", "/v1/messages", "hotline", "Send a hotline message") },
     Endpoint { ok: (200, "The message with your receipt", Some("Message")), errors: &[404], ..op("post", "/v1/messages/{id}/acknowledge", "hotline", "Acknowledge a message") },
     Endpoint { request: Some("Answer"), ok: (200, "The message with your receipt", Some("Message")), errors: &[400, 404, 409, 422], ..op("post", "/v1/messages/{id}/answer", "hotline", "Answer (and so acknowledge) a message") },
-    Endpoint { ok: (200, "The agreements you take part in", Some("AgreementList")), ..op("get", "/v1/agreements", "agreements", "List your agreements") },
+    Endpoint { query: &[("limit", "items in this page: 1 to the server's page_max (1 000 by default; default page_default, 200)"), ("after", "the `next` of the page before: the items after it"),], errors: &[422], ok: (200, "The agreements you take part in", Some("AgreementList")), ..op("get", "/v1/agreements", "agreements", "List your agreements") },
     Endpoint { request: Some("AgreementInput"), ok: (201, "Proposed (you accept it by proposing)", Some("Agreement")), errors: &[400, 409, 422], ..op("post", "/v1/agreements", "agreements", "Propose an agreement") },
     Endpoint { ok: (200, "The agreement", Some("Agreement")), errors: &[404], ..op("get", "/v1/agreements/{id}", "agreements", "Get an agreement you take part in") },
     Endpoint { ok: (200, "The agreement; active once every party has accepted", Some("Agreement")), errors: &[404], ..op("post", "/v1/agreements/{id}/accept", "agreements", "Accept (or, after a suspension, accept anew)") },
     Endpoint { request: Some("Reason"), ok: (200, "Suspended", Some("Agreement")), errors: &[400, 404, 409, 422], ..op("post", "/v1/agreements/{id}/suspend", "agreements", "Suspend: no new conflicts or messages under it") },
-    Endpoint { ok: (200, "Who you are ({you, party, role}), the line's time (now), how fast its clock runs against real time (clock_rate), whether the line is an exercise (exercise: its clock is not real time), and your party's credentials (never their tokens)", Some("Object")), ..op("get", "/v1/credentials", "credentials", "List your party's credentials") },
+    Endpoint { ok: (200, "Who you are ({you, party, role}), the line's time (now), how fast its clock runs against real time (clock_rate), whether the line is an exercise (exercise: its clock is not real time), and a page of your party's credentials (never their tokens) with next and cursor", Some("Object")), query: &[("limit", "items in this page: 1 to the server's page_max (1 000 by default; default page_default, 200)"), ("after", "the `next` of the page before: the items after it"),], errors: &[422], ..op("get", "/v1/credentials", "credentials", "List your party's credentials") },
     Endpoint { request: Some("CredentialInput"), ok: (201, "The new credential's id and token, shown once", Some("Object")), errors: &[400, 403, 422], ..op("post", "/v1/credentials", "credentials", "Issue a credential at or below your level") },
     Endpoint { ok: (200, "The credential, revoked", Some("Object")), errors: &[403, 404], ..op("post", "/v1/credentials/{id}/revoke", "credentials", "Revoke a credential of your party") },
-    Endpoint { request: Some("TrackBatch"), ok: (200, "How many reports were accepted (kept in memory; not logged)", Some("Object")), errors: &[400, 413, 422], ..op("post", "/v1/tracks", "tactical", "Report the last state of your tracks") },
-    Endpoint { ok: (200, "Your live tracks: the last state reported of each, until it expires (60 s without a report)", Some("TrackList")), ..op("get", "/v1/tracks", "tactical", "List your own live tracks") },
+    Endpoint { request: Some("TrackBatch"), ok: (200, "How many reports were accepted (kept in memory; not logged)", Some("Object")), errors: &[400, 413, 422, 429], ..op("post", "/v1/tracks", "tactical", "Report the last state of your tracks") },
+    Endpoint { ok: (200, "Your live tracks: the last state reported of each, until it expires (track_ttl, 60 s by default, without a report)", Some("TrackList")), ..op("get", "/v1/tracks", "tactical", "List your own live tracks") },
     Endpoint { ok: (200, "The alerts you are one of the two parties of, open and closed", Some("AlertList")), ..op("get", "/v1/alerts", "tactical", "List your alerts") },
     Endpoint {
         query: &[("cursor", "resume after this cursor (the `cursor` of the last event you received); 0 from the start")],
@@ -135,12 +137,17 @@ fn tactical_schemas() -> Value {
             "properties": {
                 "id": {"type": "string"}, "callsign": {"type": "string"},
                 "lat": {"type": "number"}, "lon": {"type": "number"}, "alt_m": {"type": "number"},
-                "gs_mps": {"type": "number"}, "trk_deg": {"type": "number"}, "vs_mps": {"type": "number", "default": 0},
-                "time": text("when the state was measured (default: now)")
+                "gs_mps": {"type": "number"}, "trk_deg": {"type": "number"},
+                "vs_mps": {"type": "number", "description": "vertical rate, m/s up; absent: unknown (never taken as level flight)"},
+                "alt_ref": {"enum": ["msl", "pressure"], "default": "msl", "description": "pressure: alt_m is pressure altitude (standard setting), compared with MSL heights with a margin"},
+                "time": text("when the state was measured (default: now); within [now − track_ttl, now + track_future_skew]")
             }
         }}}},
         "Alert": {"type": "object", "properties": {
-            "id": {"type": "string"}, "kind": {"enum": ["separation", "incursion"]},
+            "id": {"type": "string"}, "kind": {"enum": ["separation", "incursion", "storm"]},
+            "pairs": {"type": "integer", "description": "storm: pairs in conflict beyond alerts_per_party_pair"},
+            "undecided": {"type": "integer", "description": "storm: candidate pairs the scan's budget left undecided"},
+            "declaration": {"type": "object", "description": "incursion: the area's id and name only if you were given its declaration; else its party and kind"},
             "status": {"enum": ["open", "closed"]},
             "tracks": {"type": "array", "items": {"type": "object"}, "description": "the two tracks' states that raised or updated it"},
             "t_cpa_s": {"type": "number"}, "d_cpa_m": {"type": "number"}, "t_los_s": {"type": "number"}, "los": {"type": "boolean"},
@@ -150,7 +157,8 @@ fn tactical_schemas() -> Value {
             "party": {"type": "string"}, "id": {"type": "string"}, "callsign": {"type": "string"},
             "reported": text("when the state was reported or measured"),
             "lat": {"type": "number"}, "lon": {"type": "number"}, "alt_m": {"type": "number"},
-            "gs_mps": {"type": "number"}, "trk_deg": {"type": "number"}, "vs_mps": {"type": "number"}
+            "gs_mps": {"type": "number"}, "trk_deg": {"type": "number"}, "vs_mps": {"type": ["number", "null"]},
+            "alt_ref": {"enum": ["msl", "pressure"]}
         }},
         "TrackList": {"type": "object", "properties": {"tracks": {"type": "array", "items": {"$ref": "#/components/schemas/Track"}}}},
         "AlertList": {"type": "object", "properties": {"alerts": {"type": "array", "items": {"$ref": "#/components/schemas/Alert"}}}}
@@ -223,7 +231,7 @@ fn schemas() -> Value {
         "LateNotice": {"type": ["object", "null"], "description": "set when the version gave less notice than an agreement asks", "properties": {
             "required_s": {"type": "integer"}, "given_s": {"type": "integer"}, "agreements": {"type": "array", "items": {"type": "string"}}
         }},
-        "DeclarationList": {"type": "object", "properties": {"declarations": {"type": "array", "items": {"$ref": "#/components/schemas/DeclarationView"}}}},
+        "DeclarationList": {"type": "object", "properties": {"declarations": {"type": "array", "items": {"$ref": "#/components/schemas/DeclarationView"}}, "next": {"type": ["string", "null"], "description": "ask for the next page with after=next; null on the last page"}, "cursor": {"type": "integer", "description": "the log size this page reflects: a stream opened at this cursor carries every later change"}}},
         "Declared": {"type": "object", "properties": {
             "id": {"type": "string"}, "version": {"type": "integer"}, "seq": {"type": "integer"},
             "declaration": {"$ref": "#/components/schemas/Declaration"},
@@ -243,7 +251,7 @@ fn schemas() -> Value {
             "distance_m": {"type": "number"}, "vertical_gap_m": {"type": "number"},
             "start": {"type": "string"}, "end": {"type": "string"}
         }},
-        "ConflictList": {"type": "object", "properties": {"conflicts": {"type": "array", "items": {"$ref": "#/components/schemas/Conflict"}}}},
+        "ConflictList": {"type": "object", "properties": {"conflicts": {"type": "array", "items": {"$ref": "#/components/schemas/Conflict"}}, "next": {"type": ["string", "null"], "description": "ask for the next page with after=next; null on the last page"}, "cursor": {"type": "integer", "description": "the log size this page reflects: a stream opened at this cursor carries every later change"}}},
         "Reason": {"type": "object", "required": ["reason"], "properties": {"reason": {"type": "string", "minLength": 1, "maxLength": 2000}}},
         "Answer": {"type": "object", "required": ["text"], "properties": {"text": {"type": "string", "minLength": 1, "maxLength": 10000}}},
         "MessageInput": {"type": "object", "required": ["to"], "additionalProperties": false, "properties": {
@@ -262,7 +270,7 @@ fn schemas() -> Value {
             "sent": {"type": "string"}, "deadline": {"type": "string"}, "seconds_to_deadline": {"type": "integer"},
             "receipts": {"type": "object", "description": "per recipient (the sender sees all, a recipient its own): delivered, acknowledged, answered, overdue, escalations"}
         }},
-        "MessageList": {"type": "object", "properties": {"messages": {"type": "array", "items": {"$ref": "#/components/schemas/Message"}}}},
+        "MessageList": {"type": "object", "properties": {"messages": {"type": "array", "items": {"$ref": "#/components/schemas/Message"}}, "next": {"type": ["string", "null"], "description": "ask for the next page with after=next; null on the last page"}, "cursor": {"type": "integer", "description": "the log size this page reflects: a stream opened at this cursor carries every later change"}}},
         "AgreementInput": {"type": "object", "required": ["id", "parties"], "additionalProperties": false, "properties": {
             "id": {"type": "string"}, "title": {"type": "string", "maxLength": 500},
             "parties": {"type": "array", "items": {"type": "string"}, "minItems": 2, "description": "including you"},
@@ -279,7 +287,7 @@ fn schemas() -> Value {
             "accepted": {"type": "object", "description": "party → when it accepted"},
             "suspensions": {"type": "array", "items": {"type": "object"}}
         }}]},
-        "AgreementList": {"type": "object", "properties": {"agreements": {"type": "array", "items": {"$ref": "#/components/schemas/Agreement"}}}},
+        "AgreementList": {"type": "object", "properties": {"agreements": {"type": "array", "items": {"$ref": "#/components/schemas/Agreement"}}, "next": {"type": ["string", "null"], "description": "ask for the next page with after=next; null on the last page"}, "cursor": {"type": "integer", "description": "the log size this page reflects: a stream opened at this cursor carries every later change"}}},
         "CredentialInput": {"type": "object", "properties": {"role": {"enum": ["duty_officer", "commander", "chief"]}}}
     })
 }

@@ -17,6 +17,8 @@ export interface Whoami {
   role: string;
   now: string;
   clock_rate: number;
+  /// The line is an exercise: its clock is not real time, and its record says so.
+  exercise?: boolean;
 }
 
 export class Api {
@@ -151,4 +153,37 @@ export class Stream {
       this.retry = Math.min(this.retry * 2, 10_000);
     };
   }
+}
+
+/// The entries the party may read before `until` (a list's `cursor`), for the record: read once from the
+/// start on a stream of their own, which closes when it reaches `until` (or after `waitMs`, with what came).
+export function readHistory(token: string, until: number, waitMs = 20_000): Promise<LogEvent[]> {
+  return new Promise((resolve) => {
+    const got: LogEvent[] = [];
+    if (until <= 0) {
+      resolve(got);
+      return;
+    }
+    const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
+    const ws = new WebSocket(`${scheme}://${location.host}/v1/stream?cursor=0`, ['deconflict', `bearer.${token}`]);
+    const done = () => {
+      clearTimeout(timer);
+      ws.onmessage = null;
+      ws.onclose = null;
+      ws.close();
+      resolve(got);
+    };
+    const timer = window.setTimeout(done, waitMs);
+    ws.onmessage = (m) => {
+      let e: any;
+      try {
+        e = JSON.parse(String(m.data));
+      } catch {
+        return;
+      }
+      if (!e.heartbeat && typeof e.cursor === 'number' && e.cursor <= until) got.push(e as LogEvent);
+      if (typeof e.cursor === 'number' && e.cursor >= until) done();
+    };
+    ws.onclose = done;
+  });
 }

@@ -3,7 +3,7 @@
 // nothing is computed here that the line does not say.
 
 import type { Feature } from 'geojson';
-import { Api, ApiError, LogEvent, Stream, Whoami } from './api';
+import { Api, ApiError, LogEvent, Stream, Whoami, readHistory } from './api';
 import { $, countdown, h, isoMinute, shortTime } from './dom';
 import { PictureMap, partyColour } from './map';
 
@@ -83,6 +83,11 @@ async function signIn(token: string) {
   $('#signin').hidden = true;
   $('#app').hidden = false;
   $('#who').textContent = `${who.party} · ${who.role.replace('_', ' ')}`;
+  // An exercise's line says so on every screen: nobody may take its picture for the real one.
+  const exercise = $('#exercise');
+  exercise.hidden = !who.exercise;
+  exercise.textContent = who.clock_rate === 1 ? 'EXERCISE' : `EXERCISE · clock ×${who.clock_rate}`;
+  snapshot.length = 0;
   // The party's picture is asked for first; the map is set up while the answers come, and the picture is
   // drawn once both are in.
   const loaded = Promise.all([loadAgreements(), fetchDeclarations(), loadConflicts(), loadAlerts(), loadMessages()]);
@@ -96,6 +101,11 @@ async function signIn(token: string) {
   picture.map.once('idle', () => picture.addBasemap());
   loadCheckpoint();
   stream = new Stream(token, onEvent, onStreamState);
+  // Live from the snapshot the panels were loaded with (everything after it comes on the stream); the
+  // record reads what came before only when it is opened.
+  stream.cursor = snapshot.length ? Math.min(...snapshot) : 0;
+  historyUntil = stream.cursor;
+  pastRead = undefined;
   stream.start();
   timers.push(window.setInterval(pollTracks, 1000));
   timers.push(window.setInterval(tick, 250));
@@ -118,15 +128,26 @@ function signOut() {
 // ---- loading ---------------------------------------------------------------------------------------------
 
 async function loadAgreements() {
-  const { agreements } = await state.api.get('/v1/agreements');
+  const answer = await state.api.get('/v1/agreements');
+  noteCursor(answer);
+  const agreements: any[] = answer.agreements;
   const set = new Set<string>([state.who.party]);
   for (const a of agreements) for (const p of a.parties ?? []) set.add(p);
   state.parties = [...set].sort();
   renderLegend();
 }
 
+/// The log's size each list reflected when it was loaded at sign-in: the stream starts at the least of them,
+/// so the picture starts from a snapshot, not from the log's first entry.
+const snapshot: number[] = [];
+function noteCursor(answer: any) {
+  if (typeof answer?.cursor === 'number') snapshot.push(answer.cursor);
+}
+
 async function fetchDeclarations() {
-  state.declarations = (await state.api.get('/v1/declarations?outline=true')).declarations;
+  const answer = await state.api.get('/v1/declarations?outline=true');
+  noteCursor(answer);
+  state.declarations = answer.declarations;
 }
 
 async function loadDeclarations() {
@@ -135,7 +156,9 @@ async function loadDeclarations() {
 }
 
 async function loadConflicts() {
-  state.conflicts = (await state.api.get('/v1/conflicts')).conflicts;
+  const answer = await state.api.get('/v1/conflicts');
+  noteCursor(answer);
+  state.conflicts = answer.conflicts;
   renderConflicts();
 }
 
@@ -149,6 +172,7 @@ async function loadMessages() {
   const [inbox, outbox, escalated] = await Promise.all(
     ['inbox', 'outbox', 'escalated'].map((b) => state.api.get(`/v1/messages?box=${b}`)),
   );
+  [inbox, outbox, escalated].forEach(noteCursor);
   state.boxes = { inbox: inbox.messages, outbox: outbox.messages, escalated: escalated.messages };
   renderHotline();
 }
@@ -812,7 +836,23 @@ function showTab(name: string) {
     b.tabIndex = on ? 0 : -1;
     $(`#panel-${b.dataset.tab}`).hidden = !on;
   }
-  if (name === 'record') renderRecord();
+  if (name === 'record') {
+    renderRecord();
+    loadHistory();
+  }
+}
+
+/// Where the live stream started, and the record's earlier entries once read (see `readHistory`).
+let historyUntil = 0;
+let pastRead: Promise<void> | undefined;
+function loadHistory() {
+  if (pastRead || !state) return;
+  const until = historyUntil;
+  pastRead = readHistory(state.api.token, until).then((past) => {
+    const known = new Set(state.events.map((e) => e.seq));
+    state.events = [...past.filter((e) => !known.has(e.seq)), ...state.events];
+    renderRecord();
+  });
 }
 
 function wire() {

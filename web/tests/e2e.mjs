@@ -144,6 +144,9 @@ async function run(line, browser) {
   step(`signed in as us-cjtf and ru-gs; first load: panels filled in ${us.readyMs} ms, the party's picture drawn in ${us.loadMs} ms, the basemap under it in ${us.basemapMs} ms (${ru.loadMs} ms to the picture for the second page, beside the first)`);
   assert.match(await us.page.textContent('#who'), /us-cjtf/);
   assert.match(await ru.page.textContent('#who'), /ru-gs/);
+  // The demo runs on an exercise clock: every screen says EXERCISE.
+  assert.match(await us.page.textContent('#exercise'), /EXERCISE/);
+  assert.ok(await us.page.isVisible('#exercise'), 'the exercise banner shows');
 
   // The map renders: basemap, declarations, the Euphrates line's sides; the screenshot is not blank.
   const rendered = await us.page.evaluate(() => {

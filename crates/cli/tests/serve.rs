@@ -286,3 +286,20 @@ fn sigterm_ends_the_process_even_with_a_request_held_open() {
     );
     drop(held);
 }
+
+/// Finding 12: `--clock-start`/`--clock-speed` ran on a real line. A real line refuses an exercise clock
+/// and says why; an exercise line (its origin says so) takes one.
+#[test]
+fn a_real_line_refuses_an_exercise_clock() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data = dir.path().join("data");
+    add_party(&data, "us-cjtf");
+    let out = bin()
+        .args(["serve", "--listen", "127.0.0.1:0", "--clock-speed", "60", "--data"])
+        .arg(&data)
+        .output()
+        .expect("serve");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("exercise"), "{err}");
+}

@@ -26,6 +26,8 @@ pub enum Suite {
     Ingest,
     /// Alert storms: the delay stacks of tracks add to another pair's alert, and the entries each scan logs.
     Storm,
+    /// Soak: mixed load at fixed rates for --minutes against one server; memory and latency every minute.
+    Soak,
 }
 
 #[derive(Args, Debug)]
@@ -85,6 +87,9 @@ pub struct BenchArgs {
     /// Ingest: aircraft per feed.
     #[arg(long, default_value_t = 10_000)]
     pub ingest_tracks: usize,
+    /// Soak: minutes of mixed load (the first is warm-up).
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=1440))]
+    pub minutes: u64,
     /// Seed of the random theatres.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
@@ -117,6 +122,9 @@ pub(crate) fn micros(d: Duration) -> f64 {
 pub fn run(args: &BenchArgs) -> Result<()> {
     if args.suite == Suite::Ingest {
         return crate::bench_ingest::run(args);
+    }
+    if args.suite == Suite::Soak {
+        return crate::bench_soak::run(args);
     }
     if args.suite == Suite::Storm {
         return crate::bench_storm::run(args);

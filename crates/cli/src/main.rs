@@ -10,6 +10,7 @@ mod bench;
 mod bench_ingest;
 mod bench_ledger;
 mod bench_load;
+mod bench_soak;
 mod bench_storm;
 mod bench_tactical;
 mod check;

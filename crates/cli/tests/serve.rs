@@ -14,7 +14,7 @@ fn declaration(id: &str, lower_m: f64) -> Value {
     json!({"id": id, "kind": "air_operation", "volumes": [
         {"footprint": {"circle": {"center": [38.75, 35.62], "radius_m": 20000}},
          "altitude": {"lower_m": lower_m, "upper_m": lower_m + 3000.0},
-         "time": {"start": "2017-06-18T15:30:00Z", "end": "2017-06-18T16:30:00Z"}}]})
+         "time": {"start": "2030-06-18T15:30:00Z", "end": "2030-06-18T16:30:00Z"}}]})
 }
 
 #[test]
@@ -295,7 +295,14 @@ fn a_real_line_refuses_an_exercise_clock() {
     let data = dir.path().join("data");
     add_party(&data, "us-cjtf");
     let out = bin()
-        .args(["serve", "--listen", "127.0.0.1:0", "--clock-speed", "60", "--data"])
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--clock-speed",
+            "60",
+            "--data",
+        ])
         .arg(&data)
         .output()
         .expect("serve");

@@ -2077,6 +2077,19 @@ impl Line {
                 },
                 None => invalid(e.field.clone(), e.to_string()),
             })?;
+        // A declaration is notice of what is to come: one that has wholly ended would only notify the other
+        // parties of the past (and with "late notice" of a negative number of seconds).
+        let now = self.clock.now_ms();
+        let end = declaration.volumes.iter().map(|v| v.time.end_ms).max();
+        if end.is_some_and(|end| end <= now) {
+            return Err(invalid(
+                "volumes",
+                format!(
+                    "every volume ended before now ({}); declare what is to come",
+                    format_time(now)
+                ),
+            ));
+        }
         Ok((declaration, body, audience))
     }
 

@@ -13,6 +13,25 @@ use http_body_util::BodyExt;
 use serde_json::{json, Value};
 use tower::ServiceExt;
 
+/// The line's clock for these tests: real time, from 2017-06-18T05:00Z, the morning of the scenario they
+/// declare in (a line refuses declarations that have already ended).
+#[derive(Debug)]
+struct ScenarioMorning(i64);
+
+impl deconflict_server::clock::Clock for ScenarioMorning {
+    fn now_ms(&self) -> i64 {
+        use deconflict_server::clock::Clock as _;
+        deconflict_server::clock::SystemClock.now_ms() + self.0
+    }
+}
+
+fn scenario_clock() -> Arc<ScenarioMorning> {
+    use deconflict_server::clock::Clock as _;
+    Arc::new(ScenarioMorning(
+        1_497_762_000_000 - deconflict_server::clock::SystemClock.now_ms(),
+    ))
+}
+
 struct World {
     dir: tempfile::TempDir,
     line: Arc<Line>,
@@ -29,7 +48,9 @@ const PARTIES: [(&str, &str); 4] = [
 impl World {
     fn new() -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
-        let line = Arc::new(Line::open(dir.path(), "test.example/line").expect("open"));
+        let line = Arc::new(
+            Line::open_with_clock(dir.path(), "test.example/line", scenario_clock()).expect("open"),
+        );
         let tokens = PARTIES
             .iter()
             .map(|(id, kind)| (*id, line.register_party(id, kind).expect("register")))
@@ -514,7 +535,10 @@ async fn everything_survives_a_restart() {
     let World { dir, line, tokens } = w;
     drop(line);
     let w = World {
-        line: Arc::new(Line::open(dir.path(), "test.example/line").expect("reopen")),
+        line: Arc::new(
+            Line::open_with_clock(dir.path(), "test.example/line", scenario_clock())
+                .expect("reopen"),
+        ),
         dir,
         tokens,
     };

@@ -8,6 +8,25 @@ use deconflict_server::Line;
 use deconflict_strategic::{brute_force, Minima};
 use serde_json::{json, Value};
 
+/// The line's clock for these tests: real time, from 2017-06-18T05:00Z, the morning of the scenario they
+/// declare in (a line refuses declarations that have already ended).
+#[derive(Debug)]
+struct ScenarioMorning(i64);
+
+impl deconflict_server::clock::Clock for ScenarioMorning {
+    fn now_ms(&self) -> i64 {
+        use deconflict_server::clock::Clock as _;
+        deconflict_server::clock::SystemClock.now_ms() + self.0
+    }
+}
+
+fn scenario_clock() -> Arc<ScenarioMorning> {
+    use deconflict_server::clock::Clock as _;
+    Arc::new(ScenarioMorning(
+        1_497_762_000_000 - deconflict_server::clock::SystemClock.now_ms(),
+    ))
+}
+
 fn declaration(i: usize) -> Value {
     // Thirty-two circles in a 1° square over three hours: many overlap.
     let lon = 38.0 + (i % 8) as f64 * 0.12;
@@ -22,7 +41,9 @@ fn declaration(i: usize) -> Value {
 #[test]
 fn concurrent_declarations_find_every_conflict_exactly_once() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let line = Arc::new(Line::open(dir.path(), "test.example/line").expect("open"));
+    let line = Arc::new(
+        Line::open_with_clock(dir.path(), "test.example/line", scenario_clock()).expect("open"),
+    );
     let parties: Vec<String> = (0..8).map(|p| format!("p{p}")).collect();
     for p in &parties {
         line.register_party(p, "military").expect("register");

@@ -577,5 +577,36 @@ fn entry_times_never_go_back() {
         .expect("append");
     drop(store);
     let e = reopen_error(dir.path());
-    assert!(e.contains(&format!("entry {size}")) && e.contains("never go back"), "{e}");
+    assert!(
+        e.contains(&format!("entry {size}")) && e.contains("never go back"),
+        "{e}"
+    );
+}
+
+/// Finding 11: a sortie that ended hours ago was stored and notified (with late notice of a negative number
+/// of seconds). A declaration that has wholly ended is refused; one still running is taken.
+#[test]
+fn a_declaration_that_has_ended_is_refused() {
+    let (_dir, line) = line();
+    three(&line);
+    let before = line.store().size().expect("size");
+    // NOON is 12:00Z on 18 June 2030.
+    let past = sortie(
+        "a-1",
+        "2030-06-18T09:00:00Z",
+        "2030-06-18T10:17:00Z",
+        0.0,
+        900.0,
+    );
+    assert_eq!(refused_field(line.declare("aa", past)), "volumes");
+    assert_eq!(line.store().size().expect("size"), before, "nothing stored");
+    let running = sortie(
+        "a-2",
+        "2030-06-18T11:00:00Z",
+        "2030-06-18T13:00:00Z",
+        0.0,
+        900.0,
+    );
+    line.declare("aa", running)
+        .expect("a declaration still running");
 }

@@ -13,6 +13,25 @@ use serde_json::{json, Value};
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message;
 
+/// The line's clock for these tests: real time, from 2017-06-18T05:00Z, the morning of the scenario they
+/// declare in (a line refuses declarations that have already ended).
+#[derive(Debug)]
+struct ScenarioMorning(i64);
+
+impl deconflict_server::clock::Clock for ScenarioMorning {
+    fn now_ms(&self) -> i64 {
+        use deconflict_server::clock::Clock as _;
+        deconflict_server::clock::SystemClock.now_ms() + self.0
+    }
+}
+
+fn scenario_clock() -> Arc<ScenarioMorning> {
+    use deconflict_server::clock::Clock as _;
+    Arc::new(ScenarioMorning(
+        1_497_762_000_000 - deconflict_server::clock::SystemClock.now_ms(),
+    ))
+}
+
 /// The next event, skipping heartbeats; `None` if nothing comes within `wait`.
 async fn next(ws: &mut Ws, wait: Duration) -> Option<Value> {
     loop {
@@ -36,7 +55,9 @@ fn declaration(id: &str, audience: &[&str], lower_m: f64) -> Value {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn each_party_gets_its_events_in_order_and_resumes_exactly() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let line = Arc::new(Line::open(dir.path(), "test.example/line").expect("open"));
+    let line = Arc::new(
+        Line::open_with_clock(dir.path(), "test.example/line", scenario_clock()).expect("open"),
+    );
     let us = line.register_party("us-cjtf", "military").expect("us");
     let ru = line.register_party("ru-gs", "military").expect("ru");
     let tr = line.register_party("tr-gs", "military").expect("tr");
@@ -147,7 +168,9 @@ async fn each_party_gets_its_events_in_order_and_resumes_exactly() {
 async fn a_browser_signs_in_to_the_stream_with_a_subprotocol() {
     use tokio_tungstenite::tungstenite::client::IntoClientRequest;
     let dir = tempfile::tempdir().expect("temp dir");
-    let line = Arc::new(Line::open(dir.path(), "test.example/line").expect("open"));
+    let line = Arc::new(
+        Line::open_with_clock(dir.path(), "test.example/line", scenario_clock()).expect("open"),
+    );
     let us = line.register_party("us-cjtf", "military").expect("us");
     line.register_party("ru-gs", "military").expect("ru");
     let server = common::serve(&line).await;

@@ -49,6 +49,35 @@ pub fn write_atomically(path: &Path, text: &str, mode: u32) -> Result<(), StoreE
     Ok(())
 }
 
+/// Creates `dir` and any missing parents so that they survive a power loss: each directory created is
+/// recorded durably in its parent (the parent is fsynced), as a new file is by the fsync of its directory.
+pub fn create_dir_durably(dir: &Path) -> Result<(), StoreError> {
+    let mut missing = Vec::new();
+    let mut at = Some(dir);
+    while let Some(d) = at {
+        if d.as_os_str().is_empty() || d.is_dir() {
+            break;
+        }
+        missing.push(d);
+        at = d.parent();
+    }
+    for d in missing.iter().rev() {
+        match std::fs::create_dir(d) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(e) => return Err(io(d, e)),
+        }
+        let parent = d
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        std::fs::File::open(parent)
+            .and_then(|p| p.sync_all())
+            .map_err(|e| io(parent, e))?;
+    }
+    Ok(())
+}
+
 /// Makes sure `log.pub` holds the key's verifier key (a crash may have come between writing the two files).
 fn ensure_public_key(dir: &Path, signer: &Signer) -> Result<(), StoreError> {
     let public = public_key_path(dir);
@@ -78,7 +107,7 @@ pub fn load_or_create_log_key(dir: &Path, origin: &str) -> Result<Signer, StoreE
             signer
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            std::fs::create_dir_all(dir).map_err(|e| io(dir, e))?;
+            create_dir_durably(dir)?;
             let mut seed = [0u8; 32];
             rand::rngs::OsRng.fill_bytes(&mut seed);
             let signer = Signer::from_seed(origin, KeyType::Ed25519, seed)

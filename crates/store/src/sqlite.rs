@@ -290,8 +290,7 @@ impl SqliteLog {
     /// Opens (creating if needed) the store in `dir`, re-derives the tree from the entries and checks it
     /// against every stored checkpoint; refuses a corrupt or foreign log.
     pub fn open(dir: &Path) -> Result<Self, StoreError> {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| StoreError::Storage(format!("{}: {e}", dir.display())))?;
+        crate::keys::create_dir_durably(dir)?;
         let lock = OpenOptions::new()
             .create(true)
             .truncate(false)

@@ -62,7 +62,7 @@ struct Options {
 fn usage() -> ! {
     eprintln!(
         "usage: deconflict-powerloss --bin PATH [--rounds N] [--seed S] [--writers N] \
-         [--durability posix|journal] [--work DIR] [--keep] [--fresh-data-dir] [--lying-disk]"
+         [--durability posix|journal] [--work DIR] [--keep] [--fresh-data-dir (default) | --premade-data-dir] [--lying-disk]"
     );
     std::process::exit(2)
 }
@@ -78,7 +78,7 @@ fn parse() -> Options {
         durability: Durability::Posix,
         work: std::env::temp_dir().join(format!("deconflict-powerloss-{}", std::process::id())),
         keep: false,
-        fresh_data_dir: false,
+        fresh_data_dir: true,
         lying: false,
     };
     let mut args = std::env::args().skip(1);
@@ -92,6 +92,7 @@ fn parse() -> Options {
             "--work" => o.work = PathBuf::from(value()),
             "--keep" => o.keep = true,
             "--fresh-data-dir" => o.fresh_data_dir = true,
+            "--premade-data-dir" => o.fresh_data_dir = false,
             "--lying-disk" => o.lying = true,
             "--durability" => {
                 o.durability = match value().as_str() {
@@ -193,7 +194,7 @@ fn declaration(id: &str, n: u64) -> String {
     serde_json::json!({"id": id, "kind": "air_operation", "volumes": [
         {"footprint": {"circle": {"center": [lon, lat], "radius_m": 5000}},
          "altitude": {"lower_m": 1000.0, "upper_m": 2000.0},
-         "time": {"start": "2017-06-18T15:30:00Z", "end": "2017-06-18T16:30:00Z"}}]})
+         "time": {"start": "2030-06-18T15:30:00Z", "end": "2030-06-18T16:30:00Z"}}]})
     .to_string()
 }
 
@@ -439,9 +440,8 @@ fn run(
     let mut mounted = mount(disk, mnt)?;
 
     if !o.fresh_data_dir {
-        // The operator's data directory, made durable in its parent before the server ever runs. (The
-        // store creates a missing one but never syncs its parent: under strict POSIX rules a crash can lose
-        // the whole directory, acknowledged writes and all; --fresh-data-dir shows it.)
+        // The operator's data directory, made durable in its parent before the server ever runs. (By default
+        // the store creates it, and must record it durably in its parent itself.)
         std::fs::create_dir(&data)
             .and_then(|()| std::fs::File::open(mnt)?.sync_all())
             .map_err(|e| format!("{}: {e}", data.display()))?;

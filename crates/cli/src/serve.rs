@@ -115,6 +115,9 @@ pub struct LimitArgs {
     /// Most positions in one footprint.
     #[arg(long, default_value_t = Limits::default().vertices_per_footprint, value_parser = count)]
     pub limit_vertices_per_footprint: usize,
+    /// Most positions in one declaration, all its footprints together.
+    #[arg(long, default_value_t = Limits::default().vertices_per_declaration, value_parser = count)]
+    pub limit_vertices_per_declaration: usize,
     /// Longest time window of one volume (s).
     #[arg(long, default_value_t = Limits::default().volume_window.as_secs_f64(), value_parser = seconds)]
     pub limit_volume_window_s: f64,
@@ -168,6 +171,7 @@ impl LimitArgs {
             alerts_per_party_pair: self.limit_alerts_per_party_pair,
             volumes_per_declaration: self.limit_volumes_per_declaration,
             vertices_per_footprint: self.limit_vertices_per_footprint,
+            vertices_per_declaration: self.limit_vertices_per_declaration,
             volume_window: s(self.limit_volume_window_s),
             retention: s(self.limit_retention_s),
             page_default: self.limit_page_default,

@@ -33,6 +33,9 @@ pub struct Limits {
     /// Most positions in one footprint (polygon vertices, corridor or line path points); at most
     /// [`deconflict_space::MAX_VERTICES`], which every reader keeps.
     pub vertices_per_footprint: usize,
+    /// Most positions in one declaration, all its footprints together (the work of checking a declaration
+    /// grows with them, and it is done while other writes wait).
+    pub vertices_per_declaration: usize,
     /// Longest time window of one volume.
     pub volume_window: Duration,
 
@@ -75,6 +78,7 @@ impl Default for Limits {
             alerts_per_party_pair: 128,
             volumes_per_declaration: 64,
             vertices_per_footprint: 1_000,
+            vertices_per_declaration: 2_000,
             volume_window: Duration::from_secs(400 * 86_400),
             retention: Duration::from_secs(24 * 3_600),
             page_default: 200,

@@ -26,7 +26,8 @@ use deconflict_store::{
     Checkpointer, LogStore, NewEntry, SqliteLog, StoreError, StoredCheckpoint, StoredEntry,
 };
 use deconflict_strategic::{
-    advise_seen, AdviceBounds, Conflict, ConflictIndex, Declaration, Minima, Policy,
+    advice_candidates, advise_under, AdviceBounds, Conflict, ConflictIndex, Declaration, Minima,
+    Policy,
 };
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
@@ -637,18 +638,44 @@ impl Inner {
         })
     }
 
-    /// The least delay, climb or descent that clears every conflict of `d`, `party`'s declaration, with what
-    /// `party` was given ([`Inner::given`]): advice must not reveal, by its value or by its cost, the extent
-    /// of declarations it was never shown. It may lead into one of those; that conflict is found and notified
-    /// when the declaration is written.
-    fn advice(&self, d: &Declaration, party: &str) -> Value {
-        advice_json(&advise_seen(
-            &self.index,
-            d,
-            &AdviceBounds::default(),
-            &self.policy(party),
-            &self.given(party, Some(&d.id)),
-        ))
+    /// What advice on `d`, `party`'s declaration, needs from the line, copied in one short hold of its lock so
+    /// that the advice itself is computed without it ([`Advising::advise`]): the declarations near `d` that
+    /// `party` was given ([`Inner::given`]), each with only its given volumes, and the minima between `party`
+    /// and their parties. Advice must not reveal, by its value or by its cost, the extent of declarations
+    /// `party` was never shown; it may lead into one of those, and that conflict is found and notified when
+    /// the declaration is written.
+    fn advising(&self, d: &Declaration, party: &str) -> Advising {
+        let widest = self.policy(party).widest;
+        let given = self.given(party, Some(&d.id));
+        let mut index = ConflictIndex::new(Minima::default());
+        let mut minima = HashMap::new();
+        for o in advice_candidates(&self.index, d, &AdviceBounds::default(), widest) {
+            let volumes: Vec<_> = o
+                .volumes
+                .iter()
+                .enumerate()
+                .filter(|(j, _)| given(o, *j))
+                .map(|(_, v)| v.clone())
+                .collect();
+            if volumes.is_empty() {
+                continue;
+            }
+            if let Some(t) = self.agreements.between(party, &o.party) {
+                minima.insert(o.party.clone(), t.minima);
+            }
+            let copy = Declaration {
+                volumes,
+                ..o.clone()
+            };
+            if let Err(e) = index.insert(copy) {
+                tracing::error!("advice: {e}");
+            }
+        }
+        Advising {
+            index,
+            minima,
+            widest,
+        }
     }
 
     /// Whether `party` was given volume `j` of the declaration `o` in the index: all of its own and of those
@@ -1155,6 +1182,39 @@ impl Inner {
                 }
             }
         }
+    }
+}
+
+/// What advice needs, copied from the line ([`Inner::advising`]): advice is computed on it without the
+/// line's lock, so that a long computation never stalls another party's reads or writes.
+#[derive(Debug)]
+struct Advising {
+    index: ConflictIndex,
+    minima: HashMap<String, Minima>,
+    widest: deconflict_strategic::Separation,
+}
+
+impl Advising {
+    fn policy(&self) -> Policy<'_> {
+        Policy {
+            widest: self.widest,
+            minima_with: Box::new(|other| self.minima.get(other).copied()),
+        }
+    }
+
+    /// The least delay, climb or descent that clears every conflict of `d` with what was copied.
+    fn advise(&self, d: &Declaration) -> Value {
+        advice_json(&advise_under(
+            &self.index,
+            d,
+            &AdviceBounds::default(),
+            &self.policy(),
+        ))
+    }
+
+    /// How many of what was copied `d` conflicts with.
+    fn conflicts(&self, d: &Declaration) -> usize {
+        self.index.conflicts_of_under(d, &self.policy()).len()
     }
 }
 
@@ -2077,6 +2137,26 @@ impl Line {
                 },
                 None => invalid(e.field.clone(), e.to_string()),
             })?;
+        let vertices: usize = declaration
+            .volumes
+            .iter()
+            .map(|v| match v.footprint.footprint() {
+                deconflict_space::Footprint::Polygon(p) => p.len(),
+                deconflict_space::Footprint::Circle { .. } => 1,
+                deconflict_space::Footprint::Corridor { path, .. } => path.len(),
+            })
+            .sum();
+        if vertices > self.limits.vertices_per_declaration {
+            return Err(LineError::Limit {
+                limit: "vertices_per_declaration",
+                detail: format!(
+                    "volumes: {vertices} positions in all; at most {} per declaration (limit \
+                     vertices_per_declaration)",
+                    self.limits.vertices_per_declaration
+                ),
+                rate: false,
+            });
+        }
         // A declaration is notice of what is to come: one that has wholly ended would only notify the other
         // parties of the past (and with "late notice" of a negative number of seconds).
         let now = self.clock.now_ms();
@@ -2261,7 +2341,7 @@ impl Line {
             );
             inner.prepared = Some(declaration.clone());
             let seq = self.commit(inner, entries)?;
-            let advice = (!conflicts.is_empty()).then(|| inner.advice(&declaration, party));
+            let advising = (!conflicts.is_empty()).then(|| inner.advising(&declaration, party));
             let late = inner
                 .current
                 .get(&declaration.id)
@@ -2270,18 +2350,28 @@ impl Line {
                 .iter()
                 .filter_map(|c| inner.conflicts.get(&c.id).map(|r| conflict_view(r, party)))
                 .collect();
-            Ok(Declared {
-                version,
-                body: json!({
-                    "id": declaration.id,
-                    "version": version,
-                    "seq": seq,
-                    "declaration": content,
-                    "conflicts": views,
-                    "advice": advice,
-                    "late_notice": late,
-                }),
-            })
+            Ok((
+                Declared {
+                    version,
+                    body: json!({
+                        "id": declaration.id,
+                        "version": version,
+                        "seq": seq,
+                        "declaration": content,
+                        "conflicts": views,
+                        "advice": null,
+                        "late_notice": late,
+                    }),
+                },
+                advising.map(|a| (a, declaration)),
+            ))
+        })
+        .map(|(mut declared, advising)| {
+            // Advice is computed after the write, without the line's lock.
+            if let Some((a, declaration)) = advising {
+                declared.body["advice"] = a.advise(&declaration);
+            }
+            declared
         })
     }
 
@@ -2292,21 +2382,24 @@ impl Line {
     /// notified to both parties and recorded when the declaration is submitted. An id the caller already
     /// uses is checked as its next version.
     pub fn preview(&self, party: &str, body: Value) -> Result<Value, LineError> {
-        let inner = self.lock()?;
-        let id = body["id"].as_str().unwrap_or_default().to_string();
-        let version = inner
-            .current
-            .get(&id)
-            .filter(|c| c.declaration.party == party)
-            .map_or(1, |c| c.declaration.version + 1);
-        let (declaration, content, _) = self.prepare(&inner, party, body, version)?;
-        let conflicts: Vec<Value> = inner
+        // Checked and copied under the lock; the conflicts are computed without it.
+        let (declaration, content, advising) = {
+            let inner = self.lock()?;
+            let id = body["id"].as_str().unwrap_or_default().to_string();
+            let version = inner
+                .current
+                .get(&id)
+                .filter(|c| c.declaration.party == party)
+                .map_or(1, |c| c.declaration.version + 1);
+            let (declaration, content, _) = self.prepare(&inner, party, body, version)?;
+            let advising = inner.advising(&declaration, party);
+            (declaration, content, advising)
+        };
+        let found = advising
             .index
-            .conflicts_of_seen(
-                &declaration,
-                &inner.policy(party),
-                &inner.given(party, None),
-            )
+            .conflicts_of_under(&declaration, &advising.policy());
+        let inner = self.lock()?;
+        let conflicts: Vec<Value> = found
             .iter()
             .filter_map(|c| {
                 let other_id = &c.other_than(&declaration.id).id;
@@ -2341,26 +2434,28 @@ impl Line {
     /// The least delay, climb or descent that would clear every conflict of the caller's own declaration
     /// `id` (as returned with a declaration that conflicts), computed now.
     pub fn advice(&self, party: &str, id: &str) -> Result<Value, LineError> {
-        let inner = self.lock()?;
-        let current = inner
-            .current
-            .get(id)
-            .filter(|c| c.visible_to(party))
-            .ok_or_else(|| LineError::NotFound(id.to_string()))?;
-        if current.declaration.party != party {
-            return Err(LineError::Forbidden(format!(
-                "declaration {id:?} is {}'s; only its own party is advised on it",
-                current.declaration.party
-            )));
-        }
-        let conflicts = inner.index.conflicts_of_seen(
-            &current.declaration,
-            &inner.policy(party),
-            &inner.given(party, Some(id)),
-        );
-        let advice = (!conflicts.is_empty()).then(|| inner.advice(&current.declaration, party));
+        // What the advice needs is copied under the lock; the advice is computed without it.
+        let (declaration, advising) = {
+            let inner = self.lock()?;
+            let current = inner
+                .current
+                .get(id)
+                .filter(|c| c.visible_to(party))
+                .ok_or_else(|| LineError::NotFound(id.to_string()))?;
+            if current.declaration.party != party {
+                return Err(LineError::Forbidden(format!(
+                    "declaration {id:?} is {}'s; only its own party is advised on it",
+                    current.declaration.party
+                )));
+            }
+            let declaration = current.declaration.clone();
+            let advising = inner.advising(&declaration, party);
+            (declaration, advising)
+        };
+        let conflicts = advising.conflicts(&declaration);
+        let advice = (conflicts > 0).then(|| advising.advise(&declaration));
         Ok(
-            json!({"id": id, "version": current.declaration.version, "conflicts": conflicts.len(), "advice": advice}),
+            json!({"id": id, "version": declaration.version, "conflicts": conflicts, "advice": advice}),
         )
     }
 

@@ -20,7 +20,6 @@ struct ScenarioMorning(i64);
 
 impl deconflict_server::clock::Clock for ScenarioMorning {
     fn now_ms(&self) -> i64 {
-        use deconflict_server::clock::Clock as _;
         deconflict_server::clock::SystemClock.now_ms() + self.0
     }
 }

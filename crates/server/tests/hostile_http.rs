@@ -469,6 +469,8 @@ async fn a_stream_client_that_does_not_read_is_cut_off() {
         dir.path(),
         Limits {
             stream_send_timeout: Duration::from_millis(300),
+            // Large declarations make large events.
+            vertices_per_declaration: usize::MAX,
             ..Limits::default()
         },
     );

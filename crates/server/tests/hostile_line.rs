@@ -9,7 +9,7 @@ use deconflict_server::{Line, LineError};
 use serde_json::{json, Value};
 
 /// 2030-06-18T12:00:00Z.
-const NOON: i64 = 1_907_928_000_000;
+const NOON: i64 = 1_908_014_400_000;
 
 fn line() -> (tempfile::TempDir, Line) {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -609,4 +609,93 @@ fn a_declaration_that_has_ended_is_refused() {
     );
     line.declare("aa", running)
         .expect("a declaration still running");
+}
+
+/// Finding 3: advice on a large declaration was computed under the line's lock, so one client looping it
+/// pushed every other party's reads to seconds. Advice is now computed on a copy of what it needs, without
+/// the lock: while one advice runs, another party's read does not wait for it (checked by reading while
+/// advice on a large declaration runs on another thread, many times, and comparing with the advice's time).
+#[test]
+fn reads_do_not_wait_for_advice() {
+    let (_dir, line) = line();
+    three(&line);
+    let line = Arc::new(line);
+    // bb's many volumes over one spot, shared with aa; aa's large declaration conflicting with them all.
+    let ring = |n: usize, r: f64| -> Value {
+        Value::Array(
+            (0..n)
+                .map(|k| {
+                    let a = k as f64 / n as f64 * std::f64::consts::TAU;
+                    json!([38.5 + r * a.cos(), 35.9 + r * a.sin()])
+                })
+                .collect(),
+        )
+    };
+    for i in 0..24 {
+        let mut b = sortie(
+            &format!("b-{i}"),
+            "2030-06-18T15:00:00Z",
+            "2030-06-18T16:00:00Z",
+            0.0,
+            9000.0,
+        );
+        b["audience"] = json!(["aa"]);
+        b["volumes"] = Value::Array(
+            (0..8)
+                .map(|_| {
+                    json!({"footprint": {"polygon": ring(240, 0.2)},
+                           "altitude": {"lower_m": 0, "upper_m": 9000},
+                           "time": {"start": "2030-06-18T15:00:00Z", "end": "2030-06-18T16:00:00Z"}})
+                })
+                .collect(),
+        );
+        line.declare("bb", b).expect("b");
+    }
+    let mut a = sortie(
+        "a-1",
+        "2030-06-18T15:00:00Z",
+        "2030-06-18T16:00:00Z",
+        0.0,
+        9000.0,
+    );
+    a["volumes"] = Value::Array(
+        (0..8)
+            .map(|_| {
+                json!({"footprint": {"polygon": ring(240, 0.25)},
+                       "altitude": {"lower_m": 0, "upper_m": 9000},
+                       "time": {"start": "2030-06-18T15:00:00Z", "end": "2030-06-18T16:00:00Z"}})
+            })
+            .collect(),
+    );
+    line.declare("aa", a).expect("a-1");
+    let started = std::time::Instant::now();
+    line.advice("aa", "a-1").expect("advice");
+    let one_advice = started.elapsed();
+    // Advice looping on one thread; cc's reads on this one.
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let looping = {
+        let (line, stop) = (Arc::clone(&line), Arc::clone(&stop));
+        std::thread::spawn(move || {
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let _ = line.advice("aa", "a-1");
+            }
+        })
+    };
+    let mut reads = Vec::new();
+    for _ in 0..41 {
+        let t = std::time::Instant::now();
+        line.list("cc", &deconflict_server::line::ListFilter::default())
+            .expect("list");
+        reads.push(t.elapsed());
+        std::thread::sleep(one_advice / 7);
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    looping.join().expect("join");
+    // A read behind the advice's lock would wait half an advice on average; the median read must not.
+    reads.sort();
+    let median = reads[reads.len() / 2];
+    assert!(
+        median < one_advice / 5,
+        "reads waited (median {median:?}) while advice (one takes {one_advice:?}) ran"
+    );
 }

@@ -77,6 +77,30 @@ pub fn advise_under(
     advise_seen(index, d, bounds, policy, &|_, _| true)
 }
 
+/// The declarations of `index` that [`advise_under`] may look at for `d` within `bounds` (those with a
+/// volume within reach of one of `d`'s, for any shift within the bounds), so that advice can be computed on a
+/// copy of just these, away from the index.
+pub fn advice_candidates<'a>(
+    index: &'a ConflictIndex,
+    d: &Declaration,
+    bounds: &AdviceBounds,
+    widest: crate::Separation,
+) -> Vec<&'a Declaration> {
+    let buffer2 = 2 * widest.time_buffer_ms;
+    let reach = Reach {
+        margin_m: widest.lateral_m,
+        before_ms: buffer2,
+        after_ms: bounds.max_delay_ms.saturating_add(buffer2),
+    };
+    let mut seen = std::collections::BTreeMap::new();
+    for v in &d.volumes {
+        index.near(d, v, reach, |slot, other, _| {
+            seen.entry(slot).or_insert_with(|| other.id.clone());
+        });
+    }
+    seen.values().filter_map(|id| index.get(id)).collect()
+}
+
 /// As [`advise_under`], over only the volumes `sees` admits (`sees(declaration, volume index)`): the advice clears the conflicts with
 /// those and knows nothing of the others (it may lead into one of them; that conflict is found when the
 /// declaration is written). Neither the advice nor the time it takes depends on the declarations skipped.

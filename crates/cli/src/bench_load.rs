@@ -86,6 +86,12 @@ impl Server {
                 )?
                 .with_node(&format!("bench-{i}")),
             };
+            // Throughput is what is measured: no write allowance per party.
+            let line = line.with_limits(deconflict_server::Limits {
+                writes_per_party_per_second: f64::MAX,
+                write_burst: f64::MAX,
+                ..deconflict_server::Limits::default()
+            });
             servers.push(Self::serve(Arc::new(line), dir)?);
         }
         Ok(servers)

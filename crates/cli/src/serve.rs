@@ -115,6 +115,12 @@ pub struct LimitArgs {
     /// Most positions in one footprint.
     #[arg(long, default_value_t = Limits::default().vertices_per_footprint, value_parser = count)]
     pub limit_vertices_per_footprint: usize,
+    /// Writes one party may make per second, sustained (more are refused with 429).
+    #[arg(long, default_value_t = Limits::default().writes_per_party_per_second, value_parser = positive)]
+    pub limit_writes_per_party_per_second: f64,
+    /// Writes one party may make at once before the rate applies.
+    #[arg(long, default_value_t = Limits::default().write_burst, value_parser = positive)]
+    pub limit_write_burst: f64,
     /// Most positions in one declaration, all its footprints together.
     #[arg(long, default_value_t = Limits::default().vertices_per_declaration, value_parser = count)]
     pub limit_vertices_per_declaration: usize,
@@ -143,6 +149,13 @@ fn count(text: &str) -> Result<usize, String> {
 }
 
 /// A duration in seconds, above 0 (fractions allowed).
+fn positive(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(n) if n.is_finite() && n > 0.0 => Ok(n),
+        _ => Err(format!("expected a number above 0, found {text:?}")),
+    }
+}
+
 fn seconds(text: &str) -> Result<f64, String> {
     match text.parse::<f64>() {
         Ok(s) if s.is_finite() && s > 0.0 && s < 1e10 => Ok(s),
@@ -172,6 +185,8 @@ impl LimitArgs {
             volumes_per_declaration: self.limit_volumes_per_declaration,
             vertices_per_footprint: self.limit_vertices_per_footprint,
             vertices_per_declaration: self.limit_vertices_per_declaration,
+            writes_per_party_per_second: self.limit_writes_per_party_per_second,
+            write_burst: self.limit_write_burst,
             volume_window: s(self.limit_volume_window_s),
             retention: s(self.limit_retention_s),
             page_default: self.limit_page_default,

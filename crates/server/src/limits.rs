@@ -39,6 +39,13 @@ pub struct Limits {
     /// Longest time window of one volume.
     pub volume_window: Duration,
 
+    // --- Writes ------------------------------------------------------------------------------------------
+    /// Writes (declarations, messages, acknowledgements, agreements, credentials…) one party may make per
+    /// second, sustained (real time); a burst of `write_burst` is allowed. More are refused with 429.
+    pub writes_per_party_per_second: f64,
+    /// Writes one party may make at once before the rate applies.
+    pub write_burst: f64,
+
     // --- Memory and lists --------------------------------------------------------------------------------
     /// How long closed alerts, resolved conflicts and answered messages stay in memory (the log keeps them).
     pub retention: Duration,
@@ -80,6 +87,8 @@ impl Default for Limits {
             vertices_per_footprint: 1_000,
             vertices_per_declaration: 2_000,
             volume_window: Duration::from_secs(400 * 86_400),
+            writes_per_party_per_second: 50.0,
+            write_burst: 500.0,
             retention: Duration::from_secs(24 * 3_600),
             page_default: 200,
             page_max: 1_000,

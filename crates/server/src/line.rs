@@ -457,6 +457,8 @@ pub struct Line {
     limits: crate::limits::Limits,
     /// Whether this is an exercise's line (see [`crate::clock::is_exercise_origin`]).
     exercise: bool,
+    /// Each party's write allowance (a token bucket: tokens, when last filled), against floods.
+    allowance: parking_lot::Mutex<HashMap<String, (f64, Instant)>>,
 }
 
 /// A fresh bearer token: `dcf_` and 32 random bytes.
@@ -1422,6 +1424,7 @@ impl Line {
                 }
             }),
             exercise,
+            allowance: parking_lot::Mutex::new(HashMap::new()),
             started: Instant::now(),
             clock,
             grown: tokio::sync::broadcast::channel(1024).0,
@@ -1433,6 +1436,38 @@ impl Line {
     pub fn with_limits(mut self, limits: crate::limits::Limits) -> Self {
         self.limits = limits;
         self
+    }
+
+    /// Takes one write from `party`'s allowance, or refuses (429, `writes_per_party_per_second`): no party
+    /// may flood the log, the others' streams or memory, however it is entitled to write.
+    fn charge(&self, party: &str) -> Result<(), LineError> {
+        let (rate, burst) = (
+            self.limits.writes_per_party_per_second,
+            self.limits.write_burst.max(1.0),
+        );
+        let now = Instant::now();
+        let mut all = self.allowance.lock();
+        // Parties whose bucket is full again need no entry.
+        if all.len() > 4_096 {
+            all.retain(|_, (tokens, at)| {
+                *tokens + now.duration_since(*at).as_secs_f64() * rate < burst
+            });
+        }
+        let (tokens, at) = all.entry(party.to_string()).or_insert((burst, now));
+        *tokens = (*tokens + now.duration_since(*at).as_secs_f64() * rate).min(burst);
+        *at = now;
+        if *tokens < 1.0 {
+            return Err(LineError::Limit {
+                limit: "writes_per_party_per_second",
+                detail: format!(
+                    "{party} writes faster than {rate} a second (after a burst of {burst}); retry shortly \
+                     (limit writes_per_party_per_second)"
+                ),
+                rate: true,
+            });
+        }
+        *tokens -= 1.0;
+        Ok(())
     }
 
     /// The bounds on one declaration a party sends, from [`Line::limits`].
@@ -1943,6 +1978,7 @@ impl Line {
         caller: &Credential,
         role: &str,
     ) -> Result<(String, String), LineError> {
+        self.charge(&caller.party)?;
         let level = level_of(role).ok_or_else(|| {
             invalid(
                 "role",
@@ -2019,6 +2055,7 @@ impl Line {
     /// Revokes a credential of the caller's party at or below the caller's level (a caller may always revoke
     /// its own); other parties' credentials are `NotFound`.
     pub fn revoke_credential(&self, caller: &Credential, id: &str) -> Result<Value, LineError> {
+        self.charge(&caller.party)?;
         self.write(|inner| {
             let r = inner
                 .credentials
@@ -2291,6 +2328,7 @@ impl Line {
         if_match: Option<u64>,
         body: Value,
     ) -> Result<Declared, LineError> {
+        self.charge(party)?;
         self.write(|inner| {
             let id = match id_in_path {
                 Some(id) => id.to_string(),
@@ -2489,6 +2527,7 @@ impl Line {
 
     /// Cancels `id`, which must be at version `if_match`; its open conflicts are resolved.
     pub fn cancel(&self, party: &str, id: &str, if_match: Option<u64>) -> Result<Value, LineError> {
+        self.charge(party)?;
         self.write(|inner| {
             let c = Self::writable(inner, party, id, if_match)?;
             let given = c.declaration.version;
@@ -2515,6 +2554,7 @@ impl Line {
         if_match: Option<u64>,
         to: State,
     ) -> Result<Value, LineError> {
+        self.charge(party)?;
         self.write(|inner| {
             let c = Self::writable(inner, party, id, if_match)?;
             match (c.state, to) {
@@ -2758,6 +2798,7 @@ impl Line {
         response: ConflictResponse,
         reason: Option<String>,
     ) -> Result<Value, LineError> {
+        self.charge(party)?;
         self.write(|inner| {
             let record = inner
                 .conflicts
@@ -2807,6 +2848,7 @@ impl Line {
     /// ROUTINE; default ROUTINE), `kind` (default `text`), `text`, `refs` (`declarations`, `conflicts`: ids the
     /// sender may see).
     pub fn send(&self, party: &str, body: Value) -> Result<Value, LineError> {
+        self.charge(party)?;
         self.write(|inner| {
         let obj = body
             .as_object()
@@ -3018,6 +3060,7 @@ impl Line {
         id: &str,
         answer: Option<String>,
     ) -> Result<Value, LineError> {
+        self.charge(party)?;
         self.write(|inner| {
             let now = self.clock.now_ms();
             let m = inner
@@ -3098,6 +3141,7 @@ impl Line {
 
     /// Proposes an agreement (the proposer accepts it by proposing).
     pub fn propose_agreement(&self, party: &str, body: Value) -> Result<Value, LineError> {
+        self.charge(party)?;
         self.write(|inner| {
             let registered = inner.parties.keys().cloned().collect();
             let (content, _) = agreement::parse(&body, party, &registered)
@@ -3133,6 +3177,7 @@ impl Line {
         id: &str,
         suspend: Option<String>,
     ) -> Result<Value, LineError> {
+        self.charge(party)?;
         self.write(|inner| {
             let a = inner
                 .agreements

@@ -699,3 +699,37 @@ fn reads_do_not_wait_for_advice() {
         "reads waited (median {median:?}) while advice (one takes {one_advice:?}) ran"
     );
 }
+
+/// The red team's flood: 6 000 hotline messages in 5.5 s from one party, all taken. Each party's writes now
+/// have an allowance (a burst, then a sustained rate); beyond it they are refused with the limit named, and
+/// another party's writes go on.
+#[test]
+fn a_party_cannot_flood_the_line() {
+    let (_dir, line) = line();
+    three(&line);
+    let line = line.with_limits(deconflict_server::Limits {
+        writes_per_party_per_second: 1.0,
+        write_burst: 20.0,
+        ..deconflict_server::Limits::default()
+    });
+    let mut refused = None;
+    for i in 0..100 {
+        match line.send("aa", json!({"to": ["bb"], "text": format!("flood {i}")})) {
+            Ok(_) => {}
+            Err(e) => {
+                refused = Some((i, e));
+                break;
+            }
+        }
+    }
+    match refused {
+        Some((i, LineError::Limit { limit, rate, .. })) => {
+            assert!((20..=22).contains(&i), "refused after {i}");
+            assert_eq!(limit, "writes_per_party_per_second");
+            assert!(rate);
+        }
+        other => panic!("expected the flood refused, got {other:?}"),
+    }
+    line.send("bb", json!({"to": ["aa"], "text": "still here"}))
+        .expect("another party writes on");
+}

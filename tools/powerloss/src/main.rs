@@ -206,7 +206,17 @@ struct Server {
 impl Server {
     fn spawn(bin: &Path, data: &Path) -> Result<Server, Fail> {
         let mut child = Command::new(bin)
-            .args(["serve", "--listen", "127.0.0.1:0", "--data"])
+            // The writers run as fast as the disk lets them: no write allowance.
+            .args([
+                "serve",
+                "--listen",
+                "127.0.0.1:0",
+                "--limit-writes-per-party-per-second",
+                "1000000",
+                "--limit-write-burst",
+                "1000000",
+                "--data",
+            ])
             .arg(data)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())

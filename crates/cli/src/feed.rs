@@ -46,8 +46,10 @@ const NAMED_ERRORS: usize = 5;
 /// Longest line read (bytes, its newline included); SBS-1 lines are under 200. Longer ones are dropped.
 pub const MAX_LINE_BYTES: usize = 4096;
 /// Largest step between the times of successive replayed lines (ms) that is waited for; a larger one, either
-/// way, starts a new segment played at once.
-pub const MAX_REPLAY_GAP_MS: i64 = 60_000;
+/// way, starts a new segment played at once. Six hours: a recording's real quiet spells (sparse traffic,
+/// a night) play in time, so the feeds of several parties stay in step, while a line from far in the future
+/// or a receiver whose clock jumped by days cannot stall the replay.
+pub const MAX_REPLAY_GAP_MS: i64 = 6 * 3_600_000;
 
 #[derive(Args, Debug)]
 pub struct FeedArgs {

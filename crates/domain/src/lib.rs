@@ -146,66 +146,30 @@ impl Declarations {
 
     /// As [`Declarations::apply`], with the content already parsed (from the entry's canonical bytes).
     pub fn apply_parsed(&mut self, header: &EntryHeader, v: &Value) -> Result<(), FoldError> {
-        let fail = |why: String| FoldError {
-            seq: header.seq,
-            why,
-        };
         if header.seq != self.applied {
-            return Err(fail(format!("expected entry {} next", self.applied)));
+            return Err(FoldError {
+                seq: header.seq,
+                why: format!("expected entry {} next", self.applied),
+            });
         }
+        self.check(header, v)?;
+        // Checked: the ids are there, the party owns the declaration, the version follows.
+        let id = v["id"].as_str().unwrap_or_default();
         match header.kind.as_str() {
-            DECLARATION_VERSION => {
-                let id = v["id"]
-                    .as_str()
-                    .ok_or_else(|| fail("content has no id".into()))?
-                    .to_string();
-                let version = v["version"]
-                    .as_u64()
-                    .ok_or_else(|| fail("content has no version".into()))?;
-                if v["party"].as_str() != Some(header.actor.as_str()) {
-                    return Err(fail(format!(
-                        "{} may not write a declaration of {}",
-                        header.actor, v["party"]
-                    )));
-                }
-                let history = self.by_id.entry(id.clone()).or_insert_with(|| History {
+            DECLARATION_VERSION => self
+                .by_id
+                .entry(id.to_string())
+                .or_insert_with(|| History {
                     party: header.actor.clone(),
                     versions: Vec::new(),
                     cancelled_by: None,
-                });
-                if history.party != header.actor {
-                    return Err(fail(format!("{id} belongs to {}", history.party)));
-                }
-                if history.cancelled_by.is_some() {
-                    return Err(fail(format!("{id} is cancelled")));
-                }
-                if version != history.versions.len() as u64 + 1 {
-                    return Err(fail(format!(
-                        "{id}: version {version} does not follow {}",
-                        history.versions.len()
-                    )));
-                }
-                history.versions.push(v.clone());
-            }
+                })
+                .versions
+                .push(v.clone()),
             DECLARATION_CANCEL => {
-                let id = v["id"]
-                    .as_str()
-                    .ok_or_else(|| fail("content has no id".into()))?;
-                let history = self
-                    .by_id
-                    .get_mut(id)
-                    .ok_or_else(|| fail(format!("no declaration {id}")))?;
-                if history.party != header.actor {
-                    return Err(fail(format!("{id} belongs to {}", history.party)));
+                if let Some(history) = self.by_id.get_mut(id) {
+                    history.cancelled_by = Some(header.seq);
                 }
-                if v["version"].as_u64() != Some(history.versions.len() as u64) {
-                    return Err(fail(format!(
-                        "{id}: cancel names version {} but the latest is {}",
-                        v["version"],
-                        history.versions.len()
-                    )));
-                }
-                history.cancelled_by = Some(header.seq);
             }
             _ => {}
         }

@@ -209,7 +209,7 @@ pub fn agreement(a: &AgreementArgs) -> ExitCode {
     let c = &a.connection;
     finish((|| {
         let answer = match &a.action {
-            AgreementAction::List => request(c, "GET", "/v1/agreements", None, None)?,
+            AgreementAction::List => all_pages(c, "/v1/agreements", "agreements")?,
             AgreementAction::Propose { file } => {
                 request(c, "POST", "/v1/agreements", Some(&read_json(file)?), None)?
             }
@@ -254,8 +254,41 @@ pub fn declare(a: &DeclareArgs) -> ExitCode {
     })())
 }
 
+/// Every page of a list (`path` answers `{name: [...], next, cursor}`), as one `{name: [...]}`.
+fn all_pages(c: &Connection, path: &str, name: &str) -> Result<Value, Failure> {
+    let mut items = Vec::new();
+    let mut after: Option<String> = None;
+    let sep = if path.contains('?') { '&' } else { '?' };
+    loop {
+        let url = match &after {
+            None => format!("{path}{sep}limit=1000"),
+            Some(a) => {
+                let a: String = a
+                    .bytes()
+                    .map(|b| match b {
+                        b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => {
+                            (b as char).to_string()
+                        }
+                        _ => format!("%{b:02X}"),
+                    })
+                    .collect();
+                format!("{path}{sep}limit=1000&after={a}")
+            }
+        };
+        let page = request(c, "GET", &url, None, None)?;
+        if let Some(list) = page[name].as_array() {
+            items.extend(list.iter().cloned());
+        }
+        match page["next"].as_str() {
+            Some(next) => after = Some(next.to_string()),
+            None => break,
+        }
+    }
+    Ok(json!({ name: items }))
+}
+
 pub fn conflicts(a: &ListArgs) -> ExitCode {
-    finish(request(&a.connection, "GET", "/v1/conflicts", None, None).and_then(|v| print(&v)))
+    finish(all_pages(&a.connection, "/v1/conflicts", "conflicts").and_then(|v| print(&v)))
 }
 
 pub fn send(a: &SendArgs) -> ExitCode {
@@ -272,7 +305,7 @@ pub fn inbox(a: &InboxArgs) -> ExitCode {
     } else {
         "/v1/messages?box=inbox"
     };
-    finish(request(&a.connection, "GET", path, None, None).and_then(|v| print(&v)))
+    finish(all_pages(&a.connection, path, "messages").and_then(|v| print(&v)))
 }
 
 pub fn ack(a: &AckArgs) -> ExitCode {

@@ -295,11 +295,25 @@ fn declare_many(addr: &str, token: &str, party: &str, tag: &str, count: usize) -
 
 /// Every conflict `token` sees on a node, as (declaration, declaration) pairs, sorted.
 fn conflict_pairs(addr: &str, token: &str) -> Vec<(String, String)> {
-    let (s, list) = http(addr, "GET", "/v1/conflicts", token, None);
-    assert_eq!(s, 200, "{list}");
-    let mut pairs: Vec<(String, String)> = list["conflicts"]
-        .as_array()
-        .expect("conflicts")
+    // Every page of the list.
+    let mut all = Vec::new();
+    let mut path = "/v1/conflicts?limit=1000".to_string();
+    loop {
+        let (s, list) = http(addr, "GET", &path, token, None);
+        assert_eq!(s, 200, "{list}");
+        all.extend(
+            list["conflicts"]
+                .as_array()
+                .expect("conflicts")
+                .iter()
+                .cloned(),
+        );
+        match list["next"].as_str() {
+            Some(next) => path = format!("/v1/conflicts?limit=1000&after={next}"),
+            None => break,
+        }
+    }
+    let mut pairs: Vec<(String, String)> = all
         .iter()
         .map(|c| {
             let mut ids = [

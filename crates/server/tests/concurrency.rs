@@ -8,23 +8,8 @@ use deconflict_server::Line;
 use deconflict_strategic::{brute_force, Minima};
 use serde_json::{json, Value};
 
-/// The line's clock for these tests: real time, from 2017-06-18T05:00Z, the morning of the scenario they
-/// declare in (a line refuses declarations that have already ended).
-#[derive(Debug)]
-struct ScenarioMorning(i64);
-
-impl deconflict_server::clock::Clock for ScenarioMorning {
-    fn now_ms(&self) -> i64 {
-        deconflict_server::clock::SystemClock.now_ms() + self.0
-    }
-}
-
-fn scenario_clock() -> Arc<ScenarioMorning> {
-    use deconflict_server::clock::Clock as _;
-    Arc::new(ScenarioMorning(
-        1_497_762_000_000 - deconflict_server::clock::SystemClock.now_ms(),
-    ))
-}
+mod scenario;
+use scenario::scenario_clock;
 
 fn declaration(i: usize) -> Value {
     // Thirty-two circles in a 1° square over three hours: many overlap.

@@ -13,23 +13,8 @@ use serde_json::{json, Value};
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message;
 
-/// The line's clock for these tests: real time, from 2017-06-18T05:00Z, the morning of the scenario they
-/// declare in (a line refuses declarations that have already ended).
-#[derive(Debug)]
-struct ScenarioMorning(i64);
-
-impl deconflict_server::clock::Clock for ScenarioMorning {
-    fn now_ms(&self) -> i64 {
-        deconflict_server::clock::SystemClock.now_ms() + self.0
-    }
-}
-
-fn scenario_clock() -> Arc<ScenarioMorning> {
-    use deconflict_server::clock::Clock as _;
-    Arc::new(ScenarioMorning(
-        1_497_762_000_000 - deconflict_server::clock::SystemClock.now_ms(),
-    ))
-}
+mod scenario;
+use scenario::scenario_clock;
 
 /// The next event, skipping heartbeats; `None` if nothing comes within `wait`.
 async fn next(ws: &mut Ws, wait: Duration) -> Option<Value> {

@@ -55,6 +55,21 @@ export class Api {
   get(path: string) {
     return this.request('GET', path);
   }
+
+  /// Every page of the list `name` at `path` (lists are paged: `next` asks for the following page), as one
+  /// answer whose `cursor` is the first page's, so that a stream opened there misses no change.
+  async getAll(path: string, name: string): Promise<any> {
+    const sep = path.includes('?') ? '&' : '?';
+    const first = await this.get(`${path}${sep}limit=1000`);
+    const items: unknown[] = [...(first[name] ?? [])];
+    let next: string | null = first.next ?? null;
+    while (next !== null) {
+      const page = await this.get(`${path}${sep}limit=1000&after=${encodeURIComponent(next)}`);
+      items.push(...(page[name] ?? []));
+      next = page.next ?? null;
+    }
+    return { ...first, [name]: items, next: null };
+  }
   post(path: string, body?: unknown, headers?: Record<string, string>) {
     return this.request('POST', path, body, headers);
   }

@@ -128,7 +128,7 @@ function signOut() {
 // ---- loading ---------------------------------------------------------------------------------------------
 
 async function loadAgreements() {
-  const answer = await state.api.get('/v1/agreements');
+  const answer = await state.api.getAll('/v1/agreements', 'agreements');
   noteCursor(answer);
   const agreements: any[] = answer.agreements;
   const set = new Set<string>([state.who.party]);
@@ -145,7 +145,7 @@ function noteCursor(answer: any) {
 }
 
 async function fetchDeclarations() {
-  const answer = await state.api.get('/v1/declarations?outline=true');
+  const answer = await state.api.getAll('/v1/declarations?outline=true', 'declarations');
   noteCursor(answer);
   state.declarations = answer.declarations;
 }
@@ -156,21 +156,21 @@ async function loadDeclarations() {
 }
 
 async function loadConflicts() {
-  const answer = await state.api.get('/v1/conflicts');
+  const answer = await state.api.getAll('/v1/conflicts', 'conflicts');
   noteCursor(answer);
   state.conflicts = answer.conflicts;
   renderConflicts();
 }
 
 async function loadAlerts() {
-  state.alerts = (await state.api.get('/v1/alerts')).alerts;
+  state.alerts = (await state.api.getAll('/v1/alerts', 'alerts')).alerts;
   renderConflicts();
   if (picture) drawAlerts();
 }
 
 async function loadMessages() {
   const [inbox, outbox, escalated] = await Promise.all(
-    ['inbox', 'outbox', 'escalated'].map((b) => state.api.get(`/v1/messages?box=${b}`)),
+    ['inbox', 'outbox', 'escalated'].map((b) => state.api.getAll(`/v1/messages?box=${b}`, 'messages')),
   );
   [inbox, outbox, escalated].forEach(noteCursor);
   state.boxes = { inbox: inbox.messages, outbox: outbox.messages, escalated: escalated.messages };
@@ -357,7 +357,8 @@ function showDetails(p: Record<string, any>) {
 
 /// Activate, end or cancel one's own declaration (at the version shown, so a stale view is refused).
 function lifecycle(id: string): HTMLElement {
-  const d = state.declarations.find((x) => x.id === id);
+  // Ids live in each party's own namespace: the caller's own declaration of this id.
+  const d = state.declarations.find((x) => x.id === id && x.party === state.who.party);
   if (!d) return h('span');
   const step = (action: string, label: string) =>
     h(
@@ -383,7 +384,7 @@ function lifecycle(id: string): HTMLElement {
 }
 
 function focusDeclaration(id: string, extra: number[][][] = []) {
-  const d = state.declarations.find((x) => x.id === id);
+  const d = state.declarations.find((x) => x.id === id && x.party === state.who.party);
   const rings: number[][][] = (d?.outline ?? []).map((v: any) => v.ring);
   const all = rings.concat(extra);
   picture.set(
@@ -528,7 +529,7 @@ function alertWhen(a: any): string {
 }
 
 function otherRings(c: any): number[][][] {
-  const visible = state.declarations.find((d) => d.id === c.other?.id);
+  const visible = state.declarations.find((d) => d.id === c.other?.id && d.party === c.other?.party);
   return (visible?.outline ?? []).map((v: any) => v.ring);
 }
 

@@ -126,6 +126,17 @@ fn check(args: &CheckArgs) -> Result<bool, CheckError> {
             all.push(d);
         }
     }
+    // On the line ids live in each party's own namespace; a check's report names declarations by id alone,
+    // so its input keeps them unique.
+    let mut seen = HashSet::new();
+    for d in &all {
+        if !seen.insert(d.id.as_str()) {
+            return Err(CheckError::Input(format!(
+                "declaration {:?}, field id: the same id is declared twice; ids must be unique in a check",
+                d.id
+            )));
+        }
+    }
     let volumes: usize = all.iter().map(|d| d.volumes.len()).sum();
     let total = all.len();
     let index = ConflictIndex::bulk(minima, all).map_err(|e| CheckError::Input(e.to_string()))?;
@@ -168,12 +179,21 @@ fn check(args: &CheckArgs) -> Result<bool, CheckError> {
             max_delay_ms: (args.max_delay_h * 3.6e6) as i64,
             max_altitude_shift_m: args.max_shift_m,
         };
-        let ids: HashSet<&str> = conflicts
+        let ids: HashSet<(&str, &str)> = conflicts
             .iter()
-            .flat_map(|c| [c.a.id.as_str(), c.b.id.as_str()])
+            .flat_map(|c| {
+                [
+                    (c.a.party.as_str(), c.a.id.as_str()),
+                    (c.b.party.as_str(), c.b.id.as_str()),
+                ]
+            })
             .collect();
         ids.into_par_iter()
-            .filter_map(|id| index.get(id).map(|d| (id, advise(&index, d, &bounds))))
+            .filter_map(|(party, id)| {
+                index
+                    .get(party, id)
+                    .map(|d| (id, advise(&index, d, &bounds)))
+            })
             .collect()
     } else {
         HashMap::new()

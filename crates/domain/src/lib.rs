@@ -5,7 +5,11 @@
 //! At this stage the state is the declarations and every version of each:
 //! - `declaration.version` — content: the declaration in the plan format with `id`, `party`, `version`; the
 //!   version must be the next one (1 for a new id) and the party must be the entry's actor;
-//! - `declaration.cancel` — content: `{"id": …, "version": …}` naming the version cancelled.
+//! - `declaration.cancel` — content: `{"id": …, "version": …}` naming the version cancelled, of a declaration
+//!   of the entry's actor.
+//!
+//! Ids live in each party's own namespace: a declaration is named by its party and its id, and two parties
+//! may each have a declaration `x`.
 //!
 //! Entries of other kinds belong to other folds and are skipped.
 //!
@@ -43,7 +47,8 @@ pub struct History {
 /// Every declaration and its versions.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Declarations {
-    by_id: BTreeMap<String, History>,
+    /// By (party, id).
+    by_id: BTreeMap<(String, String), History>,
     /// Entries applied (of any kind): the next expected sequence number.
     applied: u64,
 }
@@ -53,8 +58,9 @@ impl Declarations {
         Declarations::default()
     }
 
-    pub fn get(&self, id: &str) -> Option<&History> {
-        self.by_id.get(id)
+    /// The history of `party`'s declaration `id`.
+    pub fn get(&self, party: &str, id: &str) -> Option<&History> {
+        self.by_id.get(&(party.to_string(), id.to_string()))
     }
 
     pub fn len(&self) -> usize {
@@ -100,17 +106,10 @@ impl Declarations {
                         header.actor, v["party"]
                     )));
                 }
-                let (party, versions, cancelled) = match self.by_id.get(id) {
-                    Some(h) => (
-                        h.party.as_str(),
-                        h.versions.len() as u64,
-                        h.cancelled_by.is_some(),
-                    ),
-                    None => (header.actor.as_str(), 0, false),
+                let (versions, cancelled) = match self.get(&header.actor, id) {
+                    Some(h) => (h.versions.len() as u64, h.cancelled_by.is_some()),
+                    None => (0, false),
                 };
-                if party != header.actor {
-                    return Err(fail(format!("{id} belongs to {party}")));
-                }
                 if cancelled {
                     return Err(fail(format!("{id} is cancelled")));
                 }
@@ -125,12 +124,8 @@ impl Declarations {
                     .as_str()
                     .ok_or_else(|| fail("content has no id".into()))?;
                 let history = self
-                    .by_id
-                    .get(id)
-                    .ok_or_else(|| fail(format!("no declaration {id}")))?;
-                if history.party != header.actor {
-                    return Err(fail(format!("{id} belongs to {}", history.party)));
-                }
+                    .get(&header.actor, id)
+                    .ok_or_else(|| fail(format!("{} has no declaration {id}", header.actor)))?;
                 if v["version"].as_u64() != Some(history.versions.len() as u64) {
                     return Err(fail(format!(
                         "{id}: cancel names version {} but the latest is {}",
@@ -154,11 +149,14 @@ impl Declarations {
         }
         self.check(header, v)?;
         // Checked: the ids are there, the party owns the declaration, the version follows.
-        let id = v["id"].as_str().unwrap_or_default();
+        let key = (
+            header.actor.clone(),
+            v["id"].as_str().unwrap_or_default().to_string(),
+        );
         match header.kind.as_str() {
             DECLARATION_VERSION => self
                 .by_id
-                .entry(id.to_string())
+                .entry(key)
                 .or_insert_with(|| History {
                     party: header.actor.clone(),
                     versions: Vec::new(),
@@ -167,7 +165,7 @@ impl Declarations {
                 .versions
                 .push(v.clone()),
             DECLARATION_CANCEL => {
-                if let Some(history) = self.by_id.get_mut(id) {
+                if let Some(history) = self.by_id.get_mut(&key) {
                     history.cancelled_by = Some(header.seq);
                 }
             }
@@ -182,9 +180,9 @@ impl Declarations {
         let state: serde_json::Map<String, Value> = self
             .by_id
             .iter()
-            .map(|(id, h)| {
+            .map(|((party, id), h)| {
                 (
-                    id.clone(),
+                    format!("{party}/{id}"),
                     json!({"party": h.party, "versions": h.versions, "cancelled_by": h.cancelled_by}),
                 )
             })

@@ -69,6 +69,8 @@ impl Terms {
 pub struct Agreement {
     /// The content as logged (normalised: every default filled in).
     pub content: Value,
+    /// The participant that proposed it: its id lives in the proposer's namespace.
+    pub proposer: String,
     pub parties: BTreeSet<String>,
     pub terms: Terms,
     /// Participants that have accepted since it was proposed or last suspended, with when.
@@ -97,6 +99,7 @@ impl Agreement {
     pub fn view(&self) -> Value {
         let mut v = self.content.clone();
         if let Some(o) = v.as_object_mut() {
+            o.insert("proposer".into(), json!(self.proposer));
             o.insert("status".into(), json!(self.status()));
             o.insert(
                 "accepted".into(),
@@ -340,7 +343,11 @@ pub fn parse(
 /// Every agreement, and the combined terms between each pair of parties under the active ones.
 #[derive(Debug, Default)]
 pub struct Agreements {
+    /// By [`Agreements::key`]: an agreement's id lives in its proposer's namespace, so a proposal never tells
+    /// anyone that an id is in use among other parties.
     pub by_id: BTreeMap<String, Agreement>,
+    /// The proposers of each id.
+    proposers: BTreeMap<String, BTreeSet<String>>,
     pairs: BTreeMap<(String, String), Terms>,
     widest: Option<Separation>,
 }
@@ -354,6 +361,64 @@ fn pair(a: &str, b: &str) -> (String, String) {
 }
 
 impl Agreements {
+    /// An agreement's key: its proposer and its id (`/` is in neither grammar).
+    pub fn key(proposer: &str, id: &str) -> String {
+        format!("{proposer}/{id}")
+    }
+
+    /// Adds a proposed agreement.
+    pub fn insert(&mut self, id: &str, agreement: Agreement) {
+        self.proposers
+            .entry(id.to_string())
+            .or_default()
+            .insert(agreement.proposer.clone());
+        self.by_id
+            .insert(Self::key(&agreement.proposer, id), agreement);
+    }
+
+    /// The key of the agreement `id` as `party` names it: of `proposer` if named, else its own proposal, else
+    /// the one agreement of that id it takes part in. `Ok(None)` when it takes part in none (whether or not
+    /// one exists); `Err` naming the proposers when it takes part in several and names none.
+    pub fn find(
+        &self,
+        party: &str,
+        id: &str,
+        proposer: Option<&str>,
+    ) -> Result<Option<String>, String> {
+        let mine = |of: &str| {
+            let k = Self::key(of, id);
+            self.by_id
+                .get(&k)
+                .filter(|a| a.parties.contains(party))
+                .map(|_| k)
+        };
+        if let Some(of) = proposer {
+            return Ok(mine(of));
+        }
+        if let Some(k) = mine(party) {
+            return Ok(Some(k));
+        }
+        let found: Vec<String> = self
+            .proposers
+            .get(id)
+            .into_iter()
+            .flatten()
+            .filter_map(|of| mine(of))
+            .collect();
+        match found.as_slice() {
+            [] => Ok(None),
+            [k] => Ok(Some(k.clone())),
+            _ => Err(format!(
+                "you take part in agreements {id:?} of several proposers ({}); name one with proposer",
+                found
+                    .iter()
+                    .filter_map(|k| k.split_once('/').map(|(p, _)| p))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
+        }
+    }
+
     /// Recomputes the pair table after a change.
     pub fn refresh(&mut self) {
         let mut pairs: BTreeMap<(String, String), Terms> = BTreeMap::new();
@@ -395,10 +460,11 @@ impl Agreements {
         let name = kind.name();
         let mut most = 0;
         let mut from = BTreeSet::new();
-        for (id, a) in &self.by_id {
+        for a in self.by_id.values() {
             if !a.active() || !a.parties.contains(party) {
                 continue;
             }
+            let id = a.content["id"].as_str().unwrap_or_default();
             let Some(&n) = a.terms.notice_ms.get(name) else {
                 continue;
             };
@@ -407,7 +473,7 @@ impl Agreements {
                 from.clear();
             }
             if n == most && n > 0 {
-                from.insert(id.clone());
+                from.insert(id.to_string());
             }
         }
         (most, from)

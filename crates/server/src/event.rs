@@ -160,6 +160,10 @@ pub struct MessageEscalated {
 #[serde(deny_unknown_fields)]
 pub struct AgreementAction {
     pub id: String,
+    /// Whose agreement (ids live in the proposer's namespace); absent in entries written before that, which
+    /// name the one agreement of that id the actor takes part in.
+    #[serde(default)]
+    pub proposer: Option<String>,
     #[serde(default)]
     pub reason: Option<String>,
 }

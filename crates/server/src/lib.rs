@@ -216,12 +216,16 @@ async fn transition(
     ))
 }
 
+/// `GET /v1/declarations/{id}?party=P`: the caller's own `id`, or the one of that id shared with it (ids live
+/// in each party's own namespace; `party` names whose when several parties shared one of that id).
 async fn read_one(
     State(line): State<Arc<Line>>,
     Caller(party): Caller,
     Path(id): Path<String>,
+    Query(q): Query<std::collections::HashMap<String, String>>,
 ) -> Result<Response, Problem> {
-    let v = blocking(move || line.get(&party, &id)).await?;
+    let owner = q.get("party").cloned();
+    let v = blocking(move || line.get(&party, &id, owner.as_deref())).await?;
     let version = v["version"].as_u64().unwrap_or(0);
     Ok(with_etag(StatusCode::OK, version, v))
 }
@@ -390,12 +394,18 @@ async fn agreements(
     Ok(listed("agreements", list))
 }
 
+/// `GET /v1/agreements/{id}?proposer=P` (ids live in each proposer's namespace; `proposer` names whose when
+/// the caller takes part in several of that id).
 async fn agreement(
     State(line): State<Arc<Line>>,
     Caller(party): Caller,
     Path(id): Path<String>,
+    Query(q): Query<std::collections::HashMap<String, String>>,
 ) -> Result<Json<Value>, Problem> {
-    Ok(Json(blocking(move || line.agreement(&party, &id)).await?))
+    let proposer = q.get("proposer").cloned();
+    Ok(Json(
+        blocking(move || line.agreement(&party, &id, proposer.as_deref())).await?,
+    ))
 }
 
 async fn propose_agreement(
@@ -408,13 +418,15 @@ async fn propose_agreement(
     Ok((StatusCode::CREATED, Json(a)).into_response())
 }
 
-/// `POST /v1/agreements/{id}/accept`, or `/suspend` with `{"reason": …}`.
+/// `POST /v1/agreements/{id}/accept`, or `/suspend` with `{"reason": …}`; `?proposer=P` as for reading one.
 async fn agreement_action(
     State(line): State<Arc<Line>>,
     Caller(party): Caller,
     Path((id, action)): Path<(String, String)>,
+    Query(q): Query<std::collections::HashMap<String, String>>,
     body: axum::body::Bytes,
 ) -> Result<Json<Value>, Problem> {
+    let proposer = q.get("proposer").cloned();
     let suspend = match action.as_str() {
         "accept" => None,
         "suspend" => {
@@ -433,7 +445,7 @@ async fn agreement_action(
         _ => return Err(Problem::not_found("no such endpoint")),
     };
     Ok(Json(
-        blocking(move || line.agreement_action(&party, &id, suspend)).await?,
+        blocking(move || line.agreement_action(&party, &id, proposer.as_deref(), suspend)).await?,
     ))
 }
 
@@ -456,20 +468,26 @@ async fn report_tracks(
 }
 
 /// `GET /v1/tracks`: the caller's own live tracks.
+/// `GET /v1/tracks?limit=&after=`: a page of the caller's own live tracks.
 async fn own_tracks(
     State(line): State<Arc<Line>>,
     Caller(party): Caller,
+    Query(q): Query<std::collections::HashMap<String, String>>,
 ) -> Result<Json<Value>, Problem> {
-    let list = blocking(move || Ok(line.tracks_of(&party))).await?;
-    Ok(Json(json!({ "tracks": list })))
+    let page = page_of(&q)?;
+    let list = blocking(move || line.tracks_page(&party, &page)).await?;
+    Ok(listed("tracks", list))
 }
 
+/// `GET /v1/alerts?limit=&after=`: a page of the caller's alerts.
 async fn alerts(
     State(line): State<Arc<Line>>,
     Caller(party): Caller,
+    Query(q): Query<std::collections::HashMap<String, String>>,
 ) -> Result<Json<Value>, Problem> {
-    let list = blocking(move || line.alerts(&party)).await?;
-    Ok(Json(json!({ "alerts": list })))
+    let page = page_of(&q)?;
+    let list = blocking(move || line.alerts_page(&party, &page)).await?;
+    Ok(listed("alerts", list))
 }
 
 /// `GET /v1/credentials`: who the caller is (credential, party, role), the line's time and clock rate,

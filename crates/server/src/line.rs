@@ -225,6 +225,12 @@ fn limit_ms(d: Duration) -> i64 {
 }
 
 /// The range of keys after `after`, for `BTreeMap::range`.
+/// A declaration's key on the line: its party and its id. Ids live in each party's own namespace, so one
+/// party's id never tells another that it is in use; `/` is in neither grammar, so the key is unambiguous.
+fn key(party: &str, id: &str) -> String {
+    format!("{party}/{id}")
+}
+
 fn after_key(page: &Page) -> (std::ops::Bound<&str>, std::ops::Bound<&str>) {
     use std::ops::Bound;
     match page.after.as_deref() {
@@ -340,13 +346,16 @@ struct Inner {
     tokens: Arc<parking_lot::RwLock<HashMap<[u8; 32], Credential>>>,
     credentials: BTreeMap<String, CredentialRecord>,
     fold: Declarations,
+    /// Every declaration by [`key`] (party and id: ids live in each party's own namespace).
     current: BTreeMap<String, Current>,
+    /// The parties that have a declaration of each id, to find one shared with a caller by its id alone.
+    owners: HashMap<String, BTreeSet<String>>,
     index: ConflictIndex,
     /// The sites, zones and sides of lines in force, apart, so that the tactical scan checks tracks against
     /// them without holding the line's lock. Written only while the line's lock is held.
     protected: Arc<parking_lot::RwLock<ConflictIndex>>,
     conflicts: BTreeMap<String, ConflictRecord>,
-    /// The open conflicts of each declaration id.
+    /// The open conflicts of each declaration, by [`key`].
     open_conflicts: HashMap<String, BTreeSet<String>>,
     messages: BTreeMap<String, Message>,
     agreements: Agreements,
@@ -680,6 +689,39 @@ impl Inner {
         }
     }
 
+    /// The declaration `id` as `party` names it: of `owner` if one is named, else its own, else the one
+    /// declaration of that id another party shared with it. `NotFound` whenever it was given none (whether or
+    /// not one exists); `Exists` when several parties shared one of that id with it and none is named.
+    fn find(&self, party: &str, id: &str, owner: Option<&str>) -> Result<&Current, LineError> {
+        let not_found = || LineError::NotFound(id.to_string());
+        let given = |of: &str| {
+            self.current
+                .get(&key(of, id))
+                .filter(|c| c.visible_to(party))
+        };
+        if let Some(owner) = owner {
+            return given(owner).ok_or_else(not_found);
+        }
+        if let Some(own) = self.current.get(&key(party, id)) {
+            return Ok(own);
+        }
+        let mut shared = self
+            .owners
+            .get(id)
+            .into_iter()
+            .flatten()
+            .filter_map(|of| given(of));
+        match (shared.next(), shared.next()) {
+            (Some(c), None) => Ok(c),
+            (None, _) => Err(not_found()),
+            (Some(a), Some(b)) => Err(LineError::Exists(format!(
+                "declarations {id:?} of several parties are shared with you ({}, {}, …); name the party \
+                 with ?party=",
+                a.declaration.party, b.declaration.party
+            ))),
+        }
+    }
+
     /// Whether `party` was given volume `j` of the declaration `o` in the index: all of its own and of those
     /// shared with it; of any other, only the volumes that an open conflict of its declaration `own` showed it
     /// (in the version that conflict names).
@@ -690,7 +732,7 @@ impl Inner {
     ) -> impl Fn(&Declaration, usize) -> bool + 'a {
         let mut revealed: HashMap<String, (u64, Vec<Value>)> = HashMap::new();
         for cid in own
-            .and_then(|id| self.open_conflicts.get(id))
+            .and_then(|id| self.open_conflicts.get(&key(party, id)))
             .into_iter()
             .flatten()
         {
@@ -702,19 +744,21 @@ impl Inner {
             } else {
                 &r.content["a"]
             };
-            if let (Some(id), Some(version), Some(volumes)) = (
+            if let (Some(id), Some(of), Some(version), Some(volumes)) = (
                 other["id"].as_str(),
+                other["party"].as_str(),
                 other["version"].as_u64(),
                 other["volumes"].as_array(),
             ) {
-                revealed.insert(id.to_string(), (version, volumes.clone()));
+                revealed.insert(key(of, id), (version, volumes.clone()));
             }
         }
         move |o: &Declaration, j: usize| {
+            let k = key(&o.party, &o.id);
             o.party == party
-                || self.current.get(&o.id).is_some_and(|c| {
+                || self.current.get(&k).is_some_and(|c| {
                     c.visible_to(party)
-                        || revealed.get(&o.id).is_some_and(|(version, volumes)| {
+                        || revealed.get(&k).is_some_and(|(version, volumes)| {
                             *version == o.version
                                 && c.content["volumes"]
                                     .get(j)
@@ -866,14 +910,26 @@ impl Inner {
                 id: c.id,
                 version: c.version,
             },
-            Event::DeclarationState(c) => Checked::State {
-                id: c.id,
-                version: c.version,
-                state: c.state,
-            },
+            Event::DeclarationState(c) => {
+                // Only a declaration's own party moves it; the version named must be its latest.
+                match self.current.get(&key(&header.actor, &c.id)) {
+                    Some(d) if c.version.is_none_or(|v| v == d.declaration.version) => {}
+                    _ => {
+                        return Err(at(format!(
+                            "{} has no declaration {:?} (at version {:?})",
+                            header.actor, c.id, c.version
+                        )))
+                    }
+                }
+                Checked::State {
+                    id: c.id,
+                    version: c.version,
+                    state: c.state,
+                }
+            }
             Event::ConflictFound(c, content) => Checked::ConflictFound {
                 parties: [c.a.party.clone(), c.b.party.clone()],
-                sides: [c.a.id.clone(), c.b.id.clone()],
+                sides: [key(&c.a.party, &c.a.id), key(&c.b.party, &c.b.id)],
                 id: c.id,
                 content,
             },
@@ -926,10 +982,21 @@ impl Inner {
                 let (content, terms) = agreement::parse(&v, &header.actor, &registered)
                     .map_err(|(f, why)| at(format!("agreement {f}: {why}")))?;
                 let id = content["id"].as_str().unwrap_or_default().to_string();
+                if self
+                    .agreements
+                    .by_id
+                    .contains_key(&Agreements::key(&header.actor, &id))
+                {
+                    return Err(at(format!(
+                        "{} already proposed an agreement {id:?}",
+                        header.actor
+                    )));
+                }
                 let parties = terms_parties(&content);
                 Checked::AgreementProposed {
                     id,
                     agreement: Box::new(Agreement {
+                        proposer: header.actor.clone(),
                         content,
                         parties,
                         terms,
@@ -939,10 +1006,22 @@ impl Inner {
                     }),
                 }
             }
-            Event::AgreementAction(a) => Checked::AgreementAction {
-                id: a.id,
-                reason: a.reason.unwrap_or_default(),
-            },
+            Event::AgreementAction(a) => {
+                let key = self
+                    .agreements
+                    .find(&header.actor, &a.id, a.proposer.as_deref())
+                    .map_err(at)?
+                    .ok_or_else(|| {
+                        at(format!(
+                            "{} takes part in no agreement {:?}",
+                            header.actor, a.id
+                        ))
+                    })?;
+                Checked::AgreementAction {
+                    key,
+                    reason: a.reason.unwrap_or_default(),
+                }
+            }
             Event::Alert(head, content) => Checked::Alert {
                 id: head.id,
                 parties: head.parties,
@@ -1010,15 +1089,22 @@ impl Inner {
                         tracing::error!("applying entry {}: {e}", header.seq);
                     }
                 } else {
-                    self.protected.write().remove(&declaration.id);
+                    self.protected
+                        .write()
+                        .remove(&declaration.party, &declaration.id);
                 }
                 let late = self.late_notice(&declaration, t);
-                let state = match self.current.get(&declaration.id) {
+                let k = key(&declaration.party, &declaration.id);
+                let state = match self.current.get(&k) {
                     Some(c) if c.state == State::Active => State::Active,
                     _ => State::Planned,
                 };
+                self.owners
+                    .entry(declaration.id.clone())
+                    .or_default()
+                    .insert(declaration.party.clone());
                 self.current.insert(
-                    declaration.id.clone(),
+                    k,
                     Current {
                         declaration,
                         content,
@@ -1030,21 +1116,23 @@ impl Inner {
                 );
             }
             Checked::Cancel { id, .. } => {
-                self.index.remove(&id);
-                self.protected.write().remove(&id);
-                if let Some(c) = self.current.get_mut(&id) {
+                let party = &header.actor;
+                self.index.remove(party, &id);
+                self.protected.write().remove(party, &id);
+                if let Some(c) = self.current.get_mut(&key(party, &id)) {
                     c.state = State::Cancelled;
                     c.seq = header.seq;
                 }
             }
             Checked::State { id, state, .. } => {
-                if let Some(c) = self.current.get_mut(&id) {
+                let party = &header.actor;
+                if let Some(c) = self.current.get_mut(&key(party, &id)) {
                     match state {
                         StateChange::Active => c.state = State::Active,
                         StateChange::Ended => {
                             c.state = State::Ended;
-                            self.index.remove(&id);
-                            self.protected.write().remove(&id);
+                            self.index.remove(party, &id);
+                            self.protected.write().remove(party, &id);
                         }
                     }
                 }
@@ -1075,9 +1163,11 @@ impl Inner {
                     r.resolved_by = Some(header.seq);
                     self.done.push_back((t, Done::Conflict(id.clone())));
                     for side in ["a", "b"] {
-                        if let Some(set) = r.content[side]["id"]
+                        let side = &r.content[side];
+                        if let Some(set) = side["id"]
                             .as_str()
-                            .and_then(|d| self.open_conflicts.get_mut(d))
+                            .zip(side["party"].as_str())
+                            .and_then(|(d, p)| self.open_conflicts.get_mut(&key(p, d)))
                         {
                             set.remove(&id);
                         }
@@ -1140,11 +1230,11 @@ impl Inner {
                 }
             }
             Checked::AgreementProposed { id, agreement } => {
-                self.agreements.by_id.insert(id, *agreement);
+                self.agreements.insert(&id, *agreement);
                 self.agreements.refresh();
             }
-            Checked::AgreementAction { id, reason } => {
-                if let Some(a) = self.agreements.by_id.get_mut(&id) {
+            Checked::AgreementAction { key, reason } => {
+                if let Some(a) = self.agreements.by_id.get_mut(&key) {
                     if header.kind == AGREEMENT_ACCEPTED {
                         a.accepted.insert(header.actor.clone(), t);
                         if a.parties.iter().all(|p| a.accepted.contains_key(p)) {
@@ -1286,9 +1376,9 @@ enum Checked {
         id: String,
         agreement: Box<Agreement>,
     },
-    /// Accepted or suspended (with the reason).
+    /// Accepted or suspended (with the reason); `key` as in [`Agreements::key`].
     AgreementAction {
-        id: String,
+        key: String,
         reason: String,
     },
     Alert {
@@ -1374,6 +1464,7 @@ impl Line {
             protected: Arc::new(parking_lot::RwLock::new(ConflictIndex::new(minima))),
             conflicts: BTreeMap::new(),
             open_conflicts: HashMap::new(),
+            owners: HashMap::new(),
             messages: BTreeMap::new(),
             agreements: Agreements::default(),
             alerts: BTreeMap::new(),
@@ -2210,25 +2301,21 @@ impl Line {
         Ok((declaration, body, audience))
     }
 
-    /// The current version of `id` if `party` may write it now: visible (else `NotFound`, as if missing), its
-    /// own (else `Forbidden`), not cancelled, and at the version named in `If-Match`.
+    /// The current version of the caller's own `id` if `party` may write it now: its own (else `NotFound`, as
+    /// if missing, or `Forbidden` when only another party's declaration of that id is shared with it), not
+    /// cancelled, and at the version named in `If-Match`.
     fn writable<'a>(
         inner: &'a Inner,
         party: &str,
         id: &str,
         if_match: Option<u64>,
     ) -> Result<&'a Current, LineError> {
-        let c = inner
-            .current
-            .get(id)
-            .filter(|c| c.visible_to(party))
-            .ok_or_else(|| LineError::NotFound(id.into()))?;
-        if c.declaration.party != party {
-            return Err(LineError::Forbidden(format!(
-                "{id} belongs to {}",
-                c.declaration.party
-            )));
-        }
+        let Some(c) = inner.current.get(&key(party, id)) else {
+            return Err(match inner.find(party, id, None) {
+                Ok(c) => LineError::Forbidden(format!("{id} belongs to {}", c.declaration.party)),
+                Err(e) => e,
+            });
+        };
         if c.state.closed() {
             return Err(LineError::Exists(format!("{id} is {}", c.state.name())));
         }
@@ -2252,7 +2339,7 @@ impl Line {
     ) -> Vec<NewEntry> {
         inner
             .open_conflicts
-            .get(id)
+            .get(&key(party, id))
             .into_iter()
             .flatten()
             .filter_map(|cid| inner.conflicts.get(cid).map(|r| (cid, r)))
@@ -2295,11 +2382,11 @@ impl Line {
             .index
             .conflicts_of_under(declaration, &inner.policy(party));
         for c in &conflicts {
-            let other_id = &c.other_than(&declaration.id).id;
-            let Some(other) = inner.current.get(other_id) else {
+            let other = c.other_than(party);
+            let Some(other) = inner.current.get(&key(&other.party, &other.id)) else {
                 continue;
             };
-            let (a, b) = if c.a.id == declaration.id {
+            let (a, b) = if c.a.party == party {
                 (content, &other.content)
             } else {
                 (&other.content, content)
@@ -2334,22 +2421,18 @@ impl Line {
                 Some(id) => id.to_string(),
                 None => body["id"].as_str().unwrap_or_default().to_string(),
             };
-            let version = match (inner.current.get(&id), id_in_path) {
-                (Some(c), None) if c.visible_to(party) => {
+            // Ids live in the caller's own namespace: another party's declaration of the same id, seen or
+            // not, is another declaration, and its existence changes nothing here.
+            let version = match (inner.current.get(&key(party, &id)), id_in_path) {
+                (Some(c), None) => {
                     return Err(LineError::Exists(format!(
-                "declaration {id:?} exists (version {}); write a new version with PUT and If-Match",
-                c.declaration.version
-            )))
-                }
-                // Someone else's id that the caller may not see: refuse without saying whose.
-                (Some(_), None) => {
-                    return Err(LineError::Exists(format!(
-                        "the id {id:?} is taken; choose another"
+                        "declaration {id:?} exists (version {}); write a new version with PUT and \
+                         If-Match",
+                        c.declaration.version
                     )))
                 }
                 (None, None) => 1,
-                (None, Some(_)) => return Err(LineError::NotFound(id)),
-                (Some(_), Some(_)) => {
+                (None, Some(_)) | (Some(_), Some(_)) => {
                     Self::writable(inner, party, &id, if_match)?
                         .declaration
                         .version
@@ -2382,7 +2465,7 @@ impl Line {
             let advising = (!conflicts.is_empty()).then(|| inner.advising(&declaration, party));
             let late = inner
                 .current
-                .get(&declaration.id)
+                .get(&key(party, &declaration.id))
                 .and_then(|c| c.late.clone());
             let views: Vec<Value> = conflicts
                 .iter()
@@ -2426,8 +2509,7 @@ impl Line {
             let id = body["id"].as_str().unwrap_or_default().to_string();
             let version = inner
                 .current
-                .get(&id)
-                .filter(|c| c.declaration.party == party)
+                .get(&key(party, &id))
                 .map_or(1, |c| c.declaration.version + 1);
             let (declaration, content, _) = self.prepare(&inner, party, body, version)?;
             let advising = inner.advising(&declaration, party);
@@ -2440,14 +2522,14 @@ impl Line {
         let conflicts: Vec<Value> = found
             .iter()
             .filter_map(|c| {
-                let other_id = &c.other_than(&declaration.id).id;
+                let other = c.other_than(party);
                 let other = inner
                     .current
-                    .get(other_id)
+                    .get(&key(&other.party, &other.id))
                     .filter(|o| o.visible_to(party))?;
                 Some(json!({
                     "other": {
-                        "id": other_id,
+                        "id": other.declaration.id,
                         "party": other.declaration.party,
                         "version": other.declaration.version,
                         "name": other.content["name"],
@@ -2475,11 +2557,7 @@ impl Line {
         // What the advice needs is copied under the lock; the advice is computed without it.
         let (declaration, advising) = {
             let inner = self.lock()?;
-            let current = inner
-                .current
-                .get(id)
-                .filter(|c| c.visible_to(party))
-                .ok_or_else(|| LineError::NotFound(id.to_string()))?;
+            let current = inner.find(party, id, None)?;
             if current.declaration.party != party {
                 return Err(LineError::Forbidden(format!(
                     "declaration {id:?} is {}'s; only its own party is advised on it",
@@ -2493,7 +2571,8 @@ impl Line {
         let conflicts = advising.conflicts(&declaration);
         let advice = (conflicts > 0).then(|| advising.advise(&declaration));
         Ok(
-            json!({"id": id, "version": declaration.version, "conflicts": conflicts, "advice": advice}),
+            json!({"id": id, "party": party, "version": declaration.version, "conflicts": conflicts,
+                   "advice": advice}),
         )
     }
 
@@ -2583,7 +2662,7 @@ impl Line {
             self.commit(inner, entries)?;
             inner
                 .current
-                .get(id)
+                .get(&key(party, id))
                 .map(Self::view)
                 .ok_or_else(|| LineError::NotFound(id.into()))
         })
@@ -2601,15 +2680,11 @@ impl Line {
         })
     }
 
-    /// A declaration the caller may see; `None` otherwise (whether or not it exists).
-    pub fn get(&self, party: &str, id: &str) -> Result<Value, LineError> {
+    /// A declaration the caller may see: its own `id`, or the one of that id shared with it (of `owner`, if
+    /// it names one); `NotFound` otherwise, whether or not it exists.
+    pub fn get(&self, party: &str, id: &str, owner: Option<&str>) -> Result<Value, LineError> {
         let inner = self.lock()?;
-        inner
-            .current
-            .get(id)
-            .filter(|c| c.visible_to(party))
-            .map(Self::view)
-            .ok_or_else(|| LineError::NotFound(id.into()))
+        inner.find(party, id, owner).map(Self::view)
     }
 
     /// Every declaration the caller may see that passes `filter`.
@@ -2634,7 +2709,7 @@ impl Line {
     }
 
     /// The number of items a page asks for, within the line's bounds.
-    fn page_limit(&self, page: &Page) -> Result<usize, LineError> {
+    pub(crate) fn page_limit(&self, page: &Page) -> Result<usize, LineError> {
         match page.limit {
             None => Ok(self.limits.page_default.max(1)),
             Some(n) if (1..=self.limits.page_max).contains(&n) => Ok(n),
@@ -2649,7 +2724,7 @@ impl Line {
         }
     }
 
-    /// A page of the declarations `party` may see, by id.
+    /// A page of the declarations `party` may see, by party and id (the cursor is `party/id`).
     pub fn list_page(
         &self,
         party: &str,
@@ -2933,9 +3008,7 @@ impl Line {
                 for (i, id) in items.iter().enumerate() {
                     let id = id.as_str().unwrap_or_default();
                     let visible = match key.as_str() {
-                        "declarations" => {
-                            inner.current.get(id).is_some_and(|c| c.visible_to(party))
-                        }
+                        "declarations" => inner.find(party, id, None).is_ok(),
                         "conflicts" => inner
                             .conflicts
                             .get(id)
@@ -3147,9 +3220,12 @@ impl Line {
             let (content, _) = agreement::parse(&body, party, &registered)
                 .map_err(|(field, why)| invalid(field, why))?;
             let id = content["id"].as_str().unwrap_or_default().to_string();
-            if inner.agreements.by_id.contains_key(&id) {
+            // Ids live in the proposer's namespace: another proposer's agreement of the same id, seen or
+            // not, is another agreement.
+            let key = Agreements::key(party, &id);
+            if inner.agreements.by_id.contains_key(&key) {
                 return Err(LineError::Exists(format!(
-                    "the agreement id {id:?} is taken; choose another"
+                    "you already proposed an agreement {id:?}; choose another id"
                 )));
             }
             let entry = NewEntry {
@@ -3163,7 +3239,7 @@ impl Line {
             inner
                 .agreements
                 .by_id
-                .get(&id)
+                .get(&key)
                 .map(Agreement::view)
                 .ok_or_else(|| LineError::Storage("agreement not applied".into()))
         })
@@ -3175,15 +3251,20 @@ impl Line {
         &self,
         party: &str,
         id: &str,
+        proposer: Option<&str>,
         suspend: Option<String>,
     ) -> Result<Value, LineError> {
         self.charge(party)?;
         self.write(|inner| {
+            let key = inner
+                .agreements
+                .find(party, id, proposer)
+                .map_err(LineError::Exists)?
+                .ok_or_else(|| LineError::NotFound(id.into()))?;
             let a = inner
                 .agreements
                 .by_id
-                .get(id)
-                .filter(|a| a.parties.contains(party))
+                .get(&key)
                 .ok_or_else(|| LineError::NotFound(id.into()))?;
             let (kind, content) = match suspend {
                 Some(r) if r.trim().is_empty() || r.len() > 2000 => {
@@ -3195,9 +3276,15 @@ impl Line {
                 Some(_) if a.suspended => {
                     return Err(LineError::Exists(format!("{id} is already suspended")))
                 }
-                Some(r) => (AGREEMENT_SUSPENDED, json!({"id": id, "reason": r})),
+                Some(r) => (
+                    AGREEMENT_SUSPENDED,
+                    json!({"id": id, "proposer": a.proposer, "reason": r}),
+                ),
                 None if a.accepted.contains_key(party) => return Ok(a.view()),
-                None => (AGREEMENT_ACCEPTED, json!({"id": id})),
+                None => (
+                    AGREEMENT_ACCEPTED,
+                    json!({"id": id, "proposer": a.proposer}),
+                ),
             };
             let entry = NewEntry {
                 time_ms: self.clock.now_ms(),
@@ -3210,7 +3297,7 @@ impl Line {
             inner
                 .agreements
                 .by_id
-                .get(id)
+                .get(&key)
                 .map(Agreement::view)
                 .ok_or_else(|| LineError::NotFound(id.into()))
         })
@@ -3232,7 +3319,7 @@ impl Line {
         let id = proposed["id"].as_str().unwrap_or_default().to_string();
         let mut last = proposed;
         for p in &parties[1..] {
-            last = self.agreement_action(p, &id, None)?;
+            last = self.agreement_action(p, &id, Some(first), None)?;
         }
         Ok(last)
     }
@@ -3243,14 +3330,19 @@ impl Line {
         Ok(inner.agreements.of(party).map(Agreement::view).collect())
     }
 
-    /// One agreement the caller takes part in.
-    pub fn agreement(&self, party: &str, id: &str) -> Result<Value, LineError> {
+    /// One agreement the caller takes part in (of `proposer`, if named; see [`Agreements::find`]).
+    pub fn agreement(
+        &self,
+        party: &str,
+        id: &str,
+        proposer: Option<&str>,
+    ) -> Result<Value, LineError> {
         let inner = self.lock()?;
         inner
             .agreements
-            .by_id
-            .get(id)
-            .filter(|a| a.parties.contains(party))
+            .find(party, id, proposer)
+            .map_err(LineError::Exists)?
+            .and_then(|key| inner.agreements.by_id.get(&key))
             .map(Agreement::view)
             .ok_or_else(|| LineError::NotFound(id.into()))
     }

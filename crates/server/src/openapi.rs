@@ -77,8 +77,8 @@ pub const ENDPOINTS: &[Endpoint] = &[
         errors: &[400, 403, 413, 422],
         ..op("post", "/v1/declarations/preview", "declarations", "Check a declaration before submitting it")
     },
-    Endpoint { ok: (200, "The least delay, climb or descent that clears every conflict, computed now ({id, version, conflicts, advice})", Some("Object")), errors: &[403, 404], ..op("get", "/v1/declarations/{id}/advice", "declarations", "Advice for your own conflicting declaration") },
-    Endpoint { ok: (200, "The current version (ETag: its number)", Some("DeclarationView")), errors: &[404], ..op("get", "/v1/declarations/{id}", "declarations", "Get a declaration you may see") },
+    Endpoint { ok: (200, "The least delay, climb or descent that clears every conflict, computed now ({id, party, version, conflicts, advice})", Some("Object")), errors: &[403, 404], ..op("get", "/v1/declarations/{id}/advice", "declarations", "Advice for your own conflicting declaration") },
+    Endpoint { query: &[("party", "whose declaration of this id: ids live in each party's own namespace; without it, your own, else the one of that id shared with you (409 if several parties shared one)")], ok: (200, "The current version (ETag: its number)", Some("DeclarationView")), errors: &[404, 409], ..op("get", "/v1/declarations/{id}", "declarations", "Get a declaration you may see") },
     Endpoint {
         request: Some("Declaration"),
         if_match: true,
@@ -104,15 +104,15 @@ pub const ENDPOINTS: &[Endpoint] = &[
     Endpoint { request: Some("Answer"), ok: (200, "The message with your receipt", Some("Message")), errors: &[400, 404, 409, 422], ..op("post", "/v1/messages/{id}/answer", "hotline", "Answer (and so acknowledge) a message") },
     Endpoint { query: &[("limit", "items in this page: 1 to the server's page_max (1 000 by default; default page_default, 200)"), ("after", "the `next` of the page before: the items after it"),], errors: &[422], ok: (200, "The agreements you take part in", Some("AgreementList")), ..op("get", "/v1/agreements", "agreements", "List your agreements") },
     Endpoint { request: Some("AgreementInput"), ok: (201, "Proposed (you accept it by proposing)", Some("Agreement")), errors: &[400, 409, 422], ..op("post", "/v1/agreements", "agreements", "Propose an agreement") },
-    Endpoint { ok: (200, "The agreement", Some("Agreement")), errors: &[404], ..op("get", "/v1/agreements/{id}", "agreements", "Get an agreement you take part in") },
-    Endpoint { ok: (200, "The agreement; active once every party has accepted", Some("Agreement")), errors: &[404], ..op("post", "/v1/agreements/{id}/accept", "agreements", "Accept (or, after a suspension, accept anew)") },
-    Endpoint { request: Some("Reason"), ok: (200, "Suspended", Some("Agreement")), errors: &[400, 404, 409, 422], ..op("post", "/v1/agreements/{id}/suspend", "agreements", "Suspend: no new conflicts or messages under it") },
+    Endpoint { query: &[("proposer", "whose agreement of this id: ids live in each proposer's namespace; without it, your own proposal, else the one of that id you take part in (409 if several)")], ok: (200, "The agreement", Some("Agreement")), errors: &[404, 409], ..op("get", "/v1/agreements/{id}", "agreements", "Get an agreement you take part in") },
+    Endpoint { query: &[("proposer", "whose agreement of this id: ids live in each proposer's namespace; without it, your own proposal, else the one of that id you take part in (409 if several)")], ok: (200, "The agreement; active once every party has accepted", Some("Agreement")), errors: &[404, 409], ..op("post", "/v1/agreements/{id}/accept", "agreements", "Accept (or, after a suspension, accept anew)") },
+    Endpoint { query: &[("proposer", "whose agreement of this id: ids live in each proposer's namespace; without it, your own proposal, else the one of that id you take part in (409 if several)")], request: Some("Reason"), ok: (200, "Suspended", Some("Agreement")), errors: &[400, 404, 409, 422], ..op("post", "/v1/agreements/{id}/suspend", "agreements", "Suspend: no new conflicts or messages under it") },
     Endpoint { ok: (200, "Who you are ({you, party, role}), the line's time (now), how fast its clock runs against real time (clock_rate), whether the line is an exercise (exercise: its clock is not real time), and a page of your party's credentials (never their tokens) with next and cursor", Some("Object")), query: &[("limit", "items in this page: 1 to the server's page_max (1 000 by default; default page_default, 200)"), ("after", "the `next` of the page before: the items after it"),], errors: &[422], ..op("get", "/v1/credentials", "credentials", "List your party's credentials") },
     Endpoint { request: Some("CredentialInput"), ok: (201, "The new credential's id and token, shown once", Some("Object")), errors: &[400, 403, 422], ..op("post", "/v1/credentials", "credentials", "Issue a credential at or below your level") },
     Endpoint { ok: (200, "The credential, revoked", Some("Object")), errors: &[403, 404], ..op("post", "/v1/credentials/{id}/revoke", "credentials", "Revoke a credential of your party") },
     Endpoint { request: Some("TrackBatch"), ok: (200, "How many reports were accepted (kept in memory; not logged)", Some("Object")), errors: &[400, 413, 422, 429], ..op("post", "/v1/tracks", "tactical", "Report the last state of your tracks") },
-    Endpoint { ok: (200, "Your live tracks: the last state reported of each, until it expires (track_ttl, 60 s by default, without a report)", Some("TrackList")), ..op("get", "/v1/tracks", "tactical", "List your own live tracks") },
-    Endpoint { ok: (200, "The alerts you are one of the two parties of, open and closed", Some("AlertList")), ..op("get", "/v1/alerts", "tactical", "List your alerts") },
+    Endpoint { query: &[("limit", "items in this page: 1 to the server's page_max (1 000 by default; default page_default, 200)"), ("after", "the `next` of the page before: the items after it"),], errors: &[422], ok: (200, "Your live tracks: the last state reported of each, until it expires (track_ttl, 60 s by default, without a report)", Some("TrackList")), ..op("get", "/v1/tracks", "tactical", "List your own live tracks") },
+    Endpoint { query: &[("limit", "items in this page: 1 to the server's page_max (1 000 by default; default page_default, 200)"), ("after", "the `next` of the page before: the items after it"),], errors: &[422], ok: (200, "The alerts you are one of the two parties of, open and closed", Some("AlertList")), ..op("get", "/v1/alerts", "tactical", "List your alerts") },
     Endpoint {
         query: &[("cursor", "resume after this cursor (the `cursor` of the last event you received); 0 from the start")],
         ok: (101, "WebSocket: one JSON event per text frame ({cursor, seq, kind, time, actor, content}) and heartbeats ({heartbeat, cursor}); a client that does not take a frame within the stream send timeout is closed (1008) with the cursor to resume from, a revoked credential's stream is closed at once (1008), and a server shutting down closes with 1001 and the cursor", None),
@@ -160,8 +160,8 @@ fn tactical_schemas() -> Value {
             "gs_mps": {"type": "number"}, "trk_deg": {"type": "number"}, "vs_mps": {"type": ["number", "null"]},
             "alt_ref": {"enum": ["msl", "pressure"]}
         }},
-        "TrackList": {"type": "object", "properties": {"tracks": {"type": "array", "items": {"$ref": "#/components/schemas/Track"}}}},
-        "AlertList": {"type": "object", "properties": {"alerts": {"type": "array", "items": {"$ref": "#/components/schemas/Alert"}}}}
+        "TrackList": {"type": "object", "properties": {"tracks": {"type": "array", "items": {"$ref": "#/components/schemas/Track"}}, "next": {"type": ["string", "null"], "description": "ask for the next page with after=next; null on the last page"}, "cursor": {"type": "integer", "description": "the log size this page reflects: a stream opened at this cursor carries every later change"}}},
+        "AlertList": {"type": "object", "properties": {"alerts": {"type": "array", "items": {"$ref": "#/components/schemas/Alert"}}, "next": {"type": ["string", "null"], "description": "ask for the next page with after=next; null on the last page"}, "cursor": {"type": "integer", "description": "the log size this page reflects: a stream opened at this cursor carries every later change"}}}
     })
 }
 
@@ -283,6 +283,7 @@ fn schemas() -> Value {
             "deadlines_s": {"type": "object", "description": "acknowledgement deadline per precedence (seconds); defaults 600, 1800, 10800, 21600", "additionalProperties": {"type": "integer"}}
         }},
         "Agreement": {"allOf": [{"$ref": "#/components/schemas/AgreementInput"}, {"type": "object", "properties": {
+            "proposer": {"type": "string", "description": "the party that proposed it: its id lives in the proposer's namespace"},
             "status": {"enum": ["proposed", "active", "suspended"]},
             "accepted": {"type": "object", "description": "party → when it accepted"},
             "suspensions": {"type": "array", "items": {"type": "object"}}

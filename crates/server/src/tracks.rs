@@ -113,12 +113,12 @@ pub enum Body {
 }
 
 impl Body {
-    /// The content, with `track(i)` giving the scan's `i`-th track as it appears in an alert and `area(id)` an
+    /// The content, with `track(i)` giving the scan's `i`-th track as it appears in an alert and `area(party, id)` an
     /// area of protection as the intruding party may see it (`None`: no longer in force, no alert).
     pub fn build(
         &self,
         track: impl Fn(usize) -> Value,
-        area: impl Fn(&str) -> Option<Value>,
+        area: impl Fn(&str, &str) -> Option<Value>,
     ) -> Option<Value> {
         Some(match self {
             Body::Ready(v) => v.clone(),
@@ -135,7 +135,7 @@ impl Body {
                 json!({
                     "kind": "incursion", "parties": [t["party"], party],
                     "tracks": [t],
-                    "declaration": area(id)?,
+                    "declaration": area(party, id)?,
                     "distance_m": distance_m.round(),
                     "start": deconflict_space::units::format_time(*start_ms),
                     "end": deconflict_space::units::format_time(*end_ms),

@@ -60,7 +60,9 @@ fn conflicts_need_an_active_agreement_and_use_its_minima() {
     assert_eq!(conflicts(&d.body), 0);
 
     // Active, with 3 km laterally: 5 km apart (3 km between the edges) is clear, 4 km apart is not.
-    let a = line.agreement_action("ru-gs", "mou", None).expect("accept");
+    let a = line
+        .agreement_action("ru-gs", "mou", None, None)
+        .expect("accept");
     assert_eq!(a["status"], "active");
     let d = line
         .declare("ru-gs", sortie("ru-3", 6000.0, 5000.0))
@@ -101,7 +103,7 @@ fn conflicts_need_an_active_agreement_and_use_its_minima() {
     // Suspension by either side: no new conflicts or messages; the old ones stay readable.
     for id in ["mou", "wide"] {
         let a = line
-            .agreement_action("ru-gs", id, Some("aircraft shot down".into()))
+            .agreement_action("ru-gs", id, None, Some("aircraft shot down".into()))
             .expect("suspend");
         assert_eq!(a["status"], "suspended");
         assert_eq!(a["suspensions"][0]["party"], "ru-gs");
@@ -117,23 +119,25 @@ fn conflicts_need_an_active_agreement_and_use_its_minima() {
         "{refused:?}"
     );
     // Resumed only when both accept anew.
-    line.agreement_action("us-cjtf", "mou", None)
+    line.agreement_action("us-cjtf", "mou", None, None)
         .expect("accept");
     assert_eq!(
-        line.agreement("us-cjtf", "mou").expect("get")["status"],
+        line.agreement("us-cjtf", "mou", None).expect("get")["status"],
         "suspended"
     );
-    let a = line.agreement_action("ru-gs", "mou", None).expect("accept");
+    let a = line
+        .agreement_action("ru-gs", "mou", None, None)
+        .expect("accept");
     assert_eq!(a["status"], "active");
 
     // Non-participants see nothing of it.
     assert!(matches!(
-        line.agreement("tr-gs", "mou"),
+        line.agreement("tr-gs", "mou", None),
         Err(LineError::NotFound(_))
     ));
     assert!(line.agreements("tr-gs").expect("list").is_empty());
     assert!(matches!(
-        line.agreement_action("tr-gs", "mou", Some("no".into())),
+        line.agreement_action("tr-gs", "mou", None, Some("no".into())),
         Err(LineError::NotFound(_))
     ));
 }
@@ -229,15 +233,15 @@ fn late_notice_and_deadlines_come_from_the_agreement() {
     drop(line);
     let line = Line::open(dir.path(), "test.example/line").expect("reopen");
     assert_eq!(
-        line.get("us-cjtf", "us-1").expect("get")["late_notice"],
+        line.get("us-cjtf", "us-1", None).expect("get")["late_notice"],
         Value::Null
     );
     assert_eq!(
-        line.get("tr-gs", "tr-1").expect("get")["late_notice"],
+        line.get("tr-gs", "tr-1", None).expect("get")["late_notice"],
         Value::Null
     );
     assert_eq!(
-        line.agreement("ru-gs", "mou").expect("get")["status"],
+        line.agreement("ru-gs", "mou", None).expect("get")["status"],
         "active"
     );
 }
@@ -254,7 +258,7 @@ fn declarations_are_planned_activated_ended_and_filtered() {
         .expect("ru-1");
     assert_eq!(conflicts(&d.body), 1);
     assert_eq!(
-        line.get("us-cjtf", "us-1").expect("get")["status"],
+        line.get("us-cjtf", "us-1", None).expect("get")["status"],
         "planned"
     );
     // Needs If-Match; then planned → active → ended; ended resolves its conflicts and frees the airspace.
@@ -275,7 +279,7 @@ fn declarations_are_planned_activated_ended_and_filtered() {
         .expect("v2");
     assert_eq!(v.body["declaration"]["version"], 2);
     assert_eq!(
-        line.get("us-cjtf", "us-1").expect("get")["status"],
+        line.get("us-cjtf", "us-1", None).expect("get")["status"],
         "active",
         "a new version stays active"
     );
@@ -341,7 +345,10 @@ fn declarations_are_planned_activated_ended_and_filtered() {
 
     drop(line);
     let line = Line::open(dir.path(), "test.example/line").expect("reopen");
-    assert_eq!(line.get("us-cjtf", "us-1").expect("get")["status"], "ended");
+    assert_eq!(
+        line.get("us-cjtf", "us-1", None).expect("get")["status"],
+        "ended"
+    );
 }
 
 #[test]

@@ -305,5 +305,8 @@ fn a_track_heading_across_a_deconfliction_line_alerts_the_other_side_only() {
         .declare("ru-gs", bad)
         .expect_err("a side is left or right");
     assert!(err.to_string().contains("footprint.side.side"), "{err}");
-    assert!(line.get("ru-gs", "euphrates-x").is_err(), "nothing stored");
+    assert!(
+        line.get("ru-gs", "euphrates-x", None).is_err(),
+        "nothing stored"
+    );
 }

@@ -231,7 +231,8 @@ async fn conflicts_reach_exactly_the_parties_concerned() {
         )
         .await;
     assert_eq!(s, StatusCode::NOT_FOUND);
-    // Nor take its id.
+    // Nor learn that its id is in use: ids live in each party's own namespace, so the same id is tr-gs's own
+    // declaration, answered as for any fresh id; us-cjtf's is untouched.
     let (s, _, b) = w
         .call(
             Some("tr-gs"),
@@ -241,11 +242,33 @@ async fn conflicts_reach_exactly_the_parties_concerned() {
             None,
         )
         .await;
-    assert_eq!(s, StatusCode::CONFLICT);
-    assert!(
-        !b.to_string().contains("us-cjtf"),
-        "the owner is not revealed: {b}"
-    );
+    assert_eq!(s, StatusCode::CREATED, "{b}");
+    // The same sortie under a fresh id is answered alike (it overlaps us-cjtf's us-17, so both find that
+    // conflict, as any declaration there would).
+    let (s, _, fresh) = w
+        .call(
+            Some("tr-gs"),
+            Method::POST,
+            "/v1/declarations",
+            Some(tabqa("tr-fresh", &[])),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{fresh}");
+    let shape = |b: &Value| {
+        let conflicts = b["conflicts"].as_array().map_or(0, Vec::len);
+        let mut keys: Vec<String> = b.as_object().expect("object").keys().cloned().collect();
+        keys.sort();
+        (keys, conflicts, b["advice"].clone())
+    };
+    assert_eq!(shape(&b), shape(&fresh));
+    for (who, whose) in [("tr-gs", "tr-gs"), ("us-cjtf", "us-cjtf")] {
+        let (s, _, b) = w
+            .call(Some(who), Method::GET, "/v1/declarations/us-17", None, None)
+            .await;
+        assert_eq!(s, StatusCode::OK);
+        assert_eq!(b["party"], whose, "{who} reads its own us-17");
+    }
 
     // Authentication.
     let (s, h, b) = w
@@ -266,8 +289,9 @@ async fn conflicts_reach_exactly_the_parties_concerned() {
     assert_eq!(h["content-type"], "application/problem+json");
     assert!(!m.to_string().contains("deconflict_"), "{m}");
     let totals = w.line.totals().expect("totals");
+    // The first conflict, and tr-gs's two sorties' two each (with us-cjtf's us-17 and ru-42).
     assert!(
-        totals.contains(&("deconflict_conflicts_open", 1)),
+        totals.contains(&("deconflict_conflicts_open", 5)),
         "{totals:?}"
     );
 }

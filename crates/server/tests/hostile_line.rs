@@ -117,6 +117,103 @@ fn preview_ignores_hidden_declarations() {
     assert_eq!(p["conflicts"], json!([]), "{p}");
 }
 
+/// Finding 7: a declaration or agreement id another party used was refused as "taken" (409) while a fresh
+/// one was accepted, which told that it existed. Ids now live in each party's own namespace: the same id is
+/// the caller's own, answered exactly as a fresh id is, and the two never touch each other (also after a
+/// restart, which replays them from the log).
+#[test]
+fn ids_live_in_each_partys_namespace() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let open = || {
+        let clock = Arc::new(ManualClock::new(NOON));
+        Line::open_with_clock(dir.path(), "test.example/line", clock).expect("open")
+    };
+    let line = open();
+    three(&line);
+    let (start, end) = ("2030-06-18T15:00:00Z", "2030-06-18T16:00:00Z");
+    // cc's x-1, shared with nobody.
+    line.declare("cc", sortie("x-1", start, end, 0.0, 9000.0))
+        .expect("cc's x-1");
+    // aa's x-1 (a day later, clear of cc's) is answered as its fresh y-1 is.
+    let (next_start, next_end) = ("2030-06-19T15:00:00Z", "2030-06-19T16:00:00Z");
+    let taken = line
+        .declare("aa", sortie("x-1", next_start, next_end, 0.0, 9000.0))
+        .expect("aa's x-1: its own namespace");
+    let fresh = line
+        .declare("aa", sortie("y-1", next_start, next_end, 0.0, 9000.0))
+        .expect("aa's y-1");
+    assert_eq!(taken.version, fresh.version);
+    let shape = |b: &Value| {
+        let mut keys: Vec<String> = b.as_object().expect("object").keys().cloned().collect();
+        keys.sort();
+        (keys, b["conflicts"].clone(), b["late_notice"].clone())
+    };
+    assert_eq!(shape(&taken.body), shape(&fresh.body));
+    assert!(!taken.body.to_string().contains("cc"), "{}", taken.body);
+    // bb's x-1 meets cc's x-1: a conflict between two declarations of one id, of two parties.
+    let b = line
+        .declare("bb", sortie("x-1", start, end, 0.0, 9000.0))
+        .expect("bb's x-1");
+    let conflicts = b.body["conflicts"].as_array().expect("conflicts");
+    assert_eq!(conflicts.len(), 1, "{}", b.body);
+    // Agreements: cc proposes "pact" to bb; aa proposes its own "pact" to bb, as it would any fresh id.
+    line.propose_agreement("cc", json!({"id": "pact", "parties": ["bb", "cc"]}))
+        .expect("cc's pact");
+    let a = line
+        .propose_agreement("aa", json!({"id": "pact", "parties": ["aa", "bb"]}))
+        .expect("aa's pact: its own namespace");
+    assert_eq!(a["proposer"], "aa");
+    // bb takes part in both: it names which, and each accepts separately.
+    let ambiguous = line.agreement("bb", "pact", None).expect_err("which pact?");
+    assert!(matches!(ambiguous, LineError::Exists(_)), "{ambiguous:?}");
+    line.agreement_action("bb", "pact", Some("aa"), None)
+        .expect("bb accepts aa's pact");
+    let check = |line: &Line| {
+        assert_eq!(line.get("aa", "x-1", None).expect("aa's")["party"], "aa");
+        assert_eq!(line.get("cc", "x-1", None).expect("cc's")["party"], "cc");
+        assert_eq!(line.get("bb", "x-1", None).expect("bb's")["party"], "bb");
+        assert_eq!(
+            line.agreement("aa", "pact", None).expect("aa's pact")["status"],
+            "active"
+        );
+        assert_eq!(
+            line.agreement("cc", "pact", None).expect("cc's pact")["status"],
+            "proposed"
+        );
+        assert_eq!(
+            line.agreement("bb", "pact", Some("cc")).expect("cc's pact")["proposer"],
+            "cc"
+        );
+    };
+    check(&line);
+    // aa cancels its x-1: cc's and bb's stand, and so does their conflict.
+    line.cancel("aa", "x-1", Some(1)).expect("cancel aa's");
+    assert_eq!(
+        line.get("cc", "x-1", None).expect("cc's")["status"],
+        "planned"
+    );
+    assert_eq!(
+        line.get("aa", "x-1", None).expect("aa's")["status"],
+        "cancelled"
+    );
+    let open_conflicts = line
+        .conflicts("bb")
+        .expect("conflicts")
+        .into_iter()
+        .filter(|c| c["outcome"].is_null())
+        .count();
+    assert_eq!(open_conflicts, 1);
+    check(&line);
+    drop(line);
+    // The log replays to the same: each party its own x-1, each proposer its own pact.
+    let line = open();
+    check(&line);
+    assert_eq!(
+        line.get("aa", "x-1", None).expect("aa's")["status"],
+        "cancelled"
+    );
+}
+
 fn refused_field(r: Result<impl std::fmt::Debug, LineError>) -> String {
     match r {
         Err(LineError::Invalid { field, .. }) => field,
@@ -480,6 +577,62 @@ fn lists_page() {
             other => panic!("limit {limit}: {other:?}"),
         }
     }
+    // Tracks and alerts page too: a party's own live tracks, by track id.
+    let track = |id: String| json!({"id": id, "lat": 35.0, "lon": 38.0, "alt_m": 9000.0, "gs_mps": 220.0, "trk_deg": 90.0});
+    line.report_tracks(
+        "aa",
+        json!({"tracks": (0..5).map(|i| track(format!("t{i}"))).collect::<Vec<_>>()}),
+    )
+    .expect("aa's tracks");
+    line.report_tracks("bb", json!({"tracks": [track("t9".into())]}))
+        .expect("bb's track");
+    let mut ids = Vec::new();
+    let mut after = None;
+    loop {
+        let page = line
+            .tracks_page(
+                "aa",
+                &Page {
+                    limit: Some(2),
+                    after: after.clone(),
+                },
+            )
+            .expect("tracks page");
+        assert!(page.items.len() <= 2);
+        ids.extend(
+            page.items
+                .iter()
+                .map(|t| t["id"].as_str().expect("id").to_string()),
+        );
+        match page.next {
+            Some(n) => after = Some(n),
+            None => break,
+        }
+    }
+    assert_eq!(ids, ["t0", "t1", "t2", "t3", "t4"]);
+    let alerts = line
+        .alerts_page(
+            "aa",
+            &Page {
+                limit: Some(2),
+                after: None,
+            },
+        )
+        .expect("alerts page");
+    assert!(alerts.items.is_empty() && alerts.next.is_none());
+    assert!(matches!(
+        line.alerts_page(
+            "aa",
+            &Page {
+                limit: Some(0),
+                after: None
+            }
+        ),
+        Err(LineError::Limit {
+            limit: "page_max",
+            ..
+        })
+    ));
 }
 
 /// "Memory bounded under any history": resolved conflicts and messages every recipient acknowledged leave

@@ -38,9 +38,9 @@ fn index_benches(c: &mut Criterion) {
                 d
             },
             |d| {
-                let id = d.id.clone();
+                let (party, id) = (d.party.clone(), d.id.clone());
                 index.insert(d).expect("new id");
-                index.remove(&id)
+                index.remove(&party, &id)
             },
             BatchSize::SmallInput,
         )

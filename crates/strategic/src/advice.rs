@@ -95,10 +95,13 @@ pub fn advice_candidates<'a>(
     let mut seen = std::collections::BTreeMap::new();
     for v in &d.volumes {
         index.near(d, v, reach, |slot, other, _| {
-            seen.entry(slot).or_insert_with(|| other.id.clone());
+            seen.entry(slot)
+                .or_insert_with(|| (other.party.clone(), other.id.clone()));
         });
     }
-    seen.values().filter_map(|id| index.get(id)).collect()
+    seen.values()
+        .filter_map(|(party, id)| index.get(party, id))
+        .collect()
 }
 
 /// As [`advise_under`], over only the volumes `sees` admits (`sees(declaration, volume index)`): the advice clears the conflicts with

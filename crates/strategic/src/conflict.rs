@@ -34,7 +34,7 @@ pub struct VolumeConflict {
     pub proximity: Proximity,
 }
 
-/// Two declarations that come closer than their minima. `a.id < b.id`.
+/// Two declarations that come closer than their minima. `(a.id, a.party) < (b.id, b.party)`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Conflict {
     /// Stable: the same two versions always give the same id.
@@ -52,15 +52,22 @@ pub struct Conflict {
 }
 
 /// The conflict id of two declaration versions: `c-` and the first 16 bytes of
-/// SHA-256("deconflict/conflict/v1" ‖ 0 ‖ a.id ‖ 0 ‖ a.version ‖ 0 ‖ b.id ‖ 0 ‖ b.version) in hex, with `a`
-/// the lesser id.
+/// SHA-256("deconflict/conflict/v2" ‖ 0 ‖ a.party ‖ 0 ‖ a.id ‖ 0 ‖ a.version ‖ 0 ‖ b.party ‖ 0 ‖ b.id ‖ 0 ‖
+/// b.version) in hex, with `a` the lesser by (id, party). Ids live in each party's own namespace, so the party
+/// is part of what names a declaration.
 pub fn conflict_id(a: &DeclarationRef, b: &DeclarationRef) -> String {
-    let (a, b) = if a.id <= b.id { (a, b) } else { (b, a) };
+    let (a, b) = if (&a.id, &a.party) <= (&b.id, &b.party) {
+        (a, b)
+    } else {
+        (b, a)
+    };
     let mut h = Sha256::new();
     for part in [
-        "deconflict/conflict/v1",
+        "deconflict/conflict/v2",
+        &a.party,
         &a.id,
         &a.version.to_string(),
+        &b.party,
         &b.id,
         &b.version.to_string(),
     ] {
@@ -71,9 +78,9 @@ pub fn conflict_id(a: &DeclarationRef, b: &DeclarationRef) -> String {
 }
 
 impl Conflict {
-    /// The side of the conflict that is not the declaration `id`.
-    pub fn other_than(&self, id: &str) -> &DeclarationRef {
-        if self.a.id == id {
+    /// The side of the conflict that is not `party`'s (the two sides are always of different parties).
+    pub fn other_than(&self, party: &str) -> &DeclarationRef {
+        if self.a.party == party {
             &self.b
         } else {
             &self.a
@@ -90,7 +97,7 @@ impl Conflict {
         if pairs.is_empty() {
             return None;
         }
-        let (a, b) = if x.id <= y.id {
+        let (a, b) = if (&x.id, &x.party) <= (&y.id, &y.party) {
             (x, y)
         } else {
             for p in &mut pairs {
@@ -133,7 +140,7 @@ impl Conflict {
 /// The conflict between two declarations, checking every pair of volumes. Declarations of one party never
 /// conflict.
 pub fn check_pair(x: &Declaration, y: &Declaration, minima: &Minima) -> Option<Conflict> {
-    if x.party == y.party || x.id == y.id || !Kind::may_conflict(x.kind, y.kind) {
+    if x.party == y.party || !Kind::may_conflict(x.kind, y.kind) {
         return None;
     }
     let sep = minima.between(x.kind, y.kind);
@@ -166,7 +173,9 @@ pub fn brute_force(declarations: &[Declaration], minima: &Minima) -> Vec<Conflic
     out
 }
 
-/// Orders conflicts by `(a.id, b.id)`.
+/// Orders conflicts by their sides: `(a.id, a.party, b.id, b.party)`.
 pub fn sort_conflicts(conflicts: &mut [Conflict]) {
-    conflicts.sort_by(|x, y| (&x.a.id, &x.b.id).cmp(&(&y.a.id, &y.b.id)));
+    conflicts.sort_by(|x, y| {
+        (&x.a.id, &x.a.party, &x.b.id, &x.b.party).cmp(&(&y.a.id, &y.a.party, &y.b.id, &y.b.party))
+    });
 }

@@ -97,7 +97,8 @@ pub struct ConflictIndex {
     minima: Minima,
     tree: RTree<Entry>,
     slots: Vec<Option<Declaration>>,
-    by_id: HashMap<String, u32>,
+    /// Slots by (party, id): ids live in each party's own namespace.
+    by_id: HashMap<(String, String), u32>,
     /// Party ids, interned.
     parties: HashMap<String, u32>,
     free: Vec<u32>,
@@ -110,6 +111,11 @@ pub(crate) struct Reach {
     pub margin_m: f64,
     pub before_ms: i64,
     pub after_ms: i64,
+}
+
+/// A declaration's key in the index: its party and its id.
+fn key_of(d: &Declaration) -> (String, String) {
+    (d.party.clone(), d.id.clone())
 }
 
 impl ConflictIndex {
@@ -131,14 +137,14 @@ impl ConflictIndex {
         let mut index = ConflictIndex::new(minima);
         let mut entries = Vec::new();
         for d in declarations {
-            if index.by_id.contains_key(&d.id) {
+            if index.by_id.contains_key(&key_of(&d)) {
                 return Err(IndexError::Duplicate(d.id));
             }
             let slot = index.slots.len() as u32;
             let party = index.intern(&d.party);
             entries.extend(Self::entries(slot, party, &d)?);
             index.volumes += d.volumes.len();
-            index.by_id.insert(d.id.clone(), slot);
+            index.by_id.insert(key_of(&d), slot);
             index.slots.push(Some(d));
         }
         index.tree = RTree::bulk_load(entries);
@@ -188,8 +194,9 @@ impl ConflictIndex {
         self.volumes
     }
 
-    pub fn get(&self, id: &str) -> Option<&Declaration> {
-        let slot = *self.by_id.get(id)?;
+    /// The declaration `id` of `party` (ids live in each party's own namespace).
+    pub fn get(&self, party: &str, id: &str) -> Option<&Declaration> {
+        let slot = *self.by_id.get(&(party.to_string(), id.to_string()))?;
         self.slots[slot as usize].as_ref()
     }
 
@@ -198,9 +205,9 @@ impl ConflictIndex {
         self.slots.iter().flatten()
     }
 
-    /// Adds a declaration whose id is not in the index yet.
+    /// Adds a declaration whose (party, id) is not in the index yet.
     pub fn insert(&mut self, d: Declaration) -> Result<(), IndexError> {
-        if self.by_id.contains_key(&d.id) {
+        if self.by_id.contains_key(&key_of(&d)) {
             return Err(IndexError::Duplicate(d.id));
         }
         let slot = match self.free.pop() {
@@ -215,21 +222,22 @@ impl ConflictIndex {
             self.tree.insert(e);
         }
         self.volumes += d.volumes.len();
-        self.by_id.insert(d.id.clone(), slot);
+        self.by_id.insert(key_of(&d), slot);
         self.slots[slot as usize] = Some(d);
         Ok(())
     }
 
-    /// Puts a new version in place of the declaration with the same id (or adds it); returns the old one.
+    /// Puts a new version in place of the declaration with the same party and id (or adds it); returns the
+    /// old one.
     pub fn replace(&mut self, d: Declaration) -> Result<Option<Declaration>, IndexError> {
-        let old = self.remove(&d.id);
+        let old = self.remove(&d.party, &d.id);
         self.insert(d)?;
         Ok(old)
     }
 
-    /// Takes a declaration out of the index.
-    pub fn remove(&mut self, id: &str) -> Option<Declaration> {
-        let slot = self.by_id.remove(id)?;
+    /// Takes the declaration `id` of `party` out of the index.
+    pub fn remove(&mut self, party: &str, id: &str) -> Option<Declaration> {
+        let slot = self.by_id.remove(&(party.to_string(), id.to_string()))?;
         let d = self.slots[slot as usize].take()?;
         for (i, v) in d.volumes.iter().enumerate() {
             let (lo, hi) = space_time_box(v, 0.0, 0, 0);
@@ -256,9 +264,9 @@ impl ConflictIndex {
         mut visit: impl FnMut(u32, &Declaration, usize),
     ) {
         let (lo, hi) = space_time_box(volume, reach.margin_m, reach.before_ms, reach.after_ms);
-        // Its own party and its own id (ids are unique in the index) are skipped by number.
+        // Its own party and itself are skipped by number.
         let own_party = self.parties.get(&of.party).copied();
-        let own_slot = self.by_id.get(&of.id).copied();
+        let own_slot = self.by_id.get(&key_of(of)).copied();
         for e in self
             .tree
             .locate_in_envelope_intersecting(&AABB::from_corners(lo, hi))
@@ -281,7 +289,7 @@ impl ConflictIndex {
     }
 
     /// The conflicts of a declaration (in the index or not) with the declarations in the index, excluding
-    /// any with its own id, ordered by the other declaration's id.
+    /// any of its own party, ordered by the other declaration's id and party.
     pub fn conflicts_of(&self, d: &Declaration) -> Vec<Conflict> {
         self.conflicts_filtered(d, &self.own_policy(), |_, _| true)
     }

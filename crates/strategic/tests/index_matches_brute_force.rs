@@ -142,8 +142,11 @@ fn replace_and_remove_keep_the_index_exact() {
             let i = rng.gen_range(0..decls.len());
             if rng.gen_bool(0.3) && decls.len() > 1 {
                 let gone = decls.remove(i);
-                assert_eq!(index.remove(&gone.id).map(|d| d.id), Some(gone.id.clone()));
-                assert!(index.get(&gone.id).is_none());
+                assert_eq!(
+                    index.remove(&gone.party, &gone.id).map(|d| d.id),
+                    Some(gone.id.clone())
+                );
+                assert!(index.get(&gone.party, &gone.id).is_none());
             } else {
                 let mut new = replacement.clone();
                 new.id = decls[i].id.clone();

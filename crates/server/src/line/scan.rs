@@ -219,7 +219,8 @@ impl Line {
         // costs its counting, not its alerts).
         let encounters: &[deconflict_tactical::Encounter] =
             detection.as_ref().map_or(&[], |d| &d.encounters);
-        // Open alerts by the scan's track numbers: (a, b) for separations, (track, area) for incursions.
+        // Open alerts by the scan's track numbers: (a, b) for separations, (track, area as `party/id`) for
+        // incursions.
         let mut open_pairs: HashSet<(usize, usize)> = HashSet::new();
         let mut open_areas: HashSet<(usize, &str)> = HashSet::new();
         let mut open_per_pair: HashMap<(String, String), usize> = HashMap::new();
@@ -248,11 +249,9 @@ impl Line {
             .enumerate()
             .map(|(k, e)| (!open_pairs.contains(&(e.a, e.b)), !e.los_now, k, false))
             .chain(incursions.iter().enumerate().map(|(k, (i, c))| {
-                let area = if c.a.id == tracks::path_id(&keys[*i].0, &keys[*i].1) {
-                    &c.b.id
-                } else {
-                    &c.a.id
-                };
+                // The two sides are of different parties: the area is the side not of the track's party.
+                let area = c.other_than(&keys[*i].0);
+                let area = super::key(&area.party, &area.id);
                 (!open_areas.contains(&(*i, area.as_str())), true, k, true)
             }))
             .collect();
@@ -263,13 +262,17 @@ impl Line {
             let (finding_key, finding) = if incursion {
                 let (i, c) = &incursions[k];
                 let (i, key) = (*i, &keys[*i]);
-                let path_id = tracks::path_id(&key.0, &key.1);
-                let other = if c.a.id == path_id { &c.b } else { &c.a };
+                let other = c.other_than(&key.0);
                 let agreements = terms
                     .get(&(key.0.clone(), other.party.clone()))
                     .map_or_else(|| json!([]), |t| t.1.clone());
                 (
-                    format!("{}/{}>{}", key.0, key.1, other.id),
+                    format!(
+                        "{}/{}>{}",
+                        key.0,
+                        key.1,
+                        super::key(&other.party, &other.id)
+                    ),
                     tracks::Finding {
                         tracks: vec![key.clone()],
                         parties: [key.0.clone(), other.party.clone()],
@@ -361,13 +364,13 @@ impl Line {
                     (t.open.contains_key(key), &f.body)
                 {
                     let intruder = &f.parties[0];
-                    let Some(site) = inner.current.get(area).filter(|s| {
+                    let Some(site) = inner.current.get(&super::key(party, area)).filter(|s| {
                         s.declaration.kind.is_area_of_protection() && !s.state.closed()
                     }) else {
                         continue;
                     };
                     areas.insert(
-                        (intruder.clone(), area.clone()),
+                        (intruder.clone(), super::key(party, area)),
                         tracks::area_json(
                             area,
                             party,
@@ -409,8 +412,11 @@ impl Line {
             let audience = Audience::Parties(f.parties.iter().cloned().collect());
             match t.open.get_mut(key) {
                 None => {
-                    let area =
-                        |id: &str| areas.get(&(f.parties[0].clone(), id.to_string())).cloned();
+                    let area = |party: &str, id: &str| {
+                        areas
+                            .get(&(f.parties[0].clone(), super::key(party, id)))
+                            .cloned()
+                    };
                     let Some(Value::Object(body)) = f.body.build(track, area) else {
                         continue;
                     };
@@ -445,7 +451,7 @@ impl Line {
                     if f.los && !open.los {
                         open.los = true;
                         let mut content = json!({"id": open.id});
-                        let body = f.body.build(track, |_| None).unwrap_or_default();
+                        let body = f.body.build(track, |_, _| None).unwrap_or_default();
                         if let (Some(o), Some(body)) = (content.as_object_mut(), body.as_object()) {
                             for k in ["tracks", "t_cpa_s", "d_cpa_m", "t_los_s", "los"] {
                                 if let Some(v) = body.get(k) {
@@ -569,6 +575,53 @@ impl Line {
     }
 
     /// The alerts the caller is one of the two parties of, open and closed.
+    /// A page of the alerts the caller is a party to (open, and closed within the retention period), by id.
+    pub fn alerts_page(&self, party: &str, page: &super::Page) -> Result<super::Listed, LineError> {
+        let limit = self.page_limit(page)?;
+        let inner = self.lock()?;
+        let (items, next) = super::take_page(
+            inner
+                .alerts
+                .range::<str, _>(super::after_key(page))
+                .filter(|(_, (parties, _))| parties.iter().any(|p| p == party))
+                .map(|(id, (_, v))| (id, v.clone())),
+            limit,
+        );
+        Ok(super::Listed {
+            items,
+            next,
+            cursor: inner.next_seq,
+        })
+    }
+
+    /// A page of the caller's own live tracks, by track id.
+    pub fn tracks_page(&self, party: &str, page: &super::Page) -> Result<super::Listed, LineError> {
+        use std::ops::Bound;
+        let limit = self.page_limit(page)?;
+        // The line's lock is let go before the tracks' is taken (the scan takes them in the other order).
+        let cursor = self.lock()?.next_seq;
+        let now = self.clock.now_ms();
+        let oldest = now - tracks::limit_ms(self.limits.track_ttl);
+        let from = match &page.after {
+            Some(after) => Bound::Excluded((party.to_string(), after.clone())),
+            None => Bound::Included((party.to_string(), String::new())),
+        };
+        let live = self.live.lock();
+        let (items, next) = super::take_page(
+            live.tracks
+                .range((from, Bound::Unbounded))
+                .take_while(|((p, _), _)| p == party)
+                .filter(|(_, r)| r.time_ms >= oldest)
+                .map(|(key, r)| (&key.1, tracks::track_json(key, r, &r.state))),
+            limit,
+        );
+        Ok(super::Listed {
+            items,
+            next,
+            cursor,
+        })
+    }
+
     pub fn alerts(&self, party: &str) -> Result<Vec<Value>, LineError> {
         let inner = self.lock()?;
         Ok(inner

@@ -34,6 +34,17 @@ fn spread(prefix: &str, n: usize, seed: u64) -> Value {
         "vs_mps": t.vs_mps})).collect::<Vec<_>>()})
 }
 
+/// `n` tracks within 0.1° of the North Pole, in every direction at 100–250 m/s (each one's box spans every
+/// longitude: they all meet in the detector's coarse polar plane).
+fn polar(prefix: &str, n: usize, seed: u64) -> Value {
+    use rand::{Rng, SeedableRng};
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+    json!({"tracks": (0..n).map(|i| json!({"id": format!("{prefix}{i}"),
+        "lat": rng.gen_range(89.9..90.0), "lon": rng.gen_range(-180.0..180.0),
+        "alt_m": rng.gen_range(1_000.0..12_000.0), "gs_mps": rng.gen_range(100.0..250.0),
+        "trk_deg": rng.gen_range(0.0..360.0), "vs_mps": 0.0})).collect::<Vec<_>>()})
+}
+
 /// A case: what `a` and `b` report every second.
 struct Case {
     name: &'static str,
@@ -156,6 +167,11 @@ pub fn run(args: &BenchArgs) -> Result<()> {
             name: "a, b: 10 000 + 10 000 spread over 1 000 km",
             a: Some(spread("a", 10_000, args.seed)),
             b: Some(spread("b", 10_000, args.seed + 1)),
+        },
+        Case {
+            name: "a, b: 10 000 + 10 000 within 0.1° of the North Pole, moving",
+            a: Some(polar("a", 10_000, args.seed)),
+            b: Some(polar("b", 10_000, args.seed + 1)),
         },
     ];
     let threads = rayon::current_num_threads();

@@ -76,6 +76,11 @@ pub struct VerifyProofArgs {
     /// The leaf hash, 64 hex digits.
     #[arg(long, value_name = "HEX")]
     pub leaf_hash: Option<String>,
+    /// Also check that PARTY was in the entry's audience. For a sealed audience give its opening as
+    /// PARTY=SALT (32 hex digits; the server's `deconflict-audience-openings` header on the leaf). Repeatable;
+    /// needs --leaf.
+    #[arg(long, value_name = "PARTY[=SALT]", requires = "leaf")]
+    pub told: Vec<String>,
 }
 
 #[derive(Args, Debug)]
@@ -206,9 +211,12 @@ fn verify_proof(a: &VerifyProofArgs) -> Result<(), Failure> {
     let proof = TlogProof::parse(&read(&a.proof)?)
         .map_err(|e| unreadable(format!("{}: {e}", a.proof.display())))?;
     let leaf: Hash = match (&a.leaf, &a.leaf_hash) {
-        (Some(path), _) => leaf_hash(
-            &std::fs::read(path).map_err(|e| unreadable(format!("{}: {e}", path.display())))?,
-        ),
+        (Some(path), _) => {
+            let bytes =
+                std::fs::read(path).map_err(|e| unreadable(format!("{}: {e}", path.display())))?;
+            check_told(&bytes, &a.told, path)?;
+            leaf_hash(&bytes)
+        }
         (None, Some(hex_hash)) => hex::decode(hex_hash.trim())
             .ok()
             .and_then(|b| b.try_into().ok())
@@ -229,6 +237,49 @@ fn verify_proof(a: &VerifyProofArgs) -> Result<(), Failure> {
             v.witnesses.join(", ")
         }
     );
+    Ok(())
+}
+
+/// Checks that each `PARTY[=SALT]` of `told` is in the audience the leaf commits to.
+fn check_told(leaf: &[u8], told: &[String], path: &Path) -> Result<(), Failure> {
+    use deconflict_ledger::entry::{audience_commitment, EntryHeader};
+    if told.is_empty() {
+        return Ok(());
+    }
+    let header = EntryHeader::parse(leaf)
+        .map_err(|e| unreadable(format!("{}: not a leaf: {e}", path.display())))?;
+    for t in told {
+        let (party, salt) = match t.split_once('=') {
+            Some((p, s)) => {
+                let salt: [u8; 16] = hex::decode(s.trim())
+                    .ok()
+                    .and_then(|b| b.try_into().ok())
+                    .ok_or_else(|| {
+                        unreadable(format!("--told {t:?}: the salt is not 32 hex digits"))
+                    })?;
+                (p, Some(salt))
+            }
+            None => (t.as_str(), None),
+        };
+        let ok = match (&header.audience, salt) {
+            (Audience::Commitments(c), Some(salt)) => {
+                c.contains(&audience_commitment(party, &salt))
+            }
+            (Audience::Commitments(_), None) => {
+                return Err(unreadable(format!(
+                    "--told {party}: the audience is sealed; give {party}=SALT"
+                )))
+            }
+            (audience, _) => audience.includes(party),
+        };
+        if !ok {
+            return Err(invalid(format!(
+                "{party} is not in the audience of entry {}",
+                header.seq
+            )));
+        }
+        eprintln!("told: {party} is in the audience of entry {}", header.seq);
+    }
     Ok(())
 }
 

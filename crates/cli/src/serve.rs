@@ -130,6 +130,14 @@ pub struct LimitArgs {
     /// Seconds closed alerts, resolved conflicts and answered messages stay in memory (the log keeps them).
     #[arg(long, default_value_t = Limits::default().retention.as_secs_f64(), value_parser = seconds)]
     pub limit_retention_s: f64,
+    /// Pieces of core work for requests and streams that run at once on threads of their own (the rest wait
+    /// their turn; background loops are not counted).
+    #[arg(long, default_value_t = Limits::default().work_threads, value_parser = count)]
+    pub limit_work_threads: usize,
+    /// Most closed alerts, resolved conflicts and answered messages in memory at once (the oldest leave
+    /// first; the log keeps them).
+    #[arg(long, default_value_t = Limits::default().retained, value_parser = count)]
+    pub limit_retained: usize,
     /// Items a list returns when the request names no limit.
     #[arg(long, default_value_t = Limits::default().page_default, value_parser = count)]
     pub limit_page_default: usize,
@@ -189,6 +197,8 @@ impl LimitArgs {
             write_burst: self.limit_write_burst,
             volume_window: s(self.limit_volume_window_s),
             retention: s(self.limit_retention_s),
+            work_threads: self.limit_work_threads,
+            retained: self.limit_retained,
             page_default: self.limit_page_default,
             page_max: self.limit_page_max,
             max_in_flight: self.max_in_flight,

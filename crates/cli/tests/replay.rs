@@ -179,12 +179,20 @@ fn a_real_day_over_switzerland_runs_through_feeds_scan_alerts_and_ledger() {
     let mut alerts: BTreeMap<String, Value> = BTreeMap::new();
     let mut seen_by: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for p in &parties {
-        let (status, body) = http(&server.addr, "GET", "/v1/alerts", &tokens[*p], None);
-        assert_eq!(status, 200, "{body}");
-        for a in body["alerts"].as_array().expect("alerts") {
-            let id = a["id"].as_str().expect("id").to_string();
-            seen_by.entry(id.clone()).or_default().insert((*p).clone());
-            alerts.insert(id, a.clone());
+        // Every page of the party's alerts.
+        let mut path = "/v1/alerts?limit=1000".to_string();
+        loop {
+            let (status, body) = http(&server.addr, "GET", &path, &tokens[*p], None);
+            assert_eq!(status, 200, "{body}");
+            for a in body["alerts"].as_array().expect("alerts") {
+                let id = a["id"].as_str().expect("id").to_string();
+                seen_by.entry(id.clone()).or_default().insert((*p).clone());
+                alerts.insert(id, a.clone());
+            }
+            match body["next"].as_str() {
+                Some(next) => path = format!("/v1/alerts?limit=1000&after={next}"),
+                None => break,
+            }
         }
     }
     assert!(!alerts.is_empty(), "a day of real traffic raised no alert");

@@ -38,8 +38,9 @@ pub struct FoldError {
 #[derive(Debug, Clone, PartialEq)]
 pub struct History {
     pub party: String,
-    /// Every version's content, version 1 first.
-    pub versions: Vec<Value>,
+    /// Every version's content hash (SHA-256 of its canonical JSON), version 1 first: the log keeps the
+    /// contents, so the fold's memory does not grow with their size.
+    pub versions: Vec<Hash>,
     /// The entry that cancelled it, if any.
     pub cancelled_by: Option<u64>,
 }
@@ -163,7 +164,7 @@ impl Declarations {
                     cancelled_by: None,
                 })
                 .versions
-                .push(v.clone()),
+                .push(header.content_hash),
             DECLARATION_CANCEL => {
                 if let Some(history) = self.by_id.get_mut(&key) {
                     history.cancelled_by = Some(header.seq);
@@ -183,7 +184,11 @@ impl Declarations {
             .map(|((party, id), h)| {
                 (
                     format!("{party}/{id}"),
-                    json!({"party": h.party, "versions": h.versions, "cancelled_by": h.cancelled_by}),
+                    json!({
+                        "party": h.party,
+                        "versions": h.versions.iter().map(hex::encode).collect::<Vec<_>>(),
+                        "cancelled_by": h.cancelled_by,
+                    }),
                 )
             })
             .collect();

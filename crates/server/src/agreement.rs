@@ -171,13 +171,10 @@ fn seconds_table(
     Ok(out)
 }
 
-/// Reads a proposed agreement; `parties` are the registered ones. Returns the normalised content and terms,
-/// or the field at fault and why.
-pub fn parse(
-    body: &Value,
-    proposer: &str,
-    registered: &BTreeSet<String>,
-) -> Result<(Value, Terms), (String, String)> {
+/// Reads a proposed agreement. Returns the normalised content and terms, or the field at fault and why.
+/// Party ids are checked by their grammar only, so that no answer tells whether a party is registered: an
+/// agreement naming one that is not stays proposed (and is shown to it if it registers).
+pub fn parse(body: &Value, proposer: &str) -> Result<(Value, Terms), (String, String)> {
     let obj = body
         .as_object()
         .ok_or_else(|| bad("", "the body must be a JSON object (an agreement)"))?;
@@ -216,10 +213,10 @@ pub fn parse(
         let p = p
             .as_str()
             .ok_or_else(|| bad(format!("parties[{i}]"), "expected a party id"))?;
-        if !registered.contains(p) {
+        if check_token("parties", p).is_err() {
             return Err(bad(
                 format!("parties[{i}]"),
-                format!("{p:?} is not a registered party"),
+                format!("{p:?} is not a party id (1–64 of a-z 0-9 . _ - starting with a letter or digit)"),
             ));
         }
         if !parties.insert(p.to_string()) {

@@ -28,7 +28,7 @@ use std::time::Duration;
 
 use axum::extract::{DefaultBodyLimit, FromRequestParts, Path, Query, State};
 use axum::http::request::Parts;
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{header, HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
@@ -134,12 +134,82 @@ fn websocket_token(headers: &HeaderMap) -> Option<&str> {
         .find_map(|p| p.trim().strip_prefix("bearer."))
 }
 
+/// The threads that run core work for requests and streams: `work_threads` of them (set once by [`serve`]),
+/// fed by one queue. Without a bound, every request waiting for the line's lock held a blocking thread of its
+/// own: bursts grew the pool to a hundred threads, which then stayed, each with its own allocator cache. The
+/// background loops run apart (on the runtime's blocking pool), so requests can never starve them.
+struct WorkPool {
+    jobs: std::sync::Mutex<std::sync::mpsc::Sender<Box<dyn FnOnce() + Send>>>,
+}
+
+impl WorkPool {
+    fn new(threads: usize) -> Self {
+        let (jobs, queue) = std::sync::mpsc::channel::<Box<dyn FnOnce() + Send>>();
+        let queue = Arc::new(std::sync::Mutex::new(queue));
+        for k in 0..threads.max(1) {
+            let queue = Arc::clone(&queue);
+            let spawned = std::thread::Builder::new()
+                .name(format!("deconflict-work-{k}"))
+                .spawn(move || loop {
+                    // A poisoned queue only means another worker panicked while taking a job (jobs run
+                    // outside the lock, under catch_unwind); the queue itself is intact.
+                    let job = match queue.lock() {
+                        Ok(q) => q.recv(),
+                        Err(poisoned) => poisoned.into_inner().recv(),
+                    };
+                    match job {
+                        Ok(job) => job(),
+                        Err(_) => return,
+                    }
+                });
+            if let Err(e) = spawned {
+                tracing::error!("cannot start a work thread: {e}");
+            }
+        }
+        WorkPool {
+            jobs: std::sync::Mutex::new(jobs),
+        }
+    }
+}
+
+static WORK: std::sync::OnceLock<WorkPool> = std::sync::OnceLock::new();
+
+fn work_pool() -> &'static WorkPool {
+    WORK.get_or_init(|| WorkPool::new(Limits::default().work_threads))
+}
+
+/// Why core work gave no answer: it panicked (the panic is logged by the panic hook), or no work thread runs.
+#[derive(Debug)]
+pub(crate) struct WorkFailed;
+
+/// Runs `f` on one of the work threads and waits for it without holding an async worker.
+pub(crate) async fn on_worker<T: Send + 'static>(
+    f: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, WorkFailed> {
+    let (done, answer) = tokio::sync::oneshot::channel();
+    let job: Box<dyn FnOnce() + Send> = Box::new(move || {
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+        let _ = done.send(outcome);
+    });
+    let sent = match work_pool().jobs.lock() {
+        Ok(jobs) => jobs.send(job).is_ok(),
+        Err(poisoned) => poisoned.into_inner().send(job).is_ok(),
+    };
+    if !sent {
+        return Err(WorkFailed);
+    }
+    match answer.await {
+        Ok(Ok(value)) => Ok(value),
+        _ => Err(WorkFailed),
+    }
+}
+
 /// Runs core work (it may take a lock, compute, or wait for an fsync) on a blocking thread, off the async
 /// workers.
 async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> Result<T, LineError> + Send + 'static,
 ) -> Result<T, Problem> {
-    tokio::task::spawn_blocking(f)
+    on_worker(f)
         .await
         .map_err(|_| Problem::internal("the request failed"))?
         .map_err(Problem::from)
@@ -455,7 +525,7 @@ async fn report_tracks(
     Caller(party): Caller,
     body: axum::body::Bytes,
 ) -> Result<Json<Value>, Problem> {
-    let done = tokio::task::spawn_blocking(move || {
+    let done = on_worker(move || {
         if let Some(done) = line.report_track_bytes(&party, &body) {
             return done.map_err(Problem::from);
         }
@@ -633,14 +703,18 @@ async fn entry_proof(
 
 /// `GET /v1/log/entries/{seq}/leaf`: the entry's leaf bytes (what its proof proves), for an entry the caller
 /// may read.
+/// The response header of a leaf with a sealed audience: the openings the caller may hold.
+pub const AUDIENCE_OPENINGS: &str = "deconflict-audience-openings";
+
 async fn entry_leaf(
     State(line): State<Arc<Line>>,
     Caller(party): Caller,
     Path(seq): Path<String>,
 ) -> Result<Response, Problem> {
     let seq = sequence_number(&seq)?;
+    let caller = party.clone();
     let entry = blocking(move || line.entry_for(&party, seq)).await?;
-    Ok((
+    let mut res = (
         [
             (header::CONTENT_TYPE, "application/octet-stream".to_string()),
             (
@@ -650,7 +724,21 @@ async fn entry_leaf(
         ],
         entry.header.leaf(),
     )
-        .into_response())
+        .into_response();
+    // A sealed audience's openings, as `party=salt` items: the actor's entry, every one (it may prove whom
+    // it told); any other member, its own (it may prove that it was told, and learns nobody else).
+    if let deconflict_ledger::Audience::Sealed(openings) = &entry.header.audience {
+        let shown: Vec<String> = openings
+            .iter()
+            .filter(|(p, _)| entry.header.actor == caller || **p == caller)
+            .map(|(p, salt)| format!("{p}={}", hex::encode(salt)))
+            .collect();
+        if let Ok(v) = HeaderValue::from_str(&shown.join(", ")) {
+            res.headers_mut()
+                .insert(HeaderName::from_static(AUDIENCE_OPENINGS), v);
+        }
+    }
+    Ok(res)
 }
 
 /// `POST /v1/declarations/preview`: the conflicts a declaration would have, storing nothing.
@@ -1095,6 +1183,10 @@ pub async fn serve(
     let closing = shell.closing.clone();
     http::conn::on_shutdown(shutdown, shell.closer.clone());
     let limits = line.limits().clone();
+    // The first server of the process sets the bound (a process serves one line).
+    if WORK.get().is_none() {
+        let _ = WORK.set(WorkPool::new(limits.work_threads));
+    }
     let conn = http::conn::ConnLimits {
         max_connections: limits.max_connections,
         header_timeout: limits.header_timeout,

@@ -49,6 +49,8 @@ pub struct Limits {
     // --- Memory and lists --------------------------------------------------------------------------------
     /// How long closed alerts, resolved conflicts and answered messages stay in memory (the log keeps them).
     pub retention: Duration,
+    /// Most of those that stay in memory at once, whatever their age: beyond it the oldest leave first.
+    pub retained: usize,
     /// Items a list returns when the request names no `limit`.
     pub page_default: usize,
     /// Most items a list returns at once (`limit` above it is refused).
@@ -57,6 +59,9 @@ pub struct Limits {
     // --- HTTP --------------------------------------------------------------------------------------------
     /// Requests handled at once across the whole server; more are refused with 503 `overloaded`.
     pub max_in_flight: usize,
+    /// Pieces of core work for requests and streams that run at once on blocking threads (the rest wait
+    /// their turn; the background loops are not counted).
+    pub work_threads: usize,
     /// Connections open at once; more wait in the kernel's backlog.
     pub max_connections: usize,
     /// Time for a client to send a request's headers (and for an idle kept-alive connection to start its
@@ -90,9 +95,11 @@ impl Default for Limits {
             writes_per_party_per_second: 50.0,
             write_burst: 500.0,
             retention: Duration::from_secs(24 * 3_600),
+            retained: 10_000,
             page_default: 200,
             page_max: 1_000,
             max_in_flight: 1_024,
+            work_threads: 16,
             max_connections: 4_096,
             header_timeout: Duration::from_secs(10),
             request_timeout: Duration::from_secs(30),

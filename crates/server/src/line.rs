@@ -231,6 +231,23 @@ fn key(party: &str, id: &str) -> String {
     format!("{party}/{id}")
 }
 
+/// The audience of a declaration's entries, sealed: its leaf shows one commitment per party, so that a party
+/// it is shared with (who may fetch the leaf) learns how many were told, not who (LEDGER.md §1).
+fn sealed(parties: &BTreeSet<String>) -> Audience {
+    use rand::RngCore;
+    let mut rng = rand::thread_rng();
+    Audience::Sealed(
+        parties
+            .iter()
+            .map(|p| {
+                let mut salt = [0u8; 16];
+                rng.fill_bytes(&mut salt);
+                (p.clone(), salt)
+            })
+            .collect(),
+    )
+}
+
 fn after_key(page: &Page) -> (std::ops::Bound<&str>, std::ops::Bound<&str>) {
     use std::ops::Bound;
     match page.after.as_deref() {
@@ -309,6 +326,27 @@ struct Current {
 impl Current {
     fn visible_to(&self, party: &str) -> bool {
         self.declaration.party == party || self.audience.contains(party)
+    }
+}
+
+/// What a party was given of a declaration (see [`Inner::sees`]).
+enum Sees<'a> {
+    All,
+    /// Only the volumes an open conflict showed it: those of `content` that are in `volumes`.
+    Revealed {
+        content: &'a Value,
+        volumes: &'a [Value],
+    },
+}
+
+impl Sees<'_> {
+    fn volume(&self, j: usize) -> bool {
+        match self {
+            Sees::All => true,
+            Sees::Revealed { content, volumes } => content["volumes"]
+                .get(j)
+                .is_some_and(|v| volumes.contains(v)),
+        }
     }
 }
 
@@ -418,6 +456,8 @@ impl BatchDone {
 
 /// Most entries one batch of writes on a shared log gathers before it is appended (see [`Line::write`]).
 const MAX_BATCH_ENTRIES: usize = 4096;
+/// Most parties a declaration's audience names.
+const MAX_AUDIENCE: usize = 256;
 /// Entries read at once when catching up with the log.
 const CATCH_UP_BATCH: usize = 1000;
 
@@ -457,6 +497,8 @@ pub struct Line {
     /// The latest entries as stream events, in order (some may not be durable yet: readers stop at the
     /// store's size).
     recent: parking_lot::RwLock<std::collections::VecDeque<RecentEntry>>,
+    /// The bytes of the events in `recent` (changed only under its write lock).
+    recent_bytes: std::sync::atomic::AtomicU64,
     checkpointer: Mutex<Checkpointer>,
     started: Instant,
     clock: Arc<dyn Clock>,
@@ -491,8 +533,10 @@ fn credential_view(r: &CredentialRecord) -> Value {
     })
 }
 
-/// How many of the latest entries followers read from memory.
+/// How many of the latest entries followers read from memory, and how many bytes of their events at most
+/// (whichever bound comes first; older entries are read from the store).
 const RECENT_ENTRIES: usize = 65_536;
+const RECENT_BYTES: usize = 16 << 20;
 
 /// A recent entry, rendered as a stream event.
 #[derive(Debug)]
@@ -657,15 +701,20 @@ impl Inner {
     /// the declaration is written.
     fn advising(&self, d: &Declaration, party: &str) -> Advising {
         let widest = self.policy(party).widest;
-        let given = self.given(party, Some(&d.id));
+        let revealed = self.revealed(party, Some(&d.id));
         let mut index = ConflictIndex::new(Minima::default());
         let mut minima = HashMap::new();
         for o in advice_candidates(&self.index, d, &AdviceBounds::default(), widest) {
+            // One look at what the caller was given of it; a declaration it was not given is dropped there,
+            // before anything of it is copied or measured.
+            let Some(sees) = self.sees(party, &revealed, o) else {
+                continue;
+            };
             let volumes: Vec<_> = o
                 .volumes
                 .iter()
                 .enumerate()
-                .filter(|(j, _)| given(o, *j))
+                .filter(|(j, _)| sees.volume(*j))
                 .map(|(_, v)| v.clone())
                 .collect();
             if volumes.is_empty() {
@@ -722,15 +771,10 @@ impl Inner {
         }
     }
 
-    /// Whether `party` was given volume `j` of the declaration `o` in the index: all of its own and of those
-    /// shared with it; of any other, only the volumes that an open conflict of its declaration `own` showed it
-    /// (in the version that conflict names).
-    fn given<'a>(
-        &'a self,
-        party: &'a str,
-        own: Option<&str>,
-    ) -> impl Fn(&Declaration, usize) -> bool + 'a {
-        let mut revealed: HashMap<String, (u64, Vec<Value>)> = HashMap::new();
+    /// The volumes of other parties' declarations that the open conflicts of `party`'s declaration `own`
+    /// showed it, by declaration key: (the version that conflict names, the volumes).
+    fn revealed(&self, party: &str, own: Option<&str>) -> HashMap<String, (u64, Vec<Value>)> {
+        let mut revealed = HashMap::new();
         for cid in own
             .and_then(|id| self.open_conflicts.get(&key(party, id)))
             .into_iter()
@@ -753,18 +797,32 @@ impl Inner {
                 revealed.insert(key(of, id), (version, volumes.clone()));
             }
         }
-        move |o: &Declaration, j: usize| {
-            let k = key(&o.party, &o.id);
-            o.party == party
-                || self.current.get(&k).is_some_and(|c| {
-                    c.visible_to(party)
-                        || revealed.get(&k).is_some_and(|(version, volumes)| {
-                            *version == o.version
-                                && c.content["volumes"]
-                                    .get(j)
-                                    .is_some_and(|v| volumes.contains(v))
-                        })
-                })
+        revealed
+    }
+
+    /// What `party` was given of the declaration `o` in the index: all of it if it is its own or shared with
+    /// it; of any other, only the volumes `revealed` holds (in the version its conflict names); `None` when
+    /// nothing. One lookup, whatever the declaration's size.
+    fn sees<'b>(
+        &'b self,
+        party: &str,
+        revealed: &'b HashMap<String, (u64, Vec<Value>)>,
+        o: &Declaration,
+    ) -> Option<Sees<'b>> {
+        if o.party == party {
+            return Some(Sees::All);
+        }
+        let k = key(&o.party, &o.id);
+        let c = self.current.get(&k)?;
+        if c.visible_to(party) {
+            return Some(Sees::All);
+        }
+        match revealed.get(&k) {
+            Some((version, volumes)) if *version == o.version => Some(Sees::Revealed {
+                content: &c.content,
+                volumes,
+            }),
+            _ => None,
         }
     }
 
@@ -782,13 +840,13 @@ impl Inner {
         }
     }
 
-    /// Lets go of what finished before `cutoff_ms` (entry time): closed alerts, resolved conflicts and messages
-    /// every recipient acknowledged. The log keeps them; memory holds only what is live or recent, whatever
-    /// the history. Returns how many left.
-    fn retire(&mut self, cutoff_ms: i64) -> usize {
+    /// Lets go of what finished before `cutoff_ms` (entry time), and of the oldest beyond the `most` that may
+    /// stay at once: closed alerts, resolved conflicts and messages every recipient acknowledged. The log
+    /// keeps them; memory holds only what is live or recent, whatever the history. Returns how many left.
+    fn retire(&mut self, cutoff_ms: i64, most: usize) -> usize {
         let mut n = 0;
         while let Some((at, _)) = self.done.front() {
-            if *at >= cutoff_ms {
+            if *at >= cutoff_ms && self.done.len() <= most {
                 break;
             }
             let Some((_, done)) = self.done.pop_front() else {
@@ -821,6 +879,15 @@ impl Inner {
                     }
                 }
                 Done::Message(id) => self.messages.remove(&id).is_some(),
+                Done::Declaration(k) => match self.current.get_mut(&k) {
+                    Some(c) if c.state.closed() && !c.content.is_null() => {
+                        c.content = Value::Null;
+                        c.declaration.volumes = Vec::new();
+                        c.late = None;
+                        true
+                    }
+                    _ => false,
+                },
             };
             n += usize::from(gone);
         }
@@ -978,8 +1045,7 @@ impl Inner {
                 }
             }
             Event::AgreementProposed(v) => {
-                let registered = self.parties.keys().cloned().collect();
-                let (content, terms) = agreement::parse(&v, &header.actor, &registered)
+                let (content, terms) = agreement::parse(&v, &header.actor)
                     .map_err(|(f, why)| at(format!("agreement {f}: {why}")))?;
                 let id = content["id"].as_str().unwrap_or_default().to_string();
                 if self
@@ -1047,7 +1113,10 @@ impl Inner {
         self.last_time_ms = self.last_time_ms.max(t);
         // The side fold of declaration versions; its own check ran in `check`.
         let fold_content = match &checked {
-            Checked::Version { content, .. } => content.clone(),
+            // What the fold reads of a version (it keeps the entry's content hash, not the content).
+            Checked::Version { content, .. } => json!({
+                "id": content["id"], "version": content["version"], "party": content["party"],
+            }),
             Checked::Cancel { id, version } => json!({"id": id, "version": version}),
             _ => Value::Null,
         };
@@ -1076,8 +1145,8 @@ impl Inner {
             } => {
                 let declaration = *declaration;
                 let audience = match &header.audience {
-                    Audience::Parties(p) => p.clone(),
                     Audience::Everyone => self.parties.keys().cloned().collect(),
+                    other => other.parties().unwrap_or_default(),
                 };
                 // `replace` fails only for a duplicate id (it removes the old one first) or more than 2^32
                 // volumes (the request bounds stop that long before).
@@ -1119,9 +1188,11 @@ impl Inner {
                 let party = &header.actor;
                 self.index.remove(party, &id);
                 self.protected.write().remove(party, &id);
-                if let Some(c) = self.current.get_mut(&key(party, &id)) {
+                let k = key(party, &id);
+                if let Some(c) = self.current.get_mut(&k) {
                     c.state = State::Cancelled;
                     c.seq = header.seq;
+                    self.done.push_back((t, Done::Declaration(k)));
                 }
             }
             Checked::State { id, state, .. } => {
@@ -1133,6 +1204,7 @@ impl Inner {
                             c.state = State::Ended;
                             self.index.remove(party, &id);
                             self.protected.write().remove(party, &id);
+                            self.done.push_back((t, Done::Declaration(key(party, &id))));
                         }
                     }
                 }
@@ -1316,6 +1388,9 @@ enum Done {
     Alert(String),
     Conflict(String),
     Message(String),
+    /// A declaration cancelled or ended, by [`key`]: what leaves memory is its content and volumes; a
+    /// tombstone (party, id, version, state) stays, so that its id keeps its history.
+    Declaration(String),
 }
 
 /// An entry read and checked against the state by [`Inner::check`], ready to apply.
@@ -1506,6 +1581,7 @@ impl Line {
             tactical: parking_lot::Mutex::new(Tactical::default()),
             live: parking_lot::Mutex::new(tracks::Live::new()),
             recent: parking_lot::RwLock::new(std::collections::VecDeque::new()),
+            recent_bytes: std::sync::atomic::AtomicU64::new(0),
             checkpointer: Mutex::new({
                 let c = Checkpointer::new(signer, Duration::from_millis(200));
                 if exercise {
@@ -1716,16 +1792,23 @@ impl Line {
         }
         inner.applying = false;
         let mut recent = self.recent.write();
+        let mut bytes = self.recent_bytes.load(Ordering::Relaxed);
         for e in sealed {
+            let text = event_text(&e.header, &e.content);
+            bytes += text.len() as u64;
             recent.push_back(RecentEntry {
                 seq: e.header.seq,
                 audience: e.header.audience.clone(),
-                text: event_text(&e.header, &e.content),
+                text,
             });
         }
-        while recent.len() > RECENT_ENTRIES {
-            recent.pop_front();
+        while recent.len() > RECENT_ENTRIES || bytes > RECENT_BYTES as u64 {
+            match recent.pop_front() {
+                Some(gone) => bytes -= gone.text.len() as u64,
+                None => break,
+            }
         }
+        self.recent_bytes.store(bytes, Ordering::Relaxed);
         Ok(())
     }
 
@@ -2198,7 +2281,6 @@ impl Line {
     /// Validates a declaration body from `party`: returns the declaration, the content to log and the audience.
     fn prepare(
         &self,
-        inner: &Inner,
         party: &str,
         mut body: Value,
         version: u64,
@@ -2232,25 +2314,36 @@ impl Line {
                 ))
             }
         }
+        // The audience goes into the entries' (sealed) audience, not into the content, which every member
+        // reads: members do not learn each other. A party id is checked by its grammar only, so that the
+        // answer never tells whether such a party is registered (one that registers later is given it).
         let mut audience = BTreeSet::from([party.to_string()]);
-        if let Some(list) = obj.get("audience") {
+        if let Some(list) = obj.remove("audience") {
             let items = list
                 .as_array()
                 .ok_or_else(|| invalid("audience", "expected an array of party ids"))?;
+            if items.len() > MAX_AUDIENCE {
+                return Err(invalid(
+                    "audience",
+                    format!("{} parties; at most {MAX_AUDIENCE}", items.len()),
+                ));
+            }
             for (i, p) in items.iter().enumerate() {
                 let p = p
                     .as_str()
                     .ok_or_else(|| invalid(format!("audience[{i}]"), "expected a party id"))?;
-                if !inner.parties.contains_key(p) {
-                    return Err(invalid(
+                check_token("audience", p).map_err(|_| {
+                    invalid(
                         format!("audience[{i}]"),
-                        format!("{p:?} is not a registered party"),
-                    ));
-                }
+                        format!(
+                            "{p:?} is not a party id (1–64 of a-z 0-9 . _ - starting with a letter or \
+                             digit)"
+                        ),
+                    )
+                })?;
                 audience.insert(p.to_string());
             }
         }
-        obj.insert("audience".into(), json!(audience));
         let declaration = parse_declaration_limited(&body, "declaration", &self.plan_limits())
             .map_err(|e| match e.limit {
                 Some(limit) => LineError::Limit {
@@ -2368,7 +2461,7 @@ impl Line {
             time_ms,
             kind: DECLARATION_VERSION.into(),
             actor: party.into(),
-            audience: Audience::Parties(audience.clone()),
+            audience: sealed(audience),
             content: content.clone(),
         }];
         entries.extend(Self::resolutions(
@@ -2451,7 +2544,7 @@ impl Line {
             if let (Some(obj), Some(path_id)) = (body.as_object_mut(), id_in_path) {
                 obj.entry("id").or_insert(json!(path_id));
             }
-            let (declaration, content, audience) = self.prepare(inner, party, body, version)?;
+            let (declaration, content, audience) = self.prepare(party, body, version)?;
             let (entries, conflicts) = Self::version_entries(
                 inner,
                 party,
@@ -2479,6 +2572,7 @@ impl Line {
                         "version": version,
                         "seq": seq,
                         "declaration": content,
+                        "audience": audience,
                         "conflicts": views,
                         "advice": null,
                         "late_notice": late,
@@ -2511,7 +2605,7 @@ impl Line {
                 .current
                 .get(&key(party, &id))
                 .map_or(1, |c| c.declaration.version + 1);
-            let (declaration, content, _) = self.prepare(&inner, party, body, version)?;
+            let (declaration, content, _) = self.prepare(party, body, version)?;
             let advising = inner.advising(&declaration, party);
             (declaration, content, advising)
         };
@@ -2615,7 +2709,7 @@ impl Line {
                 time_ms,
                 kind: DECLARATION_CANCEL.into(),
                 actor: party.into(),
-                audience: Audience::Parties(c.audience.clone()),
+                audience: sealed(&c.audience),
                 content: json!({"id": id, "version": given}),
             }];
             entries.extend(Self::resolutions(inner, id, party, time_ms, "cancelled"));
@@ -2653,7 +2747,7 @@ impl Line {
                 time_ms,
                 kind: DECLARATION_STATE.into(),
                 actor: party.into(),
-                audience: Audience::Parties(c.audience.clone()),
+                audience: sealed(&c.audience),
                 content: json!({"id": id, "version": version, "state": to.name()}),
             }];
             if to == State::Ended {
@@ -2663,13 +2757,15 @@ impl Line {
             inner
                 .current
                 .get(&key(party, id))
-                .map(Self::view)
+                .map(|c| Self::view(c, party))
                 .ok_or_else(|| LineError::NotFound(id.into()))
         })
     }
 
-    fn view(c: &Current) -> Value {
-        json!({
+    /// A declaration as `party` sees it: its own party also sees the audience (the others with whom it is
+    /// shared), which no other member is shown.
+    fn view(c: &Current, party: &str) -> Value {
+        let mut v = json!({
             "id": c.declaration.id,
             "party": c.declaration.party,
             "version": c.declaration.version,
@@ -2677,14 +2773,18 @@ impl Line {
             "seq": c.seq,
             "late_notice": c.late,
             "declaration": c.content,
-        })
+        });
+        if c.declaration.party == party {
+            v["audience"] = json!(c.audience);
+        }
+        v
     }
 
     /// A declaration the caller may see: its own `id`, or the one of that id shared with it (of `owner`, if
     /// it names one); `NotFound` otherwise, whether or not it exists.
     pub fn get(&self, party: &str, id: &str, owner: Option<&str>) -> Result<Value, LineError> {
         let inner = self.lock()?;
-        inner.find(party, id, owner).map(Self::view)
+        inner.find(party, id, owner).map(|c| Self::view(c, party))
     }
 
     /// Every declaration the caller may see that passes `filter`.
@@ -2699,7 +2799,7 @@ impl Line {
                     && filter.keeps(&c.declaration)
             })
             .map(|c| {
-                let mut v = Self::view(c);
+                let mut v = Self::view(c, party);
                 if filter.outline {
                     v["outline"] = outline(&c.declaration);
                 }
@@ -2743,7 +2843,7 @@ impl Line {
                         && filter.keeps(&c.declaration)
                 })
                 .map(|(id, c)| {
-                    let mut v = Self::view(c);
+                    let mut v = Self::view(c, party);
                     if filter.outline {
                         v["outline"] = outline(&c.declaration);
                     }
@@ -3196,7 +3296,10 @@ impl Line {
         // What finished long enough ago leaves memory on the same tick.
         let now = self.clock.now_ms();
         let mut inner = self.lock()?;
-        inner.retire(now.saturating_sub(limit_ms(self.limits.retention)));
+        inner.retire(
+            now.saturating_sub(limit_ms(self.limits.retention)),
+            self.limits.retained,
+        );
         let idle = overdue(&inner, now).is_empty();
         drop(inner);
         if idle {
@@ -3216,9 +3319,8 @@ impl Line {
     pub fn propose_agreement(&self, party: &str, body: Value) -> Result<Value, LineError> {
         self.charge(party)?;
         self.write(|inner| {
-            let registered = inner.parties.keys().cloned().collect();
-            let (content, _) = agreement::parse(&body, party, &registered)
-                .map_err(|(field, why)| invalid(field, why))?;
+            let (content, _) =
+                agreement::parse(&body, party).map_err(|(field, why)| invalid(field, why))?;
             let id = content["id"].as_str().unwrap_or_default().to_string();
             // Ids live in the proposer's namespace: another proposer's agreement of the same id, seen or
             // not, is another agreement.

@@ -214,6 +214,78 @@ fn ids_live_in_each_partys_namespace() {
     );
 }
 
+/// Finding 8, audiences: a shared declaration showed its whole audience to each member (in its view, its
+/// content on the stream, and its entry's leaf). Now only its own party sees the audience; the leaf carries one
+/// commitment per party, and each member gets only its own opening. An audience naming a party that is not
+/// registered is answered as one naming a registered party (no party enumeration), and so is an agreement.
+#[test]
+fn audiences_are_not_disclosed() {
+    let (_dir, line) = line();
+    three(&line);
+    let mut d = sortie(
+        "a-1",
+        "2030-06-18T15:00:00Z",
+        "2030-06-18T16:00:00Z",
+        0.0,
+        900.0,
+    );
+    d["audience"] = json!(["bb", "cc"]);
+    let posted = line.declare("aa", d).expect("a-1");
+    assert_eq!(posted.body["audience"], json!(["aa", "bb", "cc"]));
+    // Its own party sees the audience; a member does not, nor in the content.
+    assert_eq!(
+        line.get("aa", "a-1", None).expect("aa")["audience"],
+        json!(["aa", "bb", "cc"])
+    );
+    let seen_by_bb = line.get("bb", "a-1", None).expect("bb");
+    assert!(seen_by_bb.get("audience").is_none(), "{seen_by_bb}");
+    assert!(!seen_by_bb.to_string().contains("\"cc\""), "{seen_by_bb}");
+    for e in events_of(&line, "bb") {
+        if e["kind"] == "declaration.version" {
+            assert!(!e.to_string().contains("\"cc\""), "{e}");
+        }
+    }
+    // The leaf bb may fetch commits to three parties without naming them; bb's opening proves that it was
+    // told, and says nothing of cc.
+    let seq = posted.body["seq"].as_u64().expect("seq");
+    let entry = line.entry_for("bb", seq).expect("bb may read its entry");
+    let leaf = String::from_utf8(entry.header.leaf()).expect("utf-8");
+    let audience_line = leaf
+        .lines()
+        .find(|l| l.starts_with("audience "))
+        .expect("audience");
+    let commitments: Vec<&str> = audience_line
+        .strip_prefix("audience sealed:")
+        .expect("sealed")
+        .split(',')
+        .collect();
+    assert_eq!(commitments.len(), 3, "{audience_line}");
+    let salt = entry.header.audience.opening("bb").expect("bb's opening");
+    let mine = hex::encode(deconflict_ledger::entry::audience_commitment("bb", &salt));
+    assert!(commitments.contains(&mine.as_str()));
+    assert!(line.entry_for("dd", seq).is_err());
+    // No enumeration through an audience or an agreement: an unregistered party is named like any other.
+    let mut e = sortie(
+        "a-2",
+        "2030-06-18T15:00:00Z",
+        "2030-06-18T16:00:00Z",
+        0.0,
+        900.0,
+    );
+    e["audience"] = json!(["nobody-here"]);
+    let unknown = line
+        .declare("aa", e)
+        .expect("an unregistered party is named");
+    assert_eq!(unknown.body["audience"], json!(["aa", "nobody-here"]));
+    let a = line
+        .propose_agreement(
+            "aa",
+            json!({"id": "ghost", "parties": ["aa", "nobody-here"]}),
+        )
+        .expect("an agreement may name one too");
+    assert_eq!(a["status"], "proposed");
+}
+
 fn refused_field(r: Result<impl std::fmt::Debug, LineError>) -> String {
     match r {
         Err(LineError::Invalid { field, .. }) => field,
@@ -683,11 +755,48 @@ fn finished_things_leave_memory_after_the_retention_period() {
     line.escalate_overdue().expect("tick");
     assert!(line.conflicts("aa").expect("conflicts").is_empty());
     assert!(line.outbox("aa").expect("outbox").is_empty());
+    // A cancelled declaration leaves a tombstone: its id keeps its history, its content left memory.
+    let gone = line.get("aa", "a-1", None).expect("tombstone");
+    assert_eq!(gone["status"], "cancelled");
+    assert!(gone["declaration"].is_null(), "{gone}");
+    assert!(line
+        .declare(
+            "aa",
+            sortie(
+                "a-1",
+                "2030-06-20T15:00:00Z",
+                "2030-06-20T16:00:00Z",
+                0.0,
+                900.0
+            )
+        )
+        .is_err());
     assert_eq!(
         line.store().size().expect("size"),
         size,
         "the log keeps them"
     );
+    // However young, at most `retained` stay: the oldest leave first.
+    let line = line.with_limits(deconflict_server::Limits {
+        retained: 2,
+        ..Default::default()
+    });
+    for k in 0..5 {
+        let m = line
+            .send("aa", json!({"to": ["bb"], "text": format!("seen {k}")}))
+            .expect("send");
+        line.acknowledge_message("bb", m["id"].as_str().expect("id"), None)
+            .expect("ack");
+    }
+    assert_eq!(line.outbox("aa").expect("outbox").len(), 5);
+    line.escalate_overdue().expect("tick");
+    let kept: Vec<String> = line
+        .outbox("aa")
+        .expect("outbox")
+        .iter()
+        .map(|m| m["text"].as_str().unwrap_or_default().to_string())
+        .collect();
+    assert_eq!(kept, ["seen 3", "seen 4"]);
 }
 
 /// Finding 12: entry times were not checked to increase. A write is stamped no earlier than the entry before

@@ -92,15 +92,15 @@ pub fn advice_candidates<'a>(
         before_ms: buffer2,
         after_ms: bounds.max_delay_ms.saturating_add(buffer2),
     };
-    let mut seen = std::collections::BTreeMap::new();
+    // By slot number, with nothing copied: what it costs per declaration near is the same whoever's it is.
+    let mut seen = std::collections::BTreeSet::new();
     for v in &d.volumes {
-        index.near(d, v, reach, |slot, other, _| {
-            seen.entry(slot)
-                .or_insert_with(|| (other.party.clone(), other.id.clone()));
+        index.near(d, v, reach, |slot, _, _| {
+            seen.insert(slot);
         });
     }
-    seen.values()
-        .filter_map(|(party, id)| index.get(party, id))
+    seen.into_iter()
+        .filter_map(|slot| index.slot(slot))
         .collect()
 }
 

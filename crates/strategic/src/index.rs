@@ -200,6 +200,11 @@ impl ConflictIndex {
         self.slots[slot as usize].as_ref()
     }
 
+    /// The declaration in slot `slot`, if any.
+    pub(crate) fn slot(&self, slot: u32) -> Option<&Declaration> {
+        self.slots.get(slot as usize).and_then(Option::as_ref)
+    }
+
     /// Every declaration, in no particular order.
     pub fn iter(&self) -> impl Iterator<Item = &Declaration> {
         self.slots.iter().flatten()

@@ -929,16 +929,22 @@ fn detect_with(buffers: &mut Detector, tracks: &[Track], p: &Params, spec: &Spec
                         }
                     };
                     let s = &mut spent[k];
-                    for (at, &r) in ms[i..run].iter().enumerate() {
+                    let mut at = i;
+                    while at < run {
                         if s.examined >= budget.examined || s.decided >= budget.decided {
-                            s.skipped += (run - i - at) as u64;
+                            s.skipped += (run - at) as u64;
                             break;
                         }
-                        let r = r as usize;
-                        if r == q || seen[r] == stamp {
+                        let r = ms[at] as usize;
+                        if wide && sclass[r] == Class::Wide && r < q {
+                            // A wide track before q met q in its own query. A run lists its group's grid
+                            // tracks first, then its wide ones by position, so all those before q are
+                            // passed in one step (one by one, tracks packed at a pole cost n² steps).
+                            at += ms[at..run].partition_point(|&x| (x as usize) < q);
                             continue;
                         }
-                        if wide && sclass[r] == Class::Wide && r < q {
+                        at += 1;
+                        if r == q || seen[r] == stamp {
                             continue;
                         }
                         seen[r] = stamp;

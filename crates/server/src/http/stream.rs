@@ -164,20 +164,14 @@ impl Follower {
         let _ = tokio::time::timeout(self.send_timeout, self.socket.send(frame)).await;
     }
 
-    /// Whether the stream's token is still its party's (not revoked).
-    fn credential_stands(&self) -> impl std::future::Future<Output = bool> + Send + 'static {
-        let (line, token, party) = (
-            Arc::clone(&self.line),
-            self.token.clone(),
-            self.party.clone(),
-        );
-        async move {
-            tokio::task::spawn_blocking(move || line.authenticate(&token))
-                .await
-                .ok()
-                .flatten()
-                .is_some_and(|c| c.party == party)
-        }
+    /// Whether the stream's token is still its party's (not revoked). Checked in place: a hash and a read of
+    /// the credentials, which never wait for the line's lock. (On the blocking pool, every stream woken by
+    /// each entry took a thread of its own: a hundred streams kept a hundred threads, each with its own
+    /// allocator cache, and memory grew with them.)
+    fn credential_stands(&self) -> bool {
+        self.line
+            .authenticate(&self.token)
+            .is_some_and(|c| c.party == self.party)
     }
 
     /// Sends every entry the party may read from `cursor` on, in order, then follows the log. Each event
@@ -190,7 +184,7 @@ impl Follower {
         let mut recheck = tokio::time::interval(STREAM_RECHECK);
         recheck.tick().await;
         loop {
-            if !self.credential_stands().await {
+            if !self.credential_stands() {
                 let reason = format!(
                     "the credential was revoked; resume from cursor {cursor} with a valid one"
                 );
@@ -206,8 +200,7 @@ impl Follower {
                     Some(found) => Ok(found),
                     None => {
                         let (l, p) = (Arc::clone(&self.line), self.party.clone());
-                        match tokio::task::spawn_blocking(move || l.events(&p, cursor, BATCH)).await
-                        {
+                        match crate::on_worker(move || l.events(&p, cursor, BATCH)).await {
                             Ok(Ok(found)) => Ok(found),
                             _ => Err(()),
                         }

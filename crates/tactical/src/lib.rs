@@ -599,6 +599,8 @@ pub struct Saturation {
 pub struct Detection {
     pub encounters: Vec<Encounter>,
     pub saturated: Vec<Saturation>,
+    /// Steps the queries took over bucket members (what the detection cost, whatever the machine).
+    pub steps: u64,
 }
 
 /// Every conflicting pair, the same as [`brute_force`], ordered by `(a, b)`; uses every core.
@@ -890,7 +892,8 @@ fn detect_with(buffers: &mut Detector, tracks: &[Track], p: &Params, spec: &Spec
     // Each query marks the positions it has seen with its own stamp (unique across scans), so a partner met
     // in several cells is decided once, without sorting.
     let scan = SCANS.fetch_add(1, Ordering::Relaxed);
-    let query = |q: usize, out: &mut Vec<Encounter>, saturated: &mut Vec<Saturation>| {
+    let query = |q: usize, out: &mut Vec<Encounter>, saturated: &mut Vec<Saturation>| -> u64 {
+        let mut steps = 0u64;
         let b = &sboxes[q];
         let g = pgroup[q];
         let wide = sclass[q] == Class::Wide;
@@ -931,6 +934,7 @@ fn detect_with(buffers: &mut Detector, tracks: &[Track], p: &Params, spec: &Spec
                     let s = &mut spent[k];
                     let mut at = i;
                     while at < run {
+                        steps += 1;
                         if s.examined >= budget.examined || s.decided >= budget.decided {
                             s.skipped += (run - at) as u64;
                             break;
@@ -1008,22 +1012,23 @@ fn detect_with(buffers: &mut Detector, tracks: &[Track], p: &Params, spec: &Spec
                 });
             }
         }
+        steps
     };
-    let (mut encounters, mut saturated) = (0..n)
+    let (mut encounters, mut saturated, steps) = (0..n)
         .into_par_iter()
         .fold(
-            || (Vec::new(), Vec::new()),
-            |(mut out, mut sat), q| {
-                query(q, &mut out, &mut sat);
-                (out, sat)
+            || (Vec::new(), Vec::new(), 0u64),
+            |(mut out, mut sat, steps), q| {
+                let more = query(q, &mut out, &mut sat);
+                (out, sat, steps + more)
             },
         )
         .reduce(
-            || (Vec::new(), Vec::new()),
-            |(mut a, mut sa), (b, sb)| {
+            || (Vec::new(), Vec::new(), 0u64),
+            |(mut a, mut sa, x), (b, sb, y)| {
                 a.extend(b);
                 sa.extend(sb);
-                (a, sa)
+                (a, sa, x + y)
             },
         );
     encounters.sort_by_key(|e| (e.a, e.b));
@@ -1031,6 +1036,7 @@ fn detect_with(buffers: &mut Detector, tracks: &[Track], p: &Params, spec: &Spec
     Detection {
         encounters,
         saturated,
+        steps,
     }
 }
 

@@ -17,7 +17,7 @@ fuzz_target!(|data: &[u8]| {
         if let Ok(index) = ConflictIndex::bulk(minima, plan.declarations) {
             for c in index.all_conflicts() {
                 let _ = deconflict_plan::conflict_json(&c, None);
-                if let Some(d) = index.get(&c.a.id) {
+                if let Some(d) = index.get(&c.a.party, &c.a.id) {
                     let _ = advise(&index, d, &AdviceBounds::default());
                 }
             }

@@ -69,7 +69,7 @@ enum Command {
     /// to the line as your party's tracks.
     Feed(feed::FeedArgs),
     /// The deconfliction line server, on the embedded store.
-    Serve(serve::ServeArgs),
+    Serve(Box<serve::ServeArgs>),
     /// Prints the API's OpenAPI 3.1 document (the server serves the same at /openapi.json).
     Openapi,
     /// Parties on the line: register one (prints its token once), list them.

@@ -134,6 +134,9 @@ pub struct LimitArgs {
     /// their turn; background loops are not counted).
     #[arg(long, default_value_t = Limits::default().work_threads, value_parser = count)]
     pub limit_work_threads: usize,
+    /// Requests one party may have handled at once (429 beyond; streams once open are not counted).
+    #[arg(long, default_value_t = Limits::default().in_flight_per_party, value_parser = count)]
+    pub limit_in_flight_per_party: usize,
     /// Most closed alerts, resolved conflicts and answered messages in memory at once (the oldest leave
     /// first; the log keeps them).
     #[arg(long, default_value_t = Limits::default().retained, value_parser = count)]
@@ -144,6 +147,9 @@ pub struct LimitArgs {
     /// Most items a list returns at once.
     #[arg(long, default_value_t = Limits::default().page_max, value_parser = count)]
     pub limit_page_max: usize,
+    /// Most bytes of JSON in one page of a list (it always holds one item).
+    #[arg(long, default_value_t = Limits::default().page_bytes, value_parser = count)]
+    pub limit_page_bytes: usize,
 }
 
 /// A count of at least 1.
@@ -198,9 +204,11 @@ impl LimitArgs {
             volume_window: s(self.limit_volume_window_s),
             retention: s(self.limit_retention_s),
             work_threads: self.limit_work_threads,
+            in_flight_per_party: self.limit_in_flight_per_party,
             retained: self.limit_retained,
             page_default: self.limit_page_default,
             page_max: self.limit_page_max,
+            page_bytes: self.limit_page_bytes,
             max_in_flight: self.max_in_flight,
             max_connections: self.limit_max_connections,
             header_timeout: s(self.limit_header_timeout_s),

@@ -111,6 +111,10 @@ fn limit_of(problem: &str) -> Option<&'static str> {
 
 /// Most bytes in a declaration id.
 pub const MAX_ID_BYTES: usize = 64;
+/// Most bytes in a declaration's `name`.
+pub const MAX_NAME_BYTES: usize = 200;
+/// Most bytes in a declaration's `description`.
+pub const MAX_DESCRIPTION_BYTES: usize = 4_000;
 /// Ids that are path segments of the API's routes beside `/v1/declarations/{id}`, and so cannot be ids.
 pub const RESERVED_IDS: [&str; 1] = ["preview"];
 
@@ -821,6 +825,23 @@ fn native_declaration(v: &Value, limits: &PlanLimits) -> Result<Declaration, Dec
         non_empty_text(required(m, "party", "").map_err(with_id)?, "party").map_err(with_id)?;
     let kind = kind(required(m, "kind", "").map_err(with_id)?).map_err(with_id)?;
     let version = version(m).map_err(with_id)?;
+    // Words for people, bounded: a name is a line on a map, a description a paragraph.
+    for (field, most) in [
+        ("name", MAX_NAME_BYTES),
+        ("description", MAX_DESCRIPTION_BYTES),
+    ] {
+        match m.get(field) {
+            None => {}
+            Some(Value::String(text)) if text.len() <= most => {}
+            Some(Value::String(text)) => {
+                return Err(with_id(fail(
+                    field,
+                    format!("is {} bytes long; at most {most}", text.len()),
+                )))
+            }
+            Some(_) => return Err(with_id(fail(field, "expected a string"))),
+        }
+    }
     if let Some(a) = m.get("audience") {
         for (i, p) in array(a, "audience").map_err(with_id)?.iter().enumerate() {
             non_empty_text(p, &format!("audience[{i}]")).map_err(with_id)?;

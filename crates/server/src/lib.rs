@@ -97,9 +97,9 @@ impl FromRequestParts<Arc<Line>> for Who {
                 Problem::unauthorized("send Authorization: Bearer <your party's token>")
             })?
             .to_string();
-        let line = Arc::clone(line);
-        blocking(move || line.authenticate_checked(&token))
-            .await?
+        // A hash and a read of the credentials, which never wait for the line's lock: done in place.
+        line.authenticate_checked(&token)
+            .map_err(Problem::from)?
             .map(Who)
             .ok_or_else(|| {
                 Problem::unauthorized("the token is not a party's token, or it was revoked")
@@ -881,13 +881,6 @@ fn router(line: Arc<Line>, options: &Options, shell: Arc<Shell>, max_in_flight: 
             }),
         )
         .route(
-            "/healthz",
-            get(move || {
-                let health = Arc::clone(&health);
-                async move { healthz(&health).await }
-            }),
-        )
-        .route(
             "/metrics",
             get(|| async {
                 Problem::not_found(
@@ -967,6 +960,14 @@ fn router(line: Arc<Line>, options: &Options, shell: Arc<Shell>, max_in_flight: 
         None => api.fallback(not_found),
     };
     let api = api
+        .layer(axum::middleware::from_fn_with_state(
+            (
+                Arc::clone(&line),
+                Arc::new(PartyInFlight::default()),
+                limits.in_flight_per_party.max(1),
+            ),
+            per_party,
+        ))
         .layer(DefaultBodyLimit::max(limits.body_bytes))
         .layer(Extension(shell))
         .layer(CatchPanicLayer::custom(|_| {
@@ -992,7 +993,15 @@ fn router(line: Arc<Line>, options: &Options, shell: Arc<Shell>, max_in_flight: 
         .load_shed()
         .concurrency_limit(max_in_flight)
         .service(api);
+    // `/healthz` stands outside the in-flight bound: a flood of requests must not make the line look dead.
     Router::new()
+        .route(
+            "/healthz",
+            get(move || {
+                let health = Arc::clone(&health);
+                async move { healthz(&health).await }
+            }),
+        )
         .fallback_service(whole)
         .layer(axum::middleware::from_fn(wire))
         .layer(Extension(BodyLimits {
@@ -1022,10 +1031,85 @@ struct BodyLimits {
 /// The wire's hygiene around every answer: an error the HTTP layer answered without a problem (405, 413 from
 /// a body limit, a refused WebSocket handshake, …) becomes one, and every answer that says nothing of caching
 /// is `Cache-Control: no-store`.
+/// Requests of each party being handled now (see [`Limits::in_flight_per_party`]).
+#[derive(Debug, Default)]
+struct PartyInFlight(parking_lot::Mutex<std::collections::HashMap<String, usize>>);
+
+/// One request of a party, counted until its answer is made.
+struct InFlight {
+    counts: Arc<PartyInFlight>,
+    party: String,
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        let mut counts = self.counts.0.lock();
+        if let Some(n) = counts.get_mut(&self.party) {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                counts.remove(&self.party);
+            }
+        }
+    }
+}
+
+/// Holds each party to `in_flight_per_party` requests at once (429 beyond it), so that one party's slow
+/// bodies or bursts cannot take every slot of the whole server. A request without a valid token is not
+/// counted here (it is refused as soon as its handler asks who it is).
+async fn per_party(
+    State((line, counts, most)): State<(Arc<Line>, Arc<PartyInFlight>, usize)>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let Some(party) = request_token(req.headers())
+        .and_then(|t| line.authenticate(t))
+        .map(|c| c.party)
+    else {
+        return next.run(req).await;
+    };
+    let _counted = {
+        let mut all = counts.0.lock();
+        let n = all.entry(party.clone()).or_default();
+        if *n >= most {
+            return Problem::too_many(
+                "in_flight_per_party",
+                format!(
+                    "{most} requests of your party are being handled already; retry when one is answered \
+                     (limit in_flight_per_party)"
+                ),
+            )
+            .into_response();
+        }
+        *n += 1;
+        InFlight {
+            counts: Arc::clone(&counts),
+            party,
+        }
+    };
+    next.run(req).await
+}
+
 async fn wire(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
     let tracks = req.uri().path() == "/v1/tracks";
     let method = req.method().clone();
     let sizes = req.extensions().get::<BodyLimits>().copied();
+    // A body announced larger than its bound is refused before any of it is read (or waited for).
+    let announced = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    if let Some(len) = announced {
+        let (limit, bytes) = match (tracks, sizes) {
+            (true, Some(s)) => ("track_body_bytes", s.track_body_bytes),
+            (false, Some(s)) => ("body_bytes", s.body_bytes),
+            (true, None) => ("track_body_bytes", MAX_TRACKS_BODY),
+            (false, None) => ("body_bytes", MAX_BODY),
+        };
+        if len > bytes as u64 {
+            return Problem::too_large(limit, bytes).into_response();
+        }
+    }
     let mut res = next.run(req).await;
     let status = res.status();
     let is_problem = res

@@ -55,6 +55,9 @@ pub struct Limits {
     pub page_default: usize,
     /// Most items a list returns at once (`limit` above it is refused).
     pub page_max: usize,
+    /// Most bytes of JSON in one page of a list (a page stops before the item that would pass it; it always
+    /// holds one item).
+    pub page_bytes: usize,
 
     // --- HTTP --------------------------------------------------------------------------------------------
     /// Requests handled at once across the whole server; more are refused with 503 `overloaded`.
@@ -62,6 +65,8 @@ pub struct Limits {
     /// Pieces of core work for requests and streams that run at once on blocking threads (the rest wait
     /// their turn; the background loops are not counted).
     pub work_threads: usize,
+    /// Requests one party may have handled at once (429 beyond; streams once open are not counted).
+    pub in_flight_per_party: usize,
     /// Connections open at once; more wait in the kernel's backlog.
     pub max_connections: usize,
     /// Time for a client to send a request's headers (and for an idle kept-alive connection to start its
@@ -96,10 +101,12 @@ impl Default for Limits {
             write_burst: 500.0,
             retention: Duration::from_secs(24 * 3_600),
             retained: 10_000,
+            page_bytes: 4 << 20,
             page_default: 200,
             page_max: 1_000,
             max_in_flight: 1_024,
             work_threads: 16,
+            in_flight_per_party: 64,
             max_connections: 4_096,
             header_timeout: Duration::from_secs(10),
             request_timeout: Duration::from_secs(30),

@@ -256,17 +256,35 @@ fn after_key(page: &Page) -> (std::ops::Bound<&str>, std::ops::Bound<&str>) {
     }
 }
 
-/// The first `limit` of `items` (keyed, in key order) and the key of the last one taken when more follow.
+/// The first `limit` of `items` (keyed, in key order), within `bytes` of JSON (always at least one item), and
+/// the key of the last one taken when more follow.
 fn take_page<'a>(
     items: impl Iterator<Item = (&'a String, Value)>,
     limit: usize,
+    bytes: usize,
 ) -> (Vec<Value>, Option<String>) {
+    /// Counts the bytes written to it.
+    struct Count(usize);
+    impl std::io::Write for Count {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0 += buf.len();
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
     let mut out = Vec::new();
     let mut last: Option<&String> = None;
+    let mut size = 0;
     for (key, item) in items {
-        if out.len() == limit {
+        let mut count = Count(0);
+        // Writing a `Value` to a counter cannot fail.
+        let _ = serde_json::to_writer(&mut count, &item);
+        if out.len() == limit || (!out.is_empty() && size + count.0 > bytes) {
             return (out, last.cloned());
         }
+        size += count.0;
         out.push(item);
         last = Some(key);
     }
@@ -387,7 +405,9 @@ struct Inner {
     /// Every declaration by [`key`] (party and id: ids live in each party's own namespace).
     current: BTreeMap<String, Current>,
     /// The parties that have a declaration of each id, to find one shared with a caller by its id alone.
-    owners: HashMap<String, BTreeSet<String>>,
+    /// For each party, the ids of other parties' declarations shared with it and whose they are: a read by
+    /// id looks only here, so an id hidden from the caller and an id never used take the same path.
+    shared: HashMap<String, HashMap<String, BTreeSet<String>>>,
     index: ConflictIndex,
     /// The sites, zones and sides of lines in force, apart, so that the tactical scan checks tracks against
     /// them without holding the line's lock. Written only while the line's lock is held.
@@ -537,6 +557,11 @@ fn credential_view(r: &CredentialRecord) -> Value {
 /// (whichever bound comes first; older entries are read from the store).
 const RECENT_ENTRIES: usize = 65_536;
 const RECENT_BYTES: usize = 16 << 20;
+
+/// Bytes of events a follower reading from the store gathers at once (see [`Line::events`]).
+const EVENT_BATCH_BYTES: usize = 1 << 20;
+/// Entries read from the store at a time for a follower.
+const STORE_READ_CHUNK: u64 = 32;
 
 /// A recent entry, rendered as a stream event.
 #[derive(Debug)]
@@ -743,23 +768,19 @@ impl Inner {
     /// not one exists); `Exists` when several parties shared one of that id with it and none is named.
     fn find(&self, party: &str, id: &str, owner: Option<&str>) -> Result<&Current, LineError> {
         let not_found = || LineError::NotFound(id.to_string());
-        let given = |of: &str| {
-            self.current
-                .get(&key(of, id))
-                .filter(|c| c.visible_to(party))
-        };
-        if let Some(owner) = owner {
-            return given(owner).ok_or_else(not_found);
+        if owner.is_none_or(|o| o == party) {
+            if let Some(own) = self.current.get(&key(party, id)) {
+                return Ok(own);
+            }
         }
-        if let Some(own) = self.current.get(&key(party, id)) {
-            return Ok(own);
-        }
-        let mut shared = self
-            .owners
-            .get(id)
+        // Only what was shared with the caller is looked at: another party's id it was not given misses
+        // here exactly as an id nobody uses.
+        let owners = self.shared.get(party).and_then(|ids| ids.get(id));
+        let mut shared = owners
             .into_iter()
             .flatten()
-            .filter_map(|of| given(of));
+            .filter(|of| owner.is_none_or(|o| o == of.as_str()))
+            .filter_map(|of| self.current.get(&key(of, id)));
         match (shared.next(), shared.next()) {
             (Some(c), None) => Ok(c),
             (None, _) => Err(not_found()),
@@ -1168,10 +1189,27 @@ impl Inner {
                     Some(c) if c.state == State::Active => State::Active,
                     _ => State::Planned,
                 };
-                self.owners
-                    .entry(declaration.id.clone())
-                    .or_default()
-                    .insert(declaration.party.clone());
+                // Who it is shared with: the parties dropped from its audience by this version lose it, those
+                // in it have it.
+                let before = self.current.get(&k).map(|c| c.audience.clone());
+                for gone in before.iter().flatten().filter(|p| !audience.contains(*p)) {
+                    if let Some(ids) = self.shared.get_mut(gone) {
+                        if let Some(of) = ids.get_mut(&declaration.id) {
+                            of.remove(&declaration.party);
+                            if of.is_empty() {
+                                ids.remove(&declaration.id);
+                            }
+                        }
+                    }
+                }
+                for member in audience.iter().filter(|p| **p != declaration.party) {
+                    self.shared
+                        .entry(member.clone())
+                        .or_default()
+                        .entry(declaration.id.clone())
+                        .or_default()
+                        .insert(declaration.party.clone());
+                }
                 self.current.insert(
                     k,
                     Current {
@@ -1539,7 +1577,7 @@ impl Line {
             protected: Arc::new(parking_lot::RwLock::new(ConflictIndex::new(minima))),
             conflicts: BTreeMap::new(),
             open_conflicts: HashMap::new(),
-            owners: HashMap::new(),
+            shared: HashMap::new(),
             messages: BTreeMap::new(),
             agreements: Agreements::default(),
             alerts: BTreeMap::new(),
@@ -1728,16 +1766,31 @@ impl Line {
             return Ok(found);
         }
         let end = self.store.size()?.min(from.saturating_add(limit as u64));
-        if from >= end {
-            return Ok((Vec::new(), from));
+        // Read a few entries at a time, and stop once the events gathered or the entries read reach their
+        // bytes: a follower far behind (or one that does not read) holds a bounded batch, whatever the
+        // history's entries weigh.
+        let (mut events, mut next) = (Vec::new(), from);
+        let (mut gathered, mut read) = (0usize, 0usize);
+        while next < end && gathered < EVENT_BATCH_BYTES && read < 4 * EVENT_BATCH_BYTES {
+            let chunk = self
+                .store
+                .entries(next, (end - next).min(STORE_READ_CHUNK) as usize)?;
+            if chunk.is_empty() {
+                break;
+            }
+            for e in &chunk {
+                next = e.header.seq + 1;
+                read += e.content.len();
+                if e.header.audience.includes(party) {
+                    let text = event_text(&e.header, &e.content);
+                    gathered += text.len();
+                    events.push(text);
+                }
+                if gathered >= EVENT_BATCH_BYTES || read >= 4 * EVENT_BATCH_BYTES {
+                    break;
+                }
+            }
         }
-        let entries = self.store.entries(from, (end - from) as usize)?;
-        let next = entries.last().map_or(from, |e| e.header.seq + 1);
-        let events = entries
-            .iter()
-            .filter(|e| e.header.audience.includes(party))
-            .map(|e| event_text(&e.header, &e.content))
-            .collect();
         Ok((events, next))
     }
 
@@ -2850,6 +2903,7 @@ impl Line {
                     (id, v)
                 }),
             limit,
+            self.limits.page_bytes,
         );
         Ok(Listed {
             items,
@@ -2869,6 +2923,7 @@ impl Line {
                 .filter(|(_, r)| r.parties.iter().any(|p| p == party))
                 .map(|(id, r)| (id, conflict_view(r, party))),
             limit,
+            self.limits.page_bytes,
         );
         Ok(Listed {
             items,
@@ -2889,6 +2944,7 @@ impl Line {
                 .filter(|(_, a)| a.parties.contains(party))
                 .map(|(id, a)| (id, a.view())),
             limit,
+            self.limits.page_bytes,
         );
         Ok(Listed {
             items,
@@ -2908,6 +2964,7 @@ impl Line {
                 .filter(|(_, r)| r.credential.party == party)
                 .map(|(id, r)| (id, credential_view(r))),
             limit,
+            self.limits.page_bytes,
         );
         Ok(Listed {
             items,
@@ -2946,6 +3003,7 @@ impl Line {
                 })
                 .map(|(id, m)| (id, m.view(party, now))),
             limit,
+            self.limits.page_bytes,
         );
         Ok(Listed {
             items,

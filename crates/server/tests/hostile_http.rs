@@ -242,6 +242,66 @@ async fn the_in_flight_bound_is_one_for_the_whole_server() {
     server.stop().await;
 }
 
+/// Red team: one party's slow bodies took every in-flight slot of the whole server, `/healthz` included, and
+/// a body announced at 10 GB was waited for until the request timeout. Now each party has its own share of
+/// the slots, `/healthz` stands outside the bound, and an announced size past the bound is refused at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_partys_slow_bodies_cannot_take_the_whole_server() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let line = line_with(
+        dir.path(),
+        Limits {
+            max_in_flight: 4,
+            in_flight_per_party: 2,
+            ..Limits::default()
+        },
+    );
+    let us = line.register_party("us-cjtf", "military").expect("us");
+    let ru = line.register_party("ru-gs", "military").expect("ru");
+    let tr = line.register_party("tr-gs", "military").expect("tr");
+    let server = common::serve(&line).await;
+    let get = |token: &str, path: &str| {
+        format!("GET {path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\nConnection: close\r\n\r\n")
+    };
+    let _a = hold_in_flight(&server.addr, "/v1/declarations", &us).await;
+    let _b = hold_in_flight(&server.addr, "/v1/messages", &us).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    // us has used its share: refused, naming the limit; ru is served.
+    let (status, _, body) = raw_request(&server.addr, &get(&us, "/v1/conflicts")).await;
+    assert_eq!(status, 429, "{body}");
+    let problem: Value = serde_json::from_str(&body).expect("problem");
+    assert_eq!(problem["limit"], "in_flight_per_party", "{problem}");
+    let (status, _, body) = raw_request(&server.addr, &get(&ru, "/v1/conflicts")).await;
+    assert_eq!(status, 200, "{body}");
+    // The whole server's bound reached (ru holds two more): others wait or are shed, /healthz still answers.
+    let _c = hold_in_flight(&server.addr, "/v1/declarations", &ru).await;
+    let _d = hold_in_flight(&server.addr, "/v1/messages", &ru).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let (status, _, body) = raw_request(&server.addr, &get(&tr, "/v1/conflicts")).await;
+    assert_eq!(status, 503, "{body}");
+    let (status, _, body) = raw_request(
+        &server.addr,
+        "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    // A body announced past the bound is refused before any of it is waited for.
+    let started = Instant::now();
+    let (status, _, body) = raw_request(
+        &server.addr,
+        &format!(
+            "POST /v1/declarations HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {tr}\r\n\
+             Content-Length: 10000000000\r\nConnection: close\r\n\r\n"
+        ),
+    )
+    .await;
+    assert_eq!(status, 413, "{body}");
+    assert!(started.elapsed() < Duration::from_secs(2));
+    let problem: Value = serde_json::from_str(&body).expect("problem");
+    assert_eq!(problem["limit"], "body_bytes", "{problem}");
+    server.stop().await;
+}
+
 async fn call(
     router: &axum::Router,
     method: Method,

@@ -286,6 +286,52 @@ fn audiences_are_not_disclosed() {
     assert_eq!(a["status"], "proposed");
 }
 
+/// Red team: a declaration's `name` and `description` were bounded only by the body (1 MiB each, 100 of them
+/// took 300 MB of memory in 4 s), and a follower reading the log from its start took 500 entries at once
+/// whatever they weighed (32 streams that never read took 2 GB). Words are now bounded, and a follower reading
+/// from the store gathers a bounded number of bytes at a time.
+#[test]
+fn names_are_bounded_and_followers_read_bounded_batches() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let open = || {
+        let clock = Arc::new(ManualClock::new(NOON));
+        Line::open_with_clock(dir.path(), "test.example/line", clock).expect("open")
+    };
+    let line = open();
+    three(&line);
+    let (start, end) = ("2030-06-18T15:00:00Z", "2030-06-18T16:00:00Z");
+    for (field, bytes) in [("name", 201), ("description", 4_001)] {
+        let mut d = sortie("words", start, end, 0.0, 900.0);
+        d[field] = json!("N".repeat(bytes));
+        assert_eq!(refused_field(line.declare("aa", d)), field);
+    }
+    // Heavy entries: declarations of 1 000 positions each (about 40 kB).
+    let ring: Vec<Value> = (0..1_000)
+        .map(|i| {
+            let a = f64::from(i) * std::f64::consts::TAU / 1_000.0;
+            json!([38.5 + 0.3 * a.cos(), 35.9 + 0.3 * a.sin()])
+        })
+        .collect();
+    for k in 0..60 {
+        let d = json!({"id": format!("heavy-{k}"), "kind": "air_operation", "volumes": [
+            {"footprint": {"polygon": ring},
+             "altitude": {"lower_m": 10_000.0 + f64::from(k) * 100.0, "upper_m": 10_050.0 + f64::from(k) * 100.0},
+             "time": {"start": start, "end": end}}]});
+        line.declare("aa", d).expect("heavy");
+    }
+    drop(line);
+    // After a restart the follower of aa reads from the store: a batch stops near 1 MiB, and the next one
+    // goes on from where it stopped.
+    let line = open();
+    let size = line.store().size().expect("size");
+    let (events, next) = line.events("aa", 0, 500).expect("events");
+    let bytes: usize = events.iter().map(|e| e.len()).sum();
+    assert!(next < size, "one batch took the whole log ({bytes} bytes)");
+    assert!(bytes <= (1 << 20) + 100_000, "{bytes} bytes in one batch");
+    let (more, _) = line.events("aa", next, 500).expect("events");
+    assert!(!more.is_empty());
+}
+
 fn refused_field(r: Result<impl std::fmt::Debug, LineError>) -> String {
     match r {
         Err(LineError::Invalid { field, .. }) => field,

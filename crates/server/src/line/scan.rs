@@ -586,6 +586,7 @@ impl Line {
                 .filter(|(_, (parties, _))| parties.iter().any(|p| p == party))
                 .map(|(id, (_, v))| (id, v.clone())),
             limit,
+            self.limits.page_bytes,
         );
         Ok(super::Listed {
             items,
@@ -614,6 +615,7 @@ impl Line {
                 .filter(|(_, r)| r.time_ms >= oldest)
                 .map(|(key, r)| (&key.1, tracks::track_json(key, r, &r.state))),
             limit,
+            self.limits.page_bytes,
         );
         Ok(super::Listed {
             items,

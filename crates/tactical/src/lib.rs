@@ -550,13 +550,14 @@ impl Budget {
 }
 
 impl Default for Budget {
-    /// Far above what real traffic needs (10 000 tracks per 1 000 km square meet ~100 boxes each), far below
-    /// what a stack of tracks on one point costs.
+    /// Well above what real traffic needs (10 000 tracks per 1 000 km square meet ~100 boxes each), far below
+    /// what a stack of tracks on one point costs: 40 000 tracks packed at a pole take about 0.1 s a scan on
+    /// two cores (four times that with the budget four times larger).
     fn default() -> Self {
         Budget {
-            examined: 2_048,
-            decided: 256,
-            kept: 16,
+            examined: 512,
+            decided: 64,
+            kept: 8,
         }
     }
 }

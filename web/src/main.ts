@@ -271,7 +271,7 @@ function drawDeclarations() {
 
 async function pollTracks() {
   try {
-    const { tracks } = await state.api.get('/v1/tracks');
+    const { tracks } = await state.api.getAll('/v1/tracks', 'tracks');
     state.tracks = tracks;
     drawTracks();
   } catch {

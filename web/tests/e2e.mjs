@@ -331,40 +331,46 @@ async function frameRate(line, browser) {
       await new Promise((r) => setTimeout(r, Math.max(0, 1000 - (Date.now() - started))));
     }
   })();
-  const sdf = await signedIn(browser, line, token);
-  await sdf.page.waitForFunction((n) => Number(document.querySelector('#track-count').textContent) >= n, TRACKS, { timeout: 30_000 });
-  const measured = await sdf.page.evaluate(async () => {
-    const m = window.__deconflict.map();
-    m.jumpTo({ center: [33.5, 38.5], zoom: 6.5 });
-    let frames = 0;
-    let raf = 0;
-    const onRender = () => frames++;
-    m.on('render', onRender);
-    const count = () => {
-      raf++;
+  // The mover stops whatever happens below, so that a failure is reported as itself.
+  let sdf;
+  let measured;
+  try {
+    sdf = await signedIn(browser, line, token);
+    await sdf.page.waitForFunction((n) => Number(document.querySelector('#track-count').textContent) >= n, TRACKS, { timeout: 30_000 });
+    measured = await sdf.page.evaluate(async () => {
+      const m = window.__deconflict.map();
+      m.jumpTo({ center: [33.5, 38.5], zoom: 6.5 });
+      let frames = 0;
+      let raf = 0;
+      const onRender = () => frames++;
+      m.on('render', onRender);
+      const count = () => {
+        raf++;
+        requestAnimationFrame(count);
+      };
       requestAnimationFrame(count);
-    };
-    requestAnimationFrame(count);
-    // First five seconds still: the tracks move once a second and the map redraws for them.
-    let t0 = performance.now();
-    await new Promise((r) => setTimeout(r, 5000));
-    const still = { fps: frames / ((performance.now() - t0) / 1000), raf: raf / ((performance.now() - t0) / 1000) };
-    frames = 0;
-    raf = 0;
-    t0 = performance.now();
-    // Then pan back and forth for ten seconds, so that every frame is drawn anew.
-    let dir = 1;
-    while (performance.now() - t0 < 10_000) {
-      m.panBy([dir * 200, 0], { duration: 1000, easing: (x) => x });
-      await new Promise((r) => setTimeout(r, 1000));
-      dir = -dir;
-    }
-    m.off('render', onRender);
-    const seconds = (performance.now() - t0) / 1000;
-    return { fps: frames / seconds, raf: raf / seconds, still, tracks: window.__deconflict.state().tracks.length };
-  });
-  running = false;
-  await mover;
+      // First five seconds still: the tracks move once a second and the map redraws for them.
+      let t0 = performance.now();
+      await new Promise((r) => setTimeout(r, 5000));
+      const still = { fps: frames / ((performance.now() - t0) / 1000), raf: raf / ((performance.now() - t0) / 1000) };
+      frames = 0;
+      raf = 0;
+      t0 = performance.now();
+      // Then pan back and forth for ten seconds, so that every frame is drawn anew.
+      let dir = 1;
+      while (performance.now() - t0 < 10_000) {
+        m.panBy([dir * 200, 0], { duration: 1000, easing: (x) => x });
+        await new Promise((r) => setTimeout(r, 1000));
+        dir = -dir;
+      }
+      m.off('render', onRender);
+      const seconds = (performance.now() - t0) / 1000;
+      return { fps: frames / seconds, raf: raf / seconds, still, tracks: window.__deconflict.state().tracks.length };
+    });
+  } finally {
+    running = false;
+    await mover.catch(() => {});
+  }
   await sdf.page.screenshot({ path: join(shots, 'web-tracks.png') });
   results.tracks = measured.tracks;
   assert.equal(measured.tracks, TRACKS, 'every track stayed live while it was measured');

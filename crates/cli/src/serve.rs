@@ -271,9 +271,13 @@ pub fn check_web(dir: Option<&std::path::Path>) -> Result<(), String> {
     }
 }
 
-/// Logs to standard error, as text or one JSON object per line.
+/// Logs to standard error, as text or one JSON object per line; colours only when standard error is a
+/// terminal (a log written to a file holds no escape codes).
 pub fn init_logs(format: &str) {
-    let builder = tracing_subscriber::fmt().with_writer(std::io::stderr);
+    use std::io::IsTerminal;
+    let builder = tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal());
     let _ = if format == "json" {
         builder.json().try_init()
     } else {

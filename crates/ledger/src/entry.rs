@@ -340,6 +340,12 @@ mod tests {
         }
     }
 
+    fn audience_line(leaf: &str) -> &str {
+        leaf.lines()
+            .find(|l| l.starts_with("audience "))
+            .expect("audience line")
+    }
+
     #[test]
     fn a_sealed_audience_shows_commitments_not_parties() {
         let openings: BTreeMap<String, [u8; 16]> = [("aa", 1u8), ("bb", 2), ("cc", 3)]
@@ -349,10 +355,7 @@ mod tests {
         let h = header(Audience::Sealed(openings.clone()));
         h.validate().expect("valid");
         let leaf = String::from_utf8(h.leaf()).expect("utf-8");
-        let line = leaf
-            .lines()
-            .find(|l| l.starts_with("audience "))
-            .expect("audience line");
+        let line = audience_line(&leaf);
         // Three commitments of 32 hex digits: no party id, no opening.
         let items: Vec<&str> = line["audience sealed:".len()..].split(',').collect();
         assert_eq!(items.len(), 3, "{line}");
@@ -383,10 +386,7 @@ mod tests {
             [("aa".to_string(), [1u8; 16]), ("bb".to_string(), [2u8; 16])].into(),
         ));
         let leaf = String::from_utf8(h.leaf()).expect("utf-8");
-        let line = leaf
-            .lines()
-            .find(|l| l.starts_with("audience "))
-            .expect("audience line");
+        let line = audience_line(&leaf);
         let items: Vec<&str> = line["audience sealed:".len()..].split(',').collect();
         let swapped = leaf.replace(line, &format!("audience sealed:{},{}", items[1], items[0]));
         assert!(EntryHeader::parse(swapped.as_bytes()).is_err(), "unsorted");

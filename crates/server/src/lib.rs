@@ -92,6 +92,10 @@ impl FromRequestParts<Arc<Line>> for Who {
     type Rejection = Problem;
 
     async fn from_request_parts(parts: &mut Parts, line: &Arc<Line>) -> Result<Self, Problem> {
+        // Already found by `per_party`, which counts the request against its party.
+        if let Some(Counted(c)) = parts.extensions.get::<Counted>() {
+            return Ok(Who(c.clone()));
+        }
         let token = request_token(&parts.headers)
             .ok_or_else(|| {
                 Problem::unauthorized("send Authorization: Bearer <your party's token>")
@@ -1035,6 +1039,10 @@ struct BodyLimits {
 #[derive(Debug, Default)]
 struct PartyInFlight(parking_lot::Mutex<std::collections::HashMap<String, usize>>);
 
+/// The credential of a request that [`per_party`] counted.
+#[derive(Clone)]
+struct Counted(line::Credential);
+
 /// One request of a party, counted until its answer is made.
 struct InFlight {
     counts: Arc<PartyInFlight>,
@@ -1058,15 +1066,15 @@ impl Drop for InFlight {
 /// counted here (it is refused as soon as its handler asks who it is).
 async fn per_party(
     State((line, counts, most)): State<(Arc<Line>, Arc<PartyInFlight>, usize)>,
-    req: axum::extract::Request,
+    mut req: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> Response {
-    let Some(party) = request_token(req.headers())
-        .and_then(|t| line.authenticate(t))
-        .map(|c| c.party)
-    else {
+    let Some(credential) = request_token(req.headers()).and_then(|t| line.authenticate(t)) else {
         return next.run(req).await;
     };
+    let party = credential.party.clone();
+    // The handler's `Who` takes it from here: the token is hashed once a request.
+    req.extensions_mut().insert(Counted(credential));
     let _counted = {
         let mut all = counts.0.lock();
         let n = all.entry(party.clone()).or_default();

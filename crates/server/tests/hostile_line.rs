@@ -25,6 +25,12 @@ fn sortie(id: &str, start: &str, end: &str, lower_m: f64, upper_m: f64) -> Value
          "time": {"start": start, "end": end}}]})
 }
 
+/// The line kept in `dir`, opened (again) on a clock at [`NOON`].
+fn reopen(dir: &std::path::Path) -> Line {
+    let clock = Arc::new(ManualClock::new(NOON));
+    Line::open_with_clock(dir, "test.example/line", clock).expect("open")
+}
+
 /// Three parties on one agreement: `aa` and `bb` share their declarations, `cc` shares nothing.
 fn three(line: &Line) {
     for p in ["aa", "bb", "cc"] {
@@ -124,10 +130,7 @@ fn preview_ignores_hidden_declarations() {
 #[test]
 fn ids_live_in_each_partys_namespace() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let open = || {
-        let clock = Arc::new(ManualClock::new(NOON));
-        Line::open_with_clock(dir.path(), "test.example/line", clock).expect("open")
-    };
+    let open = || reopen(dir.path());
     let line = open();
     three(&line);
     let (start, end) = ("2030-06-18T15:00:00Z", "2030-06-18T16:00:00Z");
@@ -293,10 +296,7 @@ fn audiences_are_not_disclosed() {
 #[test]
 fn names_are_bounded_and_followers_read_bounded_batches() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let open = || {
-        let clock = Arc::new(ManualClock::new(NOON));
-        Line::open_with_clock(dir.path(), "test.example/line", clock).expect("open")
-    };
+    let open = || reopen(dir.path());
     let line = open();
     three(&line);
     let (start, end) = ("2030-06-18T15:00:00Z", "2030-06-18T16:00:00Z");

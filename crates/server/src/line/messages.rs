@@ -1,0 +1,341 @@
+//! The hotline: messages between partners with precedence and deadlines, delivery, acknowledgement and
+//! answers, and the escalation of overdue messages up a party's levels.
+
+use super::*;
+
+impl Line {
+    /// A page of a message box of the caller's: `inbox` (messages seen for the first time are marked
+    /// delivered, all of them, not only this page's), `outbox`, or `escalated` (to the caller's level).
+    pub fn messages_page(
+        &self,
+        caller: &Credential,
+        which: &str,
+        page: &Page,
+    ) -> Result<Listed, LineError> {
+        let limit = self.page_limit(page)?;
+        let party = caller.party.as_str();
+        if which == "inbox" {
+            self.deliver(party)?;
+        }
+        let inner = self.lock()?;
+        let now = self.clock.now_ms();
+        let level = level_of(&caller.role);
+        let (items, next) = take_page(
+            inner
+                .messages
+                .range::<str, _>(after_key(page))
+                .filter(|(_, m)| match which {
+                    "outbox" => m.from == party,
+                    "escalated" => m
+                        .receipts
+                        .get(party)
+                        .is_some_and(|r| r.escalations.iter().any(|(l, _)| level_of(l) >= level)),
+                    _ => m.receipts.contains_key(party),
+                })
+                .map(|(id, m)| (id, m.view(party, now))),
+            limit,
+            self.limits.page_bytes,
+        );
+        Ok(Listed {
+            items,
+            next,
+            cursor: inner.next_seq,
+        })
+    }
+
+    /// Sends a hotline message from `party`. Body: `to` (party ids), `precedence` (FLASH, IMMEDIATE, PRIORITY,
+    /// ROUTINE; default ROUTINE), `kind` (default `text`), `text`, `refs` (`declarations`, `conflicts`: ids the
+    /// sender may see).
+    pub fn send(&self, party: &str, body: Value) -> Result<Value, LineError> {
+        self.charge(party)?;
+        self.write(|inner| {
+        let obj = body
+            .as_object()
+            .ok_or_else(|| invalid("", "the body must be a JSON object (a message)"))?;
+        let allowed = ["to", "precedence", "kind", "text", "refs"];
+        if let Some(k) = obj.keys().find(|k| !allowed.contains(&k.as_str())) {
+            return Err(invalid(
+                k.clone(),
+                format!("unknown field; expected one of {}", allowed.join(", ")),
+            ));
+        }
+        let to_list = obj
+            .get("to")
+            .and_then(Value::as_array)
+            .ok_or_else(|| invalid("to", "expected an array of party ids"))?;
+        let mut to = BTreeSet::new();
+        for (i, p) in to_list.iter().enumerate() {
+            let p = p
+                .as_str()
+                .ok_or_else(|| invalid(format!("to[{i}]"), "expected a party id"))?;
+            // One answer whether `p` is unregistered or only shares no agreement with the caller: the
+            // hotline must not tell which parties exist.
+            if p == party || inner.agreements.between(party, p).is_none() {
+                return Err(invalid(
+                    format!("to[{i}]"),
+                    format!(
+                        "{p:?} is not a party you share an active agreement with; the hotline runs only \
+                         under one"
+                    ),
+                ));
+            }
+            to.insert(p.to_string());
+        }
+        if to.is_empty() {
+            return Err(invalid("to", "name at least one recipient"));
+        }
+        let precedence = obj
+            .get("precedence")
+            .map_or(Some("ROUTINE"), Value::as_str)
+            .unwrap_or("");
+        let default_period = deadline_for(precedence).ok_or_else(|| {
+            let names: Vec<&str> = PRECEDENCES.iter().map(|(p, _)| *p).collect();
+            invalid(
+                "precedence",
+                format!("{precedence:?} is not one of {}", names.join(", ")),
+            )
+        })?;
+        // The shortest deadline any recipient's agreement with the sender sets for this precedence.
+        let period = to
+            .iter()
+            .filter_map(|p| inner.agreements.between(party, p))
+            .filter_map(|t| t.deadline_ms.get(precedence).copied())
+            .min()
+            .unwrap_or(default_period);
+        let kind = obj
+            .get("kind")
+            .map_or(Some("text"), Value::as_str)
+            .unwrap_or("");
+        if !MESSAGE_KINDS.contains(&kind) {
+            return Err(invalid(
+                "kind",
+                format!("{kind:?} is not one of {}", MESSAGE_KINDS.join(", ")),
+            ));
+        }
+        let text = obj
+            .get("text")
+            .map_or(Some(""), Value::as_str)
+            .ok_or_else(|| invalid("text", "expected a string"))?;
+        if text.len() > 10_000 {
+            return Err(invalid("text", "longer than 10 000 bytes"));
+        }
+        let mut refs = serde_json::Map::new();
+        if let Some(r) = obj.get("refs") {
+            let r = r
+                .as_object()
+                .ok_or_else(|| invalid("refs", "expected an object"))?;
+            for (key, list) in r {
+                let items = list
+                    .as_array()
+                    .ok_or_else(|| invalid(format!("refs.{key}"), "expected an array of ids"))?;
+                let mut ids = Vec::new();
+                for (i, id) in items.iter().enumerate() {
+                    let id = id.as_str().unwrap_or_default();
+                    let visible = match key.as_str() {
+                        "declarations" => inner.find(party, id, None).is_ok(),
+                        "conflicts" => inner
+                            .conflicts
+                            .get(id)
+                            .is_some_and(|c| c.parties.iter().any(|p| p == party)),
+                        _ => {
+                            return Err(invalid(
+                                format!("refs.{key}"),
+                                "expected declarations or conflicts",
+                            ))
+                        }
+                    };
+                    if !visible {
+                        return Err(invalid(
+                            format!("refs.{key}[{i}]"),
+                            format!("no {key} {id:?} that you may see"),
+                        ));
+                    }
+                    ids.push(json!(id));
+                }
+                refs.insert(key.clone(), Value::Array(ids));
+            }
+        }
+        let now = self.clock.now_ms();
+        let id = format!("m-{}", inner.next_seq);
+        let content = json!({
+            "id": id, "from": party, "to": to, "precedence": precedence, "kind": kind, "text": text,
+            "refs": refs, "deadline_ms": now + period,
+        });
+        let mut audience = to.clone();
+        audience.insert(party.to_string());
+        let entry = NewEntry {
+            time_ms: now,
+            kind: MESSAGE_SENT.into(),
+            actor: party.into(),
+            audience: Audience::Parties(audience),
+            content,
+        };
+        self.commit(inner, vec![entry])?;
+        inner
+            .messages
+            .get(&id)
+            .map(|m| m.view(party, now))
+            .ok_or_else(|| LineError::Storage("message not applied".into()))
+        })
+    }
+
+    /// The caller's inbox; messages seen for the first time are marked delivered (logged).
+    pub fn inbox(&self, party: &str) -> Result<Vec<Value>, LineError> {
+        self.deliver(party)?;
+        let inner = self.lock()?;
+        let now = self.clock.now_ms();
+        Ok(inner
+            .messages
+            .values()
+            .filter(|m| m.receipts.contains_key(party))
+            .map(|m| m.view(party, now))
+            .collect())
+    }
+
+    /// Marks delivered (logs) every message to `party` it has not read yet.
+    pub(super) fn deliver(&self, party: &str) -> Result<(), LineError> {
+        let undelivered = |inner: &Inner, now: i64| -> Vec<NewEntry> {
+            inner
+                .messages
+                .values()
+                .filter(|m| m.receipts.get(party).is_some_and(|r| r.delivered.is_none()))
+                .map(|m| NewEntry {
+                    time_ms: now,
+                    kind: MESSAGE_DELIVERED.into(),
+                    actor: party.into(),
+                    audience: Audience::Parties(m.receipt_audience(party)),
+                    content: json!({"id": m.content["id"]}),
+                })
+                .collect()
+        };
+        // Nothing new: a plain read, which need not take the end of a shared log.
+        if undelivered(&*self.lock()?, self.clock.now_ms()).is_empty() {
+            return Ok(());
+        }
+        self.write(|inner| {
+            let entries = undelivered(inner, self.clock.now_ms());
+            if !entries.is_empty() {
+                self.commit(inner, entries)?;
+            }
+            Ok(())
+        })
+    }
+
+    /// The messages to the caller's party escalated to the caller's level or beyond: a commander's pager.
+    pub fn escalated(&self, caller: &Credential) -> Result<Vec<Value>, LineError> {
+        let inner = self.lock()?;
+        let now = self.clock.now_ms();
+        let level = level_of(&caller.role);
+        Ok(inner
+            .messages
+            .values()
+            .filter(|m| {
+                m.receipts
+                    .get(&caller.party)
+                    .is_some_and(|r| r.escalations.iter().any(|(l, _)| level_of(l) >= level))
+            })
+            .map(|m| m.view(&caller.party, now))
+            .collect())
+    }
+
+    /// The messages the caller sent, with every recipient's receipt.
+    pub fn outbox(&self, party: &str) -> Result<Vec<Value>, LineError> {
+        let inner = self.lock()?;
+        let now = self.clock.now_ms();
+        Ok(inner
+            .messages
+            .values()
+            .filter(|m| m.from == party)
+            .map(|m| m.view(party, now))
+            .collect())
+    }
+
+    /// A recipient acknowledges (or answers, with `answer`) a message; others get `NotFound`.
+    pub fn acknowledge_message(
+        &self,
+        party: &str,
+        id: &str,
+        answer: Option<String>,
+    ) -> Result<Value, LineError> {
+        self.charge(party)?;
+        self.write(|inner| {
+            let now = self.clock.now_ms();
+            let m = inner
+                .messages
+                .get(id)
+                .filter(|m| m.receipts.contains_key(party))
+                .ok_or_else(|| LineError::NotFound(id.into()))?;
+            let r = &m.receipts[party];
+            let (kind, content) = match &answer {
+                Some(text) if text.trim().is_empty() || text.len() > 10_000 => {
+                    return Err(invalid("text", "an answer needs 1–10 000 bytes of text"))
+                }
+                Some(text) if r.answered.is_none() => {
+                    (MESSAGE_ANSWERED, json!({"id": id, "text": text}))
+                }
+                Some(_) => return Err(LineError::Exists(format!("{id} is already answered"))),
+                None if r.acknowledged.is_none() => (MESSAGE_ACKNOWLEDGED, json!({"id": id})),
+                None => return Ok(m.view(party, now)),
+            };
+            let entry = NewEntry {
+                time_ms: now,
+                kind: kind.into(),
+                actor: party.into(),
+                audience: Audience::Parties(m.receipt_audience(party)),
+                content,
+            };
+            self.commit(inner, vec![entry])?;
+            inner
+                .messages
+                .get(id)
+                .map(|m| m.view(party, now))
+                .ok_or_else(|| LineError::NotFound(id.into()))
+        })
+    }
+
+    /// Escalates every unacknowledged message past its deadline to the recipient's next level and tells the
+    /// sender; returns how many escalations were logged.
+    pub fn escalate_overdue(&self) -> Result<usize, LineError> {
+        let overdue = |inner: &Inner, now: i64| -> Vec<NewEntry> {
+            let mut entries = Vec::new();
+            for m in inner.messages.values() {
+                for (party, r) in &m.receipts {
+                    let Some(level) = m.due_level(r, now) else {
+                        continue;
+                    };
+                    for name in LEVELS.iter().take(level + 1).skip(r.escalations.len() + 1) {
+                        entries.push(NewEntry {
+                            time_ms: now,
+                            kind: MESSAGE_ESCALATED.into(),
+                            actor: LINE_ACTOR.into(),
+                            audience: Audience::Parties(m.receipt_audience(party)),
+                            content: json!({"id": m.content["id"], "party": party, "level": name}),
+                        });
+                    }
+                }
+            }
+            entries
+        };
+        // Run on every tick of every node: when nothing is overdue, do not take the end of a shared log.
+        // What finished long enough ago leaves memory on the same tick.
+        let now = self.clock.now_ms();
+        let mut inner = self.lock()?;
+        inner.retire(
+            now.saturating_sub(limit_ms(self.limits.retention)),
+            self.limits.retained,
+        );
+        let idle = overdue(&inner, now).is_empty();
+        drop(inner);
+        if idle {
+            return Ok(0);
+        }
+        self.write(|inner| {
+            let entries = overdue(inner, self.clock.now_ms());
+            let n = entries.len();
+            if n > 0 {
+                self.commit(inner, entries)?;
+            }
+            Ok(n)
+        })
+    }
+}

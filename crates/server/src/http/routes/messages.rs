@@ -1,0 +1,68 @@
+//! `/v1/messages`: the hotline (send, inbox and outbox, acknowledge, answer).
+
+use std::sync::Arc;
+
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde_json::Value;
+
+use super::*;
+use crate::http::auth::*;
+use crate::http::work::*;
+use crate::problem::Problem;
+use crate::Line;
+
+pub(crate) async fn send(
+    State(line): State<Arc<Line>>,
+    Caller(party): Caller,
+    body: axum::body::Bytes,
+) -> Result<Response, Problem> {
+    let body = parse_body(&body)?;
+    let m = blocking(move || line.send(&party, body)).await?;
+    Ok((StatusCode::CREATED, Json(m)).into_response())
+}
+
+pub(crate) async fn messages(
+    State(line): State<Arc<Line>>,
+    Who(who): Who,
+    Query(q): Query<std::collections::HashMap<String, String>>,
+) -> Result<Json<Value>, Problem> {
+    let which = q.get("box").map_or("inbox", String::as_str).to_string();
+    if !["inbox", "outbox", "escalated"].contains(&which.as_str()) {
+        return Err(Problem::bad_request(format!(
+            "box={which:?}: expected inbox, outbox or escalated"
+        )));
+    }
+    let page = page_of(&q)?;
+    let list = blocking(move || line.messages_page(&who, &which, &page)).await?;
+    Ok(listed("messages", list))
+}
+
+pub(crate) async fn acknowledge_message(
+    State(line): State<Arc<Line>>,
+    Caller(party): Caller,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, Problem> {
+    Ok(Json(
+        blocking(move || line.acknowledge_message(&party, &id, None)).await?,
+    ))
+}
+
+pub(crate) async fn answer_message(
+    State(line): State<Arc<Line>>,
+    Caller(party): Caller,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> Result<Json<Value>, Problem> {
+    let v = parse_body(&body)?;
+    let text = v
+        .get("text")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
+    Ok(Json(
+        blocking(move || line.acknowledge_message(&party, &id, Some(text))).await?,
+    ))
+}

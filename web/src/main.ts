@@ -6,6 +6,7 @@ import type { Feature } from 'geojson';
 import { Api, ApiError, LogEvent, Stream, Whoami, readHistory } from './api';
 import { $, countdown, h, isoMinute, shortTime } from './dom';
 import { PictureMap, partyColour } from './map';
+import { installTestHook } from './testhook';
 
 const TOKEN_KEY = 'deconflict.token';
 const HOURS_AHEAD = 96;
@@ -947,8 +948,8 @@ async function start() {
   ($('#token') as HTMLInputElement).focus();
 }
 
-// For the browser tests: the line's time and the stream, as the page sees them.
-(window as any).__deconflict = { lineNow: () => lineNow(), stream: () => stream, state: () => state, map: () => picture?.map };
+// For the browser tests only (dist-test/): the line's time and the stream, as the page sees them.
+if (__TEST__) installTestHook({ lineNow: () => lineNow(), stream: () => stream, state: () => state, map: () => picture?.map });
 document.addEventListener('DOMContentLoaded', () => {
   start().catch((e) => toast(String(e), true));
 });

@@ -16,8 +16,16 @@ function readFrame(data: unknown): { cursor?: number; event?: LogEvent } {
   }
   if (!isRecord(v)) return {};
   const cursor = typeof v.cursor === 'number' ? v.cursor : undefined;
-  if (v.heartbeat) return { cursor };
-  return { cursor, event: v as unknown as LogEvent };
+  if (v.heartbeat || typeof v.seq !== 'number' || typeof v.kind !== 'string') return { cursor };
+  const event: LogEvent = {
+    cursor: cursor ?? 0,
+    seq: v.seq,
+    kind: v.kind,
+    time: typeof v.time === 'string' ? v.time : '',
+    actor: typeof v.actor === 'string' ? v.actor : '',
+    content: v.content,
+  };
+  return { cursor, event };
 }
 
 function open(token: string, cursor: number): WebSocket {

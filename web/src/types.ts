@@ -104,6 +104,13 @@ export type MessageView = Omit<
   'receipts'
 > & { receipts?: Record<string, Receipt> };
 
+/// The values the forms offer, each checked against the document's enum (one it drops breaks the build).
+export const PRECEDENCES = ['FLASH', 'IMMEDIATE', 'PRIORITY', 'ROUTINE'] as const satisfies readonly NonNullable<MessageInput['precedence']>[];
+export const MESSAGE_KINDS = ['text', 'notice', 'request', 'reply', 'assistance', 'not_my_forces'] as const satisfies readonly NonNullable<
+  MessageInput['kind']
+>[];
+export const DECLARATION_KINDS = ['air_operation', 'ground_movement', 'site', 'zone', 'line'] as const satisfies readonly Declaration['kind'][];
+
 export type Box = 'inbox' | 'outbox' | 'escalated';
 export const BOXES: readonly Box[] = ['inbox', 'outbox', 'escalated'];
 
@@ -155,6 +162,11 @@ export function isRecord(v: unknown): v is Json {
 /// `v[key]` when `v` is an object, else undefined.
 export function field(v: unknown, key: string): unknown {
   return isRecord(v) ? v[key] : undefined;
+}
+
+/// `value` when it is one of `allowed`, else undefined.
+export function oneOf<T extends string>(value: string, allowed: readonly T[]): T | undefined {
+  return allowed.find((a) => a === value);
 }
 
 /// A string field, or undefined.

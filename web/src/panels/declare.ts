@@ -11,7 +11,7 @@ import { act } from '../shell';
 import type { Draft, State, Store } from '../store';
 import type { Sync } from '../sync';
 import { describeAdvice, isoMinute, shortTime } from '../text';
-import type { Declaration, Declared, OutlineVolume, Preview, Volume } from '../types';
+import { DECLARATION_KINDS, type Declaration, type Declared, oneOf, type OutlineVolume, type Preview, type Volume } from '../types';
 import type { HotlinePanel } from './hotline';
 
 type Point = Draft['points'][number];
@@ -127,7 +127,8 @@ export class DeclarePanel {
     return {
       id: get('id'),
       name: get('name') || undefined,
-      kind: get('kind') as Declaration['kind'],
+      // The form offers only the kinds the line takes (a party declares no line's side here).
+      kind: oneOf(get('kind'), DECLARATION_KINDS) ?? 'air_operation',
       audience: [...this.form.querySelectorAll<HTMLInputElement>('input[name=audience]:checked')].map((i) => i.value),
       volumes: [
         {

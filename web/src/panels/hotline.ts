@@ -9,7 +9,7 @@ import { act } from '../shell';
 import type { State, Store } from '../store';
 import type { Sync } from '../sync';
 import { shortTime } from '../text';
-import { BOXES, type Box, type MessageInput, type MessageView, type Receipt } from '../types';
+import { BOXES, type Box, MESSAGE_KINDS, type MessageInput, type MessageView, oneOf, PRECEDENCES, type Receipt } from '../types';
 import { LIST_MAX } from './conflicts';
 
 const isBox = (v: string): v is Box => BOXES.some((b) => b === v);
@@ -87,12 +87,12 @@ export class HotlinePanel {
     const form = ev.target;
     if (!(form instanceof HTMLFormElement)) return;
     const data = new FormData(form);
-    const body = {
+    const body: MessageInput = {
       to: data.getAll('to').map(String),
-      precedence: control(form, 'precedence').value,
-      kind: control(form, 'kind').value,
+      precedence: oneOf(control(form, 'precedence').value, PRECEDENCES),
+      kind: oneOf(control(form, 'kind').value, MESSAGE_KINDS),
       text: control(form, 'text').value,
-    } as MessageInput;
+    };
     await act(async () => {
       await this.api.post('/v1/messages', body);
       form.reset();

@@ -6,6 +6,7 @@
 import { Api } from './api';
 import { Clock } from './clock';
 import { Details } from './details';
+import { $ } from './dom';
 import { ConflictsPanel } from './panels/conflicts';
 import { DeclarePanel } from './panels/declare';
 import { HotlinePanel } from './panels/hotline';
@@ -33,14 +34,27 @@ export async function startSession(token: string): Promise<Session> {
   showHeader(store.state);
   store.watch((s) => s.stream, showStream);
 
+  // Signing out (or a token the line no longer takes) stops what was started, then reloads the page.
+  const running: { stop(): void }[] = [];
+  const end = () => {
+    for (const r of running) r.stop();
+    signOut();
+  };
+  api.onUnauthorized = () => {
+    toast('The line no longer takes this token: sign in again.', true);
+    setTimeout(end, 1500);
+  };
+  $('#signout').addEventListener('click', end);
+
   // The party's picture is asked for first; the map and the panels are set up while the answers come.
   const sync = new Sync(api, store);
   const loaded = sync.loadAll();
   const details = new Details(store, api, sync);
   const picture = new Picture(store, (p) => details.show(p));
+  // Each panel keeps itself drawn from the store (it subscribes when made).
   new ConflictsPanel(store, api, sync, picture);
-  const hotline = new HotlinePanel(store, api, sync);
-  const declare = new DeclarePanel(store, api, sync, picture, hotline);
+  new HotlinePanel(store, api, sync);
+  const declare = new DeclarePanel(store, api, sync, picture);
   picture.takeClicks((at) => declare.onMapClick(at));
   const clock = new Clock(store, api, (t) => picture.setTime(t));
 
@@ -61,18 +75,7 @@ export async function startSession(token: string): Promise<Session> {
     if (tab === 'record') record.shown();
   });
 
-  const end = () => {
-    stream.stop();
-    clock.stop();
-    sync.stop();
-    signOut();
-  };
-  api.onUnauthorized = () => {
-    toast('The line no longer takes this token: sign in again.', true);
-    setTimeout(end, 1500);
-  };
-  document.querySelector('#signout')?.addEventListener('click', end);
-
+  running.push(stream, clock, sync);
   sync.startPolling();
   stream.start();
   clock.start();

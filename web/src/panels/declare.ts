@@ -12,7 +12,6 @@ import type { Draft, State, Store } from '../store';
 import type { Sync } from '../sync';
 import { describeAdvice, isoMinute, shortTime } from '../text';
 import { DECLARATION_KINDS, type Declaration, type Declared, oneOf, type OutlineVolume, type Preview, type Volume } from '../types';
-import type { HotlinePanel } from './hotline';
 
 type Point = Draft['points'][number];
 const SHAPES: readonly Draft['shape'][] = ['polygon', 'circle', 'corridor'];
@@ -49,7 +48,6 @@ export class DeclarePanel {
     private api: Api,
     private sync: Sync,
     private picture: Picture,
-    private hotline: HotlinePanel,
   ) {
     const form = this.form;
     form.addEventListener('submit', (ev) => this.submit(ev));
@@ -83,9 +81,8 @@ export class DeclarePanel {
     return true;
   }
 
-  /// The form as new: recipients and audience from the parties, a fresh id, and a start in an hour.
+  /// The form as new: the audience from the parties, a fresh id, and a start in an hour.
   reset(s: State): void {
-    this.hotline.renderRecipients(s);
     $('#audience').replaceChildren(
       ...s.parties
         .filter((p) => p !== s.who.party)

@@ -25,6 +25,7 @@ export class HotlinePanel {
     this.box.addEventListener('change', () => this.render(store.state));
     $as('#compose', HTMLFormElement).addEventListener('submit', (ev) => this.compose(ev));
     store.watch((s) => s.boxes, (s) => this.render(s));
+    store.watch((s) => s.parties, (s) => this.renderRecipients(s), true);
   }
 
   render(s: State): void {
@@ -41,7 +42,7 @@ export class HotlinePanel {
   }
 
   /// The compose form's recipients: every party one has an agreement with.
-  renderRecipients(s: State): void {
+  private renderRecipients(s: State): void {
     $('#to').replaceChildren(
       ...s.parties
         .filter((p) => p !== s.who.party)

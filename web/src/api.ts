@@ -1,5 +1,8 @@
-// The public API and the stream, as the picture uses them: every call carries the party's token; errors are
-// RFC 9457 problems, shown with the field they name.
+// The API client: every call carries the party's token; answers are JSON, errors RFC 9457 problems, thrown
+// as ApiError with the field they name. Lists are read whole, page after page. The answers' types are in
+// types.ts (mostly generated from docs/openapi.json).
+
+import { isRecord, text } from './types';
 
 export class ApiError extends Error {
   constructor(
@@ -11,23 +14,21 @@ export class ApiError extends Error {
   }
 }
 
-export interface Whoami {
-  you: string;
-  party: string;
-  role: string;
-  now: string;
-  clock_rate: number;
-  /// The line is an exercise: its clock is not real time, and its record says so.
-  exercise?: boolean;
+/// A whole list: every page's items, and the first page's `cursor` (the log size it reflected), so that a
+/// stream opened there misses no change.
+export interface Whole<T> {
+  items: T[];
+  cursor?: number;
 }
 
 export class Api {
-  constructor(public token: string) {}
+  constructor(readonly token: string) {}
 
   /// Called when the line no longer takes the token (revoked): the page signs out.
   onUnauthorized?: () => void;
 
-  async request(method: string, path: string, body?: unknown, extra: Record<string, string> = {}): Promise<any> {
+  /// The JSON answer of a call, taken to be a `T` (the server's document says what each path answers).
+  async request<T>(method: string, path: string, body?: unknown, extra: Record<string, string> = {}): Promise<T> {
     const headers: Record<string, string> = { Authorization: `Bearer ${this.token}`, ...extra };
     if (body !== undefined) headers['Content-Type'] = 'application/json';
     const res = await fetch(path, {
@@ -35,43 +36,50 @@ export class Api {
       headers,
       body: body === undefined ? undefined : JSON.stringify(body),
     });
-    const text = await res.text();
-    let value: any = text;
+    const raw = await res.text();
+    let value: unknown = raw;
     if ((res.headers.get('content-type') ?? '').includes('json')) {
       try {
-        value = JSON.parse(text);
+        value = JSON.parse(raw);
       } catch {
-        value = text;
+        value = raw;
       }
     }
     if (!res.ok) {
       if (res.status === 401) this.onUnauthorized?.();
-      const detail = typeof value === 'object' && value ? value.detail ?? value.title : text;
-      throw new ApiError(res.status, String(detail || res.statusText), value?.field);
+      const detail = isRecord(value) ? (value.detail ?? value.title) : raw;
+      throw new ApiError(res.status, String(detail || res.statusText), text(value, 'field'));
     }
-    return value;
+    return value as T;
   }
 
-  get(path: string) {
-    return this.request('GET', path);
+  get<T>(path: string): Promise<T> {
+    return this.request<T>('GET', path);
   }
 
-  /// Every page of the list `name` at `path` (lists are paged: `next` asks for the following page), as one
-  /// answer whose `cursor` is the first page's, so that a stream opened there misses no change.
-  async getAll(path: string, name: string): Promise<any> {
+  post<T>(path: string, body?: unknown, headers?: Record<string, string>): Promise<T> {
+    return this.request<T>('POST', path, body, headers);
+  }
+
+  /// Every page of the list `name` at `path` (lists are paged: `next` asks for the following page).
+  async getAll<T>(path: string, name: string): Promise<Whole<T>> {
     const sep = path.includes('?') ? '&' : '?';
-    const first = await this.get(`${path}${sep}limit=1000`);
-    const items: unknown[] = [...(first[name] ?? [])];
-    let next: string | null = first.next ?? null;
+    const first = await this.get<unknown>(`${path}${sep}limit=1000`);
+    const items: T[] = [...itemsOf<T>(first, name)];
+    let next = nextOf(first);
     while (next !== null) {
-      const page = await this.get(`${path}${sep}limit=1000&after=${encodeURIComponent(next)}`);
-      items.push(...(page[name] ?? []));
-      next = page.next ?? null;
+      const page = await this.get<unknown>(`${path}${sep}limit=1000&after=${encodeURIComponent(next)}`);
+      items.push(...itemsOf<T>(page, name));
+      next = nextOf(page);
     }
-    return { ...first, [name]: items, next: null };
+    const cursor = isRecord(first) && typeof first.cursor === 'number' ? first.cursor : undefined;
+    return { items, cursor };
   }
-  post(path: string, body?: unknown, headers?: Record<string, string>) {
-    return this.request('POST', path, body, headers);
+
+  /// The text at `path`, or null when the line has none to give (any refusal).
+  async getText(path: string): Promise<string | null> {
+    const res = await fetch(path, { headers: { Authorization: `Bearer ${this.token}` } });
+    return res.ok ? res.text() : null;
   }
 
   /// Downloads `path` as a file named `name` (the token goes in a header, never in a link).
@@ -80,7 +88,7 @@ export class Api {
     if (!res.ok) {
       let detail = res.statusText;
       try {
-        detail = (await res.json()).detail ?? detail;
+        detail = text(await res.json(), 'detail') ?? detail;
       } catch {
         /* not a problem document */
       }
@@ -97,108 +105,11 @@ export class Api {
   }
 }
 
-export interface LogEvent {
-  cursor: number;
-  seq: number;
-  kind: string;
-  time: string;
-  actor: string;
-  content: any;
+function itemsOf<T>(page: unknown, name: string): T[] {
+  const list = isRecord(page) ? page[name] : undefined;
+  return Array.isArray(list) ? (list as T[]) : [];
 }
 
-/// The party's stream: every entry it may read, in order, from `cursor`; on a drop it reconnects from the
-/// last cursor it was given, so nothing is missed and nothing comes twice.
-export class Stream {
-  cursor = 0;
-  private socket?: WebSocket;
-  private retry = 500;
-  private stopped = false;
-
-  constructor(
-    private token: string,
-    private onEvent: (e: LogEvent) => void,
-    private onState: (state: 'live' | 'connecting' | 'down', detail?: string) => void,
-  ) {}
-
-  start() {
-    this.stopped = false;
-    this.open();
-  }
-
-  stop() {
-    this.stopped = true;
-    this.socket?.close();
-  }
-
-  /// Drops the connection (as a network would); the stream reconnects by itself.
-  drop() {
-    this.socket?.close();
-  }
-
-  private open() {
-    const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
-    this.onState('connecting');
-    const ws = new WebSocket(`${scheme}://${location.host}/v1/stream?cursor=${this.cursor}`, [
-      'deconflict',
-      `bearer.${this.token}`,
-    ]);
-    this.socket = ws;
-    ws.onopen = () => {
-      this.retry = 500;
-      this.onState('live');
-    };
-    ws.onmessage = (m) => {
-      let e: any;
-      try {
-        e = JSON.parse(String(m.data));
-      } catch {
-        return;
-      }
-      if (typeof e.cursor === 'number') this.cursor = Math.max(this.cursor, e.cursor);
-      if (!e.heartbeat) this.onEvent(e as LogEvent);
-    };
-    ws.onclose = (c) => {
-      if (this.socket !== ws) return;
-      if (this.stopped) {
-        this.onState('down', 'signed out');
-        return;
-      }
-      this.onState('down', c.reason || `reconnecting from cursor ${this.cursor}`);
-      setTimeout(() => this.open(), this.retry);
-      this.retry = Math.min(this.retry * 2, 10_000);
-    };
-  }
-}
-
-/// The entries the party may read before `until` (a list's `cursor`), for the record: read once from the
-/// start on a stream of their own, which closes when it reaches `until` (or after `waitMs`, with what came).
-export function readHistory(token: string, until: number, waitMs = 20_000): Promise<LogEvent[]> {
-  return new Promise((resolve) => {
-    const got: LogEvent[] = [];
-    if (until <= 0) {
-      resolve(got);
-      return;
-    }
-    const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
-    const ws = new WebSocket(`${scheme}://${location.host}/v1/stream?cursor=0`, ['deconflict', `bearer.${token}`]);
-    const done = () => {
-      clearTimeout(timer);
-      ws.onmessage = null;
-      ws.onclose = null;
-      ws.close();
-      resolve(got);
-    };
-    const timer = window.setTimeout(done, waitMs);
-    ws.onmessage = (m) => {
-      let e: any;
-      try {
-        e = JSON.parse(String(m.data));
-      } catch {
-        return;
-      }
-      if (!e.heartbeat && typeof e.cursor === 'number' && e.cursor <= until) got.push(e as LogEvent);
-      if (typeof e.cursor === 'number' && e.cursor >= until) done();
-    };
-    ws.onclose = done;
-  });
+function nextOf(page: unknown): string | null {
+  return text(page, 'next') ?? null;
 }

@@ -1,11 +1,15 @@
-// Small helpers for building the panels: elements are made with text content only, never from HTML
-// strings, since much of what is shown was written by other parties.
+// Small helpers for building the page: elements are made with text content only, never from HTML strings,
+// since much of what is shown was written by other parties.
 
 type Child = Node | string | number | null | undefined | false;
 
+/// An attribute's value: `on…` takes a listener, `class` a string, `dataset` a map of strings; false, null
+/// and undefined leave the attribute out, true sets it empty.
+type Attr = string | number | boolean | null | undefined | EventListener | Record<string, string | undefined>;
+
 export function h<K extends keyof HTMLElementTagNameMap>(
   tag: K,
-  attrs: Record<string, any> = {},
+  attrs: Record<string, Attr> = {},
   ...children: Child[]
 ): HTMLElementTagNameMap[K] {
   const el = document.createElement(tag);
@@ -15,7 +19,7 @@ export function h<K extends keyof HTMLElementTagNameMap>(
       el.addEventListener(k.slice(2).toLowerCase(), v);
     } else if (k === 'class') {
       el.className = String(v);
-    } else if (k === 'dataset') {
+    } else if (k === 'dataset' && typeof v === 'object') {
       Object.assign(el.dataset, v);
     } else if (v === true) {
       el.setAttribute(k, '');
@@ -30,35 +34,23 @@ export function h<K extends keyof HTMLElementTagNameMap>(
   return el;
 }
 
+/// The page's element `selector`, which must be there.
 export function $(selector: string): HTMLElement {
   const el = document.querySelector<HTMLElement>(selector);
   if (!el) throw new Error(`the page has no ${selector}`);
   return el;
 }
 
-/// `2017-06-18T15:30:00Z` as `18 Jun 15:30Z`.
-export function shortTime(iso: string | number | null | undefined): string {
-  if (iso === null || iso === undefined || iso === '') return '—';
-  const d = new Date(iso);
-  if (Number.isNaN(d.getTime())) return String(iso);
-  const mon = d.toLocaleString('en-GB', { month: 'short', timeZone: 'UTC' });
-  const hh = String(d.getUTCHours()).padStart(2, '0');
-  const mm = String(d.getUTCMinutes()).padStart(2, '0');
-  return `${d.getUTCDate()} ${mon} ${hh}:${mm}Z`;
+/// The page's element `selector`, which must be there and be of the kind `kind`.
+export function $as<T extends HTMLElement>(selector: string, kind: { new (): T; prototype: T }): T {
+  const el = $(selector);
+  if (!(el instanceof kind)) throw new Error(`${selector} is not a ${kind.name}`);
+  return el;
 }
 
-/// Milliseconds as `-1:05:09` / `09:59`.
-export function countdown(ms: number): string {
-  const sign = ms < 0 ? '-' : '';
-  let s = Math.floor(Math.abs(ms) / 1000);
-  const hours = Math.floor(s / 3600);
-  s -= hours * 3600;
-  const m = Math.floor(s / 60);
-  s -= m * 60;
-  const two = (n: number) => String(n).padStart(2, '0');
-  return hours ? `${sign}${hours}:${two(m)}:${two(s)}` : `${sign}${two(m)}:${two(s)}`;
-}
-
-export function isoMinute(ms: number): string {
-  return new Date(ms).toISOString().replace(/:\d\d\.\d{3}Z$/, ':00Z');
+/// The form control named `name` of `form`, which must be there.
+export function control(form: HTMLFormElement, name: string): HTMLInputElement | HTMLTextAreaElement | HTMLSelectElement {
+  const el = form.elements.namedItem(name);
+  if (el instanceof HTMLInputElement || el instanceof HTMLTextAreaElement || el instanceof HTMLSelectElement) return el;
+  throw new Error(`the form has no field ${name}`);
 }

@@ -1,10 +1,11 @@
 // The map: an offline basemap (land, coastlines, borders, rivers) under the party's picture — declarations,
 // sites, zones and sides of lines in force at the slider's time — with live tracks, their short trails and
-// flashing alerts drawn over it (see overlay.ts). No tile server: every layer is GeoJSON.
+// flashing alerts drawn over it (see overlay.ts). No tile server: every layer is GeoJSON. What is drawn comes
+// from picture.ts; this module owns MapLibre: its style, sources, layers, clicks and framing.
 
 import * as maplibregl from 'maplibre-gl';
 import type { FeatureCollection, Feature } from 'geojson';
-import { Overlay } from './overlay';
+import { Overlay, type Props } from './overlay';
 
 export const PALETTE = ['#4cc9f0', '#f72585', '#ffd166', '#06d6a0', '#f8961e', '#b892ff', '#ef476f', '#90be6d'];
 
@@ -18,7 +19,7 @@ export function partyColour(party: string, parties: string[]): string {
 
 const empty = (): FeatureCollection => ({ type: 'FeatureCollection', features: [] });
 
-export type Picked = (props: Record<string, any>, layer: string, lngLat: maplibregl.LngLat) => void;
+export type Picked = (props: Props, layer: string, lngLat: maplibregl.LngLat) => void;
 
 export class PictureMap {
   map: maplibregl.Map;

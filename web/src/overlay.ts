@@ -6,13 +6,16 @@
 
 import type { Map as MapLibre } from 'maplibre-gl';
 
+/// What a dot is, for the details shown when it is clicked.
+export type Props = Record<string, unknown>;
+
 export interface Dot {
   lon: number;
   lat: number;
   colour: string;
   /// Earlier positions, oldest first, as [lon, lat].
   trail?: number[][];
-  props: Record<string, any>;
+  props: Props;
 }
 
 interface Placed {
@@ -20,7 +23,7 @@ interface Placed {
   y: number;
   trail: Float64Array;
   colour: string;
-  props: Record<string, any>;
+  props: Props;
 }
 
 const mercX = (lon: number) => (lon + 180) / 360;
@@ -77,7 +80,7 @@ export class Overlay {
   }
 
   /// The track or alert drawn nearest to a point of the map (pixels), within 8 px.
-  hit(px: number, py: number): Record<string, any> | undefined {
+  hit(px: number, py: number): Props | undefined {
     const t = this.transform();
     let best: Placed | undefined;
     let bestD = 64;
@@ -179,9 +182,9 @@ export class Overlay {
       const x = sx(p.x);
       const y = sy(p.y);
       if (!inside(x, y)) continue;
-      let list = byColour.get(p.colour);
-      if (!list) byColour.set(p.colour, (list = []));
-      list.push(p);
+      const list = byColour.get(p.colour);
+      if (list) list.push(p);
+      else byColour.set(p.colour, [p]);
     }
     g.lineWidth = 1.5;
     g.globalAlpha = 0.6;

@@ -35,10 +35,11 @@ const step = (what) => console.log(`e2e: ${what}`);
 
 async function startDemo(speed) {
   assert.ok(bin && existsSync(bin), `no deconflict binary (give --bin or build it): ${bin}`);
-  assert.ok(existsSync(join(here, 'dist/index.html')), 'the web picture is not built: npm run build');
+  // The test bundle (dist-test/): the production one has no window.__deconflict.
+  assert.ok(existsSync(join(here, 'dist-test/index.html')), 'the test bundle of the web picture is not built: npm run build');
   const data = await mkdtemp(join(tmpdir(), 'deconflict-e2e-'));
   await rm(data, { recursive: true });
-  const child = spawn(bin, ['demo', '--listen', '127.0.0.1:0', '--web', join(here, 'dist'), '--data', data, '--speed', String(speed)], {
+  const child = spawn(bin, ['demo', '--listen', '127.0.0.1:0', '--web', join(here, 'dist-test'), '--data', data, '--speed', String(speed)], {
     cwd: root,
     stdio: ['ignore', 'pipe', 'pipe'],
   });

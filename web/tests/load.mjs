@@ -21,7 +21,7 @@ const runs = Number(arg('--runs', '5'));
 if (!existsSync(bin)) throw new Error(`no deconflict binary at ${bin} (give --bin)`);
 
 const data = join(await mkdtemp(join(tmpdir(), 'deconflict-load-')), 'line');
-const demo = spawn(bin, ['demo', '--listen', '127.0.0.1:0', '--web', join(here, 'dist'), '--data', data, '--speed', '1'], {
+const demo = spawn(bin, ['demo', '--listen', '127.0.0.1:0', '--web', join(here, 'dist-test'), '--data', data, '--speed', '1'], {
   cwd: root,
   stdio: ['ignore', 'pipe', 'ignore'],
 });

@@ -1,0 +1,151 @@
+// The party's picture on the map, drawn from the store: declarations' volumes (coloured by party, shown at
+// the slider's time), live tracks with short trails, open alerts, the parties' legend and the header's
+// counts; and framing the map on a declaration (a conflict's "Map" button). MapLibre itself is in map.ts.
+
+import type { Feature } from 'geojson';
+import { sliderTime } from './clock';
+import { $, h } from './dom';
+import { PictureMap, type Picked, partyColour } from './map';
+import type { Dot } from './overlay';
+import type { State, Store } from './store';
+
+/// Positions kept in a track's trail.
+const TRAIL_POINTS = 8;
+
+export class Picture {
+  readonly map: PictureMap;
+  /// Each track's last positions, oldest first, [lon, lat]: what the overlay has drawn, not the line's.
+  private trails = new Map<string, number[][]>();
+
+  /// Who takes a click on the map first (the drawing of a declaration); when it does not, the click picks.
+  private clicks: (at: { lng: number; lat: number }) => boolean = () => false;
+
+  constructor(
+    private store: Store,
+    onPick: Picked,
+  ) {
+    this.map = new PictureMap($('#map'), onPick, (at) => this.clicks(at));
+    store.watch((s) => s.parties, (s) => this.legend(s), true);
+  }
+
+  /// Gives clicks on the map to `take` first: it returns true when it took the click.
+  takeClicks(take: (at: { lng: number; lat: number }) => boolean): void {
+    this.clicks = take;
+  }
+
+  /// Draws the picture (once the map is ready), framed on everything the party may see, and keeps it drawn
+  /// as the store changes; the basemap comes under it once it is drawn.
+  show(): void {
+    const s = this.store.state;
+    this.declarations(s);
+    this.alerts(s);
+    this.map.fit(s.declarations.flatMap((d) => (d.outline ?? []).map((v) => v.ring)), 0);
+    this.map.map.once('idle', () => this.map.addBasemap());
+    this.store.subscribe((next, prev) => {
+      if (next.declarations !== prev.declarations || next.parties !== prev.parties) this.declarations(next);
+      if (next.alerts !== prev.alerts) this.alerts(next);
+      if (next.tracks !== prev.tracks) this.tracks(next);
+    });
+  }
+
+  /// Shows what is in force at `t` (ms).
+  setTime(t: number): void {
+    this.map.setTime(t);
+  }
+
+  /// Frames one's own declaration `id` and the rings `extra` (the other side of a conflict), outlined.
+  focus(id: string, extra: number[][][] = []): void {
+    const { declarations, who } = this.store.state;
+    const d = declarations.find((x) => x.id === id && x.party === who.party);
+    const all = (d?.outline ?? []).map((v) => v.ring).concat(extra);
+    this.map.set(
+      'focus',
+      all.map((r) => ({ type: 'Feature', geometry: { type: 'LineString', coordinates: r }, properties: {} })),
+    );
+    this.map.fit(all);
+  }
+
+  private declarations(s: State): void {
+    const features: Feature[] = [];
+    for (const d of s.declarations) {
+      const decl = d.declaration;
+      (d.outline ?? []).forEach((v, i) => {
+        features.push({
+          type: 'Feature',
+          geometry: { type: 'Polygon', coordinates: [v.ring] },
+          properties: {
+            what: 'declaration',
+            id: d.id,
+            volume: i,
+            name: decl.name ?? d.id,
+            party: d.party,
+            kind: decl.kind,
+            status: d.status,
+            own: d.party === s.who.party,
+            colour: partyColour(d.party, s.parties),
+            start: Date.parse(v.start),
+            end: Date.parse(v.end),
+            startText: v.start,
+            endText: v.end,
+            lower_m: v.lower_m,
+            upper_m: v.upper_m,
+          },
+        });
+      });
+    }
+    this.map.set('decl', features);
+    this.map.setTime(sliderTime(s));
+    $('#decl-count').textContent = String(s.declarations.length);
+  }
+
+  private tracks(s: State): void {
+    const seen = new Set<string>();
+    const colour = partyColour(s.who.party, s.parties);
+    const dots: Dot[] = s.tracks.map((t) => {
+      seen.add(t.id);
+      let trail = this.trails.get(t.id);
+      if (!trail) {
+        trail = [];
+        this.trails.set(t.id, trail);
+      }
+      const last = trail[trail.length - 1];
+      if (!last || last[0] !== t.lon || last[1] !== t.lat) trail.push([t.lon, t.lat]);
+      if (trail.length > TRAIL_POINTS) trail.shift();
+      return {
+        lon: t.lon,
+        lat: t.lat,
+        colour,
+        trail: trail.slice(0, -1),
+        props: { what: 'track', id: t.id, callsign: t.callsign, party: t.party, alt_m: t.alt_m, gs_mps: t.gs_mps, trk_deg: t.trk_deg, reported: t.reported },
+      };
+    });
+    for (const k of [...this.trails.keys()]) if (!seen.has(k)) this.trails.delete(k);
+    this.map.overlay.setTracks(dots);
+    $('#track-count').textContent = String(s.tracks.length);
+  }
+
+  private alerts(s: State): void {
+    const dots: Dot[] = [];
+    const open = s.alerts.filter((a) => a.status === 'open');
+    for (const a of open) {
+      for (const t of a.tracks ?? []) {
+        dots.push({
+          lon: t.lon,
+          lat: t.lat,
+          colour: '#ff3b30',
+          props: { what: 'alert', alert: a.id, kind: a.kind, id: t.id, callsign: t.callsign, party: t.party, alt_m: t.alt_m, parties: (a.parties ?? []).join(', '), declaration: a.declaration?.name ?? '' },
+        });
+      }
+    }
+    this.map.overlay.setAlerts(dots);
+    $('#alert-count').textContent = String(open.length);
+  }
+
+  private legend(s: State): void {
+    $('#legend').replaceChildren(
+      ...s.parties.map((p) =>
+        h('span', { class: 'chip' }, h('i', { style: `background:${partyColour(p, s.parties)}` }), p === s.who.party ? `${p} (you)` : p),
+      ),
+    );
+  }
+}

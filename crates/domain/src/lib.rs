@@ -1,8 +1,10 @@
-//! Domain state as a fold over the ledger (event sourcing): the log is the source of truth, and the state is
+//! The line's domain, pure: [`kinds`] names every kind of entry the line logs, [`event`] reads each kind's
+//! content into a typed event (unknown fields refused, every required field present), and [`Declarations`]
+//! is state as a fold over the ledger (event sourcing): the log is the source of truth, and the state is
 //! whatever applying its entries in order gives. Rebuilding from the log reproduces the same state and the
 //! same [`Declarations::digest`].
 //!
-//! At this stage the state is the declarations and every version of each:
+//! [`Declarations`] holds the declarations and every version of each:
 //! - `declaration.version` — content: the declaration in the plan format with `id`, `party`, `version`; the
 //!   version must be the next one (1 for a new id) and the party must be the entry's actor;
 //! - `declaration.cancel` — content: `{"id": …, "version": …}` naming the version cancelled, of a declaration
@@ -23,8 +25,10 @@ use deconflict_ledger::EntryHeader;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
-pub const DECLARATION_VERSION: &str = "declaration.version";
-pub const DECLARATION_CANCEL: &str = "declaration.cancel";
+pub mod event;
+pub mod kinds;
+
+pub use kinds::{DECLARATION_CANCEL, DECLARATION_VERSION};
 
 /// Why an entry cannot be applied.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -20,9 +20,7 @@ use serde_json::{json, Map, Value};
 
 use crate::hotline::PRECEDENCES;
 
-pub const AGREEMENT_PROPOSED: &str = "agreement.proposed";
-pub const AGREEMENT_ACCEPTED: &str = "agreement.accepted";
-pub const AGREEMENT_SUSPENDED: &str = "agreement.suspended";
+pub use deconflict_domain::kinds::{AGREEMENT_ACCEPTED, AGREEMENT_PROPOSED, AGREEMENT_SUSPENDED};
 
 /// Declaration kinds, by their names in the plan format.
 pub const DECLARATION_KINDS: [&str; 4] = ["air_operation", "ground_movement", "site", "zone"];

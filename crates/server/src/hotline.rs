@@ -10,11 +10,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use deconflict_space::units::format_time;
 use serde_json::{json, Value};
 
-pub const MESSAGE_SENT: &str = "message.sent";
-pub const MESSAGE_DELIVERED: &str = "message.delivered";
-pub const MESSAGE_ACKNOWLEDGED: &str = "message.acknowledged";
-pub const MESSAGE_ANSWERED: &str = "message.answered";
-pub const MESSAGE_ESCALATED: &str = "message.escalated";
+pub use deconflict_domain::kinds::{
+    MESSAGE_ACKNOWLEDGED, MESSAGE_ANSWERED, MESSAGE_DELIVERED, MESSAGE_ESCALATED, MESSAGE_SENT,
+};
 
 /// Message precedence, with its default acknowledgement deadline.
 pub const PRECEDENCES: [(&str, i64); 4] = [

@@ -18,7 +18,8 @@
 pub mod agreement;
 mod background;
 pub mod clock;
-pub mod event;
+/// The log's entries as typed events (in the domain crate).
+pub use deconflict_domain::event;
 pub mod health;
 pub mod hotline;
 mod http;

@@ -41,9 +41,7 @@ use serde_json::{json, Value};
 
 use crate::limits::Limits;
 
-pub const ALERT_RAISED: &str = "alert.raised";
-pub const ALERT_UPDATED: &str = "alert.updated";
-pub const ALERT_CLOSED: &str = "alert.closed";
+pub use deconflict_domain::kinds::{ALERT_CLOSED, ALERT_RAISED, ALERT_UPDATED};
 
 /// Consecutive clear scans before an alert closes.
 pub const CLEAR_SCANS: u32 = 3;

@@ -26,6 +26,7 @@
 //! | `agreements` | agreements |
 //! | `scan` | live tracks and the tactical scan |
 //! | `metrics` | totals for `/metrics` |
+//! | `digest` | the whole state as one hash (rebuilding from the log must reproduce it) |
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -83,6 +84,7 @@ mod agreements;
 mod commit;
 mod conflicts;
 mod declarations;
+mod digest;
 mod fold;
 mod messages;
 mod metrics;
@@ -102,23 +104,11 @@ use {state::*, stream::*, view::*};
 /// The actor of entries the line itself makes (escalations).
 pub const LINE_ACTOR: &str = "line";
 
-pub const PARTY_REGISTERED: &str = "party.registered";
-
-pub const CREDENTIAL_ISSUED: &str = "credential.issued";
-
-pub const CREDENTIAL_REVOKED: &str = "credential.revoked";
-
-pub const DECLARATION_STATE: &str = "declaration.state";
-
-pub const CONFLICT_FOUND: &str = "conflict.found";
-
-pub const CONFLICT_RESOLVED: &str = "conflict.resolved";
-
-pub const CONFLICT_ACKNOWLEDGED: &str = "conflict.acknowledged";
-
-pub const CONFLICT_ACCEPTED: &str = "conflict.accepted";
-
-pub const CONFLICT_DISPUTED: &str = "conflict.disputed";
+/// The kinds of entry the line writes (defined once, in the domain crate).
+pub use deconflict_domain::kinds::{
+    CONFLICT_ACCEPTED, CONFLICT_ACKNOWLEDGED, CONFLICT_DISPUTED, CONFLICT_FOUND, CONFLICT_RESOLVED,
+    CREDENTIAL_ISSUED, CREDENTIAL_REVOKED, DECLARATION_STATE, PARTY_REGISTERED,
+};
 
 /// What a party can say about a conflict it is part of.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -10,16 +10,7 @@ use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::agreement::{AGREEMENT_ACCEPTED, AGREEMENT_PROPOSED, AGREEMENT_SUSPENDED};
-use crate::hotline::{
-    MESSAGE_ACKNOWLEDGED, MESSAGE_ANSWERED, MESSAGE_DELIVERED, MESSAGE_ESCALATED, MESSAGE_SENT,
-};
-use crate::line::{
-    CONFLICT_ACCEPTED, CONFLICT_ACKNOWLEDGED, CONFLICT_DISPUTED, CONFLICT_FOUND, CONFLICT_RESOLVED,
-    CREDENTIAL_ISSUED, CREDENTIAL_REVOKED, DECLARATION_STATE, PARTY_REGISTERED,
-};
-use crate::tracks::{ALERT_CLOSED, ALERT_RAISED, ALERT_UPDATED};
-use deconflict_domain::{DECLARATION_CANCEL, DECLARATION_VERSION};
+use crate::kinds::*;
 
 /// `party.registered`: a party and its first credential.
 #[derive(Debug, Clone, Deserialize)]
@@ -194,7 +185,7 @@ pub enum Event {
     MessageSent(MessageSent, Value),
     MessageReceipt(MessageReceipt),
     MessageEscalated(MessageEscalated),
-    /// The agreement as logged (read by [`crate::agreement::parse`]).
+    /// The agreement as logged (read by the line, which knows the parties).
     AgreementProposed(Value),
     AgreementAction(AgreementAction),
     Alert(AlertHead, Value),

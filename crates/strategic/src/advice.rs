@@ -3,7 +3,7 @@
 //!
 //! A delay moves every volume of the declaration later by the same time; a climb or descent moves every
 //! altitude band by the same height. For each volume of another party that could conflict, the shifts that
-//! would make it conflict form an open interval (from the separation test of DESIGN §4); the advice is the
+//! would make it conflict form an open interval (from the separation test of docs/DESIGN.md §1); the advice is the
 //! least shift outside all of them, found by a sweep over the intervals sorted by their lower ends. Shifts
 //! are whole seconds and whole metres, rounded so that the advice always clears.
 

@@ -1,7 +1,7 @@
 //! Strategic deconfliction: which declarations of different parties come closer than their minima, where
 //! and when, and how to clear them.
 //!
-//! - [`separation`]: the minima and the test between two volumes (DESIGN §4);
+//! - [`separation`]: the minima and the test between two volumes (docs/DESIGN.md §1);
 //! - [`conflict`]: conflicts between declarations with stable ids, and the brute-force oracle;
 //! - [`index`]: the R*-tree conflict index;
 //! - [`advice`]: the smallest delay, climb or descent that clears a declaration.

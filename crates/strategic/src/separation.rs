@@ -1,4 +1,4 @@
-//! Separation minima and the test of DESIGN §4 between two volumes.
+//! Separation minima and the test of docs/DESIGN.md §1 between two volumes.
 
 use deconflict_space::{TimeWindow, Volume4D};
 

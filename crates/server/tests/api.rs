@@ -1,6 +1,9 @@
 //! The HTTP API without a socket: several parties declare, conflicts reach exactly the parties concerned, a
 //! party never reads what it was not given, bad input stores nothing, versions need If-Match, and everything
 //! survives a restart.
+//!
+//! Longer than the project's ~800 lines on purpose: one suite over the whole HTTP API, sharing its helpers;
+//! each test stands alone.
 
 use std::collections::HashMap;
 use std::sync::Arc;

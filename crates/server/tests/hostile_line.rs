@@ -1,6 +1,9 @@
 //! Hostile parties against the line's core (no HTTP): what a party may learn from advice, previews, errors and
 //! stream events about what it was never given, and what it may make the line store. Each test is named after
 //! the finding it pins.
+//!
+//! Longer than the project's ~800 lines on purpose: one suite of findings sharing its helpers; each test
+//! stands alone and names the finding it pins.
 
 use std::sync::Arc;
 

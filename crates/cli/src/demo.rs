@@ -6,6 +6,9 @@
 //! (back and forth along a leg, so that their alerts come and go). The line's clock starts
 //! at the scenario's time and runs `--speed` times faster than real time, so that an unacknowledged FLASH
 //! message goes overdue and escalates while you watch.
+//!
+//! The Syria scenario and its plans are built into the binary, so `deconflict demo` runs from any directory;
+//! `--scenario FILE` loads another (its plans are read relative to it).
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -21,13 +24,10 @@ use serde_json::Value;
 
 #[derive(Args, Debug)]
 pub struct DemoArgs {
-    /// The scenario to load.
-    #[arg(
-        long,
-        value_name = "FILE",
-        default_value = "examples/syria-scenario.json"
-    )]
-    pub scenario: PathBuf,
+    /// The scenario to load (default: the Syria scenario built into the binary, `examples/syria-scenario.json`
+    /// in the repository).
+    #[arg(long, value_name = "FILE")]
+    pub scenario: Option<PathBuf>,
     /// A new or empty data directory (default: a new directory under the system's temporary directory).
     #[arg(long, value_name = "DIR")]
     pub data: Option<PathBuf>,
@@ -47,16 +47,81 @@ fn fail(message: String) -> ExitCode {
     ExitCode::from(2)
 }
 
+/// The Syria scenario and the plans it names, as built into the binary: (file name, text).
+const BUILT_IN: [(&str, &str); 3] = [
+    (
+        "syria-scenario.json",
+        include_str!("../../../examples/syria-scenario.json"),
+    ),
+    (
+        "syria-2017.json",
+        include_str!("../../../examples/syria-2017.json"),
+    ),
+    (
+        "syria-2017-lines.json",
+        include_str!("../../../examples/syria-2017-lines.json"),
+    ),
+];
+
+/// Where a scenario and its plans come from: the built-in files, or a scenario file and its directory.
+#[derive(Debug, Clone, Copy)]
+enum Source<'a> {
+    BuiltIn,
+    File(&'a Path),
+}
+
+impl Source<'_> {
+    /// The scenario's name in messages.
+    fn name(&self) -> String {
+        match self {
+            Source::BuiltIn => "the built-in scenario (examples/syria-scenario.json)".into(),
+            Source::File(p) => p.display().to_string(),
+        }
+    }
+
+    /// The scenario itself.
+    fn scenario(&self) -> Result<Value, String> {
+        match self {
+            Source::BuiltIn => parse_json(BUILT_IN[0].0, BUILT_IN[0].1),
+            Source::File(p) => read_json(p),
+        }
+    }
+
+    /// A plan the scenario names (relative to the scenario), and its name in messages.
+    fn plan(&self, name: &str) -> Result<(Value, String), String> {
+        match self {
+            Source::BuiltIn => {
+                let (file, text) = BUILT_IN
+                    .iter()
+                    .find(|(file, _)| *file == name)
+                    .ok_or_else(|| format!("the built-in scenario has no plan {name:?}"))?;
+                Ok((parse_json(file, text)?, format!("examples/{file}")))
+            }
+            Source::File(scenario) => {
+                let path = scenario
+                    .parent()
+                    .unwrap_or_else(|| Path::new("."))
+                    .join(name);
+                Ok((read_json(&path)?, path.display().to_string()))
+            }
+        }
+    }
+}
+
+fn parse_json(name: &str, text: &str) -> Result<Value, String> {
+    serde_json::from_str(text).map_err(|e| format!("{name}: not JSON: {e}"))
+}
+
 fn read_json(path: &Path) -> Result<Value, String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    serde_json::from_str(&text).map_err(|e| format!("{}: not JSON: {e}", path.display()))
+    parse_json(&path.display().to_string(), &text)
 }
 
 /// Registers the parties, declares the plan and sends the messages; returns each party's token.
 fn load(
     line: &Line,
     scenario: &Value,
-    scenario_path: &Path,
+    source: Source<'_>,
 ) -> Result<(BTreeMap<String, String>, usize), String> {
     let mut tokens = BTreeMap::new();
     for p in scenario["parties"].as_array().into_iter().flatten() {
@@ -89,11 +154,7 @@ fn load(
     let audiences = &scenario["audience"];
     let mut conflicts = 0;
     for plan in plans {
-        let plan_path = scenario_path
-            .parent()
-            .unwrap_or_else(|| Path::new("."))
-            .join(plan);
-        let plan = read_json(&plan_path)?;
+        let (plan, plan_path) = source.plan(plan)?;
         for d in plan["declarations"].as_array().into_iter().flatten() {
             let mut d = d.clone();
             let id = d["id"].as_str().unwrap_or_default().to_string();
@@ -113,7 +174,7 @@ fn load(
             }
             let declared = line
                 .declare(&party, d)
-                .map_err(|e| format!("{}: declaration {id}: {e}", plan_path.display()))?;
+                .map_err(|e| format!("{plan_path}: declaration {id}: {e}"))?;
             conflicts += declared.body["conflicts"].as_array().map_or(0, Vec::len);
         }
     }
@@ -224,17 +285,17 @@ pub fn demo(args: &DemoArgs) -> ExitCode {
     if let Err(e) = crate::serve::check_web(args.web.as_deref()) {
         return fail(e);
     }
-    let scenario = match read_json(&args.scenario) {
+    let source = match &args.scenario {
+        Some(path) => Source::File(path),
+        None => Source::BuiltIn,
+    };
+    let scenario = match source.scenario() {
         Ok(s) => s,
-        Err(e) => {
-            return fail(format!(
-                "{e} (run it from the repository, or give --scenario FILE)"
-            ))
-        }
+        Err(e) => return fail(e),
     };
     let start = match scenario["start"].as_str().map(parse_time) {
         Some(Ok(t)) => t,
-        _ => return fail(format!("{}: start is not a time", args.scenario.display())),
+        _ => return fail(format!("{}: start is not a time", source.name())),
     };
     let data = args.data.clone().unwrap_or_else(|| {
         let stamp = std::time::SystemTime::now()
@@ -254,13 +315,13 @@ pub fn demo(args: &DemoArgs) -> ExitCode {
     let clock = Arc::new(ScenarioClock::new(start, args.speed));
     let flights = match flights(&scenario) {
         Ok(f) => f,
-        Err(e) => return fail(format!("{}: {e}", args.scenario.display())),
+        Err(e) => return fail(format!("{}: {e}", source.name())),
     };
     let line = match Line::open_with_clock(&data, origin, clock.clone()) {
         Ok(l) => Arc::new(l.with_limits(deconflict_server::Limits::default())),
         Err(e) => return fail(format!("{}: {e}", data.display())),
     };
-    let (tokens, conflicts) = match load(&line, &scenario, &args.scenario) {
+    let (tokens, conflicts) = match load(&line, &scenario, source) {
         Ok(t) => t,
         Err(e) => return fail(e),
     };

@@ -22,20 +22,13 @@ fn get(addr: &str, path: &str, token: &str) -> Value {
     serde_json::from_str(body).unwrap_or(Value::Null)
 }
 
-/// Starts the demo of the shipped scenario at `speed` on a fresh data directory under `dir`; returns the process,
-/// its address and the tokens it printed (by variable name), once it is serving.
+/// Starts the demo of the built-in scenario at `speed` on a fresh data directory under `dir`, run from `dir` (not
+/// the repository: the scenario is in the binary); returns the process, its address and the tokens it printed
+/// (by variable name), once it is serving.
 fn start_demo(dir: &tempfile::TempDir, speed: &str) -> (Child, String, HashMap<String, String>) {
-    let scenario = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/syria-scenario.json");
     let mut child = Command::new(env!("CARGO_BIN_EXE_deconflict"))
-        .args([
-            "demo",
-            "--listen",
-            "127.0.0.1:0",
-            "--speed",
-            speed,
-            "--scenario",
-        ])
-        .arg(&scenario)
+        .args(["demo", "--listen", "127.0.0.1:0", "--speed", speed])
+        .current_dir(dir.path())
         .arg("--data")
         .arg(dir.path().join("data"))
         .stdout(Stdio::piped())
@@ -157,4 +150,25 @@ fn the_demo_flights_raise_alerts_for_exactly_their_parties() {
     assert_eq!(sdf["alerts"], serde_json::json!([]), "{sdf}");
     child.kill().expect("stop");
     child.wait().expect("reap");
+}
+
+/// `--scenario` still loads a file, and its plans relative to it: a scenario whose plan is missing is refused,
+/// naming the plan's path, and nothing is served.
+#[test]
+fn a_scenario_file_is_read_with_its_plans() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let shipped = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/syria-scenario.json");
+    let scenario = dir.path().join("scenario.json");
+    std::fs::copy(&shipped, &scenario).expect("copy the scenario without its plans");
+    let out = Command::new(env!("CARGO_BIN_EXE_deconflict"))
+        .args(["demo", "--listen", "127.0.0.1:0", "--scenario"])
+        .arg(&scenario)
+        .arg("--data")
+        .arg(dir.path().join("data"))
+        .output()
+        .expect("demo");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    let plan = dir.path().join("syria-2017.json");
+    assert!(err.contains(&plan.display().to_string()), "{err}");
 }

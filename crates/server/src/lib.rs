@@ -5,7 +5,7 @@
 //! `oneshot`; `run(listener, line, shutdown)` serves an already-bound listener until `shutdown` resolves.
 //!
 //! The shell holds every bound of [`Limits`] that concerns HTTP: one in-flight limit for the whole server,
-//! a timeout for a whole request, body sizes, and (in [`http`]) connections, header timeouts and streams.
+//! a timeout for a whole request, body sizes, and (in `http`) connections, header timeouts and streams.
 //! Every answer of the API is `Cache-Control: no-store`; every error is a problem, and a refusal at a bound
 //! names it (`limit`). Core work, authentication included, runs on blocking threads, never on the async
 //! workers. The background loops run apart and supervised (see [`health`]).
@@ -13,7 +13,7 @@
 //! Where things are: this file holds the server's options and `serve`; `http::auth` who is asking,
 //! `http::routes` one module of handlers per resource, `http::router` the routes and their layers,
 //! `http::stream` the WebSocket follower, `http::conn` connections, `http::work` the work threads, and
-//! `background` the supervised loops. The line itself is [`line`].
+//! `background` the supervised loops. The line itself is [`mod@line`].
 
 pub mod agreement;
 mod background;

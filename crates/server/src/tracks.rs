@@ -21,7 +21,7 @@
 //! The sides of deconfliction lines (kind `line`, each party's side declared by that party) are areas of
 //! protection like sites and zones: a track heading into another party's side is an incursion. An incursion
 //! alert names the area (its id and name) only if the intruding party was given its declaration; otherwise it
-//! says "a protected area of <party>", with its kind, the distance and the times.
+//! says "a protected area of PARTY", with its kind, the distance and the times.
 //!
 //! Storms: a scan raises at most `alerts_per_party_pair` alerts one by one between one pair of parties;
 //! whatever else it finds between them (and whatever the detector's budget left undecided) is one alert of

@@ -314,7 +314,7 @@ fn rfc3339_shape(s: &str) -> bool {
 
 /// Reads a time (RFC 3339 or a military date-time group) and returns milliseconds since 1970-01-01T00:00Z.
 ///
-/// The grammar is strict: RFC 3339's `date-time` (see [`rfc3339_shape`]), or a date-time group of exactly
+/// The grammar is strict: RFC 3339's `date-time` (see `rfc3339_shape`), or a date-time group of exactly
 /// `DD HH MM` (two ASCII digits each), a zone letter, a month's three letters and a year of exactly two or
 /// four ASCII digits (`YY` is 20YY), spaces allowed between the parts. Leap seconds (`:60`) are taken as the
 /// last millisecond of their minute's 59th second, as `chrono` does. Times outside

@@ -80,7 +80,7 @@ impl Grid {
 
 /// A box whose span covers more grid cells than this (a track near a pole, where longitude boxes degenerate,
 /// or one reported far faster or steeper than the rest) is not put in the grid: it is queried instead through a
-/// coarse grid of squares on the plane of the equator (see [`polar_square`]), whose cells are at least a
+/// coarse grid of squares on the plane of the equator (see `polar_square`), whose cells are at least a
 /// sixteenth of the largest square. No reported value can make a track cover an unbounded number of cells.
 pub const MAX_BOX_CELLS: f64 = 512.0;
 

@@ -23,7 +23,7 @@ pub const WEB_CSP: &str = "default-src 'self'; script-src 'self'; worker-src 'se
      img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; object-src 'none'; base-uri 'none'; \
      frame-ancestors 'none'; form-action 'self'";
 
-/// Requests handled at once by default (see [`Limits::max_in_flight`]); more are refused with 503
+/// Requests handled at once by default (see [`crate::Limits::max_in_flight`]); more are refused with 503
 /// (`overloaded`) rather than queued.
 pub const MAX_IN_FLIGHT: usize = 1024;
 
@@ -42,7 +42,7 @@ pub fn app_with(line: Arc<Line>, max_in_flight: usize) -> Router {
 /// The router as `options` ask: the API, and the web picture's files from `options.web` at `/` (every path
 /// the API does not answer; no token needed for them, the page signs in with one). Without a web directory,
 /// and for any file missing from it, the answer is the API's 404 problem. No loops run behind it (see
-/// [`serve`]), so `/healthz` is 200.
+/// [`crate::serve`]), so `/healthz` is 200.
 pub fn app_options(line: Arc<Line>, options: &Options) -> Router {
     let shell = Shell::new(
         Arc::new(Health::new(options.health_grace)),

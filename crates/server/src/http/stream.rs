@@ -22,7 +22,7 @@ use tokio::sync::broadcast::error::RecvError;
 use crate::problem::Problem;
 use crate::{request_token, Line, Shell, Who};
 
-/// The subprotocol a stream answers with when the token came as one (see [`crate::websocket_token`]).
+/// The subprotocol a stream answers with when the token came as one (see `http::auth::websocket_token`).
 pub const STREAM_PROTOCOL: &str = "deconflict";
 /// How often an idle stream carries a heartbeat.
 pub const STREAM_HEARTBEAT: Duration = Duration::from_secs(15);

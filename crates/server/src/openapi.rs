@@ -73,7 +73,7 @@ pub const ENDPOINTS: &[Endpoint] = &[
     },
     Endpoint {
         request: Some("Declaration"),
-        ok: (200, "Stores and logs nothing: the declaration as it would be stored, and its conflicts with declarations shared with you ({declaration, conflicts: [{other, distance_m, vertical_gap_m, start, end}], checked}); conflicts with declarations not shared with you are found only on submission", Some("Object")),
+        ok: (200, "Stores and logs nothing: the declaration as it would be stored (and normalised: degrees, metres, UTC), its outline, and its conflicts with declarations shared with you ({declaration, conflicts: [{other, distance_m, vertical_gap_m, start, end}], checked}); conflicts with declarations not shared with you are found only on submission", Some("Object")),
         errors: &[400, 403, 413, 422],
         ..op("post", "/v1/declarations/preview", "declarations", "Check a declaration before submitting it")
     },
@@ -226,7 +226,12 @@ fn schemas() -> Value {
             "id": {"type": "string"}, "party": {"type": "string"}, "version": {"type": "integer"},
             "status": {"enum": ["planned", "active", "ended", "cancelled"]}, "seq": {"type": "integer"},
             "late_notice": {"$ref": "#/components/schemas/LateNotice"},
-            "declaration": {"$ref": "#/components/schemas/Declaration"}
+            "declaration": {"$ref": "#/components/schemas/Declaration"},
+            "normalised": {"$ref": "#/components/schemas/Normalised"}
+        }},
+        "Normalised": {"type": ["object", "null"], "description": "the declaration in the line's units, beside it as typed: footprints in WGS84 degrees ([lon, lat]), altitudes in metres with their datum, times in RFC 3339 UTC (null once a closed declaration's content has left memory)", "properties": {
+            "id": {"type": "string"}, "party": {"type": "string"}, "kind": {"type": "string"}, "version": {"type": "integer"},
+            "volumes": {"type": "array", "items": {"type": "object"}}
         }},
         "LateNotice": {"type": ["object", "null"], "description": "set when the version gave less notice than an agreement asks", "properties": {
             "required_s": {"type": "integer"}, "given_s": {"type": "integer"}, "agreements": {"type": "array", "items": {"type": "string"}}
@@ -235,6 +240,7 @@ fn schemas() -> Value {
         "Declared": {"type": "object", "properties": {
             "id": {"type": "string"}, "version": {"type": "integer"}, "seq": {"type": "integer"},
             "declaration": {"$ref": "#/components/schemas/Declaration"},
+            "normalised": {"$ref": "#/components/schemas/Normalised"},
             "conflicts": {"type": "array", "items": {"$ref": "#/components/schemas/Conflict"}},
             "advice": {"type": ["object", "null"], "description": "least delay, climb or descent that clears every conflict", "properties": {
                 "delay_s": {"type": ["integer", "null"]}, "climb_m": {"type": ["number", "null"]}, "descend_m": {"type": ["number", "null"]}

@@ -80,7 +80,17 @@ export type DeclarationView = {
   seq?: number;
   late_notice?: LateNotice;
   declaration?: Declaration;
+  normalised?: Normalised;
 };
+
+/** the declaration in the line's units, beside it as typed: footprints in WGS84 degrees ([lon, lat]), altitudes in metres with their datum, times in RFC 3339 UTC (null once a closed declaration's content has left memory) */
+export type Normalised = {
+  id?: string;
+  party?: string;
+  kind?: string;
+  version?: number;
+  volumes?: Record<string, unknown>[];
+} | null;
 
 /** set when the version gave less notice than an agreement asks */
 export type LateNotice = {
@@ -102,6 +112,7 @@ export type Declared = {
   version?: number;
   seq?: number;
   declaration?: Declaration;
+  normalised?: Normalised;
   conflicts?: Conflict[];
   /** least delay, climb or descent that clears every conflict */
   advice?: {

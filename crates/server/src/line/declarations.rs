@@ -299,6 +299,7 @@ impl Line {
                         "version": version,
                         "seq": seq,
                         "declaration": content,
+                        "normalised": declaration_json(&declaration),
                         "audience": audience,
                         "conflicts": views,
                         "advice": null,
@@ -365,6 +366,7 @@ impl Line {
             .collect();
         Ok(json!({
             "declaration": content,
+            "normalised": declaration_json(&declaration),
             "outline": outline(&declaration),
             "conflicts": conflicts,
             "checked": "against the declarations shared with you; conflicts with any others are found, \
@@ -500,6 +502,9 @@ impl Line {
             "seq": c.seq,
             "late_notice": c.late,
             "declaration": c.content,
+            // Beside the declaration as typed, the same in the line's units (degrees, metres, UTC); null once
+            // its content has left memory (a closed declaration after the retention period).
+            "normalised": if c.content.is_null() { Value::Null } else { declaration_json(&c.declaration) },
         });
         if c.declaration.party == party {
             v["audience"] = json!(c.audience);

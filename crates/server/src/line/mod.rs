@@ -46,7 +46,9 @@ use deconflict_ledger::entry::check_token;
 
 use deconflict_ledger::Audience;
 
-use deconflict_plan::{advice_json, parse_declaration, parse_declaration_limited, PlanLimits};
+use deconflict_plan::{
+    advice_json, declaration_json, parse_declaration, parse_declaration_limited, PlanLimits,
+};
 
 use deconflict_space::units::format_time;
 

@@ -2,8 +2,7 @@
 //! printed, the conflicts are there, and the unacknowledged FLASH escalates while the server runs.
 
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
+use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -11,15 +10,17 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 fn get(addr: &str, path: &str, token: &str) -> Value {
-    let mut s = TcpStream::connect(addr).expect("connect");
-    write!(s, "GET {path} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\nConnection: close\r\n\r\n").expect("send");
-    let mut response = String::new();
-    s.read_to_string(&mut response).expect("read");
-    let body = response
-        .split_once("\r\n\r\n")
-        .map(|(_, b)| b)
-        .unwrap_or("");
-    serde_json::from_str(body).unwrap_or(Value::Null)
+    match ureq::get(&format!("http://{addr}{path}"))
+        .set("Authorization", &format!("Bearer {token}"))
+        .call()
+    {
+        Ok(r) | Err(ureq::Error::Status(_, r)) => r
+            .into_string()
+            .ok()
+            .and_then(|t| serde_json::from_str(&t).ok())
+            .unwrap_or(Value::Null),
+        Err(_) => Value::Null,
+    }
 }
 
 /// Starts the demo of the built-in scenario at `speed` on a fresh data directory under `dir`, run from `dir` (not

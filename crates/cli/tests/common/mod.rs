@@ -1,8 +1,7 @@
 //! Helpers shared by the CLI's end-to-end tests: the binary, parties, a server on a free port, plain HTTP.
 #![allow(dead_code)]
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
+use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 
@@ -89,8 +88,8 @@ pub fn start_with(data: &Path, extra: &[&str]) -> Server {
     }
 }
 
-/// One HTTP/1.1 request on a fresh connection: the status and the body as text, or why it failed (the
-/// server may be gone).
+/// One request (ureq, a real HTTP client): the status and the body as text, or why it failed (the server may
+/// be gone). Error statuses are answers like any other.
 pub fn request(
     addr: &str,
     method: &str,
@@ -98,29 +97,26 @@ pub fn request(
     token: &str,
     body: Option<&Value>,
 ) -> std::io::Result<(u16, String)> {
-    let mut s = TcpStream::connect(addr)?;
-    s.set_read_timeout(Some(std::time::Duration::from_secs(60)))?;
-    let payload = body.map(|b| b.to_string()).unwrap_or_default();
-    write!(
-        s,
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{payload}",
-        payload.len()
-    )?;
-    let mut response = String::new();
-    s.read_to_string(&mut response)?;
-    let status = response
-        .split(' ')
-        .nth(1)
-        .and_then(|c| c.parse().ok())
-        .ok_or_else(|| std::io::Error::other(format!("no status in {response:?}")))?;
-    let body = response
-        .split_once("\r\n\r\n")
-        .map(|(_, b)| b)
-        .unwrap_or("");
-    Ok((status, body.to_string()))
+    let agent = ureq::AgentBuilder::new()
+        .timeout(std::time::Duration::from_secs(60))
+        .build();
+    let req = agent
+        .request(method, &format!("http://{addr}{path}"))
+        .set("Authorization", &format!("Bearer {token}"))
+        .set("Content-Type", "application/json");
+    let response = match body {
+        Some(b) => req.send_string(&b.to_string()),
+        None => req.call(),
+    };
+    let response = match response {
+        Ok(r) | Err(ureq::Error::Status(_, r)) => r,
+        Err(e) => return Err(std::io::Error::other(e.to_string())),
+    };
+    let status = response.status();
+    Ok((status, response.into_string()?))
 }
 
-/// One HTTP/1.1 request on a fresh connection; returns the status and the JSON body.
+/// One request ([`request`]); returns the status and the JSON body.
 pub fn http(
     addr: &str,
     method: &str,

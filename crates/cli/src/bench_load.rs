@@ -163,6 +163,15 @@ impl Drop for Server {
 }
 
 /// A new, empty database on the PostgreSQL server `base` names; its URL.
+#[cfg(not(feature = "postgres"))]
+fn fresh_database(base: &str) -> Result<String> {
+    Err(anyhow!(
+        "{base}: this build has no PostgreSQL store (build deconflict with the `postgres` feature)"
+    ))
+}
+
+/// A new, empty database on the PostgreSQL server `base` names; its URL.
+#[cfg(feature = "postgres")]
 fn fresh_database(base: &str) -> Result<String> {
     let name = format!("bench_{}", hex::encode(rand::random::<[u8; 6]>()));
     let mut admin = postgres::Client::connect(base, postgres::NoTls)

@@ -374,6 +374,14 @@ fn verdict(
 /// `fsck` of a log in PostgreSQL: every entry, leaf and node re-derived through the store, the end row equal
 /// to the number of entries, every checkpoint's root compared with the re-derived one, signed by the log key
 /// in `dir`, and consistent with the latest.
+#[cfg(not(feature = "postgres"))]
+fn fsck_postgres(url: &str, _dir: &Path) -> Result<(), Failure> {
+    Err(unreadable(format!(
+        "{url}: this build has no PostgreSQL store (build deconflict with the `postgres` feature)"
+    )))
+}
+
+#[cfg(feature = "postgres")]
 fn fsck_postgres(url: &str, dir: &Path) -> Result<(), Failure> {
     let started = Instant::now();
     let store = deconflict_store::PgLog::open(url).map_err(|e| unreadable(e.to_string()))?;

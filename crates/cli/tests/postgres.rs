@@ -5,6 +5,8 @@
 //! Needs `DECONFLICT_TEST_DATABASE_URL` (a server where the test may create a database; `scripts/test` starts
 //! one); without it the test is skipped with a message, except under CI, where it fails.
 
+#![cfg(feature = "postgres")]
+
 mod common;
 
 use std::net::TcpStream;

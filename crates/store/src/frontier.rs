@@ -52,6 +52,7 @@ impl Frontier {
 impl Frontier {
     /// The frontier of a tree of `size` leaves, from its nodes: for each set bit `l` of `size`, the perfect
     /// subtree at level `l` that ends the tree's complete part, node `(l, (size >> l) - 1)`.
+    #[cfg_attr(not(feature = "postgres"), allow(dead_code))]
     pub(crate) fn at<E>(
         size: u64,
         mut node: impl FnMut(u8, u64) -> Result<Hash, E>,

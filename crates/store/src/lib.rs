@@ -6,6 +6,7 @@ pub mod checkpointer;
 mod frontier;
 pub mod keys;
 pub mod port;
+#[cfg(feature = "postgres")]
 pub mod postgres;
 pub mod sqlite;
 
@@ -14,5 +15,6 @@ pub use port::{
     Appended, HeldEnd, LogStore, NewEntry, PendingAppend, StoreError, StoredCheckpoint,
     StoredEntry, Tree,
 };
+#[cfg(feature = "postgres")]
 pub use postgres::PgLog;
 pub use sqlite::SqliteLog;

@@ -11,8 +11,10 @@ use std::time::{Duration, Instant};
 use deconflict_ledger::merkle::{self, leaf_hash, Hash};
 use deconflict_ledger::note::{KeyType, Signer};
 use deconflict_ledger::Audience;
+#[cfg(feature = "postgres")]
+use deconflict_store::PgLog;
 use deconflict_store::{
-    Checkpointer, LogStore, NewEntry, PgLog, SqliteLog, StoreError, StoredCheckpoint, Tree,
+    Checkpointer, LogStore, NewEntry, SqliteLog, StoreError, StoredCheckpoint, Tree,
 };
 use serde_json::json;
 
@@ -35,7 +37,14 @@ fn sqlite() -> Subject {
     }
 }
 
+/// Without the `postgres` feature there is no PostgreSQL store to test.
+#[cfg(not(feature = "postgres"))]
+fn postgresql() -> Option<Subject> {
+    None
+}
+
 /// A new, empty database on the test server, or `None` when there is no server to test against.
+#[cfg(feature = "postgres")]
 fn postgres_database() -> Option<String> {
     let Ok(base) = std::env::var("DECONFLICT_TEST_DATABASE_URL") else {
         assert!(
@@ -54,6 +63,7 @@ fn postgres_database() -> Option<String> {
     Some(format!("{head}/{name}"))
 }
 
+#[cfg(feature = "postgres")]
 fn postgresql() -> Option<Subject> {
     let url = postgres_database()?;
     let again = url.clone();
@@ -361,6 +371,7 @@ fn checkpoints_and_entries_survive_reopening() {
 /// PostgreSQL keeps its schema's version: a database migrated by a newer binary is refused with a clear
 /// error, and an unreachable one is named (without its password).
 #[test]
+#[cfg(feature = "postgres")]
 fn a_newer_schema_is_refused() {
     let Some(url) = postgres_database() else {
         return;
@@ -422,6 +433,7 @@ fn sealed_appends_go_where_they_were_sealed_for() {
 /// Two processes' stores on one PostgreSQL database (as two server nodes would have): appends from both at
 /// once all land, at distinct sequence numbers, in one tree; naming the same size, exactly one wins.
 #[test]
+#[cfg(feature = "postgres")]
 fn two_stores_on_one_database_share_the_log() {
     let Some(url) = postgres_database() else {
         return;
@@ -485,6 +497,7 @@ fn two_stores_on_one_database_share_the_log() {
 /// A node that holds the end of a shared log gets what it missed, and no other node appends until it has
 /// appended at the end it held; a hold let go appends nothing. Another node learns that the log grew.
 #[test]
+#[cfg(feature = "postgres")]
 fn a_held_end_keeps_other_nodes_waiting() {
     let Some(url) = postgres_database() else {
         return;
@@ -535,6 +548,7 @@ fn a_held_end_keeps_other_nodes_waiting() {
 /// Without LISTEN (as on CockroachDB), a node still learns that the log grew, by polling; with it, within
 /// a notification.
 #[test]
+#[cfg(feature = "postgres")]
 fn a_node_learns_of_growth_with_or_without_listen() {
     let Some(url) = postgres_database() else {
         return;
@@ -574,6 +588,7 @@ fn a_node_learns_of_growth_with_or_without_listen() {
 /// The whole-log check finds a sound log sound on every adapter, and on PostgreSQL (where nothing re-derives
 /// on opening) finds a changed entry, a changed node and a checkpoint that no longer matches.
 #[test]
+#[cfg(feature = "postgres")]
 fn the_whole_log_check_finds_what_was_changed() {
     use deconflict_store::check::check;
     for s in subjects() {

@@ -27,8 +27,19 @@ impl Line {
         origin: &str,
         clock: Arc<dyn Clock>,
     ) -> Result<Self, LineError> {
-        let store: Arc<dyn LogStore> = Arc::new(deconflict_store::PgLog::open(url)?);
-        Self::open_store(store, key_dir, origin, clock)
+        #[cfg(feature = "postgres")]
+        {
+            let store: Arc<dyn LogStore> = Arc::new(deconflict_store::PgLog::open(url)?);
+            Self::open_store(store, key_dir, origin, clock)
+        }
+        #[cfg(not(feature = "postgres"))]
+        {
+            let _ = (url, key_dir, origin, clock);
+            Err(LineError::Storage(
+                "this build has no PostgreSQL store (build deconflict with the `postgres` feature)"
+                    .into(),
+            ))
+        }
     }
 
     /// Opens the line on `store`, with the log key from `key_dir`, and replays every entry.

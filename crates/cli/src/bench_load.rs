@@ -86,10 +86,13 @@ impl Server {
                 )?
                 .with_node(&format!("bench-{i}")),
             };
-            // Throughput is what is measured: no write allowance per party.
+            // Throughput is what is measured: no write allowance per party, and no bound on track reports
+            // per second or live tracks per party (the ingest benchmark's feeds are parties).
             let line = line.with_limits(deconflict_server::Limits {
                 writes_per_party_per_second: f64::MAX,
                 write_burst: f64::MAX,
+                track_reports_per_second: 100_000_000,
+                tracks_per_party: 10_000_000,
                 ..deconflict_server::Limits::default()
             });
             servers.push(Self::serve(Arc::new(line), dir)?);

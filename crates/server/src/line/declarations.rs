@@ -299,21 +299,23 @@ impl Line {
                         "version": version,
                         "seq": seq,
                         "declaration": content,
-                        "normalised": declaration_json(&declaration),
+                        "normalised": null,
                         "audience": audience,
                         "conflicts": views,
                         "advice": null,
                         "late_notice": late,
                     }),
                 },
-                advising.map(|a| (a, declaration)),
+                advising,
+                declaration,
             ))
         })
-        .map(|(mut declared, advising)| {
-            // Advice is computed after the write, without the line's lock.
-            if let Some((a, declaration)) = advising {
+        .map(|(mut declared, advising, declaration)| {
+            // Advice and the normalised form are made after the write, without the line's lock.
+            if let Some(a) = advising {
                 declared.body["advice"] = a.advise(&declaration);
             }
+            declared.body["normalised"] = declaration_json(&declaration);
             declared
         })
     }

@@ -1,4 +1,5 @@
-//! Rebuilding the state from the log after a restart gives the same state and digest as folding while
+//! The domain crate's declaration fold through a real store (here, so that the domain crate depends on no store):
+//! rebuilding the state from the log after a restart gives the same state and digest as folding while
 //! writing; a missing or reordered entry gives another digest.
 
 use deconflict_domain::{Declarations, DECLARATION_CANCEL, DECLARATION_VERSION};

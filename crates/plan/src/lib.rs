@@ -4,8 +4,10 @@
 //! (callers hand it text and print what it returns), so the fuzz target can drive it directly.
 
 mod geojson;
+mod native;
 pub mod read;
 pub mod report;
+mod wire;
 
 pub use read::{
     check_id, parse_declaration, parse_declaration_limited, parse_plan, parse_plan_limited, Plan,

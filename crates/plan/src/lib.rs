@@ -13,4 +13,4 @@ pub use read::{
     check_id, parse_declaration, parse_declaration_limited, parse_plan, parse_plan_limited, Plan,
     PlanError, PlanLimits, MAX_ID_BYTES, RESERVED_IDS,
 };
-pub use report::{advice_json, conflict_json, declaration_json, plan_json};
+pub use report::{advice_json, conflict_json, conflict_line, declaration_json, plan_json};

@@ -18,6 +18,14 @@
 //! (volumes, vertices, window length): the line reads what parties send under its limits
 //! ([`parse_declaration_limited`]); the offline reader and the replay of declarations already accepted
 //! ([`parse_plan`], [`parse_declaration`]) apply only the fixed bounds.
+//!
+//! How it reads: the text is first checked to be JSON; the top (`Document`) keeps each member as JSON text
+//! and its keys in order; each declaration (or feature) is then read on its own into a typed model (`native`,
+//! `geojson`, built of the types in `wire`), and the model into a validated [`Declaration`], so a problem
+//! names the record it lies in. The reader does not depend on serde_json's features: numbers are kept as
+//! the text given (`1e999` is named where it stands, as not finite), and the first unknown field is the
+//! first in the text. A declaration given as a [`Value`] (the API) is read by the same models; its fields come
+//! in the order of the `Value`'s map.
 
 use std::collections::HashMap;
 

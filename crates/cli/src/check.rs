@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use clap::Args;
-use deconflict_plan::{conflict_json, parse_plan, Plan};
+use deconflict_plan::{conflict_line, parse_plan, Plan};
 use deconflict_strategic::{advise, AdviceBounds, Conflict, ConflictIndex, Minima};
 use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
@@ -207,7 +207,7 @@ fn check(args: &CheckArgs) -> Result<bool, CheckError> {
             _ => None,
         };
         match args.format {
-            Format::Json => writeln!(out, "{}", conflict_json(c, pair)),
+            Format::Json => writeln!(out, "{}", conflict_line(c, pair)),
             Format::Text => writeln!(out, "{}", conflict_text(c, pair)),
         }
         .map_err(CheckError::Output)?;

@@ -4,11 +4,13 @@
 //! (callers hand it text and print what it returns), so the fuzz target can drive it directly.
 
 mod geojson;
+mod native;
 pub mod read;
 pub mod report;
+mod wire;
 
 pub use read::{
     check_id, parse_declaration, parse_declaration_limited, parse_plan, parse_plan_limited, Plan,
     PlanError, PlanLimits, MAX_ID_BYTES, RESERVED_IDS,
 };
-pub use report::{advice_json, conflict_json, declaration_json, plan_json};
+pub use report::{advice_json, conflict_json, conflict_line, declaration_json, plan_json};

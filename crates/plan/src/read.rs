@@ -18,16 +18,25 @@
 //! (volumes, vertices, window length): the line reads what parties send under its limits
 //! ([`parse_declaration_limited`]); the offline reader and the replay of declarations already accepted
 //! ([`parse_plan`], [`parse_declaration`]) apply only the fixed bounds.
+//!
+//! How it reads: the text is first checked to be JSON; the top (`Document`) keeps each member as JSON text
+//! and its keys in order; each declaration (or feature) is then read on its own into a typed model (`native`,
+//! `geojson`, built of the types in `wire`), and the model into a validated [`Declaration`], so a problem
+//! names the record it lies in. The reader does not depend on serde_json's features: numbers are kept as
+//! the text given (`1e999` is named where it stands, as not finite), and the first unknown field is the
+//! first in the text. A declaration given as a [`Value`] (the API) is read by the same models; its fields come
+//! in the order of the `Value`'s map.
 
 use std::collections::HashMap;
 
-use deconflict_space::units::{parse_altitude, parse_position, parse_time, METRES_PER_FOOT};
-use deconflict_space::{
-    AltitudeBand, Datum, FieldError, Footprint, LonLat, OriginalText, Problem, Region, TimeWindow,
-    Volume4D,
-};
-use deconflict_strategic::{Declaration, Kind, Minima, Separation};
-use serde_json::{Map, Value};
+use deconflict_strategic::{Declaration, Minima};
+use serde::de::{self, Deserializer, IgnoredAny, MapAccess};
+use serde::Deserialize;
+use serde_json::value::RawValue;
+use serde_json::Value;
+
+use crate::native::{self, DeclFail, SeparationModel};
+use crate::wire::{typed, Arr, Obj, Source};
 
 /// A problem in a plan, naming where it is.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -145,557 +154,11 @@ pub fn check_id(id: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// Reads a declaration id: text that [`check_id`] accepts.
-pub(crate) fn declaration_id(v: &Value, field: &str) -> Result<String, Fail> {
-    let id = text(v, field)?;
-    check_id(id).map_err(|why| fail(field, why))?;
-    Ok(id.to_string())
-}
-
-/// The number of volumes, positions, … in `items` against a limit; the error names the field and the limit.
-pub(crate) fn at_most(
-    field: &str,
-    found: usize,
-    limit: usize,
-    what: &str,
-    per: &str,
-    name: &str,
-) -> Result<(), Fail> {
-    if found > limit {
-        Err(fail(
-            field,
-            format!("{found} {what} given; at most {limit} {what} per {per} (limit {name})"),
-        ))
-    } else {
-        Ok(())
-    }
-}
-
 /// A plan: the minima it asks for (if any) and its declarations.
 #[derive(Debug, Clone)]
 pub struct Plan {
     pub minima: Option<Minima>,
     pub declarations: Vec<Declaration>,
-}
-
-/// A field-level problem before the record is known.
-pub(crate) type Fail = (String, String);
-
-pub(crate) fn fail(field: impl Into<String>, problem: impl ToString) -> Fail {
-    (field.into(), problem.to_string())
-}
-
-fn from_field(e: FieldError) -> Fail {
-    (e.field, e.problem.to_string())
-}
-
-fn type_name(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
-}
-
-pub(crate) fn object<'a>(v: &'a Value, field: &str) -> Result<&'a Map<String, Value>, Fail> {
-    v.as_object()
-        .ok_or_else(|| fail(field, format!("expected an object, found {}", type_name(v))))
-}
-
-pub(crate) fn array<'a>(v: &'a Value, field: &str) -> Result<&'a Vec<Value>, Fail> {
-    v.as_array()
-        .ok_or_else(|| fail(field, format!("expected an array, found {}", type_name(v))))
-}
-
-pub(crate) fn number(v: &Value, field: &str) -> Result<f64, Fail> {
-    if !v.is_number() {
-        return Err(fail(
-            field,
-            format!("expected a number, found {}", type_name(v)),
-        ));
-    }
-    // Numbers beyond the range of f64 (1e999) are kept as text by the parser and read as not finite.
-    let x = v.as_f64().unwrap_or(f64::INFINITY);
-    if x.is_finite() {
-        Ok(x)
-    } else {
-        Err(fail(field, Problem::NotFinite))
-    }
-}
-
-fn text<'a>(v: &'a Value, field: &str) -> Result<&'a str, Fail> {
-    v.as_str()
-        .ok_or_else(|| fail(field, format!("expected a string, found {}", type_name(v))))
-}
-
-pub(crate) fn required<'a>(
-    m: &'a Map<String, Value>,
-    key: &str,
-    prefix: &str,
-) -> Result<&'a Value, Fail> {
-    m.get(key)
-        .ok_or_else(|| fail(join(prefix, key), "is missing"))
-}
-
-fn join(prefix: &str, key: &str) -> String {
-    if prefix.is_empty() {
-        key.to_string()
-    } else {
-        format!("{prefix}.{key}")
-    }
-}
-
-/// Rejects keys outside `allowed`, naming the first unknown one (typos such as `lateral` for `lateral_m`
-/// must not silently fall back to defaults).
-fn only_keys(m: &Map<String, Value>, allowed: &[&str], prefix: &str) -> Result<(), Fail> {
-    match m.keys().find(|k| !allowed.contains(&k.as_str())) {
-        Some(k) => Err(fail(
-            join(prefix, k),
-            format!("unknown field; expected one of {}", allowed.join(", ")),
-        )),
-        None => Ok(()),
-    }
-}
-
-/// A position as `[lon, lat]` or text; returns the original text when given as text.
-fn position(v: &Value, field: &str) -> Result<(LonLat, Option<String>), Fail> {
-    match v {
-        Value::String(s) => parse_position(s)
-            .map(|p| (p, Some(s.clone())))
-            .map_err(|p| fail(field, p)),
-        Value::Array(a) => {
-            if a.len() != 2 {
-                return Err(fail(
-                    field,
-                    format!(
-                        "a position is [longitude, latitude]; found {} numbers",
-                        a.len()
-                    ),
-                ));
-            }
-            let lon = number(&a[0], &format!("{field}[0]"))?;
-            let lat = number(&a[1], &format!("{field}[1]"))?;
-            Ok((LonLat::new(lon, lat), None))
-        }
-        other => Err(fail(
-            field,
-            format!(
-                "expected [longitude, latitude] or a position as text, found {}",
-                type_name(other)
-            ),
-        )),
-    }
-}
-
-/// Checks a footprint's number of vertices against `limits` and the fixed bound. Before the positions are
-/// read (`read` false), one more is let through, since the last may close a ring; the error then counts
-/// positions.
-pub(crate) fn vertex_limit(
-    field: &str,
-    found: usize,
-    read: bool,
-    limits: &PlanLimits,
-) -> Result<(), Fail> {
-    let (slack, what) = if read {
-        (0, "vertices")
-    } else {
-        (1, "positions")
-    };
-    let fixed = deconflict_space::MAX_VERTICES;
-    let (limit, name) = if limits.vertices_per_footprint < fixed {
-        (
-            limits.vertices_per_footprint,
-            " (limit vertices_per_footprint)",
-        )
-    } else {
-        (fixed, "")
-    };
-    if found > limit + slack {
-        return Err(fail(
-            field,
-            format!("{found} {what} given; at most {limit} vertices per footprint{name}"),
-        ));
-    }
-    Ok(())
-}
-
-/// The vertices of a ring or path: a ring's closing position, equal to its first, is not counted.
-pub(crate) fn vertex_count(points: &[LonLat], ring: bool) -> usize {
-    let closing = ring && points.len() > 1 && points.first() == points.last();
-    points.len() - usize::from(closing)
-}
-
-fn positions(
-    v: &Value,
-    field: &str,
-    originals: &mut Vec<OriginalText>,
-    limits: &PlanLimits,
-    ring: bool,
-) -> Result<Vec<LonLat>, Fail> {
-    let items = array(v, field)?;
-    // Before reading them: too many even if the last closes a ring.
-    vertex_limit(field, items.len(), false, limits)?;
-    let points = items
-        .iter()
-        .enumerate()
-        .map(|(i, p)| {
-            let f = format!("{field}[{i}]");
-            let (pos, original) = position(p, &f)?;
-            if let Some(text) = original {
-                originals.push(OriginalText { field: f, text });
-            }
-            Ok(pos)
-        })
-        .collect::<Result<Vec<_>, Fail>>()?;
-    vertex_limit(field, vertex_count(&points, ring), true, limits)?;
-    Ok(points)
-}
-
-fn footprint(
-    v: &Value,
-    originals: &mut Vec<OriginalText>,
-    limits: &PlanLimits,
-) -> Result<Region, Fail> {
-    const F: &str = "footprint";
-    let m = object(v, F)?;
-    let shapes: Vec<&String> = m.keys().collect();
-    if shapes.len() != 1 {
-        return Err(fail(
-            F,
-            format!(
-                "give exactly one of polygon, circle, corridor, side; found {}",
-                if shapes.is_empty() {
-                    "none".to_string()
-                } else {
-                    shapes
-                        .iter()
-                        .map(|s| s.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                }
-            ),
-        ));
-    }
-    let (key, body) = m.iter().next().ok_or_else(|| fail(F, "is empty"))?;
-    let fp = match key.as_str() {
-        "polygon" => Footprint::Polygon(positions(
-            body,
-            "footprint.polygon",
-            originals,
-            limits,
-            true,
-        )?),
-        "circle" => {
-            let c = object(body, "footprint.circle")?;
-            only_keys(c, &["center", "radius_m"], "footprint.circle")?;
-            let (center, original) = position(
-                required(c, "center", "footprint.circle")?,
-                "footprint.circle.center",
-            )?;
-            if let Some(text) = original {
-                originals.push(OriginalText {
-                    field: "footprint.circle.center".into(),
-                    text,
-                });
-            }
-            let radius_m = number(
-                required(c, "radius_m", "footprint.circle")?,
-                "footprint.circle.radius_m",
-            )?;
-            Footprint::Circle { center, radius_m }
-        }
-        "corridor" => {
-            let c = object(body, "footprint.corridor")?;
-            only_keys(c, &["path", "half_width_m"], "footprint.corridor")?;
-            let path = positions(
-                required(c, "path", "footprint.corridor")?,
-                "footprint.corridor.path",
-                originals,
-                limits,
-                false,
-            )?;
-            let half_width_m = number(
-                required(c, "half_width_m", "footprint.corridor")?,
-                "footprint.corridor.half_width_m",
-            )?;
-            Footprint::Corridor { path, half_width_m }
-        }
-        "side" => {
-            // One side of a deconfliction line: the strip from the line to `depth_m` on that side.
-            const S: &str = "footprint.side";
-            let c = object(body, S)?;
-            only_keys(c, &["path", "side", "depth_m"], S)?;
-            let path = positions(
-                required(c, "path", S)?,
-                "footprint.side.path",
-                originals,
-                limits,
-                false,
-            )?;
-            if path.len() < 2 {
-                return Err(fail(
-                    "footprint.side.path",
-                    "a line needs at least 2 positions",
-                ));
-            }
-            let side = match required(c, "side", S)?.as_str() {
-                Some("left") => deconflict_space::geodesy::Side::Left,
-                Some("right") => deconflict_space::geodesy::Side::Right,
-                _ => {
-                    return Err(fail(
-                        "footprint.side.side",
-                        "expected \"left\" or \"right\" (looking along the path from its first position)",
-                    ))
-                }
-            };
-            let depth_m = number(required(c, "depth_m", S)?, "footprint.side.depth_m")?;
-            if !(depth_m > 0.0 && depth_m <= 0.5 * deconflict_space::MAX_WIDTH_M) {
-                return Err(fail(
-                    "footprint.side.depth_m",
-                    format!(
-                        "expected more than 0 and at most {} m",
-                        0.5 * deconflict_space::MAX_WIDTH_M
-                    ),
-                ));
-            }
-            Footprint::Polygon(deconflict_space::geodesy::side_outline(
-                &path, side, depth_m,
-            ))
-        }
-        other => {
-            return Err(fail(
-                join(F, other),
-                "unknown footprint; expected polygon, circle, corridor or side",
-            ))
-        }
-    };
-    Region::new(&fp).map_err(|e| from_field(e.within(F)))
-}
-
-/// One end of an altitude band: `<end>_m`, `<end>_ft` or `<end>` as text.
-fn altitude_end(
-    m: &Map<String, Value>,
-    end: &str,
-    originals: &mut Vec<OriginalText>,
-) -> Result<(f64, String), Fail> {
-    let keys = [format!("{end}_m"), format!("{end}_ft"), end.to_string()];
-    let given: Vec<&String> = keys.iter().filter(|k| m.contains_key(k.as_str())).collect();
-    let key = match given.as_slice() {
-        [one] => (*one).clone(),
-        [] => {
-            return Err(fail(
-                format!("altitude.{end}_m"),
-                format!("is missing (give altitude.{end}_m, altitude.{end}_ft or altitude.{end} as text such as \"FL245\")"),
-            ))
-        }
-        _ => return Err(fail(format!("altitude.{end}"), "given more than once in different units")),
-    };
-    let field = format!("altitude.{key}");
-    let v = &m[&key];
-    let metres = if key.ends_with("_m") {
-        number(v, &field)?
-    } else if key.ends_with("_ft") {
-        number(v, &field)? * METRES_PER_FOOT
-    } else {
-        let s = text(v, &field)?;
-        originals.push(OriginalText {
-            field: field.clone(),
-            text: s.to_string(),
-        });
-        parse_altitude(s).map_err(|p| fail(&field, p))?
-    };
-    Ok((metres, field))
-}
-
-pub(crate) fn altitude(v: &Value, originals: &mut Vec<OriginalText>) -> Result<AltitudeBand, Fail> {
-    let m = object(v, "altitude")?;
-    only_keys(
-        m,
-        &[
-            "lower_m", "lower_ft", "lower", "upper_m", "upper_ft", "upper", "datum",
-        ],
-        "altitude",
-    )?;
-    let (lower, lower_field) = altitude_end(m, "lower", originals)?;
-    let (upper, upper_field) = altitude_end(m, "upper", originals)?;
-    let datum = match m.get("datum") {
-        None => Datum::Msl,
-        Some(d) => match text(d, "altitude.datum")?.to_ascii_uppercase().as_str() {
-            "MSL" | "AMSL" => Datum::Msl,
-            "WGS84" | "W84" | "HAE" => Datum::Wgs84,
-            other => {
-                return Err(fail(
-                    "altitude.datum",
-                    format!("unknown datum {other:?}; expected MSL or WGS84"),
-                ))
-            }
-        },
-    };
-    AltitudeBand::new(lower, upper, datum).map_err(|e| {
-        let field = if e.field == "altitude.lower" {
-            lower_field.clone()
-        } else {
-            upper_field.clone()
-        };
-        (field, e.problem.to_string())
-    })
-}
-
-pub(crate) fn time_window(
-    v: &Value,
-    originals: &mut Vec<OriginalText>,
-    limits: &PlanLimits,
-) -> Result<TimeWindow, Fail> {
-    let m = object(v, "time")?;
-    only_keys(m, &["start", "end"], "time")?;
-    let mut read = |key: &str| -> Result<i64, Fail> {
-        let field = format!("time.{key}");
-        let s = text(required(m, key, "time")?, &field)?;
-        let t = parse_time(s).map_err(|p| fail(&field, p))?;
-        if !s.contains('-') {
-            originals.push(OriginalText {
-                field,
-                text: s.to_string(),
-            });
-        }
-        Ok(t)
-    };
-    let start = read("start")?;
-    let end = read("end")?;
-    let window = TimeWindow::new(start, end).map_err(from_field)?;
-    // Both ends lie within 1970..=2200, so the difference cannot overflow.
-    let length_ms = window.end_ms - window.start_ms;
-    if length_ms > limits.volume_window_ms {
-        return Err(fail(
-            "time.end",
-            format!(
-                "the window is {} long; at most {} per volume (limit volume_window_ms)",
-                duration_text(length_ms),
-                duration_text(limits.volume_window_ms)
-            ),
-        ));
-    }
-    Ok(window)
-}
-
-/// A length of time for a person: whole days when it is one, else hours, minutes or seconds.
-fn duration_text(ms: i64) -> String {
-    const DAY: i64 = 86_400_000;
-    if ms % DAY == 0 {
-        format!("{} days", ms / DAY)
-    } else if ms >= DAY {
-        format!("{:.1} days", ms as f64 / DAY as f64)
-    } else {
-        format!("{:.0} s", ms as f64 / 1000.0)
-    }
-}
-
-fn volume(v: &Value, limits: &PlanLimits) -> Result<Volume4D, Fail> {
-    let m = object(v, "")?;
-    only_keys(m, &["footprint", "altitude", "time"], "")?;
-    let mut originals = Vec::new();
-    let footprint = footprint(required(m, "footprint", "")?, &mut originals, limits)?;
-    let altitude = altitude(required(m, "altitude", "")?, &mut originals)?;
-    let time = time_window(required(m, "time", "")?, &mut originals, limits)?;
-    Ok(Volume4D {
-        footprint,
-        altitude,
-        time,
-        originals,
-    })
-}
-
-pub(crate) fn kind(v: &Value) -> Result<Kind, Fail> {
-    let s = text(v, "kind")?;
-    Kind::ALL
-        .into_iter()
-        .find(|k| k.name() == s)
-        .ok_or_else(|| {
-            let names: Vec<&str> = Kind::ALL.iter().map(|k| k.name()).collect();
-            if s == "line" {
-                fail(
-                    "kind",
-                    "deconfliction lines are not checked offline yet; leave them out of the plan",
-                )
-            } else {
-                fail(
-                    "kind",
-                    format!("unknown kind {s:?}; expected one of {}", names.join(", ")),
-                )
-            }
-        })
-}
-
-pub(crate) fn non_empty_text(v: &Value, field: &str) -> Result<String, Fail> {
-    let s = text(v, field)?;
-    if s.trim().is_empty() {
-        return Err(fail(field, "is empty"));
-    }
-    if s.len() > 200 {
-        return Err(fail(
-            field,
-            format!("is {} bytes long; the limit is 200", s.len()),
-        ));
-    }
-    Ok(s.to_string())
-}
-
-pub(crate) fn version(m: &Map<String, Value>) -> Result<u64, Fail> {
-    match m.get("version") {
-        None => Ok(1),
-        Some(v) => match v.as_u64() {
-            Some(n) if n >= 1 => Ok(n),
-            _ => Err(fail(
-                "version",
-                format!("expected a whole number from 1, found {v}"),
-            )),
-        },
-    }
-}
-
-fn separation(v: &Value) -> Result<Minima, Fail> {
-    let m = object(v, "separation")?;
-    only_keys(
-        m,
-        &[
-            "lateral_m",
-            "vertical_m",
-            "time_buffer_s",
-            "zone_lateral_m",
-            "zone_vertical_m",
-        ],
-        "separation",
-    )?;
-    let get = |key: &str, default: f64| -> Result<f64, Fail> {
-        let field = format!("separation.{key}");
-        match m.get(key) {
-            None => Ok(default),
-            Some(v) => {
-                let x = number(v, &field)?;
-                if !(0.0..=1_000_000.0).contains(&x) {
-                    return Err(fail(field, format!("{x} is outside 0..=1000000")));
-                }
-                Ok(x)
-            }
-        }
-    };
-    let defaults = Minima::default();
-    let buffer_ms = (get("time_buffer_s", 0.0)? * 1000.0).round() as i64;
-    Ok(Minima {
-        standard: Separation {
-            lateral_m: get("lateral_m", defaults.standard.lateral_m)?,
-            vertical_m: get("vertical_m", defaults.standard.vertical_m)?,
-            time_buffer_ms: buffer_ms,
-        },
-        around_zones: Separation {
-            lateral_m: get("zone_lateral_m", defaults.around_zones.lateral_m)?,
-            vertical_m: get("zone_vertical_m", defaults.around_zones.vertical_m)?,
-            time_buffer_ms: buffer_ms,
-        },
-    })
 }
 
 fn document_error(problem: impl ToString) -> PlanError {
@@ -725,57 +188,132 @@ pub fn parse_plan(input: &str) -> Result<Plan, PlanError> {
     parse_plan_limited(input, &PlanLimits::FIXED)
 }
 
+/// The top of a plan: its members kept as JSON text (read once the format is known), and every key in
+/// order, so that the first unknown one is named as given.
+#[derive(Debug, Default)]
+struct Document<'a> {
+    keys: Vec<String>,
+    kind: Option<&'a RawValue>,
+    separation: Option<&'a RawValue>,
+    declarations: Option<&'a RawValue>,
+    features: Option<&'a RawValue>,
+}
+
+impl<'de> Deserialize<'de> for Document<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> de::Visitor<'de> for V {
+            type Value = Document<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Document<'de>, A::Error> {
+                let mut out = Document::default();
+                while let Some(key) = map.next_key::<String>()? {
+                    let slot = match key.as_str() {
+                        "type" => &mut out.kind,
+                        "separation" => &mut out.separation,
+                        "declarations" => &mut out.declarations,
+                        "features" => &mut out.features,
+                        _ => {
+                            map.next_value::<IgnoredAny>()?;
+                            out.keys.push(key);
+                            continue;
+                        }
+                    };
+                    if slot.is_some() {
+                        let name = ["type", "separation", "declarations", "features"]
+                            .into_iter()
+                            .find(|k| *k == key)
+                            .unwrap_or("type");
+                        return Err(de::Error::duplicate_field(name));
+                    }
+                    *slot = Some(map.next_value()?);
+                    out.keys.push(key);
+                }
+                Ok(out)
+            }
+            fn visit_bool<E: de::Error>(self, _: bool) -> Result<Document<'de>, E> {
+                Err(not_an_object("a boolean"))
+            }
+            fn visit_i64<E: de::Error>(self, _: i64) -> Result<Document<'de>, E> {
+                Err(not_an_object("a number"))
+            }
+            fn visit_u64<E: de::Error>(self, _: u64) -> Result<Document<'de>, E> {
+                Err(not_an_object("a number"))
+            }
+            fn visit_f64<E: de::Error>(self, _: f64) -> Result<Document<'de>, E> {
+                Err(not_an_object("a number"))
+            }
+            fn visit_str<E: de::Error>(self, _: &str) -> Result<Document<'de>, E> {
+                Err(not_an_object("a string"))
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Document<'de>, E> {
+                Err(not_an_object("null"))
+            }
+            fn visit_seq<A: de::SeqAccess<'de>>(self, _: A) -> Result<Document<'de>, A::Error> {
+                Err(not_an_object("an array"))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+fn not_an_object<E: de::Error>(found: &str) -> E {
+    E::custom(format_args!("expected a JSON object, found {found}"))
+}
+
 /// Reads a plan from text, each declaration under `limits`.
 pub fn parse_plan_limited(input: &str, limits: &PlanLimits) -> Result<Plan, PlanError> {
-    let doc: Value =
-        serde_json::from_str(input).map_err(|e| document_error(format!("not valid JSON: {e}")))?;
-    let top = doc.as_object().ok_or_else(|| {
-        document_error(format!("expected a JSON object, found {}", type_name(&doc)))
-    })?;
-    let minima = match top.get("separation") {
-        None => None,
-        Some(v) => Some(separation(v).map_err(|(field, problem)| PlanError {
-            record: String::new(),
-            declaration: None,
-            field,
-            problem,
-            limit: None,
-        })?),
+    // The whole text is JSON before anything in it is read (numbers are not converted here: `1e999` is
+    // named where it stands, as not finite).
+    serde_json::from_str::<IgnoredAny>(input)
+        .map_err(|e| document_error(format!("not valid JSON: {e}")))?;
+    let document_field = |(field, problem): (String, String)| PlanError {
+        record: String::new(),
+        declaration: None,
+        field,
+        problem,
+        limit: None,
     };
-    let declarations = if top.get("type").and_then(Value::as_str) == Some("FeatureCollection") {
-        crate::geojson::declarations(top, limits)?
+    let top: Document = typed(Source::Text(input), "").map_err(document_field)?;
+    let minima = match top.separation {
+        None => None,
+        Some(raw) => {
+            let Obj(m): Obj<SeparationModel> =
+                typed(Source::Text(raw.get()), "separation").map_err(document_field)?;
+            Some(native::separation(&m).map_err(document_field)?)
+        }
+    };
+    let geojson = top
+        .kind
+        .and_then(|k| serde_json::from_str::<String>(k.get()).ok())
+        .is_some_and(|k| k == "FeatureCollection");
+    let declarations = if geojson {
+        crate::geojson::declarations(top.features, limits)?
     } else {
         if let Some(k) = top
-            .keys()
+            .keys
+            .iter()
             .find(|k| !["separation", "declarations"].contains(&k.as_str()))
         {
-            return Err(PlanError {
-                record: String::new(),
-                declaration: None,
-                field: k.clone(),
-                problem: "unknown field; expected separation, declarations (or a GeoJSON FeatureCollection)".into(),
-                limit: None,
-            });
+            return Err(document_field((
+                k.clone(),
+                "unknown field; expected separation, declarations (or a GeoJSON FeatureCollection)"
+                    .into(),
+            )));
         }
-        let list = top.get("declarations").ok_or_else(|| PlanError {
-            record: String::new(),
-            declaration: None,
-            field: "declarations".into(),
-            problem: "is missing".into(),
-            limit: None,
-        })?;
-        let list = array(list, "declarations").map_err(|(field, problem)| PlanError {
-            record: String::new(),
-            declaration: None,
-            field,
-            problem,
-            limit: None,
-        })?;
+        let list = top
+            .declarations
+            .ok_or_else(|| document_field(("declarations".into(), "is missing".into())))?;
+        let Arr(list): Arr<&RawValue> =
+            typed(Source::Text(list.get()), "declarations").map_err(document_field)?;
         let mut seen: HashMap<String, usize> = HashMap::new();
         let mut out = Vec::with_capacity(list.len());
         for (i, d) in list.iter().enumerate() {
             let record = format!("declarations[{i}]");
-            let decl = native_declaration(d, limits).map_err(|e| plan_error(record.clone(), e))?;
+            let decl = native::declaration(Source::Text(d.get()), limits)
+                .map_err(|e| plan_error(record.clone(), e))?;
             if let Some(first) = seen.insert(decl.id.clone(), i) {
                 return Err(PlanError {
                     record,
@@ -795,107 +333,6 @@ pub fn parse_plan_limited(input: &str, limits: &PlanLimits) -> Result<Plan, Plan
         minima,
         declarations,
     })
-}
-
-/// Errors carry the declaration's id once it is known.
-pub(crate) type DeclFail = (Option<String>, Fail);
-
-fn native_declaration(v: &Value, limits: &PlanLimits) -> Result<Declaration, DeclFail> {
-    let m = object(v, "").map_err(|f| (None, f))?;
-    let id = required(m, "id", "")
-        .and_then(|v| declaration_id(v, "id"))
-        .map_err(|f| (v.get("id").and_then(Value::as_str).map(printable_id), f))?;
-    let with_id = |f: Fail| (Some(id.clone()), f);
-    only_keys(
-        m,
-        &[
-            "id",
-            "party",
-            "kind",
-            "version",
-            "volumes",
-            "audience",
-            "name",
-            "description",
-        ],
-        "",
-    )
-    .map_err(with_id)?;
-    let party =
-        non_empty_text(required(m, "party", "").map_err(with_id)?, "party").map_err(with_id)?;
-    let kind = kind(required(m, "kind", "").map_err(with_id)?).map_err(with_id)?;
-    let version = version(m).map_err(with_id)?;
-    // Words for people, bounded: a name is a line on a map, a description a paragraph.
-    for (field, most) in [
-        ("name", MAX_NAME_BYTES),
-        ("description", MAX_DESCRIPTION_BYTES),
-    ] {
-        match m.get(field) {
-            None => {}
-            Some(Value::String(text)) if text.len() <= most => {}
-            Some(Value::String(text)) => {
-                return Err(with_id(fail(
-                    field,
-                    format!("is {} bytes long; at most {most}", text.len()),
-                )))
-            }
-            Some(_) => return Err(with_id(fail(field, "expected a string"))),
-        }
-    }
-    if let Some(a) = m.get("audience") {
-        for (i, p) in array(a, "audience").map_err(with_id)?.iter().enumerate() {
-            non_empty_text(p, &format!("audience[{i}]")).map_err(with_id)?;
-        }
-    }
-    let list = array(required(m, "volumes", "").map_err(with_id)?, "volumes").map_err(with_id)?;
-    if list.is_empty() {
-        return Err(with_id(fail(
-            "volumes",
-            "is empty; a declaration needs at least one volume",
-        )));
-    }
-    at_most(
-        "volumes",
-        list.len(),
-        limits.volumes_per_declaration,
-        "volumes",
-        "declaration",
-        "volumes_per_declaration",
-    )
-    .map_err(with_id)?;
-    let volumes = list
-        .iter()
-        .enumerate()
-        .map(|(i, v)| {
-            volume(v, limits).map_err(|(field, problem)| {
-                let prefix = format!("volumes[{i}]");
-                with_id((
-                    if field.is_empty() {
-                        prefix
-                    } else {
-                        format!("{prefix}.{field}")
-                    },
-                    problem,
-                ))
-            })
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(Declaration {
-        id,
-        party,
-        kind,
-        version,
-        volumes,
-    })
-}
-
-/// Shared with the GeoJSON reader.
-pub(crate) mod shared {
-    pub(crate) use super::{
-        altitude, array, at_most, declaration_id, fail, kind, non_empty_text, number, object,
-        plan_error, printable_id, required, time_window, version, vertex_count, vertex_limit,
-        DeclFail, Fail, PlanLimits,
-    };
 }
 
 /// An id as an error may quote it: the id itself when it is short and printable, else its first bytes
@@ -929,5 +366,5 @@ pub fn parse_declaration_limited(
     record: &str,
     limits: &PlanLimits,
 ) -> Result<Declaration, PlanError> {
-    native_declaration(v, limits).map_err(|e| plan_error(record.to_string(), e))
+    native::declaration(Source::Value(v), limits).map_err(|e| plan_error(record.to_string(), e))
 }

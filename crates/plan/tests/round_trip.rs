@@ -3,10 +3,14 @@
 use deconflict_plan::{parse_plan, plan_json};
 use deconflict_strategic::synthetic::{theatre, TheatreSpec};
 use deconflict_strategic::{brute_force, Minima, Separation};
+use proptest::prelude::*;
 
-#[test]
-fn written_plans_read_back_with_the_same_conflicts() {
-    for seed in 0..20 {
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(20))]
+
+    /// Any theatre, written and read back.
+    #[test]
+    fn written_plans_read_back_with_the_same_conflicts(seed in any::<u64>()) {
         let spec = TheatreSpec {
             area_km2: 20_000.0,
             volumes: (1, 3),
@@ -27,14 +31,10 @@ fn written_plans_read_back_with_the_same_conflicts() {
         };
         let text = plan_json(&minima, &decls).to_string();
         let plan = parse_plan(&text).expect("a written plan reads back");
-        assert_eq!(plan.minima, Some(minima));
-        assert_eq!(plan.declarations.len(), decls.len());
+        prop_assert_eq!(plan.minima, Some(minima));
+        prop_assert_eq!(plan.declarations.len(), decls.len());
         let expected = brute_force(&decls, &minima);
-        assert!(!expected.is_empty());
-        assert_eq!(
-            brute_force(&plan.declarations, &minima),
-            expected,
-            "seed {seed}"
-        );
+        prop_assert!(!expected.is_empty());
+        prop_assert_eq!(brute_force(&plan.declarations, &minima), expected);
     }
 }

@@ -52,6 +52,15 @@ pub fn app_options(line: Arc<Line>, options: &Options) -> Router {
     router(line, options, shell, max_in_flight)
 }
 
+/// `GET /healthz` over the loops' heartbeats (on the API's router, outside its in-flight bound, and on the
+/// operator's).
+fn healthz_route(health: Arc<Health>) -> axum::routing::MethodRouter {
+    get(move || {
+        let health = Arc::clone(&health);
+        async move { healthz(&health).await }
+    })
+}
+
 /// The operator's router (`--metrics-listen`): `/metrics` and `/healthz`, nothing of the API.
 pub(crate) fn metrics_router(line: Arc<Line>, health: Arc<Health>) -> Router {
     let h = Arc::clone(&health);
@@ -60,13 +69,7 @@ pub(crate) fn metrics_router(line: Arc<Line>, health: Arc<Health>) -> Router {
             "/metrics",
             get(move || metrics(Arc::clone(&line), Arc::clone(&h))),
         )
-        .route(
-            "/healthz",
-            get(move || {
-                let health = Arc::clone(&health);
-                async move { healthz(&health).await }
-            }),
-        )
+        .route("/healthz", healthz_route(health))
         .fallback(not_found)
         .layer(axum::middleware::from_fn(wire))
 }
@@ -211,13 +214,7 @@ pub(crate) fn router(
         .service(api);
     // `/healthz` stands outside the in-flight bound: a flood of requests must not make the line look dead.
     Router::new()
-        .route(
-            "/healthz",
-            get(move || {
-                let health = Arc::clone(&health);
-                async move { healthz(&health).await }
-            }),
-        )
+        .route("/healthz", healthz_route(health))
         .fallback_service(whole)
         .layer(axum::middleware::from_fn(wire))
         .layer(Extension(BodyLimits {

@@ -8,7 +8,7 @@ impl Line {
     pub fn agreements_page(&self, party: &str, page: &Page) -> Result<Listed, LineError> {
         let limit = self.page_limit(page)?;
         let inner = self.lock()?;
-        let (items, next) = take_page(
+        Ok(self.listed(
             inner
                 .agreements
                 .by_id
@@ -16,13 +16,8 @@ impl Line {
                 .filter(|(_, a)| a.parties.contains(party))
                 .map(|(id, a)| (id, a.view())),
             limit,
-            self.limits.page_bytes,
-        );
-        Ok(Listed {
-            items,
-            next,
-            cursor: inner.next_seq,
-        })
+            inner.next_seq,
+        ))
     }
 
     /// Proposes an agreement (the proposer accepts it by proposing).

@@ -7,20 +7,15 @@ impl Line {
     pub fn conflicts_page(&self, party: &str, page: &Page) -> Result<Listed, LineError> {
         let limit = self.page_limit(page)?;
         let inner = self.lock()?;
-        let (items, next) = take_page(
+        Ok(self.listed(
             inner
                 .conflicts
                 .range::<str, _>(after_key(page))
                 .filter(|(_, r)| r.parties.iter().any(|p| p == party))
                 .map(|(id, r)| (id, conflict_view(r, party))),
             limit,
-            self.limits.page_bytes,
-        );
-        Ok(Listed {
-            items,
-            next,
-            cursor: inner.next_seq,
-        })
+            inner.next_seq,
+        ))
     }
 
     /// The conflicts the caller is a party to.

@@ -567,7 +567,7 @@ impl Line {
     ) -> Result<Listed, LineError> {
         let limit = self.page_limit(page)?;
         let inner = self.lock()?;
-        let (items, next) = take_page(
+        Ok(self.listed(
             inner
                 .current
                 .range::<str, _>(after_key(page))
@@ -584,12 +584,7 @@ impl Line {
                     (id, v)
                 }),
             limit,
-            self.limits.page_bytes,
-        );
-        Ok(Listed {
-            items,
-            next,
-            cursor: inner.next_seq,
-        })
+            inner.next_seq,
+        ))
     }
 }

@@ -20,7 +20,7 @@ impl Line {
         let inner = self.lock()?;
         let now = self.clock.now_ms();
         let level = level_of(&caller.role);
-        let (items, next) = take_page(
+        Ok(self.listed(
             inner
                 .messages
                 .range::<str, _>(after_key(page))
@@ -34,13 +34,8 @@ impl Line {
                 })
                 .map(|(id, m)| (id, m.view(party, now))),
             limit,
-            self.limits.page_bytes,
-        );
-        Ok(Listed {
-            items,
-            next,
-            cursor: inner.next_seq,
-        })
+            inner.next_seq,
+        ))
     }
 
     /// Sends a hotline message from `party`. Body: `to` (party ids), `precedence` (FLASH, IMMEDIATE, PRIORITY,

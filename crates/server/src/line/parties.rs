@@ -223,19 +223,14 @@ impl Line {
     pub fn credentials_page(&self, party: &str, page: &Page) -> Result<Listed, LineError> {
         let limit = self.page_limit(page)?;
         let inner = self.lock()?;
-        let (items, next) = take_page(
+        Ok(self.listed(
             inner
                 .credentials
                 .range::<str, _>(after_key(page))
                 .filter(|(_, r)| r.credential.party == party)
                 .map(|(id, r)| (id, credential_view(r))),
             limit,
-            self.limits.page_bytes,
-        );
-        Ok(Listed {
-            items,
-            next,
-            cursor: inner.next_seq,
-        })
+            inner.next_seq,
+        ))
     }
 }

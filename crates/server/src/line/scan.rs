@@ -579,20 +579,15 @@ impl Line {
     pub fn alerts_page(&self, party: &str, page: &super::Page) -> Result<super::Listed, LineError> {
         let limit = self.page_limit(page)?;
         let inner = self.lock()?;
-        let (items, next) = super::take_page(
+        Ok(self.listed(
             inner
                 .alerts
                 .range::<str, _>(super::after_key(page))
                 .filter(|(_, (parties, _))| parties.iter().any(|p| p == party))
                 .map(|(id, (_, v))| (id, v.clone())),
             limit,
-            self.limits.page_bytes,
-        );
-        Ok(super::Listed {
-            items,
-            next,
-            cursor: inner.next_seq,
-        })
+            inner.next_seq,
+        ))
     }
 
     /// A page of the caller's own live tracks, by track id.
@@ -608,20 +603,15 @@ impl Line {
             None => Bound::Included((party.to_string(), String::new())),
         };
         let live = self.live.lock();
-        let (items, next) = super::take_page(
+        Ok(self.listed(
             live.tracks
                 .range((from, Bound::Unbounded))
                 .take_while(|((p, _), _)| p == party)
                 .filter(|(_, r)| r.time_ms >= oldest)
                 .map(|(key, r)| (&key.1, tracks::track_json(key, r, &r.state))),
             limit,
-            self.limits.page_bytes,
-        );
-        Ok(super::Listed {
-            items,
-            next,
             cursor,
-        })
+        ))
     }
 
     pub fn alerts(&self, party: &str) -> Result<Vec<Value>, LineError> {

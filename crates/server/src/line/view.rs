@@ -178,3 +178,21 @@ pub(super) fn conflict_view(record: &ConflictRecord, party: &str) -> Value {
         "end": c["end"],
     })
 }
+
+impl Line {
+    /// One page of `items` (keyed, in key order, already cut to what the caller may read): at most `limit` of
+    /// them and the line's `page_bytes`, reflecting the log at `cursor`.
+    pub(super) fn listed<'a>(
+        &self,
+        items: impl Iterator<Item = (&'a String, Value)>,
+        limit: usize,
+        cursor: u64,
+    ) -> Listed {
+        let (items, next) = take_page(items, limit, self.limits.page_bytes);
+        Listed {
+            items,
+            next,
+            cursor,
+        }
+    }
+}

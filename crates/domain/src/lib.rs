@@ -1,10 +1,12 @@
 //! The line's domain, pure: [`kinds`] names every kind of entry the line logs, [`event`] reads each kind's
-//! content into a typed event (unknown fields refused, every required field present), and [`Declarations`]
-//! is state as a fold over the ledger (event sourcing): the log is the source of truth, and the state is
-//! whatever applying its entries in order gives. Rebuilding from the log reproduces the same state and the
-//! same [`Declarations::digest`].
+//! content into a typed event (unknown fields refused, every required field present), and [`state::State`]
+//! is the line's whole state as a fold over the ledger (event sourcing): the log is the source of truth, and
+//! the state is whatever applying its entries in order gives. Rebuilding from the log reproduces the same
+//! state and the same [`state::State::digest`]. [`agreement`] and [`hotline`] hold the rules of agreements
+//! (terms, how they combine) and of the hotline (precedence, deadlines, escalation levels).
 //!
-//! [`Declarations`] holds the declarations and every version of each:
+//! [`Declarations`], below, is the part of the state that keeps every declaration's history (each version's
+//! content hash), from:
 //! - `declaration.version` — content: the declaration in the plan format with `id`, `party`, `version`; the
 //!   version must be the next one (1 for a new id) and the party must be the entry's actor;
 //! - `declaration.cancel` — content: `{"id": …, "version": …}` naming the version cancelled, of a declaration
@@ -13,7 +15,7 @@
 //! Ids live in each party's own namespace: a declaration is named by its party and its id, and two parties
 //! may each have a declaration `x`.
 //!
-//! Entries of other kinds belong to other folds and are skipped.
+//! Entries of other kinds are skipped there (the rest of [`state::State`] folds them).
 //!
 //! Architecture invariant: pure — entries in, state out; no IO, no clock.
 
@@ -25,8 +27,11 @@ use deconflict_ledger::EntryHeader;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
+pub mod agreement;
 pub mod event;
+pub mod hotline;
 pub mod kinds;
+pub mod state;
 
 pub use kinds::{DECLARATION_CANCEL, DECLARATION_VERSION};
 

@@ -15,13 +15,13 @@
 //! `http::stream` the WebSocket follower, `http::conn` connections, `http::work` the work threads, and
 //! `background` the supervised loops. The line itself is [`mod@line`].
 
-pub mod agreement;
+pub use deconflict_domain::agreement;
 mod background;
 pub mod clock;
 /// The log's entries as typed events (in the domain crate).
 pub use deconflict_domain::event;
 pub mod health;
-pub mod hotline;
+pub use deconflict_domain::hotline;
 mod http;
 pub mod limits;
 pub mod line;

@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use deconflict_server::clock::ManualClock;
-use deconflict_server::line::{ListFilter, State};
+use deconflict_server::line::{Lifecycle, ListFilter};
 use deconflict_server::{Line, LineError};
 use serde_json::{json, Value};
 
@@ -264,15 +264,15 @@ fn declarations_are_planned_activated_ended_and_filtered() {
     );
     // Needs If-Match; then planned → active → ended; ended resolves its conflicts and frees the airspace.
     assert!(matches!(
-        line.set_state("us-cjtf", "us-1", None, State::Active),
+        line.set_state("us-cjtf", "us-1", None, Lifecycle::Active),
         Err(LineError::PreconditionRequired)
     ));
     assert!(matches!(
-        line.set_state("ru-gs", "us-1", Some(1), State::Active),
+        line.set_state("ru-gs", "us-1", Some(1), Lifecycle::Active),
         Err(LineError::NotFound(_))
     ));
     let v = line
-        .set_state("us-cjtf", "us-1", Some(1), State::Active)
+        .set_state("us-cjtf", "us-1", Some(1), Lifecycle::Active)
         .expect("activate");
     assert_eq!(v["status"], "active");
     let v = line
@@ -285,7 +285,7 @@ fn declarations_are_planned_activated_ended_and_filtered() {
         "a new version stays active"
     );
     let v = line
-        .set_state("us-cjtf", "us-1", Some(2), State::Ended)
+        .set_state("us-cjtf", "us-1", Some(2), Lifecycle::Ended)
         .expect("end");
     assert_eq!(v["status"], "ended");
     assert!(line
@@ -294,7 +294,7 @@ fn declarations_are_planned_activated_ended_and_filtered() {
         .iter()
         .all(|c| c["status"] == "resolved"));
     assert!(matches!(
-        line.set_state("us-cjtf", "us-1", Some(2), State::Active),
+        line.set_state("us-cjtf", "us-1", Some(2), Lifecycle::Active),
         Err(LineError::Exists(_))
     ));
     let d = line

@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
 
 use deconflict_server::clock::ManualClock;
-use deconflict_server::line::State;
+use deconflict_server::line::Lifecycle;
 use deconflict_server::{ConflictResponse, Line};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
@@ -253,7 +253,11 @@ impl World {
                     .get(party, &id, Some(party))
                     .ok()
                     .and_then(|d| d["version"].as_u64());
-                let to = if ended { State::Ended } else { State::Active };
+                let to = if ended {
+                    Lifecycle::Ended
+                } else {
+                    Lifecycle::Active
+                };
                 let _ = line.set_state(party, &id, version, to);
             }
             Cmd::Respond {

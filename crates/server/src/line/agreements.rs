@@ -13,7 +13,7 @@ impl Line {
                 .agreements
                 .by_id
                 .range::<str, _>(after_key(page))
-                .filter(|(_, a)| a.parties.contains(party))
+                .filter(|(_, a)| need_to_know::agreement(a, party))
                 .map(|(id, a)| (id, a.view())),
             limit,
             inner.next_seq,
@@ -39,7 +39,7 @@ impl Line {
                 time_ms: self.clock.now_ms(),
                 kind: AGREEMENT_PROPOSED.into(),
                 actor: party.into(),
-                audience: Audience::Parties(terms_parties(&content)),
+                audience: Audience::Parties(deconflict_domain::state::terms_parties(&content)),
                 content,
             };
             self.commit(inner, vec![entry])?;
@@ -63,44 +63,10 @@ impl Line {
     ) -> Result<Value, LineError> {
         self.charge(party)?;
         self.write(|inner| {
-            let key = inner
-                .agreements
-                .find(party, id, proposer)
-                .map_err(LineError::Exists)?
-                .ok_or_else(|| LineError::NotFound(id.into()))?;
-            let a = inner
-                .agreements
-                .by_id
-                .get(&key)
-                .ok_or_else(|| LineError::NotFound(id.into()))?;
-            let (kind, content) = match suspend {
-                Some(r) if r.trim().is_empty() || r.len() > 2000 => {
-                    return Err(invalid(
-                        "reason",
-                        "a suspension needs a reason of 1–2000 characters",
-                    ))
-                }
-                Some(_) if a.suspended => {
-                    return Err(LineError::Exists(format!("{id} is already suspended")))
-                }
-                Some(r) => (
-                    AGREEMENT_SUSPENDED,
-                    json!({"id": id, "proposer": a.proposer, "reason": r}),
-                ),
-                None if a.accepted.contains_key(party) => return Ok(a.view()),
-                None => (
-                    AGREEMENT_ACCEPTED,
-                    json!({"id": id, "proposer": a.proposer}),
-                ),
-            };
-            let entry = NewEntry {
-                time_ms: self.clock.now_ms(),
-                kind: kind.into(),
-                actor: party.into(),
-                audience: Audience::Parties(a.parties.clone()),
-                content,
-            };
-            self.commit(inner, vec![entry])?;
+            let (key, decided) = inner.decide_agreement_action(party, id, proposer, suspend)?;
+            if !decided.is_empty() {
+                self.commit(inner, self.stamp(party, decided))?;
+            }
             inner
                 .agreements
                 .by_id

@@ -50,7 +50,6 @@ impl Line {
                 })?,
             };
             inner.apply_checked(&e.header, ready);
-            inner.next_seq += 1;
         }
         inner.applying = false;
         let mut recent = self.recent.write();
@@ -79,6 +78,25 @@ impl Line {
         self.durable.fetch_max(size, Ordering::SeqCst);
         // Nobody listening is fine.
         let _ = self.grown.send(size);
+    }
+
+    /// The entries a decider decided, as `party` writes them now: stamped with the line's time and sealed
+    /// where the decider asked for it.
+    pub(super) fn stamp(&self, party: &str, decided: Vec<Decided>) -> Vec<NewEntry> {
+        let time_ms = self.clock.now_ms();
+        decided
+            .into_iter()
+            .map(|d| NewEntry {
+                time_ms,
+                kind: d.kind.into(),
+                actor: party.into(),
+                audience: match &d.told {
+                    Told::Parties(p) => Audience::Parties(p.clone()),
+                    Told::Sealed(p) => sealed(p),
+                },
+                content: d.content,
+            })
+            .collect()
     }
 
     /// Appends `entries` at the end of the log and applies them; returns once they are durable, with the

@@ -11,7 +11,7 @@ impl Line {
             inner
                 .conflicts
                 .range::<str, _>(after_key(page))
-                .filter(|(_, r)| r.parties.iter().any(|p| p == party))
+                .filter(|(_, r)| need_to_know::conflict(r, party))
                 .map(|(id, r)| (id, conflict_view(r, party))),
             limit,
             inner.next_seq,
@@ -24,7 +24,7 @@ impl Line {
         Ok(inner
             .conflicts
             .values()
-            .filter(|r| r.parties.iter().any(|p| p == party))
+            .filter(|r| need_to_know::conflict(r, party))
             .map(|r| conflict_view(r, party))
             .collect())
     }
@@ -39,41 +39,9 @@ impl Line {
     ) -> Result<Value, LineError> {
         self.charge(party)?;
         self.write(|inner| {
-            let record = inner
-                .conflicts
-                .get(id)
-                .filter(|r| r.parties.iter().any(|p| p == party))
-                .ok_or_else(|| LineError::NotFound(id.into()))?;
-            let reason = match (response, reason) {
-                (ConflictResponse::Dispute, Some(r)) if !r.trim().is_empty() && r.len() <= 2000 => {
-                    Some(r)
-                }
-                (ConflictResponse::Dispute, _) => {
-                    return Err(invalid(
-                        "reason",
-                        "a dispute needs a reason of 1–2000 characters, e.g. \"not my forces\"",
-                    ))
-                }
-                (_, r) => r,
-            };
-            let already = match response {
-                ConflictResponse::Acknowledge => record.acknowledged.contains_key(party),
-                ConflictResponse::Accept => record.accepted.contains_key(party),
-                ConflictResponse::Dispute => record.disputed.contains_key(party),
-            };
-            if !already {
-                let mut content = json!({"id": id});
-                if let Some(r) = &reason {
-                    content["reason"] = json!(r);
-                }
-                let entry = NewEntry {
-                    time_ms: self.clock.now_ms(),
-                    kind: response.kind().into(),
-                    actor: party.into(),
-                    audience: Audience::Parties(record.parties.iter().cloned().collect()),
-                    content,
-                };
-                self.commit(inner, vec![entry])?;
+            let decided = inner.decide_conflict_response(party, id, response, reason)?;
+            if !decided.is_empty() {
+                self.commit(inner, self.stamp(party, decided))?;
             }
             let record = inner
                 .conflicts

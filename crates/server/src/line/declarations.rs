@@ -121,113 +121,6 @@ impl Line {
         Ok((declaration, body, audience))
     }
 
-    /// The current version of the caller's own `id` if `party` may write it now: its own (else `NotFound`, as
-    /// if missing, or `Forbidden` when only another party's declaration of that id is shared with it), not
-    /// cancelled, and at the version named in `If-Match`.
-    pub(super) fn writable<'a>(
-        inner: &'a Inner,
-        party: &str,
-        id: &str,
-        if_match: Option<u64>,
-    ) -> Result<&'a Current, LineError> {
-        let Some(c) = inner.current.get(&key(party, id)) else {
-            return Err(match inner.find(party, id, None) {
-                Ok(c) => LineError::Forbidden(format!("{id} belongs to {}", c.declaration.party)),
-                Err(e) => e,
-            });
-        };
-        if c.state.closed() {
-            return Err(LineError::Exists(format!("{id} is {}", c.state.name())));
-        }
-        let given = if_match.ok_or(LineError::PreconditionRequired)?;
-        if given != c.declaration.version {
-            return Err(LineError::Stale {
-                given,
-                current: c.declaration.version,
-            });
-        }
-        Ok(c)
-    }
-
-    /// `conflict.resolved` entries for every open conflict of declaration `id`.
-    pub(super) fn resolutions(
-        inner: &Inner,
-        id: &str,
-        party: &str,
-        time_ms: i64,
-        reason: &str,
-    ) -> Vec<NewEntry> {
-        inner
-            .open_conflicts
-            .get(&key(party, id))
-            .into_iter()
-            .flatten()
-            .filter_map(|cid| inner.conflicts.get(cid).map(|r| (cid, r)))
-            .filter(|(_, r)| r.resolved_by.is_none())
-            .map(|(cid, r)| NewEntry {
-                time_ms,
-                kind: CONFLICT_RESOLVED.into(),
-                actor: party.into(),
-                audience: Audience::Parties(r.parties.iter().cloned().collect()),
-                content: json!({"id": cid, "reason": reason}),
-            })
-            .collect()
-    }
-
-    /// The entries of a new version: the version, the conflicts it opens, the conflicts of the old version it
-    /// resolves. Returns them with the conflicts found.
-    pub(super) fn version_entries(
-        inner: &Inner,
-        party: &str,
-        declaration: &Declaration,
-        content: &Value,
-        audience: &BTreeSet<String>,
-        time_ms: i64,
-    ) -> (Vec<NewEntry>, Vec<Conflict>) {
-        let mut entries = vec![NewEntry {
-            time_ms,
-            kind: DECLARATION_VERSION.into(),
-            actor: party.into(),
-            audience: sealed(audience),
-            content: content.clone(),
-        }];
-        entries.extend(Self::resolutions(
-            inner,
-            &declaration.id,
-            party,
-            time_ms,
-            "replaced by a new version",
-        ));
-        let conflicts = inner
-            .index
-            .conflicts_of_under(declaration, &inner.policy(party));
-        for c in &conflicts {
-            let other = c.other_than(party);
-            let Some(other) = inner.current.get(&key(&other.party, &other.id)) else {
-                continue;
-            };
-            let (a, b) = if c.a.party == party {
-                (content, &other.content)
-            } else {
-                (&other.content, content)
-            };
-            let mut content = conflict_content(c, a, b);
-            if let Some(t) = inner.agreements.between(&c.a.party, &c.b.party) {
-                content["agreements"] = json!(t.agreements);
-            }
-            entries.push(NewEntry {
-                time_ms,
-                kind: CONFLICT_FOUND.into(),
-                actor: party.into(),
-                audience: Audience::Parties(
-                    [c.a.party.clone(), c.b.party.clone()].into_iter().collect(),
-                ),
-                content,
-            });
-        }
-        (entries, conflicts)
-    }
-
     pub(super) fn write_version(
         &self,
         party: &str,
@@ -253,10 +146,7 @@ impl Line {
                 }
                 (None, None) => 1,
                 (None, Some(_)) | (Some(_), Some(_)) => {
-                    Self::writable(inner, party, &id, if_match)?
-                        .declaration
-                        .version
-                        + 1
+                    inner.writable(party, &id, if_match)?.declaration.version + 1
                 }
             };
             if let (Some(path_id), Some(body_id)) = (id_in_path, body.get("id")) {
@@ -272,14 +162,9 @@ impl Line {
                 obj.entry("id").or_insert(json!(path_id));
             }
             let (declaration, content, audience) = self.prepare(party, body, version)?;
-            let (entries, conflicts) = Self::version_entries(
-                inner,
-                party,
-                &declaration,
-                &content,
-                &audience,
-                self.clock.now_ms(),
-            );
+            let (decided, conflicts) =
+                inner.decide_version(party, &declaration, &content, &audience);
+            let entries = self.stamp(party, decided);
             inner.prepared = Some(declaration.clone());
             let seq = self.commit(inner, entries)?;
             let advising = (!conflicts.is_empty()).then(|| inner.advising(&declaration, party));
@@ -350,7 +235,7 @@ impl Line {
                 let other = inner
                     .current
                     .get(&key(&other.party, &other.id))
-                    .filter(|o| o.visible_to(party))?;
+                    .filter(|o| need_to_know::declaration(o, party))?;
                 Some(json!({
                     "other": {
                         "id": other.declaration.id,
@@ -433,19 +318,9 @@ impl Line {
     pub fn cancel(&self, party: &str, id: &str, if_match: Option<u64>) -> Result<Value, LineError> {
         self.charge(party)?;
         self.write(|inner| {
-            let c = Self::writable(inner, party, id, if_match)?;
-            let given = c.declaration.version;
-            let time_ms = self.clock.now_ms();
-            let mut entries = vec![NewEntry {
-                time_ms,
-                kind: DECLARATION_CANCEL.into(),
-                actor: party.into(),
-                audience: sealed(&c.audience),
-                content: json!({"id": id, "version": given}),
-            }];
-            entries.extend(Self::resolutions(inner, id, party, time_ms, "cancelled"));
-            let seq = self.commit(inner, entries)?;
-            Ok(json!({"id": id, "version": given, "cancelled": true, "seq": seq}))
+            let (version, decided) = inner.decide_cancel(party, id, if_match)?;
+            let seq = self.commit(inner, self.stamp(party, decided))?;
+            Ok(json!({"id": id, "version": version, "cancelled": true, "seq": seq}))
         })
     }
 
@@ -456,35 +331,12 @@ impl Line {
         party: &str,
         id: &str,
         if_match: Option<u64>,
-        to: State,
+        to: Lifecycle,
     ) -> Result<Value, LineError> {
         self.charge(party)?;
         self.write(|inner| {
-            let c = Self::writable(inner, party, id, if_match)?;
-            match (c.state, to) {
-                (State::Planned, State::Active)
-                | (State::Planned | State::Active, State::Ended) => {}
-                (from, to) => {
-                    return Err(LineError::Exists(format!(
-                        "{id} is {}; it cannot become {}",
-                        from.name(),
-                        to.name()
-                    )))
-                }
-            }
-            let version = c.declaration.version;
-            let time_ms = self.clock.now_ms();
-            let mut entries = vec![NewEntry {
-                time_ms,
-                kind: DECLARATION_STATE.into(),
-                actor: party.into(),
-                audience: sealed(&c.audience),
-                content: json!({"id": id, "version": version, "state": to.name()}),
-            }];
-            if to == State::Ended {
-                entries.extend(Self::resolutions(inner, id, party, time_ms, "ended"));
-            }
-            self.commit(inner, entries)?;
+            let decided = inner.decide_lifecycle(party, id, if_match, to)?;
+            self.commit(inner, self.stamp(party, decided))?;
             inner
                 .current
                 .get(&key(party, id))
@@ -518,7 +370,7 @@ impl Line {
     /// it names one); `NotFound` otherwise, whether or not it exists.
     pub fn get(&self, party: &str, id: &str, owner: Option<&str>) -> Result<Value, LineError> {
         let inner = self.lock()?;
-        inner.find(party, id, owner).map(|c| Self::view(c, party))
+        Ok(inner.find(party, id, owner).map(|c| Self::view(c, party))?)
     }
 
     /// Every declaration the caller may see that passes `filter`.
@@ -528,7 +380,7 @@ impl Line {
             .current
             .values()
             .filter(|c| {
-                c.visible_to(party)
+                need_to_know::declaration(c, party)
                     && (filter.include_closed || !c.state.closed())
                     && filter.keeps(&c.declaration)
             })
@@ -572,7 +424,7 @@ impl Line {
                 .current
                 .range::<str, _>(after_key(page))
                 .filter(|(_, c)| {
-                    c.visible_to(party)
+                    need_to_know::declaration(c, party)
                         && (filter.include_closed || !c.state.closed())
                         && filter.keeps(&c.declaration)
                 })

@@ -30,7 +30,7 @@ impl Line {
                         .receipts
                         .get(party)
                         .is_some_and(|r| r.escalations.iter().any(|(l, _)| level_of(l) >= level)),
-                    _ => m.receipts.contains_key(party),
+                    _ => need_to_know::message_to(m, party),
                 })
                 .map(|(id, m)| (id, m.view(party, now))),
             limit,
@@ -131,7 +131,7 @@ impl Line {
                         "conflicts" => inner
                             .conflicts
                             .get(id)
-                            .is_some_and(|c| c.parties.iter().any(|p| p == party)),
+                            .is_some_and(|c| need_to_know::conflict(c, party)),
                         _ => {
                             return Err(invalid(
                                 format!("refs.{key}"),
@@ -182,35 +182,21 @@ impl Line {
         Ok(inner
             .messages
             .values()
-            .filter(|m| m.receipts.contains_key(party))
+            .filter(|m| need_to_know::message_to(m, party))
             .map(|m| m.view(party, now))
             .collect())
     }
 
     /// Marks delivered (logs) every message to `party` it has not read yet.
     pub(super) fn deliver(&self, party: &str) -> Result<(), LineError> {
-        let undelivered = |inner: &Inner, now: i64| -> Vec<NewEntry> {
-            inner
-                .messages
-                .values()
-                .filter(|m| m.receipts.get(party).is_some_and(|r| r.delivered.is_none()))
-                .map(|m| NewEntry {
-                    time_ms: now,
-                    kind: MESSAGE_DELIVERED.into(),
-                    actor: party.into(),
-                    audience: Audience::Parties(m.receipt_audience(party)),
-                    content: json!({"id": m.content["id"]}),
-                })
-                .collect()
-        };
         // Nothing new: a plain read, which need not take the end of a shared log.
-        if undelivered(&*self.lock()?, self.clock.now_ms()).is_empty() {
+        if self.lock()?.decide_delivery(party).is_empty() {
             return Ok(());
         }
         self.write(|inner| {
-            let entries = undelivered(inner, self.clock.now_ms());
-            if !entries.is_empty() {
-                self.commit(inner, entries)?;
+            let decided = inner.decide_delivery(party);
+            if !decided.is_empty() {
+                self.commit(inner, self.stamp(party, decided))?;
             }
             Ok(())
         })
@@ -255,31 +241,10 @@ impl Line {
         self.charge(party)?;
         self.write(|inner| {
             let now = self.clock.now_ms();
-            let m = inner
-                .messages
-                .get(id)
-                .filter(|m| m.receipts.contains_key(party))
-                .ok_or_else(|| LineError::NotFound(id.into()))?;
-            let r = &m.receipts[party];
-            let (kind, content) = match &answer {
-                Some(text) if text.trim().is_empty() || text.len() > 10_000 => {
-                    return Err(invalid("text", "an answer needs 1–10 000 bytes of text"))
-                }
-                Some(text) if r.answered.is_none() => {
-                    (MESSAGE_ANSWERED, json!({"id": id, "text": text}))
-                }
-                Some(_) => return Err(LineError::Exists(format!("{id} is already answered"))),
-                None if r.acknowledged.is_none() => (MESSAGE_ACKNOWLEDGED, json!({"id": id})),
-                None => return Ok(m.view(party, now)),
-            };
-            let entry = NewEntry {
-                time_ms: now,
-                kind: kind.into(),
-                actor: party.into(),
-                audience: Audience::Parties(m.receipt_audience(party)),
-                content,
-            };
-            self.commit(inner, vec![entry])?;
+            let decided = inner.decide_message_receipt(party, id, answer)?;
+            if !decided.is_empty() {
+                self.commit(inner, self.stamp(party, decided))?;
+            }
             inner
                 .messages
                 .get(id)
@@ -291,26 +256,6 @@ impl Line {
     /// Escalates every unacknowledged message past its deadline to the recipient's next level and tells the
     /// sender; returns how many escalations were logged.
     pub fn escalate_overdue(&self) -> Result<usize, LineError> {
-        let overdue = |inner: &Inner, now: i64| -> Vec<NewEntry> {
-            let mut entries = Vec::new();
-            for m in inner.messages.values() {
-                for (party, r) in &m.receipts {
-                    let Some(level) = m.due_level(r, now) else {
-                        continue;
-                    };
-                    for name in LEVELS.iter().take(level + 1).skip(r.escalations.len() + 1) {
-                        entries.push(NewEntry {
-                            time_ms: now,
-                            kind: MESSAGE_ESCALATED.into(),
-                            actor: LINE_ACTOR.into(),
-                            audience: Audience::Parties(m.receipt_audience(party)),
-                            content: json!({"id": m.content["id"], "party": party, "level": name}),
-                        });
-                    }
-                }
-            }
-            entries
-        };
         // Run on every tick of every node: when nothing is overdue, do not take the end of a shared log.
         // What finished long enough ago leaves memory on the same tick.
         let now = self.clock.now_ms();
@@ -319,16 +264,16 @@ impl Line {
             now.saturating_sub(limit_ms(self.limits.retention)),
             self.limits.retained,
         );
-        let idle = overdue(&inner, now).is_empty();
+        let idle = inner.decide_escalations(now).is_empty();
         drop(inner);
         if idle {
             return Ok(0);
         }
         self.write(|inner| {
-            let entries = overdue(inner, self.clock.now_ms());
-            let n = entries.len();
+            let decided = inner.decide_escalations(self.clock.now_ms());
+            let n = decided.len();
             if n > 0 {
-                self.commit(inner, entries)?;
+                self.commit(inner, self.stamp(LINE_ACTOR, decided))?;
             }
             Ok(n)
         })

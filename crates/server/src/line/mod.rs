@@ -8,15 +8,15 @@
 //! Declarations of two parties are checked against each other only under an active agreement they share
 //! (see [`crate::agreement`]), with its minima; a party's hotline reaches only its partners.
 //!
-//! This module holds the line's types (its state `Inner`, the line [`Line`], errors and entry kinds); the
-//! work is in one submodule per job:
+//! The state itself, and its rules for applying each entry, are the domain crate's
+//! ([`deconflict_domain::state`]): pure, with no IO, clock or lock. This module holds what wraps it (`Inner`:
+//! the state behind the line's lock with the caches beside it, and [`Line`]), errors and list types; the work
+//! is in one submodule per job:
 //!
 //! | module | owns |
 //! |---|---|
 //! | `open` | opening and replaying a log, settings, the lock, write allowances, checkpoints |
-//! | `fold` | checking one entry against the state and applying it (replay and writes alike) |
-//! | `state` | read-only queries over the state: what a party was given, advice, policy, retention |
-//! | `commit` | sealing, applying and appending entries (group commit, batches on a shared log), following |
+//! //! //! | `commit` | sealing, applying and appending entries (group commit, batches on a shared log), following |
 //! | `stream` | the recent entries as stream events, and reading older ones for followers |
 //! | `view` | list filters and pages, outlines, a conflict as each party sees it |
 //! | `parties` | parties and credentials |
@@ -26,9 +26,9 @@
 //! | `agreements` | agreements |
 //! | `scan` | live tracks and the tactical scan |
 //! | `metrics` | totals for `/metrics` |
-//! | `digest` | the whole state as one hash (rebuilding from the log must reproduce it) |
+//! | `digest` | the whole state's hash, read under the lock |
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap};
 
 use std::path::Path;
 
@@ -40,15 +40,11 @@ use parking_lot::MutexGuard;
 
 use std::time::{Duration, Instant};
 
-use deconflict_domain::{Declarations, DECLARATION_CANCEL, DECLARATION_VERSION};
-
 use deconflict_ledger::entry::check_token;
 
 use deconflict_ledger::Audience;
 
-use deconflict_plan::{
-    advice_json, declaration_json, parse_declaration, parse_declaration_limited, PlanLimits,
-};
+use deconflict_plan::{declaration_json, parse_declaration_limited, PlanLimits};
 
 use deconflict_space::units::format_time;
 
@@ -58,42 +54,30 @@ use deconflict_store::{
     Checkpointer, LogStore, NewEntry, SqliteLog, StoreError, StoredCheckpoint, StoredEntry,
 };
 
-use deconflict_strategic::{
-    advice_candidates, advise_under, AdviceBounds, Conflict, ConflictIndex, Declaration, Minima,
-    Policy,
-};
+use deconflict_strategic::{ConflictIndex, Declaration, Minima};
 
 use serde_json::{json, Value};
 
 use sha2::{Digest, Sha256};
 
-use crate::agreement::{
-    self, Agreement, Agreements, AGREEMENT_ACCEPTED, AGREEMENT_PROPOSED, AGREEMENT_SUSPENDED,
-};
+use crate::agreement::{self, Agreement, Agreements, AGREEMENT_PROPOSED};
 
 use crate::clock::{Clock, SystemClock};
 
-use crate::event::StateChange;
+use crate::hotline::{deadline_for, LEVELS, MESSAGE_KINDS, MESSAGE_SENT, PRECEDENCES};
 
-use crate::hotline::{
-    deadline_for, Message, Receipt, LEVELS, MESSAGE_ACKNOWLEDGED, MESSAGE_ANSWERED,
-    MESSAGE_DELIVERED, MESSAGE_ESCALATED, MESSAGE_KINDS, MESSAGE_SENT, PRECEDENCES,
-};
-
-use crate::tracks::{self, Tactical, ALERT_CLOSED, ALERT_RAISED};
+use crate::tracks::{self, Tactical};
 
 mod agreements;
 mod commit;
 mod conflicts;
 mod declarations;
 mod digest;
-mod fold;
 mod messages;
 mod metrics;
 mod open;
 mod parties;
 mod scan;
-mod state;
 mod stream;
 #[cfg(test)]
 mod tests;
@@ -101,40 +85,22 @@ mod view;
 
 pub use parties::token_hash;
 pub use view::outline;
-use {state::*, stream::*, view::*};
+use {stream::*, view::*};
 
-/// The actor of entries the line itself makes (escalations).
-pub const LINE_ACTOR: &str = "line";
+use deconflict_domain::state::{
+    decide::{Decided, Told},
+    key, need_to_know, Advising, Checked, ConflictRecord, CredentialRecord, Current, DomainError,
+    Effect, State as DomainState,
+};
+pub use deconflict_domain::state::{
+    level_of, ConflictResponse, Credential, Lifecycle, Party, LINE_ACTOR, PARTY_KINDS,
+};
 
 /// The kinds of entry the line writes (defined once, in the domain crate).
 pub use deconflict_domain::kinds::{
     CONFLICT_ACCEPTED, CONFLICT_ACKNOWLEDGED, CONFLICT_DISPUTED, CONFLICT_FOUND, CONFLICT_RESOLVED,
     CREDENTIAL_ISSUED, CREDENTIAL_REVOKED, DECLARATION_STATE, PARTY_REGISTERED,
 };
-
-/// What a party can say about a conflict it is part of.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ConflictResponse {
-    /// "We have seen it."
-    Acknowledge,
-    /// "We accept it as it is" (both sides accepting closes it as accepted).
-    Accept,
-    /// "Not my forces" or another objection, with a reason.
-    Dispute,
-}
-
-impl ConflictResponse {
-    fn kind(self) -> &'static str {
-        match self {
-            ConflictResponse::Acknowledge => CONFLICT_ACKNOWLEDGED,
-            ConflictResponse::Accept => CONFLICT_ACCEPTED,
-            ConflictResponse::Dispute => CONFLICT_DISPUTED,
-        }
-    }
-}
-
-/// The kinds of party on the line.
-pub const PARTY_KINDS: [&str; 4] = ["military", "humanitarian", "civil", "observer"];
 
 /// What went wrong, in terms the HTTP layer maps to statuses.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -164,6 +130,19 @@ pub enum LineError {
     Storage(String),
 }
 
+impl From<DomainError> for LineError {
+    fn from(e: DomainError) -> Self {
+        match e {
+            DomainError::NotFound(what) => LineError::NotFound(what),
+            DomainError::Exists(why) => LineError::Exists(why),
+            DomainError::Invalid { field, detail } => LineError::Invalid { field, detail },
+            DomainError::Forbidden(why) => LineError::Forbidden(why),
+            DomainError::Stale { given, current } => LineError::Stale { given, current },
+            DomainError::PreconditionRequired => LineError::PreconditionRequired,
+        }
+    }
+}
+
 impl From<StoreError> for LineError {
     fn from(e: StoreError) -> Self {
         LineError::Storage(e.to_string())
@@ -174,59 +153,6 @@ fn invalid(field: impl Into<String>, detail: impl Into<String>) -> LineError {
     LineError::Invalid {
         field: field.into(),
         detail: detail.into(),
-    }
-}
-
-/// A bearer credential: whose it is, at which escalation level, and its id (for revocation).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Credential {
-    pub party: String,
-    pub role: String,
-    pub id: String,
-}
-
-/// Where a role stands among [`LEVELS`] (duty officer 0, commander 1, chief 2).
-pub fn level_of(role: &str) -> Option<usize> {
-    LEVELS.iter().position(|l| *l == role)
-}
-
-#[derive(Debug, Clone)]
-struct CredentialRecord {
-    credential: Credential,
-    hash: [u8; 32],
-    issued_ms: i64,
-    revoked_ms: Option<i64>,
-}
-
-/// A registered party.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Party {
-    pub id: String,
-    pub kind: String,
-}
-
-/// Where a declaration is in its life: planned → active → ended, or cancelled.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum State {
-    Planned,
-    Active,
-    Ended,
-    Cancelled,
-}
-
-impl State {
-    pub fn name(self) -> &'static str {
-        match self {
-            State::Planned => "planned",
-            State::Active => "active",
-            State::Ended => "ended",
-            State::Cancelled => "cancelled",
-        }
-    }
-
-    /// Ended or cancelled: out of the index, no more versions.
-    pub fn closed(self) -> bool {
-        matches!(self, State::Ended | State::Cancelled)
     }
 }
 
@@ -268,13 +194,6 @@ fn limit_ms(d: Duration) -> i64 {
     i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
 }
 
-/// The range of keys after `after`, for `BTreeMap::range`.
-/// A declaration's key on the line: its party and its id. Ids live in each party's own namespace, so one
-/// party's id never tells another that it is in use; `/` is in neither grammar, so the key is unambiguous.
-fn key(party: &str, id: &str) -> String {
-    format!("{party}/{id}")
-}
-
 /// The audience of a declaration's entries, sealed: its leaf shows one commitment per party, so that a party
 /// it is shared with (who may fetch the leaf) learns how many were told, not who (LEDGER.md §1).
 fn sealed(parties: &BTreeSet<String>) -> Audience {
@@ -292,107 +211,19 @@ fn sealed(parties: &BTreeSet<String>) -> Audience {
     )
 }
 
-/// The latest version of a declaration.
-#[derive(Debug, Clone)]
-struct Current {
-    declaration: Declaration,
-    /// The content as logged (the request body with `party`, `version` and `audience` set).
-    content: Value,
-    audience: BTreeSet<String>,
-    state: State,
-    /// Ledger sequence number of this version.
-    seq: u64,
-    /// Set when this version gave less notice than an agreement asks: `{required_s, given_s, agreements}`.
-    late: Option<Value>,
-}
-
-impl Current {
-    fn visible_to(&self, party: &str) -> bool {
-        self.declaration.party == party || self.audience.contains(party)
-    }
-}
-
-/// What a party was given of a declaration (see [`Inner::sees`]).
-enum Sees<'a> {
-    All,
-    /// Only the volumes an open conflict showed it: those of `content` that are in `volumes`.
-    Revealed {
-        content: &'a Value,
-        volumes: &'a [Value],
-    },
-}
-
-impl Sees<'_> {
-    fn volume(&self, j: usize) -> bool {
-        match self {
-            Sees::All => true,
-            Sees::Revealed { content, volumes } => content["volumes"]
-                .get(j)
-                .is_some_and(|v| volumes.contains(v)),
-        }
-    }
-}
-
-/// A conflict as recorded: both sides, and each side's conflicting volumes (what the other side may see).
-#[derive(Debug, Clone)]
-struct ConflictRecord {
-    content: Value,
-    parties: [String; 2],
-    resolved_by: Option<u64>,
-    /// Per party: when (entry time, ms) it acknowledged, accepted, disputed (with the reason).
-    acknowledged: BTreeMap<String, i64>,
-    accepted: BTreeMap<String, i64>,
-    disputed: BTreeMap<String, (i64, String)>,
-}
-
-impl ConflictRecord {
-    fn outcome(&self) -> Value {
-        if self.resolved_by.is_some() {
-            json!("resolved")
-        } else if !self.disputed.is_empty() {
-            json!("disputed")
-        } else if self.parties.iter().all(|p| self.accepted.contains_key(p)) {
-            json!("accepted")
-        } else {
-            Value::Null
-        }
-    }
-}
-
+/// The line's state behind its lock: the domain's state (what the log determines), the caches kept beside it
+/// for readers that must not wait for the lock, and the writer's own bookkeeping. It reads as the domain's
+/// state (`Deref`); that state moves only through [`Inner::check`] and [`Inner::apply_checked`], which also
+/// carry the domain's [`Effect`]s to the caches.
 #[derive(Debug)]
 struct Inner {
-    parties: BTreeMap<String, Party>,
+    state: DomainState,
     /// Live credentials by token hash, apart, so that authenticating a request never waits for the line's
     /// lock (a long write must not stall every other party's reads). Written only while that lock is held.
     tokens: Arc<parking_lot::RwLock<HashMap<[u8; 32], Credential>>>,
-    credentials: BTreeMap<String, CredentialRecord>,
-    fold: Declarations,
-    /// Every declaration by [`key`] (party and id: ids live in each party's own namespace).
-    current: BTreeMap<String, Current>,
-    /// The parties that have a declaration of each id, to find one shared with a caller by its id alone.
-    /// For each party, the ids of other parties' declarations shared with it and whose they are: a read by
-    /// id looks only here, so an id hidden from the caller and an id never used take the same path.
-    shared: HashMap<String, HashMap<String, BTreeSet<String>>>,
-    index: ConflictIndex,
     /// The sites, zones and sides of lines in force, apart, so that the tactical scan checks tracks against
     /// them without holding the line's lock. Written only while the line's lock is held.
     protected: Arc<parking_lot::RwLock<ConflictIndex>>,
-    conflicts: BTreeMap<String, ConflictRecord>,
-    /// The open conflicts of each declaration, by [`key`].
-    open_conflicts: HashMap<String, BTreeSet<String>>,
-    messages: BTreeMap<String, Message>,
-    agreements: Agreements,
-    /// Every alert as logged, latest state: (its two parties, the view).
-    alerts: BTreeMap<String, ([String; 2], Value)>,
-    /// Alerts closed, conflicts resolved and messages every recipient acknowledged, with when (entry time),
-    /// in the log's order: they leave memory after the retention period ([`Inner::retire`]); the log keeps
-    /// them.
-    done: std::collections::VecDeque<(i64, Done)>,
-    /// The sequence number the next entry gets.
-    next_seq: u64,
-    /// The time of the latest entry applied: entry times never go back (a write is stamped no earlier, and a
-    /// log whose times go back is refused).
-    last_time_ms: i64,
     /// True while entries are being applied (a panic there leaves it set, and the line refuses to go on).
     applying: bool,
     /// A declaration the writer has already read from the content it is committing, so that applying the
@@ -404,6 +235,75 @@ struct Inner {
     /// True while a writer waits, without the lock, for the end of a shared log to open a batch; other
     /// writers wait for it on [`Line`]'s `opened`.
     opening: bool,
+}
+
+impl std::ops::Deref for Inner {
+    type Target = DomainState;
+    fn deref(&self) -> &DomainState {
+        &self.state
+    }
+}
+
+impl std::ops::DerefMut for Inner {
+    fn deref_mut(&mut self) -> &mut DomainState {
+        &mut self.state
+    }
+}
+
+impl Inner {
+    /// Reads an entry and checks it against the state (the domain's `State::check`), with the declaration
+    /// the writer prepared, if any.
+    fn check(
+        &mut self,
+        header: &deconflict_ledger::EntryHeader,
+        content: &[u8],
+    ) -> Result<Checked, String> {
+        let prepared = self.prepared.take();
+        self.state.check(header, content, prepared)
+    }
+
+    /// Applies a checked entry to the state, and its effects to the caches beside it.
+    fn apply_checked(&mut self, header: &deconflict_ledger::EntryHeader, checked: Checked) {
+        for effect in self.state.apply_checked(header, checked) {
+            match effect {
+                Effect::TokenIssued { hash, credential } => {
+                    self.tokens.write().insert(hash, credential);
+                }
+                Effect::TokenRevoked { hash } => {
+                    self.tokens.write().remove(&hash);
+                }
+                Effect::Protected(d) => {
+                    if let Err(e) = self.protected.write().replace(*d) {
+                        tracing::error!("applying entry {}: {e}", header.seq);
+                    }
+                }
+                Effect::Unprotected { party, id } => {
+                    self.protected.write().remove(&party, &id);
+                }
+                Effect::Anomaly(why) => tracing::error!("{why}"),
+            }
+        }
+    }
+
+    /// Reads, checks and applies the next entry of the log (replay, and entries other nodes appended).
+    fn apply(
+        &mut self,
+        header: &deconflict_ledger::EntryHeader,
+        content: &[u8],
+    ) -> Result<(), String> {
+        let checked = self.check(header, content)?;
+        self.apply_checked(header, checked);
+        Ok(())
+    }
+
+    /// What advice on `d` needs, copied (the domain's `State::advising`).
+    fn advising(&self, d: &Declaration, party: &str) -> Advising {
+        let (advising, anomalies) = self.state.advising(d, party);
+        for why in anomalies {
+            tracing::error!("{why}");
+        }
+        advising
+    }
 }
 
 /// Writes of one node gathered at the end of a shared log, which the node holds until they are appended.
@@ -500,96 +400,6 @@ struct RecentEntry {
     seq: u64,
     audience: Audience,
     text: Arc<str>,
-}
-
-/// What advice needs, copied from the line ([`Inner::advising`]): advice is computed on it without the
-/// line's lock, so that a long computation never stalls another party's reads or writes.
-#[derive(Debug)]
-struct Advising {
-    index: ConflictIndex,
-    minima: HashMap<String, Minima>,
-    widest: deconflict_strategic::Separation,
-}
-
-/// Something finished that may leave memory once the retention period has passed.
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Done {
-    Alert(String),
-    Conflict(String),
-    Message(String),
-    /// A declaration cancelled or ended, by [`key`]: what leaves memory is its content and volumes; a
-    /// tombstone (party, id, version, state) stays, so that its id keeps its history.
-    Declaration(String),
-}
-
-/// An entry read and checked against the state by [`Inner::check`], ready to apply.
-#[derive(Debug)]
-enum Checked {
-    Party {
-        party: Party,
-        credential: Credential,
-        hash: [u8; 32],
-    },
-    Credential {
-        credential: Credential,
-        hash: [u8; 32],
-    },
-    Revoked {
-        id: String,
-    },
-    Version {
-        declaration: Box<Declaration>,
-        content: Value,
-    },
-    Cancel {
-        id: String,
-        version: u64,
-    },
-    State {
-        id: String,
-        #[allow(dead_code)]
-        version: Option<u64>,
-        state: crate::event::StateChange,
-    },
-    ConflictFound {
-        id: String,
-        parties: [String; 2],
-        /// The two declarations' ids.
-        sides: [String; 2],
-        content: Value,
-    },
-    ConflictResolved {
-        id: String,
-    },
-    /// Acknowledged, accepted or disputed (the entry's kind says which; a dispute's reason).
-    ConflictResponse {
-        id: String,
-        reason: String,
-    },
-    MessageSent {
-        id: String,
-        message: Message,
-    },
-    /// Delivered, acknowledged, answered (with the answer's text) or escalated (with the level as text).
-    Receipt {
-        id: String,
-        recipient: String,
-        text: String,
-    },
-    AgreementProposed {
-        id: String,
-        agreement: Box<Agreement>,
-    },
-    /// Accepted or suspended (with the reason); `key` as in [`Agreements::key`].
-    AgreementAction {
-        key: String,
-        reason: String,
-    },
-    Alert {
-        id: String,
-        parties: Option<[String; 2]>,
-        content: Value,
-    },
 }
 
 /// What a declaration write returns.

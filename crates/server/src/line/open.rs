@@ -74,22 +74,9 @@ impl Line {
         }
         let minima = Minima::default();
         let mut inner = Inner {
-            parties: BTreeMap::new(),
+            state: DomainState::new(minima),
             tokens: Arc::default(),
-            credentials: BTreeMap::new(),
-            fold: Declarations::new(),
-            current: BTreeMap::new(),
-            index: ConflictIndex::new(minima),
             protected: Arc::new(parking_lot::RwLock::new(ConflictIndex::new(minima))),
-            conflicts: BTreeMap::new(),
-            open_conflicts: HashMap::new(),
-            shared: HashMap::new(),
-            messages: BTreeMap::new(),
-            agreements: Agreements::default(),
-            alerts: BTreeMap::new(),
-            done: std::collections::VecDeque::new(),
-            next_seq: 0,
-            last_time_ms: i64::MIN,
             applying: false,
             prepared: None,
             batch: None,

@@ -175,7 +175,7 @@ impl Line {
             let r = inner
                 .credentials
                 .get(id)
-                .filter(|r| r.credential.party == caller.party)
+                .filter(|r| need_to_know::credential(r, &caller.party))
                 .ok_or_else(|| LineError::NotFound(id.into()))?;
             if r.credential.id != caller.id && level_of(&r.credential.role) > level_of(&caller.role)
             {
@@ -208,7 +208,7 @@ impl Line {
         Ok(inner
             .credentials
             .values()
-            .filter(|r| r.credential.party == party)
+            .filter(|r| need_to_know::credential(r, party))
             .map(credential_view)
             .collect())
     }
@@ -227,7 +227,7 @@ impl Line {
             inner
                 .credentials
                 .range::<str, _>(after_key(page))
-                .filter(|(_, r)| r.credential.party == party)
+                .filter(|(_, r)| need_to_know::credential(r, party))
                 .map(|(id, r)| (id, credential_view(r))),
             limit,
             inner.next_seq,

@@ -376,7 +376,7 @@ impl Line {
                             party,
                             site.declaration.kind.name(),
                             site.content.get("name"),
-                            site.visible_to(intruder),
+                            super::need_to_know::declaration(site, intruder),
                         ),
                     );
                 }

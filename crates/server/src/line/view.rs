@@ -123,27 +123,6 @@ pub fn outline(d: &Declaration) -> Value {
     Value::Array(volumes)
 }
 
-/// The conflict as its parties record it: ids, versions, where and when, and each side's conflicting volumes.
-pub(super) fn conflict_content(c: &Conflict, a: &Value, b: &Value) -> Value {
-    let volumes = |decl: &Value, picks: Vec<usize>| -> Vec<Value> {
-        let mut picks = picks;
-        picks.sort_unstable();
-        picks.dedup();
-        picks.iter().map(|&i| decl["volumes"][i].clone()).collect()
-    };
-    json!({
-        "id": c.id,
-        "a": {"id": c.a.id, "party": c.a.party, "version": c.a.version,
-              "volumes": volumes(a, c.volumes.iter().map(|v| v.a_volume).collect())},
-        "b": {"id": c.b.id, "party": c.b.party, "version": c.b.version,
-              "volumes": volumes(b, c.volumes.iter().map(|v| v.b_volume).collect())},
-        "distance_m": (c.distance_m * 10.0).round() / 10.0,
-        "vertical_gap_m": (c.vertical_gap_m * 10.0).round() / 10.0,
-        "start": format_time(c.window.start_ms),
-        "end": format_time(c.window.end_ms),
-    })
-}
-
 /// A conflict as one of its parties sees it: its own declaration, and of the other side only the id, party,
 /// version and the conflicting volumes.
 pub(super) fn conflict_view(record: &ConflictRecord, party: &str) -> Value {

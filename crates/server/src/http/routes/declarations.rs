@@ -49,8 +49,8 @@ pub(crate) async fn transition(
     let expected = if_match(&headers)?;
     let to = match action.as_str() {
         "cancel" => None,
-        "activate" => Some(line::State::Active),
-        "end" => Some(line::State::Ended),
+        "activate" => Some(line::Lifecycle::Active),
+        "end" => Some(line::Lifecycle::Ended),
         _ => return Err(Problem::not_found("no such endpoint")),
     };
     Ok(Json(

@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use deconflict_space::units::format_time;
 use serde_json::{json, Value};
 
-pub use deconflict_domain::kinds::{
+pub use crate::kinds::{
     MESSAGE_ACKNOWLEDGED, MESSAGE_ANSWERED, MESSAGE_DELIVERED, MESSAGE_ESCALATED, MESSAGE_SENT,
 };
 

@@ -20,7 +20,7 @@ use serde_json::{json, Map, Value};
 
 use crate::hotline::PRECEDENCES;
 
-pub use deconflict_domain::kinds::{AGREEMENT_ACCEPTED, AGREEMENT_PROPOSED, AGREEMENT_SUSPENDED};
+pub use crate::kinds::{AGREEMENT_ACCEPTED, AGREEMENT_PROPOSED, AGREEMENT_SUSPENDED};
 
 /// Declaration kinds, by their names in the plan format.
 pub const DECLARATION_KINDS: [&str; 4] = ["air_operation", "ground_movement", "site", "zone"];
@@ -384,7 +384,7 @@ impl Agreements {
             let k = Self::key(of, id);
             self.by_id
                 .get(&k)
-                .filter(|a| a.parties.contains(party))
+                .filter(|a| crate::state::need_to_know::agreement(a, party))
                 .map(|_| k)
         };
         if let Some(of) = proposer {
@@ -479,6 +479,6 @@ impl Agreements {
         let party = party.to_string();
         self.by_id
             .values()
-            .filter(move |a| a.parties.contains(&party))
+            .filter(move |a| crate::state::need_to_know::agreement(a, &party))
     }
 }

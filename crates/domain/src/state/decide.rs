@@ -1,0 +1,378 @@
+//! Commands as deciders: given the state and a party's command, what to log (or why not). A decider reads
+//! the state and never changes it; the server appends what it decided, and applying those entries
+//! ([`State::apply_checked`]) is the only way the state moves. Each returns the entries as [`Decided`] (kind,
+//! content, who is told), which the server stamps with its time and the actor, and an empty list when the
+//! command changes nothing (acknowledging twice is not an error, and not logged twice).
+//!
+//! What a decider refuses it refuses as need-to-know asks ([`super::need_to_know`]): a conflict, message or
+//! agreement the party may not read is `NotFound`, exactly as one that does not exist.
+//!
+//! Reading a request body into a command (fields, limits, the plan format) is the server's; the rules of what
+//! the state allows are here.
+
+use std::collections::BTreeSet;
+
+use deconflict_space::units::format_time;
+use deconflict_strategic::{Conflict, Declaration};
+use serde_json::{json, Value};
+
+use super::{key, need_to_know, ConflictResponse, Current, DomainError, Lifecycle, State};
+use crate::agreement::{AGREEMENT_ACCEPTED, AGREEMENT_SUSPENDED};
+use crate::hotline::{
+    LEVELS, MESSAGE_ACKNOWLEDGED, MESSAGE_ANSWERED, MESSAGE_DELIVERED, MESSAGE_ESCALATED,
+};
+use crate::kinds::{
+    CONFLICT_FOUND, CONFLICT_RESOLVED, DECLARATION_CANCEL, DECLARATION_STATE, DECLARATION_VERSION,
+};
+
+/// Who is told of an entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Told {
+    /// These parties, named in the entry's leaf.
+    Parties(BTreeSet<String>),
+    /// These parties, sealed: the leaf shows one salted commitment per party (a declaration's audience,
+    /// whose members must not learn each other).
+    Sealed(BTreeSet<String>),
+}
+
+/// An entry a decider decided to log.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Decided {
+    pub kind: &'static str,
+    pub content: Value,
+    pub told: Told,
+}
+
+fn invalid(field: &str, detail: impl Into<String>) -> DomainError {
+    DomainError::Invalid {
+        field: field.into(),
+        detail: detail.into(),
+    }
+}
+
+/// The conflict as its parties record it: ids, versions, where and when, and each side's conflicting volumes
+/// (`a` and `b` are the two declarations' contents).
+pub fn conflict_content(c: &Conflict, a: &Value, b: &Value) -> Value {
+    let volumes = |decl: &Value, picks: Vec<usize>| -> Vec<Value> {
+        let mut picks = picks;
+        picks.sort_unstable();
+        picks.dedup();
+        picks.iter().map(|&i| decl["volumes"][i].clone()).collect()
+    };
+    json!({
+        "id": c.id,
+        "a": {"id": c.a.id, "party": c.a.party, "version": c.a.version,
+              "volumes": volumes(a, c.volumes.iter().map(|v| v.a_volume).collect())},
+        "b": {"id": c.b.id, "party": c.b.party, "version": c.b.version,
+              "volumes": volumes(b, c.volumes.iter().map(|v| v.b_volume).collect())},
+        "distance_m": (c.distance_m * 10.0).round() / 10.0,
+        "vertical_gap_m": (c.vertical_gap_m * 10.0).round() / 10.0,
+        "start": format_time(c.window.start_ms),
+        "end": format_time(c.window.end_ms),
+    })
+}
+
+impl State {
+    /// The current version of the caller's own `id` if `party` may write it now: its own (else `NotFound`, as
+    /// if missing, or `Forbidden` when only another party's declaration of that id is shared with it), not
+    /// closed, and at the version named in `If-Match`.
+    pub fn writable(
+        &self,
+        party: &str,
+        id: &str,
+        if_match: Option<u64>,
+    ) -> Result<&Current, DomainError> {
+        let Some(c) = self.current.get(&key(party, id)) else {
+            return Err(match self.find(party, id, None) {
+                Ok(c) => DomainError::Forbidden(format!("{id} belongs to {}", c.declaration.party)),
+                Err(e) => e,
+            });
+        };
+        if c.state.closed() {
+            return Err(DomainError::Exists(format!("{id} is {}", c.state.name())));
+        }
+        let given = if_match.ok_or(DomainError::PreconditionRequired)?;
+        if given != c.declaration.version {
+            return Err(DomainError::Stale {
+                given,
+                current: c.declaration.version,
+            });
+        }
+        Ok(c)
+    }
+
+    /// `conflict.resolved` entries for every open conflict of `party`'s declaration `id`.
+    pub fn resolutions(&self, party: &str, id: &str, reason: &str) -> Vec<Decided> {
+        self.open_conflicts
+            .get(&key(party, id))
+            .into_iter()
+            .flatten()
+            .filter_map(|cid| self.conflicts.get(cid).map(|r| (cid, r)))
+            .filter(|(_, r)| r.resolved_by.is_none())
+            .map(|(cid, r)| Decided {
+                kind: CONFLICT_RESOLVED,
+                told: Told::Parties(r.parties.iter().cloned().collect()),
+                content: json!({"id": cid, "reason": reason}),
+            })
+            .collect()
+    }
+
+    /// The entries of a new version of `party`'s declaration (read from `content`, shared with `audience`):
+    /// the version, the conflicts of the old version it resolves, and the conflicts it opens under each
+    /// agreement's minima. Returns them with the conflicts found.
+    pub fn decide_version(
+        &self,
+        party: &str,
+        declaration: &Declaration,
+        content: &Value,
+        audience: &BTreeSet<String>,
+    ) -> (Vec<Decided>, Vec<Conflict>) {
+        let mut entries = vec![Decided {
+            kind: DECLARATION_VERSION,
+            told: Told::Sealed(audience.clone()),
+            content: content.clone(),
+        }];
+        entries.extend(self.resolutions(party, &declaration.id, "replaced by a new version"));
+        let conflicts = self
+            .index
+            .conflicts_of_under(declaration, &self.policy(party));
+        for c in &conflicts {
+            let other = c.other_than(party);
+            let Some(other) = self.current.get(&key(&other.party, &other.id)) else {
+                continue;
+            };
+            let (a, b) = if c.a.party == party {
+                (content, &other.content)
+            } else {
+                (&other.content, content)
+            };
+            let mut content = conflict_content(c, a, b);
+            if let Some(t) = self.agreements.between(&c.a.party, &c.b.party) {
+                content["agreements"] = json!(t.agreements);
+            }
+            entries.push(Decided {
+                kind: CONFLICT_FOUND,
+                told: Told::Parties([c.a.party.clone(), c.b.party.clone()].into_iter().collect()),
+                content,
+            });
+        }
+        (entries, conflicts)
+    }
+
+    /// Cancelling `party`'s declaration `id` at version `if_match`: the cancellation and the resolution of
+    /// its open conflicts. Returns the version cancelled with the entries.
+    pub fn decide_cancel(
+        &self,
+        party: &str,
+        id: &str,
+        if_match: Option<u64>,
+    ) -> Result<(u64, Vec<Decided>), DomainError> {
+        let c = self.writable(party, id, if_match)?;
+        let version = c.declaration.version;
+        let mut entries = vec![Decided {
+            kind: DECLARATION_CANCEL,
+            told: Told::Sealed(c.audience.clone()),
+            content: json!({"id": id, "version": version}),
+        }];
+        entries.extend(self.resolutions(party, id, "cancelled"));
+        Ok((version, entries))
+    }
+
+    /// Moving `party`'s declaration `id` (at version `if_match`) to `to`: planned → active, or planned or
+    /// active → ended (its open conflicts are then resolved).
+    pub fn decide_lifecycle(
+        &self,
+        party: &str,
+        id: &str,
+        if_match: Option<u64>,
+        to: Lifecycle,
+    ) -> Result<Vec<Decided>, DomainError> {
+        let c = self.writable(party, id, if_match)?;
+        match (c.state, to) {
+            (Lifecycle::Planned, Lifecycle::Active)
+            | (Lifecycle::Planned | Lifecycle::Active, Lifecycle::Ended) => {}
+            (from, to) => {
+                return Err(DomainError::Exists(format!(
+                    "{id} is {}; it cannot become {}",
+                    from.name(),
+                    to.name()
+                )))
+            }
+        }
+        let mut entries = vec![Decided {
+            kind: DECLARATION_STATE,
+            told: Told::Sealed(c.audience.clone()),
+            content: json!({"id": id, "version": c.declaration.version, "state": to.name()}),
+        }];
+        if to == Lifecycle::Ended {
+            entries.extend(self.resolutions(party, id, "ended"));
+        }
+        Ok(entries)
+    }
+
+    /// A party's response to a conflict it is part of (a dispute needs a reason of 1–2000 characters);
+    /// nothing when it already gave that response.
+    pub fn decide_conflict_response(
+        &self,
+        party: &str,
+        id: &str,
+        response: ConflictResponse,
+        reason: Option<String>,
+    ) -> Result<Vec<Decided>, DomainError> {
+        let record = self
+            .conflicts
+            .get(id)
+            .filter(|r| need_to_know::conflict(r, party))
+            .ok_or_else(|| DomainError::NotFound(id.into()))?;
+        let reason = match (response, reason) {
+            (ConflictResponse::Dispute, Some(r)) if !r.trim().is_empty() && r.len() <= 2000 => {
+                Some(r)
+            }
+            (ConflictResponse::Dispute, _) => {
+                return Err(invalid(
+                    "reason",
+                    "a dispute needs a reason of 1–2000 characters, e.g. \"not my forces\"",
+                ))
+            }
+            (_, r) => r,
+        };
+        let already = match response {
+            ConflictResponse::Acknowledge => record.acknowledged.contains_key(party),
+            ConflictResponse::Accept => record.accepted.contains_key(party),
+            ConflictResponse::Dispute => record.disputed.contains_key(party),
+        };
+        if already {
+            return Ok(Vec::new());
+        }
+        let mut content = json!({"id": id});
+        if let Some(r) = &reason {
+            content["reason"] = json!(r);
+        }
+        Ok(vec![Decided {
+            kind: response.kind(),
+            told: Told::Parties(record.parties.iter().cloned().collect()),
+            content,
+        }])
+    }
+
+    /// A recipient acknowledges a message, or answers it with `answer` (1–10 000 bytes, once); nothing when
+    /// it already acknowledged and gives no answer.
+    pub fn decide_message_receipt(
+        &self,
+        party: &str,
+        id: &str,
+        answer: Option<String>,
+    ) -> Result<Vec<Decided>, DomainError> {
+        let m = self
+            .messages
+            .get(id)
+            .filter(|m| need_to_know::message_to(m, party))
+            .ok_or_else(|| DomainError::NotFound(id.into()))?;
+        let r = m
+            .receipts
+            .get(party)
+            .ok_or_else(|| DomainError::NotFound(id.into()))?;
+        let (kind, content) = match &answer {
+            Some(text) if text.trim().is_empty() || text.len() > 10_000 => {
+                return Err(invalid("text", "an answer needs 1–10 000 bytes of text"))
+            }
+            Some(text) if r.answered.is_none() => {
+                (MESSAGE_ANSWERED, json!({"id": id, "text": text}))
+            }
+            Some(_) => return Err(DomainError::Exists(format!("{id} is already answered"))),
+            None if r.acknowledged.is_none() => (MESSAGE_ACKNOWLEDGED, json!({"id": id})),
+            None => return Ok(Vec::new()),
+        };
+        Ok(vec![Decided {
+            kind,
+            told: Told::Parties(m.receipt_audience(party)),
+            content,
+        }])
+    }
+
+    /// A participant accepts (or, after a suspension, accepts anew) or suspends (with a reason of 1–2000
+    /// characters) an agreement; nothing when it already accepted. Returns the agreement's key with the
+    /// entries.
+    pub fn decide_agreement_action(
+        &self,
+        party: &str,
+        id: &str,
+        proposer: Option<&str>,
+        suspend: Option<String>,
+    ) -> Result<(String, Vec<Decided>), DomainError> {
+        let key = self
+            .agreements
+            .find(party, id, proposer)
+            .map_err(DomainError::Exists)?
+            .ok_or_else(|| DomainError::NotFound(id.into()))?;
+        let a = self
+            .agreements
+            .by_id
+            .get(&key)
+            .ok_or_else(|| DomainError::NotFound(id.into()))?;
+        let (kind, content) = match suspend {
+            Some(r) if r.trim().is_empty() || r.len() > 2000 => {
+                return Err(invalid(
+                    "reason",
+                    "a suspension needs a reason of 1–2000 characters",
+                ))
+            }
+            Some(_) if a.suspended => {
+                return Err(DomainError::Exists(format!("{id} is already suspended")))
+            }
+            Some(r) => (
+                AGREEMENT_SUSPENDED,
+                json!({"id": id, "proposer": a.proposer, "reason": r}),
+            ),
+            None if a.accepted.contains_key(party) => return Ok((key, Vec::new())),
+            None => (
+                AGREEMENT_ACCEPTED,
+                json!({"id": id, "proposer": a.proposer}),
+            ),
+        };
+        let told = Told::Parties(a.parties.clone());
+        Ok((
+            key,
+            vec![Decided {
+                kind,
+                told,
+                content,
+            }],
+        ))
+    }
+
+    /// `party` reads its inbox: every message to it that it had not read yet is marked delivered.
+    pub fn decide_delivery(&self, party: &str) -> Vec<Decided> {
+        self.messages
+            .values()
+            .filter(|m| m.receipts.get(party).is_some_and(|r| r.delivered.is_none()))
+            .map(|m| Decided {
+                kind: MESSAGE_DELIVERED,
+                told: Told::Parties(m.receipt_audience(party)),
+                content: json!({"id": m.content["id"]}),
+            })
+            .collect()
+    }
+
+    /// The line's own entries at `now_ms` (its actor is [`super::LINE_ACTOR`]): every unacknowledged message
+    /// past its deadline escalates to the recipient's next level, one level per further deadline period, and
+    /// its sender is told.
+    pub fn decide_escalations(&self, now_ms: i64) -> Vec<Decided> {
+        let mut entries = Vec::new();
+        for m in self.messages.values() {
+            for (party, r) in &m.receipts {
+                let Some(level) = m.due_level(r, now_ms) else {
+                    continue;
+                };
+                for name in LEVELS.iter().take(level + 1).skip(r.escalations.len() + 1) {
+                    entries.push(Decided {
+                        kind: MESSAGE_ESCALATED,
+                        told: Told::Parties(m.receipt_audience(party)),
+                        content: json!({"id": m.content["id"], "party": party, "level": name}),
+                    });
+                }
+            }
+        }
+        entries
+    }
+}

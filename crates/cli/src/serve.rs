@@ -58,7 +58,67 @@ pub struct ServeArgs {
     #[arg(long, default_value_t = deconflict_server::SHUTDOWN_GRACE.as_secs_f64(), value_parser = seconds)]
     pub shutdown_grace_s: f64,
     #[command(flatten)]
+    pub dss: DssArgs,
+    #[command(flatten)]
     pub limits: LimitArgs,
+}
+
+/// The ASTM F3548-21 DSS API (`/dss/v1`), for drone traffic service suppliers (USSs).
+#[derive(Args, Debug, Clone, Default)]
+#[command(next_help_heading = "The F3548 DSS API (drone traffic)")]
+pub struct DssArgs {
+    /// Serve the DSS API of ASTM F3548-21 under /dss/v1: USSs authenticate with RS256 access tokens (JWT)
+    /// whose `sub` names them; every write is an entry of the log.
+    #[arg(long)]
+    pub dss: bool,
+    /// A public key (RSA, PEM) that verifies the DSS's access tokens; repeat for several.
+    #[arg(long, value_name = "PEM")]
+    pub dss_public_key: Vec<PathBuf>,
+    /// A JWKS document (JSON `{"keys": [...]}`) whose RSA keys verify the DSS's access tokens; repeat for
+    /// several.
+    #[arg(long, value_name = "FILE")]
+    pub dss_jwks: Vec<PathBuf>,
+    /// An audience (`aud`) the DSS accepts in tokens: the host name USSs reach it by; repeat or separate
+    /// with commas for several.
+    #[arg(long, value_name = "AUD", value_delimiter = ',')]
+    pub dss_audience: Vec<String>,
+    /// Accept `http://` base URLs from USSs (for tests on one machine; the standard asks for https://).
+    #[arg(long)]
+    pub dss_allow_http_base_urls: bool,
+}
+
+impl DssArgs {
+    /// The DSS's token settings, read from the key files; `None` without `--dss`.
+    pub fn auth(&self) -> Result<Option<Arc<deconflict_server::DssAuth>>, String> {
+        if !self.dss {
+            if !self.dss_public_key.is_empty()
+                || !self.dss_jwks.is_empty()
+                || !self.dss_audience.is_empty()
+            {
+                return Err("--dss-public-key, --dss-jwks and --dss-audience need --dss".into());
+            }
+            return Ok(None);
+        }
+        let read = |paths: &[PathBuf], flag: &str| -> Result<Vec<(String, Vec<u8>)>, String> {
+            paths
+                .iter()
+                .map(|p| {
+                    std::fs::read(p)
+                        .map(|b| (format!("{flag} {}", p.display()), b))
+                        .map_err(|e| format!("{flag} {}: {e}", p.display()))
+                })
+                .collect()
+        };
+        let pems = read(&self.dss_public_key, "--dss-public-key")?;
+        let jwks = read(&self.dss_jwks, "--dss-jwks")?;
+        deconflict_server::DssAuth::new(
+            &pems,
+            &jwks,
+            &self.dss_audience,
+            self.dss_allow_http_base_urls,
+        )
+        .map(|a| Some(Arc::new(a)))
+    }
 }
 
 /// Every bound of the line (see `Limits`), with its default.
@@ -223,14 +283,15 @@ impl LimitArgs {
 
 impl ServeArgs {
     /// The server options these arguments ask for.
-    pub fn options(&self) -> deconflict_server::Options {
-        deconflict_server::Options {
+    pub fn options(&self) -> Result<deconflict_server::Options, String> {
+        Ok(deconflict_server::Options {
             scan_period: Duration::from_millis(self.scan_period_ms),
             web: self.web.clone(),
             shutdown_grace: Duration::from_secs_f64(self.shutdown_grace_s),
             exercise: self.clock_start.is_some() || self.clock_speed != 1.0,
+            dss: self.dss.auth()?,
             ..deconflict_server::Options::default()
-        }
+        })
     }
 
     /// The clock these arguments ask for: the system's, or an exercise clock.
@@ -442,6 +503,13 @@ pub fn serve(args: &ServeArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    let options = match args.options() {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("deconflict serve: {e}");
+            return ExitCode::from(2);
+        }
+    };
     let line = match open_line(
         &args.data,
         args.database_url.as_deref(),
@@ -461,9 +529,7 @@ pub fn serve(args: &ServeArgs) -> ExitCode {
         api: args.listen,
         metrics: args.metrics_listen,
     };
-    match serve_line(line, listen, args.options(), |url| {
-        println!("listening on {url}")
-    }) {
+    match serve_line(line, listen, options, |url| println!("listening on {url}")) {
         Ok(()) => ExitCode::SUCCESS,
         Err(Failure::Setup(m)) => {
             eprintln!("deconflict serve: {m}");

@@ -189,6 +189,8 @@ pub enum Event {
     AgreementProposed(Value),
     AgreementAction(AgreementAction),
     Alert(AlertHead, Value),
+    /// A DSS write (any `dss.*` kind): what it changes, read and checked by [`crate::dss::Dss::check`].
+    Dss(Value),
 }
 
 /// Reads `v` as a `T`, naming the path of the field at fault.
@@ -251,6 +253,19 @@ impl Event {
                     return Err("an alert must be a JSON object".into());
                 }
                 Event::Alert(typed(&content)?, content)
+            }
+            DSS_INTENT_PUT
+            | DSS_INTENT_DELETED
+            | DSS_CONSTRAINT_PUT
+            | DSS_CONSTRAINT_DELETED
+            | DSS_SUBSCRIPTION_PUT
+            | DSS_SUBSCRIPTION_DELETED
+            | DSS_AVAILABILITY
+            | DSS_REPORT => {
+                if !content.is_object() {
+                    return Err("a DSS change must be a JSON object".into());
+                }
+                Event::Dss(content)
             }
             other => return Err(format!("unknown entry kind {other:?}")),
         })

@@ -47,8 +47,26 @@ pub const ALERT_UPDATED: &str = "alert.updated";
 /// An alert closed.
 pub const ALERT_CLOSED: &str = "alert.closed";
 
+/// F3548 (the line as a DSS): a USS created or changed an operational intent reference (content: a
+/// [`crate::dss::Change`], as for every `dss.*` kind).
+pub const DSS_INTENT_PUT: &str = "dss.operational_intent.put";
+/// An operational intent reference deleted.
+pub const DSS_INTENT_DELETED: &str = "dss.operational_intent.deleted";
+/// A constraint reference created or changed.
+pub const DSS_CONSTRAINT_PUT: &str = "dss.constraint.put";
+/// A constraint reference deleted.
+pub const DSS_CONSTRAINT_DELETED: &str = "dss.constraint.deleted";
+/// A subscription created or changed.
+pub const DSS_SUBSCRIPTION_PUT: &str = "dss.subscription.put";
+/// A subscription deleted.
+pub const DSS_SUBSCRIPTION_DELETED: &str = "dss.subscription.deleted";
+/// A USS's availability set (by a USS holding availability arbitration).
+pub const DSS_AVAILABILITY: &str = "dss.availability";
+/// A report a USS made to the DSS.
+pub const DSS_REPORT: &str = "dss.report";
+
 /// Every kind, in the order above.
-pub const ALL: [&str; 22] = [
+pub const ALL: [&str; 30] = [
     PARTY_REGISTERED,
     CREDENTIAL_ISSUED,
     CREDENTIAL_REVOKED,
@@ -71,4 +89,12 @@ pub const ALL: [&str; 22] = [
     ALERT_RAISED,
     ALERT_UPDATED,
     ALERT_CLOSED,
+    DSS_INTENT_PUT,
+    DSS_INTENT_DELETED,
+    DSS_CONSTRAINT_PUT,
+    DSS_CONSTRAINT_DELETED,
+    DSS_SUBSCRIPTION_PUT,
+    DSS_SUBSCRIPTION_DELETED,
+    DSS_AVAILABILITY,
+    DSS_REPORT,
 ];

@@ -28,6 +28,7 @@ use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
 pub mod agreement;
+pub mod dss;
 pub mod event;
 pub mod hotline;
 pub mod kinds;

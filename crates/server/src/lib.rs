@@ -33,6 +33,7 @@ use background::spawn_loops;
 pub use health::Health;
 pub(crate) use http::auth::request_token;
 pub use http::auth::{Caller, Who};
+pub use http::dss::auth::DssAuth;
 pub use http::router::{app, app_options, app_with, MAX_IN_FLIGHT, WEB_CSP};
 use http::router::{metrics_router, router};
 pub use http::routes::log::AUDIENCE_OPENINGS;
@@ -93,6 +94,8 @@ pub struct Options {
     /// Called at the start of each run of each loop, with its name, on the run's thread (for tests: it may
     /// block to stall a loop, or panic).
     pub before_run: Option<health::BeforeRun>,
+    /// Serve the ASTM F3548-21 DSS API under `/dss/v1`, with these token settings.
+    pub dss: Option<Arc<DssAuth>>,
 }
 
 impl std::fmt::Debug for Options {
@@ -104,6 +107,7 @@ impl std::fmt::Debug for Options {
             .field("shutdown_grace", &self.shutdown_grace)
             .field("exercise", &self.exercise)
             .field("before_run", &self.before_run.is_some())
+            .field("dss", &self.dss)
             .finish()
     }
 }
@@ -126,6 +130,7 @@ impl Default for Options {
             shutdown_grace: SHUTDOWN_GRACE,
             exercise: false,
             before_run: None,
+            dss: None,
         }
     }
 }

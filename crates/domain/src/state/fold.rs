@@ -57,6 +57,7 @@ impl State {
                 parties: head.parties,
                 content,
             }),
+            Event::Dss(content) => self.dss.check(&content).map(|r| Checked::Dss(Box::new(r))),
         }
         .map_err(at)
     }
@@ -128,6 +129,7 @@ impl State {
                 parties,
                 content,
             } => self.apply_alert(header, id, parties, content),
+            Checked::Dss(ready) => self.dss.apply(*ready),
         }
         effects
     }

@@ -14,6 +14,7 @@
 //! | `messages` | the hotline: messages and receipts |
 //! | `agreements` | agreements and the policy (minima) they set between parties |
 //! | `alerts` | tactical alerts as logged |
+//! | [`crate::dss`] | the line as an F3548 DSS (its own module beside this one; folded from the `dss.*` entries) |
 //! | `decide` | commands as deciders: what to log for a party's command, or why not |
 //! | `need_to_know` | one function per resource: may this party read it? |
 //! | `digest` | the whole state as one hash |
@@ -244,6 +245,8 @@ pub struct State {
     /// The time of the latest entry applied: entry times never go back (a write is stamped no earlier, and a
     /// log whose times go back is refused).
     pub last_time_ms: i64,
+    /// The line as an F3548 DSS: operational intents, constraints, subscriptions, availability.
+    pub dss: crate::dss::Dss,
 }
 
 impl State {
@@ -264,6 +267,7 @@ impl State {
             done: VecDeque::new(),
             next_seq: 0,
             last_time_ms: i64::MIN,
+            dss: crate::dss::Dss::default(),
         }
     }
 
@@ -358,4 +362,6 @@ pub enum Checked {
         parties: Option<[String; 2]>,
         content: Value,
     },
+    /// A DSS write, its records read.
+    Dss(Box<crate::dss::Ready>),
 }

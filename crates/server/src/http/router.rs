@@ -134,6 +134,13 @@ pub(crate) fn router(
         .route("/v1/log/checkpoint", get(checkpoint))
         .route("/v1/log/entries/{seq}/proof", get(entry_proof))
         .route("/v1/log/entries/{seq}/leaf", get(entry_leaf));
+    let api = match &options.dss {
+        Some(auth) => api.nest_service(
+            "/dss/v1",
+            http::dss::router(Arc::clone(&line), Arc::clone(auth)),
+        ),
+        None => api,
+    };
     let api = match &options.web {
         Some(dir) => {
             use tower_http::set_header::SetResponseHeaderLayer;
@@ -243,6 +250,7 @@ pub(crate) struct BodyLimits {
 
 pub(crate) async fn wire(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
     let tracks = req.uri().path() == "/v1/tracks";
+    let dss = req.uri().path().starts_with("/dss/");
     let method = req.method().clone();
     let sizes = req.extensions().get::<BodyLimits>().copied();
     // A body announced larger than its bound is refused before any of it is read (or waited for).
@@ -264,10 +272,11 @@ pub(crate) async fn wire(req: axum::extract::Request, next: axum::middleware::Ne
     }
     let mut res = next.run(req).await;
     let status = res.status();
-    let is_problem = res
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .is_some_and(|v| v.as_bytes().starts_with(b"application/problem+json"));
+    // The DSS answers its errors in the standard's own shape (`{"message": …}` as JSON).
+    let is_problem = res.headers().get(header::CONTENT_TYPE).is_some_and(|v| {
+        v.as_bytes().starts_with(b"application/problem+json")
+            || (dss && v.as_bytes().starts_with(b"application/json"))
+    });
     if (status.is_client_error() || status.is_server_error()) && !is_problem {
         let kept = res.headers().clone();
         let problem = match status {

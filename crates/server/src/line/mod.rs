@@ -16,7 +16,7 @@
 //! | module | owns |
 //! |---|---|
 //! | `open` | opening and replaying a log, settings, the lock, write allowances, checkpoints |
-//! //! //! | `commit` | sealing, applying and appending entries (group commit, batches on a shared log), following |
+//! | `commit` | sealing, applying and appending entries (group commit, batches on a shared log), following |
 //! | `stream` | the recent entries as stream events, and reading older ones for followers |
 //! | `view` | list filters and pages, outlines, a conflict as each party sees it |
 //! | `parties` | parties and credentials |
@@ -25,6 +25,7 @@
 //! | `messages` | the hotline and escalation |
 //! | `agreements` | agreements |
 //! | `scan` | live tracks and the tactical scan |
+//! | `dss` | the line as an F3548 DSS: a USS's writes through the domain's deciders, and its reads |
 //! | `metrics` | totals for `/metrics` |
 //! | `digest` | the whole state's hash, read under the lock |
 
@@ -73,6 +74,7 @@ mod commit;
 mod conflicts;
 mod declarations;
 mod digest;
+mod dss;
 mod messages;
 mod metrics;
 mod open;
@@ -83,6 +85,7 @@ mod stream;
 mod tests;
 mod view;
 
+pub use dss::DssFailure;
 pub use parties::token_hash;
 pub use view::outline;
 use {stream::*, view::*};

@@ -1,0 +1,579 @@
+//! `/dss/v1`: the line as an ASTM F3548-21 DSS over HTTP — the routes of the standard's OpenAPI (`utm.yaml`
+//! v1.0), its bodies (the domain's [`deconflict_domain::dss::wire`]) and its error shape
+//! (`{"message": …}`, with the missing references on a 409 of the key check). Each handler checks the
+//! token ([`auth`]) and the scope the standard asks of the endpoint, reads the body, and asks the line on a
+//! work thread; the rules are the domain's deciders.
+
+pub mod auth;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::extract::{Path, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, put};
+use axum::Router;
+use deconflict_domain::dss::decide::area_of_interest;
+use deconflict_domain::dss::{wire, Caller, DssError, Scopes};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use serde_json::{json, Value};
+
+use crate::http::work::on_worker;
+use crate::line::DssFailure;
+use crate::{Line, LineError};
+use auth::{DssAuth, Verified};
+
+/// What the DSS's handlers share: the line, the token settings, and the requests each USS has in flight.
+#[derive(Debug)]
+pub struct DssApp {
+    pub line: Arc<Line>,
+    pub auth: Arc<DssAuth>,
+    in_flight: parking_lot::Mutex<HashMap<String, usize>>,
+}
+
+/// An error as the standard shapes it: `ErrorResponse` (`{"message": …}`), or `AirspaceConflictResponse`.
+#[derive(Debug)]
+pub struct DssProblem {
+    status: StatusCode,
+    body: Value,
+}
+
+impl DssProblem {
+    pub fn new(status: StatusCode, message: impl Into<String>) -> Self {
+        DssProblem {
+            status,
+            body: json!({"message": message.into()}),
+        }
+    }
+}
+
+impl IntoResponse for DssProblem {
+    fn into_response(self) -> Response {
+        (
+            self.status,
+            [(header::CONTENT_TYPE, "application/json")],
+            self.body.to_string(),
+        )
+            .into_response()
+    }
+}
+
+impl From<DssError> for DssProblem {
+    fn from(e: DssError) -> Self {
+        match e {
+            DssError::BadRequest(m) => DssProblem::new(StatusCode::BAD_REQUEST, m),
+            DssError::Forbidden(m) => DssProblem::new(StatusCode::FORBIDDEN, m),
+            DssError::NotFound(m) => DssProblem::new(StatusCode::NOT_FOUND, m),
+            DssError::Conflict(m) => DssProblem::new(StatusCode::CONFLICT, m),
+            DssError::Down(m) => DssProblem::new(StatusCode::PRECONDITION_FAILED, m),
+            DssError::MissingKey(c) => DssProblem {
+                status: StatusCode::CONFLICT,
+                body: serde_json::to_value(&*c)
+                    .unwrap_or_else(|_| json!({"message": "missing OVNs"})),
+            },
+        }
+    }
+}
+
+impl From<LineError> for DssProblem {
+    fn from(e: LineError) -> Self {
+        let status = match &e {
+            LineError::Limit { rate: true, .. } => StatusCode::TOO_MANY_REQUESTS,
+            LineError::Limit { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            LineError::Storage(_) => StatusCode::SERVICE_UNAVAILABLE,
+            LineError::NotFound(_) => StatusCode::NOT_FOUND,
+            LineError::Forbidden(_) => StatusCode::FORBIDDEN,
+            _ => StatusCode::BAD_REQUEST,
+        };
+        DssProblem::new(status, e.to_string())
+    }
+}
+
+impl From<DssFailure> for DssProblem {
+    fn from(e: DssFailure) -> Self {
+        match e {
+            DssFailure::Refused(e) => e.into(),
+            DssFailure::Line(e) => e.into(),
+        }
+    }
+}
+
+type Answer = Result<Response, DssProblem>;
+
+fn ok<T: Serialize>(status: StatusCode, body: &T) -> Answer {
+    let text = serde_json::to_string(body).map_err(|e| {
+        DssProblem::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!("writing the answer: {e}"),
+        )
+    })?;
+    Ok((status, [(header::CONTENT_TYPE, "application/json")], text).into_response())
+}
+
+fn body<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, DssProblem> {
+    wire::read(bytes).map_err(|e| DssProblem::new(StatusCode::BAD_REQUEST, e))
+}
+
+/// The scopes an endpoint accepts (any one of them).
+fn need(scopes: Scopes, any_of: &[fn(&Scopes) -> bool], names: &str) -> Result<(), DssProblem> {
+    if any_of.iter().any(|f| f(&scopes)) {
+        return Ok(());
+    }
+    Err(DssProblem::new(
+        StatusCode::FORBIDDEN,
+        format!("this endpoint needs the scope {names}"),
+    ))
+}
+
+const SC: fn(&Scopes) -> bool = |s| s.strategic_coordination;
+const CM: fn(&Scopes) -> bool = |s| s.constraint_management;
+const CP: fn(&Scopes) -> bool = |s| s.constraint_processing;
+const CMSA: fn(&Scopes) -> bool = |s| s.conformance_monitoring_sa;
+const AA: fn(&Scopes) -> bool = |s| s.availability_arbitration;
+
+async fn run<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, DssProblem> + Send + 'static,
+) -> Result<T, DssProblem> {
+    on_worker(f)
+        .await
+        .map_err(|_| DssProblem::new(StatusCode::INTERNAL_SERVER_ERROR, "the request failed"))?
+}
+
+/// The router of `/dss/v1`, to nest under that path.
+pub fn router(line: Arc<Line>, auth: Arc<DssAuth>) -> Router {
+    let app = Arc::new(DssApp {
+        line,
+        auth,
+        in_flight: parking_lot::Mutex::new(HashMap::new()),
+    });
+    Router::new()
+        .route("/healthy", get(|| async { "ok" }))
+        .route("/operational_intent_references/query", post(query_intents))
+        .route(
+            "/operational_intent_references/{id}",
+            get(get_intent).put(create_intent),
+        )
+        .route(
+            "/operational_intent_references/{id}/{ovn}",
+            put(update_intent).delete(delete_intent),
+        )
+        .route("/constraint_references/query", post(query_constraints))
+        .route(
+            "/constraint_references/{id}",
+            get(get_constraint).put(create_constraint),
+        )
+        .route(
+            "/constraint_references/{id}/{ovn}",
+            put(update_constraint).delete(delete_constraint),
+        )
+        .route("/subscriptions/query", post(query_subscriptions))
+        .route(
+            "/subscriptions/{id}",
+            get(get_subscription).put(create_subscription),
+        )
+        .route(
+            "/subscriptions/{id}/{version}",
+            put(update_subscription).delete(delete_subscription),
+        )
+        .route(
+            "/uss_availability/{uss}",
+            get(get_availability).put(set_availability),
+        )
+        .route("/reports", post(report))
+        .fallback(|| async {
+            DssProblem::new(StatusCode::NOT_FOUND, "no such endpoint of the DSS API")
+        })
+        .with_state(app)
+}
+
+fn caller(uss: &auth::Uss) -> Caller<'_> {
+    Caller {
+        sub: &uss.sub,
+        scopes: uss.scopes,
+    }
+}
+
+async fn query_intents(
+    State(app): State<Arc<DssApp>>,
+    v: Verified,
+    bytes: axum::body::Bytes,
+) -> Answer {
+    need(
+        v.uss.scopes,
+        &[SC, CMSA],
+        "utm.strategic_coordination or utm.conformance_monitoring_sa",
+    )?;
+    let q: wire::Query = body(&bytes)?;
+    let area = area_of_interest(&q)?;
+    let refs = run(move || {
+        Ok(app.line.dss_read(|dss, _| {
+            dss.intents_in(&area)
+                .into_iter()
+                .map(|i| dss.intent_ref(i, &v.uss.sub))
+                .collect::<Vec<_>>()
+        })?)
+    })
+    .await?;
+    ok(
+        StatusCode::OK,
+        &json!({"operational_intent_references": refs}),
+    )
+}
+
+async fn get_intent(State(app): State<Arc<DssApp>>, v: Verified, Path(id): Path<String>) -> Answer {
+    need(
+        v.uss.scopes,
+        &[SC, CMSA],
+        "utm.strategic_coordination or utm.conformance_monitoring_sa",
+    )?;
+    let id = deconflict_domain::dss::decide::entity_id(&id, "operational intent id")?;
+    let r = run(move || {
+        app.line
+            .dss_read(|dss, _| dss.intents.get(&id).map(|i| dss.intent_ref(i, &v.uss.sub)))?
+            .ok_or_else(|| {
+                DssProblem::new(
+                    StatusCode::NOT_FOUND,
+                    format!("there is no operational intent {id}"),
+                )
+            })
+    })
+    .await?;
+    ok(StatusCode::OK, &json!({"operational_intent_reference": r}))
+}
+
+async fn put_intent(
+    app: Arc<DssApp>,
+    v: Verified,
+    id: String,
+    ovn: String,
+    bytes: &[u8],
+) -> Answer {
+    need(
+        v.uss.scopes,
+        &[SC, CMSA],
+        "utm.strategic_coordination or utm.conformance_monitoring_sa",
+    )?;
+    let params: wire::PutOperationalIntent = body(bytes)?;
+    let created = ovn.is_empty();
+    let allow_http = app.auth.allow_http;
+    let answer = run(move || {
+        Ok(app.line.dss_write(caller(&v.uss), allow_http, |dss, ctx| {
+            dss.decide_put_intent(caller(&v.uss), &id, &ovn, &params, ctx)
+        })?)
+    })
+    .await?;
+    ok(
+        if created {
+            StatusCode::CREATED
+        } else {
+            StatusCode::OK
+        },
+        &answer,
+    )
+}
+
+async fn create_intent(
+    State(app): State<Arc<DssApp>>,
+    v: Verified,
+    Path(id): Path<String>,
+    bytes: axum::body::Bytes,
+) -> Answer {
+    put_intent(app, v, id, String::new(), &bytes).await
+}
+
+async fn update_intent(
+    State(app): State<Arc<DssApp>>,
+    v: Verified,
+    Path((id, ovn)): Path<(String, String)>,
+    bytes: axum::body::Bytes,
+) -> Answer {
+    put_intent(app, v, id, ovn, &bytes).await
+}
+
+async fn delete_intent(
+    State(app): State<Arc<DssApp>>,
+    v: Verified,
+    Path((id, ovn)): Path<(String, String)>,
+) -> Answer {
+    need(
+        v.uss.scopes,
+        &[SC, CMSA],
+        "utm.strategic_coordination or utm.conformance_monitoring_sa",
+    )?;
+    let answer = run(move || {
+        Ok(app.line.dss_write(caller(&v.uss), false, |dss, _| {
+            dss.decide_delete_intent(caller(&v.uss), &id, &ovn)
+        })?)
+    })
+    .await?;
+    ok(StatusCode::OK, &answer)
+}
+
+async fn query_constraints(
+    State(app): State<Arc<DssApp>>,
+    v: Verified,
+    bytes: axum::body::Bytes,
+) -> Answer {
+    need(
+        v.uss.scopes,
+        &[CM, CP],
+        "utm.constraint_management or utm.constraint_processing",
+    )?;
+    let q: wire::Query = body(&bytes)?;
+    let area = area_of_interest(&q)?;
+    let refs = run(move || {
+        Ok(app.line.dss_read(|dss, _| {
+            dss.constraints_in(&area)
+                .into_iter()
+                .map(|c| dss.constraint_ref(c, &v.uss.sub))
+                .collect::<Vec<_>>()
+        })?)
+    })
+    .await?;
+    ok(StatusCode::OK, &json!({"constraint_references": refs}))
+}
+
+async fn get_constraint(
+    State(app): State<Arc<DssApp>>,
+    v: Verified,
+    Path(id): Path<String>,
+) -> Answer {
+    need(
+        v.uss.scopes,
+        &[CM, CP],
+        "utm.constraint_management or utm.constraint_processing",
+    )?;
+    let id = deconflict_domain::dss::decide::entity_id(&id, "constraint id")?;
+    let r = run(move || {
+        app.line
+            .dss_read(|dss, _| {
+                dss.constraints
+                    .get(&id)
+                    .map(|c| dss.constraint_ref(c, &v.uss.sub))
+            })?
+            .ok_or_else(|| {
+                DssProblem::new(
+                    StatusCode::NOT_FOUND,
+                    format!("there is no constraint {id}"),
+                )
+            })
+    })
+    .await?;
+    ok(StatusCode::OK, &json!({"constraint_reference": r}))
+}
+
+async fn put_constraint(
+    app: Arc<DssApp>,
+    v: Verified,
+    id: String,
+    ovn: String,
+    bytes: &[u8],
+) -> Answer {
+    need(v.uss.scopes, &[CM], "utm.constraint_management")?;
+    let params: wire::PutConstraint = body(bytes)?;
+    let created = ovn.is_empty();
+    let allow_http = app.auth.allow_http;
+    let answer = run(move || {
+        Ok(app.line.dss_write(caller(&v.uss), allow_http, |dss, ctx| {
+            dss.decide_put_constraint(caller(&v.uss), &id, &ovn, &params, ctx)
+        })?)
+    })
+    .await?;
+    ok(
+        if created {
+            StatusCode::CREATED
+        } else {
+            StatusCode::OK
+        },
+        &answer,
+    )
+}
+
+async fn create_constraint(
+    State(app): State<Arc<DssApp>>,
+    v: Verified,
+    Path(id): Path<String>,
+    bytes: axum::body::Bytes,
+) -> Answer {
+    put_constraint(app, v, id, String::new(), &bytes).await
+}
+
+async fn update_constraint(
+    State(app): State<Arc<DssApp>>,
+    v: Verified,
+    Path((id, ovn)): Path<(String, String)>,
+    bytes: axum::body::Bytes,
+) -> Answer {
+    put_constraint(app, v, id, ovn, &bytes).await
+}
+
+async fn delete_constraint(
+    State(app): State<Arc<DssApp>>,
+    v: Verified,
+    Path((id, ovn)): Path<(String, String)>,
+) -> Answer {
+    need(v.uss.scopes, &[CM], "utm.constraint_management")?;
+    let answer = run(move || {
+        Ok(app.line.dss_write(caller(&v.uss), false, |dss, _| {
+            dss.decide_delete_constraint(caller(&v.uss), &id, &ovn)
+        })?)
+    })
+    .await?;
+    ok(StatusCode::OK, &answer)
+}
+
+async fn query_subscriptions(
+    State(app): State<Arc<DssApp>>,
+    v: Verified,
+    bytes: axum::body::Bytes,
+) -> Answer {
+    need(
+        v.uss.scopes,
+        &[SC, CP],
+        "utm.strategic_coordination or utm.constraint_processing",
+    )?;
+    let q: wire::Query = body(&bytes)?;
+    let area = area_of_interest(&q)?;
+    let subs = run(move || {
+        Ok(app.line.dss_read(|dss, now_ns| {
+            dss.subscriptions_in(&area)
+                .into_iter()
+                .filter(|s| s.record.manager == v.uss.sub && s.shape.end_ns >= now_ns)
+                .map(|s| dss.subscription_view(s))
+                .collect::<Vec<_>>()
+        })?)
+    })
+    .await?;
+    ok(StatusCode::OK, &json!({"subscriptions": subs}))
+}
+
+async fn get_subscription(
+    State(app): State<Arc<DssApp>>,
+    v: Verified,
+    Path(id): Path<String>,
+) -> Answer {
+    need(
+        v.uss.scopes,
+        &[SC, CP],
+        "utm.strategic_coordination or utm.constraint_processing",
+    )?;
+    let s = run(move || {
+        app.line
+            .dss_read(|dss, _| {
+                dss.own_subscription(caller(&v.uss), &id)
+                    .map(|s| dss.subscription_view(s))
+            })?
+            .map_err(DssProblem::from)
+    })
+    .await?;
+    ok(StatusCode::OK, &json!({"subscription": s}))
+}
+
+async fn put_subscription(
+    app: Arc<DssApp>,
+    v: Verified,
+    id: String,
+    version: String,
+    bytes: &[u8],
+) -> Answer {
+    need(
+        v.uss.scopes,
+        &[SC, CP],
+        "utm.strategic_coordination or utm.constraint_processing",
+    )?;
+    let params: wire::PutSubscription = body(bytes)?;
+    let allow_http = app.auth.allow_http;
+    let answer = run(move || {
+        Ok(app.line.dss_write(caller(&v.uss), allow_http, |dss, ctx| {
+            dss.decide_put_subscription(caller(&v.uss), &id, &version, &params, ctx)
+        })?)
+    })
+    .await?;
+    ok(StatusCode::OK, &answer)
+}
+
+async fn create_subscription(
+    State(app): State<Arc<DssApp>>,
+    v: Verified,
+    Path(id): Path<String>,
+    bytes: axum::body::Bytes,
+) -> Answer {
+    put_subscription(app, v, id, String::new(), &bytes).await
+}
+
+async fn update_subscription(
+    State(app): State<Arc<DssApp>>,
+    v: Verified,
+    Path((id, version)): Path<(String, String)>,
+    bytes: axum::body::Bytes,
+) -> Answer {
+    put_subscription(app, v, id, version, &bytes).await
+}
+
+async fn delete_subscription(
+    State(app): State<Arc<DssApp>>,
+    v: Verified,
+    Path((id, version)): Path<(String, String)>,
+) -> Answer {
+    need(
+        v.uss.scopes,
+        &[SC, CP],
+        "utm.strategic_coordination or utm.constraint_processing",
+    )?;
+    let answer = run(move || {
+        Ok(app.line.dss_write(caller(&v.uss), false, |dss, _| {
+            dss.decide_delete_subscription(caller(&v.uss), &id, &version)
+        })?)
+    })
+    .await?;
+    ok(StatusCode::OK, &json!({"subscription": answer}))
+}
+
+async fn get_availability(
+    State(app): State<Arc<DssApp>>,
+    v: Verified,
+    Path(uss): Path<String>,
+) -> Answer {
+    need(
+        v.uss.scopes,
+        &[AA, SC, CMSA],
+        "utm.availability_arbitration, utm.strategic_coordination or utm.conformance_monitoring_sa",
+    )?;
+    let answer = run(move || Ok(app.line.dss_read(|dss, _| dss.availability_view(&uss))?)).await?;
+    ok(StatusCode::OK, &answer)
+}
+
+async fn set_availability(
+    State(app): State<Arc<DssApp>>,
+    v: Verified,
+    Path(uss): Path<String>,
+    bytes: axum::body::Bytes,
+) -> Answer {
+    need(v.uss.scopes, &[AA], "utm.availability_arbitration")?;
+    let params: wire::SetAvailability = body(&bytes)?;
+    let answer = run(move || {
+        Ok(app.line.dss_write(caller(&v.uss), false, |dss, ctx| {
+            dss.decide_availability(caller(&v.uss), &uss, &params, ctx.fresh)
+        })?)
+    })
+    .await?;
+    ok(StatusCode::OK, &answer)
+}
+
+async fn report(State(app): State<Arc<DssApp>>, v: Verified, bytes: axum::body::Bytes) -> Answer {
+    need(
+        v.uss.scopes,
+        &[SC, CM, CP, CMSA, AA],
+        "one of the F3548 scopes",
+    )?;
+    let report: Value = body(&bytes)?;
+    let answer = run(move || {
+        Ok(app.line.dss_write(caller(&v.uss), false, |dss, ctx| {
+            dss.decide_report(caller(&v.uss), report, ctx.fresh)
+        })?)
+    })
+    .await?;
+    ok(StatusCode::CREATED, &answer)
+}

@@ -1,0 +1,65 @@
+//! The line as an ASTM F3548-21 DSS: a USS's writes go through the domain's deciders
+//! ([`deconflict_domain::dss`]) and are committed like every other entry (one write allowance per USS, the
+//! line's lock, group commit, durable before the answer); reads run under the lock on the state as it is.
+//! Nothing here knows HTTP or tokens: the caller is a USS whose token the HTTP layer verified.
+
+use deconflict_domain::dss::{party_of, Caller, Ctx, Decision, Dss, DssError, Fresh};
+
+use super::*;
+
+/// Why a DSS request failed: the DSS's own refusal (a status of the standard) or the line's (a bound, the
+/// store).
+#[derive(Debug, Clone, PartialEq)]
+pub enum DssFailure {
+    Refused(DssError),
+    Line(LineError),
+}
+
+impl From<LineError> for DssFailure {
+    fn from(e: LineError) -> Self {
+        DssFailure::Line(e)
+    }
+}
+
+impl From<DssError> for DssFailure {
+    fn from(e: DssError) -> Self {
+        DssFailure::Refused(e)
+    }
+}
+
+impl Line {
+    /// A USS's write: `decide` reads the DSS state (with the time and fresh randomness) and says what to
+    /// log and answer; the entries are committed (durable before this returns) and the answer returned.
+    pub fn dss_write<T>(
+        &self,
+        caller: Caller<'_>,
+        allow_http: bool,
+        decide: impl FnOnce(&Dss, Ctx) -> Result<Decision<T>, DssError>,
+    ) -> Result<T, DssFailure> {
+        let party = party_of(caller.sub);
+        self.charge(&party)?;
+        let ctx = Ctx {
+            now_ns: self.clock.now_ms().saturating_mul(1_000_000),
+            fresh: Fresh(rand::random()),
+            allow_http,
+        };
+        self.write(|inner| {
+            let decision = match decide(&inner.dss, ctx) {
+                Ok(d) => d,
+                Err(e) => return Ok(Err(DssFailure::Refused(e))),
+            };
+            if !decision.entries.is_empty() {
+                self.commit(inner, self.stamp(&party, decision.entries))?;
+            }
+            Ok(Ok(decision.answer))
+        })?
+    }
+
+    /// A read of the DSS state (under the line's lock, which writes hold only while they decide and apply),
+    /// with the line's time in nanoseconds.
+    pub fn dss_read<T>(&self, read: impl FnOnce(&Dss, i64) -> T) -> Result<T, LineError> {
+        let now_ns = self.clock.now_ms().saturating_mul(1_000_000);
+        let inner = self.lock()?;
+        Ok(read(&inner.dss, now_ns))
+    }
+}

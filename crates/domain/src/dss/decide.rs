@@ -718,17 +718,24 @@ impl Dss {
         })
     }
 
-    /// The caller's own subscription `id` (another's is answered as missing: need-to-know).
+    /// The caller's own subscription `id`. Another USS's is refused with 403, as the standard requires
+    /// (DSS0210): its id is no secret, since every reference of an intent names its subscription.
     pub fn own_subscription(
         &self,
         caller: Caller<'_>,
         id: &str,
     ) -> Result<&Subscription, DssError> {
         let id = entity_id(id, "subscription id")?;
-        self.subscriptions
+        let s = self
+            .subscriptions
             .get(&id)
-            .filter(|s| s.record.manager == caller.sub)
-            .ok_or_else(|| DssError::NotFound(format!("there is no subscription {id} of yours")))
+            .ok_or_else(|| DssError::NotFound(format!("there is no subscription {id}")))?;
+        if s.record.manager != caller.sub {
+            return Err(DssError::Forbidden(format!(
+                "subscription {id} belongs to another USS"
+            )));
+        }
+        Ok(s)
     }
 
     /// `PUT /subscriptions/{id}[/{version}]`.

@@ -143,6 +143,7 @@ async fn run<T: Send + 'static>(
 
 /// The router of `/dss/v1`, to nest under that path.
 pub fn router(line: Arc<Line>, auth: Arc<DssAuth>) -> Router {
+    let body_bytes = line.limits().body_bytes;
     let app = Arc::new(DssApp {
         line,
         auth,
@@ -155,6 +156,11 @@ pub fn router(line: Arc<Line>, auth: Arc<DssAuth>) -> Router {
             "/operational_intent_references/{id}",
             get(get_intent).put(create_intent),
         )
+        // An empty OVN or version in the path (`…/{id}/`) is a request without one.
+        .route(
+            "/operational_intent_references/{id}/",
+            put(create_intent).delete(delete_intent_without_ovn),
+        )
         .route(
             "/operational_intent_references/{id}/{ovn}",
             put(update_intent).delete(delete_intent),
@@ -165,6 +171,10 @@ pub fn router(line: Arc<Line>, auth: Arc<DssAuth>) -> Router {
             get(get_constraint).put(create_constraint),
         )
         .route(
+            "/constraint_references/{id}/",
+            put(create_constraint).delete(delete_constraint_without_ovn),
+        )
+        .route(
             "/constraint_references/{id}/{ovn}",
             put(update_constraint).delete(delete_constraint),
         )
@@ -172,6 +182,10 @@ pub fn router(line: Arc<Line>, auth: Arc<DssAuth>) -> Router {
         .route(
             "/subscriptions/{id}",
             get(get_subscription).put(create_subscription),
+        )
+        .route(
+            "/subscriptions/{id}/",
+            put(create_subscription).delete(delete_subscription_without_version),
         )
         .route(
             "/subscriptions/{id}/{version}",
@@ -185,7 +199,48 @@ pub fn router(line: Arc<Line>, auth: Arc<DssAuth>) -> Router {
         .fallback(|| async {
             DssProblem::new(StatusCode::NOT_FOUND, "no such endpoint of the DSS API")
         })
+        .layer(axum::middleware::from_fn_with_state(
+            body_bytes,
+            read_whole_body,
+        ))
         .with_state(app)
+}
+
+/// Reads each request's whole body (within `body_bytes`) before its handler runs, so that a request refused
+/// before its body is read (a missing token or scope) leaves its connection fit for the next request: a
+/// client that sends a body with a DELETE and reuses the connection is not cut off.
+async fn read_whole_body(
+    State(limit): State<usize>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let (parts, body) = req.into_parts();
+    match axum::body::to_bytes(body, limit).await {
+        Ok(bytes) => {
+            next.run(axum::extract::Request::from_parts(
+                parts,
+                axum::body::Body::from(bytes),
+            ))
+            .await
+        }
+        Err(_) => DssProblem::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("the body is larger than {limit} bytes (limit body_bytes)"),
+        )
+        .into_response(),
+    }
+}
+
+async fn delete_intent_without_ovn() -> DssProblem {
+    DssProblem::new(StatusCode::BAD_REQUEST, "ovn: missing from the path")
+}
+
+async fn delete_constraint_without_ovn() -> DssProblem {
+    DssProblem::new(StatusCode::BAD_REQUEST, "ovn: missing from the path")
+}
+
+async fn delete_subscription_without_version() -> DssProblem {
+    DssProblem::new(StatusCode::BAD_REQUEST, "version: missing from the path")
 }
 
 fn caller(uss: &auth::Uss) -> Caller<'_> {

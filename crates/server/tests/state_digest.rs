@@ -2,12 +2,13 @@
 //! commands parties send, the state a restart rebuilds from the log has the same digest as the state that
 //! wrote it ([`Line::digest`]). Sequences are random (proptest), with restarts among the commands, and a fixed
 //! tour runs first; together they must write every entry kind of `deconflict_domain::kinds::ALL`, so that no
-//! kind goes unchecked.
+//! kind goes unchecked (the DSS's too: its intents, constraints, subscriptions, availability and reports).
 
 use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
 
-use deconflict_server::clock::ManualClock;
+use deconflict_domain::dss::{wire, Caller, Scopes};
+use deconflict_server::clock::{Clock, ManualClock};
 use deconflict_server::line::Lifecycle;
 use deconflict_server::{ConflictResponse, Line};
 use proptest::prelude::*;
@@ -92,7 +93,77 @@ enum Cmd {
     Wait {
         seconds: u8,
     },
+    /// A USS puts an operational intent reference (create, or update with its OVN), naming in its key the
+    /// OVNs of every intent and constraint there are when `keyed`.
+    DssIntent {
+        uss: usize,
+        id: usize,
+        east: u8,
+        activate: bool,
+        keyed: bool,
+    },
+    DssDeleteIntent {
+        uss: usize,
+        id: usize,
+    },
+    DssConstraint {
+        uss: usize,
+        id: usize,
+        east: u8,
+    },
+    DssDeleteConstraint {
+        uss: usize,
+        id: usize,
+    },
+    DssSubscription {
+        uss: usize,
+        id: usize,
+        east: u8,
+    },
+    DssDeleteSubscription {
+        uss: usize,
+        id: usize,
+    },
+    DssAvailability {
+        uss: usize,
+        down: bool,
+    },
+    DssReport {
+        uss: usize,
+    },
     Restart,
+}
+
+/// The USSs of the DSS commands.
+const USSES: [&str; 2] = ["uss1", "uss2"];
+
+/// A DSS entity id: kind 1 intents, 2 constraints, 3 subscriptions.
+fn dss_id(kind: u8, id: usize) -> String {
+    format!("0000000{kind}-0000-4000-8000-{id:012}")
+}
+
+fn uss(k: usize) -> Caller<'static> {
+    Caller {
+        sub: USSES[k % USSES.len()],
+        scopes: Scopes {
+            strategic_coordination: true,
+            constraint_management: true,
+            constraint_processing: true,
+            conformance_monitoring_sa: true,
+            availability_arbitration: true,
+        },
+    }
+}
+
+/// A Volume4D of the standard near Bern from a minute after `now_ms` for two hours.
+fn dss_volume(now_ms: i64, east: u8) -> Value {
+    let at = |ms: i64| deconflict_space::units::format_time(ms);
+    json!({"volume": {"outline_circle": {"center": {"lat": 46.95, "lng": 7.44 + f64::from(east) * 0.004},
+            "radius": {"value": 300, "units": "M"}},
+        "altitude_lower": {"value": 500, "reference": "W84", "units": "M"},
+        "altitude_upper": {"value": 620, "reference": "W84", "units": "M"}},
+        "time_start": {"value": at(now_ms + 60_000), "format": "RFC3339"},
+        "time_end": {"value": at(now_ms + 7_200_000), "format": "RFC3339"}})
 }
 
 fn cmd() -> impl Strategy<Value = Cmd> {
@@ -124,6 +195,18 @@ fn cmd() -> impl Strategy<Value = Cmd> {
         3 => Just(Cmd::Scan),
         2 => (1..90u16).prop_map(|minutes| Cmd::Advance { minutes }),
         2 => (1..90u8).prop_map(|seconds| Cmd::Wait { seconds }),
+        3 => (0..2usize, 0..3usize, 0..4u8, any::<bool>(), any::<bool>()).prop_map(
+            |(uss, id, east, activate, keyed)| Cmd::DssIntent { uss, id, east, activate, keyed }
+        ),
+        1 => (0..2usize, 0..3usize).prop_map(|(uss, id)| Cmd::DssDeleteIntent { uss, id }),
+        1 => (0..2usize, 0..2usize, 0..4u8)
+            .prop_map(|(uss, id, east)| Cmd::DssConstraint { uss, id, east }),
+        1 => (0..2usize, 0..2usize).prop_map(|(uss, id)| Cmd::DssDeleteConstraint { uss, id }),
+        1 => (0..2usize, 0..2usize, 0..4u8)
+            .prop_map(|(uss, id, east)| Cmd::DssSubscription { uss, id, east }),
+        1 => (0..2usize, 0..2usize).prop_map(|(uss, id)| Cmd::DssDeleteSubscription { uss, id }),
+        1 => (0..2usize, any::<bool>()).prop_map(|(uss, down)| Cmd::DssAvailability { uss, down }),
+        1 => (0..2usize).prop_map(|uss| Cmd::DssReport { uss }),
         1 => Just(Cmd::Restart),
     ]
 }
@@ -362,6 +445,137 @@ impl World {
                 line.escalate_overdue().expect("escalate");
             }
             Cmd::Wait { seconds } => self.clock.advance_ms(i64::from(seconds) * 1_000),
+            Cmd::DssIntent {
+                uss: k,
+                id,
+                east,
+                activate,
+                keyed,
+            } => {
+                let (caller, oid) = (uss(k), dss_id(1, id));
+                let (ovn, key) = line
+                    .dss_read(|dss, _| {
+                        let ovn = dss
+                            .intents
+                            .get(&oid)
+                            .filter(|i| i.record.manager == caller.sub)
+                            .map(|i| i.record.ovn.clone());
+                        let key: Vec<String> = match keyed {
+                            true => (dss.intents.values().map(|i| i.record.ovn.clone()))
+                                .chain(dss.constraints.values().map(|c| c.record.ovn.clone()))
+                                .collect(),
+                            false => Vec::new(),
+                        };
+                        (ovn, key)
+                    })
+                    .expect("read");
+                let state = if activate && ovn.is_some() {
+                    "Activated"
+                } else {
+                    "Accepted"
+                };
+                let body = json!({"extents": [dss_volume(self.clock.now_ms(), east)], "state": state,
+                    "uss_base_url": "https://uss.example/intents", "key": key,
+                    "new_subscription": {"uss_base_url": "https://uss.example/notes", "notify_for_constraints": true}});
+                let params: wire::PutOperationalIntent = wire::from_value(&body).expect("params");
+                let ovn = ovn.unwrap_or_default();
+                let _ = line.dss_write(caller, false, |dss, ctx| {
+                    dss.decide_put_intent(caller, &oid, &ovn, &params, ctx)
+                });
+            }
+            Cmd::DssDeleteIntent { uss: k, id } => {
+                let (caller, oid) = (uss(k), dss_id(1, id));
+                let ovn = line
+                    .dss_read(|dss, _| dss.intents.get(&oid).map(|i| i.record.ovn.clone()))
+                    .expect("read")
+                    .unwrap_or_default();
+                let _ = line.dss_write(caller, false, |dss, _| {
+                    dss.decide_delete_intent(caller, &oid, &ovn)
+                });
+            }
+            Cmd::DssConstraint { uss: k, id, east } => {
+                let (caller, cid) = (uss(k), dss_id(2, id));
+                let ovn = line
+                    .dss_read(|dss, _| {
+                        dss.constraints
+                            .get(&cid)
+                            .filter(|c| c.record.manager == caller.sub)
+                            .map(|c| c.record.ovn.clone())
+                    })
+                    .expect("read")
+                    .unwrap_or_default();
+                let body = json!({"extents": [dss_volume(self.clock.now_ms(), east)],
+                    "uss_base_url": "https://uss.example/constraints"});
+                let params: wire::PutConstraint = wire::from_value(&body).expect("params");
+                let _ = line.dss_write(caller, false, |dss, ctx| {
+                    dss.decide_put_constraint(caller, &cid, &ovn, &params, ctx)
+                });
+            }
+            Cmd::DssDeleteConstraint { uss: k, id } => {
+                let (caller, cid) = (uss(k), dss_id(2, id));
+                let ovn = line
+                    .dss_read(|dss, _| dss.constraints.get(&cid).map(|c| c.record.ovn.clone()))
+                    .expect("read")
+                    .unwrap_or_default();
+                let _ = line.dss_write(caller, false, |dss, _| {
+                    dss.decide_delete_constraint(caller, &cid, &ovn)
+                });
+            }
+            Cmd::DssSubscription { uss: k, id, east } => {
+                let (caller, sid) = (uss(k), dss_id(3, id));
+                let version = line
+                    .dss_read(|dss, _| {
+                        dss.subscriptions
+                            .get(&sid)
+                            .map(|s| s.record.version.clone())
+                    })
+                    .expect("read")
+                    .unwrap_or_default();
+                let body = json!({"extents": dss_volume(self.clock.now_ms(), east),
+                    "uss_base_url": "https://uss.example/notes",
+                    "notify_for_operational_intents": true, "notify_for_constraints": east % 2 == 0});
+                let params: wire::PutSubscription = wire::from_value(&body).expect("params");
+                let _ = line.dss_write(caller, false, |dss, ctx| {
+                    dss.decide_put_subscription(caller, &sid, &version, &params, ctx)
+                });
+            }
+            Cmd::DssDeleteSubscription { uss: k, id } => {
+                let (caller, sid) = (uss(k), dss_id(3, id));
+                let version = line
+                    .dss_read(|dss, _| {
+                        dss.subscriptions
+                            .get(&sid)
+                            .map(|s| s.record.version.clone())
+                    })
+                    .expect("read")
+                    .unwrap_or_default();
+                let _ = line.dss_write(caller, false, |dss, _| {
+                    dss.decide_delete_subscription(caller, &sid, &version)
+                });
+            }
+            Cmd::DssAvailability { uss: k, down } => {
+                let (caller, of) = (uss(k), USSES[(k + 1) % USSES.len()]);
+                let old_version = line
+                    .dss_read(|dss, _| dss.availability_view(of).version)
+                    .expect("read");
+                let params = wire::SetAvailability {
+                    old_version,
+                    availability: if down { "Down" } else { "Normal" }.into(),
+                };
+                let _ = line.dss_write(caller, false, |dss, ctx| {
+                    dss.decide_availability(caller, of, &params, ctx.fresh)
+                });
+            }
+            Cmd::DssReport { uss: k } => {
+                let caller = uss(k);
+                let _ = line.dss_write(caller, false, |dss, ctx| {
+                    dss.decide_report(
+                        caller,
+                        json!({"problem": "no answer from a peer"}),
+                        ctx.fresh,
+                    )
+                });
+            }
             Cmd::Restart => self.restart()?,
         }
         Ok(())
@@ -508,6 +722,53 @@ fn tour() -> Vec<Cmd> {
             id: 0,
             ended: true,
         },
+        Restart,
+        // The DSS: a subscription, an intent and another USS's (refused without the key, then keyed), a
+        // constraint, an update, availability, a report, and every deletion.
+        DssSubscription {
+            uss: 0,
+            id: 0,
+            east: 0,
+        },
+        DssIntent {
+            uss: 0,
+            id: 0,
+            east: 0,
+            activate: false,
+            keyed: false,
+        },
+        DssIntent {
+            uss: 1,
+            id: 1,
+            east: 0,
+            activate: false,
+            keyed: false,
+        },
+        DssIntent {
+            uss: 1,
+            id: 1,
+            east: 0,
+            activate: false,
+            keyed: true,
+        },
+        DssConstraint {
+            uss: 1,
+            id: 0,
+            east: 1,
+        },
+        DssIntent {
+            uss: 0,
+            id: 0,
+            east: 1,
+            activate: true,
+            keyed: true,
+        },
+        Restart,
+        DssAvailability { uss: 0, down: true },
+        DssReport { uss: 1 },
+        DssDeleteIntent { uss: 0, id: 0 },
+        DssDeleteConstraint { uss: 1, id: 0 },
+        DssDeleteSubscription { uss: 0, id: 0 },
         Restart,
     ]
 }

@@ -440,3 +440,48 @@ async fn what_the_dss_accepted_survives_a_restart() {
     assert_eq!(read["operational_intent_reference"]["ovn"], ovn);
     assert_eq!(read["operational_intent_reference"]["version"], 1);
 }
+
+#[tokio::test]
+async fn a_uss_can_prove_what_the_dss_accepted_from_it() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let line = Arc::new(Line::open(dir.path(), "test.example/line").expect("open"));
+    let app = app_options(Arc::clone(&line), &dss_options());
+    let one = token("uss1");
+    let req = Request::builder()
+        .method("PUT")
+        .uri(format!("/dss/v1/operational_intent_references/{OI1}"))
+        .header("authorization", format!("Bearer {one}"))
+        .header("content-type", "application/json")
+        .body(Body::from(intent(vec![]).to_string()))
+        .expect("request");
+    let res = app.clone().oneshot(req).await.expect("answer");
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let seq: u64 = res
+        .headers()
+        .get("deconflict-log-entry")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok())
+        .expect("the entry's sequence number");
+    assert_eq!(line.store().size().expect("size"), seq + 1);
+    // Its leaf (what an inclusion proof proves) to the USS that wrote it, and to no other.
+    let (status, _) = call(
+        &app,
+        "GET",
+        &format!("/v1/log/entries/{seq}/leaf"),
+        Some(&one),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = call(
+        &app,
+        "GET",
+        &format!("/v1/log/entries/{seq}/leaf"),
+        Some(&token("uss2")),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let entry = line.store().entries(seq, 1).expect("entry");
+    assert_eq!(entry[0].header.actor, "uss.uss1");
+}

@@ -52,6 +52,36 @@ impl FromRequestParts<Arc<Line>> for Who {
     }
 }
 
+/// Who reads the log (checkpoint, proofs, leaves): a party of the line by its token, or — when the line
+/// serves the F3548 DSS — a USS by its access token, as the party [`deconflict_domain::dss::party_of`] its
+/// `sub` names, so that a USS can prove what the DSS accepted from it.
+#[derive(Debug)]
+pub struct Reader(pub String);
+
+impl FromRequestParts<Arc<Line>> for Reader {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, line: &Arc<Line>) -> Result<Self, Problem> {
+        if let Some(Counted(c)) = parts.extensions.get::<Counted>() {
+            return Ok(Reader(c.party.clone()));
+        }
+        let token = request_token(&parts.headers)
+            .ok_or_else(|| Problem::unauthorized("send Authorization: Bearer <your token>"))?
+            .to_string();
+        if let Some(c) = line.authenticate_checked(&token).map_err(Problem::from)? {
+            return Ok(Reader(c.party));
+        }
+        if let Some(dss) = parts.extensions.get::<Arc<crate::DssAuth>>() {
+            if let Ok(uss) = dss.verify(&token) {
+                return Ok(Reader(deconflict_domain::dss::party_of(&uss.sub)));
+            }
+        }
+        Err(Problem::unauthorized(
+            "the token is not a party's token (nor a USS's access token), or it was revoked",
+        ))
+    }
+}
+
 /// The bearer token of a request: `Authorization: Bearer <token>` (the scheme in any case, RFC 9110
 /// §11.1), or on a WebSocket handshake the subprotocol `bearer.<token>`.
 pub(crate) fn request_token(headers: &HeaderMap) -> Option<&str> {

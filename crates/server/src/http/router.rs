@@ -134,11 +134,14 @@ pub(crate) fn router(
         .route("/v1/log/checkpoint", get(checkpoint))
         .route("/v1/log/entries/{seq}/proof", get(entry_proof))
         .route("/v1/log/entries/{seq}/leaf", get(entry_leaf));
+    // The DSS's routes, and its token check for the log's readers (a USS proves what the DSS accepted).
     let api = match &options.dss {
-        Some(auth) => api.nest_service(
-            "/dss/v1",
-            http::dss::router(Arc::clone(&line), Arc::clone(auth)),
-        ),
+        Some(auth) => api
+            .nest_service(
+                "/dss/v1",
+                http::dss::router(Arc::clone(&line), Arc::clone(auth)),
+            )
+            .layer(Extension(Arc::clone(auth))),
         None => api,
     };
     let api = match &options.web {

@@ -29,13 +29,14 @@ impl From<DssError> for DssFailure {
 
 impl Line {
     /// A USS's write: `decide` reads the DSS state (with the time and fresh randomness) and says what to
-    /// log and answer; the entries are committed (durable before this returns) and the answer returned.
+    /// log and answer; the entries are committed (durable before this returns) and the answer returned with
+    /// the sequence number of the entry that holds it (the USS's proof of what the DSS accepted, and when).
     pub fn dss_write<T>(
         &self,
         caller: Caller<'_>,
         allow_http: bool,
         decide: impl FnOnce(&Dss, Ctx) -> Result<Decision<T>, DssError>,
-    ) -> Result<T, DssFailure> {
+    ) -> Result<(T, Option<u64>), DssFailure> {
         let party = party_of(caller.sub);
         self.charge(&party)?;
         let ctx = Ctx {
@@ -48,10 +49,11 @@ impl Line {
                 Ok(d) => d,
                 Err(e) => return Ok(Err(DssFailure::Refused(e))),
             };
+            let mut seq = None;
             if !decision.entries.is_empty() {
-                self.commit(inner, self.stamp(&party, decision.entries))?;
+                seq = Some(self.commit(inner, self.stamp(&party, decision.entries))?);
             }
-            Ok(Ok(decision.answer))
+            Ok(Ok((decision.answer, seq)))
         })?
     }
 

@@ -112,6 +112,22 @@ fn ok<T: Serialize>(status: StatusCode, body: &T) -> Answer {
     Ok((status, [(header::CONTENT_TYPE, "application/json")], text).into_response())
 }
 
+/// The response header naming the log entry that holds a write (`GET /v1/log/entries/{seq}/proof` with the
+/// same token gives its inclusion proof).
+pub const LOG_ENTRY: &str = "deconflict-log-entry";
+
+/// A write's answer, with the log entry that holds it.
+fn written<T: Serialize>(status: StatusCode, (body, seq): (T, Option<u64>)) -> Answer {
+    let mut res = ok(status, &body)?;
+    if let Some(seq) = seq {
+        res.headers_mut().insert(
+            header::HeaderName::from_static(LOG_ENTRY),
+            header::HeaderValue::from(seq),
+        );
+    }
+    Ok(res)
+}
+
 fn body<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, DssProblem> {
     wire::read(bytes).map_err(|e| DssProblem::new(StatusCode::BAD_REQUEST, e))
 }
@@ -319,13 +335,13 @@ async fn put_intent(
         })?)
     })
     .await?;
-    ok(
+    written(
         if created {
             StatusCode::CREATED
         } else {
             StatusCode::OK
         },
-        &answer,
+        answer,
     )
 }
 
@@ -363,7 +379,7 @@ async fn delete_intent(
         })?)
     })
     .await?;
-    ok(StatusCode::OK, &answer)
+    written(StatusCode::OK, answer)
 }
 
 async fn query_constraints(
@@ -436,13 +452,13 @@ async fn put_constraint(
         })?)
     })
     .await?;
-    ok(
+    written(
         if created {
             StatusCode::CREATED
         } else {
             StatusCode::OK
         },
-        &answer,
+        answer,
     )
 }
 
@@ -476,7 +492,7 @@ async fn delete_constraint(
         })?)
     })
     .await?;
-    ok(StatusCode::OK, &answer)
+    written(StatusCode::OK, answer)
 }
 
 async fn query_subscriptions(
@@ -546,7 +562,7 @@ async fn put_subscription(
         })?)
     })
     .await?;
-    ok(StatusCode::OK, &answer)
+    written(StatusCode::OK, answer)
 }
 
 async fn create_subscription(
@@ -583,7 +599,10 @@ async fn delete_subscription(
         })?)
     })
     .await?;
-    ok(StatusCode::OK, &json!({"subscription": answer}))
+    written(
+        StatusCode::OK,
+        (json!({"subscription": answer.0}), answer.1),
+    )
 }
 
 async fn get_availability(
@@ -614,7 +633,7 @@ async fn set_availability(
         })?)
     })
     .await?;
-    ok(StatusCode::OK, &answer)
+    written(StatusCode::OK, answer)
 }
 
 async fn report(State(app): State<Arc<DssApp>>, v: Verified, bytes: axum::body::Bytes) -> Answer {
@@ -630,5 +649,5 @@ async fn report(State(app): State<Arc<DssApp>>, v: Verified, bytes: axum::body::
         })?)
     })
     .await?;
-    ok(StatusCode::CREATED, &answer)
+    written(StatusCode::CREATED, answer)
 }

@@ -13,7 +13,7 @@ use crate::{Line, LineError};
 
 pub(crate) async fn checkpoint(
     State(line): State<Arc<Line>>,
-    _caller: Caller,
+    _reader: Reader,
 ) -> Result<Response, Problem> {
     let latest = blocking(move || Ok(line.store().latest_checkpoint()?)).await?;
     match latest {
@@ -36,7 +36,7 @@ pub(crate) fn sequence_number(text: &str) -> Result<u64, Problem> {
 /// the latest checkpoint; verify it offline with `deconflict log verify-proof`.
 pub(crate) async fn entry_proof(
     State(line): State<Arc<Line>>,
-    Caller(party): Caller,
+    Reader(party): Reader,
     Path(seq): Path<String>,
 ) -> Result<Response, Problem> {
     let seq = sequence_number(&seq)?;
@@ -85,7 +85,7 @@ pub const AUDIENCE_OPENINGS: &str = "deconflict-audience-openings";
 
 pub(crate) async fn entry_leaf(
     State(line): State<Arc<Line>>,
-    Caller(party): Caller,
+    Reader(party): Reader,
     Path(seq): Path<String>,
 ) -> Result<Response, Problem> {
     let seq = sequence_number(&seq)?;

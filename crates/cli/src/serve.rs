@@ -85,6 +85,10 @@ pub struct DssArgs {
     /// Accept `http://` base URLs from USSs (for tests on one machine; the standard asks for https://).
     #[arg(long)]
     pub dss_allow_http_base_urls: bool,
+    /// Most operational intents, constraints and subscriptions one USS may hold at once (a USS deletes
+    /// those that ended; what ended more than --limit-retention-s ago leaves memory anyway).
+    #[arg(long, default_value_t = deconflict_server::line::DSS_ENTITIES_PER_USS, value_parser = count)]
+    pub dss_entities_per_uss: usize,
 }
 
 impl DssArgs {
@@ -111,13 +115,12 @@ impl DssArgs {
         };
         let pems = read(&self.dss_public_key, "--dss-public-key")?;
         let jwks = read(&self.dss_jwks, "--dss-jwks")?;
-        deconflict_server::DssAuth::new(
-            &pems,
-            &jwks,
-            &self.dss_audience,
-            self.dss_allow_http_base_urls,
-        )
-        .map(|a| Some(Arc::new(a)))
+        let settings = deconflict_server::line::DssSettings {
+            allow_http: self.dss_allow_http_base_urls,
+            max_entities: self.dss_entities_per_uss,
+        };
+        deconflict_server::DssAuth::new(&pems, &jwks, &self.dss_audience, settings)
+            .map(|a| Some(Arc::new(a)))
     }
 }
 

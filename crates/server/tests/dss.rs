@@ -49,7 +49,7 @@ fn dss_options() -> Options {
         &[("test key".into(), PUBLIC.to_vec())],
         &[],
         &[AUD.to_string()],
-        false,
+        deconflict_server::line::DssSettings::default(),
     )
     .expect("auth");
     Options {

@@ -9,6 +9,7 @@ use std::sync::{Arc, Mutex};
 
 use deconflict_domain::dss::{wire, Caller, Scopes};
 use deconflict_server::clock::{Clock, ManualClock};
+use deconflict_server::line::DssSettings;
 use deconflict_server::line::Lifecycle;
 use deconflict_server::{ConflictResponse, Line};
 use proptest::prelude::*;
@@ -479,7 +480,7 @@ impl World {
                     "new_subscription": {"uss_base_url": "https://uss.example/notes", "notify_for_constraints": true}});
                 let params: wire::PutOperationalIntent = wire::from_value(&body).expect("params");
                 let ovn = ovn.unwrap_or_default();
-                let _ = line.dss_write(caller, false, |dss, ctx| {
+                let _ = line.dss_write(caller, DssSettings::default(), |dss, ctx| {
                     dss.decide_put_intent(caller, &oid, &ovn, &params, ctx)
                 });
             }
@@ -489,7 +490,7 @@ impl World {
                     .dss_read(|dss, _| dss.intents.get(&oid).map(|i| i.record.ovn.clone()))
                     .expect("read")
                     .unwrap_or_default();
-                let _ = line.dss_write(caller, false, |dss, _| {
+                let _ = line.dss_write(caller, DssSettings::default(), |dss, _| {
                     dss.decide_delete_intent(caller, &oid, &ovn)
                 });
             }
@@ -507,7 +508,7 @@ impl World {
                 let body = json!({"extents": [dss_volume(self.clock.now_ms(), east)],
                     "uss_base_url": "https://uss.example/constraints"});
                 let params: wire::PutConstraint = wire::from_value(&body).expect("params");
-                let _ = line.dss_write(caller, false, |dss, ctx| {
+                let _ = line.dss_write(caller, DssSettings::default(), |dss, ctx| {
                     dss.decide_put_constraint(caller, &cid, &ovn, &params, ctx)
                 });
             }
@@ -517,7 +518,7 @@ impl World {
                     .dss_read(|dss, _| dss.constraints.get(&cid).map(|c| c.record.ovn.clone()))
                     .expect("read")
                     .unwrap_or_default();
-                let _ = line.dss_write(caller, false, |dss, _| {
+                let _ = line.dss_write(caller, DssSettings::default(), |dss, _| {
                     dss.decide_delete_constraint(caller, &cid, &ovn)
                 });
             }
@@ -535,7 +536,7 @@ impl World {
                     "uss_base_url": "https://uss.example/notes",
                     "notify_for_operational_intents": true, "notify_for_constraints": east % 2 == 0});
                 let params: wire::PutSubscription = wire::from_value(&body).expect("params");
-                let _ = line.dss_write(caller, false, |dss, ctx| {
+                let _ = line.dss_write(caller, DssSettings::default(), |dss, ctx| {
                     dss.decide_put_subscription(caller, &sid, &version, &params, ctx)
                 });
             }
@@ -549,7 +550,7 @@ impl World {
                     })
                     .expect("read")
                     .unwrap_or_default();
-                let _ = line.dss_write(caller, false, |dss, _| {
+                let _ = line.dss_write(caller, DssSettings::default(), |dss, _| {
                     dss.decide_delete_subscription(caller, &sid, &version)
                 });
             }
@@ -562,13 +563,13 @@ impl World {
                     old_version,
                     availability: if down { "Down" } else { "Normal" }.into(),
                 };
-                let _ = line.dss_write(caller, false, |dss, ctx| {
+                let _ = line.dss_write(caller, DssSettings::default(), |dss, ctx| {
                     dss.decide_availability(caller, of, &params, ctx.fresh)
                 });
             }
             Cmd::DssReport { uss: k } => {
                 let caller = uss(k);
-                let _ = line.dss_write(caller, false, |dss, ctx| {
+                let _ = line.dss_write(caller, DssSettings::default(), |dss, ctx| {
                     dss.decide_report(
                         caller,
                         json!({"problem": "no answer from a peer"}),

@@ -30,6 +30,9 @@ pub mod decide;
 pub mod geometry;
 pub mod wire;
 
+#[cfg(test)]
+mod tests;
+
 pub use decide::{Caller, Ctx, Decision, DssError, Fresh, Scopes};
 pub use geometry::{AirIndex, Extent, Shape};
 
@@ -236,6 +239,9 @@ pub struct Dss {
     pub dependents: BTreeMap<String, BTreeSet<String>>,
     /// Reports received.
     pub reports: u64,
+    /// How many intents, constraints and subscriptions each USS holds in memory (bounded by
+    /// [`decide::Ctx::max_entities`]).
+    pub held: BTreeMap<String, usize>,
     intent_index: AirIndex,
     constraint_index: AirIndex,
     subscription_index: AirIndex,
@@ -288,9 +294,10 @@ pub(crate) fn read_subscription(r: SubscriptionRecord) -> Result<Subscription, S
 }
 
 impl Dss {
-    /// Reads a DSS entry's content and checks it against the state: its records' volumes read, every id it
-    /// deletes or notifies there, every intent's subscription there after it, no subscription deleted while
-    /// an intent relies on it.
+    /// Reads a DSS entry's content: the change's shape and every record's volumes (what applying it
+    /// needs). It does not ask whether the ids it deletes or notifies are still in memory: a node lets
+    /// expired entities go on its own clock ([`Dss::retire`]), so an entry another node decided may name
+    /// one this node has let go; applying it then does nothing for that id.
     pub fn check(&self, content: &Value) -> Result<Ready, String> {
         let change: Change = wire::from_value(content)?;
         let subscriptions = change
@@ -311,68 +318,6 @@ impl Dss {
             .cloned()
             .map(read_constraint)
             .collect::<Result<Vec<_>, _>>()?;
-        for id in &change.deleted_intents {
-            if !self.intents.contains_key(id) {
-                return Err(format!("deletes intent {id}, which is not there"));
-            }
-        }
-        for id in &change.deleted_constraints {
-            if !self.constraints.contains_key(id) {
-                return Err(format!("deletes constraint {id}, which is not there"));
-            }
-        }
-        let deleted: BTreeSet<&str> = change
-            .deleted_subscriptions
-            .iter()
-            .map(String::as_str)
-            .collect();
-        let exists_after = |id: &str| {
-            !deleted.contains(id)
-                && (self.subscriptions.contains_key(id)
-                    || change.put_subscriptions.iter().any(|s| s.id == id))
-        };
-        for id in &deleted {
-            if !self.subscriptions.contains_key(*id) {
-                return Err(format!("deletes subscription {id}, which is not there"));
-            }
-            let relying = self
-                .dependents
-                .get(*id)
-                .into_iter()
-                .flatten()
-                .filter(|i| !change.deleted_intents.contains(i))
-                .filter(|i| {
-                    change
-                        .put_intents
-                        .iter()
-                        .find(|p| &p.id == *i)
-                        .is_none_or(|p| p.subscription_id.as_deref() == Some(*id))
-                })
-                .count();
-            if relying > 0 {
-                return Err(format!(
-                    "deletes subscription {id}, on which {relying} intents rely"
-                ));
-            }
-        }
-        for i in &change.put_intents {
-            if let Some(s) = &i.subscription_id {
-                if !exists_after(s) {
-                    return Err(format!(
-                        "intent {} relies on subscription {s}, which is not there",
-                        i.id
-                    ));
-                }
-            }
-        }
-        for n in &change.notified {
-            if !exists_after(&n.subscription_id) {
-                return Err(format!(
-                    "notifies subscription {}, which is not there",
-                    n.subscription_id
-                ));
-            }
-        }
         Ok(Ready {
             subscriptions,
             intents,
@@ -392,7 +337,9 @@ impl Dss {
         for s in subscriptions {
             if let Some(old) = self.subscriptions.remove(&s.record.id) {
                 self.subscription_index.remove(&old.record.id, &old.shape);
+                self.release(&old.record.manager);
             }
+            self.hold(&s.record.manager);
             self.subscription_index.insert(&s.record.id, &s.shape);
             self.subscriptions.insert(s.record.id.clone(), s);
         }
@@ -405,27 +352,28 @@ impl Dss {
                     .insert(i.record.id.clone());
             }
             self.intent_index.insert(&i.record.id, &i.shape);
+            self.hold(&i.record.manager);
             self.intents.insert(i.record.id.clone(), i);
         }
         for id in &change.deleted_intents {
             self.unlink_intent(id);
         }
         for id in &change.deleted_subscriptions {
-            if let Some(old) = self.subscriptions.remove(id) {
-                self.subscription_index.remove(id, &old.shape);
-            }
-            self.dependents.remove(id);
+            self.drop_subscription(id);
         }
         for c in constraints {
             if let Some(old) = self.constraints.remove(&c.record.id) {
                 self.constraint_index.remove(&old.record.id, &old.shape);
+                self.release(&old.record.manager);
             }
+            self.hold(&c.record.manager);
             self.constraint_index.insert(&c.record.id, &c.shape);
             self.constraints.insert(c.record.id.clone(), c);
         }
         for id in &change.deleted_constraints {
             if let Some(old) = self.constraints.remove(id) {
                 self.constraint_index.remove(id, &old.shape);
+                self.release(&old.record.manager);
             }
         }
         for n in &change.notified {
@@ -441,12 +389,76 @@ impl Dss {
         }
     }
 
+    fn hold(&mut self, manager: &str) {
+        *self.held.entry(manager.to_string()).or_default() += 1;
+    }
+
+    fn release(&mut self, manager: &str) {
+        if let Some(n) = self.held.get_mut(manager) {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                self.held.remove(manager);
+            }
+        }
+    }
+
+    fn drop_subscription(&mut self, id: &str) {
+        if let Some(old) = self.subscriptions.remove(id) {
+            self.subscription_index.remove(id, &old.shape);
+            self.release(&old.record.manager);
+        }
+        self.dependents.remove(id);
+    }
+
+    /// How many intents, constraints and subscriptions `uss` holds.
+    pub fn held_by(&self, uss: &str) -> usize {
+        self.held.get(uss).copied().unwrap_or(0)
+    }
+
+    /// Lets go of what ended before `cutoff_ns`: intents and constraints whose last time has passed, then
+    /// subscriptions whose window has passed and on which no intent relies. The log keeps them; a restart
+    /// brings them back until the next call. Returns how many left.
+    pub fn retire(&mut self, cutoff_ns: i64) -> usize {
+        let intents: Vec<String> = self
+            .intents
+            .values()
+            .filter(|i| i.shape.end_ns < cutoff_ns)
+            .map(|i| i.record.id.clone())
+            .collect();
+        let constraints: Vec<String> = self
+            .constraints
+            .values()
+            .filter(|c| c.shape.end_ns < cutoff_ns)
+            .map(|c| c.record.id.clone())
+            .collect();
+        for id in &intents {
+            self.unlink_intent(id);
+        }
+        for id in &constraints {
+            if let Some(old) = self.constraints.remove(id) {
+                self.constraint_index.remove(id, &old.shape);
+                self.release(&old.record.manager);
+            }
+        }
+        let subscriptions: Vec<String> = self
+            .subscriptions
+            .values()
+            .filter(|s| s.shape.end_ns < cutoff_ns && !self.dependents.contains_key(&s.record.id))
+            .map(|s| s.record.id.clone())
+            .collect();
+        for id in &subscriptions {
+            self.drop_subscription(id);
+        }
+        intents.len() + constraints.len() + subscriptions.len()
+    }
+
     /// Takes an intent out of the index and of its subscription's dependents.
     fn unlink_intent(&mut self, id: &str) {
         let Some(old) = self.intents.remove(id) else {
             return;
         };
         self.intent_index.remove(id, &old.shape);
+        self.release(&old.record.manager);
         if let Some(s) = &old.record.subscription_id {
             if let Some(d) = self.dependents.get_mut(s) {
                 d.remove(id);

@@ -136,7 +136,8 @@ impl State {
 
     /// Lets go of what finished before `cutoff_ms` (entry time), and of the oldest beyond the `most` that may
     /// stay at once: closed alerts, resolved conflicts, messages every recipient acknowledged, and the content
-    /// of declarations ended or cancelled. The log keeps them; memory holds only what is live or recent,
+    /// of declarations ended or cancelled; and the DSS's intents, constraints and subscriptions that ended before
+    /// the cutoff. The log keeps them; memory holds only what is live or recent,
     /// whatever the history. Returns how many left.
     pub fn retire(&mut self, cutoff_ms: i64, most: usize) -> usize {
         let mut n = 0;
@@ -155,6 +156,6 @@ impl State {
             };
             n += usize::from(gone);
         }
-        n
+        n + self.dss.retire(cutoff_ms.saturating_mul(1_000_000))
     }
 }

@@ -27,6 +27,26 @@ impl From<DssError> for DssFailure {
     }
 }
 
+/// What a DSS write depends on besides the request: whether `http://` base URLs are allowed (tests), and how
+/// many intents, constraints and subscriptions one USS may hold at once.
+#[derive(Debug, Clone, Copy)]
+pub struct DssSettings {
+    pub allow_http: bool,
+    pub max_entities: usize,
+}
+
+impl Default for DssSettings {
+    fn default() -> Self {
+        DssSettings {
+            allow_http: false,
+            max_entities: DSS_ENTITIES_PER_USS,
+        }
+    }
+}
+
+/// How many intents, constraints and subscriptions one USS may hold at once by default.
+pub const DSS_ENTITIES_PER_USS: usize = 10_000;
+
 impl Line {
     /// A USS's write: `decide` reads the DSS state (with the time and fresh randomness) and says what to
     /// log and answer; the entries are committed (durable before this returns) and the answer returned with
@@ -34,7 +54,7 @@ impl Line {
     pub fn dss_write<T>(
         &self,
         caller: Caller<'_>,
-        allow_http: bool,
+        settings: DssSettings,
         decide: impl FnOnce(&Dss, Ctx) -> Result<Decision<T>, DssError>,
     ) -> Result<(T, Option<u64>), DssFailure> {
         let party = party_of(caller.sub);
@@ -42,7 +62,8 @@ impl Line {
         let ctx = Ctx {
             now_ns: self.clock.now_ms().saturating_mul(1_000_000),
             fresh: Fresh(rand::random()),
-            allow_http,
+            allow_http: settings.allow_http,
+            max_entities: settings.max_entities,
         };
         self.write(|inner| {
             let decision = match decide(&inner.dss, ctx) {

@@ -85,7 +85,7 @@ mod stream;
 mod tests;
 mod view;
 
-pub use dss::DssFailure;
+pub use dss::{DssFailure, DssSettings, DSS_ENTITIES_PER_USS};
 pub use parties::token_hash;
 pub use view::outline;
 use {stream::*, view::*};

@@ -17,6 +17,7 @@ use sha2::{Digest, Sha256};
 
 use super::{DssApp, DssProblem};
 use crate::http::auth::request_token;
+use crate::line::DssSettings;
 
 /// Most verified tokens remembered at once.
 pub const CACHE: usize = 16_384;
@@ -24,12 +25,13 @@ pub const CACHE: usize = 16_384;
 /// Longest token read (bytes): a JWT of the standard's claims is well under 2 KiB.
 pub const MAX_TOKEN: usize = 8_192;
 
-/// The DSS's settings: the keys that verify tokens, the audiences accepted, and whether `http://` base URLs
-/// are allowed (for tests on one machine; the standard asks for TLS).
+/// The DSS's settings: the keys that verify tokens, the audiences accepted, and the [`DssSettings`] of
+/// writes (whether `http://` base URLs are allowed — for tests on one machine, the standard asks for TLS —
+/// and how much one USS may hold).
 pub struct DssAuth {
     keys: Vec<DecodingKey>,
     validation: Validation,
-    pub allow_http: bool,
+    pub settings: DssSettings,
     cache: parking_lot::Mutex<HashMap<[u8; 32], (Uss, u64)>>,
 }
 
@@ -38,7 +40,7 @@ impl std::fmt::Debug for DssAuth {
         f.debug_struct("DssAuth")
             .field("keys", &self.keys.len())
             .field("audiences", &self.validation.aud)
-            .field("allow_http", &self.allow_http)
+            .field("settings", &self.settings)
             .finish()
     }
 }
@@ -80,7 +82,7 @@ impl DssAuth {
         pems: &[(String, Vec<u8>)],
         jwks: &[(String, Vec<u8>)],
         audiences: &[String],
-        allow_http: bool,
+        settings: DssSettings,
     ) -> Result<DssAuth, String> {
         // One backend is compiled in; installing it again is harmless.
         let _ = jsonwebtoken::crypto::rust_crypto::DEFAULT_PROVIDER.install_default();
@@ -117,7 +119,7 @@ impl DssAuth {
         Ok(DssAuth {
             keys,
             validation,
-            allow_http,
+            settings,
             cache: parking_lot::Mutex::new(HashMap::new()),
         })
     }

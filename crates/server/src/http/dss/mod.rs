@@ -68,6 +68,7 @@ impl From<DssError> for DssProblem {
             DssError::NotFound(m) => DssProblem::new(StatusCode::NOT_FOUND, m),
             DssError::Conflict(m) => DssProblem::new(StatusCode::CONFLICT, m),
             DssError::Down(m) => DssProblem::new(StatusCode::PRECONDITION_FAILED, m),
+            DssError::TooMany(m) => DssProblem::new(StatusCode::TOO_MANY_REQUESTS, m),
             DssError::MissingKey(c) => DssProblem {
                 status: StatusCode::CONFLICT,
                 body: serde_json::to_value(&*c)
@@ -328,9 +329,9 @@ async fn put_intent(
     )?;
     let params: wire::PutOperationalIntent = body(bytes)?;
     let created = ovn.is_empty();
-    let allow_http = app.auth.allow_http;
+    let settings = app.auth.settings;
     let answer = run(move || {
-        Ok(app.line.dss_write(caller(&v.uss), allow_http, |dss, ctx| {
+        Ok(app.line.dss_write(caller(&v.uss), settings, |dss, ctx| {
             dss.decide_put_intent(caller(&v.uss), &id, &ovn, &params, ctx)
         })?)
     })
@@ -374,9 +375,11 @@ async fn delete_intent(
         "utm.strategic_coordination or utm.conformance_monitoring_sa",
     )?;
     let answer = run(move || {
-        Ok(app.line.dss_write(caller(&v.uss), false, |dss, _| {
-            dss.decide_delete_intent(caller(&v.uss), &id, &ovn)
-        })?)
+        Ok(app
+            .line
+            .dss_write(caller(&v.uss), app.auth.settings, |dss, _| {
+                dss.decide_delete_intent(caller(&v.uss), &id, &ovn)
+            })?)
     })
     .await?;
     written(StatusCode::OK, answer)
@@ -445,9 +448,9 @@ async fn put_constraint(
     need(v.uss.scopes, &[CM], "utm.constraint_management")?;
     let params: wire::PutConstraint = body(bytes)?;
     let created = ovn.is_empty();
-    let allow_http = app.auth.allow_http;
+    let settings = app.auth.settings;
     let answer = run(move || {
-        Ok(app.line.dss_write(caller(&v.uss), allow_http, |dss, ctx| {
+        Ok(app.line.dss_write(caller(&v.uss), settings, |dss, ctx| {
             dss.decide_put_constraint(caller(&v.uss), &id, &ovn, &params, ctx)
         })?)
     })
@@ -487,9 +490,11 @@ async fn delete_constraint(
 ) -> Answer {
     need(v.uss.scopes, &[CM], "utm.constraint_management")?;
     let answer = run(move || {
-        Ok(app.line.dss_write(caller(&v.uss), false, |dss, _| {
-            dss.decide_delete_constraint(caller(&v.uss), &id, &ovn)
-        })?)
+        Ok(app
+            .line
+            .dss_write(caller(&v.uss), app.auth.settings, |dss, _| {
+                dss.decide_delete_constraint(caller(&v.uss), &id, &ovn)
+            })?)
     })
     .await?;
     written(StatusCode::OK, answer)
@@ -555,9 +560,9 @@ async fn put_subscription(
         "utm.strategic_coordination or utm.constraint_processing",
     )?;
     let params: wire::PutSubscription = body(bytes)?;
-    let allow_http = app.auth.allow_http;
+    let settings = app.auth.settings;
     let answer = run(move || {
-        Ok(app.line.dss_write(caller(&v.uss), allow_http, |dss, ctx| {
+        Ok(app.line.dss_write(caller(&v.uss), settings, |dss, ctx| {
             dss.decide_put_subscription(caller(&v.uss), &id, &version, &params, ctx)
         })?)
     })
@@ -594,9 +599,11 @@ async fn delete_subscription(
         "utm.strategic_coordination or utm.constraint_processing",
     )?;
     let answer = run(move || {
-        Ok(app.line.dss_write(caller(&v.uss), false, |dss, _| {
-            dss.decide_delete_subscription(caller(&v.uss), &id, &version)
-        })?)
+        Ok(app
+            .line
+            .dss_write(caller(&v.uss), app.auth.settings, |dss, _| {
+                dss.decide_delete_subscription(caller(&v.uss), &id, &version)
+            })?)
     })
     .await?;
     written(
@@ -628,9 +635,11 @@ async fn set_availability(
     need(v.uss.scopes, &[AA], "utm.availability_arbitration")?;
     let params: wire::SetAvailability = body(&bytes)?;
     let answer = run(move || {
-        Ok(app.line.dss_write(caller(&v.uss), false, |dss, ctx| {
-            dss.decide_availability(caller(&v.uss), &uss, &params, ctx.fresh)
-        })?)
+        Ok(app
+            .line
+            .dss_write(caller(&v.uss), app.auth.settings, |dss, ctx| {
+                dss.decide_availability(caller(&v.uss), &uss, &params, ctx.fresh)
+            })?)
     })
     .await?;
     written(StatusCode::OK, answer)
@@ -644,9 +653,11 @@ async fn report(State(app): State<Arc<DssApp>>, v: Verified, bytes: axum::body::
     )?;
     let report: Value = body(&bytes)?;
     let answer = run(move || {
-        Ok(app.line.dss_write(caller(&v.uss), false, |dss, ctx| {
-            dss.decide_report(caller(&v.uss), report, ctx.fresh)
-        })?)
+        Ok(app
+            .line
+            .dss_write(caller(&v.uss), app.auth.settings, |dss, ctx| {
+                dss.decide_report(caller(&v.uss), report, ctx.fresh)
+            })?)
     })
     .await?;
     written(StatusCode::CREATED, answer)

@@ -28,6 +28,9 @@ pub enum Suite {
     Storm,
     /// Soak: mixed load at fixed rates for --minutes against one server; memory and latency every minute.
     Soak,
+    /// The F3548 DSS over HTTP with RS256 tokens: operational intent writes and queries per second, in one
+    /// busy S2 cell and spread over a region.
+    Dss,
 }
 
 #[derive(Args, Debug)]
@@ -125,6 +128,9 @@ pub fn run(args: &BenchArgs) -> Result<()> {
     }
     if args.suite == Suite::Soak {
         return crate::bench_soak::run(args);
+    }
+    if args.suite == Suite::Dss {
+        return crate::bench_dss::run(args);
     }
     if args.suite == Suite::Storm {
         return crate::bench_storm::run(args);

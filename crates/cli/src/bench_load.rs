@@ -95,12 +95,21 @@ impl Server {
                 tracks_per_party: 10_000_000,
                 ..deconflict_server::Limits::default()
             });
-            servers.push(Self::serve(Arc::new(line), dir)?);
+            servers.push(Self::serve(
+                Arc::new(line),
+                dir,
+                deconflict_server::Options::default(),
+            )?);
         }
         Ok(servers)
     }
 
-    fn serve(line: Arc<Line>, dir: tempfile::TempDir) -> Result<Server> {
+    /// `line` served on a free loopback port with `options`, until the server is dropped.
+    pub(crate) fn serve(
+        line: Arc<Line>,
+        dir: tempfile::TempDir,
+        options: deconflict_server::Options,
+    ) -> Result<Server> {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .enable_all()
             .build()
@@ -112,9 +121,14 @@ impl Server {
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let served = Arc::clone(&line);
         let thread = std::thread::spawn(move || {
-            let _ = runtime.block_on(deconflict_server::run(listener, served, async {
-                let _ = stopped.await;
-            }));
+            let _ = runtime.block_on(deconflict_server::run_with(
+                listener,
+                served,
+                options,
+                async {
+                    let _ = stopped.await;
+                },
+            ));
         });
         Ok(Server {
             line,

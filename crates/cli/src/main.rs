@@ -7,6 +7,7 @@
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod bench;
+mod bench_dss;
 mod bench_ingest;
 mod bench_ledger;
 mod bench_load;

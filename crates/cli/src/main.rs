@@ -17,6 +17,7 @@ mod bench_tactical;
 mod check;
 mod client;
 mod demo;
+mod dss_token;
 mod feed;
 mod log;
 mod serve;
@@ -71,6 +72,8 @@ enum Command {
     Feed(feed::FeedArgs),
     /// The deconfliction line server, on the embedded store.
     Serve(Box<serve::ServeArgs>),
+    /// Signs an F3548 access token (RS256 JWT) for the DSS API with a private key, for tests and trials.
+    DssToken(dss_token::DssTokenArgs),
     /// Prints the API's OpenAPI 3.1 document (the server serves the same at /openapi.json).
     Openapi,
     /// Parties on the line: register one (prints its token once), list them.
@@ -98,6 +101,7 @@ fn main() -> ExitCode {
         Command::Agreement(args) => client::agreement(&args),
         Command::Party(command) => serve::party(&command),
         Command::Feed(args) => feed::run(&args),
+        Command::DssToken(args) => dss_token::run(&args),
         Command::Openapi => {
             let doc = deconflict_server::openapi::document();
             match serde_json::to_string_pretty(&doc) {

@@ -17,36 +17,7 @@ use std::time::{Duration, Instant};
 use common::{add_party_with, bin, http, request, start_with, Server};
 use serde_json::{json, Value};
 
-/// A new database on the test server, or `None` when there is none to test against.
-fn database() -> Option<String> {
-    let Ok(base) = std::env::var("DECONFLICT_TEST_DATABASE_URL") else {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI must test the PostgreSQL store: set DECONFLICT_TEST_DATABASE_URL (scripts/test does)"
-        );
-        eprintln!("postgres: DECONFLICT_TEST_DATABASE_URL is not set; PostgreSQL is not tested");
-        return None;
-    };
-    let name = format!(
-        "cli_{}_{}",
-        std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos())
-    );
-    let out = Command::new("psql")
-        .arg(&base)
-        .args(["-q", "-c", &format!("CREATE DATABASE {name}")])
-        .output()
-        .expect("psql");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let (head, _) = base.rsplit_once('/').expect("a URL with a database");
-    Some(format!("{head}/{name}"))
-}
+use common::database;
 
 fn party(data: &std::path::Path, url: &str, id: &str) -> String {
     add_party_with(data, id, &["--database-url", url])

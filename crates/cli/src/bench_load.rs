@@ -86,13 +86,19 @@ impl Server {
                 )?
                 .with_node(&format!("bench-{i}")),
             };
-            // Throughput is what is measured: no write allowance per party, and no bound on track reports
-            // per second or live tracks per party (the ingest benchmark's feeds are parties).
+            // Throughput is what is measured: no write allowance per party, no bound on track reports per
+            // second or live tracks per party (the ingest benchmark's feeds are parties), on what a party
+            // holds live (`--active` is spread over 8 parties) or on the conflicts one write opens, and no
+            // bound per address on connections (every client and stream comes from 127.0.0.1).
             let line = line.with_limits(deconflict_server::Limits {
                 writes_per_party_per_second: f64::MAX,
                 write_burst: f64::MAX,
                 track_reports_per_second: 100_000_000,
                 tracks_per_party: 10_000_000,
+                declarations_per_party: usize::MAX,
+                vertices_per_party: usize::MAX,
+                conflicts_per_write: usize::MAX,
+                connections_per_address: usize::MAX,
                 ..deconflict_server::Limits::default()
             });
             servers.push(Self::serve(

@@ -134,6 +134,10 @@ pub struct LimitArgs {
     /// Connections open at once; more wait in the kernel's backlog.
     #[arg(long, default_value_t = Limits::default().max_connections, value_parser = count)]
     pub limit_max_connections: usize,
+    /// Connections open at once from one address (an IPv6 address counts by its /64); more are closed at
+    /// once, before anything is read.
+    #[arg(long, default_value_t = Limits::default().connections_per_address, value_parser = count)]
+    pub limit_connections_per_address: usize,
     /// Seconds a client has to send a request's headers, and an idle kept-alive connection to start its next
     /// request.
     #[arg(long, default_value_t = Limits::default().header_timeout.as_secs_f64(), value_parser = seconds)]
@@ -178,7 +182,8 @@ pub struct LimitArgs {
     /// Most positions in one footprint.
     #[arg(long, default_value_t = Limits::default().vertices_per_footprint, value_parser = count)]
     pub limit_vertices_per_footprint: usize,
-    /// Writes one party may make per second, sustained (more are refused with 429).
+    /// Writes one party may make per second, sustained (more are refused with 429); previews count as
+    /// writes.
     #[arg(long, default_value_t = Limits::default().writes_per_party_per_second, value_parser = positive)]
     pub limit_writes_per_party_per_second: f64,
     /// Writes one party may make at once before the rate applies.
@@ -187,6 +192,16 @@ pub struct LimitArgs {
     /// Most positions in one declaration, all its footprints together.
     #[arg(long, default_value_t = Limits::default().vertices_per_declaration, value_parser = count)]
     pub limit_vertices_per_declaration: usize,
+    /// Most conflicts one write (a declaration or a new version) may open; a write that would open more is
+    /// refused whole.
+    #[arg(long, default_value_t = Limits::default().conflicts_per_write, value_parser = count)]
+    pub limit_conflicts_per_write: usize,
+    /// Most live declarations (neither ended nor cancelled) one party may hold.
+    #[arg(long, default_value_t = Limits::default().declarations_per_party, value_parser = count)]
+    pub limit_declarations_per_party: usize,
+    /// Most positions one party's live declarations may hold together (a circle counts one).
+    #[arg(long, default_value_t = Limits::default().vertices_per_party, value_parser = count)]
+    pub limit_vertices_per_party: usize,
     /// Longest time window of one volume (s).
     #[arg(long, default_value_t = Limits::default().volume_window.as_secs_f64(), value_parser = seconds)]
     pub limit_volume_window_s: f64,
@@ -262,6 +277,9 @@ impl LimitArgs {
             volumes_per_declaration: self.limit_volumes_per_declaration,
             vertices_per_footprint: self.limit_vertices_per_footprint,
             vertices_per_declaration: self.limit_vertices_per_declaration,
+            conflicts_per_write: self.limit_conflicts_per_write,
+            declarations_per_party: self.limit_declarations_per_party,
+            vertices_per_party: self.limit_vertices_per_party,
             writes_per_party_per_second: self.limit_writes_per_party_per_second,
             write_burst: self.limit_write_burst,
             volume_window: s(self.limit_volume_window_s),
@@ -274,6 +292,7 @@ impl LimitArgs {
             page_bytes: self.limit_page_bytes,
             max_in_flight: self.max_in_flight,
             max_connections: self.limit_max_connections,
+            connections_per_address: self.limit_connections_per_address,
             header_timeout: s(self.limit_header_timeout_s),
             request_timeout: s(self.limit_request_timeout_s),
             body_bytes: self.limit_body_bytes,

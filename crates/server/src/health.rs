@@ -2,9 +2,10 @@
 //! as its own supervised task, and the registry of their heartbeats behind `/healthz` and `/metrics`.
 //!
 //! Each loop runs its body on a blocking thread once per period. A run that fails is logged and counted; a
-//! run that panics is logged and counted, and the loop goes on with its next run (it is restarted). A loop
-//! is *late* when it has not completed a run for more than three periods plus a grace (a run still in
-//! progress that long is as bad as a loop that stopped): `/healthz` then answers 503 naming it.
+//! run that panics is logged and counted, and the loop goes on with its next run (it is restarted). Only a
+//! run that succeeds is a heartbeat. A loop is *late* when it has not completed a run successfully for more
+//! than three periods plus a grace — because a run has been in progress that long (as bad as a loop that
+//! stopped), or because every run since has failed: `/healthz` then answers 503 naming it, and saying why.
 
 use std::fmt::Write as _;
 use std::sync::Arc;
@@ -30,6 +31,12 @@ pub struct LoopState {
     /// When its last run ended (successfully or not), and how long it took.
     pub last_end: Option<Instant>,
     pub last_duration: Duration,
+    /// When its last successful run ended (its last heartbeat).
+    pub last_ok: Option<Instant>,
+    /// Runs that failed (returned an error or panicked) since the last successful one, and the last one's
+    /// error.
+    pub failed_in_a_row: u64,
+    pub last_error: Option<String>,
     /// Runs completed, runs that returned an error, runs that panicked.
     pub runs: u64,
     pub failures: u64,
@@ -37,20 +44,50 @@ pub struct LoopState {
 }
 
 impl LoopState {
-    /// Whether the loop has gone without completing a run for longer than allowed at `now`.
+    /// Whether the loop has gone without completing a run successfully for longer than allowed at `now`
+    /// (a run that fails is no heartbeat).
     pub fn late(&self, now: Instant, grace: Duration) -> bool {
-        let since = self.last_end.unwrap_or(self.registered);
-        now.saturating_duration_since(since) > self.period * LATE_AFTER_PERIODS + grace
+        now.saturating_duration_since(self.last_beat()) > self.period * LATE_AFTER_PERIODS + grace
+    }
+
+    /// The loop's last heartbeat: the end of its last successful run, or its registration.
+    pub fn last_beat(&self) -> Instant {
+        self.last_ok.unwrap_or(self.registered)
     }
 }
 
-/// A late loop: its name, how long since it last completed a run, and its period.
+/// A late loop: its name, how long since it last completed a run successfully, and its period; if its runs
+/// have been failing, how many in a row and the last one's error.
 #[derive(Debug, Clone)]
 pub struct Late {
     pub name: &'static str,
     pub since: Duration,
     pub period: Duration,
+    pub failed_in_a_row: u64,
+    pub last_error: Option<String>,
 }
+
+impl std::fmt::Display for Late {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (since, every) = (self.since.as_secs_f64(), self.period.as_secs_f64());
+        match &self.last_error {
+            Some(error) if self.failed_in_a_row > 0 => write!(
+                f,
+                "{} (its runs have failed for {since:.1} s, {} in a row; it runs every {every:.1} s; last \
+                 error: {error})",
+                self.name, self.failed_in_a_row
+            ),
+            _ => write!(
+                f,
+                "{} (no run completed for {since:.1} s; it runs every {every:.1} s)",
+                self.name
+            ),
+        }
+    }
+}
+
+/// Most bytes of a run's error kept for `/healthz`.
+const ERROR_BYTES: usize = 300;
 
 /// One loop's heartbeat, as the loop reports it.
 #[derive(Debug)]
@@ -72,17 +109,39 @@ impl Beat {
             .last_start
             .map_or(Duration::ZERO, |t| now.saturating_duration_since(t));
         s.runs += 1;
-        match outcome {
-            Outcome::Done => {}
-            Outcome::Failed => s.failures += 1,
-            Outcome::Panicked => s.panics += 1,
+        let error = match outcome {
+            Outcome::Done => {
+                s.last_ok = Some(now);
+                s.failed_in_a_row = 0;
+                s.last_error = None;
+                return;
+            }
+            Outcome::Failed(e) => {
+                s.failures += 1;
+                e
+            }
+            Outcome::Panicked => {
+                s.panics += 1;
+                "the run panicked".to_string()
+            }
+        };
+        s.failed_in_a_row += 1;
+        let mut error = error;
+        if error.len() > ERROR_BYTES {
+            let mut end = ERROR_BYTES;
+            while !error.is_char_boundary(end) {
+                end -= 1;
+            }
+            error.truncate(end);
+            error.push('…');
         }
+        s.last_error = Some(error);
     }
 }
 
 enum Outcome {
     Done,
-    Failed,
+    Failed(String),
     Panicked,
 }
 
@@ -134,6 +193,9 @@ impl Health {
             running: false,
             last_end: None,
             last_duration: Duration::ZERO,
+            last_ok: None,
+            failed_in_a_row: 0,
+            last_error: None,
             runs: 0,
             failures: 0,
             panics: 0,
@@ -160,6 +222,9 @@ impl Health {
                     running: false,
                     last_end: Some(beat),
                     last_duration: Duration::ZERO,
+                    last_ok: Some(beat),
+                    failed_in_a_row: 0,
+                    last_error: None,
                     runs: 0,
                     failures: 0,
                     panics: 0,
@@ -177,8 +242,10 @@ impl Health {
             .filter(|l| l.late(now, self.grace))
             .map(|l| Late {
                 name: l.name,
-                since: now.saturating_duration_since(l.last_end.unwrap_or(l.registered)),
+                since: now.saturating_duration_since(l.last_beat()),
                 period: l.period,
+                failed_in_a_row: l.failed_in_a_row,
+                last_error: l.last_error,
             })
             .collect()
     }
@@ -204,6 +271,19 @@ impl Health {
             },
         );
         family(
+            "deconflict_loop_last_success_seconds",
+            "gauge",
+            "Seconds since the loop last completed a run successfully (its heartbeat; since it started, if it \
+             never did).",
+            &|l| now.saturating_duration_since(l.last_beat()).as_secs_f64(),
+        );
+        family(
+            "deconflict_loop_failed_in_a_row",
+            "gauge",
+            "Runs that failed (an error or a panic) since the loop's last successful one.",
+            &|l| l.failed_in_a_row as f64,
+        );
+        family(
             "deconflict_loop_last_duration_seconds",
             "gauge",
             "How long the loop's last completed run took.",
@@ -227,7 +307,7 @@ impl Health {
         family(
             "deconflict_loop_late",
             "gauge",
-            "1 when the loop has not completed a run within three periods and the grace.",
+            "1 when the loop has not completed a run successfully within three periods and the grace.",
             &|l| f64::from(u8::from(l.late(now, self.grace))),
         );
         family(
@@ -286,7 +366,7 @@ pub async fn supervise(
             Ok(Ok(())) => Outcome::Done,
             Ok(Err(e)) => {
                 tracing::warn!(r#loop = name, "background loop: {e}");
-                Outcome::Failed
+                Outcome::Failed(e)
             }
             Err(e) if e.is_panic() => {
                 tracing::error!(
@@ -315,7 +395,11 @@ mod tests {
         std::thread::sleep(Duration::from_millis(80));
         let late: Vec<_> = health.late().into_iter().map(|l| l.name).collect();
         assert_eq!(late, ["scan"]);
+        // A run that panics ends, but it is no heartbeat: the loop is still late until one succeeds.
         beat.end(Outcome::Panicked);
+        assert_eq!(health.late().len(), 1);
+        beat.start();
+        beat.end(Outcome::Done);
         assert!(health.late().is_empty());
         let text = health.metrics();
         assert!(
@@ -323,8 +407,32 @@ mod tests {
             "{text}"
         );
         assert!(
-            text.contains("deconflict_loop_runs_total{loop=\"scan\"} 1"),
+            text.contains("deconflict_loop_runs_total{loop=\"scan\"} 2"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn a_loop_whose_runs_all_fail_is_late_and_says_why() {
+        let health = Health::new(Duration::from_millis(10));
+        let beat = health.register("checkpoint", Duration::from_millis(20));
+        beat.start();
+        beat.end(Outcome::Done);
+        for _ in 0..5 {
+            std::thread::sleep(Duration::from_millis(20));
+            beat.start();
+            beat.end(Outcome::Failed("the disk is full".into()));
+        }
+        let late = health.late();
+        assert_eq!(late.len(), 1, "{late:?}");
+        assert_eq!(late[0].failed_in_a_row, 5);
+        let text = late[0].to_string();
+        assert!(
+            text.contains("5 in a row") && text.contains("the disk is full"),
+            "{text}"
+        );
+        beat.start();
+        beat.end(Outcome::Done);
+        assert!(health.late().is_empty());
     }
 }

@@ -196,6 +196,7 @@ pub async fn serve(
     }
     let conn = http::conn::ConnLimits {
         max_connections: limits.max_connections,
+        connections_per_address: limits.connections_per_address,
         header_timeout: limits.header_timeout,
         grace: options.shutdown_grace,
     };

@@ -38,10 +38,23 @@ pub struct Limits {
     pub vertices_per_declaration: usize,
     /// Longest time window of one volume.
     pub volume_window: Duration,
+    /// Most conflicts one write may open (a new declaration or a new version): each is an entry of the log
+    /// and a notice to two parties, all made while other writes wait. A write that would open more is
+    /// refused whole, nothing stored.
+    pub conflicts_per_write: usize,
+    /// Most live declarations (neither ended nor cancelled) one party may hold; a new declaration beyond it
+    /// is refused.
+    pub declarations_per_party: usize,
+    /// Most positions one party's live declarations may hold together (counted as
+    /// `vertices_per_declaration` counts them: a circle is one); a new declaration, or a version with more
+    /// positions than the one it replaces, that would pass it is refused.
+    pub vertices_per_party: usize,
 
     // --- Writes ------------------------------------------------------------------------------------------
     /// Writes (declarations, messages, acknowledgements, agreements, credentials…) one party may make per
     /// second, sustained (real time); a burst of `write_burst` is allowed. More are refused with 429.
+    /// Previews (`POST /v1/declarations/preview`) are charged to the same allowance: each is the work of a
+    /// declaration, stored nowhere.
     pub writes_per_party_per_second: f64,
     /// Writes one party may make at once before the rate applies.
     pub write_burst: f64,
@@ -69,6 +82,10 @@ pub struct Limits {
     pub in_flight_per_party: usize,
     /// Connections open at once; more wait in the kernel's backlog.
     pub max_connections: usize,
+    /// Connections open at once from one address (an IPv6 address counts by its /64); a connection from an
+    /// address that already has that many is closed at once, before anything is read, so that one client
+    /// cannot take every slot of `max_connections` without a token.
+    pub connections_per_address: usize,
     /// Time for a client to send a request's headers (and for an idle kept-alive connection to start its
     /// next request).
     pub header_timeout: Duration,
@@ -97,6 +114,9 @@ impl Default for Limits {
             vertices_per_footprint: 1_000,
             vertices_per_declaration: 2_000,
             volume_window: Duration::from_secs(400 * 86_400),
+            conflicts_per_write: 256,
+            declarations_per_party: 2_000,
+            vertices_per_party: 200_000,
             writes_per_party_per_second: 50.0,
             write_burst: 500.0,
             retention: Duration::from_secs(24 * 3_600),
@@ -108,6 +128,7 @@ impl Default for Limits {
             work_threads: 16,
             in_flight_per_party: 64,
             max_connections: 4_096,
+            connections_per_address: 256,
             header_timeout: Duration::from_secs(10),
             request_timeout: Duration::from_secs(30),
             body_bytes: 1 << 20,

@@ -48,7 +48,7 @@ const fn op(
 
 /// Every operation of the API.
 pub const ENDPOINTS: &[Endpoint] = &[
-    Endpoint { auth: false, ok: (200, "`ok`: the server is up and every background loop (scan, escalation, checkpoint; on a shared log the follower) completed a run within three of its periods; otherwise 503 with `late`, the names of the late loops", None), ..op("get", "/healthz", "operations", "Health") },
+    Endpoint { auth: false, ok: (200, "`ok`: the server is up, the line takes requests, and every background loop (scan, escalation, checkpoint; on a shared log the follower) completed a run successfully within three of its periods; otherwise 503 saying why: `failed` (the line has failed and refuses every request until a restart), `late` (the loops with no successful run within three periods) and `failing` (those of them whose runs ended in errors; the detail gives the last one)", None), ..op("get", "/healthz", "operations", "Health") },
     Endpoint { auth: false, ok: (200, "Only on the operator's own listener (`deconflict serve --metrics-listen`; the API's listener answers 404): Prometheus text format, the line's totals (nothing about any party) and each background loop's figures (`deconflict_loop_last_run_seconds{loop=…}`, durations, runs, failures, panics)", None), errors: &[404], ..op("get", "/metrics", "operations", "Metrics") },
     Endpoint { auth: false, ok: (200, "This document", Some("Object")), ..op("get", "/openapi.json", "operations", "The OpenAPI document") },
     Endpoint {
@@ -74,7 +74,7 @@ pub const ENDPOINTS: &[Endpoint] = &[
     Endpoint {
         request: Some("Declaration"),
         ok: (200, "Stores and logs nothing: the declaration as it would be stored (and normalised: degrees, metres, UTC), its outline, and its conflicts with declarations shared with you ({declaration, conflicts: [{other, distance_m, vertical_gap_m, start, end}], checked}); conflicts with declarations not shared with you are found only on submission", Some("Object")),
-        errors: &[400, 403, 413, 422],
+        errors: &[400, 403, 413, 422, 429],
         ..op("post", "/v1/declarations/preview", "declarations", "Check a declaration before submitting it")
     },
     Endpoint { ok: (200, "The least delay, climb or descent that clears every conflict, computed now ({id, party, version, conflicts, advice})", Some("Object")), errors: &[403, 404], ..op("get", "/v1/declarations/{id}/advice", "declarations", "Advice for your own conflicting declaration") },
@@ -183,11 +183,13 @@ fn schemas() -> Value {
             "description": "RFC 9457 problem details",
             "required": ["type", "title", "status", "detail"],
             "properties": {
-                "type": text("stable: urn:deconflict:problem:<kind> (validation, not-found, forbidden, exists, stale-version, if-match-required, unauthorized, bad-request, too-large, timeout, too-many, overloaded, unhealthy, http, internal)"),
+                "type": text("stable: urn:deconflict:problem:<kind> (validation, not-found, forbidden, exists, stale-version, if-match-required, unauthorized, bad-request, too-large, timeout, too-many, limit, overloaded, unhealthy, line-failed, http, internal)"),
                 "title": {"type": "string"}, "status": {"type": "integer"}, "detail": {"type": "string"},
                 "field": text("for validation problems: the path of the field at fault, e.g. volumes[0].altitude.lower"),
                 "limit": text("when a bound of the server was reached: its name (e.g. body_bytes, track_body_bytes, request_timeout, max_in_flight, streams_per_party), as in the README's table of limits"),
-                "late": {"type": "array", "items": {"type": "string"}, "description": "for unhealthy: the background loops that are late"}
+                "late": {"type": "array", "items": {"type": "string"}, "description": "for unhealthy: the background loops that are late"},
+                "failing": {"type": "array", "items": {"type": "string"}, "description": "for unhealthy: the late loops whose runs ended in errors"},
+                "failed": {"type": "boolean", "description": "for unhealthy: whether the line has failed (it refuses every request until a restart)"}
             }
         },
         "Volume": {
@@ -312,7 +314,7 @@ fn status_text(code: u16) -> &'static str {
         422 => "Invalid input; `field` names the field at fault; nothing was stored",
         428 => "If-Match required",
         429 => "Too many at once; `limit` names the bound",
-        503 => "Overloaded (`limit`: max_in_flight), or for /healthz a background loop is late; retry",
+        503 => "Overloaded (`limit`: max_in_flight; retry), the line has failed (`line-failed`: every request is refused until a restart), or for /healthz a background loop is late or the line has failed",
         _ => "Internal error; nothing was changed",
     }
 }

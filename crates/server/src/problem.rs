@@ -202,6 +202,12 @@ impl From<LineError> for Problem {
                 detail,
             )
             .with_limit(limit),
+            LineError::Failed(detail) => Problem::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "line-failed",
+                "The line has failed",
+                detail,
+            ),
             LineError::Storage(cause) => {
                 tracing::error!("storage: {cause}");
                 Problem::internal("the change could not be stored; nothing was changed")

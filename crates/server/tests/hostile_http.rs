@@ -531,6 +531,7 @@ async fn a_stream_client_that_does_not_read_is_cut_off() {
             stream_send_timeout: Duration::from_millis(300),
             // Large declarations make large events.
             vertices_per_declaration: usize::MAX,
+            vertices_per_party: usize::MAX,
             ..Limits::default()
         },
     );
@@ -782,5 +783,285 @@ async fn a_stalled_loop_turns_healthz_503_naming_it_and_a_panicking_loop_goes_on
     ] {
         assert!(text.contains(name), "{name} not in {text}");
     }
+    server.stop().await;
+}
+
+/// A log store that fails when told to: appends (as a full or failing disk would, after the line applied the
+/// write), or reading checkpoints (so that the checkpoint loop fails on every run).
+#[derive(Debug)]
+struct Faulty {
+    log: deconflict_store::SqliteLog,
+    appends_fail: AtomicBool,
+    checkpoints_fail: AtomicBool,
+}
+
+impl Faulty {
+    fn broken(&self, flag: &AtomicBool, what: &str) -> Result<(), deconflict_store::StoreError> {
+        if flag.load(Ordering::SeqCst) {
+            return Err(deconflict_store::StoreError::Storage(format!(
+                "{what}: the disk is failing"
+            )));
+        }
+        Ok(())
+    }
+}
+
+impl deconflict_store::LogStore for Faulty {
+    fn append(
+        &self,
+        expected_size: Option<u64>,
+        entries: Vec<deconflict_store::NewEntry>,
+    ) -> Result<deconflict_store::Appended, deconflict_store::StoreError> {
+        self.broken(&self.appends_fail, "append")?;
+        self.log.append(expected_size, entries)
+    }
+    fn append_sealed(
+        &self,
+        expected_size: Option<u64>,
+        entries: Vec<deconflict_store::StoredEntry>,
+    ) -> Result<deconflict_store::Appended, deconflict_store::StoreError> {
+        self.broken(&self.appends_fail, "append")?;
+        self.log.append_sealed(expected_size, entries)
+    }
+    fn submit_sealed(
+        &self,
+        expected_size: Option<u64>,
+        entries: Vec<deconflict_store::StoredEntry>,
+    ) -> Result<deconflict_store::PendingAppend, deconflict_store::StoreError> {
+        if let Err(e) = self.broken(&self.appends_fail, "append") {
+            // Queued, then failed on the disk: the line has already applied it.
+            return Ok(deconflict_store::PendingAppend::done(Err(e)));
+        }
+        self.log.submit_sealed(expected_size, entries)
+    }
+    fn size(&self) -> Result<u64, deconflict_store::StoreError> {
+        self.log.size()
+    }
+    fn entries(
+        &self,
+        from: u64,
+        limit: usize,
+    ) -> Result<Vec<deconflict_store::StoredEntry>, deconflict_store::StoreError> {
+        self.log.entries(from, limit)
+    }
+    fn node(&self, level: u8, index: u64) -> Result<[u8; 32], deconflict_store::StoreError> {
+        self.log.node(level, index)
+    }
+    fn put_checkpoint(
+        &self,
+        checkpoint: deconflict_store::StoredCheckpoint,
+    ) -> Result<(), deconflict_store::StoreError> {
+        self.broken(&self.checkpoints_fail, "checkpoint")?;
+        self.log.put_checkpoint(checkpoint)
+    }
+    fn latest_checkpoint(
+        &self,
+    ) -> Result<Option<deconflict_store::StoredCheckpoint>, deconflict_store::StoreError> {
+        self.broken(&self.checkpoints_fail, "checkpoint")?;
+        self.log.latest_checkpoint()
+    }
+    fn checkpoints(
+        &self,
+    ) -> Result<Vec<deconflict_store::StoredCheckpoint>, deconflict_store::StoreError> {
+        self.log.checkpoints()
+    }
+}
+
+/// A line on a [`Faulty`] store in `dir`, and the store.
+fn faulty_line(dir: &std::path::Path) -> (Arc<Line>, Arc<Faulty>) {
+    let store = Arc::new(Faulty {
+        log: deconflict_store::SqliteLog::open(dir).expect("log"),
+        appends_fail: AtomicBool::new(false),
+        checkpoints_fail: AtomicBool::new(false),
+    });
+    let line = Line::open_store(
+        Arc::clone(&store) as Arc<dyn deconflict_store::LogStore>,
+        dir,
+        "test.example/line",
+        Arc::new(deconflict_server::clock::SystemClock),
+    )
+    .expect("open");
+    (Arc::new(line), store)
+}
+
+async fn authorized(addr: &str, method: &str, path: &str, token: &str, body: &str) -> (u16, Value) {
+    let (status, _, text) = raw_request(
+        addr,
+        &format!(
+            "{method} {path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\n\
+             Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        ),
+    )
+    .await;
+    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+}
+
+/// Hostile review: after a log write failed the line refused every request (500), and `/healthz` still
+/// answered 200 "ok" on both listeners. Now `/healthz` is 503 saying the line has failed, and a read is
+/// refused saying so — not "the change could not be stored".
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_line_turns_healthz_503_and_every_answer_says_it_failed() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (line, store) = faulty_line(dir.path());
+    let token = line.register_party("aa", "military").expect("aa");
+    let (server, metrics) = common::serve_with_metrics(&line, Options::default()).await;
+    let wait = Duration::from_secs(5);
+    until(&server.addr, "/healthz", wait, |s, _, _| s == 200).await;
+
+    store.appends_fail.store(true, Ordering::SeqCst);
+    let body = json!({"id": "s-1", "kind": "air_operation", "volumes": [
+        {"footprint": {"circle": {"center": [38.5, 35.9], "radius_m": 5000}},
+         "altitude": {"lower_m": 0, "upper_m": 3000},
+         "time": {"start": "2100-01-01T00:00:00Z", "end": "2100-01-01T01:00:00Z"}}]});
+    let (status, problem) = authorized(
+        &server.addr,
+        "POST",
+        "/v1/declarations",
+        &token,
+        &body.to_string(),
+    )
+    .await;
+    assert_eq!(status, 500, "{problem}");
+    assert!(line.has_failed());
+
+    for addr in [&server.addr, &metrics] {
+        let (status, v, text) = get(addr, "/healthz").await;
+        assert_eq!(status, 503, "{addr}: {text}");
+        assert_eq!(v["type"], "urn:deconflict:problem:unhealthy", "{v}");
+        assert_eq!(v["failed"], true, "{v}");
+        assert!(
+            v["detail"]
+                .as_str()
+                .is_some_and(|d| d.contains("the line has failed")),
+            "{v}"
+        );
+    }
+    // A read is refused, saying why; nothing claims a change was attempted.
+    let (status, problem) = authorized(&server.addr, "GET", "/v1/declarations", &token, "").await;
+    assert_eq!(status, 503, "{problem}");
+    assert_eq!(
+        problem["type"], "urn:deconflict:problem:line-failed",
+        "{problem}"
+    );
+    let detail = problem["detail"].as_str().unwrap_or_default();
+    assert!(detail.contains("the line has failed"), "{problem}");
+    assert!(!detail.contains("could not be stored"), "{problem}");
+    server.stop().await;
+}
+
+/// Hostile review: a background loop whose every run failed (returned an error) still counted each as a
+/// completed run, so `/healthz` stayed 200. A failed run is no heartbeat: after three periods of failures
+/// `/healthz` is 503 naming the loop and its last error, and 200 again once a run succeeds.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_loop_whose_runs_all_fail_turns_healthz_503_naming_it() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (line, store) = faulty_line(dir.path());
+    line.register_party("aa", "military").expect("aa");
+    let period = Duration::from_millis(100);
+    let (server, metrics) = common::serve_with_metrics(
+        &line,
+        Options {
+            scan_period: period,
+            health_grace: Duration::ZERO,
+            ..Options::default()
+        },
+    )
+    .await;
+    let wait = Duration::from_secs(5);
+    until(&server.addr, "/healthz", wait, |s, _, _| s == 200).await;
+
+    store.checkpoints_fail.store(true, Ordering::SeqCst);
+    let took = until(&metrics, "/healthz", wait, |s, v, _| {
+        s == 503 && v["late"] == json!(["checkpoint"]) && v["failing"] == json!(["checkpoint"])
+    })
+    .await;
+    // Failing from at most the checkpointer's 200 ms after its last checkpoint; late three periods later.
+    assert!(took < Duration::from_secs(2), "late only after {took:?}");
+    let (_, v, _) = get(&server.addr, "/healthz").await;
+    assert_eq!(v["failed"], false, "{v}");
+    let detail = v["detail"].as_str().unwrap_or_default();
+    assert!(
+        detail.contains("checkpoint") && detail.contains("the disk is failing"),
+        "{v}"
+    );
+    let (_, _, text) = get(&metrics, "/metrics").await;
+    assert!(
+        text.contains("deconflict_loop_late{loop=\"checkpoint\"} 1"),
+        "{text}"
+    );
+
+    store.checkpoints_fail.store(false, Ordering::SeqCst);
+    until(&server.addr, "/healthz", wait, |s, _, _| s == 200).await;
+    server.stop().await;
+}
+
+/// Hostile review: 4 300 half-open connections (headers never finished) from one address took every
+/// connection slot, and new connections waited 7–9 s. Now an address holds at most
+/// `connections_per_address` connections; one more is closed at once, before anything is read, while other
+/// addresses are served, and the address is served again once one of its connections closes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connections_from_one_address_beyond_their_bound_are_closed_at_once() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let line = line_with(
+        dir.path(),
+        Limits {
+            connections_per_address: 2,
+            header_timeout: Duration::from_secs(5),
+            ..Limits::default()
+        },
+    );
+    let server = common::serve(&line).await;
+    // Two half-open connections from 127.0.0.1: partial headers, never finished.
+    let mut first = TcpStream::connect(&server.addr).await.expect("connect");
+    first
+        .write_all(b"GET /healthz HTTP/1.1\r\n")
+        .await
+        .expect("write");
+    let mut second = TcpStream::connect(&server.addr).await.expect("connect");
+    second
+        .write_all(b"GET /healthz HTTP/1.1\r\n")
+        .await
+        .expect("write");
+    tokio::time::sleep(Duration::from_millis(200)).await;
+
+    let mut third = TcpStream::connect(&server.addr).await.expect("connect");
+    let closed = closed_within(&mut third, Duration::from_secs(2)).await;
+    assert!(
+        closed.is_some_and(|t| t < Duration::from_secs(1)),
+        "a third connection from one address was kept open beyond connections_per_address = 2 \
+         ({closed:?})"
+    );
+
+    // Another address is served meanwhile (127.0.0.2 is loopback too).
+    let socket = tokio::net::TcpSocket::new_v4().expect("socket");
+    socket
+        .bind("127.0.0.2:0".parse().expect("addr"))
+        .expect("bind 127.0.0.2");
+    let mut other = socket
+        .connect(server.addr.parse().expect("addr"))
+        .await
+        .expect("connect from 127.0.0.2");
+    other
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .await
+        .expect("write");
+    let mut answer = Vec::new();
+    tokio::time::timeout(Duration::from_secs(3), other.read_to_end(&mut answer))
+        .await
+        .expect("another address served in time")
+        .expect("read");
+    assert!(
+        String::from_utf8_lossy(&answer).starts_with("HTTP/1.1 200"),
+        "{}",
+        String::from_utf8_lossy(&answer)
+    );
+
+    // Once one of its connections closes, the address is served again.
+    drop(first);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let (status, _, _) = get(&server.addr, "/healthz").await;
+    assert_eq!(status, 200);
+    drop(second);
     server.stop().await;
 }

@@ -1044,3 +1044,233 @@ fn a_party_cannot_flood_the_line() {
     line.send("bb", json!({"to": ["aa"], "text": "still here"}))
         .expect("another party writes on");
 }
+
+fn limit_refused<T: std::fmt::Debug>(r: Result<T, LineError>) -> &'static str {
+    match r {
+        Err(LineError::Limit {
+            limit, rate: false, ..
+        }) => limit,
+        other => panic!("expected a refusal at a limit, got {other:?}"),
+    }
+}
+
+/// Hostile review: one declaration over 5 000 partner declarations logged 5 000 `conflict.found` entries and
+/// held the line's lock for 7.9 s. A write (a declaration or a new version) that would open more than
+/// `conflicts_per_write` conflicts is now refused whole, naming the limit (and not by how much), and nothing
+/// is stored.
+#[test]
+fn one_write_opens_at_most_conflicts_per_write() {
+    let (_dir, line) = line();
+    three(&line);
+    let line = line.with_limits(deconflict_server::Limits {
+        conflicts_per_write: 3,
+        ..deconflict_server::Limits::default()
+    });
+    let (start, end) = ("2030-06-18T15:00:00Z", "2030-06-18T16:00:00Z");
+    for i in 0..4 {
+        line.declare("bb", sortie(&format!("b-{i}"), start, end, 0.0, 900.0))
+            .expect("b");
+    }
+    let before = line.store().size().expect("size");
+    let refused = line.declare("aa", sortie("a-1", start, end, 0.0, 900.0));
+    if let Err(LineError::Limit { detail, .. }) = &refused {
+        assert!(
+            !detail.contains('4'),
+            "the refusal tells how many: {detail}"
+        );
+    }
+    assert_eq!(limit_refused(refused), "conflicts_per_write");
+    assert_eq!(line.store().size().expect("size"), before, "nothing stored");
+    assert!(matches!(
+        line.get("aa", "a-1", None),
+        Err(LineError::NotFound(_))
+    ));
+
+    // A new version that would open them is refused the same way; the version stays.
+    line.declare(
+        "aa",
+        sortie(
+            "a-2",
+            "2030-06-19T15:00:00Z",
+            "2030-06-19T16:00:00Z",
+            0.0,
+            900.0,
+        ),
+    )
+    .expect("a-2 opens none");
+    let before = line.store().size().expect("size");
+    assert_eq!(
+        limit_refused(line.new_version(
+            "aa",
+            "a-2",
+            Some(1),
+            sortie("a-2", start, end, 0.0, 900.0)
+        )),
+        "conflicts_per_write"
+    );
+    assert_eq!(line.store().size().expect("size"), before, "nothing stored");
+    assert_eq!(line.get("aa", "a-2", None).expect("a-2")["version"], 1);
+
+    // Three are within the bound.
+    line.cancel("bb", "b-3", Some(1)).expect("cancel");
+    let declared = line
+        .declare("aa", sortie("a-1", start, end, 0.0, 900.0))
+        .expect("three conflicts");
+    assert_eq!(declared.body["conflicts"].as_array().map(Vec::len), Some(3));
+}
+
+/// A polygon of `n` vertices around the sorties' spot.
+fn polygon(id: &str, n: usize) -> Value {
+    let mut d = sortie(
+        id,
+        "2030-06-18T15:00:00Z",
+        "2030-06-18T16:00:00Z",
+        0.0,
+        900.0,
+    );
+    let ring: Vec<Value> = (0..n)
+        .map(|k| {
+            let a = k as f64 / n as f64 * std::f64::consts::TAU;
+            json!([38.5 + 0.1 * a.cos(), 35.9 + 0.1 * a.sin()])
+        })
+        .collect();
+    d["volumes"][0]["footprint"] = json!({ "polygon": ring });
+    d
+}
+
+/// Hostile review: one party flooded 900 declarations of ~100 KB each and the server grew to 1.5 GB. A party
+/// now holds at most `declarations_per_party` live declarations and `vertices_per_party` positions in them
+/// (a circle counts one); a new declaration or version past either is refused, naming it. Ending or
+/// cancelling frees room, other parties are not counted, and the count survives a restart.
+#[test]
+fn a_party_holds_a_bounded_number_of_live_declarations_and_positions() {
+    use deconflict_server::line::Lifecycle;
+    let (dir, line) = line();
+    three(&line);
+    let limits = deconflict_server::Limits {
+        declarations_per_party: 3,
+        vertices_per_party: 12,
+        ..deconflict_server::Limits::default()
+    };
+    let line = line.with_limits(limits.clone());
+    let (start, end) = ("2030-06-18T15:00:00Z", "2030-06-18T16:00:00Z");
+    for i in 0..3 {
+        line.declare("cc", sortie(&format!("c-{i}"), start, end, 0.0, 900.0))
+            .expect("c");
+    }
+    let before = line.store().size().expect("size");
+    assert_eq!(
+        limit_refused(line.declare("cc", sortie("c-3", start, end, 0.0, 900.0))),
+        "declarations_per_party"
+    );
+    assert_eq!(line.store().size().expect("size"), before, "nothing stored");
+    line.declare("aa", sortie("a-0", start, end, 0.0, 900.0))
+        .expect("another party is not held to cc's count");
+
+    line.cancel("cc", "c-0", Some(1)).expect("cancel");
+    line.declare("cc", sortie("c-3", start, end, 0.0, 900.0))
+        .expect("room again");
+    // Two circles and a polygon of 10: 12 positions.
+    line.new_version("cc", "c-1", Some(1), polygon("c-1", 10))
+        .expect("12 positions");
+    assert_eq!(
+        limit_refused(line.new_version("cc", "c-1", Some(2), polygon("c-1", 11))),
+        "vertices_per_party"
+    );
+    assert_eq!(line.get("cc", "c-1", None).expect("c-1")["version"], 2);
+
+    drop(line);
+    let line = reopen(dir.path()).with_limits(limits);
+    assert_eq!(
+        limit_refused(line.declare("cc", sortie("c-4", start, end, 0.0, 900.0))),
+        "declarations_per_party",
+        "the count is rebuilt from the log"
+    );
+    line.set_state("cc", "c-2", Some(1), Lifecycle::Ended)
+        .expect("end");
+    line.declare("cc", sortie("c-4", start, end, 0.0, 900.0))
+        .expect("an ended declaration frees room");
+}
+
+/// Hostile review: previews were not rate-limited (each the work of a write, stored nowhere). They are
+/// charged to the party's write allowance now.
+#[test]
+fn previews_are_charged_to_the_write_allowance() {
+    let (_dir, line) = line();
+    three(&line);
+    let line = line.with_limits(deconflict_server::Limits {
+        writes_per_party_per_second: 1.0,
+        write_burst: 5.0,
+        ..deconflict_server::Limits::default()
+    });
+    let mut refused = None;
+    for i in 0..50 {
+        let d = sortie(
+            &format!("p-{i}"),
+            "2030-06-18T15:00:00Z",
+            "2030-06-18T16:00:00Z",
+            0.0,
+            900.0,
+        );
+        if let Err(e) = line.preview("aa", d) {
+            refused = Some((i, e));
+            break;
+        }
+    }
+    match refused {
+        Some((i, LineError::Limit { limit, rate, .. })) => {
+            assert!((5..=6).contains(&i), "refused after {i}");
+            assert_eq!(limit, "writes_per_party_per_second");
+            assert!(rate);
+        }
+        other => panic!("expected previews refused past the allowance, got {other:?}"),
+    }
+}
+
+/// Hostile review: a preview read its body (up to the bounds: thousands of positions) under the line's lock,
+/// so a party looping previews stalled every other party's reads. The body is read and checked before the
+/// lock now: while previews run on another thread, another party's reads do not wait for them.
+#[test]
+fn reads_do_not_wait_for_previews() {
+    let (_dir, line) = line();
+    three(&line);
+    let line = Arc::new(line.with_limits(deconflict_server::Limits {
+        writes_per_party_per_second: 1e9,
+        write_burst: 1e9,
+        ..deconflict_server::Limits::default()
+    }));
+    // As large a body as the bounds take: two footprints of 1 000 positions.
+    let mut large = polygon("p-1", 1000);
+    let volume = large["volumes"][0].clone();
+    large["volumes"] = json!([volume.clone(), volume]);
+    let started = std::time::Instant::now();
+    for _ in 0..3 {
+        line.preview("aa", large.clone()).expect("preview");
+    }
+    let one_preview = started.elapsed() / 3;
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let looping = {
+        let (line, stop, large) = (Arc::clone(&line), Arc::clone(&stop), large.clone());
+        std::thread::spawn(move || {
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let _ = line.preview("aa", large.clone());
+            }
+        })
+    };
+    let mut reads = Vec::new();
+    for _ in 0..41 {
+        let t = std::time::Instant::now();
+        line.list("cc", &deconflict_server::line::ListFilter::default())
+            .expect("list");
+        reads.push(t.elapsed());
+        std::thread::sleep(one_preview / 7);
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    looping.join().expect("join");
+    reads.sort();
+    let median = reads[reads.len() / 2];
+    assert!(
+        median < one_preview / 5,
+        "reads waited (median {median:?}) while previews (one takes {one_preview:?}) ran"
+    );
+}

@@ -6,7 +6,7 @@ export type Object = Record<string, unknown>;
 
 /** RFC 9457 problem details */
 export type Problem = {
-  /** stable: urn:deconflict:problem:<kind> (validation, not-found, forbidden, exists, stale-version, if-match-required, unauthorized, bad-request, too-large, timeout, too-many, overloaded, unhealthy, http, internal) */
+  /** stable: urn:deconflict:problem:<kind> (validation, not-found, forbidden, exists, stale-version, if-match-required, unauthorized, bad-request, too-large, timeout, too-many, limit, overloaded, unhealthy, line-failed, http, internal) */
   type: string;
   title: string;
   status: number;
@@ -17,6 +17,10 @@ export type Problem = {
   limit?: string;
   /** for unhealthy: the background loops that are late */
   late?: string[];
+  /** for unhealthy: the late loops whose runs ended in errors */
+  failing?: string[];
+  /** for unhealthy: whether the line has failed (it refuses every request until a restart) */
+  failed?: boolean;
 };
 
 export type Volume = {

@@ -43,6 +43,26 @@ pub struct Decided {
     pub told: Told,
 }
 
+/// The line's bounds on one declaration write (the server's `Limits` of the same names).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct VersionBounds {
+    /// Most conflicts one write may open.
+    pub conflicts_per_write: usize,
+    /// Most live declarations (neither ended nor cancelled) one party may hold.
+    pub declarations_per_party: usize,
+    /// Most positions ([`super::positions`]) one party's live declarations may hold together.
+    pub vertices_per_party: usize,
+}
+
+impl VersionBounds {
+    /// No bound at all (for tests and tools that replay what a line already took).
+    pub const UNBOUNDED: VersionBounds = VersionBounds {
+        conflicts_per_write: usize::MAX,
+        declarations_per_party: usize::MAX,
+        vertices_per_party: usize::MAX,
+    };
+}
+
 fn invalid(field: &str, detail: impl Into<String>) -> DomainError {
     DomainError::Invalid {
         field: field.into(),
@@ -119,23 +139,64 @@ impl State {
 
     /// The entries of a new version of `party`'s declaration (read from `content`, shared with `audience`):
     /// the version, the conflicts of the old version it resolves, and the conflicts it opens under each
-    /// agreement's minima. Returns them with the conflicts found.
+    /// agreement's minima. Returns them with the conflicts found. A version that would pass one of `bounds`
+    /// is refused whole (`DomainError::Limit`): what the party would hold live is checked before anything is
+    /// searched, and the number of conflicts before any entry is built.
     pub fn decide_version(
         &self,
         party: &str,
         declaration: &Declaration,
         content: &Value,
         audience: &BTreeSet<String>,
-    ) -> (Vec<Decided>, Vec<Conflict>) {
+        bounds: &VersionBounds,
+    ) -> Result<(Vec<Decided>, Vec<Conflict>), DomainError> {
+        // A write that leaves the party holding no more than before is never refused (a line restarted with
+        // lower bounds still takes smaller versions of what its parties hold).
+        let (before, held) = (self.holding(party), self.holding_with(party, declaration));
+        if held.declarations > bounds.declarations_per_party
+            && held.declarations > before.declarations
+        {
+            return Err(DomainError::Limit {
+                limit: "declarations_per_party",
+                detail: format!(
+                    "{party} would hold {} live declarations; at most {} (limit declarations_per_party): \
+                     end or cancel some first",
+                    held.declarations, bounds.declarations_per_party
+                ),
+            });
+        }
+        if held.positions > bounds.vertices_per_party && held.positions > before.positions {
+            return Err(DomainError::Limit {
+                limit: "vertices_per_party",
+                detail: format!(
+                    "{party}'s live declarations would hold {} positions in all; at most {} (limit \
+                     vertices_per_party): end or cancel some first",
+                    held.positions, bounds.vertices_per_party
+                ),
+            });
+        }
+        let conflicts = self
+            .index
+            .conflicts_of_under(declaration, &self.policy(party));
+        // The refusal says only that the bound was passed, not by how much: the count may include
+        // declarations the party was never given (a written conflict would show them; a refusal records
+        // nothing).
+        if conflicts.len() > bounds.conflicts_per_write {
+            return Err(DomainError::Limit {
+                limit: "conflicts_per_write",
+                detail: format!(
+                    "declaration {:?} would open more than {} conflicts, the most one write opens (limit \
+                     conflicts_per_write): split it or narrow its volumes",
+                    declaration.id, bounds.conflicts_per_write
+                ),
+            });
+        }
         let mut entries = vec![Decided {
             kind: DECLARATION_VERSION,
             told: Told::Sealed(audience.clone()),
             content: content.clone(),
         }];
         entries.extend(self.resolutions(party, &declaration.id, "replaced by a new version"));
-        let conflicts = self
-            .index
-            .conflicts_of_under(declaration, &self.policy(party));
         for c in &conflicts {
             let other = c.other_than(party);
             let Some(other) = self.current.get(&key(&other.party, &other.id)) else {
@@ -156,7 +217,7 @@ impl State {
                 content,
             });
         }
-        (entries, conflicts)
+        Ok((entries, conflicts))
     }
 
     /// Cancelling `party`'s declaration `id` at version `if_match`: the cancellation and the resolution of

@@ -40,6 +40,27 @@ impl Sees<'_> {
     }
 }
 
+/// The positions of a declaration's footprints, all volumes together: a polygon's vertices, a corridor's or a
+/// line's path points, and 1 for a circle (what the line's bounds on positions count).
+pub fn positions(d: &Declaration) -> usize {
+    d.volumes
+        .iter()
+        .map(|v| match v.footprint.footprint() {
+            deconflict_space::Footprint::Polygon(p) => p.len(),
+            deconflict_space::Footprint::Circle { .. } => 1,
+            deconflict_space::Footprint::Corridor { path, .. } => path.len(),
+        })
+        .sum()
+}
+
+/// What one party holds live on the line (its declarations neither ended nor cancelled): how many, and their
+/// [`positions`] together. The line bounds both per party.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Held {
+    pub declarations: usize,
+    pub positions: usize,
+}
+
 /// What advice needs, copied from the state ([`State::advising`]): advice is computed on it apart from the
 /// state, so that a long computation never stalls another party's reads or writes.
 #[derive(Debug)]
@@ -75,6 +96,53 @@ impl Advising {
 }
 
 impl State {
+    /// The positions of the declaration `k` if it is live (neither ended nor cancelled).
+    fn live_positions(&self, k: &str) -> Option<usize> {
+        self.current
+            .get(k)
+            .filter(|c| !c.state.closed())
+            .map(|c| positions(&c.declaration))
+    }
+
+    /// Moves `party`'s holding from what the declaration `k` held before a change (`before`, as
+    /// [`State::live_positions`] read it then) to what it holds now.
+    fn rehold(&mut self, party: &str, k: &str, before: Option<usize>) {
+        let after = self.live_positions(k);
+        if before == after {
+            return;
+        }
+        let held = self.held.entry(party.to_string()).or_default();
+        if let Some(n) = before {
+            held.declarations = held.declarations.saturating_sub(1);
+            held.positions = held.positions.saturating_sub(n);
+        }
+        if let Some(n) = after {
+            held.declarations += 1;
+            held.positions += n;
+        }
+        if *held == Held::default() {
+            self.held.remove(party);
+        }
+    }
+
+    /// What `party` holds live now.
+    pub fn holding(&self, party: &str) -> Held {
+        self.held.get(party).copied().unwrap_or_default()
+    }
+
+    /// What `party` would hold live once `d` (a new declaration, or a new version of one) is written.
+    pub fn holding_with(&self, party: &str, d: &Declaration) -> Held {
+        let mut held = self.holding(party);
+        if let Some(n) = self.live_positions(&key(party, &d.id)) {
+            held.declarations = held.declarations.saturating_sub(1);
+            held.positions = held.positions.saturating_sub(n);
+        }
+        Held {
+            declarations: held.declarations + 1,
+            positions: held.positions + positions(d),
+        }
+    }
+
     pub(super) fn check_version(
         header: &EntryHeader,
         v: Value,
@@ -146,6 +214,8 @@ impl State {
         }
         let late = self.late_notice(&declaration, header.time_ms);
         let k = key(&declaration.party, &declaration.id);
+        let held_before = self.live_positions(&k);
+        let party = declaration.party.clone();
         let state = match self.current.get(&k) {
             Some(c) if c.state == Lifecycle::Active => Lifecycle::Active,
             _ => Lifecycle::Planned,
@@ -172,7 +242,7 @@ impl State {
                 .insert(declaration.party.clone());
         }
         self.current.insert(
-            k,
+            k.clone(),
             Current {
                 declaration,
                 content,
@@ -182,6 +252,7 @@ impl State {
                 late,
             },
         );
+        self.rehold(&party, &k, held_before);
     }
 
     pub(super) fn apply_cancel(
@@ -197,11 +268,14 @@ impl State {
             id: id.to_string(),
         });
         let k = key(party, id);
+        let held_before = self.live_positions(&k);
         if let Some(c) = self.current.get_mut(&k) {
             c.state = Lifecycle::Cancelled;
             c.seq = header.seq;
-            self.done.push_back((header.time_ms, Done::Declaration(k)));
+            self.done
+                .push_back((header.time_ms, Done::Declaration(k.clone())));
         }
+        self.rehold(party, &k, held_before);
     }
 
     pub(super) fn apply_state(
@@ -212,7 +286,9 @@ impl State {
         effects: &mut Vec<Effect>,
     ) {
         let party = &header.actor;
-        if let Some(c) = self.current.get_mut(&key(party, id)) {
+        let k = key(party, id);
+        let held_before = self.live_positions(&k);
+        if let Some(c) = self.current.get_mut(&k) {
             match state {
                 StateChange::Active => c.state = Lifecycle::Active,
                 StateChange::Ended => {
@@ -227,6 +303,7 @@ impl State {
                 }
             }
         }
+        self.rehold(party, &k, held_before);
     }
 
     /// A closed declaration leaves memory but for its tombstone (party, id, version, state).

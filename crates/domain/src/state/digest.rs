@@ -7,7 +7,8 @@
 //! waits to be retired,
 //! and the log's position. What it leaves out, on purpose: what is not logged (live tracks, the scan's
 //! memory, write allowances), caches derived from the above (the server's token lookup and index of protected
-//! areas; the conflict index is rebuilt from the declarations it covers), and the writer's own bookkeeping.
+//! areas; the conflict index is rebuilt from the declarations it covers; what each party holds live is
+//! counted from them), and the writer's own bookkeeping.
 //!
 //! Each part is rendered with `Debug` over ordered maps (hash maps are sorted first), which is deterministic
 //! for the same values; parts are length-prefixed and named, so that no two states share a rendering.

@@ -48,7 +48,7 @@ mod parties;
 mod tests;
 
 pub use agreements::terms_parties;
-pub use declarations::{Advising, Sees};
+pub use declarations::{positions, Advising, Held, Sees};
 
 /// The actor of entries the line itself makes (escalations, alerts).
 pub const LINE_ACTOR: &str = "line";
@@ -88,6 +88,10 @@ pub enum DomainError {
     /// The command must name the version it replaces.
     #[error("a new version must name the version it replaces in If-Match")]
     PreconditionRequired,
+    /// The command would pass one of the line's bounds (`limit`, named as the server's limits name it); it is
+    /// refused whole.
+    #[error("{detail}")]
+    Limit { limit: &'static str, detail: String },
 }
 
 /// What a party can say about a conflict it is part of.
@@ -229,6 +233,9 @@ pub struct State {
     pub shared: HashMap<String, HashMap<String, BTreeSet<String>>>,
     /// The declarations in force, for finding conflicts.
     pub index: ConflictIndex,
+    /// What each party holds live (declarations neither ended nor cancelled, and their positions), by party:
+    /// derived from `current`, kept as versions, cancellations and state changes are applied.
+    pub held: HashMap<String, Held>,
     pub conflicts: BTreeMap<String, ConflictRecord>,
     /// The open conflicts of each declaration, by [`key`].
     pub open_conflicts: HashMap<String, BTreeSet<String>>,
@@ -259,6 +266,7 @@ impl State {
             current: BTreeMap::new(),
             shared: HashMap::new(),
             index: ConflictIndex::new(minima),
+            held: HashMap::new(),
             conflicts: BTreeMap::new(),
             open_conflicts: HashMap::new(),
             messages: BTreeMap::new(),

@@ -81,7 +81,14 @@ impl Log {
         let audience: BTreeSet<String> = audience.iter().map(|p| p.to_string()).collect();
         let (decided, _) = self
             .state
-            .decide_version(party, &declaration, &content, &audience);
+            .decide_version(
+                party,
+                &declaration,
+                &content,
+                &audience,
+                &super::decide::VersionBounds::UNBOUNDED,
+            )
+            .expect("within bounds");
         self.commit(party, decided);
     }
 
@@ -225,4 +232,69 @@ fn a_shared_declaration_is_found_but_not_writable_by_its_audience() {
     );
     let shared: BTreeMap<_, _> = log.state.shared["bb"].iter().collect();
     assert_eq!(shared.len(), 1);
+}
+
+#[test]
+fn what_a_party_holds_live_follows_versions_ends_and_cancellations_and_replays() {
+    use super::Held;
+    let (mut log, _) = theatre();
+    let held = |log: &Log, p: &str| log.state.holding(p);
+    assert_eq!(
+        held(&log, "aa"),
+        Held {
+            declarations: 1,
+            positions: 1
+        }
+    );
+    log.declare("aa", "west", -0.5, &[]);
+    assert_eq!(held(&log, "aa").declarations, 2);
+    let ended = log
+        .state
+        .decide_lifecycle("aa", "north", Some(1), Lifecycle::Ended)
+        .expect("end");
+    log.commit("aa", ended);
+    let (_, cancelled) = log
+        .state
+        .decide_cancel("aa", "west", Some(1))
+        .expect("cancel");
+    log.commit("aa", cancelled);
+    assert_eq!(held(&log, "aa"), Held::default());
+    assert_eq!(held(&log, "bb").declarations, 1);
+    let mut replayed = State::new(Minima::default());
+    for (header, bytes) in &log.entries {
+        replayed.apply(header, bytes).expect("replay");
+    }
+    assert_eq!(replayed.held, log.state.held);
+}
+
+#[test]
+fn a_version_past_a_bound_is_refused_before_any_entry_is_built() {
+    use super::decide::VersionBounds;
+    let (log, _) = theatre();
+    // aa's second sortie, over bb's: it opens one conflict, and aa would hold two declarations (two
+    // positions: circles count one each).
+    let content = json!({"id": "again", "party": "aa", "version": 1, "kind": "air_operation",
+        "volumes": [{"footprint": {"circle": {"center": [38.5, 35.9], "radius_m": 5000}},
+                     "altitude": {"lower_m": 1000, "upper_m": 2000},
+                     "time": {"start": "2030-06-01T10:00:00Z", "end": "2030-06-01T12:00:00Z"}}]});
+    let d = parse_declaration(&content, "test").expect("declaration");
+    let decide = |bounds: VersionBounds| {
+        log.state
+            .decide_version("aa", &d, &content, &BTreeSet::new(), &bounds)
+            .map(|(entries, _)| entries.len())
+    };
+    let limit_of = |r: Result<usize, DomainError>| match r {
+        Err(DomainError::Limit { limit, .. }) => limit,
+        other => panic!("expected a limit, got {other:?}"),
+    };
+    assert_eq!(decide(VersionBounds::UNBOUNDED), Ok(2));
+    let at = |conflicts, declarations, vertices| VersionBounds {
+        conflicts_per_write: conflicts,
+        declarations_per_party: declarations,
+        vertices_per_party: vertices,
+    };
+    assert_eq!(decide(at(1, 2, 2)), Ok(2));
+    assert_eq!(limit_of(decide(at(0, 2, 2))), "conflicts_per_write");
+    assert_eq!(limit_of(decide(at(1, 1, 2))), "declarations_per_party");
+    assert_eq!(limit_of(decide(at(1, 2, 1))), "vertices_per_party");
 }

@@ -42,7 +42,7 @@ pub fn app_with(line: Arc<Line>, max_in_flight: usize) -> Router {
 /// The router as `options` ask: the API, and the web picture's files from `options.web` at `/` (every path
 /// the API does not answer; no token needed for them, the page signs in with one). Without a web directory,
 /// and for any file missing from it, the answer is the API's 404 problem. No loops run behind it (see
-/// [`crate::serve`]), so `/healthz` is 200.
+/// [`crate::serve`]), so `/healthz` is 200 unless the line has failed.
 pub fn app_options(line: Arc<Line>, options: &Options) -> Router {
     let shell = Shell::new(
         Arc::new(Health::new(options.health_grace)),
@@ -52,24 +52,25 @@ pub fn app_options(line: Arc<Line>, options: &Options) -> Router {
     router(line, options, shell, max_in_flight)
 }
 
-/// `GET /healthz` over the loops' heartbeats (on the API's router, outside its in-flight bound, and on the
+/// `GET /healthz` over the line's state and the loops' heartbeats (on the API's router, outside its in-flight bound, and on the
 /// operator's).
-fn healthz_route(health: Arc<Health>) -> axum::routing::MethodRouter {
+fn healthz_route(health: Arc<Health>, line: Arc<Line>) -> axum::routing::MethodRouter {
     get(move || {
-        let health = Arc::clone(&health);
-        async move { healthz(&health).await }
+        let (health, line) = (Arc::clone(&health), Arc::clone(&line));
+        async move { healthz(&health, &line).await }
     })
 }
 
 /// The operator's router (`--metrics-listen`): `/metrics` and `/healthz`, nothing of the API.
 pub(crate) fn metrics_router(line: Arc<Line>, health: Arc<Health>) -> Router {
     let h = Arc::clone(&health);
+    let l = Arc::clone(&line);
     Router::new()
         .route(
             "/metrics",
-            get(move || metrics(Arc::clone(&line), Arc::clone(&h))),
+            get(move || metrics(Arc::clone(&l), Arc::clone(&h))),
         )
-        .route("/healthz", healthz_route(health))
+        .route("/healthz", healthz_route(health, line))
         .fallback(not_found)
         .layer(axum::middleware::from_fn(wire))
 }
@@ -91,6 +92,7 @@ pub(crate) fn router(
     let limits = line.limits().clone();
     let document = Arc::new(openapi::document());
     let health = Arc::clone(&shell.health);
+    let healthz_line = Arc::clone(&line);
     let api = Router::new()
         .route(
             "/openapi.json",
@@ -224,7 +226,7 @@ pub(crate) fn router(
         .service(api);
     // `/healthz` stands outside the in-flight bound: a flood of requests must not make the line look dead.
     Router::new()
-        .route("/healthz", healthz_route(health))
+        .route("/healthz", healthz_route(health, healthz_line))
         .fallback_service(whole)
         .layer(axum::middleware::from_fn(wire))
         .layer(Extension(BodyLimits {

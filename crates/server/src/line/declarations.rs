@@ -85,15 +85,7 @@ impl Line {
                 },
                 None => invalid(e.field.clone(), e.to_string()),
             })?;
-        let vertices: usize = declaration
-            .volumes
-            .iter()
-            .map(|v| match v.footprint.footprint() {
-                deconflict_space::Footprint::Polygon(p) => p.len(),
-                deconflict_space::Footprint::Circle { .. } => 1,
-                deconflict_space::Footprint::Corridor { path, .. } => path.len(),
-            })
-            .sum();
+        let vertices = deconflict_domain::state::positions(&declaration);
         if vertices > self.limits.vertices_per_declaration {
             return Err(LineError::Limit {
                 limit: "vertices_per_declaration",
@@ -162,8 +154,15 @@ impl Line {
                 obj.entry("id").or_insert(json!(path_id));
             }
             let (declaration, content, audience) = self.prepare(party, body, version)?;
-            let (decided, conflicts) =
-                inner.decide_version(party, &declaration, &content, &audience);
+            // Refused whole past a bound (conflicts it would open, what its party would hold live), before
+            // any entry is built.
+            let (decided, conflicts) = inner.decide_version(
+                party,
+                &declaration,
+                &content,
+                &audience,
+                &self.version_bounds(),
+            )?;
             let entries = self.stamp(party, decided);
             inner.prepared = Some(declaration.clone());
             let seq = self.commit(inner, entries)?;
@@ -210,20 +209,20 @@ impl Line {
     /// site and zone in force. Only conflicts with declarations shared with the caller are returned: an
     /// unrecorded check must not tell anyone where others, unseen, will be. Conflicts with the rest are found,
     /// notified to both parties and recorded when the declaration is submitted. An id the caller already
-    /// uses is checked as its next version.
+    /// uses is checked as its next version. A preview is charged to its party's write allowance
+    /// (`writes_per_party_per_second`): it is the work of a write, stored nowhere.
     pub fn preview(&self, party: &str, body: Value) -> Result<Value, LineError> {
-        // Checked and copied under the lock; the conflicts are computed without it.
-        let (declaration, content, advising) = {
-            let inner = self.lock()?;
-            let id = body["id"].as_str().unwrap_or_default().to_string();
-            let version = inner
-                .current
-                .get(&key(party, &id))
-                .map_or(1, |c| c.declaration.version + 1);
-            let (declaration, content, _) = self.prepare(party, body, version)?;
-            let advising = inner.advising(&declaration, party);
-            (declaration, content, advising)
-        };
+        self.charge(party)?;
+        // The version it would be is read under the lock; the body is read and checked without it (it may
+        // be large); what the conflicts need is copied under the lock, and they are computed without it.
+        let id = body["id"].as_str().unwrap_or_default().to_string();
+        let version = self
+            .lock()?
+            .current
+            .get(&key(party, &id))
+            .map_or(1, |c| c.declaration.version + 1);
+        let (declaration, content, _) = self.prepare(party, body, version)?;
+        let advising = self.lock()?.advising(&declaration, party);
         let found = advising
             .index
             .conflicts_of_under(&declaration, &advising.policy());

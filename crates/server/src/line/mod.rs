@@ -131,6 +131,10 @@ pub enum LineError {
     },
     #[error("storage: {0}")]
     Storage(String),
+    /// The line has failed (a write failed part-way, so memory may be ahead of the log): it refuses every
+    /// request, reads included, until a restart rebuilds it from the log.
+    #[error("{0}")]
+    Failed(String),
 }
 
 impl From<DomainError> for LineError {
@@ -142,6 +146,11 @@ impl From<DomainError> for LineError {
             DomainError::Forbidden(why) => LineError::Forbidden(why),
             DomainError::Stale { given, current } => LineError::Stale { given, current },
             DomainError::PreconditionRequired => LineError::PreconditionRequired,
+            DomainError::Limit { limit, detail } => LineError::Limit {
+                limit,
+                detail,
+                rate: false,
+            },
         }
     }
 }

@@ -206,9 +206,25 @@ impl Line {
 
     /// What every request gets once the line has failed (see [`Line::lock`]).
     pub(super) fn refused() -> LineError {
-        LineError::Storage(
-            "an earlier write failed part-way; restart the server to rebuild the state from the log".into(),
+        LineError::Failed(
+            "the line has failed: an earlier write failed part-way, so it answers nothing until the server \
+             is restarted and rebuilds its state from the log"
+                .into(),
         )
+    }
+
+    /// Whether the line has failed and refuses every request (see [`Line::lock`]); `/healthz` says so.
+    pub fn has_failed(&self) -> bool {
+        self.failed.load(Ordering::SeqCst)
+    }
+
+    /// The bounds of one declaration write, as the domain's deciders take them.
+    pub(super) fn version_bounds(&self) -> deconflict_domain::state::decide::VersionBounds {
+        deconflict_domain::state::decide::VersionBounds {
+            conflicts_per_write: self.limits.conflicts_per_write,
+            declarations_per_party: self.limits.declarations_per_party,
+            vertices_per_party: self.limits.vertices_per_party,
+        }
     }
 
     /// The line's time now (ms) and its rate against real time (see [`Clock::rate`]).

@@ -83,7 +83,7 @@ impl From<LineError> for DssProblem {
         let status = match &e {
             LineError::Limit { rate: true, .. } => StatusCode::TOO_MANY_REQUESTS,
             LineError::Limit { .. } => StatusCode::PAYLOAD_TOO_LARGE,
-            LineError::Storage(_) => StatusCode::SERVICE_UNAVAILABLE,
+            LineError::Storage(_) | LineError::Failed(_) => StatusCode::SERVICE_UNAVAILABLE,
             LineError::NotFound(_) => StatusCode::NOT_FOUND,
             LineError::Forbidden(_) => StatusCode::FORBIDDEN,
             _ => StatusCode::BAD_REQUEST,

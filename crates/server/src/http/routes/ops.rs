@@ -28,27 +28,41 @@ pub(crate) async fn metrics(line: Arc<Line>, health: Arc<Health>) -> Result<Resp
         .into_response())
 }
 
-/// `GET /healthz`: 200 while every background loop keeps to its period, else 503 naming the late ones.
-pub(crate) async fn healthz(health: &Health) -> Response {
+/// `GET /healthz`: 200 while the line takes requests and every background loop keeps to its period; else
+/// 503 saying why: the line has failed (`failed`: it refuses every request until a restart), or loops are
+/// late (`late`: none of their runs succeeded within three periods, because one is stuck or all failed).
+pub(crate) async fn healthz(health: &Health, line: &Line) -> Response {
     let late = health.late();
-    if late.is_empty() {
+    let failed = line.has_failed();
+    if late.is_empty() && !failed {
         return "ok\n".into_response();
     }
+    let mut reasons = Vec::new();
+    if failed {
+        reasons.push(
+            "the line has failed: a write failed part-way, and it refuses every request until the \
+             server is restarted and rebuilds its state from the log"
+                .to_string(),
+        );
+    }
+    if !late.is_empty() {
+        let detail = late
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(", ");
+        reasons.push(format!("late: {detail}"));
+    }
     let names: Vec<&str> = late.iter().map(|l| l.name).collect();
-    let detail = late
+    let failing: Vec<&str> = late
         .iter()
-        .map(|l| {
-            format!(
-                "{} (no run completed for {:.1} s; it runs every {:.1} s)",
-                l.name,
-                l.since.as_secs_f64(),
-                l.period.as_secs_f64()
-            )
-        })
-        .collect::<Vec<_>>()
-        .join(", ");
-    Problem::unhealthy(format!("late: {detail}"))
+        .filter(|l| l.failed_in_a_row > 0)
+        .map(|l| l.name)
+        .collect();
+    Problem::unhealthy(reasons.join("; "))
+        .with("failed", json!(failed))
         .with("late", json!(names))
+        .with("failing", json!(failing))
         .into_response()
 }
 

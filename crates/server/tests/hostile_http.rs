@@ -708,11 +708,23 @@ async fn until(
     }
 }
 
+/// Sets a flag back to false when dropped.
+struct Release(Arc<AtomicBool>);
+
+impl Drop for Release {
+    fn drop(&mut self) {
+        self.0.store(false, Ordering::SeqCst);
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stalled_loop_turns_healthz_503_naming_it_and_a_panicking_loop_goes_on() {
     let dir = tempfile::tempdir().expect("temp dir");
     let line = line_with(dir.path(), Limits::default());
     let stall = Arc::new(AtomicBool::new(false));
+    // Whatever happens below, the stalled loop is let go when the test ends: a failed assertion must fail the
+    // test, not leave the runtime waiting for ever for that loop's thread.
+    let _release = Release(Arc::clone(&stall));
     let panics = Arc::new(AtomicUsize::new(0));
     let period = Duration::from_millis(100);
     let before: deconflict_server::health::BeforeRun = {
@@ -746,8 +758,9 @@ async fn a_stalled_loop_turns_healthz_503_naming_it_and_a_panicking_loop_goes_on
         s == 503 && v["late"] == json!(["scan"])
     })
     .await;
+    // Three periods and some slack: on a loaded machine the loop's thread and the probe may both be late.
     assert!(
-        took < period * 3 + Duration::from_millis(400),
+        took < period * 3 + Duration::from_secs(2),
         "late only after {took:?}"
     );
     let (_, v, _) = get(&server.addr, "/healthz").await;

@@ -5,7 +5,7 @@ use deconflict_ledger::EntryHeader;
 use deconflict_space::units::format_time;
 use serde_json::{json, Value};
 
-use super::{Done, State};
+use super::{Done, List, State};
 use crate::kinds::{ALERT_CLOSED, ALERT_RAISED};
 
 impl State {
@@ -24,10 +24,16 @@ impl State {
             }
             _ => "open",
         };
-        let entry = self
-            .alerts
-            .entry(id)
-            .or_insert_with(|| (parties.clone().unwrap_or_default(), json!({})));
+        if !self.alerts.contains_key(&id) {
+            let parties: [String; 2] = parties.clone().unwrap_or_default();
+            for p in &parties {
+                self.lists.add(List::Alerts, p, &id);
+            }
+            self.alerts.insert(id.clone(), (parties, json!({})));
+        }
+        let Some(entry) = self.alerts.get_mut(&id) else {
+            return;
+        };
         if let (Some(o), Value::Object(new)) = (entry.1.as_object_mut(), content) {
             o.extend(new);
             o.insert("status".into(), json!(status));
@@ -47,6 +53,9 @@ impl State {
                     self.alerts.insert(id, (parties, view));
                     false
                 } else {
+                    for p in &parties {
+                        self.lists.remove(List::Alerts, p, &id);
+                    }
                     true
                 }
             })

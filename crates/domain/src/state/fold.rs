@@ -109,15 +109,17 @@ impl State {
             Checked::ConflictResponse { id, reason } => {
                 self.apply_conflict_response(header, &id, reason)
             }
-            Checked::MessageSent { id, message } => {
-                self.messages.insert(id, message);
-            }
+            Checked::MessageSent { id, message } => self.apply_message(id, message),
             Checked::Receipt {
                 id,
                 recipient,
                 text,
             } => self.apply_receipt(header, id, &recipient, text),
             Checked::AgreementProposed { id, agreement } => {
+                let k = crate::agreement::Agreements::key(&agreement.proposer, &id);
+                for p in &agreement.parties {
+                    self.lists.add(super::List::Agreements, p, &k);
+                }
                 self.agreements.insert(&id, *agreement);
                 self.agreements.refresh();
             }
@@ -150,7 +152,7 @@ impl State {
             let gone = match done {
                 Done::Alert(id) => self.retire_alert(id),
                 Done::Conflict(id) => self.retire_conflict(&id),
-                Done::Message(id) => self.messages.remove(&id).is_some(),
+                Done::Message(id) => self.retire_message(&id),
                 Done::Declaration(k) => self.retire_declaration(&k),
             };
             n += usize::from(gone);

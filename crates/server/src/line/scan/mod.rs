@@ -112,8 +112,8 @@ impl Line {
         let inner = self.lock()?;
         Ok(self.listed(
             inner
-                .alerts
-                .range::<str, _>(super::after_key(page))
+                .listable(super::List::Alerts, party, page.after.as_deref())
+                .filter_map(|id| inner.alerts.get(id).map(|a| (id, a)))
                 .filter(|(_, (parties, _))| crate::line::need_to_know::alert(parties, party))
                 .map(|(id, (_, v))| (id, v.clone())),
             limit,
@@ -149,8 +149,8 @@ impl Line {
     pub fn alerts(&self, party: &str) -> Result<Vec<Value>, LineError> {
         let inner = self.lock()?;
         Ok(inner
-            .alerts
-            .values()
+            .listable(super::List::Alerts, party, None)
+            .filter_map(|id| inner.alerts.get(id))
             .filter(|(parties, _)| crate::line::need_to_know::alert(parties, party))
             .map(|(_, v)| v.clone())
             .collect())

@@ -44,6 +44,41 @@ impl State {
         }
     }
 
+    /// Fields of alert `id` for `party` alone, merged into what it was given of it before (nothing if the alert
+    /// is unknown or `party` is not one of its two).
+    pub(super) fn apply_alert_for(&mut self, id: &str, party: &str, content: Value) {
+        let Some((parties, _)) = self.alerts.get(id) else {
+            return;
+        };
+        if !super::need_to_know::alert(parties, party) {
+            return;
+        }
+        let private = self
+            .alert_private
+            .entry(id.to_string())
+            .or_default()
+            .entry(party.to_string())
+            .or_insert_with(|| json!({}));
+        if let (Some(o), Value::Object(new)) = (private.as_object_mut(), content) {
+            o.extend(new.into_iter().filter(|(k, _)| k != "id" && k != "for"));
+        }
+    }
+
+    /// Alert `id` as `party` sees it: the view both its parties are given, with the fields given to `party`
+    /// alone over it; `None` if `party` is not one of its two (or there is none).
+    pub fn alert_view(&self, id: &str, party: &str) -> Option<Value> {
+        let (parties, view) = self.alerts.get(id)?;
+        if !super::need_to_know::alert(parties, party) {
+            return None;
+        }
+        let mut view = view.clone();
+        let private = self.alert_private.get(id).and_then(|p| p.get(party));
+        if let (Some(o), Some(Value::Object(own))) = (view.as_object_mut(), private) {
+            o.extend(own.clone());
+        }
+        Some(view)
+    }
+
     /// A closed alert leaves memory, unless it was raised again under the same id since.
     pub(super) fn retire_alert(&mut self, id: String) -> bool {
         self.alerts
@@ -56,6 +91,7 @@ impl State {
                     for p in &parties {
                         self.lists.remove(List::Alerts, p, &id);
                     }
+                    self.alert_private.remove(&id);
                     true
                 }
             })

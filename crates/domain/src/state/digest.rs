@@ -45,6 +45,7 @@ impl State {
         part("messages", format!("{:?}", self.messages));
         part("agreements", format!("{:?}", self.agreements));
         part("alerts", format!("{:?}", self.alerts));
+        part("alert_private", format!("{:?}", self.alert_private));
         part("retiring", format!("{:?}", self.done));
         part("lists", self.lists.digest_text());
         part("dss", self.dss.digest_text());

@@ -237,8 +237,11 @@ pub struct State {
     pub open_conflicts: HashMap<String, BTreeSet<String>>,
     pub messages: BTreeMap<String, Message>,
     pub agreements: Agreements,
-    /// Every alert as logged, latest state: (its two parties, the view).
+    /// Every alert as logged, latest state: (its two parties, the view both are given).
     pub alerts: BTreeMap<String, ([String; 2], Value)>,
+    /// Per alert, per party, the fields only that party was given (an incursion's area, told to the area's
+    /// party alone when the intruding party was not given it); see [`State::alert_view`].
+    pub alert_private: BTreeMap<String, BTreeMap<String, Value>>,
     /// Alerts closed, conflicts resolved and messages every recipient acknowledged, with when (entry time),
     /// in the log's order: they leave memory after the retention period ([`State::retire`]); the log keeps
     /// them.
@@ -269,6 +272,7 @@ impl State {
             messages: BTreeMap::new(),
             agreements: Agreements::default(),
             alerts: BTreeMap::new(),
+            alert_private: BTreeMap::new(),
             done: VecDeque::new(),
             lists: Lists::default(),
             next_seq: 0,
@@ -366,6 +370,8 @@ pub enum Checked {
     Alert {
         id: String,
         parties: Option<[String; 2]>,
+        /// The one party these fields are for (see [`crate::event::AlertHead::for_party`]).
+        for_party: Option<String>,
         content: Value,
     },
     /// A DSS write, its records read.

@@ -481,3 +481,51 @@ fn a_page_walks_the_same_keys_whatever_is_hidden() {
     assert_eq!(alone[2], ["cc/own"]);
     assert_eq!(walk(40), alone);
 }
+
+/// Fields of an alert for one of its parties alone: refused unless told to that party alone, and shown in that
+/// party's view only.
+#[test]
+fn an_alerts_fields_for_one_party_reach_that_party_alone() {
+    use crate::kinds::{ALERT_RAISED, ALERT_UPDATED};
+    let mut log = partners(&["aa", "bb"]);
+    let both = || Told::Parties(["aa".to_string(), "bb".to_string()].into());
+    log.append(
+        super::LINE_ACTOR,
+        ALERT_RAISED,
+        both(),
+        json!({"id": "a-1", "kind": "incursion", "parties": ["bb", "aa"],
+               "declaration": {"party": "aa", "description": "a protected area of aa"}}),
+    );
+    let detail = json!({"id": "a-1", "for": "aa", "declaration": {"id": "hq", "party": "aa"},
+                        "distance_m": 120.0});
+    // Told to both: refused.
+    let bytes = canonical_json(&detail).expect("canonical");
+    let header = EntryHeader {
+        seq: log.entries.len() as u64,
+        time_ms: log.time_ms + 1000,
+        kind: ALERT_UPDATED.to_string(),
+        actor: super::LINE_ACTOR.to_string(),
+        audience: Audience::Parties(["aa".to_string(), "bb".to_string()].into()),
+        content_hash: content_hash(&bytes),
+    };
+    let refused = log
+        .state
+        .check(&header, &bytes, None)
+        .expect_err("told to both");
+    assert!(refused.contains("alone"), "{refused}");
+    log.append(
+        super::LINE_ACTOR,
+        ALERT_UPDATED,
+        Told::Parties(["aa".to_string()].into()),
+        detail,
+    );
+    let aa = log.state.alert_view("a-1", "aa").expect("aa's");
+    let bb = log.state.alert_view("a-1", "bb").expect("bb's");
+    assert_eq!(aa["declaration"]["id"], "hq");
+    assert_eq!(aa["distance_m"], 120.0);
+    assert!(aa.get("for").is_none());
+    assert_eq!(bb["declaration"]["description"], "a protected area of aa");
+    assert!(bb.get("distance_m").is_none(), "{bb}");
+    assert!(log.state.alert_view("a-1", "cc").is_none());
+    assert_eq!(log.replayed(), log.state.digest());
+}

@@ -113,9 +113,7 @@ impl Line {
         Ok(self.listed(
             inner
                 .listable(super::List::Alerts, party, page.after.as_deref())
-                .filter_map(|id| inner.alerts.get(id).map(|a| (id, a)))
-                .filter(|(_, (parties, _))| crate::line::need_to_know::alert(parties, party))
-                .map(|(id, (_, v))| (id, v.clone())),
+                .filter_map(|id| inner.alert_view(id, party).map(|v| (id, v))),
             limit,
             inner.next_seq,
         ))
@@ -150,9 +148,7 @@ impl Line {
         let inner = self.lock()?;
         Ok(inner
             .listable(super::List::Alerts, party, None)
-            .filter_map(|id| inner.alerts.get(id))
-            .filter(|(parties, _)| crate::line::need_to_know::alert(parties, party))
-            .map(|(_, v)| v.clone())
+            .filter_map(|id| inner.alert_view(id, party))
             .collect())
     }
 }

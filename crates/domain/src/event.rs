@@ -166,6 +166,11 @@ pub struct AlertHead {
     /// The alert's two parties (on `alert.raised`).
     #[serde(default)]
     pub parties: Option<[String; 2]>,
+    /// On `alert.updated` only: the one party of the alert these fields are for (the entry's audience is that
+    /// party alone). An incursion's area, its distance and its window go this way to the area's party when the
+    /// intruding party was not given the area (docs/DESIGN.md §3).
+    #[serde(default, rename = "for")]
+    pub for_party: Option<String>,
 }
 
 /// An entry's content, read by kind. Declarations and agreements are read further by the line (they need its
@@ -242,6 +247,9 @@ impl Event {
                 let head: AlertHead = typed(&content)?;
                 if head.parties.is_none() {
                     return Err("parties: missing field `parties`".into());
+                }
+                if head.for_party.is_some() {
+                    return Err("for: an alert is raised for both its parties".into());
                 }
                 if !content.is_object() {
                     return Err("an alert must be a JSON object".into());

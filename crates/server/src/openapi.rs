@@ -147,7 +147,7 @@ fn tactical_schemas() -> Value {
             "id": {"type": "string"}, "kind": {"enum": ["separation", "incursion", "storm"]},
             "pairs": {"type": "integer", "description": "storm: pairs in conflict beyond alerts_per_party_pair"},
             "undecided": {"type": "integer", "description": "storm: candidate pairs the scan's budget left undecided"},
-            "declaration": {"type": "object", "description": "incursion: the area's id and name only if you were given its declaration; else its party and kind"},
+            "declaration": {"type": "object", "description": "incursion: the area's id, kind and name (with distance_m) only if you were given its declaration, or if it is yours; else only its party (no distance, no window but the look-ahead's)"},
             "status": {"enum": ["open", "closed"]},
             "tracks": {"type": "array", "items": {"type": "object"}, "description": "the two tracks' states that raised or updated it"},
             "t_cpa_s": {"type": "number"}, "d_cpa_m": {"type": "number"}, "t_los_s": {"type": "number"}, "los": {"type": "boolean"},

@@ -20,8 +20,11 @@
 //!
 //! The sides of deconfliction lines (kind `line`, each party's side declared by that party) are areas of
 //! protection like sites and zones: a track heading into another party's side is an incursion. An incursion
-//! alert names the area (its id and name) only if the intruding party was given its declaration; otherwise it
-//! says "a protected area of PARTY", with its kind, the distance and the times.
+//! alert names the area (its id and name, with the distance and the times) only if the intruding party was
+//! given its declaration. Areas of a party it was not given make one alert per track and that party, which
+//! says only "a protected area of PARTY" within the look-ahead: no id, name, kind, distance or window, and not
+//! how many areas (a grid of tracks would otherwise map them). The areas' party is told which areas, how near
+//! and when in an `alert.updated` for it alone ([`Body::owner_detail`]).
 //!
 //! Storms: a scan raises at most `alerts_per_party_pair` alerts one by one between one pair of parties;
 //! whatever else it finds between them (and whatever the detector's budget left undecided) is one alert of
@@ -90,15 +93,20 @@ pub struct Finding {
 #[derive(Debug, Clone)]
 pub enum Body {
     Ready(Value),
-    /// Track `track` of the scan heading into area `area` of `party`; the area is described when the alert is
-    /// logged, with what the intruding party may know of it.
+    /// Track `track` of the scan heading into areas of `party`: one area the intruding party was given
+    /// (`given`), or every area of `party` it was not given that the track is heading into (one alert for
+    /// them all). The areas (id, distance in m) are described when the alert is logged.
     Incursion {
         track: usize,
-        area: String,
         party: String,
-        distance_m: f64,
+        given: bool,
+        areas: Vec<(String, f64)>,
+        /// From the earliest start to the latest end of the track's conflicts with the areas.
         start_ms: i64,
         end_ms: i64,
+        /// The scan's look-ahead (its time and that time plus [`LOOKAHEAD_S`]): the window an intruder not
+        /// given the area is told.
+        lookahead: (i64, i64),
         agreements: Value,
     },
     /// A separation alert between tracks `a` and `b` of the scan (by their place in it).
@@ -111,34 +119,56 @@ pub enum Body {
 }
 
 impl Body {
-    /// The content, with `track(i)` giving the scan's `i`-th track as it appears in an alert and `area(party, id)` an
-    /// area of protection as the intruding party may see it (`None`: no longer in force, no alert).
+    /// The content both parties are given, with `track(i)` giving the scan's `i`-th track as it appears in an
+    /// alert and `area(party, id)` an area of protection's kind and name (`None`: no longer in force).
+    ///
+    /// An incursion into an area the intruding party was given names it, with the distance and the window. One
+    /// into areas it was not given says only that its track is predicted to enter a protected area of that
+    /// party within the look-ahead: no id, name, kind, distance, geometry or window of the area (a grid of
+    /// tracks would map hidden areas from any of them); their party is told those alone
+    /// ([`Body::owner_detail`]). `None` when no area is in force any more.
     pub fn build(
         &self,
         track: impl Fn(usize) -> Value,
-        area: impl Fn(&str, &str) -> Option<Value>,
+        area: impl Fn(&str, &str) -> Option<AreaInfo>,
     ) -> Option<Value> {
         Some(match self {
             Body::Ready(v) => v.clone(),
             Body::Incursion {
                 track: i,
-                area: id,
                 party,
-                distance_m,
+                given,
+                areas,
                 start_ms,
                 end_ms,
+                lookahead,
                 agreements,
             } => {
                 let t = track(*i);
-                json!({
-                    "kind": "incursion", "parties": [t["party"], party],
-                    "tracks": [t],
-                    "declaration": area(party, id)?,
-                    "distance_m": distance_m.round(),
-                    "start": deconflict_space::units::format_time(*start_ms),
-                    "end": deconflict_space::units::format_time(*end_ms),
-                    "agreements": agreements,
-                })
+                let fmt = deconflict_space::units::format_time;
+                if *given {
+                    let (id, distance_m) = areas.first()?;
+                    let (kind, name) = area(party, id)?;
+                    json!({
+                        "kind": "incursion", "parties": [t["party"], party],
+                        "tracks": [t],
+                        "declaration": area_json(id, party, &kind, Some(&name), true),
+                        "distance_m": distance_m.round(),
+                        "start": fmt(*start_ms),
+                        "end": fmt(*end_ms),
+                        "agreements": agreements,
+                    })
+                } else {
+                    areas.iter().find_map(|(id, _)| area(party, id))?;
+                    json!({
+                        "kind": "incursion", "parties": [t["party"], party],
+                        "tracks": [t],
+                        "declaration": hidden_area_json(party),
+                        "start": fmt(lookahead.0),
+                        "end": fmt(lookahead.1),
+                        "agreements": agreements,
+                    })
+                }
             }
             Body::Separation {
                 a,
@@ -161,16 +191,70 @@ impl Body {
     }
 }
 
-/// How an incursion alert describes an area of protection of `party` to the intruding party: its declaration's
-/// id and name only if the intruder was given that declaration (the area's party sees the same entry, so it
-/// too gets only that); otherwise only whose it is and its kind.
+/// An area of protection's kind and name (`null` when it has none), as an incursion alert describes it.
+pub type AreaInfo = (String, Value);
+
+impl Body {
+    /// What an incursion's areas' party alone is told when the intruding party was not given them (logged
+    /// as an `alert.updated` for that party only, beside the alert both are given): the nearest area whole,
+    /// its distance, the window, and every area of the alert with its distance. `None` for every other alert.
+    pub fn owner_detail(&self, area: impl Fn(&str, &str) -> Option<AreaInfo>) -> Option<Value> {
+        let Body::Incursion {
+            party,
+            given: false,
+            areas,
+            start_ms,
+            end_ms,
+            ..
+        } = self
+        else {
+            return None;
+        };
+        let mut listed: Vec<(f64, Value)> = areas
+            .iter()
+            .filter_map(|(id, distance_m)| {
+                let (kind, name) = area(party, id)?;
+                let mut v = area_json(id, party, &kind, Some(&name), true);
+                v["distance_m"] = json!(distance_m.round());
+                Some((*distance_m, v))
+            })
+            .collect();
+        // Nearest first; ties by id.
+        listed.sort_by(|a, b| {
+            a.0.total_cmp(&b.0)
+                .then_with(|| a.1["id"].to_string().cmp(&b.1["id"].to_string()))
+        });
+        let (nearest_m, nearest) = listed.first()?.clone();
+        let mut nearest = nearest;
+        if let Some(o) = nearest.as_object_mut() {
+            o.remove("distance_m");
+        }
+        Some(json!({
+            "for": party,
+            "declaration": nearest,
+            "distance_m": nearest_m.round(),
+            "start": deconflict_space::units::format_time(*start_ms),
+            "end": deconflict_space::units::format_time(*end_ms),
+            "areas": listed.into_iter().map(|(_, v)| v).collect::<Vec<_>>(),
+        }))
+    }
+}
+
+/// How an incursion alert describes an area of protection of `party` to the intruding party when it was
+/// given that declaration: its id, kind and name. (Areas it was not given are described by
+/// [`hidden_area_json`].)
 pub fn area_json(id: &str, party: &str, kind: &str, name: Option<&Value>, given: bool) -> Value {
     if given {
         json!({"id": id, "party": party, "kind": kind, "name": name})
     } else {
-        json!({"party": party, "kind": kind,
-               "description": format!("a protected area of {party}")})
+        hidden_area_json(party)
     }
+}
+
+/// How an incursion alert describes, to an intruding party not given them, the areas of `party` its track is
+/// heading into: only whose they are.
+pub fn hidden_area_json(party: &str) -> Value {
+    json!({"party": party, "description": format!("a protected area of {party}")})
 }
 
 /// A storm between two parties: its alert, and the counts last logged (pairs in conflict beyond the cap, tracks

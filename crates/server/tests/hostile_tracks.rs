@@ -404,12 +404,14 @@ fn an_incursion_alert_names_only_what_the_intruder_was_given() {
         "{text}"
     );
     assert_eq!(hidden["declaration"]["party"], "p0");
-    assert_eq!(hidden["declaration"]["kind"], "site");
+    // Hostile review: neither the area's kind nor the distance (which mapped hidden areas from a grid of
+    // tracks) is told to a party not given the area.
+    assert!(hidden["declaration"].get("kind").is_none(), "{hidden}");
     assert_eq!(
         hidden["declaration"]["description"],
         "a protected area of p0"
     );
-    assert!(hidden["distance_m"].is_number() && hidden["start"].is_string());
+    assert!(hidden.get("distance_m").is_none() && hidden["start"].is_string());
     let (given, _) = alert_for("p2");
     assert_eq!(given["declaration"]["id"], "hosp");
     assert_eq!(given["declaration"]["name"], "City hospital");
@@ -489,4 +491,109 @@ fn unknown_vertical_rates_and_pressure_altitudes_are_treated_conservatively() {
         matches!(err, deconflict_server::LineError::Invalid { ref field, .. } if field == "tracks[0].alt_ref"),
         "{err:?}"
     );
+}
+
+/// Hostile review, incursion alerts: alerts to a party not given the area carried `distance_m` (and the area's
+/// window), which matched the hidden circle exactly, so a grid of synthetic tracks mapped hidden sites. Such an
+/// alert now says only that the track is predicted to enter a protected area of the other party within the
+/// look-ahead: tracks at different distances from a hidden site get the same alert but for the track, and a
+/// track heading through two hidden sites gets one alert, not two. The area's party is told which areas, how
+/// near and when, in an entry for it alone.
+#[test]
+fn an_incursion_alert_tells_an_intruder_nothing_of_where_a_hidden_area_is() {
+    let w = world(Limits::default(), 2, &[(0, 1)]);
+    let site = |id: &str, name: &str, lon: f64| {
+        json!({"id": id, "kind": "site", "name": name,
+               "volumes": [{"footprint": {"circle": {"center": [lon, 35.0], "radius_m": 300}},
+                            "altitude": {"lower": "SFC", "upper": "FL600"},
+                            "time": {"start": "2030-03-01T00:00:00Z", "end": "2030-04-01T00:00:00Z"}}]})
+    };
+    w.line
+        .declare("p0", site("hq", "SECRET HQ BUNKER", 38.0))
+        .expect("hq");
+    w.line
+        .declare("p0", site("depot", "SECRET DEPOT", 38.12))
+        .expect("depot");
+    // Probes standing still 0, 2 and 4 km north of hq (all within the 5 556 m around zones), and a jet 40 km
+    // west of hq heading east through hq and then the depot.
+    let still = |id: &str, north_km: f64| {
+        json!({"id": id, "lat": 35.0 + north_km / 111.0, "lon": 38.0, "alt_m": 3000.0, "gs_mps": 0.0,
+               "trk_deg": 0.0, "vs_mps": 0.0})
+    };
+    let jet = json!({"id": "jet", "lat": 35.0, "lon": 37.56, "alt_m": 3000.0, "gs_mps": 250.0,
+                     "trk_deg": 90.0, "vs_mps": 0.0});
+    w.line
+        .report_tracks(
+            "p1",
+            json!({"tracks": [still("s0", 0.0), still("s2", 2.0), still("s4", 4.0), jet]}),
+        )
+        .expect("report");
+    let from = w.line.store().size().expect("size");
+    assert_eq!(
+        w.line.scan_tracks().expect("scan"),
+        4,
+        "one alert per track"
+    );
+    let entries = w.line.store().entries(from, 20).expect("entries");
+    let of = |party: &str| -> Vec<Value> {
+        entries
+            .iter()
+            .filter(|e| e.header.audience.includes(party))
+            .map(|e| serde_json::from_slice(&e.content).expect("content"))
+            .collect()
+    };
+    let told = of("p1");
+    assert_eq!(told.len(), 4, "{told:?}");
+    // What p1 is told, less its own track and the alert's random id: the same for every track.
+    let bare: Vec<Value> = told
+        .iter()
+        .map(|a| {
+            let mut a = a.clone();
+            let o = a.as_object_mut().expect("object");
+            o.remove("id");
+            o.remove("tracks");
+            a
+        })
+        .collect();
+    assert!(bare.iter().all(|a| *a == bare[0]), "{bare:?}");
+    let text = serde_json::to_string(&told).expect("text");
+    for secret in ["hq", "depot", "SECRET", "distance", "site", "areas"] {
+        assert!(!text.contains(secret), "{secret} in {text}");
+    }
+    assert_eq!(bare[0]["declaration"]["party"], "p0");
+    // The window told is the look-ahead from the scan's time, not the areas'.
+    assert_eq!(bare[0]["start"], "2030-03-17T17:46:40Z");
+    assert_eq!(bare[0]["end"], "2030-03-17T17:51:40Z");
+    // p0 is told everything: per alert, an entry for it alone with the areas, the nearest whole, and distances.
+    let for_p0: Vec<&deconflict_store::StoredEntry> = entries
+        .iter()
+        .filter(|e| !e.header.audience.includes("p1"))
+        .collect();
+    assert_eq!(for_p0.len(), 4);
+    let listed = w.line.alerts("p0").expect("alerts");
+    let jet_alert = listed
+        .iter()
+        .find(|a| a["tracks"][0]["id"] == "jet")
+        .expect("the jet's alert");
+    // Its path crosses both (0 m): the nearest is the first by id.
+    assert_eq!(jet_alert["declaration"]["id"], "depot", "{jet_alert}");
+    assert_eq!(jet_alert["declaration"]["name"], "SECRET DEPOT");
+    let areas: Vec<&Value> = jet_alert["areas"]
+        .as_array()
+        .expect("areas")
+        .iter()
+        .map(|a| &a["id"])
+        .collect();
+    assert_eq!(areas, [&json!("depot"), &json!("hq")]);
+    let s4 = listed
+        .iter()
+        .find(|a| a["tracks"][0]["id"] == "s4")
+        .expect("s4's alert");
+    let d = s4["distance_m"].as_f64().expect("distance");
+    assert!((3_300.0..3_800.0).contains(&d), "{d}");
+    // p1's list shows what its entries showed.
+    let listed = w.line.alerts("p1").expect("alerts");
+    assert_eq!(listed.len(), 4);
+    let text = serde_json::to_string(&listed).expect("text");
+    assert!(!text.contains("hq") && !text.contains("distance"), "{text}");
 }

@@ -11,7 +11,7 @@ use deconflict_space::volume::MAX_GEOID_SEPARATION_M;
 use deconflict_space::{MAX_ALTITUDE_M, MIN_ALTITUDE_M};
 
 use crate::declaration::{Declaration, Kind};
-use crate::index::{ConflictIndex, Policy, Reach};
+use crate::index::{space_time_box, ConflictIndex, Policy, Reach};
 
 /// How far advice may move a declaration.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -102,6 +102,48 @@ pub fn advice_candidates<'a>(
     seen.into_iter()
         .filter_map(|slot| index.slot(slot))
         .collect()
+}
+
+/// The boxes [`advice_candidates`] searches around a declaration, for testing volumes one by one without an
+/// index: advice and previews gather the few declarations a party was given and keep those with a volume
+/// that [`AdviceReach::meets`], so that what they examine never depends on declarations they were not given.
+/// A volume meets exactly when the index would have returned it as a candidate.
+#[derive(Clone, Debug)]
+pub struct AdviceReach {
+    /// Per volume of the declaration: its box widened as the candidates' search widens it.
+    boxes: Vec<([f64; 4], [f64; 4])>,
+    /// The least box holding them all (a first, cheap test).
+    all: ([f64; 4], [f64; 4]),
+}
+
+impl AdviceReach {
+    /// The reach of advice on `d` within `bounds` under minima no wider than `widest`.
+    pub fn new(d: &Declaration, bounds: &AdviceBounds, widest: crate::Separation) -> Self {
+        let buffer2 = 2 * widest.time_buffer_ms;
+        let after_ms = bounds.max_delay_ms.saturating_add(buffer2);
+        let boxes: Vec<_> = d
+            .volumes
+            .iter()
+            .map(|v| space_time_box(v, widest.lateral_m, buffer2, after_ms))
+            .collect();
+        let mut all = ([f64::INFINITY; 4], [f64::NEG_INFINITY; 4]);
+        for (lo, hi) in &boxes {
+            for k in 0..4 {
+                all.0[k] = all.0[k].min(lo[k]);
+                all.1[k] = all.1[k].max(hi[k]);
+            }
+        }
+        AdviceReach { boxes, all }
+    }
+
+    /// Whether advice on the declaration may have to clear `w` (its box meets one of the declaration's
+    /// widened boxes: the test of the index's search).
+    pub fn meets(&self, w: &deconflict_space::Volume4D) -> bool {
+        let b = space_time_box(w, 0.0, 0, 0);
+        let meet =
+            |(lo, hi): &([f64; 4], [f64; 4])| (0..4).all(|k| lo[k] <= b.1[k] && b.0[k] <= hi[k]);
+        meet(&self.all) && self.boxes.iter().any(meet)
+    }
 }
 
 /// As [`advise_under`], over only the volumes `sees` admits (`sees(declaration, volume index)`): the advice clears the conflicts with
@@ -228,5 +270,52 @@ pub fn advise_seen(
             .then_some(climb),
         descend_m: (descend <= bounds.max_altitude_shift_m && lowest - descend >= MIN_ALTITUDE_M)
             .then_some(descend),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::synthetic::{theatre, TheatreSpec};
+    use crate::{Minima, Separation};
+
+    /// [`AdviceReach::meets`], volume by volume and with no index, keeps exactly the declarations the index's
+    /// search gives [`advice_candidates`]: advice over what a party was given, gathered without the index,
+    /// looks at the same declarations as before.
+    #[test]
+    fn the_reach_of_advice_is_the_index_search() {
+        let mut spec = TheatreSpec::constant_density(600);
+        spec.volumes = (1, 3);
+        spec.parties = 3;
+        let declarations = theatre(7, 600, &spec);
+        let index = ConflictIndex::bulk(Minima::default(), declarations.clone()).expect("index");
+        let bounds = AdviceBounds::default();
+        let mut found = 0;
+        for widest in [
+            Minima::default().standard,
+            Separation {
+                lateral_m: 40_000.0,
+                vertical_m: 300.0,
+                time_buffer_ms: 1_800_000,
+            },
+        ] {
+            for d in declarations.iter().take(60) {
+                let mut by_index: Vec<(&str, &str)> = advice_candidates(&index, d, &bounds, widest)
+                    .iter()
+                    .map(|o| (o.party.as_str(), o.id.as_str()))
+                    .collect();
+                by_index.sort_unstable();
+                let reach = AdviceReach::new(d, &bounds, widest);
+                let mut by_reach: Vec<(&str, &str)> = declarations
+                    .iter()
+                    .filter(|o| o.party != d.party && o.volumes.iter().any(|v| reach.meets(v)))
+                    .map(|o| (o.party.as_str(), o.id.as_str()))
+                    .collect();
+                by_reach.sort_unstable();
+                assert_eq!(by_reach, by_index, "{}", d.id);
+                found += by_index.len();
+            }
+        }
+        assert!(found > 100, "{found} candidates in all");
     }
 }

@@ -46,7 +46,7 @@ impl PartialEq for Entry {
 }
 
 /// The box of a volume widened by `margin_m` laterally, `before_ms` earlier and `after_ms` later.
-fn space_time_box(
+pub(crate) fn space_time_box(
     v: &Volume4D,
     margin_m: f64,
     before_ms: i64,

@@ -15,7 +15,9 @@ pub mod index;
 pub mod separation;
 pub mod synthetic;
 
-pub use advice::{advice_candidates, advise, advise_seen, advise_under, Advice, AdviceBounds};
+pub use advice::{
+    advice_candidates, advise, advise_seen, advise_under, Advice, AdviceBounds, AdviceReach,
+};
 pub use conflict::{
     brute_force, check_pair, conflict_id, Conflict, DeclarationRef, VolumeConflict,
 };

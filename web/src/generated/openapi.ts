@@ -258,7 +258,7 @@ export type Alert = {
   pairs?: number;
   /** storm: candidate pairs the scan's budget left undecided */
   undecided?: number;
-  /** incursion: the area's id and name only if you were given its declaration; else its party and kind */
+  /** incursion: the area's id, kind and name (with distance_m) only if you were given its declaration, or if it is yours; else only its party (no distance, no window but the look-ahead's) */
   declaration?: Record<string, unknown>;
   status?: "open" | "closed";
   /** the two tracks' states that raised or updated it */

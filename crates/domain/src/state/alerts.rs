@@ -5,7 +5,7 @@ use deconflict_ledger::EntryHeader;
 use deconflict_space::units::format_time;
 use serde_json::{json, Value};
 
-use super::{Done, State};
+use super::{Done, List, State};
 use crate::kinds::{ALERT_CLOSED, ALERT_RAISED};
 
 impl State {
@@ -24,10 +24,16 @@ impl State {
             }
             _ => "open",
         };
-        let entry = self
-            .alerts
-            .entry(id)
-            .or_insert_with(|| (parties.clone().unwrap_or_default(), json!({})));
+        if !self.alerts.contains_key(&id) {
+            let parties: [String; 2] = parties.clone().unwrap_or_default();
+            for p in &parties {
+                self.lists.add(List::Alerts, p, &id);
+            }
+            self.alerts.insert(id.clone(), (parties, json!({})));
+        }
+        let Some(entry) = self.alerts.get_mut(&id) else {
+            return;
+        };
         if let (Some(o), Value::Object(new)) = (entry.1.as_object_mut(), content) {
             o.extend(new);
             o.insert("status".into(), json!(status));
@@ -36,6 +42,41 @@ impl State {
                 o.insert("raised".into(), json!(format_time(t)));
             }
         }
+    }
+
+    /// Fields of alert `id` for `party` alone, merged into what it was given of it before (nothing if the alert
+    /// is unknown or `party` is not one of its two).
+    pub(super) fn apply_alert_for(&mut self, id: &str, party: &str, content: Value) {
+        let Some((parties, _)) = self.alerts.get(id) else {
+            return;
+        };
+        if !super::need_to_know::alert(parties, party) {
+            return;
+        }
+        let private = self
+            .alert_private
+            .entry(id.to_string())
+            .or_default()
+            .entry(party.to_string())
+            .or_insert_with(|| json!({}));
+        if let (Some(o), Value::Object(new)) = (private.as_object_mut(), content) {
+            o.extend(new.into_iter().filter(|(k, _)| k != "id" && k != "for"));
+        }
+    }
+
+    /// Alert `id` as `party` sees it: the view both its parties are given, with the fields given to `party`
+    /// alone over it; `None` if `party` is not one of its two (or there is none).
+    pub fn alert_view(&self, id: &str, party: &str) -> Option<Value> {
+        let (parties, view) = self.alerts.get(id)?;
+        if !super::need_to_know::alert(parties, party) {
+            return None;
+        }
+        let mut view = view.clone();
+        let private = self.alert_private.get(id).and_then(|p| p.get(party));
+        if let (Some(o), Some(Value::Object(own))) = (view.as_object_mut(), private) {
+            o.extend(own.clone());
+        }
+        Some(view)
     }
 
     /// A closed alert leaves memory, unless it was raised again under the same id since.
@@ -47,6 +88,10 @@ impl State {
                     self.alerts.insert(id, (parties, view));
                     false
                 } else {
+                    for p in &parties {
+                        self.lists.remove(List::Alerts, p, &id);
+                    }
+                    self.alert_private.remove(&id);
                     true
                 }
             })

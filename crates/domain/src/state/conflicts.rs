@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, HashMap};
 use deconflict_ledger::EntryHeader;
 use serde_json::Value;
 
-use super::{key, Checked, ConflictRecord, Done, State};
+use super::{key, Checked, ConflictRecord, Done, List, State};
 use crate::event::{ConflictFound, ConflictResponded};
 use crate::kinds::{CONFLICT_ACCEPTED, CONFLICT_DISPUTED};
 
@@ -43,6 +43,9 @@ impl State {
     ) {
         for d in sides {
             self.open_conflicts.entry(d).or_default().insert(id.clone());
+        }
+        for p in &parties {
+            self.lists.add(List::Conflicts, p, &id);
         }
         self.conflicts.insert(
             id,
@@ -105,7 +108,11 @@ impl State {
             .get(id)
             .is_some_and(|r| r.resolved_by.is_some())
         {
-            self.conflicts.remove(id);
+            if let Some(r) = self.conflicts.remove(id) {
+                for p in &r.parties {
+                    self.lists.remove(List::Conflicts, p, id);
+                }
+            }
             true
         } else {
             false

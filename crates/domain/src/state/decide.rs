@@ -404,8 +404,9 @@ impl State {
 
     /// `party` reads its inbox: every message to it that it had not read yet is marked delivered.
     pub fn decide_delivery(&self, party: &str) -> Vec<Decided> {
-        self.messages
-            .values()
+        // Only the party's own inbox is walked: what reading it costs depends on no one else's traffic.
+        self.listable(super::List::Inbox, party, None)
+            .filter_map(|id| self.messages.get(id))
             .filter(|m| m.receipts.get(party).is_some_and(|r| r.delivered.is_none()))
             .map(|m| Decided {
                 kind: MESSAGE_DELIVERED,

@@ -9,12 +9,11 @@ use std::collections::HashMap;
 use deconflict_ledger::{Audience, EntryHeader};
 use deconflict_plan::{advice_json, parse_declaration};
 use deconflict_strategic::{
-    advice_candidates, advise_under, AdviceBounds, ConflictIndex, Declaration, Minima, Policy,
-    Separation,
+    advise_under, AdviceBounds, AdviceReach, ConflictIndex, Declaration, Minima, Policy, Separation,
 };
 use serde_json::{json, Value};
 
-use super::{key, Checked, Current, DomainError, Done, Effect, Lifecycle, State};
+use super::{key, Checked, Current, DomainError, Done, Effect, Lifecycle, List, State};
 use crate::event::{DeclarationState, StateChange};
 
 /// What a party was given of a declaration (see [`State::sees`]).
@@ -68,6 +67,9 @@ pub struct Advising {
     pub index: ConflictIndex,
     pub minima: HashMap<String, Minima>,
     pub widest: Separation,
+    /// How many declarations were looked at to make this copy: those the party was given, whatever else
+    /// lies near (`crate::state::tests` holds it to that).
+    pub examined: usize,
 }
 
 impl Advising {
@@ -223,7 +225,11 @@ impl State {
         // Who it is shared with: the parties dropped from its audience by this version lose it, those in it
         // have it.
         let before = self.current.get(&k).map(|c| c.audience.clone());
-        for gone in before.iter().flatten().filter(|p| !audience.contains(*p)) {
+        for gone in before
+            .iter()
+            .flatten()
+            .filter(|p| !audience.contains(*p) && **p != declaration.party)
+        {
             if let Some(ids) = self.shared.get_mut(gone) {
                 if let Some(of) = ids.get_mut(&declaration.id) {
                     of.remove(&declaration.party);
@@ -232,6 +238,7 @@ impl State {
                     }
                 }
             }
+            self.lists.remove(List::Declarations, gone, &k);
         }
         for member in audience.iter().filter(|p| **p != declaration.party) {
             self.shared
@@ -240,7 +247,10 @@ impl State {
                 .entry(declaration.id.clone())
                 .or_default()
                 .insert(declaration.party.clone());
+            self.lists.add(List::Declarations, member, &k);
         }
+        // Its own party lists it whatever its audience says.
+        self.lists.add(List::Declarations, &declaration.party, &k);
         self.current.insert(
             k.clone(),
             Current {
@@ -400,28 +410,71 @@ impl State {
     /// Advice must not reveal, by its value or by its cost, the extent of declarations `party` was never
     /// shown; it may lead into one of those, and that conflict is found and notified when the declaration is
     /// written. Anomalies (an index refusing a copy) are returned to be logged.
+    ///
+    /// What is examined is gathered from what `party` was given, never from the line's index, which holds
+    /// everyone's: the declarations in its own list ([`super::List::Declarations`]: those shared with it; its
+    /// own never conflict with it) and those the open conflicts of `d` revealed to it ([`State::revealed`]).
+    /// Each is looked up by its key and kept if a volume it was given lies within the reach of advice
+    /// ([`AdviceReach`]: the test the index's search makes), so the work, like the answer, depends only on
+    /// what `party` may see ([`Advising::examined`]).
     pub fn advising(&self, d: &Declaration, party: &str) -> (Advising, Vec<String>) {
         let widest = self.policy(party).widest;
         let revealed = self.revealed(party, Some(&d.id));
+        let reach = AdviceReach::new(d, &AdviceBounds::default(), widest);
         let mut index = ConflictIndex::new(Minima::default());
         let mut minima = HashMap::new();
         let mut anomalies = Vec::new();
-        for o in advice_candidates(&self.index, d, &AdviceBounds::default(), widest) {
-            // One look at what the caller was given of it; a declaration it was not given is dropped there,
-            // before anything of it is copied or measured.
-            let Some(sees) = self.sees(party, &revealed, o) else {
+        let mut examined = 0;
+        let own = |k: &str| k.split_once('/').is_some_and(|(of, _)| of == party);
+        // Given whole: what was shared with it. Then what the conflicts of `d` showed of the others, in the
+        // version each conflict names, unless given whole already.
+        let given = self
+            .listable(List::Declarations, party, None)
+            .filter(|k| !own(k))
+            .map(|k| (k.as_str(), None));
+        let shown = revealed
+            .keys()
+            .filter(|k| {
+                !own(k)
+                    && self
+                        .current
+                        .get(*k)
+                        .is_some_and(|c| !super::need_to_know::declaration(c, party))
+            })
+            .map(|k| (k.as_str(), Some(k)));
+        for (k, shown) in given.chain(shown) {
+            examined += 1;
+            // In force: in the index, by its key (a lookup, not a search).
+            let Some(o) = k
+                .split_once('/')
+                .and_then(|(of, id)| self.index.get(of, id))
+            else {
                 continue;
             };
-            let volumes: Vec<_> = o
-                .volumes
-                .iter()
-                .enumerate()
-                .filter(|(j, _)| sees.volume(*j))
-                .map(|(_, v)| v.clone())
-                .collect();
-            if volumes.is_empty() {
+            let sees = match shown {
+                None => Sees::All,
+                Some(k) => match (revealed.get(k), self.current.get(k)) {
+                    (Some((version, volumes)), Some(c)) if *version == o.version => {
+                        Sees::Revealed {
+                            content: &c.content,
+                            volumes,
+                        }
+                    }
+                    _ => continue,
+                },
+            };
+            let seen = || {
+                o.volumes
+                    .iter()
+                    .enumerate()
+                    .filter(|(j, _)| sees.volume(*j))
+                    .map(|(_, v)| v)
+            };
+            // Nothing is copied of a declaration out of reach.
+            if !seen().any(|v| reach.meets(v)) {
                 continue;
             }
+            let volumes: Vec<_> = seen().cloned().collect();
             if let Some(t) = self.agreements.between(party, &o.party) {
                 minima.insert(o.party.clone(), t.minima);
             }
@@ -438,6 +491,7 @@ impl State {
                 index,
                 minima,
                 widest,
+                examined,
             },
             anomalies,
         )

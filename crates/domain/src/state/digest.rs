@@ -4,7 +4,8 @@
 //! What it covers: parties, credentials (with their token hashes and revocations), every declaration's
 //! history and latest version (content, audience, state, late notice), what was shared with whom, conflicts
 //! with every party's responses, messages with every receipt, agreements, alerts, the DSS's records, what
-//! waits to be retired,
+//! waits to be retired, what each party may list (derived, but kept entry by entry: hashed so that a replay
+//! that rebuilt them otherwise would show),
 //! and the log's position. What it leaves out, on purpose: what is not logged (live tracks, the scan's
 //! memory, write allowances), caches derived from the above (the server's token lookup and index of protected
 //! areas; the conflict index is rebuilt from the declarations it covers; what each party holds live is
@@ -45,7 +46,9 @@ impl State {
         part("messages", format!("{:?}", self.messages));
         part("agreements", format!("{:?}", self.agreements));
         part("alerts", format!("{:?}", self.alerts));
+        part("alert_private", format!("{:?}", self.alert_private));
         part("retiring", format!("{:?}", self.done));
+        part("lists", self.lists.digest_text());
         part("dss", self.dss.digest_text());
         part("log", format!("{} {}", self.next_seq, self.last_time_ms));
         hash.finalize().into()

@@ -52,11 +52,23 @@ impl State {
             Event::MessageEscalated(e) => Self::check_escalation(e),
             Event::AgreementProposed(v) => self.check_agreement(header, &v),
             Event::AgreementAction(a) => self.check_agreement_action(header, a),
-            Event::Alert(head, content) => Ok(Checked::Alert {
-                id: head.id,
-                parties: head.parties,
-                content,
-            }),
+            Event::Alert(head, content) => match &head.for_party {
+                // Fields for one party only: told to that party alone.
+                Some(p)
+                    if !header
+                        .audience
+                        .parties()
+                        .is_some_and(|a| a.len() == 1 && a.contains(p)) =>
+                {
+                    Err(format!("for: fields for {p:?} must be told to {p:?} alone"))
+                }
+                _ => Ok(Checked::Alert {
+                    id: head.id,
+                    parties: head.parties,
+                    for_party: head.for_party,
+                    content,
+                }),
+            },
             Event::Dss(content) => self.dss.check(&content).map(|r| Checked::Dss(Box::new(r))),
         }
         .map_err(at)
@@ -109,15 +121,17 @@ impl State {
             Checked::ConflictResponse { id, reason } => {
                 self.apply_conflict_response(header, &id, reason)
             }
-            Checked::MessageSent { id, message } => {
-                self.messages.insert(id, message);
-            }
+            Checked::MessageSent { id, message } => self.apply_message(id, message),
             Checked::Receipt {
                 id,
                 recipient,
                 text,
             } => self.apply_receipt(header, id, &recipient, text),
             Checked::AgreementProposed { id, agreement } => {
+                let k = crate::agreement::Agreements::key(&agreement.proposer, &id);
+                for p in &agreement.parties {
+                    self.lists.add(super::List::Agreements, p, &k);
+                }
                 self.agreements.insert(&id, *agreement);
                 self.agreements.refresh();
             }
@@ -126,7 +140,14 @@ impl State {
             }
             Checked::Alert {
                 id,
+                for_party: Some(party),
+                content,
+                ..
+            } => self.apply_alert_for(&id, &party, content),
+            Checked::Alert {
+                id,
                 parties,
+                for_party: None,
                 content,
             } => self.apply_alert(header, id, parties, content),
             Checked::Dss(ready) => self.dss.apply(*ready),
@@ -151,7 +172,7 @@ impl State {
             let gone = match done {
                 Done::Alert(id) => self.retire_alert(id),
                 Done::Conflict(id) => self.retire_conflict(&id),
-                Done::Message(id) => self.messages.remove(&id).is_some(),
+                Done::Message(id) => self.retire_message(&id),
                 Done::Declaration(k) => self.retire_declaration(&k),
             };
             n += usize::from(gone);

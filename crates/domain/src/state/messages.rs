@@ -4,7 +4,7 @@
 use deconflict_ledger::EntryHeader;
 use serde_json::Value;
 
-use super::{level_of, Checked, Done, State};
+use super::{level_of, Checked, Done, List, State};
 use crate::event::{MessageEscalated, MessageReceipt, MessageSent};
 use crate::hotline::{
     Message, Receipt, LEVELS, MESSAGE_ACKNOWLEDGED, MESSAGE_ANSWERED, MESSAGE_DELIVERED,
@@ -52,6 +52,35 @@ impl State {
             recipient: e.party,
             text: e.level,
         })
+    }
+
+    pub(super) fn apply_message(&mut self, id: String, message: Message) {
+        if let Some(old) = self.messages.remove(&id) {
+            self.unlist_message(&id, &old);
+        }
+        self.lists.add(List::Outbox, &message.from, &id);
+        for to in message.receipts.keys() {
+            self.lists.add(List::Inbox, to, &id);
+        }
+        self.messages.insert(id, message);
+    }
+
+    fn unlist_message(&mut self, id: &str, m: &Message) {
+        self.lists.remove(List::Outbox, &m.from, id);
+        for to in m.receipts.keys() {
+            self.lists.remove(List::Inbox, to, id);
+        }
+    }
+
+    /// A message every recipient acknowledged leaves memory.
+    pub(super) fn retire_message(&mut self, id: &str) -> bool {
+        match self.messages.remove(id) {
+            Some(m) => {
+                self.unlist_message(id, &m);
+                true
+            }
+            None => false,
+        }
     }
 
     pub(super) fn apply_receipt(

@@ -13,7 +13,8 @@
 //! | `conflicts` | conflicts and each party's responses, what an open conflict revealed |
 //! | `messages` | the hotline: messages and receipts |
 //! | `agreements` | agreements and the policy (minima) they set between parties |
-//! | `alerts` | tactical alerts as logged |
+//! | `alerts` | tactical alerts as logged (with the fields only one of their parties is given) |
+//! | `lists` | per party, the ordered keys of what it may list: pages walk only the caller's own |
 //! | [`crate::dss`] | the line as an F3548 DSS (its own module beside this one; folded from the `dss.*` entries) |
 //! | `decide` | commands as deciders: what to log for a party's command, or why not |
 //! | `need_to_know` | one function per resource: may this party read it? |
@@ -41,6 +42,7 @@ pub mod decide;
 mod declarations;
 mod digest;
 mod fold;
+mod lists;
 mod messages;
 pub mod need_to_know;
 mod parties;
@@ -49,6 +51,7 @@ mod tests;
 
 pub use agreements::terms_parties;
 pub use declarations::{positions, Advising, Held, Sees};
+pub use lists::{List, Lists};
 
 /// The actor of entries the line itself makes (escalations, alerts).
 pub const LINE_ACTOR: &str = "line";
@@ -241,12 +244,17 @@ pub struct State {
     pub open_conflicts: HashMap<String, BTreeSet<String>>,
     pub messages: BTreeMap<String, Message>,
     pub agreements: Agreements,
-    /// Every alert as logged, latest state: (its two parties, the view).
+    /// Every alert as logged, latest state: (its two parties, the view both are given).
     pub alerts: BTreeMap<String, ([String; 2], Value)>,
+    /// Per alert, per party, the fields only that party was given (an incursion's area, told to the area's
+    /// party alone when the intruding party was not given it); see [`State::alert_view`].
+    pub alert_private: BTreeMap<String, BTreeMap<String, Value>>,
     /// Alerts closed, conflicts resolved and messages every recipient acknowledged, with when (entry time),
     /// in the log's order: they leave memory after the retention period ([`State::retire`]); the log keeps
     /// them.
     pub done: VecDeque<(i64, Done)>,
+    /// Per party, what it may list, in order (kept by apply beside the records; see [`Lists`]).
+    pub lists: Lists,
     /// The sequence number the next entry gets.
     pub next_seq: u64,
     /// The time of the latest entry applied: entry times never go back (a write is stamped no earlier, and a
@@ -272,7 +280,9 @@ impl State {
             messages: BTreeMap::new(),
             agreements: Agreements::default(),
             alerts: BTreeMap::new(),
+            alert_private: BTreeMap::new(),
             done: VecDeque::new(),
+            lists: Lists::default(),
             next_seq: 0,
             last_time_ms: i64::MIN,
             dss: crate::dss::Dss::default(),
@@ -368,6 +378,8 @@ pub enum Checked {
     Alert {
         id: String,
         parties: Option<[String; 2]>,
+        /// The one party these fields are for (see [`crate::event::AlertHead::for_party`]).
+        for_party: Option<String>,
         content: Value,
     },
     /// A DSS write, its records read.

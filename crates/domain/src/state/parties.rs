@@ -4,7 +4,9 @@
 use deconflict_ledger::entry::check_token;
 use deconflict_ledger::EntryHeader;
 
-use super::{level_of, Checked, Credential, CredentialRecord, Effect, Party, State, PARTY_KINDS};
+use super::{
+    level_of, Checked, Credential, CredentialRecord, Effect, List, Party, State, PARTY_KINDS,
+};
 use crate::event::{CredentialIssued, PartyRegistered};
 use crate::hotline::LEVELS;
 
@@ -81,6 +83,8 @@ impl State {
             hash,
             credential: credential.clone(),
         });
+        self.lists
+            .add(List::Credentials, &credential.party, &credential.id);
         self.credentials.insert(
             credential.id.clone(),
             CredentialRecord {

@@ -298,3 +298,315 @@ fn a_version_past_a_bound_is_refused_before_any_entry_is_built() {
     assert_eq!(limit_of(decide(at(1, 1, 2))), "declarations_per_party");
     assert_eq!(limit_of(decide(at(1, 2, 1))), "vertices_per_party");
 }
+
+/// `aa` and `bb`, or whoever is named, registered and under one agreement.
+fn partners(parties: &[&str]) -> Log {
+    let mut log = Log::new();
+    for p in parties {
+        log.register(p);
+    }
+    let all: BTreeSet<String> = parties.iter().map(|p| p.to_string()).collect();
+    log.append(
+        parties[0],
+        AGREEMENT_PROPOSED,
+        Told::Parties(all.clone()),
+        json!({"id": "base", "parties": parties}),
+    );
+    for p in &parties[1..] {
+        log.append(
+            p,
+            AGREEMENT_ACCEPTED,
+            Told::Parties(all.clone()),
+            json!({"id": "base", "proposer": parties[0]}),
+        );
+    }
+    log
+}
+
+/// A declaration of `party` over the same place and time as [`Log::declare`]'s, not logged.
+fn probe(party: &str) -> deconflict_strategic::Declaration {
+    let content = json!({"id": "probe", "party": party, "version": 1, "kind": "air_operation",
+        "volumes": [{"footprint": {"circle": {"center": [38.5, 35.9], "radius_m": 5000}},
+                     "altitude": {"lower_m": 1000, "upper_m": 2000},
+                     "time": {"start": "2030-06-01T10:00:00Z", "end": "2030-06-01T12:00:00Z"}}]});
+    parse_declaration(&content, "test").expect("probe")
+}
+
+/// Hostile review, preview and advice timing: over 5 000 declarations of `bb` hidden from `cc`, `cc`'s preview
+/// took eight times as long as elsewhere, because advice walked every declaration near in the whole index and
+/// dropped the hidden ones only after looking each up. What advice and previews look at now is gathered from
+/// what the caller was given (what was shared with it, and what its conflicts revealed): how many declarations
+/// are examined, and the answer, are the same whether `bb` has hidden declarations there or not.
+#[test]
+fn advising_examines_only_what_the_party_was_given() {
+    let run = |hidden: usize| {
+        let mut log = partners(&["bb", "cc"]);
+        log.declare("bb", "shared", 0.02, &["cc"]);
+        for i in 0..hidden {
+            log.declare("bb", &format!("bx-{i:04}"), 0.001 * i as f64, &[]);
+        }
+        let d = probe("cc");
+        let (advising, anomalies) = log.state.advising(&d, "cc");
+        assert!(anomalies.is_empty());
+        let copied: Vec<String> = advising.index.iter().map(|o| o.id.clone()).collect();
+        (
+            advising.examined,
+            copied,
+            advising.conflicts(&d),
+            advising.advise(&d),
+        )
+    };
+    let alone = run(0);
+    assert_eq!(alone.0, 1, "the one declaration shared with cc");
+    assert_eq!(alone.2, 1, "it conflicts with cc's probe");
+    assert_eq!(run(40), alone);
+}
+
+/// What an open conflict revealed of a declaration not shared is still advised around (only those volumes),
+/// as before: gathered from the caller's conflicts, not from the index.
+#[test]
+fn advising_still_sees_what_a_conflict_revealed() {
+    let mut log = partners(&["aa", "bb"]);
+    log.declare("aa", "north", 0.0, &[]);
+    log.declare("bb", "south", 0.01, &[]);
+    let north = log.state.current[&super::key("aa", "north")]
+        .declaration
+        .clone();
+    let (advising, _) = log.state.advising(&north, "aa");
+    assert_eq!(advising.examined, 1);
+    assert_eq!(advising.conflicts(&north), 1);
+    assert!(advising.advise(&north)["delay_s"].is_number());
+    // bb, to whom nothing of aa's was shared and whose declaration is not the conflict's, sees nothing.
+    let (advising, _) = log.state.advising(&probe("bb"), "bb");
+    assert_eq!((advising.examined, advising.index.len()), (0, 0));
+}
+
+/// Every list each party may read, recomputed from the records and the need-to-know functions, equals the
+/// per-party index pages walk.
+fn assert_lists_match_need_to_know(s: &State, parties: &[&str]) {
+    use super::need_to_know as ntk;
+    use super::List;
+    for p in parties {
+        let listed = |list: List| -> Vec<String> { s.listable(list, p, None).cloned().collect() };
+        let want = |keys: Vec<&String>| -> Vec<String> { keys.into_iter().cloned().collect() };
+        let declarations = want(
+            s.current
+                .iter()
+                .filter(|(_, c)| ntk::declaration(c, p))
+                .map(|(k, _)| k)
+                .collect(),
+        );
+        assert_eq!(
+            listed(List::Declarations),
+            declarations,
+            "{p}: declarations"
+        );
+        let conflicts = want(
+            s.conflicts
+                .iter()
+                .filter(|(_, r)| ntk::conflict(r, p))
+                .map(|(k, _)| k)
+                .collect(),
+        );
+        assert_eq!(listed(List::Conflicts), conflicts, "{p}: conflicts");
+        let agreements = want(
+            s.agreements
+                .by_id
+                .iter()
+                .filter(|(_, a)| ntk::agreement(a, p))
+                .map(|(k, _)| k)
+                .collect(),
+        );
+        assert_eq!(listed(List::Agreements), agreements, "{p}: agreements");
+        let inbox = want(
+            s.messages
+                .iter()
+                .filter(|(_, m)| ntk::message_to(m, p))
+                .map(|(k, _)| k)
+                .collect(),
+        );
+        assert_eq!(listed(List::Inbox), inbox, "{p}: inbox");
+        let outbox = want(
+            s.messages
+                .iter()
+                .filter(|(_, m)| m.from == *p)
+                .map(|(k, _)| k)
+                .collect(),
+        );
+        assert_eq!(listed(List::Outbox), outbox, "{p}: outbox");
+        let alerts = want(
+            s.alerts
+                .iter()
+                .filter(|(_, (parties, _))| ntk::alert(parties, p))
+                .map(|(k, _)| k)
+                .collect(),
+        );
+        assert_eq!(listed(List::Alerts), alerts, "{p}: alerts");
+        let credentials = want(
+            s.credentials
+                .iter()
+                .filter(|(_, c)| ntk::credential(c, p))
+                .map(|(k, _)| k)
+                .collect(),
+        );
+        assert_eq!(listed(List::Credentials), credentials, "{p}: credentials");
+    }
+}
+
+/// The per-party lists follow every change that moves what a party may read: sharing and unsharing by a new
+/// version, conflicts found and retired, messages sent and retired, agreements, alerts raised and retired;
+/// and a replay rebuilds them (they are in the digest).
+#[test]
+fn per_party_lists_hold_exactly_what_each_party_may_read() {
+    use crate::kinds::{ALERT_CLOSED, ALERT_RAISED, MESSAGE_ACKNOWLEDGED};
+    let parties = ["aa", "bb", "cc"];
+    let mut log = partners(&parties);
+    log.declare("aa", "north", 0.0, &["cc"]);
+    log.declare("bb", "south", 0.01, &[]);
+    log.declare("cc", "north", 0.5, &["aa", "bb"]);
+    assert_lists_match_need_to_know(&log.state, &parties);
+    // A new version of aa's north given to bb instead of cc.
+    let content = json!({"id": "north", "party": "aa", "version": 2, "kind": "air_operation",
+        "volumes": [{"footprint": {"circle": {"center": [38.5, 35.9], "radius_m": 5000}},
+                     "altitude": {"lower_m": 1000, "upper_m": 2000},
+                     "time": {"start": "2030-06-01T10:00:00Z", "end": "2030-06-01T12:00:00Z"}}]});
+    let d = parse_declaration(&content, "test").expect("v2");
+    let audience: BTreeSet<String> = ["aa", "bb"].iter().map(|p| p.to_string()).collect();
+    let (decided, _) = log
+        .state
+        .decide_version(
+            "aa",
+            &d,
+            &content,
+            &audience,
+            &super::decide::VersionBounds::UNBOUNDED,
+        )
+        .expect("within bounds");
+    log.commit("aa", decided);
+    assert_lists_match_need_to_know(&log.state, &parties);
+    log.append(
+        "aa",
+        MESSAGE_SENT,
+        Told::Parties(["aa".to_string(), "bb".to_string()].into()),
+        json!({"id": "m1", "from": "aa", "to": ["bb"], "precedence": "FLASH", "kind": "text",
+               "text": "hold", "refs": {}, "deadline_ms": log.time_ms + 600_000}),
+    );
+    log.append(
+        super::LINE_ACTOR,
+        ALERT_RAISED,
+        Told::Parties(["aa".to_string(), "cc".to_string()].into()),
+        json!({"id": "a-1", "kind": "separation", "parties": ["aa", "cc"]}),
+    );
+    assert_lists_match_need_to_know(&log.state, &parties);
+    // Everything finished, then retired.
+    log.append(
+        "bb",
+        MESSAGE_ACKNOWLEDGED,
+        Told::Parties(["aa".to_string(), "bb".to_string()].into()),
+        json!({"id": "m1"}),
+    );
+    log.append(
+        super::LINE_ACTOR,
+        ALERT_CLOSED,
+        Told::Parties(["aa".to_string(), "cc".to_string()].into()),
+        json!({"id": "a-1", "reason": "clear"}),
+    );
+    let ended = log
+        .state
+        .decide_lifecycle("bb", "south", Some(1), Lifecycle::Ended)
+        .expect("end");
+    log.commit("bb", ended);
+    assert_lists_match_need_to_know(&log.state, &parties);
+    assert_eq!(log.replayed(), log.state.digest());
+    assert!(log.state.retire(i64::MAX, 0) >= 3);
+    assert_lists_match_need_to_know(&log.state, &parties);
+    assert!(log
+        .state
+        .listable(super::List::Alerts, "aa", None)
+        .next()
+        .is_none());
+}
+
+/// Hostile review, list timing: `?after=bb/`, `?after=bb0` and `?after=bb/bx-02500` took different times,
+/// because a page walked the whole map of declarations from any cursor and filtered. A page now walks the
+/// caller's own index from its cursor: what it walks, wherever the cursor lands, is the same whether `bb` has
+/// hidden declarations or not.
+#[test]
+fn a_page_walks_the_same_keys_whatever_is_hidden() {
+    let walk = |hidden: usize| {
+        let mut log = partners(&["bb", "cc"]);
+        log.declare("bb", "given", 0.0, &["cc"]);
+        log.declare("cc", "own", 3.0, &[]);
+        for i in 0..hidden {
+            log.declare("bb", &format!("bx-{i:05}"), 1.0 + 0.001 * i as f64, &[]);
+        }
+        [
+            None,
+            Some("bb/"),
+            Some("bb0"),
+            Some("bb/bx-00020"),
+            Some("a"),
+        ]
+        .into_iter()
+        .map(|after| {
+            log.state
+                .listable(super::List::Declarations, "cc", after)
+                .cloned()
+                .collect::<Vec<_>>()
+        })
+        .collect::<Vec<_>>()
+    };
+    let alone = walk(0);
+    assert_eq!(alone[0], ["bb/given", "cc/own"]);
+    assert_eq!(alone[1], ["bb/given", "cc/own"]);
+    assert_eq!(alone[2], ["cc/own"]);
+    assert_eq!(walk(40), alone);
+}
+
+/// Fields of an alert for one of its parties alone: refused unless told to that party alone, and shown in that
+/// party's view only.
+#[test]
+fn an_alerts_fields_for_one_party_reach_that_party_alone() {
+    use crate::kinds::{ALERT_RAISED, ALERT_UPDATED};
+    let mut log = partners(&["aa", "bb"]);
+    let both = || Told::Parties(["aa".to_string(), "bb".to_string()].into());
+    log.append(
+        super::LINE_ACTOR,
+        ALERT_RAISED,
+        both(),
+        json!({"id": "a-1", "kind": "incursion", "parties": ["bb", "aa"],
+               "declaration": {"party": "aa", "description": "a protected area of aa"}}),
+    );
+    let detail = json!({"id": "a-1", "for": "aa", "declaration": {"id": "hq", "party": "aa"},
+                        "distance_m": 120.0});
+    // Told to both: refused.
+    let bytes = canonical_json(&detail).expect("canonical");
+    let header = EntryHeader {
+        seq: log.entries.len() as u64,
+        time_ms: log.time_ms + 1000,
+        kind: ALERT_UPDATED.to_string(),
+        actor: super::LINE_ACTOR.to_string(),
+        audience: Audience::Parties(["aa".to_string(), "bb".to_string()].into()),
+        content_hash: content_hash(&bytes),
+    };
+    let refused = log
+        .state
+        .check(&header, &bytes, None)
+        .expect_err("told to both");
+    assert!(refused.contains("alone"), "{refused}");
+    log.append(
+        super::LINE_ACTOR,
+        ALERT_UPDATED,
+        Told::Parties(["aa".to_string()].into()),
+        detail,
+    );
+    let aa = log.state.alert_view("a-1", "aa").expect("aa's");
+    let bb = log.state.alert_view("a-1", "bb").expect("bb's");
+    assert_eq!(aa["declaration"]["id"], "hq");
+    assert_eq!(aa["distance_m"], 120.0);
+    assert!(aa.get("for").is_none());
+    assert_eq!(bb["declaration"]["description"], "a protected area of aa");
+    assert!(bb.get("distance_m").is_none(), "{bb}");
+    assert!(log.state.alert_view("a-1", "cc").is_none());
+    assert_eq!(log.replayed(), log.state.digest());
+}

@@ -4,15 +4,14 @@
 use super::*;
 
 impl Line {
-    /// A page of the agreements the caller takes part in, by id.
+    /// A page of the agreements the caller takes part in, by proposer and id (a walk of its own index).
     pub fn agreements_page(&self, party: &str, page: &Page) -> Result<Listed, LineError> {
         let limit = self.page_limit(page)?;
         let inner = self.lock()?;
         Ok(self.listed(
             inner
-                .agreements
-                .by_id
-                .range::<str, _>(after_key(page))
+                .listable(List::Agreements, party, page.after.as_deref())
+                .filter_map(|k| inner.agreements.by_id.get(k).map(|a| (k, a)))
                 .filter(|(_, a)| need_to_know::agreement(a, party))
                 .map(|(id, a)| (id, a.view())),
             limit,
@@ -100,7 +99,12 @@ impl Line {
     /// The agreements the caller takes part in.
     pub fn agreements(&self, party: &str) -> Result<Vec<Value>, LineError> {
         let inner = self.lock()?;
-        Ok(inner.agreements.of(party).map(Agreement::view).collect())
+        Ok(inner
+            .listable(List::Agreements, party, None)
+            .filter_map(|k| inner.agreements.by_id.get(k))
+            .filter(|a| need_to_know::agreement(a, party))
+            .map(Agreement::view)
+            .collect())
     }
 
     /// One agreement the caller takes part in (of `proposer`, if named; see [`Agreements::find`]).

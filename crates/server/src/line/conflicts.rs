@@ -3,14 +3,15 @@
 use super::*;
 
 impl Line {
-    /// A page of the conflicts the caller is a party to, by id.
+    /// A page of the conflicts the caller is a party to, by id (a walk of its own index; see
+    /// [`DomainState::listable`]).
     pub fn conflicts_page(&self, party: &str, page: &Page) -> Result<Listed, LineError> {
         let limit = self.page_limit(page)?;
         let inner = self.lock()?;
         Ok(self.listed(
             inner
-                .conflicts
-                .range::<str, _>(after_key(page))
+                .listable(List::Conflicts, party, page.after.as_deref())
+                .filter_map(|id| inner.conflicts.get(id).map(|r| (id, r)))
                 .filter(|(_, r)| need_to_know::conflict(r, party))
                 .map(|(id, r)| (id, conflict_view(r, party))),
             limit,
@@ -22,8 +23,8 @@ impl Line {
     pub fn conflicts(&self, party: &str) -> Result<Vec<Value>, LineError> {
         let inner = self.lock()?;
         Ok(inner
-            .conflicts
-            .values()
+            .listable(List::Conflicts, party, None)
+            .filter_map(|id| inner.conflicts.get(id))
             .filter(|r| need_to_know::conflict(r, party))
             .map(|r| conflict_view(r, party))
             .collect())

@@ -376,8 +376,8 @@ impl Line {
     pub fn list(&self, party: &str, filter: &ListFilter) -> Result<Vec<Value>, LineError> {
         let inner = self.lock()?;
         Ok(inner
-            .current
-            .values()
+            .listable(List::Declarations, party, None)
+            .filter_map(|k| inner.current.get(k))
             .filter(|c| {
                 need_to_know::declaration(c, party)
                     && (filter.include_closed || !c.state.closed())
@@ -409,7 +409,9 @@ impl Line {
         }
     }
 
-    /// A page of the declarations `party` may see, by party and id (the cursor is `party/id`).
+    /// A page of the declarations `party` may see, by party and id (the cursor is `party/id`): a walk of the
+    /// party's own index of what it may read, from the cursor on, so that neither the page nor its cost
+    /// depends on declarations it was not given.
     pub fn list_page(
         &self,
         party: &str,
@@ -420,8 +422,8 @@ impl Line {
         let inner = self.lock()?;
         Ok(self.listed(
             inner
-                .current
-                .range::<str, _>(after_key(page))
+                .listable(List::Declarations, party, page.after.as_deref())
+                .filter_map(|k| inner.current.get(k).map(|c| (k, c)))
                 .filter(|(_, c)| {
                     need_to_know::declaration(c, party)
                         && (filter.include_closed || !c.state.closed())

@@ -20,10 +20,15 @@ impl Line {
         let inner = self.lock()?;
         let now = self.clock.now_ms();
         let level = level_of(&caller.role);
+        let list = if which == "outbox" {
+            List::Outbox
+        } else {
+            List::Inbox
+        };
         Ok(self.listed(
             inner
-                .messages
-                .range::<str, _>(after_key(page))
+                .listable(list, party, page.after.as_deref())
+                .filter_map(|id| inner.messages.get(id).map(|m| (id, m)))
                 .filter(|(_, m)| match which {
                     "outbox" => m.from == party,
                     "escalated" => m
@@ -208,8 +213,8 @@ impl Line {
         let now = self.clock.now_ms();
         let level = level_of(&caller.role);
         Ok(inner
-            .messages
-            .values()
+            .listable(List::Inbox, &caller.party, None)
+            .filter_map(|id| inner.messages.get(id))
             .filter(|m| {
                 m.receipts
                     .get(&caller.party)

@@ -93,7 +93,7 @@ use {stream::*, view::*};
 use deconflict_domain::state::{
     decide::{Decided, Told},
     key, need_to_know, Advising, Checked, ConflictRecord, CredentialRecord, Current, DomainError,
-    Effect, State as DomainState,
+    Effect, List, State as DomainState,
 };
 pub use deconflict_domain::state::{
     level_of, ConflictResponse, Credential, Lifecycle, Party, LINE_ACTOR, PARTY_KINDS,

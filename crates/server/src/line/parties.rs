@@ -206,8 +206,8 @@ impl Line {
     pub fn credentials(&self, party: &str) -> Result<Vec<Value>, LineError> {
         let inner = self.lock()?;
         Ok(inner
-            .credentials
-            .values()
+            .listable(List::Credentials, party, None)
+            .filter_map(|id| inner.credentials.get(id))
             .filter(|r| need_to_know::credential(r, party))
             .map(credential_view)
             .collect())
@@ -225,8 +225,8 @@ impl Line {
         let inner = self.lock()?;
         Ok(self.listed(
             inner
-                .credentials
-                .range::<str, _>(after_key(page))
+                .listable(List::Credentials, party, page.after.as_deref())
+                .filter_map(|id| inner.credentials.get(id).map(|r| (id, r)))
                 .filter(|(_, r)| need_to_know::credential(r, party))
                 .map(|(id, r)| (id, credential_view(r))),
             limit,

@@ -13,14 +13,6 @@ impl ListFilter {
     }
 }
 
-pub(super) fn after_key(page: &Page) -> (std::ops::Bound<&str>, std::ops::Bound<&str>) {
-    use std::ops::Bound;
-    match page.after.as_deref() {
-        Some(k) => (Bound::Excluded(k), Bound::Unbounded),
-        None => (Bound::Unbounded, Bound::Unbounded),
-    }
-}
-
 /// The first `limit` of `items` (keyed, in key order), within `bytes` of JSON (always at least one item), and
 /// the key of the last one taken when more follow.
 pub(super) fn take_page<'a>(

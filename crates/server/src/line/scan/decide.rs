@@ -29,8 +29,8 @@ pub(super) struct Decisions {
     pub found: BTreeMap<String, tracks::Finding>,
     /// What is beyond the cap, by pair of parties (the lesser first): the pairs in a storm.
     pub tallies: BTreeMap<(String, String), Tally>,
-    /// The areas of new incursion alerts as each intruder may see them, by (intruder, area as `party/id`).
-    pub areas: HashMap<(String, String), Value>,
+    /// The kind and name of the areas new incursion alerts are about, by area (`party/id`).
+    pub areas: HashMap<String, tracks::AreaInfo>,
 }
 
 impl Line {
@@ -44,7 +44,8 @@ impl Line {
         candidates: &Candidates,
         cap: usize,
     ) -> Result<Decisions, LineError> {
-        let (found, tallies) = decide_pairs(open, snap, candidates, cap);
+        let given = self.incursions_given(snap, candidates)?;
+        let (found, tallies) = decide_pairs(open, snap, candidates, &given, cap);
         let areas = self.incursion_areas(open, &found)?;
         Ok(Decisions {
             found,
@@ -53,39 +54,63 @@ impl Line {
         })
     }
 
-    /// The areas the new incursion alerts among `found` (those not `open`) are about, as each intruder may see
-    /// them, by (intruder, area as `party/id`), read in one short hold of the line's lock.
+    /// For each incursion candidate, whether its track's party was given the area (read in one short hold of
+    /// the line's lock): an area it was given is alerted on its own, by name; those it was not given are
+    /// folded into one alert per track and party, which names none of them.
+    fn incursions_given(
+        &self,
+        snap: &Snapshot,
+        candidates: &Candidates,
+    ) -> Result<Vec<bool>, LineError> {
+        if candidates.incursions.is_empty() {
+            return Ok(Vec::new());
+        }
+        let inner = self.lock()?;
+        Ok(candidates
+            .incursions
+            .iter()
+            .map(|(i, c)| {
+                let intruder = &snap.keys[*i].0;
+                let area = c.other_than(intruder);
+                inner
+                    .current
+                    .get(&area_key(&area.party, &area.id))
+                    .is_some_and(|s| crate::line::need_to_know::declaration(s, intruder))
+            })
+            .collect())
+    }
+
+    /// The kind and name of the areas the new incursion alerts among `found` (those not `open`) are about, by
+    /// area, read in one short hold of the line's lock (an area no longer in force is left out).
     fn incursion_areas(
         &self,
         open: &BTreeMap<String, tracks::OpenAlert>,
         found: &BTreeMap<String, tracks::Finding>,
-    ) -> Result<HashMap<(String, String), Value>, LineError> {
-        // The areas new incursion alerts are about, as each intruder may see them, in one short hold of the
-        // line's lock (an area no longer in force is skipped).
-        let mut areas: HashMap<(String, String), Value> = HashMap::new();
+    ) -> Result<HashMap<String, tracks::AreaInfo>, LineError> {
+        let mut areas: HashMap<String, tracks::AreaInfo> = HashMap::new();
+        let new: Vec<(&String, &[(String, f64)])> = found
+            .iter()
+            .filter(|(key, _)| !open.contains_key(*key))
+            .filter_map(|(_, f)| match &f.body {
+                tracks::Body::Incursion { party, areas, .. } => Some((party, areas.as_slice())),
+                _ => None,
+            })
+            .collect();
+        if new.is_empty() {
+            return Ok(areas);
+        }
         let inner = self.lock()?;
-        for (key, f) in found {
-            if let (false, tracks::Body::Incursion { area, party, .. }) =
-                (open.contains_key(key), &f.body)
-            {
-                let intruder = &f.parties[0];
-                let Some(site) = inner
+        for (party, ids) in new {
+            for (id, _) in ids {
+                let k = area_key(party, id);
+                if let Some(site) = inner
                     .current
-                    .get(&area_key(party, area))
+                    .get(&k)
                     .filter(|s| s.declaration.kind.is_area_of_protection() && !s.state.closed())
-                else {
-                    continue;
-                };
-                areas.insert(
-                    (intruder.clone(), area_key(party, area)),
-                    tracks::area_json(
-                        area,
-                        party,
-                        site.declaration.kind.name(),
-                        site.content.get("name"),
-                        crate::line::need_to_know::declaration(site, intruder),
-                    ),
-                );
+                {
+                    let name = site.content.get("name").cloned().unwrap_or(Value::Null);
+                    areas.insert(k, (site.declaration.kind.name().to_string(), name));
+                }
             }
         }
         Ok(areas)
@@ -99,6 +124,7 @@ fn decide_pairs(
     open: &BTreeMap<String, tracks::OpenAlert>,
     snap: &Snapshot,
     candidates: &Candidates,
+    given: &[bool],
     cap: usize,
 ) -> (
     BTreeMap<String, tracks::Finding>,
@@ -142,42 +168,72 @@ fn decide_pairs(
             _ => {}
         }
     }
+    // Incursions by alert: a track and an area its party was given (`party/id`), or a track and every area of
+    // one party its party was not given (`party/`, which no area's key is): one alert for those, so that the
+    // intruder learns that its track is heading into some area of that party, not how many there are.
+    let mut by_alert: BTreeMap<(usize, String), Vec<usize>> = BTreeMap::new();
+    for (k, (i, c)) in incursions.iter().enumerate() {
+        // The two sides are of different parties: the area is the side not of the track's party.
+        let area = c.other_than(&keys[*i].0);
+        let id = if given.get(k).copied().unwrap_or(false) {
+            area.id.as_str()
+        } else {
+            ""
+        };
+        by_alert
+            .entry((*i, area_key(&area.party, id)))
+            .or_default()
+            .push(k);
+    }
+    let by_alert: Vec<((usize, String), Vec<usize>)> = by_alert.into_iter().collect();
     // Candidates: (new, not a loss now, kind and place), in the order they are admitted.
-    let mut admitted: Vec<(bool, bool, usize, bool)> = encounters
-        .iter()
-        .enumerate()
-        .map(|(k, e)| (!open_pairs.contains(&(e.a, e.b)), !e.los_now, k, false))
-        .chain(incursions.iter().enumerate().map(|(k, (i, c))| {
-            // The two sides are of different parties: the area is the side not of the track's party.
-            let area = c.other_than(&keys[*i].0);
-            let area = area_key(&area.party, &area.id);
-            (!open_areas.contains(&(*i, area.as_str())), true, k, true)
-        }))
-        .collect();
+    let mut admitted: Vec<(bool, bool, usize, bool)> =
+        encounters
+            .iter()
+            .enumerate()
+            .map(|(k, e)| (!open_pairs.contains(&(e.a, e.b)), !e.los_now, k, false))
+            .chain(by_alert.iter().enumerate().map(|(k, ((i, area), _))| {
+                (!open_areas.contains(&(*i, area.as_str())), true, k, true)
+            }))
+            .collect();
     admitted.sort_unstable();
     let mut found: BTreeMap<String, tracks::Finding> = BTreeMap::new();
     let mut tallies: BTreeMap<(String, String), Tally> = BTreeMap::new();
     for (new, _, k, incursion) in admitted {
         let (finding_key, finding) = if incursion {
-            let (i, c) = &incursions[k];
+            let ((i, area), ks) = &by_alert[k];
             let (i, key) = (*i, &keys[*i]);
-            let other = c.other_than(&key.0);
+            let hits: Vec<&deconflict_strategic::Conflict> =
+                ks.iter().map(|&k| &incursions[k].1).collect();
+            let party = hits[0].other_than(&key.0).party.clone();
             let agreements = terms
-                .get(&(key.0.clone(), other.party.clone()))
+                .get(&(key.0.clone(), party.clone()))
                 .map_or_else(|| json!([]), |t| t.1.clone());
             (
-                format!("{}/{}>{}", key.0, key.1, area_key(&other.party, &other.id)),
+                format!("{}/{}>{area}", key.0, key.1),
                 tracks::Finding {
                     tracks: vec![key.clone()],
-                    parties: [key.0.clone(), other.party.clone()],
+                    parties: [key.0.clone(), party.clone()],
                     los: false,
                     body: tracks::Body::Incursion {
                         track: i,
-                        area: other.id.clone(),
-                        party: other.party.clone(),
-                        distance_m: c.distance_m,
-                        start_ms: c.window.start_ms,
-                        end_ms: c.window.end_ms,
+                        party,
+                        given: !area.ends_with('/'),
+                        areas: hits
+                            .iter()
+                            .map(|c| (c.other_than(&key.0).id.clone(), c.distance_m))
+                            .collect(),
+                        start_ms: hits
+                            .iter()
+                            .map(|c| c.window.start_ms)
+                            .min()
+                            .unwrap_or(snap.now),
+                        end_ms: hits
+                            .iter()
+                            .map(|c| c.window.end_ms)
+                            .max()
+                            .unwrap_or(snap.now),
+                        lookahead: (snap.now, snap.now + (tracks::LOOKAHEAD_S * 1000.0) as i64),
                         agreements,
                     },
                 },

@@ -112,10 +112,8 @@ impl Line {
         let inner = self.lock()?;
         Ok(self.listed(
             inner
-                .alerts
-                .range::<str, _>(super::after_key(page))
-                .filter(|(_, (parties, _))| crate::line::need_to_know::alert(parties, party))
-                .map(|(id, (_, v))| (id, v.clone())),
+                .listable(super::List::Alerts, party, page.after.as_deref())
+                .filter_map(|id| inner.alert_view(id, party).map(|v| (id, v))),
             limit,
             inner.next_seq,
         ))
@@ -149,10 +147,8 @@ impl Line {
     pub fn alerts(&self, party: &str) -> Result<Vec<Value>, LineError> {
         let inner = self.lock()?;
         Ok(inner
-            .alerts
-            .values()
-            .filter(|(parties, _)| crate::line::need_to_know::alert(parties, party))
-            .map(|(_, v)| v.clone())
+            .listable(super::List::Alerts, party, None)
+            .filter_map(|id| inner.alert_view(id, party))
             .collect())
     }
 }

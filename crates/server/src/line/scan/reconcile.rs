@@ -49,14 +49,11 @@ impl Line {
             let audience = Audience::Parties(f.parties.iter().cloned().collect());
             match t.open.get_mut(key) {
                 None => {
-                    let area = |party: &str, id: &str| {
-                        areas
-                            .get(&(f.parties[0].clone(), area_key(party, id)))
-                            .cloned()
-                    };
+                    let area = |party: &str, id: &str| areas.get(&area_key(party, id)).cloned();
                     let Some(Value::Object(body)) = f.body.build(track, area) else {
                         continue;
                     };
+                    let detail = f.body.owner_detail(area);
                     let id = alert_id();
                     let mut content = json!({"id": id});
                     if self.shared {
@@ -72,6 +69,22 @@ impl Line {
                         audience,
                         content,
                     });
+                    // An incursion into areas the intruder was not given: what they are, how near and when,
+                    // for their party alone.
+                    if let Some(Value::Object(detail)) = detail {
+                        let owner = f.parties[1].clone();
+                        let mut content = json!({"id": id});
+                        if let Some(o) = content.as_object_mut() {
+                            o.extend(detail);
+                        }
+                        entries.push(NewEntry {
+                            time_ms: now,
+                            kind: ALERT_UPDATED.into(),
+                            actor: LINE_ACTOR.into(),
+                            audience: Audience::Parties(BTreeSet::from([owner])),
+                            content,
+                        });
+                    }
                     t.open.insert(
                         key.clone(),
                         tracks::OpenAlert {
@@ -136,10 +149,14 @@ impl Line {
         Ok(entries)
     }
 
-    /// Logs a scan's `entries` (if any) in one commit; returns how many. Called with the scan state's lock let
-    /// go.
+    /// Logs a scan's `entries` (if any) in one commit; returns how many alerts they raise, update or close (an
+    /// incursion's details for its areas' party alone are part of raising it, not counted apart). Called with
+    /// the scan state's lock let go.
     pub(super) fn commit_alerts(&self, entries: Vec<NewEntry>) -> Result<usize, LineError> {
-        let n = entries.len();
+        let n = entries
+            .iter()
+            .filter(|e| e.content.get("for").is_none())
+            .count();
         if n > 0 {
             self.write(|inner| self.commit(inner, entries))?;
         }

@@ -15,6 +15,8 @@ use crate::tracks;
 /// What one scan works on: the live tracks as of its time, their parties as groups of the detector, and the
 /// line's terms between those parties.
 pub(super) struct Snapshot {
+    /// The scan's time (ms).
+    pub now: i64,
     /// Each track's key (party, id), in the live map's order, so sorted (each party's tracks together).
     pub keys: Vec<(String, String)>,
     /// Each track as last reported.
@@ -103,6 +105,7 @@ impl Line {
             )
         };
         Ok(Snapshot {
+            now,
             keys,
             reported,
             now_states,

@@ -2,12 +2,11 @@
 //! access tokens (a key made for the benchmark; each USS signs one token and sends it with every request).
 //!
 //! `--clients` clients, spread over 8 USSs, put operational intent references as fast as they can for
-//! `--seconds`: each a 10 m square, 50–100 m above the ellipsoid, lasting 5 s and starting within the next
-//! minute. Twice: every intent in one busy cell (a 700 m square, smaller than the S2 level-13 cell InterUSS's
+//! `--seconds`: each a 10 m square, 50–100 m above the ellipsoid, lasting 5 s and starting within the minute after it is written. Twice: every intent in one busy cell (a 700 m square, smaller than the S2 level-13 cell InterUSS's
 //! "busy cell" test fills, about 1.2 km² there) and spread over a 100 km × 100 km region. Each write carries
 //! the key it needs: when the DSS answers 409 with the intents the key lacked, the client looks their OVNs up
-//! (as a USS asks their managers) and tries again. Then the same clients query 200 m squares of the same area
-//! for `--seconds`. Printed: writes/s (durable: each answered after its entry was fsynced), p50/p99 of a write
+//! (as a USS asks their managers) and tries again. Then the same clients query the same area for `--seconds`,
+//! as a USS does before planning: a 50 m square, 10 s within the next minute. Printed: writes/s (durable: each answered after its entry was fsynced), p50/p99 of a write
 //! (retries included), how many writes needed a retry, queries/s, p50/p99 of a query, and references found.
 //!
 //! Client and server share this machine's cores, so the figures are a floor for the server alone.
@@ -135,7 +134,6 @@ fn measure(args: &BenchArgs, area: Area) -> Result<Figures> {
     let tokens: Vec<String> = (0..USSES).map(token).collect::<Result<_>>()?;
     // What each USS would get from the others when asked: every intent's OVN, by id.
     let known: RwLock<HashMap<String, String>> = RwLock::new(HashMap::new());
-    let now = crate::feed::now_ms();
     let failures = AtomicUsize::new(0);
     let first_failure = OnceLock::new();
     let retried = AtomicUsize::new(0);
@@ -163,7 +161,7 @@ fn measure(args: &BenchArgs, area: Area) -> Result<Figures> {
                     k += 1;
                     let id = format!("{:08x}-0000-4000-8000-{k:012x}", c);
                     let (lat, lng) = area.spot(&mut rng, (0.0001, 0.00015));
-                    let start = now + rng.gen_range(0..60_000);
+                    let start = crate::feed::now_ms() + rng.gen_range(1_000..60_000);
                     let mut body = json!({"extents": [{"volume": {"outline_polygon": square(lat, lng, 0.00009),
                             "altitude_lower": {"value": 50, "reference": "W84", "units": "M"},
                             "altitude_upper": {"value": 100, "reference": "W84", "units": "M"}},
@@ -181,21 +179,25 @@ fn measure(args: &BenchArgs, area: Area) -> Result<Figures> {
                             .send_string(&body.to_string());
                         match r {
                             Ok(res) => break json_of(res),
-                            Err(ureq::Error::Status(409, res)) if attempts < 5 => {
+                            Err(ureq::Error::Status(409, res)) if attempts < 50 => {
                                 let conflict: Value = json_of(res).unwrap_or_default();
-                                let missing = conflict["missing_operational_intents"]
+                                let missing: Vec<String> = conflict["missing_operational_intents"]
                                     .as_array()
-                                    .cloned()
-                                    .unwrap_or_default();
-                                let Ok(known) = known.read() else {
-                                    break Err("poisoned".into());
-                                };
-                                let key: Vec<Value> = missing
-                                    .iter()
-                                    .filter_map(|m| m["id"].as_str())
-                                    .filter_map(|i| known.get(i))
-                                    .map(|o| json!(o))
+                                    .into_iter()
+                                    .flatten()
+                                    .filter_map(|m| m["id"].as_str().map(String::from))
                                     .collect();
+                                // The key so far, and the OVNs of what was missing, as their USSs tell
+                                // them (a USS that has just been answered may not have told yet).
+                                let mut key: Vec<Value> =
+                                    body["key"].as_array().cloned().unwrap_or_default();
+                                for i in &missing {
+                                    let ovn = known.read().ok().and_then(|k| k.get(i).cloned());
+                                    match ovn {
+                                        Some(o) => key.push(json!(o)),
+                                        None => std::thread::sleep(Duration::from_millis(1)),
+                                    }
+                                }
                                 body["key"] = json!(key);
                             }
                             Err(ureq::Error::Status(code, res)) => {
@@ -270,11 +272,13 @@ fn measure(args: &BenchArgs, area: Area) -> Result<Figures> {
                 let mut rng = ChaCha8Rng::seed_from_u64(args.seed * 104_729 + c as u64);
                 let mut mine = Vec::new();
                 while Instant::now() < deadline {
-                    let (lat, lng) = area.spot(&mut rng, (0.0018, 0.0027));
-                    let body = json!({"area_of_interest": {"volume": {"outline_polygon": square(lat, lng, 0.0018),
+                    // What a USS asks before planning a flight: a 50 m square, 10 s within the next minute.
+                    let (lat, lng) = area.spot(&mut rng, (0.00045, 0.0007));
+                    let start = crate::feed::now_ms() + rng.gen_range(0..50_000);
+                    let body = json!({"area_of_interest": {"volume": {"outline_polygon": square(lat, lng, 0.00045),
                             "altitude_lower": {"value": 0, "reference": "W84", "units": "M"},
                             "altitude_upper": {"value": 200, "reference": "W84", "units": "M"}},
-                        "time_start": time(now), "time_end": time(now + 65_000)}});
+                        "time_start": time(start), "time_end": time(start + 10_000)}});
                     let t = Instant::now();
                     let r = agent
                         .post(&url)

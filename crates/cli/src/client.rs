@@ -18,12 +18,27 @@ pub struct Connection {
         long,
         env = "DECONFLICT_SERVER",
         default_value = "http://127.0.0.1:8080",
-        global = true
+        global = true,
+        value_parser = server_url
     )]
     pub server: String,
     /// Your party's token.
     #[arg(long, env = "DECONFLICT_TOKEN", hide_env_values = true, global = true)]
     pub token: Option<String>,
+}
+
+/// A server's URL: `http://` is added to a bare `host:port`; any scheme but http and https is refused.
+fn server_url(text: &str) -> Result<String, String> {
+    let text = text.trim().trim_end_matches('/');
+    match text.split_once("://") {
+        None if !text.is_empty() => Ok(format!("http://{text}")),
+        Some((scheme, rest)) if (scheme == "http" || scheme == "https") && !rest.is_empty() => {
+            Ok(text.to_string())
+        }
+        _ => Err(format!(
+            "{text:?} is not a server's URL: expected http://HOST:PORT (or https://…)"
+        )),
+    }
 }
 
 #[derive(Args, Debug)]
@@ -369,4 +384,23 @@ pub fn tail(a: &TailArgs) -> ExitCode {
             }
         }
     })())
+}
+
+#[cfg(test)]
+mod server_url_tests {
+    use super::server_url;
+
+    #[test]
+    fn a_bare_host_and_port_is_taken_as_http() {
+        assert_eq!(
+            server_url("127.0.0.1:8080").as_deref(),
+            Ok("http://127.0.0.1:8080")
+        );
+        assert_eq!(
+            server_url("https://line.example/").as_deref(),
+            Ok("https://line.example")
+        );
+        assert!(server_url("ftp://x").is_err_and(|e| e.contains("http://HOST:PORT")));
+        assert!(server_url("").is_err());
+    }
 }

@@ -3,6 +3,9 @@
 //! wrote it ([`Line::digest`]). Sequences are random (proptest), with restarts among the commands, and a fixed
 //! tour runs first; together they must write every entry kind of `deconflict_domain::kinds::ALL`, so that no
 //! kind goes unchecked (the DSS's too: its intents, constraints, subscriptions, availability and reports).
+//!
+//! Longer than the project's ~800 lines on purpose: one property over every kind, whose commands, strategy
+//! and tour must be read together.
 
 use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};

@@ -393,7 +393,7 @@ fn samples(region: &Region) -> Vec<LonLat> {
     }
 }
 
-/// Whether the footprints of `outer` hold `inner`'s (checked on [`samples`] of `inner`: vertices, points
+/// Whether the footprints of `outer` hold `inner`'s (checked on `samples` of `inner`: vertices, points
 /// along its edges and around its rim, each within [`TOUCH_M`] of one of `outer`'s footprints). An extent
 /// without an outline covers everything and is covered by nothing else.
 pub fn covers_area(outer: &[Extent], inner: &Extent) -> bool {

@@ -213,7 +213,7 @@ impl Line {
         )
     }
 
-    /// Whether the line has failed and refuses every request (see [`Line::lock`]); `/healthz` says so.
+    /// Whether the line has failed and refuses every request (see `Line::lock`); `/healthz` says so.
     pub fn has_failed(&self) -> bool {
         self.failed.load(Ordering::SeqCst)
     }

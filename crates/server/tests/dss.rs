@@ -17,6 +17,8 @@ use tower::ServiceExt;
 const KEY: &[u8] = include_bytes!("data/dss-test-key.pem");
 const PUBLIC: &[u8] = include_bytes!("data/dss-test-key.pub.pem");
 const OTHER_KEY: &[u8] = include_bytes!("data/dss-other-key.pem");
+/// The test key's public half as a JWKS document.
+const JWKS: &[u8] = include_bytes!("data/dss-test-key.jwks.json");
 const AUD: &str = "dss.example";
 const ALL: &str = "utm.strategic_coordination utm.constraint_management utm.constraint_processing \
                    utm.conformance_monitoring_sa utm.availability_arbitration";
@@ -173,6 +175,32 @@ async fn tokens_are_checked_for_signature_audience_expiry_and_scope() {
     assert!(body["message"]
         .as_str()
         .is_some_and(|m| m.contains("utm.strategic_coordination")));
+}
+
+#[tokio::test]
+async fn keys_may_come_from_a_jwks_document() {
+    let auth = DssAuth::new(
+        &[],
+        &[("test JWKS".into(), JWKS.to_vec())],
+        &[AUD.to_string()],
+        deconflict_server::line::DssSettings::default(),
+    )
+    .expect("auth from JWKS");
+    assert_eq!(auth.verify(&token("uss1")).expect("verified").sub, "uss1");
+    assert!(auth
+        .verify(&token_with(OTHER_KEY, "uss1", ALL, AUD, now_s() + 600))
+        .is_err());
+    // No key at all, or no audience: refused at start, saying what is missing.
+    let none = DssAuth::new(&[], &[], &[AUD.to_string()], Default::default()).expect_err("no key");
+    assert!(none.contains("public key"), "{none}");
+    let no_aud = DssAuth::new(
+        &[("k".into(), PUBLIC.to_vec())],
+        &[],
+        &[],
+        Default::default(),
+    )
+    .expect_err("no audience");
+    assert!(no_aud.contains("audience"), "{no_aud}");
 }
 
 #[tokio::test]

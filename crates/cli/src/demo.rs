@@ -28,7 +28,8 @@ pub struct DemoArgs {
     /// in the repository).
     #[arg(long, value_name = "FILE")]
     pub scenario: Option<PathBuf>,
-    /// A new or empty data directory (default: a new directory under the system's temporary directory).
+    /// A new or empty data directory, kept when the demo stops (default: a new directory under the system's
+    /// temporary directory, removed when the demo stops).
     #[arg(long, value_name = "DIR")]
     pub data: Option<PathBuf>,
     /// Address to listen on; port 0 picks a free port.
@@ -362,7 +363,7 @@ pub fn demo(args: &DemoArgs) -> ExitCode {
         let (line, clock) = (Arc::clone(&line), Arc::clone(&clock));
         std::thread::spawn(move || fly(&line, clock.as_ref(), &flights));
     }
-    match crate::serve::serve_line(
+    let served = crate::serve::serve_line(
         line,
         crate::serve::Listen {
             api: args.listen,
@@ -374,7 +375,12 @@ pub fn demo(args: &DemoArgs) -> ExitCode {
             ..deconflict_server::Options::default()
         },
         banner,
-    ) {
+    );
+    // The demo's own temporary line goes with it (a directory given with --data stays).
+    if args.data.is_none() {
+        let _ = std::fs::remove_dir_all(&data);
+    }
+    match served {
         Ok(()) => ExitCode::SUCCESS,
         Err(crate::serve::Failure::Setup(m) | crate::serve::Failure::Serving(m)) => fail(m),
     }

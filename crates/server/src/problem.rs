@@ -23,6 +23,23 @@ pub struct Problem {
 }
 
 impl Problem {
+    /// The answer in the shape of F3548's `ErrorResponse` (`{"message": …}`), for the DSS's paths.
+    pub fn into_dss_response(self) -> Response {
+        let mut res = (
+            self.status,
+            [(axum::http::header::CONTENT_TYPE, "application/json")],
+            serde_json::json!({"message": self.detail}).to_string(),
+        )
+            .into_response();
+        if self.close {
+            res.headers_mut().insert(
+                axum::http::header::CONNECTION,
+                axum::http::HeaderValue::from_static("close"),
+            );
+        }
+        res
+    }
+
     fn new(
         status: StatusCode,
         kind: &'static str,

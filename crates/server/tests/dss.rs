@@ -513,3 +513,27 @@ async fn a_uss_can_prove_what_the_dss_accepted_from_it() {
     let entry = line.store().entries(seq, 1).expect("entry");
     assert_eq!(entry[0].header.actor, "uss.uss1");
 }
+
+#[tokio::test]
+async fn a_body_past_its_bound_is_refused_in_the_standard_s_shape() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let line = Arc::new(Line::open(dir.path(), "test.example/line").expect("open"));
+    let app = app_options(Arc::clone(&line), &dss_options());
+    let huge = json!({"problem": "x".repeat(2 << 20)});
+    let (status, body) = call(
+        &app,
+        "POST",
+        "/dss/v1/reports",
+        Some(&token("uss1")),
+        Some(huge),
+    )
+    .await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(
+        body["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("body_bytes")),
+        "{body}"
+    );
+    assert_eq!(line.store().size().expect("size"), 0, "nothing stored");
+}

@@ -307,16 +307,30 @@ impl Shape {
     }
 
     /// Whether the two bounds share a point: their windows and altitude bands overlap (closed intervals)
-    /// and a footprint of one is within [`TOUCH_M`] of a footprint of the other.
-    pub fn meets(&self, other: &Shape) -> bool {
+    /// and a footprint of one is within [`TOUCH_M`] of a footprint of the other. A volume without an outline
+    /// (a subscription may have one) meets nothing.
+    ///
+    /// Comparing two footprints exactly costs up to the product of their vertices, and a request must not
+    /// hold the line for long whatever geometry a USS sends: each comparison draws that product from `work`,
+    /// and once `work` is spent the footprints are compared by their boxes instead — conservatively, so a
+    /// request past its budget can only find more meetings (more keys asked, more subscribers told), never
+    /// fewer.
+    pub fn meets(&self, other: &Shape, work: &Work) -> bool {
         self.start_ns <= other.end_ns
             && other.start_ns <= self.end_ns
             && self.lower_m <= other.upper_m
             && other.lower_m <= self.upper_m
             && self.extents.iter().any(|a| {
                 other.extents.iter().any(|b| match (&a.region, &b.region) {
-                    (Some(x), Some(y)) => x.distance_below(y, TOUCH_M).is_some(),
-                    _ => true,
+                    (Some(x), Some(y)) => {
+                        let cost = positions(x).saturating_mul(positions(y));
+                        if work.take(cost) {
+                            x.distance_below(y, TOUCH_M).is_some()
+                        } else {
+                            boxes_meet(x.unit_box(TOUCH_M), y.unit_box(TOUCH_M))
+                        }
+                    }
+                    _ => false,
                 })
             })
     }
@@ -334,6 +348,51 @@ impl Shape {
             )
         })
     }
+}
+
+/// How much exact comparison one request may do, in vertex pairs (see [`Shape::meets`]): about 4 million,
+/// some tens of milliseconds on one core.
+pub const WORK_PER_REQUEST: u64 = 4_000_000;
+
+/// What is left of a request's budget of exact comparisons.
+#[derive(Debug)]
+pub struct Work(std::cell::Cell<u64>);
+
+impl Work {
+    /// A request's budget.
+    pub fn new() -> Work {
+        Work(std::cell::Cell::new(WORK_PER_REQUEST))
+    }
+
+    /// Takes `cost` from the budget if it is there.
+    fn take(&self, cost: u64) -> bool {
+        let left = self.0.get();
+        if cost <= left {
+            self.0.set(left - cost);
+            true
+        } else {
+            false
+        }
+    }
+}
+
+impl Default for Work {
+    fn default() -> Self {
+        Work::new()
+    }
+}
+
+/// The positions of a footprint (a circle's centre counts as one).
+fn positions(r: &Region) -> u64 {
+    match r.footprint() {
+        Footprint::Polygon(p) | Footprint::Corridor { path: p, .. } => p.len().max(1) as u64,
+        Footprint::Circle { .. } => 1,
+    }
+}
+
+/// Whether two boxes of geocentric unit vectors overlap.
+fn boxes_meet(a: ([f64; 3], [f64; 3]), b: ([f64; 3], [f64; 3])) -> bool {
+    (0..3).all(|i| a.0[i] <= b.1[i] && b.0[i] <= a.1[i])
 }
 
 /// The bounds of several extents: earliest start, latest end, lowest and highest altitudes.
@@ -395,11 +454,8 @@ fn samples(region: &Region) -> Vec<LonLat> {
 
 /// Whether the footprints of `outer` hold `inner`'s (checked on `samples` of `inner`: vertices, points
 /// along its edges and around its rim, each within [`TOUCH_M`] of one of `outer`'s footprints). An extent
-/// without an outline covers everything and is covered by nothing else.
+/// without an outline covers nothing and is covered by nothing.
 pub fn covers_area(outer: &[Extent], inner: &Extent) -> bool {
-    if outer.iter().any(|o| o.region.is_none()) {
-        return true;
-    }
     let Some(region) = &inner.region else {
         return false;
     };

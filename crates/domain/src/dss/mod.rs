@@ -34,7 +34,7 @@ pub mod wire;
 mod tests;
 
 pub use decide::{Caller, Ctx, Decision, DssError, Fresh, Scopes};
-pub use geometry::{AirIndex, Extent, Shape};
+pub use geometry::{AirIndex, Extent, Shape, Work};
 
 use geometry::{read_time, read_volume, time};
 use wire::Volume4D;
@@ -470,32 +470,32 @@ impl Dss {
     }
 
     /// The intents whose shape meets `x`, by id.
-    pub fn intents_in(&self, x: &Shape) -> Vec<&Intent> {
+    pub fn intents_in(&self, x: &Shape, work: &Work) -> Vec<&Intent> {
         self.intent_index
             .candidates(x)
             .into_iter()
             .filter_map(|id| self.intents.get(id))
-            .filter(|i| i.shape.meets(x))
+            .filter(|i| i.shape.meets(x, work))
             .collect()
     }
 
     /// The constraints whose shape meets `x`, by id.
-    pub fn constraints_in(&self, x: &Shape) -> Vec<&Constraint> {
+    pub fn constraints_in(&self, x: &Shape, work: &Work) -> Vec<&Constraint> {
         self.constraint_index
             .candidates(x)
             .into_iter()
             .filter_map(|id| self.constraints.get(id))
-            .filter(|c| c.shape.meets(x))
+            .filter(|c| c.shape.meets(x, work))
             .collect()
     }
 
     /// The subscriptions whose shape meets `x`, by id.
-    pub fn subscriptions_in(&self, x: &Shape) -> Vec<&Subscription> {
+    pub fn subscriptions_in(&self, x: &Shape, work: &Work) -> Vec<&Subscription> {
         self.subscription_index
             .candidates(x)
             .into_iter()
             .filter_map(|id| self.subscriptions.get(id))
-            .filter(|s| s.shape.meets(x))
+            .filter(|s| s.shape.meets(x, work))
             .collect()
     }
 

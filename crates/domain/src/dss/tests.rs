@@ -130,3 +130,117 @@ fn a_key_must_name_every_intent_that_meets_the_new_one() {
         .decide_put_intent(caller("uss2"), &id(2), "", &params(0.013, 10), ctx(10, 3))
         .is_ok());
 }
+
+/// A 1 000-vertex polygon: a thin ring segment around (lat, lng), `r` degrees out.
+fn comb(lat: f64, lng: f64, r: f64) -> serde_json::Value {
+    let n = 500;
+    let mut v = Vec::new();
+    for k in 0..n {
+        let a = k as f64 / n as f64 * 1.5 * std::f64::consts::PI;
+        v.push(json!({"lat": lat + r * a.sin(), "lng": lng + r * a.cos()}));
+    }
+    for k in (0..n).rev() {
+        let a = k as f64 / n as f64 * 1.5 * std::f64::consts::PI;
+        v.push(json!({"lat": lat + 0.9 * r * a.sin(), "lng": lng + 0.9 * r * a.cos()}));
+    }
+    json!({"vertices": v})
+}
+
+fn shape_of(outline: serde_json::Value) -> Shape {
+    let v: wire::Volume4D =
+        wire::from_value(&json!({"volume": {"outline_polygon": outline}})).expect("volume");
+    Shape::one(geometry::read_volume(&v, "v").expect("valid"))
+}
+
+#[test]
+fn past_its_budget_a_request_compares_boxes_and_finds_more_never_less() {
+    // Two combs whose boxes overlap but which do not touch.
+    let (a, b) = (
+        shape_of(comb(46.95, 7.44, 0.01)),
+        shape_of(comb(46.95, 7.44, 0.005)),
+    );
+    assert!(!a.meets(&b, &Work::new()), "exact: they do not touch");
+    let spent = Work::new();
+    for _ in 0..4 {
+        // Each exact comparison costs 1 000 × 1 000 vertex pairs.
+        let _ = a.meets(&b, &spent);
+    }
+    assert!(a.meets(&b, &spent), "past the budget: their boxes meet");
+}
+
+#[test]
+fn references_and_queries_need_an_outline_and_a_subscription_without_one_meets_nothing() {
+    let dss = Dss::default();
+    let mut p = params(0.0, 10);
+    p.extents[0].volume.outline_circle = None;
+    let e = dss
+        .decide_put_intent(caller("uss1"), &id(0), "", &p, ctx(10, 1))
+        .expect_err("no outline");
+    assert!(
+        e.message().contains("extents[0].volume.outline_polygon"),
+        "{e:?}"
+    );
+    let q: wire::Query =
+        wire::from_value(&json!({"area_of_interest": {"volume": {}}})).expect("query");
+    assert!(decide::area_of_interest(&q).is_err());
+    let anywhere: wire::Volume4D = wire::from_value(&json!({"volume": {}})).expect("volume");
+    let nowhere = Shape::one(geometry::read_volume(&anywhere, "v").expect("read"));
+    let here = shape_of(comb(46.95, 7.44, 0.01));
+    assert!(!nowhere.meets(&here, &Work::new()) && !here.meets(&nowhere, &Work::new()));
+}
+
+#[test]
+fn an_implicit_subscription_grows_to_at_most_max_extents_and_reports_are_bounded() {
+    let mut dss = Dss::default();
+    let mut p = params(0.0, 10);
+    p.new_subscription = Some(wire::ImplicitSubscription {
+        uss_base_url: "https://uss.example".into(),
+        notify_for_constraints: None,
+    });
+    let d = dss
+        .decide_put_intent(caller("uss1"), &id(0), "", &p, ctx(10, 1))
+        .expect("put");
+    apply(&mut dss, d.entries);
+    let (ovn, sub) = {
+        let i = &dss.intents[&id(0)];
+        (
+            i.record.ovn.clone(),
+            i.record.subscription_id.clone().expect("implicit"),
+        )
+    };
+    // 60 volumes elsewhere, twice, keeping the implicit subscription: the second would pass 100 volumes.
+    let elsewhere = |east: f64| {
+        let mut q = params(east, 10);
+        let one = q.extents[0].clone();
+        q.extents = (0..60)
+            .map(|k| {
+                let mut v = one.clone();
+                if let Some(c) = v
+                    .volume
+                    .outline_circle
+                    .as_mut()
+                    .and_then(|c| c.center.as_mut())
+                {
+                    c.lng += k as f64 * 0.002;
+                }
+                v
+            })
+            .collect();
+        q.subscription_id = Some(sub.clone());
+        q
+    };
+    let d = dss
+        .decide_put_intent(caller("uss1"), &id(0), &ovn, &elsewhere(0.3), ctx(10, 2))
+        .expect("grows to 61 volumes");
+    apply(&mut dss, d.entries);
+    let ovn = dss.intents[&id(0)].record.ovn.clone();
+    let e = dss
+        .decide_put_intent(caller("uss1"), &id(0), &ovn, &elsewhere(0.6), ctx(10, 3))
+        .expect_err("past 100 volumes");
+    assert!(e.message().contains("more than 100 volumes"), "{e:?}");
+    let big = json!({"problem": "x".repeat(20_000)});
+    let e = dss
+        .decide_report(caller("uss1"), big, Fresh([0; 32]))
+        .expect_err("too big");
+    assert!(e.message().contains("at most 16384"), "{e:?}");
+}

@@ -272,7 +272,12 @@ pub(crate) async fn wire(req: axum::extract::Request, next: axum::middleware::Ne
             (false, None) => ("body_bytes", MAX_BODY),
         };
         if len > bytes as u64 {
-            return Problem::too_large(limit, bytes).into_response();
+            let problem = Problem::too_large(limit, bytes);
+            return if dss {
+                problem.into_dss_response()
+            } else {
+                problem.into_response()
+            };
         }
     }
     let mut res = next.run(req).await;
@@ -309,7 +314,11 @@ pub(crate) async fn wire(req: axum::extract::Request, next: axum::middleware::Ne
                 Problem::status_only(status, detail)
             }
         };
-        res = problem.into_response();
+        res = if dss {
+            problem.into_dss_response()
+        } else {
+            problem.into_response()
+        };
         for name in [
             header::ALLOW,
             header::SEC_WEBSOCKET_VERSION,

@@ -59,7 +59,7 @@ impl Dss {
             Some(o) => shape.union(&o.shape),
             None => shape.clone(),
         };
-        let notified = self.notify(&area, false, &[], &BTreeSet::new());
+        let notified = self.notify(&area, false, &[], &BTreeSet::new(), &Work::new());
         let constraint = Constraint {
             record: record.clone(),
             shape,
@@ -104,7 +104,7 @@ impl Dss {
                 "OVN {ovn:?} is not the current OVN of constraint {id}"
             )));
         }
-        let notified = self.notify(&old.shape, false, &[], &BTreeSet::new());
+        let notified = self.notify(&old.shape, false, &[], &BTreeSet::new(), &Work::new());
         let answer = wire::ChangeConstraint {
             subscribers: subscribers(self, &notified, &[]),
             constraint_reference: self.constraint_ref(old, caller.sub),

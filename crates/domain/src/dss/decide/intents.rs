@@ -46,6 +46,7 @@ impl Dss {
             ))
         })?;
         let shape = reference_extents(&params.extents, now_ns)?;
+        let work = Work::new();
         if ovn.is_empty() && state != IntentState::Accepted {
             return Err(bad(format!(
                 "state: a new operational intent starts Accepted, not {}",
@@ -184,6 +185,12 @@ impl Dss {
                     record.time_start = time(s.shape.start_ns.min(start_ns));
                     record.time_end = time(s.shape.end_ns.max(end_ns));
                     if narrow {
+                        if record.extents.len() + params.extents.len() > MAX_EXTENTS {
+                            return Err(bad(format!(
+                                "subscription_id: covering this intent would give implicit subscription \
+                                 {sid} more than {MAX_EXTENTS} volumes; use a new subscription"
+                            )));
+                        }
                         record.extents.extend(params.extents.iter().cloned());
                     }
                     let s = read_subscription(record).map_err(DssError::BadRequest)?;
@@ -197,7 +204,7 @@ impl Dss {
         if !state.off_nominal() {
             let mut missing_intents: BTreeMap<&str, &Intent> = BTreeMap::new();
             let mut missing_constraints: BTreeMap<&str, &Constraint> = BTreeMap::new();
-            for i in self.intents_in(&shape) {
+            for i in self.intents_in(&shape, &work) {
                 if i.record.id != id && self.needs_key(i) && !key.contains(i.record.ovn.as_str()) {
                     missing_intents.insert(&i.record.id, i);
                 }
@@ -206,7 +213,7 @@ impl Dss {
                 .as_ref()
                 .is_some_and(|s| s.record.notify_for_constraints)
             {
-                for c in self.constraints_in(&shape) {
+                for c in self.constraints_in(&shape, &work) {
                     if !key.contains(c.record.ovn.as_str()) {
                         missing_constraints.insert(&c.record.id, c);
                     }
@@ -245,7 +252,13 @@ impl Dss {
             Some(o) => shape.union(&o.shape),
             None => shape.clone(),
         };
-        let notified = self.notify(&area, true, &put_subscriptions, &deleted_subscriptions);
+        let notified = self.notify(
+            &area,
+            true,
+            &put_subscriptions,
+            &deleted_subscriptions,
+            &work,
+        );
         let intent = Intent {
             record: record.clone(),
             state,
@@ -314,7 +327,7 @@ impl Dss {
                 deleted_subscriptions.insert(s.record.id.clone());
             }
         }
-        let notified = self.notify(&old.shape, true, &[], &deleted_subscriptions);
+        let notified = self.notify(&old.shape, true, &[], &deleted_subscriptions, &Work::new());
         let answer = wire::ChangeOperationalIntent {
             subscribers: subscribers(self, &notified, &[]),
             operational_intent_reference: self.intent_ref(old, caller.sub),

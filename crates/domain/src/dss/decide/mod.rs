@@ -34,6 +34,8 @@ use crate::state::decide::{Decided, Told};
 
 /// Most volumes in one reference's or subscription's extents.
 pub const MAX_EXTENTS: usize = 100;
+/// Most bytes of one report (reports are kept in the log).
+pub const MAX_REPORT_BYTES: usize = 16 * 1024;
 /// Most OVNs in a key.
 pub const MAX_KEY: usize = 10_000;
 /// Longest a subscription may last (as the reference DSS).
@@ -200,6 +202,10 @@ fn reference_extents(extents: &[wire::Volume4D], now_ns: i64) -> Result<Shape, D
     }
     for (i, v) in extents.iter().enumerate() {
         let missing = [
+            (
+                v.volume.outline_circle.is_none() && v.volume.outline_polygon.is_none(),
+                "volume.outline_polygon (or volume.outline_circle)",
+            ),
             (v.time_start.is_none(), "time_start"),
             (v.time_end.is_none(), "time_end"),
             (v.volume.altitude_lower.is_none(), "volume.altitude_lower"),
@@ -225,6 +231,11 @@ pub fn area_of_interest(q: &wire::Query) -> Result<Shape, DssError> {
         .area_of_interest
         .as_ref()
         .ok_or_else(|| bad("area_of_interest: missing"))?;
+    if v.volume.outline_circle.is_none() && v.volume.outline_polygon.is_none() {
+        return Err(bad(
+            "area_of_interest.volume.outline_polygon (or outline_circle): missing; a query names an area",
+        ));
+    }
     read_volume(v, "area_of_interest")
         .map(Shape::one)
         .map_err(DssError::BadRequest)
@@ -276,6 +287,7 @@ impl Dss {
         for_intents: bool,
         put: &[Subscription],
         deleted: &BTreeSet<String>,
+        work: &Work,
     ) -> Vec<Notified> {
         let wants = |r: &SubscriptionRecord| {
             if for_intents {
@@ -285,7 +297,7 @@ impl Dss {
             }
         };
         let mut hits: BTreeMap<String, u32> = BTreeMap::new();
-        for s in self.subscriptions_in(area) {
+        for s in self.subscriptions_in(area, work) {
             let id = &s.record.id;
             if wants(&s.record) && !deleted.contains(id) && !put.iter().any(|p| &p.record.id == id)
             {
@@ -293,7 +305,7 @@ impl Dss {
             }
         }
         for s in put {
-            if wants(&s.record) && !deleted.contains(&s.record.id) && s.shape.meets(area) {
+            if wants(&s.record) && !deleted.contains(&s.record.id) && s.shape.meets(area, work) {
                 hits.insert(s.record.id.clone(), s.record.notification_index);
             }
         }

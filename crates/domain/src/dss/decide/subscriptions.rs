@@ -114,6 +114,7 @@ impl Dss {
             implicit: false,
         };
         let sub = read_subscription(record.clone()).map_err(DssError::BadRequest)?;
+        let work = Work::new();
         for oid in self.dependents.get(&id).into_iter().flatten() {
             let Some(i) = self.intents.get(oid) else {
                 continue;
@@ -142,13 +143,13 @@ impl Dss {
         let answer = wire::PutSubscriptionResponse {
             subscription: view,
             operational_intent_references: for_intents.then(|| {
-                self.intents_in(&sub.shape)
+                self.intents_in(&sub.shape, &work)
                     .into_iter()
                     .map(|i| self.intent_ref(i, caller.sub))
                     .collect()
             }),
             constraint_references: for_constraints.then(|| {
-                self.constraints_in(&sub.shape)
+                self.constraints_in(&sub.shape, &work)
                     .into_iter()
                     .map(|c| self.constraint_ref(c, caller.sub))
                     .collect()
@@ -292,6 +293,12 @@ impl Dss {
         let Value::Object(mut body) = report else {
             return Err(bad("the body: a report is a JSON object"));
         };
+        let size = serde_json::to_string(&body).map_or(usize::MAX, |t| t.len());
+        if size > MAX_REPORT_BYTES {
+            return Err(bad(format!(
+                "the body: a report of {size} bytes; at most {MAX_REPORT_BYTES} (it is kept in the log)"
+            )));
+        }
         let id = fresh.uuid("report");
         body.insert("report_id".into(), Value::String(id.clone()));
         let answer = Value::Object(body);

@@ -15,7 +15,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::Router;
 use deconflict_domain::dss::decide::area_of_interest;
-use deconflict_domain::dss::{wire, Caller, DssError, Scopes};
+use deconflict_domain::dss::{wire, Caller, DssError, Scopes, Work};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::{json, Value};
@@ -281,7 +281,7 @@ async fn query_intents(
     let area = area_of_interest(&q)?;
     let refs = run(move || {
         Ok(app.line.dss_read(|dss, _| {
-            dss.intents_in(&area)
+            dss.intents_in(&area, &Work::new())
                 .into_iter()
                 .map(|i| dss.intent_ref(i, &v.uss.sub))
                 .collect::<Vec<_>>()
@@ -399,7 +399,7 @@ async fn query_constraints(
     let area = area_of_interest(&q)?;
     let refs = run(move || {
         Ok(app.line.dss_read(|dss, _| {
-            dss.constraints_in(&area)
+            dss.constraints_in(&area, &Work::new())
                 .into_iter()
                 .map(|c| dss.constraint_ref(c, &v.uss.sub))
                 .collect::<Vec<_>>()
@@ -514,7 +514,7 @@ async fn query_subscriptions(
     let area = area_of_interest(&q)?;
     let subs = run(move || {
         Ok(app.line.dss_read(|dss, now_ns| {
-            dss.subscriptions_in(&area)
+            dss.subscriptions_in(&area, &Work::new())
                 .into_iter()
                 .filter(|s| s.record.manager == v.uss.sub && s.shape.end_ns >= now_ns)
                 .map(|s| dss.subscription_view(s))

@@ -350,9 +350,9 @@ impl Shape {
     }
 }
 
-/// How much exact comparison one request may do, in vertex pairs (see [`Shape::meets`]): about 4 million,
-/// some tens of milliseconds on one core.
-pub const WORK_PER_REQUEST: u64 = 4_000_000;
+/// How much exact comparison one request may do, in vertex pairs (see [`Shape::meets`]): a million, which
+/// bounds the time a request holds the line's lock whatever geometry it carries.
+pub const WORK_PER_REQUEST: u64 = 1_000_000;
 
 /// What is left of a request's budget of exact comparisons.
 #[derive(Debug)]

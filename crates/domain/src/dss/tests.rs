@@ -161,10 +161,8 @@ fn past_its_budget_a_request_compares_boxes_and_finds_more_never_less() {
     );
     assert!(!a.meets(&b, &Work::new()), "exact: they do not touch");
     let spent = Work::new();
-    for _ in 0..4 {
-        // Each exact comparison costs 1 000 × 1 000 vertex pairs.
-        let _ = a.meets(&b, &spent);
-    }
+    // One exact comparison costs 1 000 × 1 000 vertex pairs: the whole budget.
+    let _ = a.meets(&b, &spent);
     assert!(a.meets(&b, &spent), "past the budget: their boxes meet");
 }
 
@@ -243,4 +241,27 @@ fn an_implicit_subscription_grows_to_at_most_max_extents_and_reports_are_bounded
         .decide_report(caller("uss1"), big, Fresh([0; 32]))
         .expect_err("too big");
     assert!(e.message().contains("at most 16384"), "{e:?}");
+}
+
+#[test]
+fn a_reference_holds_at_most_max_positions() {
+    let dss = Dss::default();
+    let mut p = params(0.0, 10);
+    let one = p.extents[0].clone();
+    p.extents = (0..3)
+        .map(|k| {
+            let mut v = one.clone();
+            v.volume.outline_circle = None;
+            v.volume.outline_polygon =
+                Some(wire::from_value(&comb(46.95, 7.44 + k as f64 * 0.1, 0.01)).expect("comb"));
+            v
+        })
+        .collect();
+    let e = dss
+        .decide_put_intent(caller("uss1"), &id(0), "", &p, ctx(10, 1))
+        .expect_err("3 000 positions");
+    assert!(
+        e.message().contains("3000 positions") && e.message().contains("at most 2000"),
+        "{e:?}"
+    );
 }

@@ -185,10 +185,13 @@ impl Dss {
                     record.time_start = time(s.shape.start_ns.min(start_ns));
                     record.time_end = time(s.shape.end_ns.max(end_ns));
                     if narrow {
-                        if record.extents.len() + params.extents.len() > MAX_EXTENTS {
+                        if record.extents.len() + params.extents.len() > MAX_EXTENTS
+                            || positions_sent(&record.extents) + positions_sent(&params.extents)
+                                > MAX_POSITIONS
+                        {
                             return Err(bad(format!(
                                 "subscription_id: covering this intent would give implicit subscription \
-                                 {sid} more than {MAX_EXTENTS} volumes; use a new subscription"
+                                 {sid} more than {MAX_EXTENTS} volumes or {MAX_POSITIONS} positions; use a new subscription"
                             )));
                         }
                         record.extents.extend(params.extents.iter().cloned());

@@ -34,6 +34,35 @@ use crate::state::decide::{Decided, Told};
 
 /// Most volumes in one reference's or subscription's extents.
 pub const MAX_EXTENTS: usize = 100;
+/// Most positions (polygon vertices; a circle counts one) in one reference's or subscription's extents: reading
+/// them (each polygon is checked to be simple) and comparing them run under the line's lock.
+pub const MAX_POSITIONS: usize = 2_000;
+
+/// The positions of a set of volumes as sent.
+fn positions_sent(extents: &[wire::Volume4D]) -> usize {
+    extents
+        .iter()
+        .map(|v| {
+            v.volume
+                .outline_polygon
+                .as_ref()
+                .map_or(0, |p| p.vertices.len())
+                + usize::from(v.volume.outline_circle.is_some())
+        })
+        .sum()
+}
+
+/// Refuses extents with more than [`MAX_POSITIONS`] positions.
+pub fn check_positions(extents: &[wire::Volume4D], field: &str) -> Result<(), DssError> {
+    let n = positions_sent(extents);
+    if n > MAX_POSITIONS {
+        return Err(bad(format!(
+            "{field}: {n} positions (polygon vertices and circle centres); at most {MAX_POSITIONS}"
+        )));
+    }
+    Ok(())
+}
+
 /// Most bytes of one report (reports are kept in the log).
 pub const MAX_REPORT_BYTES: usize = 16 * 1024;
 /// Most OVNs in a key.
@@ -200,6 +229,7 @@ fn reference_extents(extents: &[wire::Volume4D], now_ns: i64) -> Result<Shape, D
             extents.len()
         )));
     }
+    check_positions(extents, "extents")?;
     for (i, v) in extents.iter().enumerate() {
         let missing = [
             (

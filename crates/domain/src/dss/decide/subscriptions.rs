@@ -41,6 +41,7 @@ impl Dss {
         } = ctx;
         let id = entity_id(id, "subscription id")?;
         base_url(&params.uss_base_url, "uss_base_url", allow_http)?;
+        check_positions(std::slice::from_ref(&params.extents), "extents")?;
         let volume = read_volume(&params.extents, "extents").map_err(DssError::BadRequest)?;
         let for_intents = params.notify_for_operational_intents.unwrap_or(false);
         let for_constraints = params.notify_for_constraints.unwrap_or(false);

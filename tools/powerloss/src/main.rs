@@ -206,7 +206,8 @@ struct Server {
 impl Server {
     fn spawn(bin: &Path, data: &Path) -> Result<Server, Fail> {
         let mut child = Command::new(bin)
-            // The writers run as fast as the disk lets them: no write allowance.
+            // The writers run as fast as the disk lets them: no write allowance, and the party may hold every
+            // declaration the rounds write (a hundred rounds of a few hundred each).
             .args([
                 "serve",
                 "--listen",
@@ -215,6 +216,10 @@ impl Server {
                 "1000000",
                 "--limit-write-burst",
                 "1000000",
+                "--limit-declarations-per-party",
+                "10000000",
+                "--limit-vertices-per-party",
+                "1000000000",
                 "--data",
             ])
             .arg(data)

@@ -8,7 +8,7 @@
 
 mod common;
 
-use common::{add_party_with, bin, database, http, start_with, Server};
+use common::{add_party_with, database, http, node_with, run, Server};
 use serde_json::{json, Value};
 
 const KEY: &str = concat!(
@@ -21,8 +21,8 @@ const PUBLIC: &str = concat!(
 );
 
 fn token(sub: &str) -> String {
-    let out = bin()
-        .args([
+    let out = run(
+        &[
             "dss-token",
             "--key",
             KEY,
@@ -30,9 +30,9 @@ fn token(sub: &str) -> String {
             sub,
             "--audience",
             "127.0.0.1",
-        ])
-        .output()
-        .expect("dss-token");
+        ],
+        None,
+    );
     assert!(
         out.status.success(),
         "{}",
@@ -45,13 +45,11 @@ fn token(sub: &str) -> String {
 }
 
 fn node(data: &std::path::Path, url: &str, name: &str) -> Server {
-    start_with(
+    node_with(
         data,
+        url,
+        name,
         &[
-            "--database-url",
-            url,
-            "--node",
-            name,
             "--dss",
             "--dss-public-key",
             PUBLIC,

@@ -368,17 +368,7 @@ fn load(tag: &str, n1: &str, n2: &str, us: &str, ru: &str, count: usize) -> Vec<
 
 /// `deconflict serve` on the shared database, as the node called `name`.
 fn node(data: &std::path::Path, url: &str, name: &str) -> Server {
-    start_with(
-        data,
-        &[
-            "--database-url",
-            url,
-            "--node",
-            name,
-            "--metrics-listen",
-            "127.0.0.1:0",
-        ],
-    )
+    common::node_with(data, url, name, &["--metrics-listen", "127.0.0.1:0"])
 }
 
 /// A line of two nodes on one new database: us-cjtf and ru-gs registered through the first node's data

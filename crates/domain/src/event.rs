@@ -199,15 +199,22 @@ pub enum Event {
 }
 
 /// Reads `v` as a `T`, naming the path of the field at fault.
-fn typed<T: DeserializeOwned>(v: &Value) -> Result<T, String> {
-    serde_path_to_error::deserialize(v).map_err(|e| {
-        let path = e.path().to_string();
-        if path == "." {
-            e.into_inner().to_string()
-        } else {
-            format!("{path}: {}", e.into_inner())
-        }
-    })
+pub(crate) fn typed<T: DeserializeOwned>(v: &Value) -> Result<T, String> {
+    serde_path_to_error::deserialize(v).map_err(|e| at_path(e, ""))
+}
+
+/// A deserialisation error with the path of the field at fault (`whole` names the value itself when the
+/// fault is at its top).
+pub(crate) fn at_path<E: std::fmt::Display>(
+    e: serde_path_to_error::Error<E>,
+    whole: &str,
+) -> String {
+    let path = e.path().to_string();
+    match (path.as_str(), whole) {
+        (".", "") => e.into_inner().to_string(),
+        (".", whole) => format!("{whole}: {}", e.into_inner()),
+        _ => format!("{path}: {}", e.into_inner()),
+    }
 }
 
 impl Event {

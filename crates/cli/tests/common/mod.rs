@@ -180,3 +180,10 @@ pub fn database() -> Option<String> {
     let (head, _) = base.rsplit_once('/').expect("a URL with a database");
     Some(format!("{head}/{name}"))
 }
+
+/// `deconflict serve` on the shared database `url`, as the node called `name`, with `extra` arguments.
+pub fn node_with(data: &Path, url: &str, name: &str, extra: &[&str]) -> Server {
+    let mut args = vec!["--database-url", url, "--node", name];
+    args.extend_from_slice(extra);
+    start_with(data, &args)
+}

@@ -219,7 +219,7 @@ pub struct Subscription {
 }
 
 /// A [`Change`] read and checked against the state, its records' extents read: ready to apply.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Ready {
     subscriptions: Vec<Subscription>,
     intents: Vec<Intent>,
@@ -324,6 +324,22 @@ impl Dss {
             constraints,
             change,
         })
+    }
+
+    /// As [`Dss::check`], but with what the writer already read: when `prepared` is the content's change, its
+    /// records' volumes are not read again (reading a polygon checks it is simple, which costs the square of
+    /// its vertices, and the write runs under the line's lock).
+    pub fn check_prepared(
+        &self,
+        content: &Value,
+        prepared: Option<Ready>,
+    ) -> Result<Ready, String> {
+        match prepared {
+            Some(ready) if wire::from_value::<Change>(content).is_ok_and(|c| c == ready.change) => {
+                Ok(ready)
+            }
+            _ => self.check(content),
+        }
     }
 
     /// Applies a checked change; it cannot fail.

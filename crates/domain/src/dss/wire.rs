@@ -243,14 +243,8 @@ pub struct AvailabilityStatus {
 /// Reads a request body as a `T`: the error names the path of the field at fault and says why.
 pub fn read<T: DeserializeOwned>(body: &[u8]) -> Result<T, String> {
     let mut de = serde_json::Deserializer::from_slice(body);
-    let value: T = serde_path_to_error::deserialize(&mut de).map_err(|e| {
-        let path = e.path().to_string();
-        if path == "." {
-            format!("the body: {}", e.into_inner())
-        } else {
-            format!("{path}: {}", e.into_inner())
-        }
-    })?;
+    let value: T = serde_path_to_error::deserialize(&mut de)
+        .map_err(|e| crate::event::at_path(e, "the body"))?;
     de.end()
         .map_err(|e| format!("the body has more after its JSON value: {e}"))?;
     Ok(value)
@@ -258,12 +252,5 @@ pub fn read<T: DeserializeOwned>(body: &[u8]) -> Result<T, String> {
 
 /// Reads a logged value as a `T`, naming the field at fault.
 pub fn from_value<T: DeserializeOwned>(v: &Value) -> Result<T, String> {
-    serde_path_to_error::deserialize(v).map_err(|e| {
-        let path = e.path().to_string();
-        if path == "." {
-            e.into_inner().to_string()
-        } else {
-            format!("{path}: {}", e.into_inner())
-        }
-    })
+    crate::event::typed(v)
 }

@@ -4,10 +4,9 @@
 //! entry, dispatches, and lets go of what is done ([`State::retire`]).
 
 use deconflict_ledger::EntryHeader;
-use deconflict_strategic::Declaration;
 use serde_json::{json, Value};
 
-use super::{Checked, Done, Effect, State};
+use super::{Checked, Done, Effect, Prepared, State};
 use crate::event::Event;
 
 impl State {
@@ -15,14 +14,19 @@ impl State {
     /// here, before the entry is appended (or, on replay, before it is applied). Refuses an unknown kind, a
     /// missing or unknown field, and a change the state does not allow, naming the entry's sequence number.
     ///
-    /// `prepared` is the declaration the writer already read from the content it is committing, so that it
-    /// need not be read again; it is used only if its id and version are the entry's.
+    /// `prepared` is what the writer already read from the content it is committing (a declaration, or a DSS
+    /// change with its volumes), so that it need not be read again; it is used only if it is the entry's.
     pub fn check(
         &self,
         header: &EntryHeader,
         content: &[u8],
-        prepared: Option<Declaration>,
+        prepared: Option<Prepared>,
     ) -> Result<Checked, String> {
+        let (declaration, dss) = match prepared {
+            Some(Prepared::Declaration(d)) => (Some(d), None),
+            Some(Prepared::Dss(r)) => (None, Some(r)),
+            None => (None, None),
+        };
         let at = |why: String| format!("entry {} ({}): {why}", header.seq, header.kind);
         if header.time_ms < self.last_time_ms {
             return Err(at(format!(
@@ -38,7 +42,7 @@ impl State {
             Event::PartyRegistered(p) => Self::check_party(header, p),
             Event::CredentialIssued(c) => Self::check_credential(header, c),
             Event::CredentialRevoked(c) => Ok(Checked::Revoked { id: c.id }),
-            Event::DeclarationVersion(v) => Self::check_version(header, v, prepared),
+            Event::DeclarationVersion(v) => Self::check_version(header, v, declaration),
             Event::DeclarationCancel(c) => Ok(Checked::Cancel {
                 id: c.id,
                 version: c.version,
@@ -69,7 +73,10 @@ impl State {
                     content,
                 }),
             },
-            Event::Dss(content) => self.dss.check(&content).map(|r| Checked::Dss(Box::new(r))),
+            Event::Dss(content) => self
+                .dss
+                .check_prepared(&content, dss.map(|r| *r))
+                .map(|r| Checked::Dss(Box::new(r))),
         }
         .map_err(at)
     }

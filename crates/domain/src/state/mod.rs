@@ -314,6 +314,16 @@ pub enum Effect {
     Anomaly(String),
 }
 
+/// What the writer already read from an entry it is committing, so that [`State::check`] need not read it
+/// again: it is used only when it is what the entry's content says.
+#[derive(Debug)]
+pub enum Prepared {
+    /// A declaration's version (used if its id and version are the entry's).
+    Declaration(Declaration),
+    /// A DSS change with its records' volumes read (used if its change is the entry's).
+    Dss(Box<crate::dss::Ready>),
+}
+
 /// An entry read and checked against the state by [`State::check`], ready to apply.
 #[derive(Debug)]
 pub enum Checked {

@@ -72,7 +72,18 @@ impl FromRequestParts<Arc<Line>> for Reader {
             return Ok(Reader(c.party));
         }
         if let Some(dss) = parts.extensions.get::<Arc<crate::DssAuth>>() {
-            if let Ok(uss) = dss.verify(&token) {
+            // A new token's RSA verification runs on a work thread, not on an async worker.
+            let uss = match dss.cached(&token) {
+                Some(uss) => Some(uss),
+                None => {
+                    let dss = Arc::clone(dss);
+                    crate::on_worker(move || dss.verify(&token).ok())
+                        .await
+                        .ok()
+                        .flatten()
+                }
+            };
+            if let Some(uss) = uss {
                 return Ok(Reader(deconflict_domain::dss::party_of(&uss.sub)));
             }
         }
@@ -109,9 +120,6 @@ pub(crate) fn websocket_token(headers: &HeaderMap) -> Option<&str> {
         .find_map(|p| p.trim().strip_prefix("bearer."))
 }
 
-/// The wire's hygiene around every answer: an error the HTTP layer answered without a problem (405, 413 from
-/// a body limit, a refused WebSocket handshake, …) becomes one, and every answer that says nothing of caching
-/// is `Cache-Control: no-store`.
 /// Requests of each party being handled now (see [`Limits::in_flight_per_party`]).
 #[derive(Debug, Default)]
 pub(crate) struct PartyInFlight(parking_lot::Mutex<std::collections::HashMap<String, usize>>);
@@ -120,7 +128,24 @@ pub(crate) struct PartyInFlight(parking_lot::Mutex<std::collections::HashMap<Str
 #[derive(Clone)]
 pub(crate) struct Counted(line::Credential);
 
+impl PartyInFlight {
+    /// Counts one more request of `party`, unless it has `most` in flight already.
+    pub(crate) fn enter(self: &Arc<Self>, party: &str, most: usize) -> Option<InFlight> {
+        let mut all = self.0.lock();
+        let n = all.entry(party.to_string()).or_default();
+        if *n >= most {
+            return None;
+        }
+        *n += 1;
+        Some(InFlight {
+            counts: Arc::clone(self),
+            party: party.to_string(),
+        })
+    }
+}
+
 /// One request of a party, counted until its answer is made.
+#[derive(Debug)]
 pub(crate) struct InFlight {
     counts: Arc<PartyInFlight>,
     party: String,
@@ -152,24 +177,15 @@ pub(crate) async fn per_party(
     let party = credential.party.clone();
     // The handler's `Who` takes it from here: the token is hashed once a request.
     req.extensions_mut().insert(Counted(credential));
-    let _counted = {
-        let mut all = counts.0.lock();
-        let n = all.entry(party.clone()).or_default();
-        if *n >= most {
-            return Problem::too_many(
-                "in_flight_per_party",
-                format!(
-                    "{most} requests of your party are being handled already; retry when one is answered \
-                     (limit in_flight_per_party)"
-                ),
-            )
-            .into_response();
-        }
-        *n += 1;
-        InFlight {
-            counts: Arc::clone(&counts),
-            party,
-        }
+    let Some(_counted) = counts.enter(&party, most) else {
+        return Problem::too_many(
+            "in_flight_per_party",
+            format!(
+                "{most} requests of your party are being handled already; retry when one is answered \
+                 (limit in_flight_per_party)"
+            ),
+        )
+        .into_response();
     };
     next.run(req).await
 }

@@ -164,7 +164,7 @@ impl Line {
                 &self.version_bounds(),
             )?;
             let entries = self.stamp(party, decided);
-            inner.prepared = Some(declaration.clone());
+            inner.prepared = Some(Prepared::Declaration(declaration.clone()));
             let seq = self.commit(inner, entries)?;
             let advising = (!conflicts.is_empty()).then(|| inner.advising(&declaration, party));
             let late = inner

@@ -72,6 +72,8 @@ impl Line {
             };
             let mut seq = None;
             if !decision.entries.is_empty() {
+                // The volumes the decider read are not read again when the entry is checked.
+                inner.prepared = decision.prepared.map(|r| Prepared::Dss(Box::new(r)));
                 seq = Some(self.commit(inner, self.stamp(&party, decision.entries))?);
             }
             Ok(Ok((decision.answer, seq)))

@@ -93,7 +93,7 @@ use {stream::*, view::*};
 use deconflict_domain::state::{
     decide::{Decided, Told},
     key, need_to_know, Advising, Checked, ConflictRecord, CredentialRecord, Current, DomainError,
-    Effect, List, State as DomainState,
+    Effect, List, Prepared, State as DomainState,
 };
 pub use deconflict_domain::state::{
     level_of, ConflictResponse, Credential, Lifecycle, Party, LINE_ACTOR, PARTY_KINDS,
@@ -240,7 +240,7 @@ struct Inner {
     applying: bool,
     /// A declaration the writer has already read from the content it is committing, so that applying the
     /// entry need not read it again (it is used only if id and version match the entry's).
-    prepared: Option<Declaration>,
+    prepared: Option<Prepared>,
     /// On a shared log, the writes being gathered at the log's end, which this node holds (see
     /// [`Line::write`]).
     batch: Option<Batch>,

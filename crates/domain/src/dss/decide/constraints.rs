@@ -76,6 +76,12 @@ impl Dss {
         Ok(Decision {
             entries: vec![entry(DSS_CONSTRAINT_PUT, &change, [party_of(caller.sub)])],
             answer,
+            prepared: Some(Ready {
+                subscriptions: Vec::new(),
+                intents: Vec::new(),
+                constraints: vec![constraint],
+                change,
+            }),
         })
     }
 
@@ -121,6 +127,7 @@ impl Dss {
                 [party_of(caller.sub)],
             )],
             answer,
+            prepared: None,
         })
     }
 }

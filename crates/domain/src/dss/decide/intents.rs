@@ -272,7 +272,7 @@ impl Dss {
             operational_intent_reference: self.intent_ref(&intent, caller.sub),
         };
         let change = Change {
-            put_subscriptions: put_subscriptions.into_iter().map(|s| s.record).collect(),
+            put_subscriptions: put_subscriptions.iter().map(|s| s.record.clone()).collect(),
             put_intents: vec![record],
             deleted_subscriptions: deleted_subscriptions.into_iter().collect(),
             notified,
@@ -281,6 +281,12 @@ impl Dss {
         Ok(Decision {
             entries: vec![entry(DSS_INTENT_PUT, &change, [party_of(caller.sub)])],
             answer,
+            prepared: Some(Ready {
+                subscriptions: put_subscriptions,
+                intents: vec![intent],
+                constraints: Vec::new(),
+                change,
+            }),
         })
     }
 
@@ -344,6 +350,7 @@ impl Dss {
         Ok(Decision {
             entries: vec![entry(DSS_INTENT_DELETED, &change, [party_of(caller.sub)])],
             answer,
+            prepared: None,
         })
     }
 }

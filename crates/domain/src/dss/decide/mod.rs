@@ -178,6 +178,8 @@ fn bad(m: impl Into<String>) -> DssError {
 pub struct Decision<T> {
     pub entries: Vec<Decided>,
     pub answer: T,
+    /// The one entry's change with its records' volumes read, for [`Dss::check_prepared`] (puts only).
+    pub prepared: Option<Ready>,
 }
 
 /// An entity id as the standard has it (a UUID), in lower case.

@@ -163,6 +163,12 @@ impl Dss {
         Ok(Decision {
             entries: vec![entry(DSS_SUBSCRIPTION_PUT, &change, [party_of(caller.sub)])],
             answer,
+            prepared: Some(Ready {
+                subscriptions: vec![sub],
+                intents: Vec::new(),
+                constraints: Vec::new(),
+                change,
+            }),
         })
     }
 
@@ -204,6 +210,7 @@ impl Dss {
                 [party_of(caller.sub)],
             )],
             answer: self.subscription_view(s),
+            prepared: None,
         })
     }
 
@@ -281,6 +288,7 @@ impl Dss {
                 [party_of(caller.sub), party_of(uss)],
             )],
             answer,
+            prepared: None,
         })
     }
 
@@ -314,6 +322,7 @@ impl Dss {
         Ok(Decision {
             entries: vec![entry(DSS_REPORT, &change, [party_of(caller.sub)])],
             answer,
+            prepared: None,
         })
     }
 }

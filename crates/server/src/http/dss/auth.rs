@@ -16,7 +16,8 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
 use super::{DssApp, DssProblem};
-use crate::http::auth::request_token;
+use crate::http::auth::{request_token, InFlight};
+use crate::http::work::on_worker;
 use crate::line::DssSettings;
 
 /// Most verified tokens remembered at once.
@@ -75,7 +76,25 @@ fn scopes_of(text: &str) -> Scopes {
     s
 }
 
+fn now_s() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
 impl DssAuth {
+    /// The USS of a token verified before and not expired since: a hash and a lookup, no RSA.
+    pub fn cached(&self, token: &str) -> Option<Uss> {
+        if token.len() > MAX_TOKEN {
+            return None;
+        }
+        let hash: [u8; 32] = Sha256::digest(token.as_bytes()).into();
+        let cache = self.cache.lock();
+        let (uss, exp) = cache.get(&hash)?;
+        (*exp + self.validation.leeway > now_s()).then(|| uss.clone())
+    }
+
     /// Settings from public keys in PEM (`pems`, each file's text) and JWKS documents (`jwks`, each a JSON
     /// `{"keys": [...]}`), accepting tokens for any of `audiences`.
     pub fn new(
@@ -126,19 +145,14 @@ impl DssAuth {
 
     /// The USS a token names, or why it is refused (401).
     pub fn verify(&self, token: &str) -> Result<Uss, String> {
+        if let Some(uss) = self.cached(token) {
+            return Ok(uss);
+        }
         if token.len() > MAX_TOKEN {
             return Err(format!("the token is longer than {MAX_TOKEN} bytes"));
         }
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_secs())
-            .unwrap_or(0);
+        let now = now_s();
         let hash: [u8; 32] = Sha256::digest(token.as_bytes()).into();
-        if let Some((uss, exp)) = self.cache.lock().get(&hash) {
-            if *exp + self.validation.leeway > now {
-                return Ok(uss.clone());
-            }
-        }
         let header = decode_header(token).map_err(|e| format!("the token is not a JWT ({e})"))?;
         if header.alg != Algorithm::RS256 {
             return Err(format!(
@@ -198,26 +212,7 @@ impl DssAuth {
 #[derive(Debug)]
 pub struct Verified {
     pub uss: Uss,
-    _slot: Slot,
-}
-
-/// One request of a USS being handled.
-#[derive(Debug)]
-struct Slot {
-    app: Arc<DssApp>,
-    sub: String,
-}
-
-impl Drop for Slot {
-    fn drop(&mut self) {
-        let mut counts = self.app.in_flight.lock();
-        if let Some(n) = counts.get_mut(&self.sub) {
-            *n = n.saturating_sub(1);
-            if *n == 0 {
-                counts.remove(&self.sub);
-            }
-        }
-    }
+    _slot: InFlight,
 }
 
 impl FromRequestParts<Arc<DssApp>> for Verified {
@@ -230,28 +225,30 @@ impl FromRequestParts<Arc<DssApp>> for Verified {
                 "send Authorization: Bearer <an access token for this DSS>",
             )
         })?;
-        let uss = app
-            .auth
-            .verify(token)
-            .map_err(|why| DssProblem::new(StatusCode::UNAUTHORIZED, why))?;
-        let most = app.line.limits().in_flight_per_party.max(1);
-        {
-            let mut counts = app.in_flight.lock();
-            let n = counts.entry(uss.sub.clone()).or_default();
-            if *n >= most {
-                return Err(DssProblem::new(
-                    StatusCode::TOO_MANY_REQUESTS,
-                    format!("{most} requests of this USS are being handled already; retry when one is answered (limit in_flight_per_party)"),
-                ));
+        // A token seen before costs a hash here; a new one is verified (RSA) on a work thread, never on
+        // an async worker.
+        let uss = match app.auth.cached(token) {
+            Some(uss) => uss,
+            None => {
+                let (auth, token) = (Arc::clone(&app.auth), token.to_string());
+                on_worker(move || auth.verify(&token))
+                    .await
+                    .map_err(|_| {
+                        DssProblem::new(StatusCode::INTERNAL_SERVER_ERROR, "the request failed")
+                    })?
+                    .map_err(|why| DssProblem::new(StatusCode::UNAUTHORIZED, why))?
             }
-            *n += 1;
-        }
-        Ok(Verified {
-            _slot: Slot {
-                app: Arc::clone(app),
-                sub: uss.sub.clone(),
-            },
-            uss,
-        })
+        };
+        let most = app.line.limits().in_flight_per_party.max(1);
+        let slot = app.in_flight.enter(&uss.sub, most).ok_or_else(|| {
+            DssProblem::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                format!(
+                    "{most} requests of this USS are being handled already; retry when one is answered \
+                     (limit in_flight_per_party)"
+                ),
+            )
+        })?;
+        Ok(Verified { _slot: slot, uss })
     }
 }

@@ -6,7 +6,6 @@
 
 pub mod auth;
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::extract::{Path, State};
@@ -14,12 +13,13 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::Router;
-use deconflict_domain::dss::decide::area_of_interest;
-use deconflict_domain::dss::{wire, Caller, DssError, Scopes, Work};
+use deconflict_domain::dss::decide::{area_of_interest, entity_id};
+use deconflict_domain::dss::{wire, Caller, Ctx, Decision, Dss, DssError, Scopes, Work};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::{json, Value};
 
+use crate::http::auth::PartyInFlight;
 use crate::http::work::on_worker;
 use crate::line::DssFailure;
 use crate::{Line, LineError};
@@ -30,7 +30,7 @@ use auth::{DssAuth, Verified};
 pub struct DssApp {
     pub line: Arc<Line>,
     pub auth: Arc<DssAuth>,
-    in_flight: parking_lot::Mutex<HashMap<String, usize>>,
+    in_flight: Arc<PartyInFlight>,
 }
 
 /// An error as the standard shapes it: `ErrorResponse` (`{"message": …}`), or `AirspaceConflictResponse`.
@@ -133,22 +133,54 @@ fn body<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, DssProblem> {
     wire::read(bytes).map_err(|e| DssProblem::new(StatusCode::BAD_REQUEST, e))
 }
 
-/// The scopes an endpoint accepts (any one of them).
-fn need(scopes: Scopes, any_of: &[fn(&Scopes) -> bool], names: &str) -> Result<(), DssProblem> {
-    if any_of.iter().any(|f| f(&scopes)) {
-        return Ok(());
-    }
-    Err(DssProblem::new(
-        StatusCode::FORBIDDEN,
-        format!("this endpoint needs the scope {names}"),
-    ))
-}
+/// The scopes an endpoint accepts (any one of them), and their names for the 403 that says so.
+struct Need(&'static [fn(&Scopes) -> bool], &'static str);
 
 const SC: fn(&Scopes) -> bool = |s| s.strategic_coordination;
 const CM: fn(&Scopes) -> bool = |s| s.constraint_management;
 const CP: fn(&Scopes) -> bool = |s| s.constraint_processing;
 const CMSA: fn(&Scopes) -> bool = |s| s.conformance_monitoring_sa;
 const AA: fn(&Scopes) -> bool = |s| s.availability_arbitration;
+
+/// Operational intent references: read, write, delete.
+const INTENTS: Need = Need(
+    &[SC, CMSA],
+    "utm.strategic_coordination or utm.conformance_monitoring_sa",
+);
+/// Constraint references, read.
+const READ_CONSTRAINTS: Need = Need(
+    &[CM, CP],
+    "utm.constraint_management or utm.constraint_processing",
+);
+/// Constraint references, written and deleted.
+const WRITE_CONSTRAINTS: Need = Need(&[CM], "utm.constraint_management");
+/// Subscriptions.
+const SUBSCRIPTIONS: Need = Need(
+    &[SC, CP],
+    "utm.strategic_coordination or utm.constraint_processing",
+);
+/// A USS's availability, read.
+const READ_AVAILABILITY: Need = Need(
+    &[AA, SC, CMSA],
+    "utm.availability_arbitration, utm.strategic_coordination or utm.conformance_monitoring_sa",
+);
+/// A USS's availability, set.
+const SET_AVAILABILITY: Need = Need(&[AA], "utm.availability_arbitration");
+/// Reports.
+const REPORTS: Need = Need(&[SC, CM, CP, CMSA, AA], "one of the F3548 scopes");
+
+impl Verified {
+    /// The caller, if its token holds one of the scopes `need` names.
+    fn needs(&self, need: &Need) -> Result<(), DssProblem> {
+        if need.0.iter().any(|f| f(&self.uss.scopes)) {
+            return Ok(());
+        }
+        Err(DssProblem::new(
+            StatusCode::FORBIDDEN,
+            format!("this endpoint needs the scope {}", need.1),
+        ))
+    }
+}
 
 async fn run<T: Send + 'static>(
     f: impl FnOnce() -> Result<T, DssProblem> + Send + 'static,
@@ -164,7 +196,7 @@ pub fn router(line: Arc<Line>, auth: Arc<DssAuth>) -> Router {
     let app = Arc::new(DssApp {
         line,
         auth,
-        in_flight: parking_lot::Mutex::new(HashMap::new()),
+        in_flight: Arc::default(),
     });
     Router::new()
         .route("/healthy", get(|| async { "ok" }))
@@ -267,52 +299,74 @@ fn caller(uss: &auth::Uss) -> Caller<'_> {
     }
 }
 
+/// A read of the DSS state on a work thread.
+async fn read<T: Serialize + Send + 'static>(
+    app: Arc<DssApp>,
+    read: impl FnOnce(&Dss, i64) -> Result<T, DssProblem> + Send + 'static,
+) -> Answer {
+    let answer = run(move || app.line.dss_read(read)?).await?;
+    ok(StatusCode::OK, &answer)
+}
+
+/// A USS's write on a work thread: `decide` under the line's lock, its entry committed, and the answer with
+/// the entry's number, `status` on success.
+async fn write<T: Serialize + Send + 'static>(
+    app: Arc<DssApp>,
+    v: Verified,
+    status: StatusCode,
+    decide: impl FnOnce(&Dss, Caller<'_>, Ctx) -> Result<Decision<T>, DssError> + Send + 'static,
+) -> Answer {
+    let settings = app.auth.settings;
+    let answer = run(move || {
+        Ok(app.line.dss_write(caller(&v.uss), settings, |dss, ctx| {
+            decide(dss, caller(&v.uss), ctx)
+        })?)
+    })
+    .await?;
+    written(status, answer)
+}
+
+/// Created when there was no OVN or version to name, updated otherwise.
+fn put_status(old: &str) -> StatusCode {
+    if old.is_empty() {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    }
+}
+
 async fn query_intents(
     State(app): State<Arc<DssApp>>,
     v: Verified,
     bytes: axum::body::Bytes,
 ) -> Answer {
-    need(
-        v.uss.scopes,
-        &[SC, CMSA],
-        "utm.strategic_coordination or utm.conformance_monitoring_sa",
-    )?;
-    let q: wire::Query = body(&bytes)?;
-    let area = area_of_interest(&q)?;
-    let refs = run(move || {
-        Ok(app.line.dss_read(|dss, _| {
-            dss.intents_in(&area, &Work::new())
-                .into_iter()
-                .map(|i| dss.intent_ref(i, &v.uss.sub))
-                .collect::<Vec<_>>()
-        })?)
+    v.needs(&INTENTS)?;
+    let area = area_of_interest(&body(&bytes)?)?;
+    read(app, move |dss, _| {
+        let refs: Vec<_> = dss
+            .intents_in(&area, &Work::new())
+            .into_iter()
+            .map(|i| dss.intent_ref(i, &v.uss.sub))
+            .collect();
+        Ok(json!({"operational_intent_references": refs}))
     })
-    .await?;
-    ok(
-        StatusCode::OK,
-        &json!({"operational_intent_references": refs}),
-    )
+    .await
 }
 
 async fn get_intent(State(app): State<Arc<DssApp>>, v: Verified, Path(id): Path<String>) -> Answer {
-    need(
-        v.uss.scopes,
-        &[SC, CMSA],
-        "utm.strategic_coordination or utm.conformance_monitoring_sa",
-    )?;
-    let id = deconflict_domain::dss::decide::entity_id(&id, "operational intent id")?;
-    let r = run(move || {
-        app.line
-            .dss_read(|dss, _| dss.intents.get(&id).map(|i| dss.intent_ref(i, &v.uss.sub)))?
-            .ok_or_else(|| {
-                DssProblem::new(
-                    StatusCode::NOT_FOUND,
-                    format!("there is no operational intent {id}"),
-                )
-            })
+    v.needs(&INTENTS)?;
+    let id = entity_id(&id, "operational intent id")?;
+    read(app, move |dss, _| {
+        let r = dss.intents.get(&id).map(|i| dss.intent_ref(i, &v.uss.sub));
+        let r = r.ok_or_else(|| {
+            DssProblem::new(
+                StatusCode::NOT_FOUND,
+                format!("there is no operational intent {id}"),
+            )
+        })?;
+        Ok(json!({"operational_intent_reference": r}))
     })
-    .await?;
-    ok(StatusCode::OK, &json!({"operational_intent_reference": r}))
+    .await
 }
 
 async fn put_intent(
@@ -322,28 +376,12 @@ async fn put_intent(
     ovn: String,
     bytes: &[u8],
 ) -> Answer {
-    need(
-        v.uss.scopes,
-        &[SC, CMSA],
-        "utm.strategic_coordination or utm.conformance_monitoring_sa",
-    )?;
+    v.needs(&INTENTS)?;
     let params: wire::PutOperationalIntent = body(bytes)?;
-    let created = ovn.is_empty();
-    let settings = app.auth.settings;
-    let answer = run(move || {
-        Ok(app.line.dss_write(caller(&v.uss), settings, |dss, ctx| {
-            dss.decide_put_intent(caller(&v.uss), &id, &ovn, &params, ctx)
-        })?)
+    write(app, v, put_status(&ovn), move |dss, caller, ctx| {
+        dss.decide_put_intent(caller, &id, &ovn, &params, ctx)
     })
-    .await?;
-    written(
-        if created {
-            StatusCode::CREATED
-        } else {
-            StatusCode::OK
-        },
-        answer,
-    )
+    .await
 }
 
 async fn create_intent(
@@ -369,20 +407,11 @@ async fn delete_intent(
     v: Verified,
     Path((id, ovn)): Path<(String, String)>,
 ) -> Answer {
-    need(
-        v.uss.scopes,
-        &[SC, CMSA],
-        "utm.strategic_coordination or utm.conformance_monitoring_sa",
-    )?;
-    let answer = run(move || {
-        Ok(app
-            .line
-            .dss_write(caller(&v.uss), app.auth.settings, |dss, _| {
-                dss.decide_delete_intent(caller(&v.uss), &id, &ovn)
-            })?)
+    v.needs(&INTENTS)?;
+    write(app, v, StatusCode::OK, move |dss, caller, _| {
+        dss.decide_delete_intent(caller, &id, &ovn)
     })
-    .await?;
-    written(StatusCode::OK, answer)
+    .await
 }
 
 async fn query_constraints(
@@ -390,23 +419,17 @@ async fn query_constraints(
     v: Verified,
     bytes: axum::body::Bytes,
 ) -> Answer {
-    need(
-        v.uss.scopes,
-        &[CM, CP],
-        "utm.constraint_management or utm.constraint_processing",
-    )?;
-    let q: wire::Query = body(&bytes)?;
-    let area = area_of_interest(&q)?;
-    let refs = run(move || {
-        Ok(app.line.dss_read(|dss, _| {
-            dss.constraints_in(&area, &Work::new())
-                .into_iter()
-                .map(|c| dss.constraint_ref(c, &v.uss.sub))
-                .collect::<Vec<_>>()
-        })?)
+    v.needs(&READ_CONSTRAINTS)?;
+    let area = area_of_interest(&body(&bytes)?)?;
+    read(app, move |dss, _| {
+        let refs: Vec<_> = dss
+            .constraints_in(&area, &Work::new())
+            .into_iter()
+            .map(|c| dss.constraint_ref(c, &v.uss.sub))
+            .collect();
+        Ok(json!({"constraint_references": refs}))
     })
-    .await?;
-    ok(StatusCode::OK, &json!({"constraint_references": refs}))
+    .await
 }
 
 async fn get_constraint(
@@ -414,28 +437,22 @@ async fn get_constraint(
     v: Verified,
     Path(id): Path<String>,
 ) -> Answer {
-    need(
-        v.uss.scopes,
-        &[CM, CP],
-        "utm.constraint_management or utm.constraint_processing",
-    )?;
-    let id = deconflict_domain::dss::decide::entity_id(&id, "constraint id")?;
-    let r = run(move || {
-        app.line
-            .dss_read(|dss, _| {
-                dss.constraints
-                    .get(&id)
-                    .map(|c| dss.constraint_ref(c, &v.uss.sub))
-            })?
-            .ok_or_else(|| {
-                DssProblem::new(
-                    StatusCode::NOT_FOUND,
-                    format!("there is no constraint {id}"),
-                )
-            })
+    v.needs(&READ_CONSTRAINTS)?;
+    let id = entity_id(&id, "constraint id")?;
+    read(app, move |dss, _| {
+        let r = dss
+            .constraints
+            .get(&id)
+            .map(|c| dss.constraint_ref(c, &v.uss.sub));
+        let r = r.ok_or_else(|| {
+            DssProblem::new(
+                StatusCode::NOT_FOUND,
+                format!("there is no constraint {id}"),
+            )
+        })?;
+        Ok(json!({"constraint_reference": r}))
     })
-    .await?;
-    ok(StatusCode::OK, &json!({"constraint_reference": r}))
+    .await
 }
 
 async fn put_constraint(
@@ -445,24 +462,12 @@ async fn put_constraint(
     ovn: String,
     bytes: &[u8],
 ) -> Answer {
-    need(v.uss.scopes, &[CM], "utm.constraint_management")?;
+    v.needs(&WRITE_CONSTRAINTS)?;
     let params: wire::PutConstraint = body(bytes)?;
-    let created = ovn.is_empty();
-    let settings = app.auth.settings;
-    let answer = run(move || {
-        Ok(app.line.dss_write(caller(&v.uss), settings, |dss, ctx| {
-            dss.decide_put_constraint(caller(&v.uss), &id, &ovn, &params, ctx)
-        })?)
+    write(app, v, put_status(&ovn), move |dss, caller, ctx| {
+        dss.decide_put_constraint(caller, &id, &ovn, &params, ctx)
     })
-    .await?;
-    written(
-        if created {
-            StatusCode::CREATED
-        } else {
-            StatusCode::OK
-        },
-        answer,
-    )
+    .await
 }
 
 async fn create_constraint(
@@ -488,16 +493,11 @@ async fn delete_constraint(
     v: Verified,
     Path((id, ovn)): Path<(String, String)>,
 ) -> Answer {
-    need(v.uss.scopes, &[CM], "utm.constraint_management")?;
-    let answer = run(move || {
-        Ok(app
-            .line
-            .dss_write(caller(&v.uss), app.auth.settings, |dss, _| {
-                dss.decide_delete_constraint(caller(&v.uss), &id, &ovn)
-            })?)
+    v.needs(&WRITE_CONSTRAINTS)?;
+    write(app, v, StatusCode::OK, move |dss, caller, _| {
+        dss.decide_delete_constraint(caller, &id, &ovn)
     })
-    .await?;
-    written(StatusCode::OK, answer)
+    .await
 }
 
 async fn query_subscriptions(
@@ -505,24 +505,18 @@ async fn query_subscriptions(
     v: Verified,
     bytes: axum::body::Bytes,
 ) -> Answer {
-    need(
-        v.uss.scopes,
-        &[SC, CP],
-        "utm.strategic_coordination or utm.constraint_processing",
-    )?;
-    let q: wire::Query = body(&bytes)?;
-    let area = area_of_interest(&q)?;
-    let subs = run(move || {
-        Ok(app.line.dss_read(|dss, now_ns| {
-            dss.subscriptions_in(&area, &Work::new())
-                .into_iter()
-                .filter(|s| s.record.manager == v.uss.sub && s.shape.end_ns >= now_ns)
-                .map(|s| dss.subscription_view(s))
-                .collect::<Vec<_>>()
-        })?)
+    v.needs(&SUBSCRIPTIONS)?;
+    let area = area_of_interest(&body(&bytes)?)?;
+    read(app, move |dss, now_ns| {
+        let subs: Vec<_> = dss
+            .subscriptions_in(&area, &Work::new())
+            .into_iter()
+            .filter(|s| s.record.manager == v.uss.sub && s.shape.end_ns >= now_ns)
+            .map(|s| dss.subscription_view(s))
+            .collect();
+        Ok(json!({"subscriptions": subs}))
     })
-    .await?;
-    ok(StatusCode::OK, &json!({"subscriptions": subs}))
+    .await
 }
 
 async fn get_subscription(
@@ -530,21 +524,12 @@ async fn get_subscription(
     v: Verified,
     Path(id): Path<String>,
 ) -> Answer {
-    need(
-        v.uss.scopes,
-        &[SC, CP],
-        "utm.strategic_coordination or utm.constraint_processing",
-    )?;
-    let s = run(move || {
-        app.line
-            .dss_read(|dss, _| {
-                dss.own_subscription(caller(&v.uss), &id)
-                    .map(|s| dss.subscription_view(s))
-            })?
-            .map_err(DssProblem::from)
+    v.needs(&SUBSCRIPTIONS)?;
+    read(app, move |dss, _| {
+        let s = dss.own_subscription(caller(&v.uss), &id)?;
+        Ok(json!({"subscription": dss.subscription_view(s)}))
     })
-    .await?;
-    ok(StatusCode::OK, &json!({"subscription": s}))
+    .await
 }
 
 async fn put_subscription(
@@ -554,20 +539,12 @@ async fn put_subscription(
     version: String,
     bytes: &[u8],
 ) -> Answer {
-    need(
-        v.uss.scopes,
-        &[SC, CP],
-        "utm.strategic_coordination or utm.constraint_processing",
-    )?;
+    v.needs(&SUBSCRIPTIONS)?;
     let params: wire::PutSubscription = body(bytes)?;
-    let settings = app.auth.settings;
-    let answer = run(move || {
-        Ok(app.line.dss_write(caller(&v.uss), settings, |dss, ctx| {
-            dss.decide_put_subscription(caller(&v.uss), &id, &version, &params, ctx)
-        })?)
+    write(app, v, StatusCode::OK, move |dss, caller, ctx| {
+        dss.decide_put_subscription(caller, &id, &version, &params, ctx)
     })
-    .await?;
-    written(StatusCode::OK, answer)
+    .await
 }
 
 async fn create_subscription(
@@ -593,23 +570,16 @@ async fn delete_subscription(
     v: Verified,
     Path((id, version)): Path<(String, String)>,
 ) -> Answer {
-    need(
-        v.uss.scopes,
-        &[SC, CP],
-        "utm.strategic_coordination or utm.constraint_processing",
-    )?;
-    let answer = run(move || {
-        Ok(app
-            .line
-            .dss_write(caller(&v.uss), app.auth.settings, |dss, _| {
-                dss.decide_delete_subscription(caller(&v.uss), &id, &version)
-            })?)
+    v.needs(&SUBSCRIPTIONS)?;
+    write(app, v, StatusCode::OK, move |dss, caller, _| {
+        let d = dss.decide_delete_subscription(caller, &id, &version)?;
+        Ok(Decision {
+            entries: d.entries,
+            answer: json!({"subscription": d.answer}),
+            prepared: d.prepared,
+        })
     })
-    .await?;
-    written(
-        StatusCode::OK,
-        (json!({"subscription": answer.0}), answer.1),
-    )
+    .await
 }
 
 async fn get_availability(
@@ -617,13 +587,8 @@ async fn get_availability(
     v: Verified,
     Path(uss): Path<String>,
 ) -> Answer {
-    need(
-        v.uss.scopes,
-        &[AA, SC, CMSA],
-        "utm.availability_arbitration, utm.strategic_coordination or utm.conformance_monitoring_sa",
-    )?;
-    let answer = run(move || Ok(app.line.dss_read(|dss, _| dss.availability_view(&uss))?)).await?;
-    ok(StatusCode::OK, &answer)
+    v.needs(&READ_AVAILABILITY)?;
+    read(app, move |dss, _| Ok(dss.availability_view(&uss))).await
 }
 
 async fn set_availability(
@@ -632,33 +597,19 @@ async fn set_availability(
     Path(uss): Path<String>,
     bytes: axum::body::Bytes,
 ) -> Answer {
-    need(v.uss.scopes, &[AA], "utm.availability_arbitration")?;
+    v.needs(&SET_AVAILABILITY)?;
     let params: wire::SetAvailability = body(&bytes)?;
-    let answer = run(move || {
-        Ok(app
-            .line
-            .dss_write(caller(&v.uss), app.auth.settings, |dss, ctx| {
-                dss.decide_availability(caller(&v.uss), &uss, &params, ctx.fresh)
-            })?)
+    write(app, v, StatusCode::OK, move |dss, caller, ctx| {
+        dss.decide_availability(caller, &uss, &params, ctx.fresh)
     })
-    .await?;
-    written(StatusCode::OK, answer)
+    .await
 }
 
 async fn report(State(app): State<Arc<DssApp>>, v: Verified, bytes: axum::body::Bytes) -> Answer {
-    need(
-        v.uss.scopes,
-        &[SC, CM, CP, CMSA, AA],
-        "one of the F3548 scopes",
-    )?;
+    v.needs(&REPORTS)?;
     let report: Value = body(&bytes)?;
-    let answer = run(move || {
-        Ok(app
-            .line
-            .dss_write(caller(&v.uss), app.auth.settings, |dss, ctx| {
-                dss.decide_report(caller(&v.uss), report, ctx.fresh)
-            })?)
+    write(app, v, StatusCode::CREATED, move |dss, caller, ctx| {
+        dss.decide_report(caller, report, ctx.fresh)
     })
-    .await?;
-    written(StatusCode::CREATED, answer)
+    .await
 }

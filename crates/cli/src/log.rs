@@ -63,14 +63,20 @@ pub struct DataArgs {
 pub struct VerifyProofArgs {
     #[arg(long, value_name = "FILE")]
     pub policy: PathBuf,
-    #[arg(long, value_name = "FILE")]
-    pub proof: PathBuf,
+    /// A c2sp.org/tlog-proof@v1 of one entry (with --leaf or --leaf-hash).
+    #[arg(long, value_name = "FILE", required_unless_present = "bundle")]
+    pub proof: Option<PathBuf>,
+    /// A proof bundle (deconflict-proof-bundle@v1: many entries with their contents, for one party, against
+    /// one checkpoint), as incident reports and after-action records carry: checks every entry's inclusion,
+    /// that its content is the one its leaf commits to, and that the bundle's party was in its audience.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["proof", "leaf", "leaf_hash", "told"])]
+    pub bundle: Option<PathBuf>,
     /// The leaf's bytes (its hash is SHA-256(0x00 ‖ bytes)).
     #[arg(
         long,
         value_name = "FILE",
         conflicts_with = "leaf_hash",
-        required_unless_present = "leaf_hash"
+        required_unless_present_any = ["leaf_hash", "bundle"]
     )]
     pub leaf: Option<PathBuf>,
     /// The leaf hash, 64 hex digits.
@@ -208,8 +214,16 @@ pub fn run(command: &LogCommand) -> ExitCode {
 fn verify_proof(a: &VerifyProofArgs) -> Result<(), Failure> {
     let policy = Policy::parse(&read(&a.policy)?)
         .map_err(|e| unreadable(format!("{}: {e}", a.policy.display())))?;
-    let proof = TlogProof::parse(&read(&a.proof)?)
-        .map_err(|e| unreadable(format!("{}: {e}", a.proof.display())))?;
+    if let Some(path) = &a.bundle {
+        return verify_bundle(&policy, path);
+    }
+    let Some(proof_path) = &a.proof else {
+        return Err(unreadable(
+            "give --proof FILE (with --leaf or --leaf-hash) or --bundle FILE",
+        ));
+    };
+    let proof = TlogProof::parse(&read(proof_path)?)
+        .map_err(|e| unreadable(format!("{}: {e}", proof_path.display())))?;
     let leaf: Hash = match (&a.leaf, &a.leaf_hash) {
         (Some(path), _) => {
             let bytes =
@@ -236,6 +250,32 @@ fn verify_proof(a: &VerifyProofArgs) -> Result<(), Failure> {
         } else {
             v.witnesses.join(", ")
         }
+    );
+    Ok(())
+}
+
+/// Checks a proof bundle under a policy: every entry, or the first that fails, named.
+fn verify_bundle(policy: &Policy, path: &Path) -> Result<(), Failure> {
+    use deconflict_ledger::ProofBundle;
+    let text = read(path)?;
+    let json: serde_json::Value = serde_json::from_str(&text)
+        .map_err(|e| unreadable(format!("{}: not JSON: {e}", path.display())))?;
+    let bundle = ProofBundle::from_json(&json)
+        .map_err(|e| unreadable(format!("{}: {e}", path.display())))?;
+    let v = bundle
+        .verify(policy)
+        .map_err(|e| invalid(format!("invalid bundle {}: {e}", path.display())))?;
+    eprintln!(
+        "valid: {} entries are in {} at size {} (cosigned by {}); each content is the one its leaf commits to; {} was in the audience of each",
+        v.entries,
+        v.checkpoint.log,
+        v.checkpoint.checkpoint.size,
+        if v.checkpoint.witnesses.is_empty() {
+            "no witness".to_string()
+        } else {
+            v.checkpoint.witnesses.join(", ")
+        },
+        v.party
     );
     Ok(())
 }

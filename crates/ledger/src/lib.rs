@@ -4,6 +4,7 @@
 //! Architecture invariant: no IO and no clock here — timestamps and keys are arguments — so a third party can
 //! verify everything offline with this crate alone (`deconflict log verify-proof`).
 
+pub mod bundle;
 pub mod canonical;
 pub mod checkpoint;
 pub mod entry;
@@ -12,6 +13,7 @@ pub mod note;
 pub mod policy;
 pub mod proof;
 
+pub use bundle::{ProofBundle, VerifiedBundle};
 pub use checkpoint::Checkpoint;
 pub use entry::{Audience, EntryHeader};
 pub use merkle::{Hash, MemoryTree, Nodes};

@@ -122,6 +122,7 @@ pub const ENDPOINTS: &[Endpoint] = &[
     Endpoint { ok: (200, "The latest signed checkpoint (C2SP tlog-checkpoint, text)", None), errors: &[404], ..op("get", "/v1/log/checkpoint", "log", "The log's latest checkpoint") },
     Endpoint { ok: (200, "A c2sp.org/tlog-proof@v1 of the entry against the latest checkpoint (text; verify with `deconflict log verify-proof`)", None), errors: &[400, 404], ..op("get", "/v1/log/entries/{seq}/proof", "log", "Inclusion proof of an entry you may read") },
     Endpoint { ok: (200, "The entry's leaf bytes, which its proof proves (application/octet-stream)", None), errors: &[400, 404], ..op("get", "/v1/log/entries/{seq}/leaf", "log", "The leaf of an entry you may read") },
+    Endpoint { ok: (200, "A deconflict-proof-bundle@v1: each entry's leaf, canonical content, opening and inclusion proof against the latest checkpoint (JSON; verify with `deconflict log verify-proof --bundle`)", None), request: Some("BundleRequest"), errors: &[400, 404, 422], ..op("post", "/v1/log/bundle", "log", "A proof bundle of entries you may read (`{\"seqs\": [...]}`, at most 10 000)") },
 ];
 
 /// A string schema with a description.
@@ -260,6 +261,7 @@ fn schemas() -> Value {
             "start": {"type": "string"}, "end": {"type": "string"}
         }},
         "ConflictList": {"type": "object", "properties": {"conflicts": {"type": "array", "items": {"$ref": "#/components/schemas/Conflict"}}, "next": {"type": ["string", "null"], "description": "ask for the next page with after=next; null on the last page"}, "cursor": {"type": "integer", "description": "the log size this page reflects: a stream opened at this cursor carries every later change"}}},
+        "BundleRequest": {"type": "object", "required": ["seqs"], "properties": {"seqs": {"type": "array", "maxItems": 10000, "items": {"type": "integer", "minimum": 0}}}},
         "Reason": {"type": "object", "required": ["reason"], "properties": {"reason": {"type": "string", "minLength": 1, "maxLength": 2000}}},
         "Answer": {"type": "object", "required": ["text"], "properties": {"text": {"type": "string", "minLength": 1, "maxLength": 10000}}},
         "MessageInput": {"type": "object", "required": ["to"], "additionalProperties": false, "properties": {

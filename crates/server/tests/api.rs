@@ -971,4 +971,111 @@ async fn preview_advice_and_proofs() {
             .await;
         assert_eq!(s, StatusCode::BAD_REQUEST, "{p}");
     }
+
+    // A bundle of what ru-gs was told (us-17 shared with it, and its own registration's agreement), checked
+    // offline under a policy of the log's key: each content is the one its leaf commits to, ru-gs in each
+    // audience. The same bundle claimed for un-ocha does not hold; un-ocha asking for it is told nothing.
+    let policy = deconflict_ledger::Policy::parse(&format!(
+        "log {}\nquorum none\n",
+        std::fs::read_to_string(w.dir.path().join("log.pub"))
+            .expect("log.pub")
+            .trim()
+    ))
+    .expect("policy");
+    let told = (0..us_seq)
+        .find(|&q| {
+            w.line
+                .store()
+                .entry(q)
+                .ok()
+                .flatten()
+                .is_some_and(|e| e.header.audience.includes("ru-gs"))
+        })
+        .expect("an earlier entry ru-gs was told");
+    let seqs = json!({"seqs": [us_seq, told]});
+    let (s, h, b) = w
+        .call(
+            Some("ru-gs"),
+            Method::POST,
+            "/v1/log/bundle",
+            Some(seqs.clone()),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    assert!(h["content-disposition"]
+        .to_str()
+        .is_ok_and(|d| d.contains("bundle.json")));
+    let bundle = deconflict_ledger::ProofBundle::from_json(&b).expect("a bundle");
+    let v = bundle.verify(&policy).expect("the bundle verifies");
+    assert_eq!((v.entries, v.party.as_str()), (2, "ru-gs"));
+    let entries = bundle.read_entries().expect("entries");
+    assert_eq!(
+        entries[0].1["id"], "us-17",
+        "the content is the declaration"
+    );
+    let mut claimed = bundle.clone();
+    claimed.party = "un-ocha".into();
+    assert!(
+        claimed.verify(&policy).is_err(),
+        "un-ocha was not told us-17"
+    );
+    let (s, _, p) = w
+        .call(
+            Some("un-ocha"),
+            Method::POST,
+            "/v1/log/bundle",
+            Some(seqs),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND, "{p}");
+    // Bad bodies are named; an entry newer than the checkpoint says to wait.
+    for (body, field) in [
+        (json!({"seqs": "1"}), "seqs"),
+        (json!({"seqs": [1, -2]}), "seqs[1]"),
+        (json!({"seqs": [0, 0]}), "seqs"),
+        (
+            json!({"seqs": vec![0; deconflict_server::line::BUNDLE_ENTRIES + 1]}),
+            "seqs",
+        ),
+    ] {
+        let (s, _, p) = w
+            .call(
+                Some("ru-gs"),
+                Method::POST,
+                "/v1/log/bundle",
+                Some(body),
+                None,
+            )
+            .await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{p}");
+        assert_eq!(p["field"], field, "{p}");
+    }
+    let (s, _, late) = w
+        .call(
+            Some("us-cjtf"),
+            Method::POST,
+            "/v1/declarations",
+            Some(tabqa("us-18", &["ru-gs"])),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{late}");
+    let (s, _, p) = w
+        .call(
+            Some("ru-gs"),
+            Method::POST,
+            "/v1/log/bundle",
+            Some(json!({"seqs": [late["seq"]]})),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND, "{p}");
+    assert!(
+        p["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("within seconds")),
+        "{p}"
+    );
 }

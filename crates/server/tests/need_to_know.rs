@@ -131,6 +131,8 @@ fn body_for(method: &str, path: &str, ids: &Ids) -> Option<Value> {
             Some(json!({"reason": "not my forces"}))
         }
         ("post", "/v1/messages/{id}/answer") => Some(json!({"text": "wilco"})),
+        // The owners' secret declaration's entry: refused as if it did not exist.
+        ("post", "/v1/log/bundle") => Some(json!({"seqs": [ids.seq]})),
         ("post", "/v1/credentials") => Some(json!({"role": "duty_officer"})),
         _ => None,
     }

@@ -70,6 +70,7 @@ use crate::hotline::{deadline_for, LEVELS, MESSAGE_KINDS, MESSAGE_SENT, PRECEDEN
 use crate::tracks::{self, Tactical};
 
 mod agreements;
+mod bundle;
 mod commit;
 mod conflicts;
 mod declarations;
@@ -85,6 +86,7 @@ mod stream;
 mod tests;
 mod view;
 
+pub use bundle::BUNDLE_ENTRIES;
 pub use dss::{DssFailure, DssSettings, DSS_ENTITIES_PER_USS};
 pub use parties::token_hash;
 pub use view::outline;

@@ -117,3 +117,40 @@ pub(crate) async fn entry_leaf(
     }
     Ok(res)
 }
+
+/// `POST /v1/log/bundle` with `{"seqs": [...]}`: a proof bundle (`deconflict-proof-bundle@v1`) of entries
+/// the caller may read, against the latest checkpoint; verify it offline with
+/// `deconflict log verify-proof --bundle`.
+pub(crate) async fn bundle(
+    State(line): State<Arc<Line>>,
+    Reader(party): Reader,
+    body: axum::body::Bytes,
+) -> Result<Response, Problem> {
+    let invalid = |field: String, detail: &str| {
+        Problem::from(LineError::Invalid {
+            field,
+            detail: format!("{detail} (the body is {{\"seqs\": [sequence numbers]}})"),
+        })
+    };
+    let v = super::parse_body(&body)?;
+    let seqs = v
+        .get("seqs")
+        .and_then(serde_json::Value::as_array)
+        .ok_or_else(|| invalid("seqs".into(), "expected an array of sequence numbers"))?
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            s.as_u64()
+                .ok_or_else(|| invalid(format!("seqs[{i}]"), "expected a sequence number"))
+        })
+        .collect::<Result<Vec<u64>, Problem>>()?;
+    let bundle = blocking(move || line.proof_bundle(&party, &seqs)).await?;
+    Ok((
+        [(
+            header::CONTENT_DISPOSITION,
+            "attachment; filename=\"entries.bundle.json\"".to_string(),
+        )],
+        axum::Json(bundle.to_json()),
+    )
+        .into_response())
+}

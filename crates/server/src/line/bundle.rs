@@ -1,0 +1,66 @@
+//! Proof bundles for a party: many entries it may read, each with its content, leaf and inclusion proof,
+//! against the latest signed checkpoint (see `deconflict_ledger::bundle`). Incident reports and after-action
+//! records hand them over; `deconflict log verify-proof --bundle` checks them offline.
+
+use deconflict_ledger::bundle::{BundleEntry, ProofBundle};
+
+use super::{Line, LineError};
+
+/// The most entries one bundle may hold: each is a proof read from the store (about log₂ of the log's size
+/// node reads), made on a blocking thread while the request waits.
+pub const BUNDLE_ENTRIES: usize = 10_000;
+
+impl Line {
+    /// A bundle of `seqs` (each once, in the order given) for `party`, against the latest checkpoint. An entry
+    /// the party may not read is refused exactly as one that does not exist; an entry newer than the latest
+    /// checkpoint is refused with how long to wait.
+    pub fn proof_bundle(&self, party: &str, seqs: &[u64]) -> Result<ProofBundle, LineError> {
+        if seqs.len() > BUNDLE_ENTRIES {
+            return Err(LineError::Invalid {
+                field: "seqs".into(),
+                detail: format!(
+                    "{} entries; a bundle holds at most {BUNDLE_ENTRIES} (ask for several)",
+                    seqs.len()
+                ),
+            });
+        }
+        let mut seen = std::collections::BTreeSet::new();
+        if let Some(twice) = seqs.iter().find(|s| !seen.insert(**s)) {
+            return Err(LineError::Invalid {
+                field: "seqs".into(),
+                detail: format!("entry {twice} is asked for twice"),
+            });
+        }
+        let Some(note) = self.store().latest_checkpoint()? else {
+            return Err(LineError::NotFound(
+                "a checkpoint (the log has none yet)".into(),
+            ));
+        };
+        let tree = deconflict_store::Tree(self.store());
+        let mut entries = Vec::with_capacity(seqs.len());
+        for &seq in seqs {
+            let entry = self.entry_for(party, seq)?;
+            if seq >= note.size {
+                return Err(LineError::NotFound(format!(
+                    "a checkpoint covering entry {seq} (the latest has {} entries; one is signed within seconds)",
+                    note.size
+                )));
+            }
+            let content = String::from_utf8(entry.content).map_err(|_| {
+                LineError::Storage(format!("entry {seq}: its stored content is not UTF-8"))
+            })?;
+            entries.push(BundleEntry {
+                seq,
+                leaf: String::from_utf8_lossy(&entry.header.leaf()).into_owned(),
+                content,
+                opening: entry.header.audience.opening(party),
+                proof: tree.inclusion_proof(seq, note.size)?,
+            });
+        }
+        Ok(ProofBundle {
+            party: party.to_string(),
+            checkpoint: note.note,
+            entries,
+        })
+    }
+}

@@ -71,34 +71,41 @@ export class RecordPanel {
     $('#record-list').replaceChildren(...list.map((e) => this.row(s, e, names)));
   }
 
-  /// The filter: one box per group of entries, with its count.
+  /// The filter's boxes, one per group, made once (a box redrawn under the pointer would miss clicks).
+  private boxes = new Map<EntryGroup, { label: HTMLElement; count: HTMLElement }>();
+
+  /// The filter: one box per group of entries, with its count; groups with no entry are left out.
   private renderFilter(counts: Map<EntryGroup, number>): void {
-    const box = $('#record-filter');
-    const boxes = ENTRY_GROUPS.filter((g) => counts.get(g) || !this.hidden.has(g) || g === 'alert updates').map((g) =>
-      h(
-        'label',
-        { class: 'check' },
-        h('input', {
-          type: 'checkbox',
-          value: g,
-          checked: !this.hidden.has(g),
-          onchange: (ev: Event) => {
-            const on = ev.target instanceof HTMLInputElement && ev.target.checked;
-            if (on) this.hidden.delete(g);
-            else this.hidden.add(g);
-            this.render(this.store.state);
-          },
-        }),
-        `${g} (${counts.get(g) ?? 0})`,
-      ),
-    );
-    // Redrawn only when a count or a choice changed, so that a box keeps its focus.
-    const sig = boxes.map((b) => `${b.textContent}:${b.querySelector('input')?.checked}`).join('|');
-    if (box.dataset.sig === sig) return;
-    const focused = document.activeElement instanceof HTMLInputElement && box.contains(document.activeElement) ? document.activeElement.value : null;
-    box.dataset.sig = sig;
-    box.replaceChildren(h('span', { class: 'muted' }, 'Show: '), ...boxes);
-    if (focused) box.querySelector<HTMLInputElement>(`input[value="${focused}"]`)?.focus();
+    if (!this.boxes.size) {
+      const made = ENTRY_GROUPS.map((g) => {
+        const count = h('span', { class: 'n' });
+        const label = h(
+          'label',
+          { class: 'check', 'data-group': g },
+          h('input', {
+            type: 'checkbox',
+            value: g,
+            checked: !this.hidden.has(g),
+            onchange: (ev: Event) => {
+              if (ev.target instanceof HTMLInputElement && ev.target.checked) this.hidden.delete(g);
+              else this.hidden.add(g);
+              this.render(this.store.state);
+            },
+          }),
+          `${g} `,
+          count,
+        );
+        this.boxes.set(g, { label, count });
+        return label;
+      });
+      $('#record-filter').replaceChildren(h('span', { class: 'muted' }, 'Show: '), ...made);
+    }
+    for (const [g, { label, count }] of this.boxes) {
+      const n = counts.get(g) ?? 0;
+      const text = `(${n})`;
+      if (count.textContent !== text) count.textContent = text;
+      label.hidden = n === 0 && g !== 'alert updates';
+    }
   }
 
   private row(s: State, e: LogEvent, names: Names): HTMLElement {

@@ -53,7 +53,7 @@ export async function startSession(token: string): Promise<Session> {
   const picture = new Picture(store, (p) => details.show(p));
   // Each panel keeps itself drawn from the store (it subscribes when made).
   new ConflictsPanel(store, api, sync, picture);
-  new HotlinePanel(store, api, sync);
+  const hotline = new HotlinePanel(store, api, sync);
   const declare = new DeclarePanel(store, api, sync, picture);
   picture.takeClicks((at) => declare.onMapClick(at));
   const clock = new Clock(store, api, (t) => picture.setTime(t));
@@ -75,7 +75,7 @@ export async function startSession(token: string): Promise<Session> {
     if (tab === 'record') record.shown();
   });
 
-  running.push(stream, clock, sync);
+  running.push(stream, clock, sync, hotline);
   sync.startPolling();
   stream.start();
   clock.start();

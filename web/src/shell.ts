@@ -52,7 +52,7 @@ export type Tab = (typeof TABS)[number];
 const isTab = (name: string | undefined): name is Tab => TABS.some((t) => t === name);
 
 /// The panels' tabs: a click, the arrow keys on a tab, or the keys 1–4 once `enabled()` (signed in) show a
-/// panel; `onShow` is told which. Escape closes the map's details.
+/// panel; `onShow` is told which. Escape closes the map's details. Neither fires while one is typing.
 export function wireTabs(onShow: (tab: Tab) => void, enabled: () => boolean = () => true): void {
   const tabs = [...document.querySelectorAll<HTMLButtonElement>('[role=tab]')];
   const show = (name: string | undefined) => {
@@ -76,9 +76,18 @@ export function wireTabs(onShow: (tab: Tab) => void, enabled: () => boolean = ()
     });
   });
   document.addEventListener('keydown', (e) => {
-    if (e.target instanceof Element && e.target.closest('input, textarea, select')) return;
+    // Keys typed into a field are text, never shortcuts (a reason such as "FL230" must not switch panels).
+    if (typing(e.target) || typing(document.activeElement)) return;
+    if (e.ctrlKey || e.metaKey || e.altKey) return;
     if (e.key === 'Escape') $('#details').hidden = true;
     const n = ['1', '2', '3', '4'].indexOf(e.key);
     if (n >= 0 && enabled()) show(TABS[n]);
   });
+}
+
+/// Whether `el` takes typed text: a field, a list to choose from, or editable content.
+export function typing(el: EventTarget | null): boolean {
+  if (!(el instanceof Element)) return false;
+  if (el instanceof HTMLElement && el.isContentEditable) return true;
+  return !!el.closest('input, textarea, select, [contenteditable=""], [contenteditable=true]');
 }

@@ -3,6 +3,7 @@
 // every second and the signed checkpoint every 10 s, and toasts the news (a new conflict, a message).
 
 import type { Api } from './api';
+import { describeEntry, namesOf } from './describe';
 import { toast } from './shell';
 import type { Store } from './store';
 import {
@@ -140,10 +141,7 @@ export class Sync {
     if (k.startsWith('alert')) this.soon('alerts', () => this.alerts());
     if (k.startsWith('agreement')) this.soon('agreements', () => this.agreements());
     const c = e.content;
-    if (k === 'conflict.found') {
-      const other = text(field(c, 'a'), 'party') === who.party ? field(c, 'b') : field(c, 'a');
-      toast(`New conflict with ${text(other, 'party') ?? 'another party'} (${text(other, 'id') ?? ''})`, true);
-    }
+    if (k === 'conflict.found') toast(`New ${describeEntry(e, namesOf(this.store.state)).replace(/^Conflict found/, 'conflict')}`, true);
     const to = field(c, 'to');
     if (k === 'message.sent' && Array.isArray(to) && to.includes(who.party)) {
       const precedence = text(c, 'precedence');

@@ -82,7 +82,7 @@ async function run(line, browser) {
   // A bad field is named, and nothing is stored.
   await us.page.fill('input[name=end]', 'yesterday');
   await us.page.waitForSelector('#preview .error', { timeout: 15_000 });
-  assert.match(await us.page.textContent('#preview .error'), /time\.end/);
+  assert.match(await us.page.textContent('#preview .error'), /^End: /);
   await us.page.fill('input[name=end]', '2017-06-18T19:30:00Z');
   await us.page.click('#declare-form button[type=submit]');
   await us.page.waitForSelector('#preview >> text=Declared us-e2e-1', { timeout: 15_000 });
@@ -168,7 +168,8 @@ async function run(line, browser) {
   const details = us.page.locator('#details');
   await details.getByText('E2E strike package (us-e2e-1)').waitFor({ timeout: 10_000 });
   await us.page.screenshot({ path: join(shots, 'web-slider.png') });
-  await details.getByRole('button', { name: 'Cancel' }).click();
+  await details.getByRole('button', { name: 'Cancel declaration…' }).click();
+  await details.getByRole('button', { name: 'Yes, cancel us-e2e-1' }).click();
   await us.page.waitForFunction(
     () => !window.__deconflict.state().declarations.some((d) => d.id === 'us-e2e-1'),
     null,

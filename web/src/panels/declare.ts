@@ -1,17 +1,26 @@
 // The Declare panel: draw a declaration's footprint (polygon, circle or corridor) by clicking the map or
 // typing points, fill in its altitudes, times and audience, see the line's preview of its conflicts as one
 // types, and submit it. While the panel is open, a click on the map goes to the drawing.
+//
+// Times may be typed as a bare time of day (`1830Z`), read as the next such time on the line's clock and
+// shown in full beside the field (times.ts). A refusal names the field once, in words, beside the field;
+// the submit button stays in view (it is pinned to the panel's foot). Once declared, the answer is read out
+// in words (conflicts, advice, late notice), the new declaration is framed on the map, and the form is
+// reset whole for the next one ("New declaration" resets it at any time).
 
 import type { Feature } from 'geojson';
 import type { Api } from '../api';
 import { lineNow } from '../clock';
 import { $, $as, control, h } from '../dom';
 import type { Picture } from '../picture';
+import { ApiError } from '../api';
+import { declarationLabel, namesOf } from '../describe';
 import { act } from '../shell';
 import type { Draft, State, Store } from '../store';
 import type { Sync } from '../sync';
-import { describeAdvice, isoMinute, shortTime } from '../text';
-import { DECLARATION_KINDS, type Declaration, type Declared, oneOf, type OutlineVolume, type Preview, type Volume } from '../types';
+import { describeAdvice, durationText, isoMinute, separationText, shortTime } from '../text';
+import { readBack, readTime } from '../times';
+import { DECLARATION_KINDS, type Declaration, type Declared, field, oneOf, type OutlineVolume, type Preview, text, type Volume } from '../types';
 
 type Point = Draft['points'][number];
 const SHAPES: readonly Draft['shape'][] = ['polygon', 'circle', 'corridor'];
@@ -39,6 +48,39 @@ export function altitudeText(value: string, unit: string): string {
 
 const numeric = (pts: Point[]) => pts.filter((p): p is number[] => typeof p !== 'string');
 
+/// The form's fields by the paths the line names in a refusal, with the words the form labels them by.
+const FIELDS: [RegExp, string, string][] = [
+  [/time\.start$/, 'start', 'Start'],
+  [/time\.end$/, 'end', 'End'],
+  [/altitude\.lower/, 'lower', 'Lower'],
+  [/altitude\.upper/, 'upper', 'Upper'],
+  [/radius_m$/, 'radius_km', 'Radius'],
+  [/half_width_m$/, 'half_width_m', 'Half width'],
+  [/footprint|center|path|polygon/, 'points', 'Points'],
+  [/^audience/, 'audience', 'Shared with'],
+  [/^id$/, 'id', 'Id'],
+  [/^name$/, 'name', 'Name'],
+  [/^kind$/, 'kind', 'Kind'],
+];
+
+const HOW: Record<string, string> = {
+  time: 'write 1830Z, 2017-06-18T18:30Z or 181830ZJUN17',
+  altitude: 'write SFC, FL150, 3000 ft or 900 m',
+  position: 'write lon lat in degrees, DMS such as 353700N0384500E, or MGRS',
+};
+
+/// A refusal of the line in plain words, naming the form's field once: `End: cannot read “yesterday” as a
+/// time — write 1830Z, …`. Returns the form's field name (for the note beside it) and the words.
+export function plainRefusal(path: string | undefined, detail: string): { control?: string; words: string } {
+  const hit = path ? FIELDS.find(([re]) => re.test(path)) : undefined;
+  // The line's detail repeats what and which field: `declaration "x" (declaration), field volumes[0].time.end: …`.
+  let said = detail.replace(/^declaration "[^"]*" \([^)]*\),\s*/, '').replace(/^field \S+:\s*/, '');
+  const unreadable = /^cannot read "(.*)" as (?:an? )?(time|altitude|position)\b/.exec(said);
+  if (unreadable) said = `cannot read “${unreadable[1]}” as ${unreadable[2] === 'altitude' ? 'an' : 'a'} ${unreadable[2]} — ${HOW[unreadable[2]]}`;
+  if (!hit) return { words: said.charAt(0).toUpperCase() + said.slice(1) };
+  return { control: hit[1], words: `${hit[2]}: ${said}` };
+}
+
 export class DeclarePanel {
   private form = $as('#declare-form', HTMLFormElement);
   private previewTimer = 0;
@@ -56,20 +98,22 @@ export class DeclarePanel {
         store.dispatch({ type: 'draft/points', points: readPoints(e.target.value) });
         this.drawDraft();
       }
+      if (e.target instanceof HTMLInputElement && (e.target.name === 'start' || e.target.name === 'end')) this.readTimes();
       this.schedulePreview();
     });
     for (const b of document.querySelectorAll<HTMLButtonElement>('[data-shape]')) {
       b.addEventListener('click', () => {
-        const shape = SHAPES.find((s) => s === b.dataset.shape) ?? 'polygon';
-        store.dispatch({ type: 'draft/shape', shape });
+        this.selectShape(SHAPES.find((s) => s === b.dataset.shape) ?? 'polygon');
         this.writePoints();
-        for (const o of document.querySelectorAll('[data-shape]')) o.setAttribute('aria-pressed', String(o === b));
-        $('#circle-fields').hidden = shape !== 'circle';
-        $('#corridor-fields').hidden = shape !== 'corridor';
         this.drawDraft();
         this.schedulePreview();
       });
     }
+    $('#new-declaration').addEventListener('click', () => {
+      this.reset(this.store.state);
+      $('#preview').replaceChildren();
+      control(this.form, 'name').focus();
+    });
     $('#clear-draft').addEventListener('click', () => this.setPoints([]));
   }
 
@@ -81,8 +125,11 @@ export class DeclarePanel {
     return true;
   }
 
-  /// The form as new: the audience from the parties, a fresh id, and a start in an hour.
+  /// The form as new, every field: a polygon with no points, a fresh id, no name, an air operation from
+  /// the surface to FL300, starting in an hour for two hours, shared with every party one has an agreement
+  /// with.
   reset(s: State): void {
+    this.form.reset();
     $('#audience').replaceChildren(
       ...s.parties
         .filter((p) => p !== s.who.party)
@@ -92,6 +139,64 @@ export class DeclarePanel {
     control(this.form, 'id').value = `${s.who.party}-${Math.floor(now / 60_000) % 100000}`;
     control(this.form, 'start').value = isoMinute(now + 3_600_000);
     control(this.form, 'end').value = isoMinute(now + 3 * 3_600_000);
+    this.selectShape('polygon');
+    this.store.dispatch({ type: 'draft/points', points: [] });
+    this.writePoints();
+    this.drawDraft();
+    for (const el of this.form.querySelectorAll<HTMLElement>('.field-note')) {
+      el.textContent = '';
+      el.classList.remove('error');
+    }
+    this.readTimes();
+  }
+
+  /// Shows what each time field was read as, beside it.
+  private readTimes(): void {
+    const [start, end] = this.times();
+    const note = (name: string, words: string) => {
+      const el = this.note(name);
+      if (el && !el.classList.contains('error')) el.textContent = words;
+    };
+    note('start', readBack(start));
+    note('end', readBack(end));
+  }
+
+  /// The start and end fields as read at the line's time (an end's bare time of day: the first after the
+  /// start).
+  private times() {
+    const now = lineNow(this.store.state.clock);
+    const start = readTime(control(this.form, 'start').value, now);
+    const end = readTime(control(this.form, 'end').value, now, start.ms);
+    return [start, end] as const;
+  }
+
+  /// The note beside the field `name`.
+  private note(name: string): HTMLElement | null {
+    return this.form.querySelector<HTMLElement>(`.field-note[data-for="${name}"]`);
+  }
+
+  /// Shows a refusal beside its field (and clears every other field's), or clears them all.
+  private showRefusal(e: unknown): string {
+    for (const el of this.form.querySelectorAll<HTMLElement>('.field-note.error')) {
+      el.classList.remove('error');
+      el.textContent = '';
+    }
+    this.readTimes();
+    if (!(e instanceof ApiError)) return e instanceof Error ? e.message : String(e);
+    const { control: name, words } = plainRefusal(e.field, e.detail);
+    const el = name ? this.note(name) : null;
+    if (el) {
+      el.textContent = words;
+      el.classList.add('error');
+    }
+    return words;
+  }
+
+  private selectShape(shape: Draft['shape']): void {
+    this.store.dispatch({ type: 'draft/shape', shape });
+    for (const o of document.querySelectorAll('[data-shape]')) o.setAttribute('aria-pressed', String(o.getAttribute('data-shape') === shape));
+    $('#circle-fields').hidden = shape !== 'circle';
+    $('#corridor-fields').hidden = shape !== 'corridor';
   }
 
   private setPoints(points: Point[]): void {
@@ -113,6 +218,7 @@ export class DeclarePanel {
   /// The declaration the form describes.
   private body(): Declaration {
     const get = (n: string) => control(this.form, n).value;
+    const [start, end] = this.times();
     const { shape, points } = this.store.state.draft;
     const pts = points.map((p) => (typeof p === 'string' ? p : [Number(p[0].toFixed(5)), Number(p[1].toFixed(5))]));
     const footprint: Volume['footprint'] =
@@ -131,7 +237,7 @@ export class DeclarePanel {
         {
           footprint,
           altitude: { lower: altitudeText(get('lower'), get('lower_unit')), upper: altitudeText(get('upper'), get('upper_unit')) },
-          time: { start: get('start'), end: get('end') },
+          time: { start: start.send, end: end.send },
         },
       ],
     };
@@ -170,41 +276,90 @@ export class DeclarePanel {
     }
     try {
       const p = await this.api.post<Preview>('/v1/declarations/preview', this.body());
+      this.showRefusal(undefined);
       const n = p.conflicts.length;
       this.drawDraft(p.outline);
+      const names = namesOf(this.store.state);
       out.replaceChildren(
         h('p', { class: n ? 'warn' : 'ok' }, n ? `${n} conflict${n > 1 ? 's' : ''} before submitting:` : 'No conflict with what is shared with you.'),
         ...p.conflicts.map((c) =>
           h(
             'p',
             { class: 'preview-conflict' },
-            `${c.other.name ?? c.other.id} (${c.other.party}) · ${shortTime(c.start)}–${shortTime(c.end)} · ${Math.round(c.distance_m)} m, gap ${Math.round(c.vertical_gap_m)} m`,
+            `${declarationLabel(names, c.other.party, c.other.id)} · ${shortTime(c.start)}–${shortTime(c.end)} · ${separationText(c.distance_m, c.vertical_gap_m)}`,
           ),
         ),
         h('p', { class: 'muted' }, `Checked ${p.checked}.`),
       );
     } catch (e) {
       this.drawDraft();
-      out.replaceChildren(h('p', { class: 'error', role: 'alert' }, e instanceof Error ? e.message : String(e)));
+      out.replaceChildren(h('p', { class: 'error', role: 'alert' }, this.showRefusal(e)));
     }
   }
 
   private async submit(ev: SubmitEvent): Promise<void> {
     ev.preventDefault();
-    await act(async () => {
-      const d = await this.api.post<Declared>('/v1/declarations', this.body());
-      const n = d.conflicts?.length ?? 0;
-      const lines = [
-        h('p', { class: n ? 'warn' : 'ok' }, `Declared ${d.id} v${d.version} (log entry ${d.seq}); ${n} conflict${n === 1 ? '' : 's'} notified.`),
-      ];
-      if (d.advice) lines.push(h('p', { class: 'advice' }, describeAdvice(d.advice)));
-      if (d.late_notice) lines.push(h('p', { class: 'warn' }, `Late notice: ${d.late_notice.given_s} s given, ${d.late_notice.required_s} s required.`));
-      $('#preview').replaceChildren(...lines);
-      this.store.dispatch({ type: 'draft/points', points: [] });
-      this.writePoints();
-      this.drawDraft();
-      await this.sync.declarations();
-      this.reset(this.store.state);
+    const body = this.body();
+    try {
+      const d = await this.api.post<Declared>('/v1/declarations', body);
+      this.showRefusal(undefined);
+      await this.declared(d, body);
+    } catch (e) {
+      $('#preview').replaceChildren(h('p', { class: 'error', role: 'alert' }, this.showRefusal(e)));
+    }
+  }
+
+  /// The line took the declaration: its answer in words, the declaration on the map, the form new.
+  private async declared(d: Declared, body: Declaration): Promise<void> {
+    const id = d.id ?? body.id;
+    // The list again, so that the map draws it (its outline is the line's), then framed.
+    await act(() => this.sync.declarations());
+    this.reset(this.store.state);
+    const s = this.store.state;
+    const names = namesOf(s);
+    const label = declarationLabel(names, s.who.party, id, false);
+    const conflicts = d.conflicts ?? [];
+    const n = conflicts.length;
+    const others = conflicts.map((c) => {
+      const o = field(c, 'other');
+      const oid = text(o, 'id') ?? '?';
+      return declarationLabel(names, text(o, 'party'), oid);
     });
+    const mine = s.declarations.find((x) => x.id === id && x.party === s.who.party);
+    const starts = (mine?.outline ?? []).map((v) => Date.parse(v.start)).filter(Number.isFinite);
+    const start = starts.length ? Math.min(...starts) : Number.NaN;
+    const lines: HTMLElement[] = [
+      h('p', { class: n ? 'warn' : 'ok' }, `Declared ${id} v${d.version} (log entry ${d.seq}). ${n ? `${n} conflict${n === 1 ? '' : 's'}, notified to the other side: ${others.join('; ')}.` : 'No conflict.'}`),
+    ];
+    if (n) lines.push(h('p', { class: 'advice' }, describeAdvice(d.advice)));
+    const late = d.late_notice;
+    if (late?.required_s !== undefined && late.given_s !== undefined) {
+      lines.push(
+        h('p', { class: 'warn' }, `Late notice: given ${durationText(late.given_s)} before its start; ${late.agreements?.length ? late.agreements.join(', ') : 'the agreement'} asks for ${durationText(late.required_s)}.`),
+      );
+    }
+    if (mine) {
+      this.picture.focus(id);
+      lines.push(
+        h(
+          'p',
+          { class: 'muted' },
+          `${label} is outlined on the map${Number.isFinite(start) ? `; it is in force from ${shortTime(start)}` : ''}. `,
+          Number.isFinite(start) ? h('button', { type: 'button', onclick: () => this.showAt(id, start) }, `Show it at ${shortTime(start)}`) : null,
+        ),
+      );
+    }
+    lines.push(h('p', { class: 'muted' }, 'The form is ready for a new declaration.'));
+    $('#preview').replaceChildren(...lines);
+  }
+
+  /// Moves the time slider to `t` (ms; at the slider's 15 min steps) and frames the declaration `id`.
+  private showAt(id: string, t: number): void {
+    const slider = $as('#slider', HTMLInputElement);
+    const ahead = Math.max(0, Math.ceil((t - lineNow(this.store.state.clock)) / 900_000) * 15);
+    slider.value = String(Math.min(ahead, Number(slider.max)));
+    // The clock listens to the slider as if it were moved by hand.
+    slider.dispatchEvent(new Event('input'));
+    this.picture.focus(id);
   }
 }

@@ -1,33 +1,19 @@
-// The Record panel: the log entries the party may read (the latest 300, newest first), the latest signed
-// checkpoint, and for each entry its leaf and, once a checkpoint covers it, its inclusion proof to download
-// and verify offline. Entries from before sign-in are read once, when the panel is first opened.
+// The Record panel: the log entries the party may read (the latest 300 shown, newest first), each said in
+// words (describe.ts) with its seq, the latest signed checkpoint, and for each entry its leaf and, once a
+// checkpoint covers it, its inclusion proof to download and verify offline. A filter by kind, with counts,
+// keeps alert updates (most of a busy line's entries) out of sight until asked for. Entries from before
+// sign-in are read once, when the panel is first opened.
 
 import type { Api } from '../api';
+import { describeEntry, ENTRY_GROUPS, type EntryGroup, entryGroup, namesOf, type Names } from '../describe';
 import { $, h } from '../dom';
 import { act } from '../shell';
 import type { State, Store } from '../store';
 import { readHistory } from '../stream';
-import { shortTime } from '../text';
-import { field, type LogEvent, text } from '../types';
+import type { LogEvent } from '../types';
 
 /// Entries drawn at most.
 const SHOWN = 300;
-
-/// One line on what an entry is about.
-export function summary(e: LogEvent): string {
-  const c = e.content;
-  const id = field(c, 'id');
-  const name = field(c, 'name');
-  if (id && name) return `${id}: ${name}`;
-  if (e.kind.startsWith('message')) {
-    const said = text(c, 'text');
-    return said ? `${text(c, 'precedence') ?? ''} ${said}`.slice(0, 90) : String(id ?? field(c, 'message') ?? '');
-  }
-  const a = field(c, 'a');
-  const b = field(c, 'b');
-  if (a && b) return `${field(a, 'id')} ↔ ${field(b, 'id')}`;
-  return String(id ?? '');
-}
 
 export class RecordPanel {
   private timer = 0;
@@ -65,34 +51,86 @@ export class RecordPanel {
     }, 150);
   }
 
+  /// The groups not shown: alert updates, until asked for.
+  private hidden = new Set<EntryGroup>(['alert updates']);
+
   render(s: State): void {
-    const list = s.events.slice(-SHOWN).reverse();
-    $('#record-count').textContent = `${s.events.length} entries you may read (cursor ${this.cursor()})`;
-    $('#record-list').replaceChildren(...list.map((e) => this.row(s, e)));
+    // Drawn only while it is shown (shown() draws it when it is opened).
+    if ($('#panel-record').hidden) return;
+    const counts = new Map<EntryGroup, number>();
+    for (const e of s.events) counts.set(entryGroup(e.kind), (counts.get(entryGroup(e.kind)) ?? 0) + 1);
+    this.renderFilter(counts);
+    const kept = s.events.filter((e) => !this.hidden.has(entryGroup(e.kind)));
+    const list = kept.slice(-SHOWN).reverse();
+    const hiddenCount = s.events.length - kept.length;
+    $('#record-count').textContent =
+      `${s.events.length} entries you may read (cursor ${this.cursor()}); ${kept.length} shown by the filter` +
+      (kept.length > SHOWN ? `, the latest ${SHOWN} listed` : '') +
+      (hiddenCount ? `; ${hiddenCount} hidden` : '');
+    const names = namesOf(s);
+    $('#record-list').replaceChildren(...list.map((e) => this.row(s, e, names)));
   }
 
-  private row(s: State, e: LogEvent): HTMLElement {
+  /// The filter's boxes, one per group, made once (a box redrawn under the pointer would miss clicks).
+  private boxes = new Map<EntryGroup, { label: HTMLElement; count: HTMLElement }>();
+
+  /// The filter: one box per group of entries, with its count; groups with no entry are left out.
+  private renderFilter(counts: Map<EntryGroup, number>): void {
+    if (!this.boxes.size) {
+      const made = ENTRY_GROUPS.map((g) => {
+        const count = h('span', { class: 'n' });
+        const label = h(
+          'label',
+          { class: 'check', 'data-group': g },
+          h('input', {
+            type: 'checkbox',
+            value: g,
+            checked: !this.hidden.has(g),
+            onchange: (ev: Event) => {
+              if (ev.target instanceof HTMLInputElement && ev.target.checked) this.hidden.delete(g);
+              else this.hidden.add(g);
+              this.render(this.store.state);
+            },
+          }),
+          `${g} `,
+          count,
+        );
+        this.boxes.set(g, { label, count });
+        return label;
+      });
+      $('#record-filter').replaceChildren(h('span', { class: 'muted' }, 'Show: '), ...made);
+    }
+    for (const [g, { label, count }] of this.boxes) {
+      const n = counts.get(g) ?? 0;
+      const text = `(${n})`;
+      if (count.textContent !== text) count.textContent = text;
+      label.hidden = n === 0 && g !== 'alert updates';
+    }
+  }
+
+  private row(s: State, e: LogEvent, names: Names): HTMLElement {
     const download = (what: 'proof' | 'leaf', file: string) =>
       h(
         'button',
         {
+          type: 'button',
           'aria-label': `download the ${what} of entry ${e.seq}`,
           onclick: () => act(() => this.api.download(`/v1/log/entries/${e.seq}/${what}`, file)),
         },
         what,
       );
+    const t = new Date(e.time);
+    const clock = Number.isNaN(t.getTime()) ? e.time : `${t.toISOString().slice(11, 19)}Z`;
     return h(
       'tr',
-      { 'data-seq': e.seq },
-      h('td', {}, e.seq),
-      h('td', {}, shortTime(e.time)),
-      h('td', {}, e.kind),
-      h('td', {}, e.actor),
-      h('td', {}, summary(e)),
+      { 'data-seq': e.seq, 'data-kind': e.kind, class: entryGroup(e.kind).replace(' ', '-') },
+      h('td', { class: 'seq' }, e.seq),
+      h('td', { class: 'when', title: e.time }, clock, h('br'), h('span', { class: 'muted' }, e.actor)),
+      h('td', { class: 'what', title: e.kind }, describeEntry(e, names)),
       h(
         'td',
-        {},
-        e.seq < s.checkpoint.size ? download('proof', `entry-${e.seq}.tlog-proof`) : h('span', { class: 'muted' }, 'awaiting checkpoint'),
+        { class: 'files' },
+        e.seq < s.checkpoint.size ? download('proof', `entry-${e.seq}.tlog-proof`) : h('span', { class: 'muted', title: 'its proof comes with the next signed checkpoint' }, 'no proof yet'),
         ' ',
         download('leaf', `entry-${e.seq}.leaf`),
       ),

@@ -34,6 +34,8 @@ export interface DeclLabel {
   start: number;
   end: number;
   colour: string;
+  /// A protected site's name: written beside its marker, not over it.
+  site?: boolean;
 }
 
 interface Placed {
@@ -88,7 +90,7 @@ const FONT = 'system-ui, "DejaVu Sans", sans-serif';
 
 interface Label extends Candidate {
   text: string;
-  kind: 'place' | 'declaration' | 'callsign' | 'mgrs';
+  kind: 'place' | 'declaration' | 'callsign' | 'mgrs' | 'marker';
   font: string;
   colour: string;
   place?: Place;
@@ -101,6 +103,7 @@ export class Overlay {
   private tracks: Placed[] = [];
   private alerts: Placed[] = [];
   private alertSites: Placed[] = [];
+  private siteMarks: Placed[] = [];
   private decls: DeclLabel[] = [];
   private time = Date.now();
   private measurePts: LonLat[] = [];
@@ -142,6 +145,12 @@ export class Overlay {
   /// Protected sites that an open alert concerns: a flashing ring around each.
   setAlertSites(dots: Dot[]) {
     this.alertSites = dots.map(place);
+    this.draw();
+  }
+
+  /// Where the map draws protected sites' markers: labels keep clear of them.
+  setSiteMarks(dots: Dot[]) {
+    this.siteMarks = dots.map(place);
     this.draw();
   }
 
@@ -379,6 +388,11 @@ export class Overlay {
 
     // The labels: places by rank, declarations in force, then callsigns where there is room.
     if (this.shown.labels) {
+      for (const p of this.siteMarks) {
+        const x = sx(p.x);
+        const y = sy(p.y);
+        if (inside(x, y)) labels.push({ x, y, w: 20, h: 20, priority: -1, centred: true, text: '', kind: 'marker', font: '', colour: '' });
+      }
       for (const p of PLACES) {
         if (zoom < RANK_ZOOM[p.rank]) continue;
         const x = sx(mercX(p.lon));
@@ -397,7 +411,7 @@ export class Overlay {
         if (!inside(x, y)) continue;
         seen.add(d.id);
         const font = `italic 12px ${FONT}`;
-        labels.push({ x, y, w: this.width(font, d.name), h: 13, priority: 30, centred: true, text: d.name, kind: 'declaration', font, colour: d.colour });
+        labels.push({ x, y, w: this.width(font, d.name), h: 13, priority: 30, centred: !d.site, gap: 12, text: d.name, kind: 'declaration', font, colour: d.colour });
       }
       const inView: Placed[] = [];
       for (const p of this.tracks) {
@@ -419,6 +433,7 @@ export class Overlay {
     g.textBaseline = 'top';
     g.lineJoin = 'round';
     for (const { label: l, left, top } of spots) {
+      if (l.kind === 'marker') continue;
       if (l.place) this.anchor(g, l.place, l.x, l.y);
       g.font = l.font;
       if (l.kind !== 'mgrs') {

@@ -81,7 +81,7 @@ export class Picture {
       const decl = d.declaration;
       (d.outline ?? []).forEach((v, i) => {
         const [lon, lat] = middle(v.ring);
-        labels.push({ id: d.id, name: decl.name ?? d.id, lon, lat, start: Date.parse(v.start), end: Date.parse(v.end), colour: partyColour(d.party, s.parties) });
+        labels.push({ id: d.id, name: decl.name ?? d.id, lon, lat, start: Date.parse(v.start), end: Date.parse(v.end), colour: partyColour(d.party, s.parties), site: decl.kind === 'site' });
         features.push({
           type: 'Feature',
           geometry: { type: 'Polygon', coordinates: [v.ring] },
@@ -159,6 +159,7 @@ export class Picture {
     const alerted = new Set(s.alerts.filter((a) => a.status === 'open' && a.declaration?.id).map((a) => a.declaration?.id));
     const features: Feature[] = [];
     const rings: Dot[] = [];
+    const marks: Dot[] = [];
     for (const d of s.declarations) {
       const decl = d.declaration;
       if (decl.kind !== 'site') continue;
@@ -175,11 +176,13 @@ export class Picture {
             icon: siteIcon(`${d.id} ${decl.name ?? ''} ${decl.description ?? ''}`), alerted: on,
           },
         });
+        marks.push({ lon, lat, colour: '', props: {} });
         if (on) rings.push({ lon, lat, colour: '#ff3b30', props: { what: 'site', id: d.id } });
       }
     }
     this.map.set('sites', features);
     this.map.overlay.setAlertSites(rings);
+    this.map.overlay.setSiteMarks(marks);
   }
 
   /// The situation picture for the export: party, the line's time, the banner, the legend.

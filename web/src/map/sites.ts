@@ -12,7 +12,7 @@ export function siteImages(): Record<string, ImageData> {
   const out: Record<string, ImageData> = {};
   for (const icon of ['hospital', 'site'] as const) {
     for (const alert of [false, true]) {
-      const size = alert ? 56 : 40;
+      const size = alert ? 64 : 44;
       const c = document.createElement('canvas');
       c.width = c.height = size;
       const g = c.getContext('2d');
@@ -32,12 +32,12 @@ export function siteImages(): Record<string, ImageData> {
       if (icon === 'hospital') {
         g.fillStyle = '#ffffff';
         g.beginPath();
-        g.arc(m, m, 16, 0, 2 * Math.PI);
+        g.arc(m, m, 18, 0, 2 * Math.PI);
         g.fill();
         g.stroke();
         g.fillStyle = '#e0262b';
-        g.fillRect(m - 4, m - 11, 8, 22);
-        g.fillRect(m - 11, m - 4, 22, 8);
+        g.fillRect(m - 4.5, m - 12.5, 9, 25);
+        g.fillRect(m - 12.5, m - 4.5, 25, 9);
       } else {
         g.fillStyle = '#2f80ed';
         g.beginPath();

@@ -239,6 +239,24 @@ export class Overlay {
     this.canvas.style.transform = `translate(${tx}px, ${ty}px) scale(${k})`;
   }
 
+  private mgrsCache?: { around: Bounds; span: number; tens: boolean; grid: ReturnType<typeof mgrsGrid> };
+
+  /// The MGRS grid over a view, worked out for a larger area around it and kept while the view stays inside
+  /// that area at about the same scale (a pan redraws it without sampling the squares again).
+  private mgrs(b: Bounds, tens: boolean): ReturnType<typeof mgrsGrid> {
+    const span = b.east - b.west;
+    const c = this.mgrsCache;
+    if (c && c.tens === tens && span <= c.span && span > c.span / 2 && b.west >= c.around.west && b.east <= c.around.east && b.south >= c.around.south && b.north <= c.around.north) {
+      return c.grid;
+    }
+    const dx = span / 2;
+    const dy = (b.north - b.south) / 2;
+    const around = { west: b.west - dx, east: b.east + dx, south: b.south - dy, north: b.north + dy };
+    const grid = mgrsGrid(around, tens);
+    this.mgrsCache = { around, span, tens, grid };
+    return grid;
+  }
+
   private widths = new Map<string, number>();
 
   private width(font: string, text: string): number {
@@ -300,7 +318,7 @@ export class Overlay {
       }
     };
     if (this.shown.mgrs && zoom >= 5) {
-      const grid = mgrsGrid(bounds, zoom >= 8);
+      const grid = this.mgrs(bounds, zoom >= 8);
       strokeGrid(grid, 'rgba(255, 200, 87, 0.35)', 'rgba(255, 200, 87, 0.7)');
       drawn.mgrsSquares = grid.squares;
       drawn.mgrsLines = grid.lines.length;

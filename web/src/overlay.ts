@@ -409,7 +409,7 @@ export class Overlay {
       for (const p of this.siteMarks) {
         const x = sx(p.x);
         const y = sy(p.y);
-        if (inside(x, y)) labels.push({ x, y, w: 20, h: 20, priority: -1, centred: true, text: '', kind: 'marker', font: '', colour: '' });
+        if (inside(x, y)) labels.push({ x, y, w: 22, h: 22, priority: -1, centred: true, text: '', kind: 'marker', font: '', colour: '' });
       }
       for (const p of PLACES) {
         if (zoom < RANK_ZOOM[p.rank]) continue;
@@ -429,7 +429,7 @@ export class Overlay {
         if (!inside(x, y)) continue;
         seen.add(d.id);
         const font = `italic 12px ${FONT}`;
-        labels.push({ x, y, w: this.width(font, d.name), h: 13, priority: 30, centred: !d.site, gap: 12, text: d.name, kind: 'declaration', font, colour: d.colour });
+        labels.push({ x, y, w: this.width(font, d.name), h: 13, priority: 30, centred: !d.site, gap: 16, text: d.name, kind: 'declaration', font, colour: d.colour });
       }
       const inView: Placed[] = [];
       for (const p of this.tracks) {

@@ -1,6 +1,7 @@
 // Browser test of the map an officer reads (headless Chromium against a real `deconflict demo`, at 1440×900):
 // place names and declarations' names drawn, the latitude/longitude and MGRS grids (100 km squares with their
-// ids, 10 km lines closer in), the protected hospital hosp-kz drawn as a marker at theatre zoom, the cursor's
+// ids, 10 km lines closer in), the protected hospital hosp-kz drawn as a marker at theatre zoom (ringed for
+// ru-gs once a Russian jet over it raises an alert about it), the cursor's
 // position in MGRS and DMS over Raqqa, the measure tool between Hmeimim and Incirlik (distance within 1 %,
 // bearing), and the situation picture exported as PNG and PDF. Screenshots go to test-output/.
 //
@@ -13,7 +14,7 @@ import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
 import mgrs from 'mgrs';
 import geodesic from 'geographiclib-geodesic';
-import { bin, browserPath, colours, here, launchArgs, shots, signedIn, startDemo, step, stopDemo } from './harness.mjs';
+import { api, bin, browserPath, colours, here, launchArgs, shots, signedIn, startDemo, step, stopDemo } from './harness.mjs';
 
 const PLACES = {
   raqqa: [39.01, 35.95],
@@ -108,13 +109,16 @@ async function run(line, browser) {
   }, PLACES.kafrZeita);
   step(`site markers at Kafr Zeita: ${JSON.stringify(kz)}`);
   assert.ok(kz.some((f) => f.id === 'hosp-kz' && f.icon === 'hospital'), 'hosp-kz is drawn as a hospital marker at theatre zoom');
+  const kzPixel = await page.evaluate(([lon, lat]) => window.__deconflict.map().project([lon, lat]), PLACES.kafrZeita);
+  const kzName = d.labels.find((l) => l.kind === 'declaration' && Math.hypot(l.x - kzPixel.x, l.y - kzPixel.y) < 120 && /hosp-kz|Kafr Zeita/i.test(l.text));
+  assert.ok(kzName, "the hospital's name is written beside its marker");
 
   // The MGRS grid on: 100 km squares with their ids at theatre zoom.
   await page.click('.maptools [data-tool=mgrs]');
   await settle(page);
   d = await drawn(page);
   const raqqaSquare = mgrs.forward(PLACES.raqqa, 0);
-  step(`MGRS grid: ${d.mgrsSquares.length} squares, ${d.mgrsLines} lines; ids shown: ${d.labels.filter((l) => l.kind === 'mgrs').length}`);
+  step(`MGRS grid: ${d.mgrsSquares.length} squares in and around the view, ${d.mgrsLines} lines; ids shown: ${d.labels.filter((l) => l.kind === 'mgrs').length}`);
   assert.ok(d.mgrsSquares.includes(raqqaSquare), `Raqqa's square ${raqqaSquare} is drawn`);
   assert.ok(d.labels.some((l) => l.kind === 'mgrs'), 'squares are labelled with their ids');
   const gridShot = await page.screenshot({ path: join(shots, 'web-map-grids.png') });
@@ -137,7 +141,7 @@ async function run(line, browser) {
   // Closer in: 10 km lines, a finer graticule.
   await jump(page, PLACES.raqqa, 8.6);
   const close = await drawn(page);
-  step(`zoom 8.6: MGRS ${close.mgrsLines} lines over ${close.mgrsSquares.length} squares; graticule every ${(close.graticuleStep * 60).toFixed(0)}′`);
+  step(`zoom 8.6: MGRS ${close.mgrsLines} lines over ${close.mgrsSquares.length} squares in and around the view; graticule every ${(close.graticuleStep * 60).toFixed(0)}′`);
   assert.ok(close.mgrsLines > 4 * close.mgrsSquares.length, '10 km lines are drawn closer in');
   assert.ok(close.graticuleStep < d.graticuleStep, 'the graticule is finer closer in');
   await page.screenshot({ path: join(shots, 'web-map-close.png') });
@@ -185,6 +189,28 @@ async function run(line, browser) {
   await page.screenshot({ path: join(shots, 'web-map-1440.png') });
   assert.deepEqual(us.errors, [], 'no page errors');
   await us.context.close();
+
+  // A Russian jet over the hospital at Kafr Zeita: ru-gs's picture rings the hospital's marker.
+  const ru = await signedIn(browser, line, line.tokens.RU_GS);
+  await ru.page.setViewportSize({ width: 1440, height: 900 });
+  await jump(ru.page, [37.5, 35.4], 6.4);
+  const over = { tracks: [{ id: 'su24-e2e', lat: 35.37, lon: 36.6, alt_m: 3000, gs_mps: 250, trk_deg: 90 }] };
+  let ringed;
+  for (let i = 0; i < 60 && !ringed; i++) {
+    await api(line, line.tokens.RU_GS, 'POST', '/v1/tracks', over);
+    await new Promise((r) => setTimeout(r, 500));
+    ringed = await ru.page.evaluate(() => {
+      const m = window.__deconflict.map();
+      const site = m.queryRenderedFeatures({ layers: ['site-marks'] }).find((f) => f.properties.id === 'hosp-kz');
+      const drawnNow = window.__deconflict.picture().map.overlay.drawn;
+      return site?.properties.alerted && drawnNow.alertSites > 0 ? { alerted: true, rings: drawnNow.alertSites } : undefined;
+    });
+  }
+  step(`ru-gs over Kafr Zeita: the hospital's marker ${ringed ? `is ringed (${ringed.rings} ringed site in view)` : 'was not ringed'}`);
+  assert.ok(ringed, 'an open alert about hosp-kz rings its marker');
+  await ru.page.screenshot({ path: join(shots, 'web-map-alerted-site.png') });
+  assert.deepEqual(ru.errors, [], 'no page errors for ru-gs');
+  await ru.context.close();
 }
 
 const line = await startDemo(60);

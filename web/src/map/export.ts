@@ -158,11 +158,12 @@ export async function exportPng(pm: PictureMap, s: Situation): Promise<void> {
 export async function exportPdf(pm: PictureMap, s: Situation): Promise<void> {
   const c = await situationCanvas(pm, s);
   const { jsPDF } = await import('jspdf');
-  // A4 landscape, the picture fitted inside a 10 mm margin.
-  const doc = new jsPDF({ orientation: 'landscape', unit: 'mm', format: 'a4', compress: true });
+  // A4, turned to suit the picture, which is fitted inside a 10 mm margin.
+  const landscape = c.width >= c.height;
+  const doc = new jsPDF({ orientation: landscape ? 'landscape' : 'portrait', unit: 'mm', format: 'a4', compress: true });
   doc.setProperties({ title: `Situation picture ${s.party} ${dtg(s.time)}`, subject: s.classification, creator: 'deconflict' });
-  const pw = 297 - 20;
-  const ph = 210 - 20;
+  const pw = (landscape ? 297 : 210) - 20;
+  const ph = (landscape ? 210 : 297) - 20;
   const k = Math.min(pw / c.width, ph / c.height);
   doc.addImage(c, 'PNG', 10 + (pw - c.width * k) / 2, 10 + (ph - c.height * k) / 2, c.width * k, c.height * k);
   save(doc.output('blob'), exportName(s, 'pdf'));

@@ -71,7 +71,7 @@ export class PictureMap {
         resolve();
       });
     });
-    const pickable = ['site-marks', 'decl-fill'];
+    const pickable = ['decl-fill', 'site-marks'];
     this.map.on('click', (e: maplibregl.MapMouseEvent) => {
       if (this.clickFirst(e.lngLat) || onClick(e.lngLat)) return;
       const dot = this.overlay.hit(e.point.x, e.point.y);
@@ -79,10 +79,15 @@ export class PictureMap {
         onPick(dot, 'overlay', e.lngLat);
         return;
       }
-      const found = this.map.queryRenderedFeatures(e.point, {
-        layers: pickable.filter((l) => this.map.getLayer(l)),
-      });
-      if (found.length) onPick(found[0].properties ?? {}, found[0].layer.id, e.lngLat);
+      // A declaration's area first; a site's marker (drawn larger than the site) only where no area is.
+      for (const layer of pickable) {
+        if (!this.map.getLayer(layer)) continue;
+        const found = this.map.queryRenderedFeatures(e.point, { layers: [layer] });
+        if (found.length) {
+          onPick(found[0].properties ?? {}, found[0].layer.id, e.lngLat);
+          return;
+        }
+      }
     });
     for (const l of pickable) {
       this.map.on('mouseenter', l, () => (this.map.getCanvas().style.cursor = 'pointer'));

@@ -165,7 +165,8 @@ async function run(line, browser) {
   await page.screenshot({ path: join(shots, 'web-map-measure.png') });
   await page.keyboard.press('Escape');
   assert.equal(await page.textContent('#measure-out'), '', 'Esc clears the measurement');
-  assert.equal((await drawn(page)).measure, '');
+  // And the line goes from the overlay when it is next drawn (within a frame).
+  await page.waitForFunction(() => window.__deconflict.picture().map.overlay.drawn.measure === '', null, { timeout: 5000 });
 
   // The situation picture, as PNG and as PDF, from the toolbar.
   await jump(page, [38.3, 35.4], 6.4);

@@ -10,7 +10,7 @@
 //               the page sets window.__deconflict.
 // Usage: node build.mjs [--prod | --test]   (both by default)
 import { build } from 'esbuild';
-import { mkdir, readFile, writeFile, copyFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile, copyFile } from 'node:fs/promises';
 import { feature, mesh } from 'topojson-client';
 
 const only = process.argv.includes('--prod') ? 'prod' : process.argv.includes('--test') ? 'test' : undefined;
@@ -49,20 +49,30 @@ const map = await basemap();
 for (const { dir, test } of targets) {
   const out = new URL(`./${dir}/`, import.meta.url);
   await mkdir(out, { recursive: true });
-  await build({
-    entryPoints: ['src/main.ts'],
+  // Split: what is loaded only when asked for (jsPDF, for the situation picture's PDF) goes in chunks/ and
+  // stays out of the first load. jsPDF's own optional imports (html2canvas, DOMPurify, canvg) serve methods
+  // the picture does not call, and are left out.
+  await rm(new URL('chunks/', out), { recursive: true, force: true });
+  const result = await build({
+    entryPoints: { app: 'src/main.ts' },
     bundle: true,
+    splitting: true,
     format: 'esm',
     minify: true,
     target: 'es2022',
-    outfile: `${dir}/app.js`,
+    outdir: dir,
+    chunkNames: 'chunks/[name]-[hash]',
+    external: ['html2canvas', 'dompurify', 'canvg'],
     define: { __TEST__: String(test) },
     logLevel: 'warning',
+    metafile: true,
   });
-  // The production bundle must not carry the tests' hook.
-  if (!test && (await readFile(new URL('app.js', out), 'utf8')).includes('__deconflict')) {
-    console.error(`web: ${dir}/app.js contains __deconflict, the browser tests' hook: it belongs in dist-test/ only`);
-    process.exit(1);
+  // The production bundle must not carry the tests' hook, in any of its files.
+  for (const file of Object.keys(result.metafile.outputs)) {
+    if (!test && file.endsWith('.js') && (await readFile(file, 'utf8')).includes('__deconflict')) {
+      console.error(`web: ${file} contains __deconflict, the browser tests' hook: it belongs in dist-test/ only`);
+      process.exit(1);
+    }
   }
   await copyFile('node_modules/maplibre-gl/dist/maplibre-gl.css', new URL('maplibre-gl.css', out));
   // MapLibre's worker is an ES module of its own that shares a chunk with the main build.

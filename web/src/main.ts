@@ -24,6 +24,7 @@ function hook(s: Session): void {
     stream: () => s.stream,
     state: () => s.store.state,
     map: () => s.picture.map.map,
+    picture: () => s.picture,
   });
 }
 

@@ -1,10 +1,15 @@
-// The map: an offline basemap (land, coastlines, borders, rivers) under the party's picture — declarations,
-// sites, zones and sides of lines in force at the slider's time — with live tracks, their short trails and
-// flashing alerts drawn over it (see overlay.ts). No tile server: every layer is GeoJSON. What is drawn comes
-// from picture.ts; this module owns MapLibre: its style, sources, layers, clicks and framing.
+// The map: an offline basemap (land, coastlines, borders, rivers, and the Euphrates, Tigris and Khabur drawn
+// as continuous lines) under the party's picture — declarations, sites, zones and sides of lines in force at
+// the slider's time, protected sites as fixed-size markers — with live tracks in a WebGL layer and labels,
+// grids, the measure tool and flashing alerts over it (see overlay.ts). No tile server: every layer is
+// GeoJSON. What is drawn comes from picture.ts; this module owns MapLibre: its style, sources, layers, clicks,
+// framing, and how finely it draws while moving (map/motion.ts).
 
 import * as maplibregl from 'maplibre-gl';
 import type { FeatureCollection, Feature } from 'geojson';
+import { Motion } from './map/motion';
+import { RIVERS } from './map/places';
+import { siteImages } from './map/sites';
 import { Overlay, type Props } from './overlay';
 
 export const PALETTE = ['#4cc9f0', '#f72585', '#ffd166', '#06d6a0', '#f8961e', '#b892ff', '#ef476f', '#90be6d'];
@@ -25,7 +30,10 @@ export class PictureMap {
   map: maplibregl.Map;
   ready: Promise<void>;
   overlay: Overlay;
+  readonly motion: Motion;
   private shownTime = -Infinity;
+  /// Who takes a click before anything else (the measure tool, while it measures).
+  clickFirst: (at: maplibregl.LngLat) => boolean = () => false;
 
   constructor(container: HTMLElement, onPick: Picked, onClick: (at: maplibregl.LngLat) => boolean) {
     this.map = new maplibregl.Map({
@@ -48,12 +56,13 @@ export class PictureMap {
     this.map.touchZoomRotate.disableRotation();
     this.map.keyboard.disableRotation();
     this.overlay = new Overlay(this.map);
+    this.motion = new Motion(this.map);
     this.map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'top-left');
     this.map.addControl(new maplibregl.ScaleControl({ unit: 'metric' }), 'bottom-left');
     this.map.addControl(
       new maplibregl.AttributionControl({
         compact: true,
-        customAttribution: 'Borders and land: Natural Earth (world-atlas). Rivers: geo-maps earth-rivers.',
+        customAttribution: 'Natural Earth (world-atlas); rivers: geo-maps, great rivers hand-drawn through public places',
       }),
     );
     this.ready = new Promise((resolve) => {
@@ -62,18 +71,23 @@ export class PictureMap {
         resolve();
       });
     });
-    const pickable = ['decl-fill'];
+    const pickable = ['decl-fill', 'site-marks'];
     this.map.on('click', (e: maplibregl.MapMouseEvent) => {
-      if (onClick(e.lngLat)) return;
+      if (this.clickFirst(e.lngLat) || onClick(e.lngLat)) return;
       const dot = this.overlay.hit(e.point.x, e.point.y);
       if (dot) {
         onPick(dot, 'overlay', e.lngLat);
         return;
       }
-      const found = this.map.queryRenderedFeatures(e.point, {
-        layers: pickable.filter((l) => this.map.getLayer(l)),
-      });
-      if (found.length) onPick(found[0].properties ?? {}, found[0].layer.id, e.lngLat);
+      // A declaration's area first; a site's marker (drawn larger than the site) only where no area is.
+      for (const layer of pickable) {
+        if (!this.map.getLayer(layer)) continue;
+        const found = this.map.queryRenderedFeatures(e.point, { layers: [layer] });
+        if (found.length) {
+          onPick(found[0].properties ?? {}, found[0].layer.id, e.lngLat);
+          return;
+        }
+      }
     });
     for (const l of pickable) {
       this.map.on('mouseenter', l, () => (this.map.getCanvas().style.cursor = 'pointer'));
@@ -102,6 +116,21 @@ export class PictureMap {
       type: 'line',
       source: 'rivers',
       paint: { 'line-color': '#3f88c5', 'line-width': 1.2 },
+    }, under);
+    // The great rivers as continuous lines, wider as the map zooms in.
+    m.addSource('rivers-main', {
+      type: 'geojson',
+      data: {
+        type: 'FeatureCollection',
+        features: RIVERS.map((r) => ({ type: 'Feature', properties: { name: r.name.en }, geometry: { type: 'LineString', coordinates: r.line } })),
+      },
+    });
+    m.addLayer({
+      id: 'rivers-main',
+      type: 'line',
+      source: 'rivers-main',
+      layout: { 'line-join': 'round', 'line-cap': 'round' },
+      paint: { 'line-color': '#4a98d8', 'line-width': ['interpolate', ['linear'], ['zoom'], 4, 1.4, 7, 2.4, 10, 4] },
     }, under);
     m.addLayer({
       id: 'borders',
@@ -143,6 +172,22 @@ export class PictureMap {
       source: 'focus',
       paint: { 'line-color': '#ffffff', 'line-width': 3 },
     });
+    // Protected sites: a marker of fixed size on screen at every zoom (a 300 m hospital is a speck at theatre
+    // zoom), red-ringed while an open alert concerns it.
+    m.addSource('sites', { type: 'geojson', data: empty() });
+    for (const [name, image] of Object.entries(siteImages())) m.addImage(name, image, { pixelRatio: 2 });
+    m.addLayer({
+      id: 'site-marks',
+      type: 'symbol',
+      source: 'sites',
+      layout: {
+        'icon-image': ['case', ['get', 'alerted'], ['concat', ['get', 'icon'], '-alert'], ['get', 'icon']],
+        'icon-allow-overlap': true,
+        'icon-ignore-placement': true,
+        'symbol-sort-key': ['case', ['get', 'alerted'], 1, 0],
+      },
+    });
+    m.addLayer(this.overlay.layer);
     m.addLayer({ id: 'draft-fill', type: 'fill', source: 'draft', paint: { 'fill-color': '#ffffff', 'fill-opacity': 0.15, 'fill-antialias': false } });
     m.addLayer({
       id: 'draft-edge',
@@ -165,6 +210,8 @@ export class PictureMap {
     const filter: maplibregl.FilterSpecification = ['all', ['<=', ['get', 'start'], t], ['>', ['get', 'end'], t]];
     this.map.setFilter('decl-fill', filter);
     this.map.setFilter('decl-edge', filter);
+    this.map.setFilter('site-marks', filter);
+    this.overlay.setTime(t);
   }
 
   fit(rings: number[][][], duration = 600) {

@@ -1,12 +1,17 @@
 // The party's picture on the map, drawn from the store: declarations' volumes (coloured by party, shown at
-// the slider's time), live tracks with short trails, open alerts, the parties' legend and the header's
-// counts; and framing the map on a declaration (a conflict's "Map" button). MapLibre itself is in map.ts.
+// the slider's time) and their names, protected sites' markers (ringed while an open alert concerns them),
+// live tracks with short trails, open alerts, the parties' legend and the header's counts; framing the map on
+// a declaration (a conflict's "Map" button); and the map's tools (map/tools.ts) with the situation picture's
+// export (map/export.ts), which takes its party, time and banner from here. MapLibre itself is in map.ts.
 
 import type { Feature } from 'geojson';
-import { sliderTime } from './clock';
+import { lineNow, sliderTime } from './clock';
 import { $, h } from './dom';
 import { PictureMap, type Picked, partyColour } from './map';
-import type { Dot } from './overlay';
+import { exportPdf, exportPng, type Situation } from './map/export';
+import { siteIcon } from './map/sites';
+import { type ExportKind, MapTools } from './map/tools';
+import type { DeclLabel, Dot } from './overlay';
 import type { State, Store } from './store';
 
 /// Positions kept in a track's trail.
@@ -14,6 +19,7 @@ const TRAIL_POINTS = 8;
 
 export class Picture {
   readonly map: PictureMap;
+  readonly tools: MapTools;
   /// Each track's last positions, oldest first, [lon, lat]: what the overlay has drawn, not the line's.
   private trails = new Map<string, number[][]>();
 
@@ -25,6 +31,7 @@ export class Picture {
     onPick: Picked,
   ) {
     this.map = new PictureMap($('#map'), onPick, (at) => this.clicks(at));
+    this.tools = new MapTools(this.map, (kind) => this.exportPicture(kind));
     store.watch((s) => s.parties, (s) => this.legend(s), true);
   }
 
@@ -39,11 +46,13 @@ export class Picture {
     const s = this.store.state;
     this.declarations(s);
     this.alerts(s);
+    this.sites(s);
     this.map.fit(s.declarations.flatMap((d) => (d.outline ?? []).map((v) => v.ring)), 0);
     this.map.map.once('idle', () => this.map.addBasemap());
     this.store.subscribe((next, prev) => {
       if (next.declarations !== prev.declarations || next.parties !== prev.parties) this.declarations(next);
       if (next.alerts !== prev.alerts) this.alerts(next);
+      if (next.alerts !== prev.alerts || next.declarations !== prev.declarations) this.sites(next);
       if (next.tracks !== prev.tracks) this.tracks(next);
     });
   }
@@ -67,9 +76,12 @@ export class Picture {
 
   private declarations(s: State): void {
     const features: Feature[] = [];
+    const labels: DeclLabel[] = [];
     for (const d of s.declarations) {
       const decl = d.declaration;
       (d.outline ?? []).forEach((v, i) => {
+        const [lon, lat] = middle(v.ring);
+        labels.push({ id: d.id, name: decl.name ?? d.id, lon, lat, start: Date.parse(v.start), end: Date.parse(v.end), colour: partyColour(d.party, s.parties), site: decl.kind === 'site' });
         features.push({
           type: 'Feature',
           geometry: { type: 'Polygon', coordinates: [v.ring] },
@@ -94,6 +106,7 @@ export class Picture {
       });
     }
     this.map.set('decl', features);
+    this.map.overlay.setDeclarations(labels);
     this.map.setTime(sliderTime(s));
     $('#decl-count').textContent = String(s.declarations.length);
   }
@@ -141,6 +154,56 @@ export class Picture {
     $('#alert-count').textContent = String(open.length);
   }
 
+  /// Protected sites as markers of fixed size at their middle; those an open alert concerns are ringed.
+  private sites(s: State): void {
+    const alerted = new Set(s.alerts.filter((a) => a.status === 'open' && a.declaration?.id).map((a) => a.declaration?.id));
+    const features: Feature[] = [];
+    const rings: Dot[] = [];
+    const marks: Dot[] = [];
+    for (const d of s.declarations) {
+      const decl = d.declaration;
+      if (decl.kind !== 'site') continue;
+      for (const v of d.outline ?? []) {
+        const [lon, lat] = middle(v.ring);
+        const on = alerted.has(d.id);
+        features.push({
+          type: 'Feature',
+          geometry: { type: 'Point', coordinates: [lon, lat] },
+          properties: {
+            what: 'declaration', id: d.id, name: decl.name ?? d.id, party: d.party, kind: decl.kind, status: d.status,
+            own: d.party === s.who.party, colour: partyColour(d.party, s.parties), start: Date.parse(v.start), end: Date.parse(v.end),
+            startText: v.start, endText: v.end, lower_m: v.lower_m, upper_m: v.upper_m,
+            icon: siteIcon(`${d.id} ${decl.name ?? ''} ${decl.description ?? ''}`), alerted: on,
+          },
+        });
+        marks.push({ lon, lat, colour: '', props: {} });
+        if (on) rings.push({ lon, lat, colour: '#ff3b30', props: { what: 'site', id: d.id } });
+      }
+    }
+    this.map.set('sites', features);
+    this.map.overlay.setAlertSites(rings);
+    this.map.overlay.setSiteMarks(marks);
+  }
+
+  /// The situation picture for the export: party, the line's time, the banner, the legend.
+  private situation(): Situation {
+    const s = this.store.state;
+    const open = s.alerts.filter((a) => a.status === 'open').length;
+    return {
+      party: s.who.party,
+      parties: s.parties.map((p) => ({ name: p, colour: partyColour(p, s.parties) })),
+      time: lineNow(s.clock),
+      // The line names no classification of its own: an exercise says so, as its every screen does.
+      classification: s.who.exercise ? 'UNCLASSIFIED — EXERCISE' : 'UNCLASSIFIED',
+      counts: `${s.declarations.length} declarations · ${s.tracks.length} own tracks · ${open} open alerts`,
+    };
+  }
+
+  private async exportPicture(kind: ExportKind): Promise<void> {
+    const s = this.situation();
+    await (kind === 'pdf' ? exportPdf(this.map, s) : exportPng(this.map, s));
+  }
+
   private legend(s: State): void {
     $('#legend').replaceChildren(
       ...s.parties.map((p) =>
@@ -148,4 +211,16 @@ export class Picture {
       ),
     );
   }
+}
+
+/// The middle of a ring (the mean of its vertices, the closing one left out): where its name goes.
+function middle(ring: number[][]): [number, number] {
+  const pts = ring.length > 1 && ring[0][0] === ring[ring.length - 1][0] && ring[0][1] === ring[ring.length - 1][1] ? ring.slice(0, -1) : ring;
+  let x = 0;
+  let y = 0;
+  for (const p of pts) {
+    x += p[0];
+    y += p[1];
+  }
+  return pts.length ? [x / pts.length, y / pts.length] : [0, 0];
 }

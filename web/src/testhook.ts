@@ -7,6 +7,8 @@ export interface TestHook {
   stream: () => unknown;
   state: () => unknown;
   map: () => unknown;
+  /// The picture's map, overlay and tools (what the overlay last drew, the measure tool's result).
+  picture: () => unknown;
 }
 
 export function installTestHook(hook: TestHook): void {

@@ -152,6 +152,10 @@ export type ConflictList = {
   cursor?: number;
 };
 
+export type BundleRequest = {
+  seqs: number[];
+};
+
 export type Reason = {
   reason: string;
 };
@@ -478,6 +482,11 @@ export interface Operations {
   /** The leaf of an entry you may read */
   "GET /v1/log/entries/{seq}/leaf": {
     body: never;
+    answer: unknown;
+  };
+  /** A proof bundle of entries you may read (`{"seqs": [...]}`, at most 10 000) */
+  "POST /v1/log/bundle": {
+    body: BundleRequest;
     answer: unknown;
   };
 }

@@ -32,54 +32,61 @@ struct Run {
     text: String,
 }
 
-/// Advances of the font, for wrapping.
+/// Advances of the font, for wrapping (each character's looked up once).
 struct Measure<'a> {
     face: ttf_parser::Face<'a>,
     per_em: f32,
+    advances: std::cell::RefCell<std::collections::HashMap<char, u16>>,
 }
 
 impl Measure<'_> {
-    fn width(&self, s: &str, size: f32) -> f32 {
+    /// The width of `s` at size 1.
+    fn units(&self, s: &str) -> f32 {
+        let mut cache = self.advances.borrow_mut();
         let units: u32 = s
             .chars()
             .map(|c| {
-                self.face
-                    .glyph_index(c)
-                    .and_then(|g| self.face.glyph_hor_advance(g))
-                    .map_or(0, u32::from)
+                u32::from(*cache.entry(c).or_insert_with(|| {
+                    self.face
+                        .glyph_index(c)
+                        .and_then(|g| self.face.glyph_hor_advance(g))
+                        .unwrap_or(0)
+                }))
             })
             .sum();
-        units as f32 * size / self.per_em
+        units as f32 / self.per_em
     }
 
-    /// `s` wrapped to `width` points at `size`.
+    /// `s` wrapped to `width` points at `size` (a word wider than a line is broken where it fills it).
     fn wrap(&self, s: &str, size: f32, width: f32) -> Vec<String> {
+        let room = width / size;
+        let space = self.units(" ");
         let mut lines = Vec::new();
-        let mut line = String::new();
+        let (mut line, mut used) = (String::new(), 0.0f32);
         for word in s.split(' ') {
-            let candidate = if line.is_empty() {
-                word.to_string()
-            } else {
-                format!("{line} {word}")
-            };
-            if self.width(&candidate, size) <= width {
-                line = candidate;
+            let w = self.units(word);
+            let needed = if line.is_empty() { w } else { used + space + w };
+            if needed <= room {
+                if !line.is_empty() {
+                    line.push(' ');
+                }
+                line.push_str(word);
+                used = needed;
                 continue;
             }
             if !line.is_empty() {
                 lines.push(std::mem::take(&mut line));
             }
-            // A word wider than the line: break it where it fills the line.
-            let mut piece = String::new();
+            used = 0.0;
             for c in word.chars() {
-                piece.push(c);
-                if self.width(&piece, size) > width && piece.chars().count() > 1 {
-                    piece.pop();
-                    lines.push(std::mem::take(&mut piece));
-                    piece.push(c);
+                let cw = self.units(c.encode_utf8(&mut [0; 4]));
+                if used + cw > room && !line.is_empty() {
+                    lines.push(std::mem::take(&mut line));
+                    used = 0.0;
                 }
+                line.push(c);
+                used += cw;
             }
-            line = piece;
         }
         if !line.is_empty() || lines.is_empty() {
             lines.push(line);
@@ -134,7 +141,11 @@ pub fn render_pdf(report: &Report) -> Result<Vec<u8>, ReportError> {
         .map_err(|e| ReportError::Render(format!("the embedded font: {e}")))?;
     let per_em = f32::from(face.units_per_em());
     let mut l = Layout {
-        measure: Measure { face, per_em },
+        measure: Measure {
+            face,
+            per_em,
+            advances: Default::default(),
+        },
         pages: Vec::new(),
         y: MARGIN,
     };

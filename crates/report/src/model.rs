@@ -188,11 +188,17 @@ impl Report {
                 files.policy, files.bundle
             ),
         };
+        // What the record can tell of deadlines: up to the window's end or its last entry, whichever is first
+        // (a window may reach past the log's present).
+        let known_until = inside
+            .last()
+            .map_or(from_ms, |(h, _)| h.time_ms.saturating_add(1))
+            .min(to_ms);
         let entries = inside
             .into_iter()
             .map(|(header, content)| Entry { header, content });
         Ok(Report {
-            sections: sections(&bundle.party, entries, to_ms),
+            sections: sections(&bundle.party, entries, known_until),
             header,
         })
     }
@@ -429,7 +435,14 @@ fn message(reader: &str, id: &str, list: &[Entry<'_>], end: i64) -> Story {
                     dtg(deadline)
                 ));
                 for r in to.iter().filter(|r| reader == from || **r == reader) {
-                    let (_, mut said) = acknowledgement(r, deadline, acked.get(r).copied(), end);
+                    // A deadline passed without acknowledgement is logged as an escalation; without one, the
+                    // record shows it passed only if it reaches beyond it.
+                    let known = if escalated.contains_key(r) {
+                        i64::MAX
+                    } else {
+                        end
+                    };
+                    let (_, mut said) = acknowledgement(r, deadline, acked.get(r).copied(), known);
                     if let Some(levels) = escalated.get(r) {
                         said.push_str(&format!("; escalated to {}", levels.join(", then ")));
                     }
@@ -461,7 +474,7 @@ pub fn timings(story: &Story) -> Vec<Timing> {
                 Some(Timing::Late)
             } else if o.contains("never acknowledged") {
                 Some(Timing::Never)
-            } else if o.contains("falls after it") {
+            } else if o.contains("ends before its deadline") {
                 Some(Timing::Pending)
             } else {
                 None

@@ -1,7 +1,8 @@
 //! The report as a PDF (A4), drawn with `krilla`: DejaVu Sans is embedded (subset to the glyphs used), so
-//! Latin and Cyrillic names and free text show as written. Lines are laid out here — measured with the
-//! font's own advances, wrapped at spaces (a word longer than a line is broken) — then drawn page by page,
-//! each page's footer saying whose record it is and "page i of n".
+//! Latin and Cyrillic names and free text show as written. Lines are laid out here — each character one glyph
+//! at the font's own advance (no shaping engine: Latin and Cyrillic need none), wrapped at spaces (a word
+//! longer than a line is broken) — then drawn page by page, each page's footer saying whose record it is and
+//! "page i of n".
 
 use krilla::color::luma;
 use krilla::geom::Point;
@@ -9,7 +10,7 @@ use krilla::metadata::Metadata;
 use krilla::num::NormalizedF32;
 use krilla::page::PageSettings;
 use krilla::paint::Fill;
-use krilla::text::{Font, TextDirection};
+use krilla::text::{Font, GlyphId, KrillaGlyph};
 use krilla::Document;
 
 use crate::{Report, ReportError};
@@ -36,25 +37,42 @@ struct Run {
 struct Measure<'a> {
     face: ttf_parser::Face<'a>,
     per_em: f32,
-    advances: std::cell::RefCell<std::collections::HashMap<char, u16>>,
+    /// Each character's glyph (0, the font's "missing" glyph, when it has none) and advance.
+    glyphs: std::cell::RefCell<std::collections::HashMap<char, (u16, u16)>>,
 }
 
 impl Measure<'_> {
+    /// A character's glyph and advance (in font units).
+    fn glyph(&self, c: char) -> (u16, u16) {
+        *self.glyphs.borrow_mut().entry(c).or_insert_with(|| {
+            let g = self.face.glyph_index(c).unwrap_or(ttf_parser::GlyphId(0));
+            (g.0, self.face.glyph_hor_advance(g).unwrap_or(0))
+        })
+    }
+
     /// The width of `s` at size 1.
     fn units(&self, s: &str) -> f32 {
-        let mut cache = self.advances.borrow_mut();
-        let units: u32 = s
-            .chars()
-            .map(|c| {
-                u32::from(*cache.entry(c).or_insert_with(|| {
-                    self.face
-                        .glyph_index(c)
-                        .and_then(|g| self.face.glyph_hor_advance(g))
-                        .unwrap_or(0)
-                }))
-            })
-            .sum();
+        let units: u32 = s.chars().map(|c| u32::from(self.glyph(c).1)).sum();
         units as f32 / self.per_em
+    }
+
+    /// `s` as positioned glyphs, one per character: Latin and Cyrillic need no shaping beyond the font's
+    /// advances (no ligatures or marks are drawn; kerning is not applied).
+    fn glyphs(&self, s: &str) -> Vec<KrillaGlyph> {
+        s.char_indices()
+            .map(|(at, c)| {
+                let (g, advance) = self.glyph(c);
+                KrillaGlyph::new(
+                    GlyphId::new(u32::from(g)),
+                    f32::from(advance) / self.per_em,
+                    0.0,
+                    0.0,
+                    0.0,
+                    at..at + c.len_utf8(),
+                    None,
+                )
+            })
+            .collect()
     }
 
     /// `s` wrapped to `width` points at `size` (a word wider than a line is broken where it fills it).
@@ -144,7 +162,7 @@ pub fn render_pdf(report: &Report) -> Result<Vec<u8>, ReportError> {
         measure: Measure {
             face,
             per_em,
-            advances: Default::default(),
+            glyphs: Default::default(),
         },
         pages: Vec::new(),
         y: MARGIN,
@@ -271,10 +289,15 @@ pub fn render_pdf(report: &Report) -> Result<Vec<u8>, ReportError> {
             h.party
         ),
     );
-    draw(report, l.pages)
+    let Layout { measure, pages, .. } = l;
+    draw(report, &measure, pages)
 }
 
-fn draw(report: &Report, pages: Vec<Vec<Run>>) -> Result<Vec<u8>, ReportError> {
+fn draw(
+    report: &Report,
+    measure: &Measure<'_>,
+    pages: Vec<Vec<Run>>,
+) -> Result<Vec<u8>, ReportError> {
     let font = Font::new(FONT.into(), 0)
         .ok_or_else(|| ReportError::Render("the embedded font cannot be read".into()))?;
     let settings = PageSettings::from_wh(PAGE_W, PAGE_H)
@@ -318,13 +341,13 @@ fn draw(report: &Report, pages: Vec<Vec<Run>>) -> Result<Vec<u8>, ReportError> {
                 }));
                 grey = Some(run.grey);
             }
-            surface.draw_text(
+            surface.draw_glyphs(
                 Point::from_xy(run.x, run.y),
+                &measure.glyphs(&run.text),
                 font.clone(),
-                run.size,
                 &run.text,
+                run.size,
                 false,
-                TextDirection::Auto,
             );
         }
         surface.finish();

@@ -20,6 +20,14 @@ pub(crate) fn cut(s: &str, chars: usize) -> String {
     }
 }
 
+/// A name, quoted, or "(no name)".
+fn named(name: Option<&str>) -> String {
+    match name {
+        Some(n) if !n.is_empty() => quoted(&cut(n, 200)),
+        _ => "(no name)".into(),
+    }
+}
+
 /// Quoted free text.
 fn quoted(s: &str) -> String {
     format!("“{}”", cut(s, TEXT_CHARS))
@@ -244,7 +252,7 @@ fn alert_raised(id: &str, c: &Value) -> Option<String> {
                     tracks[0],
                     metres(c, "distance_m").unwrap_or_else(|| "?".into()),
                     text(d, "kind").unwrap_or("area"),
-                    quoted(text(d, "name").unwrap_or("")),
+                    named(text(d, "name")),
                     when(c, "start").unwrap_or_else(|| "?".into()),
                     when(c, "end").unwrap_or_else(|| "?".into()),
                 ),
@@ -279,7 +287,7 @@ fn alert_updated(id: &str, c: &Value) -> String {
                         format!(
                             "{} {} ({}, {})",
                             text(area, "kind").unwrap_or("area"),
-                            quoted(text(area, "name").unwrap_or("")),
+                            named(text(area, "name")),
                             text(area, "id").unwrap_or("?"),
                             metres(area, "distance_m").unwrap_or_else(|| "?".into())
                         )
@@ -373,7 +381,7 @@ pub(crate) fn acknowledgement(
         None => (
             Timing::Pending,
             format!(
-                "{recipient}: not acknowledged by the end of the window; its deadline {} falls after it",
+                "{recipient}: not acknowledged in this record, which ends before its deadline {}",
                 dtg(deadline)
             ),
         ),

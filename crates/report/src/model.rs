@@ -259,7 +259,7 @@ fn sections<'a>(reader: &str, entries: impl Iterator<Item = Entry<'a>>, end: i64
                 agreement_keys.insert(id, key.clone());
                 key
             }
-            "party" => format!("{}", e.header.seq),
+            "party" => e.header.seq.to_string(),
             _ if id.is_empty() => format!("#{}", e.header.seq),
             _ => id,
         };

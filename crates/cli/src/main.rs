@@ -20,6 +20,7 @@ mod demo;
 mod dss_token;
 mod feed;
 mod log;
+mod report;
 mod serve;
 mod tactical;
 
@@ -79,6 +80,12 @@ enum Command {
     /// Parties on the line: register one (prints its token once), list them.
     #[command(subcommand)]
     Party(serve::PartyCommand),
+    /// Your after-action record of a window (HTML or PDF, each line with its log sequence number), from the
+    /// server (--from, --to; --bundle-out keeps the proof bundle) or from a bundle verified offline
+    /// (--bundle, --policy).
+    ///
+    /// Exit status: 0 written, 1 refused by the server or the bundle does not verify, 2 bad input.
+    Report(report::ReportArgs),
     /// The tamper-evident log: verify proofs offline, check a data directory, witness checkpoints.
     #[command(subcommand)]
     Log(log::LogCommand),
@@ -90,6 +97,7 @@ fn main() -> ExitCode {
         Command::Check(args) => check::run(&args),
         Command::Tactical(args) => tactical::run(&args),
         Command::Log(command) => log::run(&command),
+        Command::Report(args) => report::run(&args),
         Command::Serve(args) => serve::serve(&args),
         Command::Demo(args) => demo::demo(&args),
         Command::Declare(args) => client::declare(&args),

@@ -123,6 +123,16 @@ pub const ENDPOINTS: &[Endpoint] = &[
     Endpoint { ok: (200, "A c2sp.org/tlog-proof@v1 of the entry against the latest checkpoint (text; verify with `deconflict log verify-proof`)", None), errors: &[400, 404], ..op("get", "/v1/log/entries/{seq}/proof", "log", "Inclusion proof of an entry you may read") },
     Endpoint { ok: (200, "The entry's leaf bytes, which its proof proves (application/octet-stream)", None), errors: &[400, 404], ..op("get", "/v1/log/entries/{seq}/leaf", "log", "The leaf of an entry you may read") },
     Endpoint { ok: (200, "A deconflict-proof-bundle@v1: each entry's leaf, canonical content, opening and inclusion proof against the latest checkpoint (JSON; verify with `deconflict log verify-proof --bundle`)", None), request: Some("BundleRequest"), errors: &[400, 404, 422], ..op("post", "/v1/log/bundle", "log", "A proof bundle of entries you may read (`{\"seqs\": [...]}`, at most 10 000)") },
+    Endpoint {
+        query: &[
+            ("from", "RFC 3339 time or date-time group: the window's start (required)"),
+            ("to", "RFC 3339 time or date-time group: the window's end, excluded (required; at most 31 days after `from`)"),
+            ("format", "`html` (default), `pdf`, or `bundle`: the proof bundle the report is made from"),
+        ],
+        ok: (200, "Your after-action record of the window: every entry of the log you may read with a time in [from, to), each line with its sequence number — declarations, conflicts and responses, hotline messages with each deadline met or missed, alerts (updates collapsed), notifications — as a self-contained HTML page, a PDF, or the deconflict-proof-bundle@v1 it is made from (verify it offline with `deconflict log verify-proof --bundle`). Only entries under the latest checkpoint are included. A window holding more than 10 000 entries you may read, or spanning more than 200 000 entries of the log, is refused (422): narrow it", None),
+        errors: &[404, 422],
+        ..op("get", "/v1/report", "log", "Your after-action record of a window (HTML, PDF or proof bundle)")
+    },
 ];
 
 /// A string schema with a description.

@@ -30,6 +30,9 @@ const SECRETS: [&str; 7] = [
     "38.5712",
 ];
 
+/// The query of a report window around the test's stopped clock (2030-03-17T17:46:40Z).
+const REPORT_WINDOW: &str = "?from=2030-03-16T00:00:00Z&to=2030-03-18T00:00:00Z";
+
 fn sortie(id: &str, name: &str, lower_m: f64) -> Value {
     json!({"id": id, "kind": "air_operation", "name": name, "volumes": [
         {"footprint": {"circle": {"center": [38.5712, 35.87], "radius_m": 5000}},
@@ -169,6 +172,8 @@ async fn foreign_tokens_see_and_change_nothing_on_any_endpoint() {
     let line =
         Arc::new(Line::open_with_clock(dir.path(), "test.example/line", clock).expect("open"));
     let (tokens, ids) = setup(&line);
+    // A checkpoint over the owners' entries, so that reports and bundles are answered.
+    line.checkpoint_tick().expect("checkpoint");
     let before = line.store().size().expect("size");
     let owner_view = (
         line.get("us-cjtf", "us-1", None).expect("us-1"),
@@ -179,10 +184,15 @@ async fn foreign_tokens_see_and_change_nothing_on_any_endpoint() {
     let mut calls = 0;
     for party in ["tr-gs", "outsider"] {
         for e in ENDPOINTS {
-            let path = e
+            let mut path = e
                 .path
                 .replace("{id}", &id_for(e.path, &ids))
                 .replace("{seq}", &ids.seq.to_string());
+            if e.path == "/v1/report" {
+                // A window around everything the owners did.
+                path.push_str(REPORT_WINDOW);
+                path.push_str("&format=html");
+            }
             let body = body_for(e.method, e.path, &ids);
             let mut req = Request::builder()
                 .method(e.method.to_uppercase().as_str())
@@ -225,6 +235,30 @@ async fn foreign_tokens_see_and_change_nothing_on_any_endpoint() {
         }
     }
     assert!(calls >= 2 * ENDPOINTS.len());
+
+    // The after-action record in every format: only the caller's own entries, none of the owners'.
+    for party in ["tr-gs", "outsider"] {
+        for format in ["bundle", "html", "pdf"] {
+            let req = Request::builder()
+                .uri(format!("/v1/report{REPORT_WINDOW}&format={format}"))
+                .header("authorization", format!("Bearer {}", tokens[party]))
+                .body(Body::empty())
+                .expect("request");
+            let res = app(Arc::clone(&line)).oneshot(req).await.expect("response");
+            let status = res.status();
+            let bytes = res.into_body().collect().await.expect("body").to_bytes();
+            let text = String::from_utf8_lossy(&bytes).to_string();
+            let what = format!("{party}: report as {format} → {status}");
+            assert_eq!(status, StatusCode::OK, "{what}: {text}");
+            assert_clean(&what, &text);
+            if format == "bundle" {
+                let bundle: Value = serde_json::from_slice(&bytes).expect("bundle");
+                for entry in bundle["entries"].as_array().expect("entries") {
+                    assert_clean(&what, entry["content"].as_str().expect("content"));
+                }
+            }
+        }
+    }
 
     // Lists for tr-gs and the outsider hold none of the owners' things (only their own of the same ids).
     for party in ["tr-gs", "outsider"] {

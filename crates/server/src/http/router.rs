@@ -136,7 +136,8 @@ pub(crate) fn router(
         .route("/v1/log/checkpoint", get(checkpoint))
         .route("/v1/log/entries/{seq}/proof", get(entry_proof))
         .route("/v1/log/entries/{seq}/leaf", get(entry_leaf))
-        .route("/v1/log/bundle", post(bundle));
+        .route("/v1/log/bundle", post(bundle))
+        .route("/v1/report", get(report));
     // The DSS's routes, and its token check for the log's readers (a USS proves what the DSS accepted).
     let api = match &options.dss {
         Some(auth) => api

@@ -28,6 +28,8 @@
 //! | `dss` | the line as an F3548 DSS: a USS's writes through the domain's deciders, and its reads |
 //! | `metrics` | totals for `/metrics` |
 //! | `digest` | the whole state's hash, read under the lock |
+//! | `bundle` | proof bundles of entries a party may read |
+//! | `report` | the bundle of a party's window, for after-action records |
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -80,6 +82,7 @@ mod messages;
 mod metrics;
 mod open;
 mod parties;
+mod report;
 mod scan;
 mod stream;
 #[cfg(test)]
@@ -89,6 +92,7 @@ mod view;
 pub use bundle::BUNDLE_ENTRIES;
 pub use dss::{DssFailure, DssSettings, DSS_ENTITIES_PER_USS};
 pub use parties::token_hash;
+pub use report::{REPORT_SCAN, REPORT_WINDOW_MS};
 pub use view::outline;
 use {stream::*, view::*};
 

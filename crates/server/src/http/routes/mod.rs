@@ -9,10 +9,11 @@ mod live;
 pub(crate) mod log;
 mod messages;
 mod ops;
+mod report;
 
 pub(crate) use {
     agreements::*, conflicts::*, credentials::*, declarations::*, live::*, log::*, messages::*,
-    ops::*,
+    ops::*, report::*,
 };
 
 use axum::http::{header, HeaderMap, StatusCode};

@@ -1,0 +1,424 @@
+//! Each kind of entry in words, from its content (LEDGER.md §2). A kind this crate does not know, or a content
+//! whose shape is not the one expected, still gets a readable line: its kind, and a short summary of its
+//! content's fields — the report never refuses an entry the log holds.
+
+use serde_json::Value;
+
+use crate::time::{dtg, span};
+use crate::TEXT_CHARS;
+
+/// `v[key]` as text, if it is a string.
+pub(crate) fn text<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
+    v.get(key).and_then(Value::as_str)
+}
+
+/// Free text, cut to [`TEXT_CHARS`] characters.
+pub(crate) fn cut(s: &str, chars: usize) -> String {
+    match s.char_indices().nth(chars) {
+        Some((at, _)) => format!("{}…", &s[..at]),
+        None => s.to_string(),
+    }
+}
+
+/// A name, quoted, or "(no name)".
+fn named(name: Option<&str>) -> String {
+    match name {
+        Some(n) if !n.is_empty() => quoted(&cut(n, 200)),
+        _ => "(no name)".into(),
+    }
+}
+
+/// Quoted free text.
+fn quoted(s: &str) -> String {
+    format!("“{}”", cut(s, TEXT_CHARS))
+}
+
+fn metres(v: &Value, key: &str) -> Option<String> {
+    v.get(key)
+        .and_then(Value::as_f64)
+        .map(|m| format!("{m:.0} m"))
+}
+
+fn list(v: &Value, key: &str) -> String {
+    match v.get(key) {
+        Some(Value::Array(items)) => items
+            .iter()
+            .map(|i| i.as_str().map_or_else(|| i.to_string(), str::to_string))
+            .collect::<Vec<_>>()
+            .join(", "),
+        Some(Value::String(s)) => s.clone(),
+        _ => "?".into(),
+    }
+}
+
+/// A time field (RFC 3339 text) shown as a date-time group, or as given when it cannot be read.
+fn when(v: &Value, key: &str) -> Option<String> {
+    let t = text(v, key)?;
+    Some(
+        deconflict_space::units::parse_time(t)
+            .map(dtg)
+            .unwrap_or_else(|_| cut(t, 40)),
+    )
+}
+
+/// A short summary of a content's fields (not `id`, which the line names already): scalars as
+/// `name: value`, lists by their length, objects by their id or name. At most about 400 characters.
+pub(crate) fn summary(content: &Value) -> String {
+    let Value::Object(o) = content else {
+        return cut(&content.to_string(), 200);
+    };
+    let mut parts = Vec::new();
+    for (k, v) in o {
+        if k == "id" {
+            continue;
+        }
+        let shown = match v {
+            Value::Null => continue,
+            Value::String(s) => cut(s, 160),
+            Value::Bool(_) | Value::Number(_) => v.to_string(),
+            Value::Array(items) if items.len() <= 5 && items.iter().all(Value::is_string) => {
+                list(content, k)
+            }
+            Value::Array(items) => format!("{} items", items.len()),
+            Value::Object(inner) => match inner.get("name").or_else(|| inner.get("id")) {
+                Some(Value::String(s)) => cut(s, 60),
+                _ => "{…}".into(),
+            },
+        };
+        parts.push(format!("{k}: {shown}"));
+    }
+    cut(&parts.join("; "), 400)
+}
+
+/// A track in an alert: `party callsign` (or its id).
+fn track(t: &Value) -> String {
+    let party = text(t, "party").unwrap_or("?");
+    let name = text(t, "callsign")
+        .filter(|c| !c.is_empty())
+        .or_else(|| text(t, "id"))
+        .unwrap_or("?");
+    format!("{party} {name}")
+}
+
+/// An alert entry's figures of separation: closest approach, when, and whether separation is lost.
+pub(crate) fn separation(c: &Value) -> String {
+    let mut s = match (
+        metres(c, "d_cpa_m"),
+        c.get("t_cpa_s").and_then(Value::as_f64),
+    ) {
+        (Some(d), Some(t)) => format!("closest approach {d} in {t:.0} s"),
+        (Some(d), None) => format!("closest approach {d}"),
+        _ => String::new(),
+    };
+    if c.get("los").and_then(Value::as_bool) == Some(true) {
+        if !s.is_empty() {
+            s.push_str("; ");
+        }
+        s.push_str("separation lost");
+    }
+    s
+}
+
+/// The entry in words: what happened, who did it, to what.
+pub(crate) fn describe(kind: &str, actor: &str, c: &Value) -> String {
+    let id = text(c, "id").unwrap_or("?");
+    let reason = |c: &Value| {
+        text(c, "reason")
+            .map(|r| format!(": {}", quoted(r)))
+            .unwrap_or_default()
+    };
+    let said = match kind {
+        "party.registered" => Some(format!(
+            "party {id} registered ({}), with a {} credential",
+            text(c, "kind").unwrap_or("?"),
+            text(c, "role").unwrap_or("duty_officer")
+        )),
+        "credential.issued" => Some(format!(
+            "{actor} issued a {} credential",
+            text(c, "role").unwrap_or("?")
+        )),
+        "credential.revoked" => Some(format!("{actor} revoked credential {id}")),
+        "declaration.version" => {
+            let version = c.get("version").and_then(Value::as_u64).unwrap_or(0);
+            let volumes = c
+                .get("volumes")
+                .and_then(Value::as_array)
+                .map_or(0, Vec::len);
+            let what = match (text(c, "kind"), text(c, "name")) {
+                (Some(k), Some(n)) => format!("{k} {}", quoted(&cut(n, 200))),
+                (Some(k), None) => k.to_string(),
+                (None, Some(n)) => quoted(&cut(n, 200)),
+                (None, None) => "declaration".into(),
+            };
+            Some(format!(
+                "{actor} declared {id} version {version}: {what}, {volumes} volume{}",
+                if volumes == 1 { "" } else { "s" }
+            ))
+        }
+        "declaration.cancel" => Some(format!(
+            "{actor} cancelled declaration {id} (version {})",
+            c.get("version").map_or("?".into(), Value::to_string)
+        )),
+        "declaration.state" => Some(format!(
+            "{actor}'s declaration {id} is now {}",
+            text(c, "state").unwrap_or("?")
+        )),
+        "conflict.found" => {
+            let side = |k: &str| {
+                c.get(k).map(|s| {
+                    format!(
+                        "{}'s {} v{}",
+                        text(s, "party").unwrap_or("?"),
+                        text(s, "id").unwrap_or("?"),
+                        s.get("version").map_or("?".into(), Value::to_string)
+                    )
+                })
+            };
+            match (side("a"), side("b")) {
+                (Some(a), Some(b)) => Some(format!(
+                    "conflict {id} found between {a} and {b}: {} apart laterally, {} vertically, {} to {}",
+                    metres(c, "distance_m").unwrap_or_else(|| "?".into()),
+                    metres(c, "vertical_gap_m").unwrap_or_else(|| "?".into()),
+                    when(c, "start").unwrap_or_else(|| "?".into()),
+                    when(c, "end").unwrap_or_else(|| "?".into()),
+                )),
+                _ => None,
+            }
+        }
+        "conflict.resolved" => Some(format!("conflict {id} resolved{}", reason(c))),
+        "conflict.acknowledged" => Some(format!("{actor} acknowledged conflict {id}")),
+        "conflict.accepted" => Some(format!("{actor} accepted conflict {id} as it is")),
+        "conflict.disputed" => Some(format!("{actor} disputed conflict {id}{}", reason(c))),
+        "message.sent" => {
+            let deadline = c
+                .get("deadline_ms")
+                .and_then(Value::as_i64)
+                .map(|d| format!(" — acknowledgement due by {}", dtg(d)))
+                .unwrap_or_default();
+            Some(format!(
+                "{} → {}: {} {} {id}: {}{deadline}",
+                text(c, "from").unwrap_or(actor),
+                list(c, "to"),
+                text(c, "precedence").unwrap_or("?"),
+                text(c, "kind").unwrap_or("message"),
+                quoted(text(c, "text").unwrap_or(""))
+            ))
+        }
+        "message.delivered" => Some(format!("message {id} reached {actor}")),
+        "message.acknowledged" => Some(format!("{actor} acknowledged message {id}")),
+        "message.answered" => Some(format!(
+            "{actor} answered message {id}: {}",
+            quoted(text(c, "text").unwrap_or(""))
+        )),
+        "message.escalated" => Some(format!(
+            "the deadline passed: {}'s receipt of message {id} escalated to {}",
+            text(c, "party").unwrap_or("?"),
+            text(c, "level").unwrap_or("?")
+        )),
+        "agreement.proposed" => Some(format!(
+            "{actor} proposed agreement {id} {} between {}",
+            quoted(text(c, "title").unwrap_or("")),
+            list(c, "parties")
+        )),
+        "agreement.accepted" => Some(format!("{actor} accepted agreement {id}")),
+        "agreement.suspended" => Some(format!("{actor} suspended agreement {id}{}", reason(c))),
+        "alert.raised" => alert_raised(id, c),
+        "alert.updated" => Some(alert_updated(id, c)),
+        "alert.closed" => Some(format!("alert {id} closed{}", reason(c))),
+        _ => None,
+    };
+    said.unwrap_or_else(|| generic(kind, actor, c))
+}
+
+fn alert_raised(id: &str, c: &Value) -> Option<String> {
+    let tracks: Vec<String> = c
+        .get("tracks")
+        .and_then(Value::as_array)
+        .map(|t| t.iter().map(track).collect())
+        .unwrap_or_default();
+    match text(c, "kind")? {
+        "separation" if tracks.len() == 2 => Some(format!(
+            "separation alert {id} raised between {} and {}: {}",
+            tracks[0],
+            tracks[1],
+            separation(c)
+        )),
+        "incursion" if !tracks.is_empty() => {
+            let d = c.get("declaration")?;
+            let area_party = text(d, "party").unwrap_or("?");
+            Some(match text(d, "id") {
+                Some(area) => format!(
+                    "incursion alert {id} raised: {} predicted within {} of {area_party}'s {} {} ({area}), {} to {}",
+                    tracks[0],
+                    metres(c, "distance_m").unwrap_or_else(|| "?".into()),
+                    text(d, "kind").unwrap_or("area"),
+                    named(text(d, "name")),
+                    when(c, "start").unwrap_or_else(|| "?".into()),
+                    when(c, "end").unwrap_or_else(|| "?".into()),
+                ),
+                None => format!(
+                    "incursion alert {id} raised: {} predicted to enter a protected area of {area_party} within the look-ahead",
+                    tracks[0]
+                ),
+            })
+        }
+        "storm" => Some(format!(
+            "storm alert {id} raised between {}: {} pairs beyond the cap, {} tracks, {} pairs undecided",
+            list(c, "parties"),
+            c.get("pairs").map_or("?".into(), Value::to_string),
+            c.get("tracks").map_or("?".into(), |t| match t {
+                Value::Array(a) => a.len().to_string(),
+                other => other.to_string(),
+            }),
+            c.get("undecided").map_or("?".into(), Value::to_string),
+        )),
+        _ => None,
+    }
+}
+
+fn alert_updated(id: &str, c: &Value) -> String {
+    if let Some(party) = text(c, "for") {
+        let areas: Vec<String> = c
+            .get("areas")
+            .and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .map(|area| {
+                        format!(
+                            "{} {} ({}, {})",
+                            text(area, "kind").unwrap_or("area"),
+                            named(text(area, "name")),
+                            text(area, "id").unwrap_or("?"),
+                            metres(area, "distance_m").unwrap_or_else(|| "?".into())
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        return format!(
+            "alert {id}, for {party} alone: the track is predicted within {} of its {}, {} to {}",
+            metres(c, "distance_m").unwrap_or_else(|| "?".into()),
+            if areas.is_empty() {
+                "areas".to_string()
+            } else {
+                cut(&areas.join(", "), 600)
+            },
+            when(c, "start").unwrap_or_else(|| "?".into()),
+            when(c, "end").unwrap_or_else(|| "?".into()),
+        );
+    }
+    let figures = separation(c);
+    if figures.is_empty() {
+        format!("alert {id} updated: {}", summary(c))
+    } else {
+        format!("alert {id} updated: {figures}")
+    }
+}
+
+/// A kind this crate has no words for (or a content not of the expected shape): the kind, named plainly,
+/// and its content summarised. Kinds known to be coming get a verb.
+fn generic(kind: &str, actor: &str, c: &Value) -> String {
+    let id = text(c, "id");
+    let (family, what) = kind.split_once('.').unwrap_or((kind, ""));
+    let thing = family.replace('_', " ");
+    let named = id.map(|i| format!("{thing} {i}")).unwrap_or(thing);
+    let head = match (family, what) {
+        ("notification", "sent") => format!("{actor} sent {named}"),
+        ("notification", "acknowledged") => format!("{actor} acknowledged {named}"),
+        ("notification", "reconfirmed") => format!("{actor} reconfirmed {named}"),
+        ("notification", "escalated") => format!("{named} escalated (no acknowledgement in time)"),
+        ("notification", "lapsed") => format!("{named} lapsed (not reconfirmed in time)"),
+        ("notification", "expired") => format!("{named} expired"),
+        ("deconfliction", "requested") => format!("{actor} requested deconfliction ({named})"),
+        ("deconfliction", "answered") => format!("{actor} answered the request ({named})"),
+        ("incident", "reported") => format!("{actor} reported {named}"),
+        _ => format!(
+            "{kind} by {actor}{}",
+            id.map(|i| format!(", {i}")).unwrap_or_default()
+        ),
+    };
+    let rest = summary(c);
+    if rest.is_empty() {
+        head
+    } else {
+        format!("{head} — {rest}")
+    }
+}
+
+/// How a recipient's acknowledgement stood against the deadline.
+pub(crate) fn acknowledgement(
+    recipient: &str,
+    deadline: i64,
+    acknowledged: Option<i64>,
+    window_end: i64,
+) -> (Timing, String) {
+    match acknowledged {
+        Some(t) if t <= deadline => (
+            Timing::InTime,
+            format!(
+                "{recipient}: acknowledged at {}, in time ({} before the deadline {})",
+                dtg(t),
+                span(deadline - t),
+                dtg(deadline)
+            ),
+        ),
+        Some(t) => (
+            Timing::Late,
+            format!(
+                "{recipient}: acknowledged at {}, late ({} after the deadline {})",
+                dtg(t),
+                span(t - deadline),
+                dtg(deadline)
+            ),
+        ),
+        None if deadline < window_end => (
+            Timing::Never,
+            format!(
+                "{recipient}: never acknowledged in this record — the deadline {} was missed",
+                dtg(deadline)
+            ),
+        ),
+        None => (
+            Timing::Pending,
+            format!(
+                "{recipient}: not acknowledged in this record, which ends before its deadline {}",
+                dtg(deadline)
+            ),
+        ),
+    }
+}
+
+/// A receipt against its deadline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Timing {
+    InTime,
+    Late,
+    Never,
+    Pending,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn unknown_kinds_read_plainly() {
+        let s = describe(
+            "incident.reported",
+            "un-ocha",
+            &json!({"id": "i-4", "where": "Raqqa", "casualties": 3, "tracks": [1, 2, 3, 4, 5, 6]}),
+        );
+        assert_eq!(
+            s,
+            "un-ocha reported incident i-4 — casualties: 3; tracks: 6 items; where: Raqqa"
+        );
+        let s = describe("weird.kind", "sdf", &json!([1, 2]));
+        assert_eq!(s, "weird.kind by sdf — [1,2]");
+        // A known kind whose content is not of the expected shape still reads.
+        let s = describe("alert.raised", "line", &json!({"id": "a-1", "kind": "new"}));
+        assert_eq!(s, "alert.raised by line, a-1 — kind: new");
+        assert_eq!(cut("абвгд", 3), "абв…");
+    }
+}

@@ -24,6 +24,7 @@
 //! | `conflicts` | conflict lists and responses |
 //! | `messages` | the hotline and escalation |
 //! | `agreements` | agreements |
+//! | `notifications` | humanitarian notifications, incident reports with proof bundles, deconfliction requests |
 //! | `scan` | live tracks and the tactical scan |
 //! | `dss` | the line as an F3548 DSS: a USS's writes through the domain's deciders, and its reads |
 //! | `metrics` | totals for `/metrics` |
@@ -78,6 +79,7 @@ mod digest;
 mod dss;
 mod messages;
 mod metrics;
+mod notifications;
 mod open;
 mod parties;
 mod scan;
@@ -87,6 +89,7 @@ mod tests;
 mod view;
 
 pub use bundle::BUNDLE_ENTRIES;
+pub use declarations::LIFECYCLE_PER_RUN;
 pub use dss::{DssFailure, DssSettings, DSS_ENTITIES_PER_USS};
 pub use parties::token_hash;
 pub use view::outline;

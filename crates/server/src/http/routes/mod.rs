@@ -8,11 +8,12 @@ mod declarations;
 mod live;
 pub(crate) mod log;
 mod messages;
+mod notifications;
 mod ops;
 
 pub(crate) use {
     agreements::*, conflicts::*, credentials::*, declarations::*, live::*, log::*, messages::*,
-    ops::*,
+    notifications::*, ops::*,
 };
 
 use axum::http::{header, HeaderMap, StatusCode};

@@ -332,15 +332,15 @@ fn an_incident_reports_bundle_verifies_offline_with_the_cli() {
     assert_eq!(s, 201, "{v}");
     let (s, v) = http(&addr, "POST", "/v1/agreements/hnots/accept", &ru, None);
     assert_eq!(s, 200, "{v}");
-    let now = deconflict_space::units::format_time(
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_millis() as i64),
-    );
+    let now_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64);
+    let now = deconflict_space::units::format_time(now_ms);
+    let end = deconflict_space::units::format_time(now_ms + 30 * 86_400_000);
     let site = json!({"id": "hosp-kz", "kind": "site", "name": "Kafr Zeita hospital", "volumes": [
         {"footprint": {"circle": {"center": [36.6, 35.37], "radius_m": 300}},
          "altitude": {"lower": "SFC", "upper": "FL600"},
-         "time": {"start": now, "end": "2099-01-01T00:00:00Z"}}]});
+         "time": {"start": now, "end": end}}]});
     let (s, v) = http(&addr, "POST", "/v1/declarations", &un, Some(&site));
     assert_eq!(s, 201, "{v}");
     let (s, v) = http(

@@ -3,7 +3,7 @@
 //! at a notified site with the site's history and a proof bundle of it, and deconfliction requests. Each
 //! command reads its body, asks the domain's decider, and commits; reads go through need-to-know.
 
-use deconflict_domain::notification::{INCIDENTS_PER_PARTY, TEXT_BYTES};
+use deconflict_domain::notification::TEXT_BYTES;
 use deconflict_domain::state::NotifyCommand;
 use deconflict_space::units::parse_time;
 
@@ -281,7 +281,7 @@ impl Line {
         };
         let description = text(obj, "description", true)?;
         self.charge(party)?;
-        let (seq, mut answer, seqs) = self.write(|inner| {
+        let (mut answer, seqs) = self.write(|inner| {
             let key = inner.incident_site(party, &site, owner.as_deref())?;
             let decided = inner.decide_incident(party, &key, time_ms, place.clone(), &description)?;
             let id = decided
@@ -299,9 +299,8 @@ impl Line {
                 "history": history,
                 "warning": "a notification is not a guarantee of safety",
             });
-            Ok((seq, answer, seqs))
+            Ok((answer, seqs))
         })?;
-        let _ = (seq, INCIDENTS_PER_PARTY);
         self.checkpoint_now()?;
         answer["bundle"] = self.proof_bundle(party, &seqs)?.to_json();
         Ok(answer)

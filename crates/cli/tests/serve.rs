@@ -363,12 +363,20 @@ fn an_incident_reports_bundle_verifies_offline_with_the_cli() {
         None,
     );
     assert_eq!((s, &v["status"]), (200, &json!("acknowledged")), "{v}");
+    // Now, after the acknowledgement: it was then in force, acknowledged.
+    let strike = deconflict_space::units::format_time(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as i64),
+    );
     let (s, report) = http(
         &addr,
         "POST",
         "/v1/notifications/incidents",
         &un,
-        Some(&json!({"site": "hosp-kz", "time": now, "description": "Shelling near the hospital"})),
+        Some(
+            &json!({"site": "hosp-kz", "time": strike, "description": "Shelling near the hospital"}),
+        ),
     );
     assert_eq!(s, 201, "{report}");
     assert_eq!(

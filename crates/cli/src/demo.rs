@@ -5,7 +5,9 @@
 //! declaration, the hotline traffic, and flights that report their tracks to the line four times a second
 //! (back and forth along a leg, so that their alerts come and go). The line's clock starts
 //! at the scenario's time and runs `--speed` times faster than real time, so that an unacknowledged FLASH
-//! message goes overdue and escalates while you watch.
+//! message goes overdue and escalates while you watch; so does the UN's notification of the Kafr Zeita
+//! hospital to ru-gs (us-cjtf and tr-gs acknowledge theirs), and its Idlib hospital's notification lapses
+//! for want of re-confirmation. The line moves declarations through their life on the same clock.
 //!
 //! The Syria scenario and its plans are built into the binary, so `deconflict demo` runs from any directory;
 //! `--scenario FILE` loads another (its plans are read relative to it).
@@ -188,6 +190,41 @@ fn load(
         line.send(&from, m)
             .map_err(|e| format!("message from {from}: {e}"))?;
     }
+    // `notifications`: {from, declarations, to, note, reconfirm_s?, acknowledged_by: [recipients]}; those
+    // not in `acknowledged_by` let it go unacknowledged (it escalates at the demo's speed), and a short
+    // `reconfirm_s` that nobody re-confirms makes it lapse.
+    for (i, n) in scenario["notifications"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .enumerate()
+    {
+        let mut n = n.clone();
+        let from = n["from"].as_str().unwrap_or_default().to_string();
+        let acknowledged: Vec<String> = n["acknowledged_by"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|p| p.as_str().map(str::to_string))
+            .collect();
+        if let Some(o) = n.as_object_mut() {
+            o.remove("from");
+            o.remove("acknowledged_by");
+        }
+        let sent = line
+            .notify(&from, n)
+            .map_err(|e| format!("notifications[{i}] from {from}: {e}"))?;
+        for s in sent["notifications"].as_array().into_iter().flatten() {
+            let (to, id) = (
+                s["to"].as_str().unwrap_or_default(),
+                s["id"].as_str().unwrap_or_default(),
+            );
+            if acknowledged.iter().any(|p| p == to) {
+                line.notification_step(to, id, false)
+                    .map_err(|e| format!("notifications[{i}]: {to} acknowledging: {e}"))?;
+            }
+        }
+    }
     Ok((tokens, conflicts))
 }
 
@@ -357,6 +394,9 @@ pub fn demo(args: &DemoArgs) -> ExitCode {
         println!("  curl -s -H \"Authorization: Bearer $US_CJTF\" '{url}/v1/messages?box=outbox'");
         println!("  curl -s -H \"Authorization: Bearer $RU_GS_COMMANDER\" '{url}/v1/messages?box=escalated'");
         println!("  curl -s -H \"Authorization: Bearer $US_CJTF\" {url}/v1/agreements");
+        println!(
+            "  curl -s -H \"Authorization: Bearer $UN_OCHA\" '{url}/v1/notifications?box=outbox'"
+        );
         println!("press Ctrl-C to stop");
     };
     if !flights.is_empty() {

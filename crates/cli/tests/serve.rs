@@ -310,3 +310,115 @@ fn a_real_line_refuses_an_exercise_clock() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("exercise"), "{err}");
 }
+
+/// An incident report against a real `deconflict serve`: the answer's proof bundle of the site's notification
+/// history verifies offline with `deconflict log verify-proof --policy P --bundle F`, and a bundle whose
+/// content was altered does not.
+#[test]
+fn an_incident_reports_bundle_verifies_offline_with_the_cli() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data = dir.path().join("data");
+    let un = add_party(&data, "un-ocha");
+    let ru = add_party(&data, "ru-gs");
+    let server = start(&data);
+    let addr = server.addr.clone();
+    let (s, v) = http(
+        &addr,
+        "POST",
+        "/v1/agreements",
+        &un,
+        Some(&json!({"id": "hnots", "parties": ["un-ocha", "ru-gs"]})),
+    );
+    assert_eq!(s, 201, "{v}");
+    let (s, v) = http(&addr, "POST", "/v1/agreements/hnots/accept", &ru, None);
+    assert_eq!(s, 200, "{v}");
+    let now_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64);
+    let now = deconflict_space::units::format_time(now_ms);
+    let end = deconflict_space::units::format_time(now_ms + 30 * 86_400_000);
+    let site = json!({"id": "hosp-kz", "kind": "site", "name": "Kafr Zeita hospital", "volumes": [
+        {"footprint": {"circle": {"center": [36.6, 35.37], "radius_m": 300}},
+         "altitude": {"lower": "SFC", "upper": "FL600"},
+         "time": {"start": now, "end": end}}]});
+    let (s, v) = http(&addr, "POST", "/v1/declarations", &un, Some(&site));
+    assert_eq!(s, 201, "{v}");
+    let (s, v) = http(
+        &addr,
+        "POST",
+        "/v1/notifications",
+        &un,
+        Some(&json!({"declarations": ["hosp-kz"], "to": ["ru-gs"]})),
+    );
+    assert_eq!(s, 201, "{v}");
+    let id = v["notifications"][0]["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    let (s, v) = http(
+        &addr,
+        "POST",
+        &format!("/v1/notifications/{id}/acknowledge"),
+        &ru,
+        None,
+    );
+    assert_eq!((s, &v["status"]), (200, &json!("acknowledged")), "{v}");
+    // Now, after the acknowledgement: it was then in force, acknowledged.
+    let strike = deconflict_space::units::format_time(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as i64),
+    );
+    let (s, report) = http(
+        &addr,
+        "POST",
+        "/v1/notifications/incidents",
+        &un,
+        Some(
+            &json!({"site": "hosp-kz", "time": strike, "description": "Shelling near the hospital"}),
+        ),
+    );
+    assert_eq!(s, 201, "{report}");
+    assert_eq!(
+        report["history"]["at_incident"]["notifications"][0]["status"],
+        "acknowledged"
+    );
+
+    let policy = dir.path().join("policy");
+    let key = std::fs::read_to_string(data.join("log.pub")).expect("log.pub");
+    std::fs::write(&policy, format!("log {}\nquorum none\n", key.trim())).expect("policy");
+    let bundle = dir.path().join("incident.bundle.json");
+    std::fs::write(&bundle, report["bundle"].to_string()).expect("bundle");
+    let verify = |file: &std::path::Path| {
+        bin()
+            .args(["log", "verify-proof", "--policy"])
+            .arg(&policy)
+            .arg("--bundle")
+            .arg(file)
+            .output()
+            .expect("verify-proof")
+    };
+    let out = verify(&bundle);
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // The acknowledgement's content altered: refused.
+    let mut forged = report["bundle"].clone();
+    for e in forged["entries"].as_array_mut().into_iter().flatten() {
+        if let Some(c) = e["content"].as_str() {
+            if c.contains("\"id\"") && !c.contains("declarations") {
+                e["content"] = json!(c.replace(&id, "n-0"));
+            }
+        }
+    }
+    let forged_file = dir.path().join("forged.bundle.json");
+    std::fs::write(&forged_file, forged.to_string()).expect("forged");
+    assert!(
+        !verify(&forged_file).status.success(),
+        "a forged bundle verifies"
+    );
+    drop(server);
+}

@@ -9,7 +9,9 @@
 //! active again once every participant has accepted it anew. Nothing is ever deleted.
 //!
 //! Between two parties the terms of every active agreement they share combine to the most protective:
-//! the widest minima, the longest notice, the shortest deadline.
+//! the widest minima, the longest notice, the shortest deadline, the shortest deadline to acknowledge a
+//! humanitarian notification and the shortest period of its re-confirmation (a list re-confirmed more often
+//! is one the recipient can rely on more).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -31,6 +33,11 @@ const MAX_VERTICAL_M: f64 = 10_000.0;
 const MAX_BUFFER_S: i64 = 86_400;
 const MAX_NOTICE_S: i64 = 30 * 86_400;
 const MAX_DEADLINE_S: i64 = 7 * 86_400;
+/// A notification's acknowledgement deadline by default (6 hours) and at most (7 days).
+pub const NOTIFICATION_ACK_S: i64 = 6 * 3_600;
+/// A site's notification is re-confirmed every this many days by default, at most every 365.
+pub const RECONFIRM_DAYS: i64 = 30;
+const MAX_RECONFIRM_DAYS: i64 = 365;
 
 /// The terms that apply between two parties.
 #[derive(Debug, Clone, PartialEq)]
@@ -40,6 +47,10 @@ pub struct Terms {
     pub notice_ms: BTreeMap<String, i64>,
     /// Acknowledgement deadline (ms) per precedence.
     pub deadline_ms: BTreeMap<String, i64>,
+    /// Time (ms) a recipient has to acknowledge a humanitarian notification.
+    pub notification_ack_ms: i64,
+    /// Period (ms) within which a site's notification must be re-confirmed by its notifier, or it lapses.
+    pub reconfirm_ms: i64,
     /// The agreements these terms come from.
     pub agreements: BTreeSet<String>,
 }
@@ -58,6 +69,8 @@ impl Terms {
             let e = self.deadline_ms.entry(k.clone()).or_insert(*v);
             *e = (*e).min(*v);
         }
+        self.notification_ack_ms = self.notification_ack_ms.min(other.notification_ack_ms);
+        self.reconfirm_ms = self.reconfirm_ms.min(other.reconfirm_ms);
         self.agreements.extend(other.agreements.iter().cloned());
     }
 }
@@ -183,6 +196,8 @@ pub fn parse(body: &Value, proposer: &str) -> Result<(Value, Terms), (String, St
         "minima",
         "notice_s",
         "deadlines_s",
+        "notification_ack_s",
+        "reconfirm_days",
     ];
     if let Some(k) = obj.keys().find(|k| !allowed.contains(&k.as_str())) {
         return Err(bad(
@@ -301,7 +316,20 @@ pub fn parse(body: &Value, proposer: &str) -> Result<(Value, Terms), (String, St
             "a deadline must be at least one second",
         ));
     }
+    let whole = |key: &str, default: i64, max: i64| -> Result<i64, (String, String)> {
+        match obj.get(key) {
+            None => Ok(default),
+            Some(v) => v
+                .as_i64()
+                .filter(|n| (1..=max).contains(n))
+                .ok_or_else(|| bad(key, format!("expected a whole number from 1 to {max}"))),
+        }
+    };
+    let notification_ack_s = whole("notification_ack_s", NOTIFICATION_ACK_S, MAX_DEADLINE_S)?;
+    let reconfirm_days = whole("reconfirm_days", RECONFIRM_DAYS, MAX_RECONFIRM_DAYS)?;
     let terms = Terms {
+        notification_ack_ms: notification_ack_s * 1000,
+        reconfirm_ms: reconfirm_days * 86_400_000,
         minima: Minima {
             standard: Separation {
                 lateral_m: lateral,
@@ -331,6 +359,8 @@ pub fn parse(body: &Value, proposer: &str) -> Result<(Value, Terms), (String, St
         },
         "notice_s": notice,
         "deadlines_s": deadlines,
+        "notification_ack_s": notification_ack_s,
+        "reconfirm_days": reconfirm_days,
     });
     Ok((content, terms))
 }

@@ -60,6 +60,10 @@ pub struct DeclarationState {
     #[serde(default)]
     pub version: Option<u64>,
     pub state: StateChange,
+    /// Whose declaration: present when the line itself moves it (its actor is the line's, see
+    /// [`crate::state::LINE_ACTOR`]: a window began or ended); absent when its own party moves it.
+    #[serde(default)]
+    pub party: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -173,6 +177,83 @@ pub struct AlertHead {
     pub for_party: Option<String>,
 }
 
+/// One declaration a notification pins: its id, version and kind, and its content at that version (what the
+/// recipient reads through the notification).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PinnedDeclaration {
+    pub id: String,
+    pub version: u64,
+    pub kind: String,
+    pub declaration: Value,
+}
+
+/// `notification.sent`: one notification to one recipient.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NotificationSent {
+    pub id: String,
+    pub from: String,
+    pub to: String,
+    pub declarations: Vec<PinnedDeclaration>,
+    #[serde(default)]
+    pub note: String,
+    pub deadline_ms: i64,
+    /// Sites only: the period within which the notifier must re-confirm it (else it lapses).
+    #[serde(default)]
+    pub reconfirm_ms: Option<i64>,
+    /// When the last window of what it notifies ends.
+    pub expires_ms: i64,
+}
+
+/// `notification.acknowledged`, `.reconfirmed`, `.lapsed`, `.expired`, and `.escalated` (with its level).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NotificationStep {
+    pub id: String,
+    #[serde(default)]
+    pub level: Option<String>,
+}
+
+/// `incident.reported`: an incident at a site of `party`'s.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IncidentReported {
+    pub id: String,
+    pub party: String,
+    pub site: String,
+    pub time_ms: i64,
+    pub place: Value,
+    pub description: String,
+}
+
+/// `deconfliction.requested`: is this location protected?
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeconflictionRequested {
+    pub id: String,
+    pub from: String,
+    pub to: String,
+    pub location: Value,
+    pub start_ms: i64,
+    pub end_ms: i64,
+    #[serde(default)]
+    pub text: String,
+    pub deadline_ms: i64,
+}
+
+/// `deconfliction.answered`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeconflictionAnswered {
+    pub id: String,
+    pub protected: bool,
+    #[serde(default)]
+    pub site: Option<String>,
+    #[serde(default)]
+    pub text: String,
+}
+
 /// An entry's content, read by kind. Declarations and agreements are read further by the line (they need its
 /// state: the registered parties, the previous versions).
 #[derive(Debug, Clone)]
@@ -196,6 +277,11 @@ pub enum Event {
     Alert(AlertHead, Value),
     /// A DSS write (any `dss.*` kind): what it changes, read and checked by [`crate::dss::Dss::check`].
     Dss(Value),
+    NotificationSent(Box<NotificationSent>),
+    NotificationStep(NotificationStep),
+    IncidentReported(IncidentReported),
+    DeconflictionRequested(DeconflictionRequested, Value),
+    DeconflictionAnswered(DeconflictionAnswered),
 }
 
 /// Reads `v` as a `T`, naming the path of the field at fault.
@@ -282,6 +368,21 @@ impl Event {
                 }
                 Event::Dss(content)
             }
+            NOTIFICATION_SENT => Event::NotificationSent(Box::new(typed(&content)?)),
+            NOTIFICATION_ACKNOWLEDGED
+            | NOTIFICATION_ESCALATED
+            | NOTIFICATION_RECONFIRMED
+            | NOTIFICATION_LAPSED
+            | NOTIFICATION_EXPIRED => {
+                let step: NotificationStep = typed(&content)?;
+                if (kind == NOTIFICATION_ESCALATED) != step.level.is_some() {
+                    return Err("level: an escalation (and only one) names its level".into());
+                }
+                Event::NotificationStep(step)
+            }
+            INCIDENT_REPORTED => Event::IncidentReported(typed(&content)?),
+            DECONFLICTION_REQUESTED => Event::DeconflictionRequested(typed(&content)?, content),
+            DECONFLICTION_ANSWERED => Event::DeconflictionAnswered(typed(&content)?),
             other => return Err(format!("unknown entry kind {other:?}")),
         })
     }

@@ -47,6 +47,26 @@ pub const ALERT_UPDATED: &str = "alert.updated";
 /// An alert closed.
 pub const ALERT_CLOSED: &str = "alert.closed";
 
+/// A humanitarian notification sent: a party's sites (a site list version) or one movement, pinned at their
+/// versions, to one recipient, with its acknowledgement deadline (see [`crate::notification`]).
+pub const NOTIFICATION_SENT: &str = "notification.sent";
+/// The recipient acknowledged a notification.
+pub const NOTIFICATION_ACKNOWLEDGED: &str = "notification.acknowledged";
+/// An unacknowledged notification went up to the recipient's next level (its deadline passed).
+pub const NOTIFICATION_ESCALATED: &str = "notification.escalated";
+/// The notifier re-confirmed a site's notification (its re-confirmation period starts again).
+pub const NOTIFICATION_RECONFIRMED: &str = "notification.reconfirmed";
+/// A site's notification lapsed: its notifier did not re-confirm it in time.
+pub const NOTIFICATION_LAPSED: &str = "notification.lapsed";
+/// A notification expired: the last window of what it notified ended.
+pub const NOTIFICATION_EXPIRED: &str = "notification.expired";
+/// An incident at a notified site reported (site, time, place, description).
+pub const INCIDENT_REPORTED: &str = "incident.reported";
+/// A party asks a notifier to confirm whether a location is protected, with a deadline.
+pub const DECONFLICTION_REQUESTED: &str = "deconfliction.requested";
+/// The notifier's answer to a deconfliction request (protected or not, which site, text).
+pub const DECONFLICTION_ANSWERED: &str = "deconfliction.answered";
+
 /// F3548 (the line as a DSS): a USS created or changed an operational intent reference (content: a
 /// [`crate::dss::Change`], as for every `dss.*` kind).
 pub const DSS_INTENT_PUT: &str = "dss.operational_intent.put";
@@ -65,8 +85,8 @@ pub const DSS_AVAILABILITY: &str = "dss.availability";
 /// A report a USS made to the DSS.
 pub const DSS_REPORT: &str = "dss.report";
 
-/// Every kind, in the order above.
-pub const ALL: [&str; 30] = [
+/// Every kind (those added later at the end).
+pub const ALL: [&str; 39] = [
     PARTY_REGISTERED,
     CREDENTIAL_ISSUED,
     CREDENTIAL_REVOKED,
@@ -97,4 +117,13 @@ pub const ALL: [&str; 30] = [
     DSS_SUBSCRIPTION_DELETED,
     DSS_AVAILABILITY,
     DSS_REPORT,
+    NOTIFICATION_SENT,
+    NOTIFICATION_ACKNOWLEDGED,
+    NOTIFICATION_ESCALATED,
+    NOTIFICATION_RECONFIRMED,
+    NOTIFICATION_LAPSED,
+    NOTIFICATION_EXPIRED,
+    INCIDENT_REPORTED,
+    DECONFLICTION_REQUESTED,
+    DECONFLICTION_ANSWERED,
 ];

@@ -32,6 +32,7 @@ pub mod dss;
 pub mod event;
 pub mod hotline;
 pub mod kinds;
+pub mod notification;
 pub mod state;
 
 pub use kinds::{DECLARATION_CANCEL, DECLARATION_VERSION};

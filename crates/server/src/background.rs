@@ -1,5 +1,5 @@
-//! The background loops of a server (tactical scan, escalation, checkpoints, and the watch on the shared
-//! log's follower), each supervised apart by [`crate::health`].
+//! The background loops of a server (tactical scan, escalation, the declarations' lifecycle, checkpoints, and
+//! the watch on the shared log's follower), each supervised apart by [`crate::health`].
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -24,7 +24,7 @@ pub(crate) fn spawn_loops(
         Box::new(move || weak.upgrade().and_then(|l| l.follower_beat())),
     );
     let period = options.scan_period;
-    let bodies: [(&'static str, health::Body); 3] = [
+    let bodies: [(&'static str, health::Body); 4] = [
         ("scan", {
             let line = Arc::clone(line);
             Arc::new(move || line.scan_tracks().map(|_| ()).map_err(|e| e.to_string()))
@@ -33,6 +33,16 @@ pub(crate) fn spawn_loops(
             let line = Arc::clone(line);
             Arc::new(move || {
                 line.escalate_overdue()
+                    .map(|_| ())
+                    .map_err(|e| e.to_string())
+            })
+        }),
+        // Planned declarations whose window began become active, those whose last window ended become ended,
+        // on the line's clock (an exercise's runs faster than real time).
+        ("lifecycle", {
+            let line = Arc::clone(line);
+            Arc::new(move || {
+                line.advance_lifecycle()
                     .map(|_| ())
                     .map_err(|e| e.to_string())
             })

@@ -102,6 +102,21 @@ pub const ENDPOINTS: &[Endpoint] = &[
     Endpoint { request: Some("MessageInput"), ok: (201, "Sent, with its deadline", Some("Message")), errors: &[400, 413, 422], ..op("post", "/v1/messages", "hotline", "Send a hotline message") },
     Endpoint { ok: (200, "The message with your receipt", Some("Message")), errors: &[404], ..op("post", "/v1/messages/{id}/acknowledge", "hotline", "Acknowledge a message") },
     Endpoint { request: Some("Answer"), ok: (200, "The message with your receipt", Some("Message")), errors: &[400, 404, 409, 422], ..op("post", "/v1/messages/{id}/answer", "hotline", "Answer (and so acknowledge) a message") },
+    Endpoint {
+        query: &[("box", "`all` (default): those you sent and those you received; `outbox`: sent; `inbox`: received"), ("limit", "items in this page: 1 to the server's page_max (1 000 by default; default page_default, 200)"), ("after", "the `next` of the page before: the items after it"),],
+        ok: (200, "Your notifications, sent and received, each with its status (pending, acknowledged, lapsed, expired, superseded)", Some("NotificationList")),
+        errors: &[400, 422],
+        ..op("get", "/v1/notifications", "notifications", "Your notifications (outbox and inbox)")
+    },
+    Endpoint { request: Some("NotificationInput"), ok: (201, "One notification per recipient (each recipient learns of its own only), pinning the declarations at their current versions, with its acknowledgement deadline. A notification is not a guarantee of safety", Some("NotificationsSent")), errors: &[400, 413, 422, 429], ..op("post", "/v1/notifications", "notifications", "Notify parties of your sites (a site list) or one movement") },
+    Endpoint { request: Some("IncidentInput"), ok: (201, "The incident as logged, the site's notification history as you may read it (every item with its entry's seq), what was in force at the incident's time, and a deconflict-proof-bundle@v1 of those entries (verify offline with `deconflict log verify-proof --bundle`)", Some("IncidentReport")), errors: &[400, 404, 409, 413, 422, 429], ..op("post", "/v1/notifications/incidents", "notifications", "Report an incident at a notified site") },
+    Endpoint { ok: (200, "The notification, with the declarations it pins at their versions", Some("Notification")), errors: &[404], ..op("get", "/v1/notifications/{id}", "notifications", "A notification you sent or received") },
+    Endpoint { ok: (200, "Acknowledged (once; again is no change)", Some("Notification")), errors: &[403, 404, 409, 429], ..op("post", "/v1/notifications/{id}/acknowledge", "notifications", "Acknowledge a notification (its recipient)") },
+    Endpoint { ok: (200, "Re-confirmed: its re-confirmation period starts again", Some("Notification")), errors: &[403, 404, 409, 429], ..op("post", "/v1/notifications/{id}/reconfirm", "notifications", "Re-confirm a site's notification (its notifier)") },
+    Endpoint { query: &[("limit", "items in this page: 1 to the server's page_max (1 000 by default; default page_default, 200)"), ("after", "the `next` of the page before: the items after it"),], ok: (200, "The deconfliction requests you asked or were asked", Some("DeconflictionRequestList")), errors: &[422], ..op("get", "/v1/deconfliction-requests", "notifications", "Your deconfliction requests") },
+    Endpoint { request: Some("DeconflictionRequestInput"), ok: (201, "Asked, with its deadline", Some("DeconflictionRequest")), errors: &[400, 413, 422, 429], ..op("post", "/v1/deconfliction-requests", "notifications", "Ask a notifier whether a location is protected") },
+    Endpoint { ok: (200, "The request", Some("DeconflictionRequest")), errors: &[404], ..op("get", "/v1/deconfliction-requests/{id}", "notifications", "A deconfliction request you asked or were asked") },
+    Endpoint { request: Some("DeconflictionAnswer"), ok: (200, "Answered (once)", Some("DeconflictionRequest")), errors: &[400, 403, 404, 409, 422, 429], ..op("post", "/v1/deconfliction-requests/{id}/answer", "notifications", "Answer a deconfliction request (the notifier asked)") },
     Endpoint { query: &[("limit", "items in this page: 1 to the server's page_max (1 000 by default; default page_default, 200)"), ("after", "the `next` of the page before: the items after it"),], errors: &[422], ok: (200, "The agreements you take part in", Some("AgreementList")), ..op("get", "/v1/agreements", "agreements", "List your agreements") },
     Endpoint { request: Some("AgreementInput"), ok: (201, "Proposed (you accept it by proposing)", Some("Agreement")), errors: &[400, 409, 422], ..op("post", "/v1/agreements", "agreements", "Propose an agreement") },
     Endpoint { query: &[("proposer", "whose agreement of this id: ids live in each proposer's namespace; without it, your own proposal, else the one of that id you take part in (409 if several)")], ok: (200, "The agreement", Some("Agreement")), errors: &[404, 409], ..op("get", "/v1/agreements/{id}", "agreements", "Get an agreement you take part in") },
@@ -138,6 +153,63 @@ pub const ENDPOINTS: &[Endpoint] = &[
 /// A string schema with a description.
 fn text(description: &str) -> Value {
     json!({"type": "string", "description": description})
+}
+
+/// The schemas of humanitarian notifications, incidents and deconfliction requests.
+fn notification_schemas() -> Value {
+    json!({
+        "NotificationInput": {"type": "object", "required": ["declarations", "to"], "additionalProperties": false, "properties": {
+            "declarations": {"type": "array", "items": {"type": "string"}, "minItems": 1, "maxItems": 64, "description": "ids of your own live declarations: sites (a site list), or one ground_movement"},
+            "to": {"type": "array", "items": {"type": "string"}, "minItems": 1, "maxItems": 32, "description": "parties you share an active agreement with; each gets a notification of its own"},
+            "note": {"type": "string", "maxLength": 4000},
+            "reconfirm_s": {"type": "integer", "minimum": 1, "description": "sites: a shorter re-confirmation period than the agreements' (reconfirm_days)"}
+        }},
+        "Notification": {"type": "object", "properties": {
+            "id": {"type": "string"}, "from": {"type": "string"}, "to": {"type": "string"},
+            "subject": {"enum": ["sites", "movement"]},
+            "declarations": {"type": "array", "items": {"type": "object", "properties": {"id": {"type": "string"}, "version": {"type": "integer"}, "kind": {"type": "string"}, "declaration": {"type": "object"}}}},
+            "note": {"type": "string"}, "sent": {"type": "string"}, "seq": {"type": "integer"},
+            "status": {"enum": ["pending", "acknowledged", "lapsed", "expired", "superseded"]},
+            "deadline": {"type": "string"}, "seconds_to_deadline": {"type": "integer"}, "overdue": {"type": "boolean"},
+            "acknowledged": {"type": ["object", "null"], "description": "{at, seq}"},
+            "escalations": {"type": "array", "items": {"type": "object", "description": "{level, at, seq}"}},
+            "reconfirm_by": {"type": ["string", "null"]}, "reconfirmations": {"type": "array", "items": {"type": "object"}},
+            "lapsed": {"type": ["object", "null"]}, "expired": {"type": ["object", "null"]}, "expires": {"type": "string"},
+            "superseded": {"type": ["object", "null"], "description": "a pinned declaration has a newer version (or was cancelled): the notifier must notify again"},
+            "warning": {"type": "string"}
+        }},
+        "NotificationsSent": {"type": "object", "properties": {"notifications": {"type": "array", "items": {"$ref": "#/components/schemas/Notification"}}}},
+        "NotificationList": {"type": "object", "properties": {"notifications": {"type": "array", "items": {"$ref": "#/components/schemas/Notification"}}, "next": {"type": ["string", "null"], "description": "ask for the next page with after=next; null on the last page"}, "cursor": {"type": "integer", "description": "the log size this page reflects: a stream opened at this cursor carries every later change"}}},
+        "IncidentInput": {"type": "object", "required": ["site", "time", "description"], "additionalProperties": false, "properties": {
+            "site": {"type": "string", "description": "the site's id: your own, or one notified to you"},
+            "party": {"type": "string", "description": "the site's party, when several notified you a site of that id"},
+            "time": {"type": "string", "description": "when it happened (RFC 3339 or a date-time group)"},
+            "place": {"description": "[lon, lat], or a text of at most 500 bytes"},
+            "description": {"type": "string", "minLength": 1, "maxLength": 4000}
+        }},
+        "IncidentReport": {"type": "object", "properties": {
+            "incident": {"type": "object"},
+            "history": {"type": "object", "description": "{notifications: [{id, from, to, version, status, history: [{event, at, seq}]}], at_incident: {time, version, notifications: [{notification, to, version, status, seq}]}}"},
+            "bundle": {"type": "object", "description": "deconflict-proof-bundle@v1 of the history's entries and the report's"},
+            "warning": {"type": "string"}
+        }},
+        "DeconflictionRequestInput": {"type": "object", "required": ["to", "location", "start", "end"], "additionalProperties": false, "properties": {
+            "to": {"type": "string", "description": "the notifier asked"},
+            "location": {"description": "{point: [lon, lat]} or {circle: {center: [lon, lat], radius_m}} (radius up to 100 km)"},
+            "start": {"type": "string"}, "end": {"type": "string"},
+            "text": {"type": "string", "maxLength": 4000}
+        }},
+        "DeconflictionRequest": {"type": "object", "properties": {
+            "id": {"type": "string"}, "from": {"type": "string"}, "to": {"type": "string"}, "location": {"type": "object"},
+            "start": {"type": "string"}, "end": {"type": "string"}, "text": {"type": "string"},
+            "asked": {"type": "object"}, "deadline": {"type": "string"}, "overdue": {"type": "boolean"},
+            "answer": {"type": ["object", "null"], "description": "{protected, site, text, at, seq}"}
+        }},
+        "DeconflictionRequestList": {"type": "object", "properties": {"requests": {"type": "array", "items": {"$ref": "#/components/schemas/DeconflictionRequest"}}, "next": {"type": ["string", "null"]}, "cursor": {"type": "integer"}}},
+        "DeconflictionAnswer": {"type": "object", "required": ["protected"], "additionalProperties": false, "properties": {
+            "protected": {"type": "boolean"}, "site": {"type": "string", "description": "which of your notified sites"}, "text": {"type": "string", "maxLength": 4000}
+        }}
+    })
 }
 
 /// The schemas of the live tracks and alerts.
@@ -300,7 +372,9 @@ fn schemas() -> Value {
                 "zone_lateral_m": {"type": "number", "default": 5556}, "zone_vertical_m": {"type": "number", "default": 152.4}
             }},
             "notice_s": {"type": "object", "description": "minimum notice per declaration kind (seconds)", "additionalProperties": {"type": "integer"}},
-            "deadlines_s": {"type": "object", "description": "acknowledgement deadline per precedence (seconds); defaults 600, 1800, 10800, 21600", "additionalProperties": {"type": "integer"}}
+            "deadlines_s": {"type": "object", "description": "acknowledgement deadline per precedence (seconds); defaults 600, 1800, 10800, 21600", "additionalProperties": {"type": "integer"}},
+            "notification_ack_s": {"type": "integer", "minimum": 1, "default": 21600, "description": "time a recipient has to acknowledge a humanitarian notification"},
+            "reconfirm_days": {"type": "integer", "minimum": 1, "maximum": 365, "default": 30, "description": "a site's notification must be re-confirmed by its notifier within this period, or it lapses"}
         }},
         "Agreement": {"allOf": [{"$ref": "#/components/schemas/AgreementInput"}, {"type": "object", "properties": {
             "proposer": {"type": "string", "description": "the party that proposed it: its id lives in the proposer's namespace"},
@@ -398,12 +472,15 @@ pub fn document() -> Value {
     if let (Some(a), Value::Object(t)) = (all_schemas.as_object_mut(), tactical_schemas()) {
         a.extend(t);
     }
+    if let (Some(a), Value::Object(t)) = (all_schemas.as_object_mut(), notification_schemas()) {
+        a.extend(t);
+    }
     json!({
         "openapi": "3.1.0",
         "info": {
             "title": "deconflict",
             "version": env!("CARGO_PKG_VERSION"),
-            "description": "The deconfliction line: parties declare where and when they will be, the line finds conflicts under their agreements, tells exactly the parties concerned, runs the acknowledged hotline and keeps a tamper-evident log. A party never reads what it was not given: anything else answers 404 as if it did not exist."
+            "description": "The deconfliction line: parties declare where and when they will be, the line finds conflicts under their agreements, tells exactly the parties concerned, runs the acknowledged hotline and keeps a tamper-evident log. A party never reads what it was not given: anything else answers 404 as if it did not exist. Humanitarian notifications record who was told of which protected site or movement and who acknowledged it: a notification is not a guarantee of safety."
         },
         "servers": [{"url": "http://127.0.0.1:8080"}],
         "security": [{"bearer": []}],

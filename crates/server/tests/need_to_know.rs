@@ -20,7 +20,10 @@ use serde_json::{json, Value};
 use tower::ServiceExt;
 
 /// Strings that only us-cjtf and ru-gs were given.
-const SECRETS: [&str; 7] = [
+const SECRETS: [&str; 10] = [
+    "SECRET-SITE",
+    "SECRET-NOTE",
+    "SECRET-REQUEST",
     "SECRET-TRACK",
     "SECRET-DECLARATION-US",
     "SECRET-DECLARATION-RU",
@@ -46,6 +49,9 @@ struct Ids {
     conflict: String,
     message: String,
     credential: String,
+    /// us-cjtf's notification of its site to ru-gs, and ru-gs's deconfliction request to us-cjtf.
+    notification: String,
+    request: String,
 }
 
 fn setup(line: &Line) -> (HashMap<&'static str, String>, Ids) {
@@ -86,6 +92,31 @@ fn setup(line: &Line) -> (HashMap<&'static str, String>, Ids) {
                    "refs": {"declarations": ["us-1"], "conflicts": [conflict]}}),
         )
         .expect("send");
+    // A site of the coalition's notified to ru-gs, an incident there, and ru-gs's deconfliction request.
+    let mut site = sortie("us-site", "SECRET-SITE", 0.0);
+    site["kind"] = json!("site");
+    site["audience"] = json!([]);
+    line.declare("us-cjtf", site).expect("us-site");
+    let n = line
+        .notify(
+            "us-cjtf",
+            json!({"declarations": ["us-site"], "to": ["ru-gs"], "note": "SECRET-NOTE"}),
+        )
+        .expect("notify");
+    let notification = n["notifications"][0]["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    line.notification_step("ru-gs", &notification, false)
+        .expect("acknowledge");
+    let r = line
+        .request_deconfliction(
+            "ru-gs",
+            json!({"to": "us-cjtf", "location": {"point": [38.5712, 35.87]}, "text": "SECRET-REQUEST",
+                   "start": "2030-06-18T15:00:00Z", "end": "2030-06-18T16:00:00Z"}),
+        )
+        .expect("request");
+    let request = r["id"].as_str().expect("id").to_string();
     let us_cred = line
         .authenticate(&tokens["us-cjtf"])
         .expect("us credential");
@@ -104,6 +135,8 @@ fn setup(line: &Line) -> (HashMap<&'static str, String>, Ids) {
             conflict,
             message: m["id"].as_str().expect("id").to_string(),
             credential: us_cred.id,
+            notification,
+            request,
         },
     )
 }
@@ -137,6 +170,22 @@ fn body_for(method: &str, path: &str, ids: &Ids) -> Option<Value> {
         // The owners' secret declaration's entry: refused as if it did not exist.
         ("post", "/v1/log/bundle") => Some(json!({"seqs": [ids.seq]})),
         ("post", "/v1/credentials") => Some(json!({"role": "duty_officer"})),
+        // The owners' site, which the caller has not (its own of that id would not be a site of the owners').
+        ("post", "/v1/notifications") => {
+            Some(json!({"declarations": ["us-site"], "to": ["us-cjtf", "ru-gs"]}))
+        }
+        ("post", "/v1/notifications/incidents") => Some(
+            json!({"site": "us-site", "party": "us-cjtf", "time": "2030-06-18T15:30:00Z",
+                   "description": "probe"}),
+        ),
+        // Refused for its window (a valid one to a partner would be the caller's own new request).
+        ("post", "/v1/deconfliction-requests") => {
+            Some(json!({"to": "us-cjtf", "location": {"point": [36.0, 35.0]},
+                   "start": "2030-06-18T16:00:00Z", "end": "2030-06-18T15:00:00Z"}))
+        }
+        ("post", "/v1/deconfliction-requests/{id}/answer") => {
+            Some(json!({"protected": false, "site": "us-site"}))
+        }
         _ => None,
     }
 }
@@ -151,6 +200,10 @@ fn id_for(path: &str, ids: &Ids) -> String {
         ids.message.clone()
     } else if path.starts_with("/v1/agreements") {
         "us-ru".into()
+    } else if path.starts_with("/v1/notifications") {
+        ids.notification.clone()
+    } else if path.starts_with("/v1/deconfliction-requests") {
+        ids.request.clone()
     } else {
         ids.credential.clone()
     }

@@ -135,6 +135,47 @@ enum Cmd {
     DssReport {
         uss: usize,
     },
+    /// A site `s{id}` of the party's, in force from now for `hours` (a new version if it exists).
+    Site {
+        party: usize,
+        id: usize,
+        hours: u8,
+    },
+    /// A ground movement `g0` of the party's, from now for `hours`.
+    Movement {
+        party: usize,
+        hours: u8,
+    },
+    /// The party notifies the parties of `to` of its live sites (or of its movement), with a shorter
+    /// re-confirmation period when `reconfirm`.
+    Notify {
+        from: usize,
+        to: u8,
+        movement: bool,
+        reconfirm: bool,
+    },
+    /// A recipient acknowledges one of its pending notifications, or a notifier re-confirms one of its sites'.
+    NotifyStep {
+        party: usize,
+        pick: usize,
+        reconfirm: bool,
+    },
+    /// The party reports an incident at a site of one of its notifications.
+    Incident {
+        party: usize,
+        pick: usize,
+    },
+    /// The party asks another whether a location is protected.
+    Ask {
+        from: usize,
+        to: usize,
+    },
+    /// The party answers one of the requests it was asked.
+    Answer {
+        party: usize,
+        pick: usize,
+        protected: bool,
+    },
     Restart,
 }
 
@@ -211,6 +252,17 @@ fn cmd() -> impl Strategy<Value = Cmd> {
         1 => (0..2usize, 0..2usize).prop_map(|(uss, id)| Cmd::DssDeleteSubscription { uss, id }),
         1 => (0..2usize, any::<bool>()).prop_map(|(uss, down)| Cmd::DssAvailability { uss, down }),
         1 => (0..2usize).prop_map(|uss| Cmd::DssReport { uss }),
+        2 => (p.clone(), 0..2usize, 1..60u8).prop_map(|(party, id, hours)| Cmd::Site { party, id, hours }),
+        1 => (p.clone(), 1..12u8).prop_map(|(party, hours)| Cmd::Movement { party, hours }),
+        2 => (p.clone(), any::<u8>(), any::<bool>(), any::<bool>()).prop_map(
+            |(from, to, movement, reconfirm)| Cmd::Notify { from, to, movement, reconfirm }
+        ),
+        2 => (p.clone(), any::<usize>(), any::<bool>())
+            .prop_map(|(party, pick, reconfirm)| Cmd::NotifyStep { party, pick, reconfirm }),
+        1 => (p.clone(), any::<usize>()).prop_map(|(party, pick)| Cmd::Incident { party, pick }),
+        1 => (p.clone(), p.clone()).prop_map(|(from, to)| Cmd::Ask { from, to }),
+        1 => (p.clone(), any::<usize>(), any::<bool>())
+            .prop_map(|(party, pick, protected)| Cmd::Answer { party, pick, protected }),
         1 => Just(Cmd::Restart),
     ]
 }
@@ -447,6 +499,7 @@ impl World {
             Cmd::Advance { minutes } => {
                 self.clock.advance_ms(i64::from(minutes) * 60_000);
                 line.escalate_overdue().expect("escalate");
+                line.advance_lifecycle().expect("lifecycle");
             }
             Cmd::Wait { seconds } => self.clock.advance_ms(i64::from(seconds) * 1_000),
             Cmd::DssIntent {
@@ -579,6 +632,128 @@ impl World {
                         ctx.fresh,
                     )
                 });
+            }
+            Cmd::Site { party, id, hours } => {
+                let (party, id) = (name(party), format!("s{id}"));
+                let now = self.clock.now_ms();
+                let body = json!({"id": id, "kind": "site", "volumes": [
+                    {"footprint": {"circle": {"center": [36.6, 35.37], "radius_m": 300}},
+                     "altitude": {"lower": "SFC", "upper_m": 1000},
+                     "time": {"start": deconflict_space::units::format_time(now),
+                              "end": deconflict_space::units::format_time(now + i64::from(hours) * 3_600_000)}}]});
+                match line.get(party, &id, Some(party)) {
+                    Ok(current) => {
+                        let _ = line.new_version(party, &id, current["version"].as_u64(), body);
+                    }
+                    Err(_) => {
+                        let _ = line.declare(party, body);
+                    }
+                }
+            }
+            Cmd::Movement { party, hours } => {
+                let party = name(party);
+                let now = self.clock.now_ms();
+                let body = json!({"id": "g0", "kind": "ground_movement", "volumes": [
+                    {"footprint": {"corridor": {"path": [[38.0, 35.0], [38.5, 35.1]], "half_width_m": 500}},
+                     "altitude": {"lower": "SFC", "upper_m": 100},
+                     "time": {"start": deconflict_space::units::format_time(now),
+                              "end": deconflict_space::units::format_time(now + i64::from(hours) * 3_600_000)}}]});
+                let _ = line.declare(party, body);
+            }
+            Cmd::Notify {
+                from,
+                to,
+                movement,
+                reconfirm,
+            } => {
+                let from = name(from);
+                let live = |id: &str| {
+                    line.get(from, id, Some(from))
+                        .is_ok_and(|d| d["status"] != "ended" && d["status"] != "cancelled")
+                };
+                let ids: Vec<&str> = if movement {
+                    vec!["g0"]
+                } else {
+                    ["s0", "s1"].into_iter().filter(|id| live(id)).collect()
+                };
+                let to: Vec<&str> = (0..PARTIES.len())
+                    .filter(|k| to & (1 << k) != 0)
+                    .map(name)
+                    .collect();
+                let mut body = json!({"declarations": ids, "to": to, "note": "list"});
+                if reconfirm {
+                    body["reconfirm_s"] = json!(600);
+                }
+                let _ = line.notify(from, body);
+            }
+            Cmd::NotifyStep {
+                party,
+                pick: k,
+                reconfirm,
+            } => {
+                let party = name(party);
+                let mine: Vec<Value> = line
+                    .notifications_page(party, "all", &Default::default())
+                    .map(|p| p.items)
+                    .unwrap_or_default()
+                    .into_iter()
+                    .filter(|n| {
+                        if reconfirm {
+                            n["from"] == party && n["subject"] == "sites" && n["status"] != "lapsed"
+                        } else {
+                            n["to"] == party && n["status"] == "pending"
+                        }
+                    })
+                    .collect();
+                if let Some(n) = pick(mine, k) {
+                    let _ =
+                        line.notification_step(party, n["id"].as_str().unwrap_or(""), reconfirm);
+                }
+            }
+            Cmd::Incident { party, pick: k } => {
+                let party = name(party);
+                let mine = line
+                    .notifications_page(party, "all", &Default::default())
+                    .map(|p| p.items)
+                    .unwrap_or_default();
+                if let Some(n) = pick(mine, k) {
+                    let _ = line.report_incident(
+                        party,
+                        json!({"site": n["declarations"][0]["id"], "party": n["from"],
+                               "time": deconflict_space::units::format_time(self.clock.now_ms()),
+                               "description": "shelling reported"}),
+                    );
+                }
+            }
+            Cmd::Ask { from, to } => {
+                let now = self.clock.now_ms();
+                let _ = line.request_deconfliction(
+                    name(from),
+                    json!({"to": name(to), "location": {"point": [36.6, 35.37]},
+                           "start": deconflict_space::units::format_time(now),
+                           "end": deconflict_space::units::format_time(now + 3_600_000)}),
+                );
+            }
+            Cmd::Answer {
+                party,
+                pick: k,
+                protected,
+            } => {
+                let party = name(party);
+                let asked: Vec<Value> = line
+                    .deconfliction_page(party, &Default::default())
+                    .map(|p| p.items)
+                    .unwrap_or_default()
+                    .into_iter()
+                    .filter(|r| r["to"] == party && r["answer"].is_null())
+                    .collect();
+                if let Some(r) = pick(asked, k) {
+                    let _ = line.answer_deconfliction(
+                        party,
+                        r["id"].as_str().unwrap_or(""),
+                        json!({"protected": protected, "text": "checked"}),
+                    );
+                }
             }
             Cmd::Restart => self.restart()?,
         }
@@ -773,6 +948,63 @@ fn tour() -> Vec<Cmd> {
         DssDeleteIntent { uss: 0, id: 0 },
         DssDeleteConstraint { uss: 1, id: 0 },
         DssDeleteSubscription { uss: 0, id: 0 },
+        Restart,
+        // Notifications: sites to bb and cc (re-confirmed every 10 minutes), a movement to bb; cc
+        // acknowledges, aa re-confirms and reports an incident; the sites lapse (then a new version of one), bb's movement escalates at its deadline (6 h) and expires at its end.
+        Site {
+            party: 0,
+            id: 0,
+            hours: 48,
+        },
+        Site {
+            party: 0,
+            id: 1,
+            hours: 48,
+        },
+        Movement { party: 0, hours: 9 },
+        Notify {
+            from: 0,
+            to: 0b0110,
+            movement: false,
+            reconfirm: true,
+        },
+        Notify {
+            from: 0,
+            to: 0b0010,
+            movement: true,
+            reconfirm: false,
+        },
+        NotifyStep {
+            party: 2,
+            pick: 0,
+            reconfirm: false,
+        },
+        NotifyStep {
+            party: 0,
+            pick: 0,
+            reconfirm: true,
+        },
+        Incident { party: 0, pick: 0 },
+        Ask { from: 1, to: 0 },
+        Answer {
+            party: 0,
+            pick: 0,
+            protected: true,
+        },
+        Restart,
+        Advance { minutes: 30 },
+        Site {
+            party: 0,
+            id: 0,
+            hours: 48,
+        },
+        Advance { minutes: 89 },
+        Advance { minutes: 89 },
+        Advance { minutes: 89 },
+        Advance { minutes: 89 },
+        Restart,
+        Advance { minutes: 89 },
+        Advance { minutes: 89 },
         Restart,
     ]
 }

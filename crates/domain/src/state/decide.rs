@@ -271,6 +271,50 @@ impl State {
         Ok(entries)
     }
 
+    /// The line's own moves of declarations through their life at `now_ms` (its actor is
+    /// [`super::LINE_ACTOR`]): a planned declaration whose first window has begun becomes active, and one
+    /// whose last window has ended becomes ended (its open conflicts resolved). At most `most` declarations
+    /// move in one call (the rest on the next); the party may still end or cancel its own early.
+    pub fn decide_due_lifecycle(&self, now_ms: i64, most: usize) -> Vec<Decided> {
+        let mut entries = Vec::new();
+        let mut moved = 0;
+        for (k, c) in &self.current {
+            if moved >= most {
+                break;
+            }
+            if c.state.closed() {
+                continue;
+            }
+            let times = c.declaration.volumes.iter().map(|v| v.time);
+            let (Some(start), Some(end)) = (
+                times.clone().map(|t| t.start_ms).min(),
+                times.map(|t| t.end_ms).max(),
+            ) else {
+                continue;
+            };
+            let to = if end <= now_ms {
+                Lifecycle::Ended
+            } else if start <= now_ms && c.state == Lifecycle::Planned {
+                Lifecycle::Active
+            } else {
+                continue;
+            };
+            let party = &c.declaration.party;
+            let id = &c.declaration.id;
+            debug_assert_eq!(k, &key(party, id));
+            entries.push(Decided {
+                kind: DECLARATION_STATE,
+                told: Told::Sealed(c.audience.clone()),
+                content: json!({"id": id, "version": c.declaration.version, "state": to.name(), "party": party}),
+            });
+            if to == Lifecycle::Ended {
+                entries.extend(self.resolutions(party, id, "ended"));
+            }
+            moved += 1;
+        }
+        entries
+    }
+
     /// A party's response to a conflict it is part of (a dispute needs a reason of 1–2000 characters);
     /// nothing when it already gave that response.
     pub fn decide_conflict_response(

@@ -171,17 +171,45 @@ impl State {
         header: &EntryHeader,
         c: DeclarationState,
     ) -> Result<Checked, String> {
-        // Only a declaration's own party moves it; the version named must be its latest.
-        match self.current.get(&key(&header.actor, &c.id)) {
-            Some(d) if c.version.is_none_or(|v| v == d.declaration.version) => {}
+        // Only a declaration's own party moves it, or the line itself when a window begins or ends (its entry
+        // names the party); the version named must be its latest.
+        let by_line = header.actor == super::LINE_ACTOR;
+        let party = match (&c.party, by_line) {
+            (Some(p), true) => p.clone(),
+            (None, true) => return Err("party: the line's own state change names the party".into()),
+            (Some(p), false) if *p != header.actor => {
+                return Err(format!(
+                    "party: {} cannot move {p}'s declaration",
+                    header.actor
+                ))
+            }
+            _ => header.actor.clone(),
+        };
+        match self.current.get(&key(&party, &c.id)) {
+            Some(d) if c.version.is_none_or(|v| v == d.declaration.version) => {
+                // The line moves only what may move: planned to active, planned or active to ended.
+                let allowed = match c.state {
+                    StateChange::Active => d.state == Lifecycle::Planned,
+                    StateChange::Ended => !d.state.closed(),
+                };
+                if by_line && !allowed {
+                    return Err(format!(
+                        "{party}'s {:?} is {}; the line cannot make it {:?}",
+                        c.id,
+                        d.state.name(),
+                        c.state
+                    ));
+                }
+            }
             _ => {
                 return Err(format!(
-                    "{} has no declaration {:?} (at version {:?})",
-                    header.actor, c.id, c.version
+                    "{party} has no declaration {:?} (at version {:?})",
+                    c.id, c.version
                 ))
             }
         }
         Ok(Checked::State {
+            party,
             id: c.id,
             state: c.state,
         })
@@ -251,6 +279,7 @@ impl State {
         }
         // Its own party lists it whatever its audience says.
         self.lists.add(List::Declarations, &declaration.party, &k);
+        self.supersede_notifications(header, &k, declaration.version);
         self.current.insert(
             k.clone(),
             Current {
@@ -279,6 +308,7 @@ impl State {
         });
         let k = key(party, id);
         let held_before = self.live_positions(&k);
+        self.supersede_notifications(header, &k, u64::MAX);
         if let Some(c) = self.current.get_mut(&k) {
             c.state = Lifecycle::Cancelled;
             c.seq = header.seq;
@@ -291,11 +321,11 @@ impl State {
     pub(super) fn apply_state(
         &mut self,
         header: &EntryHeader,
+        party: &str,
         id: &str,
         state: StateChange,
         effects: &mut Vec<Effect>,
     ) {
-        let party = &header.actor;
         let k = key(party, id);
         let held_before = self.live_positions(&k);
         if let Some(c) = self.current.get_mut(&k) {
@@ -305,7 +335,7 @@ impl State {
                     c.state = Lifecycle::Ended;
                     self.index.remove(party, id);
                     effects.push(Effect::Unprotected {
-                        party: party.clone(),
+                        party: party.to_string(),
                         id: id.to_string(),
                     });
                     self.done

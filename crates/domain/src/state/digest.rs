@@ -3,7 +3,7 @@
 //!
 //! What it covers: parties, credentials (with their token hashes and revocations), every declaration's
 //! history and latest version (content, audience, state, late notice), what was shared with whom, conflicts
-//! with every party's responses, messages with every receipt, agreements, alerts, the DSS's records, what
+//! with every party's responses, messages with every receipt, agreements, alerts, the DSS's records, notifications, incidents and deconfliction requests, what
 //! waits to be retired, what each party may list (derived, but kept entry by entry: hashed so that a replay
 //! that rebuilt them otherwise would show),
 //! and the log's position. What it leaves out, on purpose: what is not logged (live tracks, the scan's
@@ -50,6 +50,18 @@ impl State {
         part("retiring", format!("{:?}", self.done));
         part("lists", self.lists.digest_text());
         part("dss", self.dss.digest_text());
+        part("notifications", format!("{:?}", self.notifications));
+        let notified: BTreeMap<&String, &BTreeSet<String>> = self.notified.iter().collect();
+        part("notified", format!("{notified:?}"));
+        part("notifying", format!("{:?}", self.notifying));
+        part(
+            "incidents",
+            format!("{:?} {:?}", self.incidents, self.reported),
+        );
+        part(
+            "deconfliction",
+            format!("{:?} {:?}", self.deconfliction, self.asking),
+        );
         part("log", format!("{} {}", self.next_seq, self.last_time_ms));
         hash.finalize().into()
     }

@@ -73,6 +73,11 @@ impl State {
                     content,
                 }),
             },
+            Event::NotificationSent(n) => self.check_notification(header, *n),
+            Event::NotificationStep(n) => self.check_notification_step(header, n),
+            Event::IncidentReported(i) => self.check_incident(header, i),
+            Event::DeconflictionRequested(r, content) => self.check_request(header, r, content),
+            Event::DeconflictionAnswered(a) => self.check_answer(header, a),
             Event::Dss(content) => self
                 .dss
                 .check_prepared(&content, dss.map(|r| *r))
@@ -117,7 +122,9 @@ impl State {
                 content,
             } => self.apply_version(header, *declaration, content, &mut effects),
             Checked::Cancel { id, .. } => self.apply_cancel(header, &id, &mut effects),
-            Checked::State { id, state } => self.apply_state(header, &id, state, &mut effects),
+            Checked::State { party, id, state } => {
+                self.apply_state(header, &party, &id, state, &mut effects)
+            }
             Checked::ConflictFound {
                 id,
                 parties,
@@ -158,6 +165,7 @@ impl State {
                 content,
             } => self.apply_alert(header, id, parties, content),
             Checked::Dss(ready) => self.dss.apply(*ready),
+            Checked::Notification(change) => self.apply_notification(header, change),
         }
         effects
     }

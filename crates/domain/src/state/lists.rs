@@ -29,6 +29,12 @@ pub enum List {
     Alerts,
     /// Its own credentials, by id.
     Credentials,
+    /// The notifications it sent (its outbox) or received (its inbox), by id.
+    Notifications,
+    /// The incidents it reported, by id.
+    Incidents,
+    /// The deconfliction requests it asked or was asked, by id.
+    Deconfliction,
 }
 
 /// Per list, per party, the ordered keys that party may list.
@@ -41,6 +47,9 @@ pub struct Lists {
     outbox: HashMap<String, BTreeSet<String>>,
     alerts: HashMap<String, BTreeSet<String>>,
     credentials: HashMap<String, BTreeSet<String>>,
+    notifications: HashMap<String, BTreeSet<String>>,
+    incidents: HashMap<String, BTreeSet<String>>,
+    deconfliction: HashMap<String, BTreeSet<String>>,
 }
 
 impl Lists {
@@ -53,6 +62,9 @@ impl Lists {
             List::Outbox => &self.outbox,
             List::Alerts => &self.alerts,
             List::Credentials => &self.credentials,
+            List::Notifications => &self.notifications,
+            List::Incidents => &self.incidents,
+            List::Deconfliction => &self.deconfliction,
         }
     }
 
@@ -65,6 +77,9 @@ impl Lists {
             List::Outbox => &mut self.outbox,
             List::Alerts => &mut self.alerts,
             List::Credentials => &mut self.credentials,
+            List::Notifications => &mut self.notifications,
+            List::Incidents => &mut self.incidents,
+            List::Deconfliction => &mut self.deconfliction,
         }
     }
 
@@ -127,6 +142,9 @@ impl Lists {
             List::Outbox,
             List::Alerts,
             List::Credentials,
+            List::Notifications,
+            List::Incidents,
+            List::Deconfliction,
         ]
         .into_iter()
         .map(|l| format!("{l:?}[{}]", sorted(self.map(l))))

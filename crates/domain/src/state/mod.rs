@@ -14,6 +14,7 @@
 //! | `messages` | the hotline: messages and receipts |
 //! | `agreements` | agreements and the policy (minima) they set between parties |
 //! | `alerts` | tactical alerts as logged (with the fields only one of their parties is given) |
+//! | `notifications` | humanitarian notifications, incidents at notified sites, deconfliction requests |
 //! | `lists` | per party, the ordered keys of what it may list: pages walk only the caller's own |
 //! | [`crate::dss`] | the line as an F3548 DSS (its own module beside this one; folded from the `dss.*` entries) |
 //! | `decide` | commands as deciders: what to log for a party's command, or why not |
@@ -45,6 +46,7 @@ mod fold;
 mod lists;
 mod messages;
 pub mod need_to_know;
+mod notifications;
 mod parties;
 #[cfg(test)]
 mod tests;
@@ -52,6 +54,7 @@ mod tests;
 pub use agreements::terms_parties;
 pub use declarations::{positions, Advising, Held, Sees};
 pub use lists::{List, Lists};
+pub use notifications::{NotificationChange, NotifyCommand};
 
 /// The actor of entries the line itself makes (escalations, alerts).
 pub const LINE_ACTOR: &str = "line";
@@ -262,6 +265,20 @@ pub struct State {
     pub last_time_ms: i64,
     /// The line as an F3548 DSS: operational intents, constraints, subscriptions, availability.
     pub dss: crate::dss::Dss,
+    /// Humanitarian notifications by id ([`crate::notification`]).
+    pub notifications: BTreeMap<String, crate::notification::Notification>,
+    /// The notifications pinning each declaration (by [`key`]), whatever their status.
+    pub notified: HashMap<String, BTreeSet<String>>,
+    /// Per notifier, how many of its notifications are open.
+    pub notifying: BTreeMap<String, usize>,
+    /// Incidents reported, by id.
+    pub incidents: BTreeMap<String, crate::notification::Incident>,
+    /// Per party, how many incidents it reported.
+    pub reported: BTreeMap<String, usize>,
+    /// Deconfliction requests by id.
+    pub deconfliction: BTreeMap<String, crate::notification::DeconflictionRequest>,
+    /// Per party, how many of its requests are unanswered.
+    pub asking: BTreeMap<String, usize>,
 }
 
 impl State {
@@ -286,6 +303,13 @@ impl State {
             next_seq: 0,
             last_time_ms: i64::MIN,
             dss: crate::dss::Dss::default(),
+            notifications: BTreeMap::new(),
+            notified: HashMap::new(),
+            notifying: BTreeMap::new(),
+            incidents: BTreeMap::new(),
+            reported: BTreeMap::new(),
+            deconfliction: BTreeMap::new(),
+            asking: BTreeMap::new(),
         }
     }
 
@@ -348,6 +372,8 @@ pub enum Checked {
         version: u64,
     },
     State {
+        /// Whose declaration (the entry's actor, or the party the line's own entry names).
+        party: String,
         id: String,
         state: crate::event::StateChange,
     },
@@ -394,4 +420,6 @@ pub enum Checked {
     },
     /// A DSS write, its records read.
     Dss(Box<crate::dss::Ready>),
+    /// A notification, incident or deconfliction request's change.
+    Notification(NotificationChange),
 }

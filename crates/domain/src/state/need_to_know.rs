@@ -8,6 +8,7 @@
 
 use crate::agreement::Agreement;
 use crate::hotline::Message;
+use crate::notification::{DeconflictionRequest, Notification};
 
 use super::{ConflictRecord, CredentialRecord, Current};
 
@@ -44,4 +45,15 @@ pub fn alert(parties: &[String; 2], party: &str) -> bool {
 /// A credential: its own party's (any of its credentials may list them, and revoke them as its role allows).
 pub fn credential(c: &CredentialRecord, party: &str) -> bool {
     c.credential.party == party
+}
+
+/// A humanitarian notification: its notifier and its one recipient (no recipient learns of another's: each
+/// has a notification of its own).
+pub fn notification(n: &Notification, party: &str) -> bool {
+    n.from == party || n.to == party
+}
+
+/// A deconfliction request: the party that asked and the notifier asked.
+pub fn deconfliction(r: &DeconflictionRequest, party: &str) -> bool {
+    r.from == party || r.to == party
 }

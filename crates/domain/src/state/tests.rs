@@ -450,6 +450,26 @@ fn assert_lists_match_need_to_know(s: &State, parties: &[&str]) {
                 .collect(),
         );
         assert_eq!(listed(List::Credentials), credentials, "{p}: credentials");
+        let notifications = want(
+            s.notifications
+                .iter()
+                .filter(|(_, n)| ntk::notification(n, p))
+                .map(|(k, _)| k)
+                .collect(),
+        );
+        assert_eq!(
+            listed(List::Notifications),
+            notifications,
+            "{p}: notifications"
+        );
+        let requests = want(
+            s.deconfliction
+                .iter()
+                .filter(|(_, r)| ntk::deconfliction(r, p))
+                .map(|(k, _)| k)
+                .collect(),
+        );
+        assert_eq!(listed(List::Deconfliction), requests, "{p}: requests");
     }
 }
 

@@ -137,7 +137,20 @@ pub(crate) fn router(
         .route("/v1/log/entries/{seq}/proof", get(entry_proof))
         .route("/v1/log/entries/{seq}/leaf", get(entry_leaf))
         .route("/v1/log/bundle", post(bundle))
-        .route("/v1/report", get(report));
+        .route("/v1/report", get(report))
+        .route("/v1/notifications", get(notifications).post(notify))
+        .route("/v1/notifications/incidents", post(report_incident))
+        .route("/v1/notifications/{id}", get(notification))
+        .route("/v1/notifications/{id}/{action}", post(notification_action))
+        .route(
+            "/v1/deconfliction-requests",
+            get(deconfliction_requests).post(request_deconfliction),
+        )
+        .route("/v1/deconfliction-requests/{id}", get(deconfliction_request))
+        .route(
+            "/v1/deconfliction-requests/{id}/answer",
+            post(answer_deconfliction),
+        );
     // The DSS's routes, and its token check for the log's readers (a USS proves what the DSS accepted).
     let api = match &options.dss {
         Some(auth) => api

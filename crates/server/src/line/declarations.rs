@@ -441,3 +441,31 @@ impl Line {
         ))
     }
 }
+
+/// Most declarations the line moves through their life in one run of its loop (the rest on the next run).
+pub const LIFECYCLE_PER_RUN: usize = 256;
+
+impl Line {
+    /// The line moves declarations through their life on its clock: a planned declaration whose first window
+    /// has begun becomes active, one whose last window has ended becomes ended (its open conflicts resolved),
+    /// at most [`LIFECYCLE_PER_RUN`] a run. The entries are the line's own (actor [`LINE_ACTOR`]), told to
+    /// each declaration's audience, sealed, as its party's own changes are. Returns how many entries it logged.
+    pub fn advance_lifecycle(&self) -> Result<usize, LineError> {
+        // Run on every tick of every node: when nothing is due, do not take the end of a shared log.
+        if self
+            .lock()?
+            .decide_due_lifecycle(self.clock.now_ms(), 1)
+            .is_empty()
+        {
+            return Ok(0);
+        }
+        self.write(|inner| {
+            let decided = inner.decide_due_lifecycle(self.clock.now_ms(), LIFECYCLE_PER_RUN);
+            let n = decided.len();
+            if n > 0 {
+                self.commit(inner, self.stamp(LINE_ACTOR, decided))?;
+            }
+            Ok(n)
+        })
+    }
+}

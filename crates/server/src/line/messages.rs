@@ -259,7 +259,8 @@ impl Line {
     }
 
     /// Escalates every unacknowledged message past its deadline to the recipient's next level and tells the
-    /// sender; returns how many escalations were logged.
+    /// sender, and does the same for humanitarian notifications, which also lapse (not re-confirmed in time)
+    /// and expire (what they notify ended) here; returns how many entries were logged.
     pub fn escalate_overdue(&self) -> Result<usize, LineError> {
         // Run on every tick of every node: when nothing is overdue, do not take the end of a shared log.
         // What finished long enough ago leaves memory on the same tick.
@@ -269,13 +270,19 @@ impl Line {
             now.saturating_sub(limit_ms(self.limits.retention)),
             self.limits.retained,
         );
-        let idle = inner.decide_escalations(now).is_empty();
+        // Notifications escalate on the same loop, and lapse and expire there.
+        let idle = inner.decide_escalations(now).is_empty()
+            && inner.decide_notifications_due(now, 1).is_empty();
         drop(inner);
         if idle {
             return Ok(0);
         }
         self.write(|inner| {
-            let decided = inner.decide_escalations(self.clock.now_ms());
+            let now = self.clock.now_ms();
+            let mut decided = inner.decide_escalations(now);
+            decided.extend(
+                inner.decide_notifications_due(now, deconflict_domain::notification::DUE_PER_RUN),
+            );
             let n = decided.len();
             if n > 0 {
                 self.commit(inner, self.stamp(LINE_ACTOR, decided))?;

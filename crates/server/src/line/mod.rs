@@ -24,6 +24,7 @@
 //! | `conflicts` | conflict lists and responses |
 //! | `messages` | the hotline and escalation |
 //! | `agreements` | agreements |
+//! | `notifications` | humanitarian notifications, incident reports with proof bundles, deconfliction requests |
 //! | `scan` | live tracks and the tactical scan |
 //! | `dss` | the line as an F3548 DSS: a USS's writes through the domain's deciders, and its reads |
 //! | `metrics` | totals for `/metrics` |
@@ -80,6 +81,7 @@ mod digest;
 mod dss;
 mod messages;
 mod metrics;
+mod notifications;
 mod open;
 mod parties;
 mod report;
@@ -90,6 +92,7 @@ mod tests;
 mod view;
 
 pub use bundle::BUNDLE_ENTRIES;
+pub use declarations::LIFECYCLE_PER_RUN;
 pub use dss::{DssFailure, DssSettings, DSS_ENTITIES_PER_USS};
 pub use parties::token_hash;
 pub use report::{REPORT_SCAN, REPORT_WINDOW_MS};

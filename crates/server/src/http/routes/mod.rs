@@ -8,12 +8,13 @@ mod declarations;
 mod live;
 pub(crate) mod log;
 mod messages;
+mod notifications;
 mod ops;
 mod report;
 
 pub(crate) use {
     agreements::*, conflicts::*, credentials::*, declarations::*, live::*, log::*, messages::*,
-    ops::*, report::*,
+    notifications::*, ops::*, report::*,
 };
 
 use axum::http::{header, HeaderMap, StatusCode};

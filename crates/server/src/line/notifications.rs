@@ -1,0 +1,391 @@
+//! Humanitarian notifications (docs/DESIGN.md §8): notifying parties of one's sites or a movement, their
+//! acknowledgement, re-confirmation, lapse, expiry and escalation (on the escalation loop), incident reports
+//! at a notified site with the site's history and a proof bundle of it, and deconfliction requests. Each
+//! command reads its body, asks the domain's decider, and commits; reads go through need-to-know.
+
+use deconflict_domain::notification::TEXT_BYTES;
+use deconflict_domain::state::NotifyCommand;
+use deconflict_space::units::parse_time;
+
+use super::*;
+
+/// Reads a body's object, refusing fields not in `allowed` (named).
+fn object<'a>(
+    body: &'a Value,
+    what: &str,
+    allowed: &[&str],
+) -> Result<&'a serde_json::Map<String, Value>, LineError> {
+    let obj = body
+        .as_object()
+        .ok_or_else(|| invalid("", format!("the body must be a JSON object ({what})")))?;
+    if let Some(k) = obj.keys().find(|k| !allowed.contains(&k.as_str())) {
+        return Err(invalid(
+            k.clone(),
+            format!("unknown field; expected one of {}", allowed.join(", ")),
+        ));
+    }
+    Ok(obj)
+}
+
+/// A list of at most `most` tokens (ids) at `field`.
+fn tokens(
+    obj: &serde_json::Map<String, Value>,
+    field: &str,
+    most: usize,
+) -> Result<Vec<String>, LineError> {
+    let items = obj
+        .get(field)
+        .and_then(Value::as_array)
+        .ok_or_else(|| invalid(field, "expected an array of ids"))?;
+    if items.len() > most {
+        return Err(LineError::Limit {
+            limit: if field == "to" {
+                "recipients_per_notification"
+            } else {
+                "declarations_per_notification"
+            },
+            detail: format!("{field}: {} named; at most {most}", items.len()),
+            rate: false,
+        });
+    }
+    items
+        .iter()
+        .enumerate()
+        .map(|(i, v)| {
+            let s = v
+                .as_str()
+                .ok_or_else(|| invalid(format!("{field}[{i}]"), "expected an id"))?;
+            check_token("id", s).map_err(|_| {
+                invalid(
+                    format!("{field}[{i}]"),
+                    format!("{s:?} is not an id (1–64 of a-z 0-9 . _ - starting with a letter or digit)"),
+                )
+            })?;
+            Ok(s.to_string())
+        })
+        .collect()
+}
+
+/// A string of at most [`TEXT_BYTES`] at `field` (`required`: 1 byte at least).
+fn text(
+    obj: &serde_json::Map<String, Value>,
+    field: &str,
+    required: bool,
+) -> Result<String, LineError> {
+    match obj.get(field) {
+        None if !required => Ok(String::new()),
+        None => Err(invalid(field, "required")),
+        Some(v) => {
+            let s = v
+                .as_str()
+                .ok_or_else(|| invalid(field, "expected a string"))?;
+            if s.len() > TEXT_BYTES {
+                return Err(invalid(field, format!("longer than {TEXT_BYTES} bytes")));
+            }
+            if required && s.trim().is_empty() {
+                return Err(invalid(field, "expected some text"));
+            }
+            Ok(s.to_string())
+        }
+    }
+}
+
+/// A time (RFC 3339 or a date-time group) at `field`.
+fn time(obj: &serde_json::Map<String, Value>, field: &str) -> Result<i64, LineError> {
+    let s = obj
+        .get(field)
+        .and_then(Value::as_str)
+        .ok_or_else(|| invalid(field, "expected a time (RFC 3339)"))?;
+    parse_time(s).map_err(|e| invalid(field, e.to_string()))
+}
+
+/// A position `[lon, lat]` in degrees.
+fn position(v: &Value, field: &str) -> Result<Value, LineError> {
+    let p = v.as_array().filter(|p| p.len() == 2);
+    match p.map(|p| (p[0].as_f64(), p[1].as_f64())) {
+        Some((Some(lon), Some(lat)))
+            if (-180.0..=180.0).contains(&lon) && (-90.0..=90.0).contains(&lat) =>
+        {
+            Ok(json!([lon, lat]))
+        }
+        _ => Err(invalid(field, "expected [lon, lat] in degrees")),
+    }
+}
+
+/// A location: `{"point": [lon, lat]}` or `{"circle": {"center": [lon, lat], "radius_m": r}}` (r up to
+/// 100 km).
+fn location(v: Option<&Value>, field: &str) -> Result<Value, LineError> {
+    let v = v.ok_or_else(|| invalid(field, "required: {point} or {circle}"))?;
+    if let Some(p) = v.get("point") {
+        return Ok(json!({"point": position(p, &format!("{field}.point"))?}));
+    }
+    if let Some(c) = v.get("circle") {
+        let center = position(&c["center"], &format!("{field}.circle.center"))?;
+        let r = c["radius_m"]
+            .as_f64()
+            .filter(|r| *r > 0.0 && *r <= 100_000.0)
+            .ok_or_else(|| {
+                invalid(
+                    format!("{field}.circle.radius_m"),
+                    "expected metres, 0 to 100 000",
+                )
+            })?;
+        return Ok(json!({"circle": {"center": center, "radius_m": r}}));
+    }
+    Err(invalid(field, "expected {\"point\": [lon, lat]} or {\"circle\": {\"center\": [lon, lat], \"radius_m\": r}}"))
+}
+
+impl Line {
+    /// Notifies (`POST /v1/notifications`): `{declarations: [ids], to: [parties], note?, reconfirm_s?}`. One
+    /// notification per recipient; answers `{notifications: [...]}` as the notifier sees them.
+    pub fn notify(&self, party: &str, body: Value) -> Result<Value, LineError> {
+        let obj = object(
+            &body,
+            "a notification",
+            &["declarations", "to", "note", "reconfirm_s"],
+        )?;
+        let cmd = NotifyCommand {
+            declarations: tokens(
+                obj,
+                "declarations",
+                deconflict_domain::notification::DECLARATIONS_PER_NOTIFICATION,
+            )?,
+            to: tokens(
+                obj,
+                "to",
+                deconflict_domain::notification::RECIPIENTS_PER_NOTIFICATION,
+            )?,
+            note: text(obj, "note", false)?,
+            reconfirm_s: match obj.get("reconfirm_s") {
+                None => None,
+                Some(v) => Some(
+                    v.as_i64()
+                        .filter(|s| *s >= 1)
+                        .ok_or_else(|| invalid("reconfirm_s", "expected whole seconds from 1"))?,
+                ),
+            },
+        };
+        self.charge(party)?;
+        self.write(|inner| {
+            let now = self.clock.now_ms();
+            let decided = inner.decide_notify(party, &cmd, now)?;
+            let ids: Vec<String> = decided
+                .iter()
+                .filter_map(|d| d.content["id"].as_str().map(str::to_string))
+                .collect();
+            self.commit(inner, self.stamp(party, decided))?;
+            let items: Vec<Value> = ids
+                .iter()
+                .filter_map(|id| inner.notifications.get(id))
+                .map(|n| n.view(party, now))
+                .collect();
+            Ok(json!({"notifications": items}))
+        })
+    }
+
+    /// A page of the caller's notifications: `outbox` (sent), `inbox` (received) or both (`all`).
+    pub fn notifications_page(
+        &self,
+        party: &str,
+        which: &str,
+        page: &Page,
+    ) -> Result<Listed, LineError> {
+        let limit = self.page_limit(page)?;
+        let inner = self.lock()?;
+        let now = self.clock.now_ms();
+        Ok(self.listed(
+            inner
+                .listable(List::Notifications, party, page.after.as_deref())
+                .filter_map(|id| inner.notifications.get(id).map(|n| (id, n)))
+                .filter(|(_, n)| match which {
+                    "outbox" => n.from == party,
+                    "inbox" => n.to == party,
+                    _ => need_to_know::notification(n, party),
+                })
+                .map(|(id, n)| (id, n.view(party, now))),
+            limit,
+            inner.next_seq,
+        ))
+    }
+
+    /// One notification the caller sent or received; `NotFound` otherwise, whether or not it exists.
+    pub fn notification(&self, party: &str, id: &str) -> Result<Value, LineError> {
+        let inner = self.lock()?;
+        let n = inner.notification_for(party, id)?;
+        Ok(n.view(party, self.clock.now_ms()))
+    }
+
+    /// The recipient acknowledges (`reconfirm` false), or the notifier re-confirms a site's notification.
+    pub fn notification_step(
+        &self,
+        party: &str,
+        id: &str,
+        reconfirm: bool,
+    ) -> Result<Value, LineError> {
+        self.charge(party)?;
+        self.write(|inner| {
+            let decided = inner.decide_notification_step(party, id, reconfirm)?;
+            if !decided.is_empty() {
+                self.commit(inner, self.stamp(party, decided))?;
+            }
+            let n = inner.notification_for(party, id)?;
+            Ok(n.view(party, self.clock.now_ms()))
+        })
+    }
+
+    /// Signs a checkpoint now if the log grew since the latest (for a bundle that must cover what was just
+    /// written; the request that asks is charged to its party's write allowance).
+    fn checkpoint_now(&self) -> Result<(), LineError> {
+        let mut c = self
+            .checkpointer
+            .lock()
+            .map_err(|_| LineError::Storage("checkpointer poisoned".into()))?;
+        c.sign_now(self.store.as_ref(), Instant::now())?;
+        Ok(())
+    }
+
+    /// Reports an incident (`POST /v1/notifications/incidents`): `{site, party?, time, place, description}`,
+    /// logged as `incident.reported`. Answers the site's notification history as the reporter may read it,
+    /// with what was in force at the incident's time, each item with its entry's number, and a proof bundle
+    /// of those entries and the report's against a checkpoint signed for it.
+    pub fn report_incident(&self, party: &str, body: Value) -> Result<Value, LineError> {
+        let obj = object(
+            &body,
+            "an incident",
+            &["site", "party", "time", "place", "description"],
+        )?;
+        let site = obj
+            .get("site")
+            .and_then(Value::as_str)
+            .ok_or_else(|| invalid("site", "expected the site's id"))?
+            .to_string();
+        let owner = match obj.get("party") {
+            None => None,
+            Some(p) => Some(
+                p.as_str()
+                    .ok_or_else(|| invalid("party", "expected the site's party"))?
+                    .to_string(),
+            ),
+        };
+        let time_ms = time(obj, "time")?;
+        let place = match obj.get("place") {
+            None => Value::Null,
+            Some(Value::String(s)) if s.len() <= 500 => json!(s),
+            Some(p @ Value::Array(_)) => position(p, "place")?,
+            Some(_) => {
+                return Err(invalid(
+                    "place",
+                    "expected [lon, lat] or a text of at most 500 bytes",
+                ))
+            }
+        };
+        let description = text(obj, "description", true)?;
+        self.charge(party)?;
+        let (mut answer, seqs) = self.write(|inner| {
+            let key = inner.incident_site(party, &site, owner.as_deref())?;
+            let decided = inner.decide_incident(party, &key, time_ms, place.clone(), &description)?;
+            let id = decided
+                .first()
+                .and_then(|d| d.content["id"].as_str())
+                .unwrap_or_default()
+                .to_string();
+            let seq = self.commit(inner, self.stamp(party, decided))?;
+            let (history, mut seqs) = inner.incident_history(party, &key, time_ms);
+            seqs.push(seq);
+            let (of, _) = key.split_once('/').unwrap_or_default();
+            let answer = json!({
+                "incident": {"id": id, "seq": seq, "party": of, "site": site,
+                             "time": format_time(time_ms), "place": place, "description": description},
+                "history": history,
+                "warning": "a notification is not a guarantee of safety",
+            });
+            Ok((answer, seqs))
+        })?;
+        self.checkpoint_now()?;
+        answer["bundle"] = self.proof_bundle(party, &seqs)?.to_json();
+        Ok(answer)
+    }
+
+    /// Asks a notifier whether a location is protected (`POST /v1/deconfliction-requests`): `{to, location,
+    /// start, end, text?}`.
+    pub fn request_deconfliction(&self, party: &str, body: Value) -> Result<Value, LineError> {
+        let obj = object(
+            &body,
+            "a deconfliction request",
+            &["to", "location", "start", "end", "text"],
+        )?;
+        let to = obj
+            .get("to")
+            .and_then(Value::as_str)
+            .ok_or_else(|| invalid("to", "expected the notifier's party id"))?
+            .to_string();
+        let location = location(obj.get("location"), "location")?;
+        let (start, end) = (time(obj, "start")?, time(obj, "end")?);
+        if end <= start || end - start > 31 * 86_400_000 {
+            return Err(invalid("end", "expected after start, within 31 days of it"));
+        }
+        let text = text(obj, "text", false)?;
+        self.charge(party)?;
+        self.write(|inner| {
+            let now = self.clock.now_ms();
+            let decided =
+                inner.decide_request(party, &to, location.clone(), start, end, &text, now)?;
+            let id = decided
+                .first()
+                .and_then(|d| d.content["id"].as_str())
+                .unwrap_or_default()
+                .to_string();
+            self.commit(inner, self.stamp(party, decided))?;
+            Ok(inner.request_for(party, &id)?.view(now))
+        })
+    }
+
+    /// The notifier answers a request: `{protected, site?, text?}`.
+    pub fn answer_deconfliction(
+        &self,
+        party: &str,
+        id: &str,
+        body: Value,
+    ) -> Result<Value, LineError> {
+        let obj = object(&body, "an answer", &["protected", "site", "text"])?;
+        let protected = obj
+            .get("protected")
+            .and_then(Value::as_bool)
+            .ok_or_else(|| invalid("protected", "expected true or false"))?;
+        let site = match obj.get("site") {
+            None | Some(Value::Null) => None,
+            Some(s) => Some(
+                s.as_str()
+                    .ok_or_else(|| invalid("site", "expected one of your sites' ids"))?
+                    .to_string(),
+            ),
+        };
+        let text = text(obj, "text", false)?;
+        self.charge(party)?;
+        self.write(|inner| {
+            let decided = inner.decide_answer(party, id, protected, site.as_deref(), &text)?;
+            self.commit(inner, self.stamp(party, decided))?;
+            Ok(inner.request_for(party, id)?.view(self.clock.now_ms()))
+        })
+    }
+
+    /// One deconfliction request the caller asked or was asked.
+    pub fn deconfliction_request(&self, party: &str, id: &str) -> Result<Value, LineError> {
+        let inner = self.lock()?;
+        Ok(inner.request_for(party, id)?.view(self.clock.now_ms()))
+    }
+
+    /// A page of the deconfliction requests the caller asked or was asked.
+    pub fn deconfliction_page(&self, party: &str, page: &Page) -> Result<Listed, LineError> {
+        let limit = self.page_limit(page)?;
+        let inner = self.lock()?;
+        let now = self.clock.now_ms();
+        Ok(self.listed(
+            inner
+                .listable(List::Deconfliction, party, page.after.as_deref())
+                .filter_map(|id| inner.deconfliction.get(id).map(|r| (id, r.view(now)))),
+            limit,
+            inner.next_seq,
+        ))
+    }
+}

@@ -185,7 +185,7 @@ export function describeEntry(e: LogEvent, n: Names): string {
     case 'declaration.cancel':
       return `${declarationLabel(n, e.actor === 'line' ? undefined : e.actor, id)} cancelled by ${by}`;
     case 'declaration.state':
-      return `${declarationLabel(n, e.actor === 'line' ? undefined : e.actor, id)} is now ${text(c, 'state') ?? '?'}${e.actor === 'line' ? ' (by the line, at its time)' : ` (by ${by})`}`;
+      return `${declarationLabel(n, text(c, 'party') ?? (e.actor === 'line' ? undefined : e.actor), id)} is now ${text(c, 'state') ?? '?'}${e.actor === 'line' ? ' (by the line, at its time)' : ` (by ${by})`}`;
     case 'conflict.found': {
       const a = sideOf(field(c, 'a'));
       const b = sideOf(field(c, 'b'));
@@ -243,8 +243,31 @@ export function describeEntry(e: LogEvent, n: Names): string {
       return `A ${text(c, 'role')?.replace('_', ' ') ?? ''} credential issued to ${e.actor}`;
     case 'credential.revoked':
       return `Credential ${id} of ${e.actor} revoked`;
+    case 'notification.sent': {
+      const pinned = field(c, 'declarations');
+      const what = Array.isArray(pinned)
+        ? pinned.map((d) => declarationLabel(n, text(c, 'from'), text(d, 'id') ?? '?')).join(', ')
+        : 'its declarations';
+      return `${text(c, 'from') ?? by} notified ${text(c, 'to') ?? '?'} of ${clip(what, 70)} (notification ${id})`;
+    }
+    case 'notification.acknowledged':
+      return `Notification ${id} acknowledged by ${by}`;
+    case 'notification.escalated':
+      return `Unacknowledged notification ${id} escalated to the ${text(c, 'level') ?? 'next level'}`;
+    case 'notification.reconfirmed':
+      return `Notification ${id} re-confirmed by ${by}`;
+    case 'notification.lapsed':
+      return `Notification ${id} lapsed: not re-confirmed in time`;
+    case 'notification.expired':
+      return `Notification ${id} expired: what it notified has ended`;
+    case 'incident.reported':
+      return `Incident reported by ${by} at ${declarationLabel(n, text(c, 'party'), text(c, 'site') ?? '?')}: “${clip(text(c, 'description') ?? '', 60)}”`;
+    case 'deconfliction.requested':
+      return `${text(c, 'from') ?? by} asked ${text(c, 'to') ?? '?'} whether a place is protected (request ${id})`;
+    case 'deconfliction.answered':
+      return `Request ${id} answered by ${by}: ${field(c, 'protected') === true ? 'protected' : 'not protected'}${text(c, 'site') ? ` (${text(c, 'site')})` : ''}`;
     default:
-      return id ? `${e.kind} ${id}` : e.kind;
+      return id ? `Entry of kind ${e.kind}: ${id}` : `Entry of kind ${e.kind}`;
   }
 }
 
@@ -252,7 +275,7 @@ const cap = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 
 /// The record's groups, for its filter: alert updates apart from the rest of the alerts (they are most of a
 /// busy line's entries and say least).
-export const ENTRY_GROUPS = ['declarations', 'conflicts', 'hotline', 'alerts', 'alert updates', 'agreements', 'other'] as const;
+export const ENTRY_GROUPS = ['declarations', 'conflicts', 'hotline', 'notifications', 'alerts', 'alert updates', 'agreements', 'other'] as const;
 export type EntryGroup = (typeof ENTRY_GROUPS)[number];
 
 export function entryGroup(kind: string): EntryGroup {
@@ -261,6 +284,7 @@ export function entryGroup(kind: string): EntryGroup {
   if (head === 'declaration') return 'declarations';
   if (head === 'conflict') return 'conflicts';
   if (head === 'message') return 'hotline';
+  if (head === 'notification' || head === 'incident' || head === 'deconfliction') return 'notifications';
   if (head === 'alert') return 'alerts';
   if (head === 'agreement') return 'agreements';
   return 'other';

@@ -108,13 +108,16 @@ export class PictureMap {
     m.addSource('rivers', { type: 'geojson', data: url('rivers') });
     m.addLayer({ id: 'land', type: 'fill', source: 'land', paint: { 'fill-color': '#1d2a1f', 'fill-antialias': false } }, under);
     m.addLayer({ id: 'coast', type: 'line', source: 'land', paint: { 'line-color': '#5d7a8c', 'line-width': 0.8 } }, under);
+    // earth-rivers' 1 km polygons from zoom 7 in: further out they are specks (the great rivers are drawn as
+    // lines below), and each is a polygon to fill and outline in every frame.
     // Fills without their antialiased outlines (a shader program less to set up, and cheaper frames without a
     // GPU): the line layers draw the edges.
-    m.addLayer({ id: 'rivers', type: 'fill', source: 'rivers', paint: { 'fill-color': '#3f88c5', 'fill-antialias': false } }, under);
+    m.addLayer({ id: 'rivers', type: 'fill', source: 'rivers', minzoom: 7, paint: { 'fill-color': '#3f88c5', 'fill-antialias': false } }, under);
     m.addLayer({
       id: 'rivers-line',
       type: 'line',
       source: 'rivers',
+      minzoom: 7,
       paint: { 'line-color': '#3f88c5', 'line-width': 1.2 },
     }, under);
     // The great rivers as continuous lines, wider as the map zooms in.

@@ -137,7 +137,13 @@ test("the record's entries in words, with names the party was given", () => {
   assert.equal(say({ ...event(5, 'conflict.acknowledged', { id: 'c-1' }), actor: 'ru-gs' }), 'ru-gs acknowledged the conflict between E2E strike package (us-e2e-1) and ru-44 of ru-gs');
   assert.equal(say({ ...event(6, 'declaration.state', { id: 'us-e2e-1', state: 'active' }), actor: 'line' }), 'E2E strike package (us-e2e-1) is now active (by the line, at its time)');
   assert.match(say(event(7, 'alert.raised', { kind: 'incursion', distance_m: 1099, declaration: { id: 'hosp-kz', party: 'un-ocha', name: 'Kafr Zeita hospital' }, tracks: [{ callsign: 'RF1', party: 'ru-gs', alt_m: 3048 }] })), /RF1 \(ru-gs\) at 3 048 m \/ 10 000 ft \(FL100\) is predicted to pass 1\.1 km from the edge of Kafr Zeita hospital \(hosp-kz\) of un-ocha/);
-  assert.equal(say(event(8, 'other', 'not an object')), 'other');
+  assert.equal(say(event(8, 'other', 'not an object')), 'Entry of kind other');
+  assert.equal(
+    say({ ...event(9, 'notification.sent', { id: 'n-1', from: 'un-ocha', to: 'ru-gs', declarations: [{ id: 'hosp-kz', version: 1 }] }), actor: 'un-ocha' }),
+    'un-ocha notified ru-gs of hosp-kz of un-ocha (notification n-1)',
+  );
+  assert.equal(say({ ...event(10, 'notification.acknowledged', { id: 'n-1' }), actor: 'ru-gs' }), 'Notification n-1 acknowledged by ru-gs');
+  assert.equal(describe.entryGroup('notification.lapsed'), 'notifications');
   assert.equal(describe.entryGroup('alert.updated'), 'alert updates');
   assert.equal(describe.entryGroup('alert.raised'), 'alerts');
   assert.equal(describe.entryGroup('message.escalated'), 'hotline');

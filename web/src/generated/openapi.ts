@@ -214,6 +214,10 @@ export type AgreementInput = {
   notice_s?: Record<string, number>;
   /** acknowledgement deadline per precedence (seconds); defaults 600, 1800, 10800, 21600 */
   deadlines_s?: Record<string, number>;
+  /** time a recipient has to acknowledge a humanitarian notification */
+  notification_ack_s?: number;
+  /** a site's notification must be re-confirmed by its notifier within this period, or it lapses */
+  reconfirm_days?: number;
 };
 
 export type Agreement = AgreementInput & {
@@ -305,6 +309,118 @@ export type AlertList = {
   next?: string | null;
   /** the log size this page reflects: a stream opened at this cursor carries every later change */
   cursor?: number;
+};
+
+export type NotificationInput = {
+  /** ids of your own live declarations: sites (a site list), or one ground_movement */
+  declarations: string[];
+  /** parties you share an active agreement with; each gets a notification of its own */
+  to: string[];
+  note?: string;
+  /** sites: a shorter re-confirmation period than the agreements' (reconfirm_days) */
+  reconfirm_s?: number;
+};
+
+export type Notification = {
+  id?: string;
+  from?: string;
+  to?: string;
+  subject?: "sites" | "movement";
+  declarations?: {
+    id?: string;
+    version?: number;
+    kind?: string;
+    declaration?: Record<string, unknown>;
+  }[];
+  note?: string;
+  sent?: string;
+  seq?: number;
+  status?: "pending" | "acknowledged" | "lapsed" | "expired" | "superseded";
+  deadline?: string;
+  seconds_to_deadline?: number;
+  overdue?: boolean;
+  /** {at, seq} */
+  acknowledged?: Record<string, unknown> | null;
+  escalations?: Record<string, unknown>[];
+  reconfirm_by?: string | null;
+  reconfirmations?: Record<string, unknown>[];
+  lapsed?: Record<string, unknown> | null;
+  expired?: Record<string, unknown> | null;
+  expires?: string;
+  /** a pinned declaration has a newer version (or was cancelled): the notifier must notify again */
+  superseded?: Record<string, unknown> | null;
+  warning?: string;
+};
+
+export type NotificationsSent = {
+  notifications?: Notification[];
+};
+
+export type NotificationList = {
+  notifications?: Notification[];
+  /** ask for the next page with after=next; null on the last page */
+  next?: string | null;
+  /** the log size this page reflects: a stream opened at this cursor carries every later change */
+  cursor?: number;
+};
+
+export type IncidentInput = {
+  /** the site's id: your own, or one notified to you */
+  site: string;
+  /** the site's party, when several notified you a site of that id */
+  party?: string;
+  /** when it happened (RFC 3339 or a date-time group) */
+  time: string;
+  /** [lon, lat], or a text of at most 500 bytes */
+  place?: unknown;
+  description: string;
+};
+
+export type IncidentReport = {
+  incident?: Record<string, unknown>;
+  /** {notifications: [{id, from, to, version, status, history: [{event, at, seq}]}], at_incident: {time, version, notifications: [{notification, to, version, status, seq}]}} */
+  history?: Record<string, unknown>;
+  /** deconflict-proof-bundle@v1 of the history's entries and the report's */
+  bundle?: Record<string, unknown>;
+  warning?: string;
+};
+
+export type DeconflictionRequestInput = {
+  /** the notifier asked */
+  to: string;
+  /** {point: [lon, lat]} or {circle: {center: [lon, lat], radius_m}} (radius up to 100 km) */
+  location: unknown;
+  start: string;
+  end: string;
+  text?: string;
+};
+
+export type DeconflictionRequest = {
+  id?: string;
+  from?: string;
+  to?: string;
+  location?: Record<string, unknown>;
+  start?: string;
+  end?: string;
+  text?: string;
+  asked?: Record<string, unknown>;
+  deadline?: string;
+  overdue?: boolean;
+  /** {protected, site, text, at, seq} */
+  answer?: Record<string, unknown> | null;
+};
+
+export type DeconflictionRequestList = {
+  requests?: DeconflictionRequest[];
+  next?: string | null;
+  cursor?: number;
+};
+
+export type DeconflictionAnswer = {
+  protected: boolean;
+  /** which of your notified sites */
+  site?: string;
+  text?: string;
 };
 
 /** Each operation's JSON request body and 2xx answer, by "METHOD /path". */
@@ -409,6 +525,56 @@ export interface Operations {
     body: Answer;
     answer: Message;
   };
+  /** Your notifications (outbox and inbox) */
+  "GET /v1/notifications": {
+    body: never;
+    answer: NotificationList;
+  };
+  /** Notify parties of your sites (a site list) or one movement */
+  "POST /v1/notifications": {
+    body: NotificationInput;
+    answer: NotificationsSent;
+  };
+  /** Report an incident at a notified site */
+  "POST /v1/notifications/incidents": {
+    body: IncidentInput;
+    answer: IncidentReport;
+  };
+  /** A notification you sent or received */
+  "GET /v1/notifications/{id}": {
+    body: never;
+    answer: Notification;
+  };
+  /** Acknowledge a notification (its recipient) */
+  "POST /v1/notifications/{id}/acknowledge": {
+    body: never;
+    answer: Notification;
+  };
+  /** Re-confirm a site's notification (its notifier) */
+  "POST /v1/notifications/{id}/reconfirm": {
+    body: never;
+    answer: Notification;
+  };
+  /** Your deconfliction requests */
+  "GET /v1/deconfliction-requests": {
+    body: never;
+    answer: DeconflictionRequestList;
+  };
+  /** Ask a notifier whether a location is protected */
+  "POST /v1/deconfliction-requests": {
+    body: DeconflictionRequestInput;
+    answer: DeconflictionRequest;
+  };
+  /** A deconfliction request you asked or were asked */
+  "GET /v1/deconfliction-requests/{id}": {
+    body: never;
+    answer: DeconflictionRequest;
+  };
+  /** Answer a deconfliction request (the notifier asked) */
+  "POST /v1/deconfliction-requests/{id}/answer": {
+    body: DeconflictionAnswer;
+    answer: DeconflictionRequest;
+  };
   /** List your agreements */
   "GET /v1/agreements": {
     body: never;
@@ -487,6 +653,11 @@ export interface Operations {
   /** A proof bundle of entries you may read (`{"seqs": [...]}`, at most 10 000) */
   "POST /v1/log/bundle": {
     body: BundleRequest;
+    answer: unknown;
+  };
+  /** Your after-action record of a window (HTML, PDF or proof bundle) */
+  "GET /v1/report": {
+    body: never;
     answer: unknown;
   };
 }

@@ -67,8 +67,11 @@ pub(crate) fn summary(content: &Value) -> String {
     let Value::Object(o) = content else {
         return cut(&content.to_string(), 200);
     };
+    // Keys in sorted order, whatever order the map keeps (serde_json's `preserve_order` may be on in a build).
+    let mut fields: Vec<(&String, &Value)> = o.iter().collect();
+    fields.sort_by(|a, b| a.0.cmp(b.0));
     let mut parts = Vec::new();
-    for (k, v) in o {
+    for (k, v) in fields {
         if k == "id" {
             continue;
         }

@@ -95,23 +95,18 @@ export async function situationCanvas(pm: PictureMap, s: Situation): Promise<HTM
     g.fillText(text, x + 14, y + 1);
     x += 24 + g.measureText(text).width;
   }
+  // A filled and outlined dot of the legend.
+  const dot = (cx: number, r: number, fill: string, stroke: string) => {
+    g.fillStyle = fill;
+    g.strokeStyle = stroke;
+    g.beginPath();
+    g.arc(cx, y, r, 0, 2 * Math.PI);
+    g.fill();
+    g.stroke();
+  };
   const symbols: [string, (cx: number) => void][] = [
-    ['track', (cx) => {
-      g.fillStyle = '#4cc9f0';
-      g.strokeStyle = '#000';
-      g.beginPath();
-      g.arc(cx, y, 4, 0, 2 * Math.PI);
-      g.fill();
-      g.stroke();
-    }],
-    ['alert', (cx) => {
-      g.fillStyle = '#ff3b30';
-      g.strokeStyle = '#fff';
-      g.beginPath();
-      g.arc(cx, y, 5, 0, 2 * Math.PI);
-      g.fill();
-      g.stroke();
-    }],
+    ['track', (cx) => dot(cx, 4, '#4cc9f0', '#000')],
+    ['alert', (cx) => dot(cx, 5, '#ff3b30', '#fff')],
     ['protected site', (cx) => {
       g.fillStyle = '#fff';
       g.beginPath();

@@ -10,7 +10,7 @@ import { lineNow } from './clock';
 import { $, h } from './dom';
 import { define } from './i18n';
 import type { Store } from './store';
-import { dtg, readTime } from './times';
+import { dtg, fullTime, readTime } from './times';
 import { isRecord, text } from './types';
 
 const t = define('report', {
@@ -200,7 +200,7 @@ export class ReportDialog {
   private readBack(input: HTMLInputElement, note: HTMLElement): void {
     const r = this.read(input, input === this.to ? this.read(this.from).ms : undefined);
     note.classList.remove('error');
-    note.textContent = r.ms !== undefined ? t('readAs', { dtg: dtg(r.ms) }) : '';
+    note.textContent = r.ms !== undefined ? t('readAs', { dtg: fullTime(r.ms) }) : '';
   }
 
   private refuse(where: 'from' | 'to' | 'format', words: string): void {

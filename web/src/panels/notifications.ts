@@ -21,7 +21,7 @@ import { act } from '../shell';
 import type { State, Store } from '../store';
 import type { Sync } from '../sync';
 import { countdown, grouped } from '../text';
-import { dtg, readTime } from '../times';
+import { dtg, fullTime, readTime } from '../times';
 import {
   type DeconflictionAnswer,
   type DeconflictionRequestInput,
@@ -60,6 +60,7 @@ const t = define('notifications', {
     deadline: 'acknowledge by {time}',
     overdueFor: 'OVERDUE {t}',
     left: '{t} left',
+    days: '{d} d {rest}',
     acknowledge: 'Acknowledge',
     acknowledged: 'Acknowledged',
     reconfirmBy: 'Re-confirm by {time}',
@@ -124,7 +125,7 @@ const t = define('notifications', {
     event_sent: 'sent',
     event_acknowledged: 'acknowledged',
     event_escalated: 'escalated to the {level}',
-    'event_re-confirmed': 're-confirmed',
+    event_reconfirmed: 're-confirmed',
     event_lapsed: 'lapsed',
     event_expired: 'expired',
     event_superseded: 'superseded',
@@ -162,6 +163,7 @@ const t = define('notifications', {
     deadline: 'подтвердить до {time}',
     overdueFor: 'ПРОСРОЧЕНО {t}',
     left: 'осталось {t}',
+    days: '{d} сут {rest}',
     acknowledge: 'Подтвердить',
     acknowledged: 'Подтверждено',
     reconfirmBy: 'Подтвердить повторно до {time}',
@@ -223,7 +225,7 @@ const t = define('notifications', {
     event_sent: 'отправлено',
     event_acknowledged: 'подтверждено',
     event_escalated: 'доложено {level}',
-    'event_re-confirmed': 'подтверждено повторно',
+    event_reconfirmed: 'подтверждено повторно',
     event_lapsed: 'утратило силу',
     event_expired: 'истекло',
     event_superseded: 'заменено',
@@ -261,6 +263,7 @@ const t = define('notifications', {
     deadline: 'الإقرار قبل {time}',
     overdueFor: 'متأخر {t}',
     left: 'متبقٍّ {t}',
+    days: '{d} يوم {rest}',
     acknowledge: 'إقرار',
     acknowledged: 'تمّ الإقرار',
     reconfirmBy: 'جدّد التأكيد قبل {time}',
@@ -322,7 +325,7 @@ const t = define('notifications', {
     event_sent: 'أُرسل',
     event_acknowledged: 'أُقرّ',
     event_escalated: 'صُعّد إلى {level}',
-    'event_re-confirmed': 'جُدّد تأكيده',
+    event_reconfirmed: 'جُدّد تأكيده',
     event_lapsed: 'سقط',
     event_expired: 'انتهى',
     event_superseded: 'استُبدل',
@@ -360,6 +363,7 @@ const t = define('notifications', {
     deadline: 'son onay {time}',
     overdueFor: 'GECİKTİ {t}',
     left: '{t} kaldı',
+    days: '{d} g {rest}',
     acknowledge: 'Onayla',
     acknowledged: 'Onaylandı',
     reconfirmBy: 'Son yeniden teyit {time}',
@@ -421,7 +425,7 @@ const t = define('notifications', {
     event_sent: 'gönderildi',
     event_acknowledged: 'onaylandı',
     event_escalated: 'üst makama iletildi ({level})',
-    'event_re-confirmed': 'yeniden teyit edildi',
+    event_reconfirmed: 'yeniden teyit edildi',
     event_lapsed: 'geçersiz oldu',
     event_expired: 'süresi doldu',
     event_superseded: 'yerine yenisi geçti',
@@ -442,6 +446,20 @@ const DAY_MS = 86_400_000;
 function when(iso: unknown): string {
   const ms = typeof iso === 'string' ? Date.parse(iso) : Number.NaN;
   return Number.isFinite(ms) ? dtg(ms) : '—';
+}
+
+/// A countdown to `until` (else to its data-until) at the line's time `now` (ms); red once past.
+function showUntil(el: HTMLElement, now: number, until?: string): void {
+  if (until !== undefined) el.dataset.until = until;
+  const left = Date.parse(el.dataset.until ?? '') - now;
+  el.textContent = left < 0 ? t('overdueFor', { t: longCountdown(-left) }) : t('left', { t: longCountdown(left) });
+  el.classList.toggle('overdue', left < 0);
+}
+
+/// A countdown, in days beyond two of them (a site's re-confirmation runs for weeks): `29 d 23:16:15`.
+function longCountdown(ms: number): string {
+  const days = Math.floor(ms / DAY_MS);
+  return days >= 2 ? t('days', { d: days, rest: countdown(ms - days * DAY_MS) }) : countdown(ms);
 }
 
 /// A level of escalation in words (the line says `commander`, then `chief`).
@@ -578,6 +596,34 @@ interface KnownSite {
   centre?: number[];
 }
 
+/// One recipient of a sending, and its state.
+interface Row {
+  n: NotificationView;
+  state: NoteState;
+}
+
+/// A recipient's line in a sending's card: who, which notification, its state in colour and words, and its
+/// escalations with their times; kept in place as it changes.
+function recipientRow(): Card<Row> {
+  const who = h('b', {});
+  const id = h('span', {});
+  const badge = h('span', { class: 'badge' });
+  const escalations = h('span', { class: 'escalation' });
+  const el = h('li', { class: 'recipient' }, who, id, badge, escalations);
+  return {
+    el,
+    update: ({ n, state }) => {
+      el.className = `recipient ${state}`;
+      Object.assign(el.dataset, { to: n.to, notification: n.id, state });
+      who.textContent = n.to;
+      id.textContent = ` (${n.id}): `;
+      badge.className = `badge ${state}`;
+      badge.textContent = stateWords(n, state);
+      escalations.textContent = (n.escalations ?? []).map((e) => ` ⚠ ${t('event_escalated', { level: levelWords(field(e, 'level')) })} ${when(field(e, 'at'))}`).join('');
+    },
+  };
+}
+
 // ---- the panel -------------------------------------------------------------------------------------------
 
 export class NotificationsPanel {
@@ -645,11 +691,7 @@ export class NotificationsPanel {
   /// Countdowns, states that change with the time alone, and the badge.
   private tick(): void {
     const now = this.now();
-    for (const el of this.root.querySelectorAll<HTMLElement>('[data-until]')) {
-      const left = Date.parse(el.dataset.until ?? '') - now;
-      el.textContent = left < 0 ? t('overdueFor', { t: countdown(-left) }) : t('left', { t: countdown(left) });
-      el.classList.toggle('overdue', left < 0);
-    }
+    for (const el of this.root.querySelectorAll<HTMLElement>('[data-until]')) showUntil(el, now);
     const s = this.store.state;
     const states = s.notifications.map((n) => noteState(n, now)).join();
     if (states !== this.lastStates) this.renderNotifications(s);
@@ -761,7 +803,7 @@ export class NotificationsPanel {
         const pending = awaitingAck(n);
         deadline.textContent = t('deadline', { time: when(n.deadline) });
         until.hidden = !pending;
-        if (pending) until.dataset.until = n.deadline;
+        if (pending) showUntil(until, this.now(), n.deadline);
         else delete until.dataset.until;
         escalations.textContent = (n.escalations ?? []).map((e) => `⚠ ${t('event_escalated', { level: levelWords(field(e, 'level')) })} ${when(field(e, 'at'))}`).join(' · ');
         escalations.hidden = !n.escalations?.length;
@@ -775,7 +817,8 @@ export class NotificationsPanel {
   private sendingCard(first: Sending): Card<Sending> {
     let current = first;
     const n0 = first.list[0];
-    const rows = h('ul', { class: 'recipients' });
+    const rowsEl = h('ul', { class: 'recipients' });
+    const rows = new KeyedList<Row>(rowsEl, (r) => r.n.id, () => recipientRow());
     const reconfirmLine = h('p', { class: 'reconfirm-row' });
     const reconfirmText = h('span', {});
     const until = h('span', { class: 'countdown' });
@@ -798,7 +841,7 @@ export class NotificationsPanel {
       h('header', {}, h('b', {}, t('to', { parties: first.list.map((n) => n.to).join(', ') })), ` · ${t('sentAt', { time: when(n0.sent) })}`),
       this.what(n0),
       n0.note ? h('p', { class: 'note' }, n0.note) : null,
-      rows,
+      rowsEl,
       reconfirmLine,
     );
     return {
@@ -809,24 +852,13 @@ export class NotificationsPanel {
         const states = g.list.map((n) => noteState(n, now));
         const worst = SEVERITY.find((s) => states.includes(s)) ?? 'sent';
         el.className = `card notification sending ${worst}`;
-        rows.replaceChildren(
-          ...g.list.map((n, i) =>
-            h(
-              'li',
-              { class: `recipient ${states[i]}`, 'data-to': n.to, 'data-notification': n.id, 'data-state': states[i] },
-              h('b', {}, n.to),
-              ` (${n.id}): `,
-              h('span', { class: `badge ${states[i]}` }, stateWords(n, states[i])),
-              ...(n.escalations ?? []).map((e) => h('span', { class: 'escalation' }, ` ⚠ ${t('event_escalated', { level: levelWords(field(e, 'level')) })} ${when(field(e, 'at'))}`)),
-            ),
-          ),
-        );
+        rows.render(g.list.map((n, i) => ({ n, state: states[i] })));
         const open = g.list.filter(live);
         const by = open.map((n) => n.reconfirm_by ?? '').sort()[0];
         reconfirmLine.hidden = !by;
         if (by) {
           reconfirmText.textContent = t('reconfirmBy', { time: when(by) });
-          until.dataset.until = by;
+          showUntil(until, now, by);
         }
       },
     };
@@ -857,10 +889,34 @@ export class NotificationsPanel {
 
   private renderForms(s: State): void {
     // A form being typed in is left alone (a list reloaded under the user's hands would undo a choice).
+    // A form rebuilt otherwise keeps what was typed and chosen in it.
     const active = document.activeElement;
-    if (!(active && this.notifyForm.contains(active))) this.buildNotifyForm(s);
-    if (!(active && this.askForm.contains(active))) this.buildAskForm(s);
-    if (!(active && this.incidentForm.contains(active))) this.buildIncidentForm(s);
+    const forms: [HTMLFormElement, (s: State) => void][] = [
+      [this.notifyForm, (x) => this.buildNotifyForm(x)],
+      [this.askForm, (x) => this.buildAskForm(x)],
+      [this.incidentForm, (x) => this.buildIncidentForm(x)],
+    ];
+    for (const [form, build] of forms) {
+      if (active && form.contains(active)) continue;
+      const kept = [...form.elements].flatMap((el) =>
+        el instanceof HTMLInputElement || el instanceof HTMLSelectElement || el instanceof HTMLTextAreaElement
+          ? [{ name: el.name, value: el.value, untouched: el.value === el.dataset.default, checked: el instanceof HTMLInputElement ? el.checked : undefined }]
+          : [],
+      );
+      build(s);
+      for (const el of form.elements) {
+        if (!(el instanceof HTMLInputElement || el instanceof HTMLSelectElement || el instanceof HTMLTextAreaElement)) continue;
+        const was = kept.find((k) => k.name === el.name && (el instanceof HTMLInputElement && (el.type === 'checkbox' || el.type === 'radio') ? k.value === el.value : true));
+        // A default left as it was (a time: now) is made anew.
+        if (!was || was.untouched) continue;
+        if (el instanceof HTMLInputElement && (el.type === 'checkbox' || el.type === 'radio')) el.checked = !!was.checked;
+        else if (el instanceof HTMLSelectElement && ![...el.options].some((o) => o.value === was.value)) continue;
+        else {
+          el.value = was.value;
+          el.dispatchEvent(new Event('input'));
+        }
+      }
+    }
   }
 
   private buildNotifyForm(s: State): void {
@@ -868,8 +924,6 @@ export class NotificationsPanel {
     const names = namesOf(s);
     const mine = s.declarations.filter((d) => d.party === me && (d.declaration.kind === 'site' || d.declaration.kind === 'ground_movement') && d.status !== 'cancelled' && d.status !== 'ended');
     const form = this.notifyForm;
-    const kept = new Set(new FormData(form).getAll('declarations').map(String));
-    const keptTo = new Set(new FormData(form).getAll('to').map(String));
     const note = h('textarea', { name: 'note', rows: 2, maxlength: 4000 });
     const hours = h('input', { name: 'reconfirm_h', type: 'number', min: '0.01', step: 'any' });
     form.onsubmit = (ev) => {
@@ -899,7 +953,7 @@ export class NotificationsPanel {
           h(
             'label',
             { class: 'check' },
-            h('input', { type: 'checkbox', name: 'declarations', value: d.id, checked: kept.has(d.id) }),
+            h('input', { type: 'checkbox', name: 'declarations', value: d.id }),
             `${declarationLabel(names, me, d.id, false)}${d.declaration.kind === 'ground_movement' ? ` — ${t('movement')}` : ''}`,
           ),
         ),
@@ -908,7 +962,7 @@ export class NotificationsPanel {
         'fieldset',
         {},
         h('legend', {}, t('notifyTo')),
-        ...s.parties.filter((p) => p !== me).map((p) => h('label', { class: 'check' }, h('input', { type: 'checkbox', name: 'to', value: p, checked: keptTo.has(p) }), p)),
+        ...s.parties.filter((p) => p !== me).map((p) => h('label', { class: 'check' }, h('input', { type: 'checkbox', name: 'to', value: p }), p)),
       ),
       h('label', {}, t('note'), note),
       h('label', {}, t('reconfirmS'), hours),
@@ -919,10 +973,10 @@ export class NotificationsPanel {
   /// A time field with its reading beside it, as a date-time group.
   private timeField(name: string, label: string, value: string): HTMLElement {
     const note = h('span', { class: 'field-note', 'data-for': name });
-    const input = h('input', { name, required: true, autocomplete: 'off', value });
+    const input = h('input', { name, required: true, autocomplete: 'off', value, dataset: { default: value } });
     const show = () => {
       const r = readTime(input.value, this.now());
-      note.textContent = r.ms !== undefined ? t('readAs', { dtg: dtg(r.ms) }) : '';
+      note.textContent = r.ms !== undefined ? t('readAs', { dtg: fullTime(r.ms) }) : '';
     };
     input.addEventListener('input', show);
     show();
@@ -1041,7 +1095,7 @@ export class NotificationsPanel {
       const esc = /^escalated to (.+)$/.exec(s);
       if (esc) return t('event_escalated', { level: levelWords(esc[1]) });
       const key = `event_${s}`;
-      return /^(sent|acknowledged|re-confirmed|lapsed|expired|superseded)$/.test(s) ? t(key as 'event_sent') : s;
+      return /^(sent|acknowledged|reconfirmed|lapsed|expired|superseded)$/.test(s) ? t(key as 'event_sent') : s;
     };
     const download = () => {
       const blob = new Blob([`${JSON.stringify(r.bundle, null, 2)}\n`], { type: 'application/json' });
@@ -1071,7 +1125,7 @@ export class NotificationsPanel {
                 ...(() => {
                   const events = field(n, 'history');
                   return (Array.isArray(events) ? events : []).map((e) =>
-                    h('li', {}, `${when(field(e, 'at'))} ${eventWords(field(e, 'event'))} (${t('entry', { seq: String(field(e, 'seq') ?? '?') })})`),
+                    h('li', {}, `${when(field(e, 'at'))} ${eventWords(field(e, 'event'))}${typeof field(e, 'seq') === 'number' ? ` (${t('entry', { seq: String(field(e, 'seq')) })})` : ''}`),
                   );
                 })(),
               ),
@@ -1171,7 +1225,7 @@ export class NotificationsPanel {
           state.textContent = overdue ? t('answerOverdue', { time: when(r.deadline) }) : t('answerBy', { time: when(r.deadline) });
         }
         until.hidden = !!a;
-        if (!a && r.deadline) until.dataset.until = r.deadline;
+        if (!a && r.deadline) showUntil(until, this.now(), r.deadline);
         else delete until.dataset.until;
         answerForm.hidden = !!a || r.to !== me;
       },

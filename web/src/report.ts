@@ -9,6 +9,7 @@ import type { Api } from './api';
 import { lineNow } from './clock';
 import { $, h } from './dom';
 import { define } from './i18n';
+import { ltr } from './panels/notifications';
 import type { Store } from './store';
 import { dtg, fullTime, readTime } from './times';
 import { isRecord, text } from './types';
@@ -65,19 +66,19 @@ const t = define('report', {
     openTitle: 'تنزيل سجلّك لما بعد العمليات عن فترة: HTML أو PDF أو حزمة إثبات',
     title: 'تقرير ما بعد العمليات',
     intro: 'كل ما يحق لك قراءته من السجلّ خلال الفترة، كل سطر برقم قيده. لا تُدرج إلا القيود المشمولة بآخر نقطة تحقق موقّعة.',
-    from: 'من (UTC: 181830ZJUN17 أو 1830Z أو RFC 3339)',
+    from: 'من (UTC: \u2066181830ZJUN17\u2069 أو \u20661830Z\u2069 أو \u2066RFC 3339\u2069)',
     to: 'إلى (غير مشمول)',
     format: 'الصيغة',
     html: 'HTML (للقراءة والطباعة)',
     pdf: 'PDF',
     bundle: 'حزمة إثبات (JSON، يُتحقق منها دون اتصال)',
-    bundleNote: 'تحقّق من الحزمة دون اتصال: deconflict log verify-proof --policy POLICY --bundle FILE',
+    bundleNote: 'تحقّق من الحزمة دون اتصال: \u2066deconflict log verify-proof --policy POLICY --bundle FILE\u2069',
     download: 'تنزيل',
     close: 'إغلاق',
     asking: 'جارٍ سؤال الخط…',
     saved: 'حُفظ {file}',
     readAs: '= {dtg}',
-    unread: 'تعذّرت قراءة «{text}» كوقت: اكتب 181830ZJUN17 أو 1830Z أو 2017-06-18T18:30:00Z',
+    unread: 'تعذّرت قراءة «{text}» كوقت: اكتب \u2066181830ZJUN17\u2069 أو \u20661830Z\u2069 أو \u20662017-06-18T18:30:00Z\u2069',
     order: 'يجب أن تأتي النهاية بعد البداية',
     refused: 'رفض الخط: {detail}',
     tooLong: 'الفترة طويلة جدًا: يغطي التقرير 31 يومًا على الأكثر. ضيّقها، أو اطلب عدة تقارير.',
@@ -127,8 +128,8 @@ interface Refusal {
 
 export class ReportDialog {
   private dialog: HTMLDialogElement;
-  private from = h('input', { name: 'from', required: true, autocomplete: 'off', spellcheck: 'false' });
-  private to = h('input', { name: 'to', required: true, autocomplete: 'off', spellcheck: 'false' });
+  private from = h('input', { name: 'from', required: true, autocomplete: 'off', spellcheck: 'false', dir: 'ltr' });
+  private to = h('input', { name: 'to', required: true, autocomplete: 'off', spellcheck: 'false', dir: 'ltr' });
   private notes: Record<'from' | 'to' | 'format', HTMLElement> = {
     from: h('p', { class: 'field-note', 'data-for': 'from', 'aria-live': 'polite' }),
     to: h('p', { class: 'field-note', 'data-for': 'to', 'aria-live': 'polite' }),
@@ -200,7 +201,7 @@ export class ReportDialog {
   private readBack(input: HTMLInputElement, note: HTMLElement): void {
     const r = this.read(input, input === this.to ? this.read(this.from).ms : undefined);
     note.classList.remove('error');
-    note.textContent = r.ms !== undefined ? t('readAs', { dtg: fullTime(r.ms) }) : '';
+    note.textContent = r.ms !== undefined ? t('readAs', { dtg: ltr(fullTime(r.ms)) }) : '';
   }
 
   private refuse(where: 'from' | 'to' | 'format', words: string): void {

@@ -14,7 +14,7 @@ import type { Api } from '../api';
 import { lineNow } from '../clock';
 import { declarationLabel, namesOf } from '../describe';
 import { $, h } from '../dom';
-import { define } from '../i18n';
+import { define, langInfo } from '../i18n';
 import { type Card, KeyedList } from '../keyed';
 import type { Picture } from '../picture';
 import { act } from '../shell';
@@ -285,7 +285,7 @@ const t = define('notifications', {
     askSiteNone: '— أو اكتب المكان أدناه —',
     askPoint: 'أو نقطة: خط الطول خط العرض (بالدرجات)',
     radius: 'نصف القطر (م؛ فارغ: النقطة وحدها)',
-    start: 'من (UTC: 1830Z أو 181830ZJUN17 أو RFC 3339)',
+    start: 'من (UTC: \u20661830Z\u2069 أو \u2066181830ZJUN17\u2069 أو \u2066RFC 3339\u2069)',
     end: 'إلى (UTC)',
     question: 'السؤال',
     ask: 'استفسار',
@@ -311,7 +311,7 @@ const t = define('notifications', {
     incidentHead: 'الإبلاغ عن حادث في موقع مُخطَر به',
     incidentSite: 'الموقع',
     incidentNoSite: 'لا موقع لك، ولا موقع أُخطرت به.',
-    incidentTime: 'متى (UTC: 1830Z أو 181830ZJUN17 أو RFC 3339)',
+    incidentTime: 'متى (UTC: \u20661830Z\u2069 أو \u2066181830ZJUN17\u2069 أو \u2066RFC 3339\u2069)',
     incidentPlace: 'أين: خط الطول خط العرض (بالدرجات)، أو بالكلمات (اختياري)',
     incidentText: 'ماذا حدث',
     report: 'الإبلاغ عن الحادث',
@@ -335,7 +335,7 @@ const t = define('notifications', {
     status_expired: 'منتهٍ',
     status_superseded: 'مُستبدل',
     download: 'تنزيل حزمة الإثبات',
-    verify: 'تحقّق منها دون اتصال: deconflict log verify-proof --policy POLICY --bundle FILE (تسمّي السياسة مفتاح سجلّ الخط وشهوده).',
+    verify: 'تحقّق منها دون اتصال: \u2066deconflict log verify-proof --policy POLICY --bundle FILE\u2069 (تسمّي السياسة مفتاح سجلّ الخط وشهوده).',
     badge: '{n} بانتظارك: إخطارات للإقرار، وطلبات للرد، وتجديدات تأكيد مستحقة خلال يوم',
   },
   tr: {
@@ -442,10 +442,16 @@ const t = define('notifications', {
 
 const DAY_MS = 86_400_000;
 
+/// Text that reads left to right whatever the page's direction (a date-time group, a place, a command),
+/// isolated on a right-to-left page so that its digits and letters keep their order.
+export function ltr(s: string): string {
+  return langInfo().dir === 'rtl' ? `\u2066${s}\u2069` : s;
+}
+
 /// A time from the line (RFC 3339), as a date-time group: `180530ZJUN17`.
 function when(iso: unknown): string {
   const ms = typeof iso === 'string' ? Date.parse(iso) : Number.NaN;
-  return Number.isFinite(ms) ? dtg(ms) : '—';
+  return Number.isFinite(ms) ? ltr(dtg(ms)) : '—';
 }
 
 /// A countdown to `until` (else to its data-until) at the line's time `now` (ms); red once past.
@@ -585,7 +591,7 @@ function pinnedCentre(decl: unknown): number[] | undefined {
 function placeText(p: unknown): string {
   if (!isPoint(p)) return typeof p === 'string' ? p : '?';
   const [lon, lat] = p;
-  return `${Math.abs(lat).toFixed(3)}${lat >= 0 ? 'N' : 'S'} ${Math.abs(lon).toFixed(3)}${lon >= 0 ? 'E' : 'W'}`;
+  return ltr(`${Math.abs(lat).toFixed(3)}${lat >= 0 ? 'N' : 'S'} ${Math.abs(lon).toFixed(3)}${lon >= 0 ? 'E' : 'W'}`);
 }
 
 /// A site one may name in a request or an incident: its party, id and label, and where it is.
@@ -973,10 +979,10 @@ export class NotificationsPanel {
   /// A time field with its reading beside it, as a date-time group.
   private timeField(name: string, label: string, value: string): HTMLElement {
     const note = h('span', { class: 'field-note', 'data-for': name });
-    const input = h('input', { name, required: true, autocomplete: 'off', value, dataset: { default: value } });
+    const input = h('input', { name, required: true, autocomplete: 'off', dir: 'ltr', value, dataset: { default: value } });
     const show = () => {
       const r = readTime(input.value, this.now());
-      note.textContent = r.ms !== undefined ? t('readAs', { dtg: fullTime(r.ms) }) : '';
+      note.textContent = r.ms !== undefined ? t('readAs', { dtg: ltr(fullTime(r.ms)) }) : '';
     };
     input.addEventListener('input', show);
     show();
@@ -996,7 +1002,7 @@ export class NotificationsPanel {
       h('option', { value: '' }, t('askSiteNone')),
       ...sites.map((k) => h('option', { value: `${k.party}/${k.id}` }, k.label)),
     );
-    const point = h('input', { name: 'point', autocomplete: 'off', placeholder: '36.60 35.37' });
+    const point = h('input', { name: 'point', autocomplete: 'off', dir: 'ltr', placeholder: '36.60 35.37' });
     const radius = h('input', { name: 'radius_m', type: 'number', min: '1', max: '100000', step: 'any', value: '1000' });
     site.addEventListener('change', () => {
       const k = sites.find((x) => `${x.party}/${x.id}` === site.value);
@@ -1074,7 +1080,7 @@ export class NotificationsPanel {
     form.replaceChildren(
       h('label', {}, t('incidentSite'), site),
       this.timeField('time', t('incidentTime'), dtg(this.now())),
-      h('label', {}, t('incidentPlace'), h('input', { name: 'place', autocomplete: 'off', placeholder: '36.60 35.37' })),
+      h('label', {}, t('incidentPlace'), h('input', { name: 'place', autocomplete: 'off', dir: 'auto', placeholder: '36.60 35.37' })),
       h('label', {}, t('incidentText'), description),
       h('button', { type: 'submit', class: 'primary' }, t('report')),
     );

@@ -6,7 +6,8 @@
 //      panel's form (its name frames it on the map); the statement that a notification is not a guarantee of safety is always at the top;
 //   2  us-cjtf and tr-gs, each signed in, acknowledge theirs in the browser; ru-gs lets it go;
 //   3  past the deadline, un-ocha's panel shows ru-gs overdue, then escalated, in colour and in words, the
-//      other two acknowledged; the demo's Idlib hospital notification lapsed; un-ocha re-confirms;
+//      other two acknowledged; the demo's Idlib hospital notification lapsed; un-ocha re-confirms; a
+//      movement's notification says it expires at the movement's end and asks no re-confirmation;
 //   4  ru-gs's inbox shows its own, escalated, with "Acknowledge"; it asks un-ocha whether the site is
 //      protected; un-ocha answers in its panel; ru-gs reads the answer;
 //   5  un-ocha reports an incident at the site: the history is shown and the proof bundle downloaded, which
@@ -174,6 +175,14 @@ try {
   assert.equal(mine.length, 3);
   assert.ok(mine.every((n) => n.reconfirmations.length === 1), 're-confirmed, each recipient’s');
   step(`re-confirmed: ${before} → ${await card.locator('.reconfirm-row span').first().textContent()}`);
+
+  // A movement's notification: no re-confirmation; it expires at the movement's end.
+  await api(line, line.tokens.UN_OCHA, 'POST', '/v1/notifications', { declarations: ['convoy-raqqa'], to: ['us-cjtf'], note: 'Convoy to Raqqa' });
+  const convoy = p.locator('article.sending', { has: p.locator('[data-site="convoy-raqqa"]') });
+  await convoy.waitFor({ timeout: 15_000 });
+  assert.match(await convoy.locator('.notified-what').textContent(), /^Movement: UN convoy Aleppo to Raqqa \(convoy-raqqa\) \(version \d+\) · expires 181600ZJUN17, at the movement’s end$/);
+  assert.equal(await convoy.locator('.reconfirm-row').isVisible(), false, 'a movement is not re-confirmed');
+  step('a movement notified: no re-confirmation, "expires 181600ZJUN17, at the movement’s end"');
 
   // ---- 4: the third party's inbox; a deconfliction request asked and answered ----------------------------
   const ru = await open(line.tokens.RU_GS);

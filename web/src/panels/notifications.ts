@@ -67,6 +67,7 @@ const t = define('notifications', {
     reconfirm: 'Re-confirm',
     reconfirmed: 'Re-confirmed',
     version: 'version {v}',
+    expires: 'expires {time}, at the movement’s end',
     // Notify form
     notifyHead: 'Notify parties',
     notifyWhat: 'What (your own sites, or one ground movement)',
@@ -170,6 +171,7 @@ const t = define('notifications', {
     reconfirm: 'Подтвердить повторно',
     reconfirmed: 'Подтверждено повторно',
     version: 'версия {v}',
+    expires: 'истекает {time}, по окончании передвижения',
     notifyHead: 'Уведомить стороны',
     notifyWhat: 'Что (ваши объекты или одно наземное передвижение)',
     notifyNone: 'У вас нет объектов или наземных передвижений для уведомления.',
@@ -270,6 +272,7 @@ const t = define('notifications', {
     reconfirm: 'تجديد التأكيد',
     reconfirmed: 'تمّ تجديد التأكيد',
     version: 'الإصدار {v}',
+    expires: 'ينتهي {time}، بانتهاء التحرّك',
     notifyHead: 'إخطار الأطراف',
     notifyWhat: 'ماذا (مواقعك، أو تحرّك بري واحد)',
     notifyNone: 'ليس لديك موقع أو تحرّك بري للإخطار به.',
@@ -370,6 +373,7 @@ const t = define('notifications', {
     reconfirm: 'Yeniden teyit et',
     reconfirmed: 'Yeniden teyit edildi',
     version: 'sürüm {v}',
+    expires: '{time} tarihinde, intikalin sonunda sona erer',
     notifyHead: 'Taraflara bildir',
     notifyWhat: 'Ne (kendi tesisleriniz veya tek bir kara intikali)',
     notifyNone: 'Bildirilecek tesisiniz veya kara intikaliniz yok.',
@@ -525,11 +529,12 @@ export function awaiting(s: Pick<State, 'notifications' | 'requests' | 'who'>, n
 
 /// A sending: the notifications of one request (one per recipient), told apart by their time, what they
 /// pin and their note.
-interface Sending {
+export interface Sending {
   key: string;
   list: NotificationView[];
 }
 
+/// The party's sent notifications by sending, newest first, each sending's recipients in order.
 export function sendings(sent: NotificationView[]): Sending[] {
   const by = new Map<string, NotificationView[]>();
   for (const n of sent) {
@@ -758,6 +763,7 @@ export class NotificationsPanel {
           ` (${t('version', { v: d.version ?? '?' })})`,
         ];
       }),
+      n.subject === 'movement' && n.expires ? ` · ${t('expires', { time: when(n.expires) })}` : '',
     );
   }
 

@@ -21,7 +21,7 @@ import {
   text,
 } from './types';
 
-type List = 'declarations' | 'conflicts' | 'messages' | 'alerts' | 'agreements' | 'notifications' | 'requests';
+type List = 'declarations' | 'conflicts' | 'messages' | 'alerts' | 'agreements';
 
 export class Sync {
   /// The log's size each list reflected when it was loaded at sign-in.
@@ -130,7 +130,7 @@ export class Sync {
   }
 
   /// Loads `what` again soon (once for a burst of entries).
-  private soon(what: List, load: () => Promise<void>): void {
+  private soon(what: List | 'notifications' | 'requests', load: () => Promise<void>): void {
     if (this.pending.has(what)) return;
     this.pending.set(
       what,

@@ -21,7 +21,7 @@ import { act } from '../shell';
 import type { State, Store } from '../store';
 import type { Sync } from '../sync';
 import { countdown, grouped } from '../text';
-import { dtg, fullTime, readTime } from '../times';
+import { dtg, fullTime, readTime, type TimeRead } from '../times';
 import {
   type DeconflictionAnswer,
   type DeconflictionRequestInput,
@@ -470,6 +470,15 @@ function showUntil(el: HTMLElement, now: number, until?: string): void {
 function longCountdown(ms: number): string {
   const days = Math.floor(ms / DAY_MS);
   return days >= 2 ? t('days', { d: days, rest: countdown(ms - days * DAY_MS) }) : countdown(ms);
+}
+
+/// A time field read as `readTime` does, except that for what has happened (an incident) a bare time of day
+/// is the latest such time at or before the line's time `now`, not the next.
+function readPast(text: string, now: number): TimeRead {
+  const r = readTime(text, now);
+  if (!r.expanded || r.ms === undefined || r.ms <= now) return r;
+  const ms = r.ms - DAY_MS;
+  return { send: new Date(ms).toISOString().replace('.000Z', 'Z'), ms, expanded: true };
 }
 
 /// A level of escalation in words (the line says `commander`, then `chief`).
@@ -982,12 +991,13 @@ export class NotificationsPanel {
     );
   }
 
-  /// A time field with its reading beside it, as a date-time group.
-  private timeField(name: string, label: string, value: string): HTMLElement {
+  /// A time field with its reading beside it, in full; for what has happened (`past`), a bare time of day is
+  /// the latest such time.
+  private timeField(name: string, label: string, value: string, past = false): HTMLElement {
     const note = h('span', { class: 'field-note', 'data-for': name });
     const input = h('input', { name, required: true, autocomplete: 'off', dir: 'ltr', value, dataset: { default: value } });
     const show = () => {
-      const r = readTime(input.value, this.now());
+      const r = past ? readPast(input.value, this.now()) : readTime(input.value, this.now());
       note.textContent = r.ms !== undefined ? t('readAs', { dtg: ltr(fullTime(r.ms)) }) : '';
     };
     input.addEventListener('input', show);
@@ -1074,7 +1084,7 @@ export class NotificationsPanel {
       const body: IncidentInput = {
         site: k.id,
         party: k.party,
-        time: readTime(String(data.get('time') ?? ''), this.now()).send,
+        time: readPast(String(data.get('time') ?? ''), this.now()).send,
         description: String(data.get('description') ?? '').trim(),
       };
       if (place) body.place = nums.length === 2 && nums.every(Number.isFinite) ? nums : place;
@@ -1085,7 +1095,7 @@ export class NotificationsPanel {
     };
     form.replaceChildren(
       h('label', {}, t('incidentSite'), site),
-      this.timeField('time', t('incidentTime'), dtg(this.now())),
+      this.timeField('time', t('incidentTime'), dtg(this.now()), true),
       h('label', {}, t('incidentPlace'), h('input', { name: 'place', autocomplete: 'off', dir: 'auto', placeholder: '36.60 35.37' })),
       h('label', {}, t('incidentText'), description),
       h('button', { type: 'submit', class: 'primary' }, t('report')),

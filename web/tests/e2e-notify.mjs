@@ -156,6 +156,9 @@ try {
   await p.locator('#panel-notifications').evaluate((el) => {
     el.scrollTop = 0;
   });
+  // The theatre in view again (the site's name framed it close up).
+  await p.evaluate(() => window.__deconflict.map().jumpTo({ center: [37.6, 35.6], zoom: 6.6 }));
+  await p.waitForTimeout(1500);
   await p.screenshot({ path: join(shots, 'notifications.png') });
   step('un-ocha sees us-cjtf and tr-gs acknowledged, ru-gs escalated to the commander (red, in words), Idlib lapsed');
   // Re-confirm: the period starts again for the live ones.

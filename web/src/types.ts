@@ -174,3 +174,15 @@ export function text(v: unknown, key: string): string | undefined {
   const f = field(v, key);
   return typeof f === 'string' ? f : undefined;
 }
+
+// ---- humanitarian notifications ------------------------------------------------------------------------
+
+/// A notification as listed (sent or received), with the fields the server always sends.
+export type NotificationView = Sent<openapi.Notification, 'id' | 'from' | 'to' | 'status' | 'sent' | 'deadline'>;
+export type NotificationInput = Body<'POST /v1/notifications'>;
+export type IncidentInput = Body<'POST /v1/notifications/incidents'>;
+export type IncidentReport = Answer<'POST /v1/notifications/incidents'>;
+/// A deconfliction request, asked by the party or of it.
+export type DeconflictionRequestView = Sent<openapi.DeconflictionRequest, 'id' | 'from' | 'to'>;
+export type DeconflictionRequestInput = Body<'POST /v1/deconfliction-requests'>;
+export type DeconflictionAnswer = Body<'POST /v1/deconfliction-requests/{id}/answer'>;

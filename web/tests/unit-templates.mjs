@@ -1,7 +1,7 @@
 // Unit tests of structured hotline messages in words (src/templates.ts): each template in each of the four
 // languages, heights in metres and feet (and the flight level), times in UTC with their date-time group,
 // durations, a template of a type the page does not read (or with fields it cannot read) shown safely; the
-// compose form's heights in metres (src/panels/hotline.ts); and that the catalogues of the templates, the
+// compose form's heights in metres and the hotline's countdowns (src/panels/hotline.ts); and that the catalogues of the templates, the
 // Hotline and the Conflicts panels have every key in every language, with the same placeholders. The
 // TypeScript is bundled in memory by esbuild and run by Node's test runner.
 //
@@ -164,6 +164,33 @@ test('the compose form’s heights in metres: m, ft, FL, SFC', () => {
   assert.equal(hotline.metresOf('', 'SFC'), null);
   assert.equal(hotline.metresOf('', 'm'), undefined);
   assert.equal(hotline.metresOf('high', 'ft'), undefined);
+});
+
+test('a deadline’s countdown in the page’s language: time left, overdue, acknowledged', () => {
+  const el = (due, done = false) => {
+    const classes = new Set();
+    return { dataset: { due, done: String(done) }, textContent: '', classList: { toggle: (c, on) => (on ? classes.add(c) : classes.delete(c)) }, classes };
+  };
+  const now = Date.parse('2017-06-18T15:00:00Z');
+  const left = el('2017-06-18T15:09:30Z');
+  hotline.showDue(left, now);
+  assert.equal(left.textContent, '09:30');
+  assert.ok(!left.classes.has('overdue'));
+  const late = el('2017-06-18T13:55:00Z');
+  hotline.showDue(late, now);
+  assert.equal(late.textContent, 'OVERDUE 1:05:00');
+  assert.ok(late.classes.has('overdue'));
+  i18n.setLang('ru');
+  try {
+    hotline.showDue(late, now);
+    assert.equal(late.textContent, 'ПРОСРОЧЕНО 1:05:00');
+    const done = el('2017-06-18T13:55:00Z', true);
+    hotline.showDue(done, now);
+    assert.equal(done.textContent, 'подтверждено');
+    assert.ok(!done.classes.has('overdue'));
+  } finally {
+    i18n.setLang('en');
+  }
 });
 
 test('the catalogues of the templates and of the Hotline and Conflicts panels: every key in every language, the same placeholders', () => {

@@ -11,7 +11,7 @@
 // writer wrote it, and says so.
 
 import type { Api } from '../api';
-import { lineNow, showCountdown } from '../clock';
+import { lineNow } from '../clock';
 import { namesOf } from '../describe';
 import { $, $as, control, h } from '../dom';
 import { define } from '../i18n';
@@ -32,7 +32,7 @@ import {
   unit,
   untranslated,
 } from '../templates';
-import { shortTime } from '../text';
+import { countdown, shortTime } from '../text';
 import { readTime } from '../times';
 import {
   ACK_STATUSES,
@@ -58,6 +58,8 @@ const t = define('hotline', {
     awaiting_none: 'Awaiting you: nothing',
     badge_title: '{n} awaiting you: messages not yet acknowledged, escalated to you, or your own overdue',
     deadline: 'deadline {time}',
+    cd_acknowledged: 'acknowledged',
+    cd_overdue: 'OVERDUE {left}',
     header: '{from} → {to} · {kind} · sent {time}',
     acknowledge: 'Acknowledge',
     answer: 'Answer',
@@ -121,6 +123,8 @@ const t = define('hotline', {
     awaiting_none: 'Ожидают вас: ничего',
     badge_title: 'Ожидают вас: {n} — неподтверждённые сообщения, эскалированные вам и ваши просроченные',
     deadline: 'срок {time}',
+    cd_acknowledged: 'подтверждено',
+    cd_overdue: 'ПРОСРОЧЕНО {left}',
     header: '{from} → {to} · {kind} · отправлено {time}',
     acknowledge: 'Подтвердить',
     answer: 'Ответить',
@@ -184,6 +188,8 @@ const t = define('hotline', {
     awaiting_none: 'بانتظارك: لا شيء',
     badge_title: '{n} بانتظارك: رسائل لم يُقَرّ باستلامها بعد، أو صُعّدت إليك، أو رسائلك المتأخرة',
     deadline: 'المهلة {time}',
+    cd_acknowledged: 'أُقرّ بالاستلام',
+    cd_overdue: 'متأخرة {left}',
     header: '{from} → {to} · {kind} · أُرسلت {time}',
     acknowledge: 'إقرار بالاستلام',
     answer: 'رد',
@@ -247,6 +253,8 @@ const t = define('hotline', {
     awaiting_none: 'Sizi bekleyen: yok',
     badge_title: 'Sizi bekleyen {n} mesaj: henüz teyit edilmemiş, size iletilmiş ya da süresi geçmiş kendi mesajlarınız',
     deadline: 'son süre {time}',
+    cd_acknowledged: 'teyit edildi',
+    cd_overdue: 'SÜRESİ GEÇTİ {left}',
     header: '{from} → {to} · {kind} · gönderildi {time}',
     acknowledge: 'Teyit et',
     answer: 'Yanıtla',
@@ -399,6 +407,15 @@ export function metresOf(value: string, unit: string): number | null | undefined
   return Math.round(m * 100) / 100;
 }
 
+/// A deadline's countdown (the element's `data-due`) at the line's time `now` (ms): the time left, the time
+/// overdue (red), or that it was acknowledged (`data-done`).
+export function showDue(el: HTMLElement, now: number): void {
+  const left = Date.parse(el.dataset.due ?? '') - now;
+  const done = el.dataset.done === 'true';
+  el.textContent = done ? t('cd_acknowledged') : left < 0 ? t('cd_overdue', { left: countdown(-left) }) : countdown(left);
+  el.classList.toggle('overdue', !done && left < 0);
+}
+
 /// What a message or an answer says: its template as a sentence in the reader's language and units, then
 /// its free text as its writer wrote it, labelled so (and laid out in the text's own direction).
 export function said(template: unknown, text: string | null | undefined, names: Lookup): HTMLElement[] {
@@ -422,6 +439,7 @@ export class HotlinePanel {
   private lists: Record<Section, KeyedList<Listed>>;
   private heads: Record<Section, HTMLElement>;
   private badgeTimer = 0;
+  private dueTimer = 0;
   private names: Lookup = { declaration: () => undefined };
 
   constructor(
@@ -444,10 +462,16 @@ export class HotlinePanel {
     store.watch((s) => s.declarations, (s) => this.render(s));
     // A sent message goes overdue with the line's time, not with a list: the sections are checked every 2 s.
     this.badgeTimer = window.setInterval(() => this.recount(), 2000);
+    // The countdowns run with the line's clock, four times a second (a minute is 15 s at 60x).
+    this.dueTimer = window.setInterval(() => {
+      const now = lineNow(this.store.state.clock);
+      for (const el of $('#message-list').querySelectorAll<HTMLElement>('[data-due]')) showDue(el, now);
+    }, 250);
   }
 
   stop(): void {
     clearInterval(this.badgeTimer);
+    clearInterval(this.dueTimer);
   }
 
   private lastAwaiting = '';
@@ -481,10 +505,16 @@ export class HotlinePanel {
   private card(first: Listed): Card<Listed> {
     const m = first.m;
     const party = this.store.state.who.party;
-    const done = (what: Promise<unknown>) => what.then(() => this.sync.messages());
+    // Once acted on, the card may move to another section: the focus leaves it, so that it is not held back.
+    const done = (what: Promise<unknown>) =>
+      what.then(() => {
+        const active = document.activeElement;
+        if (active instanceof HTMLElement && el.contains(active)) active.blur();
+        return this.sync.messages();
+      });
     const badge = h('span', { class: `badge ${m.precedence}` }, m.precedence);
     const flags = h('span', { class: 'flags' });
-    const countdown = h('span', { class: 'countdown', dataset: { deadline: m.deadline }, title: t('deadline', { time: shortTime(m.deadline) }) });
+    const due = h('span', { class: 'countdown', dataset: { due: m.deadline }, title: t('deadline', { time: shortTime(m.deadline) }) });
     const body = h('div', { class: 'message-body' });
     const receipts = h('div', { class: 'receipts' });
     const status = h(
@@ -526,7 +556,7 @@ export class HotlinePanel {
     const el = h(
       'article',
       { class: `card message ${m.precedence}`, 'data-message': m.id, dataset: { template: templateType(m.template) } },
-      h('header', {}, badge, ' ', flags, ` ${t('header', { from: m.from, to, kind: kindWords(m.kind), time: shortTime(m.sent) })} `, countdown),
+      h('header', {}, badge, ' ', flags, ` ${t('header', { from: m.from, to, kind: kindWords(m.kind), time: shortTime(m.sent) })} `, due),
       body,
       receipts,
       actions,
@@ -538,8 +568,8 @@ export class HotlinePanel {
         const mine = l.m.receipts?.[party];
         const all = Object.entries(l.m.receipts ?? {});
         const acknowledged = l.mine ? all.every(([, r]) => r.acknowledged) : !!mine?.acknowledged;
-        countdown.dataset.done = String(acknowledged);
-        showCountdown(countdown, lineNow(this.store.state.clock));
+        due.dataset.done = String(acknowledged);
+        showDue(due, lineNow(this.store.state.clock));
         flags.textContent = [l.escalated ? t('escalated') : '', l.mine && l.section === 'awaiting' ? t('overdue') : ''].filter(Boolean).join(' · ');
         el.classList.toggle('escalated', l.escalated);
         // The body is drawn again only when its words change (names arrive with the declarations).

@@ -140,11 +140,11 @@ try {
   await page.selectOption('#compose select[name=notice_declaration]', ruDecl);
   await page.fill('#compose input[name=notice_start]', '1845Z');
   await page.fill('#compose input[name=notice_end]', '1945Z');
-  await page.selectOption('#compose select[name=lower_unit]', 'SFC');
-  await page.fill('#compose input[name=upper]', '250');
-  await page.selectOption('#compose select[name=upper_unit]', 'FL');
+  await page.selectOption('#compose select[name=notice_lower_unit]', 'SFC');
+  await page.fill('#compose input[name=notice_upper]', '250');
+  await page.selectOption('#compose select[name=notice_upper_unit]', 'FL');
   assert.match(await page.textContent('#compose .field-note[data-for=notice_start]'), /^читается как \d+ июня 2017 18:45Z \(\d{2}1845ZJUN17\)$/);
-  assert.equal(await page.textContent('#compose .field-note[data-for=upper]'), '= 7 620 м / 25 000 фут (FL250)');
+  assert.equal(await page.textContent('#compose .field-note[data-for=notice_upper]'), '= 7 620 м / 25 000 фут (FL250)');
   await page.fill('#compose textarea[name=text]', 'Сообщите о готовности.');
   await page.click('#compose button[type=submit]');
   let own;

@@ -638,13 +638,13 @@ class Compose {
       h(
         'div',
         { class: 'alt' },
-        h('label', {}, `${t('lower')} `, h('input', { name: 'lower', value: '0', size: 6, inputmode: 'decimal', autocomplete: 'off' })),
-        this.units('lower_unit', t('lower_unit'), ['SFC', 'm', 'ft', 'FL']),
-        h('label', {}, `${t('upper')} `, h('input', { name: 'upper', value: '300', size: 6, inputmode: 'decimal', required: true, autocomplete: 'off' })),
-        this.units('upper_unit', t('upper_unit'), ['FL', 'm', 'ft']),
+        h('label', {}, `${t('lower')} `, h('input', { name: 'notice_lower', value: '0', size: 6, inputmode: 'decimal', autocomplete: 'off' })),
+        this.units('notice_lower_unit', t('lower_unit'), ['SFC', 'm', 'ft', 'FL']),
+        h('label', {}, `${t('upper')} `, h('input', { name: 'notice_upper', value: '300', size: 6, inputmode: 'decimal', required: true, autocomplete: 'off' })),
+        this.units('notice_upper_unit', t('upper_unit'), ['FL', 'm', 'ft']),
       ),
-      note('lower'),
-      note('upper'),
+      note('notice_lower'),
+      note('notice_upper'),
     );
     const exclusion = this.fieldset(
       'site_exclusion_request',
@@ -699,7 +699,7 @@ class Compose {
     this.form.addEventListener('change', (ev) => {
       const name = ev.target instanceof HTMLSelectElement ? ev.target.name : '';
       if (name === 'form') this.chosen(true);
-      if (name === 'lower_unit') this.showForm();
+      if (name === 'notice_lower_unit') this.showForm();
       this.readBack();
     });
     this.form.addEventListener('input', () => this.readBack());
@@ -758,8 +758,8 @@ class Compose {
     const text = control(this.form, 'text');
     text.required = form === 'free';
     this.textLabel.textContent = form === 'free' ? t('text') : t('text_optional');
-    const lower = control(this.form, 'lower');
-    lower.required = this.select('lower_unit').value !== 'SFC';
+    const lower = control(this.form, 'notice_lower');
+    lower.required = this.select('notice_lower_unit').value !== 'SFC';
   }
 
   /// Beside each time, the time it was read as; beside each height, metres and feet.
@@ -775,7 +775,7 @@ class Compose {
       this.note(a, start.ms === undefined ? '' : t('read_as', { time: timeWords(start.ms) }));
       this.note(b, end.ms === undefined ? '' : t('read_as', { time: timeWords(end.ms) }));
     }
-    for (const name of ['lower', 'upper']) {
+    for (const name of ['notice_lower', 'notice_upper']) {
       const m = metresOf(value(name), value(`${name}_unit`));
       this.note(name, m === undefined ? '' : t('height_is', { height: heightWords(m) }));
     }
@@ -860,8 +860,8 @@ class Compose {
           type: 'operation_notice',
           ...(declaration ? { declaration } : {}),
           ...times('notice_start', 'notice_end'),
-          lower_m: metresOf(value('lower'), value('lower_unit')) ?? null,
-          upper_m: metresOf(value('upper'), value('upper_unit')) ?? Number.NaN,
+          lower_m: metresOf(value('notice_lower'), value('notice_lower_unit')) ?? null,
+          upper_m: metresOf(value('notice_upper'), value('notice_upper_unit')) ?? Number.NaN,
         };
       }
       case 'site_exclusion_request':

@@ -667,6 +667,7 @@ class Compose {
         h('select', { name: 'ack_status' }, ...ACK_STATUSES.map((s) => h('option', { value: s }, statusWords(s)))),
       ),
     );
+    this.form.setAttribute('aria-label', t('compose'));
     this.form.replaceChildren(
       h('h3', {}, t('compose')),
       h('fieldset', {}, h('legend', {}, t('to')), this.to),
@@ -833,11 +834,13 @@ class Compose {
     const el = this.select('ack_message');
     const was = el.value;
     const seen = new Set<string>();
+    const names = lookupOf(s);
     const options = [...s.boxes.inbox, ...s.boxes.escalated]
       .filter((m) => !seen.has(m.id) && seen.add(m.id))
       .sort(byUrgency)
       .map((m) => {
-        const gist = m.text ? `: ${m.text.length > 40 ? `${m.text.slice(0, 39)}…` : m.text}` : '';
+        const said = m.text || (m.template ? templateWords(m.template, undefined, names) : '');
+        const gist = said ? `: ${said.length > 40 ? `${said.slice(0, 39)}…` : said}` : '';
         return h('option', { value: m.id }, `${m.id} · ${m.precedence} · ${m.from}${gist}`);
       });
     el.replaceChildren(h('option', { value: '' }, t('none')), ...options);

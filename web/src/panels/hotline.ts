@@ -371,7 +371,6 @@ export function sections(s: Pick<State, 'boxes' | 'who'>, now: number): Record<S
   return out;
 }
 
-
 const KINDS: Record<string, Parameters<typeof t>[0]> = {
   text: 'kind_text',
   notice: 'kind_notice',

@@ -10,7 +10,7 @@
 import { define, type Lang, lang } from './i18n';
 import { grouped, SFC_M } from './text';
 import { dtg } from './times';
-import { ACK_STATUSES, type AckStatus, field, isRecord } from './types';
+import { ACK_STATUSES, type AckStatus, field, isRecord, type Template } from './types';
 
 const catalogue = {
   en: {
@@ -126,7 +126,7 @@ function say(l: Lang, key: Key, p: Record<string, string> = {}): string {
 }
 
 /// The template types this page reads, as the compose form offers them.
-export const TEMPLATE_TYPES = ['operation_notice', 'site_exclusion_request', 'delay_request', 'acknowledgement'] as const;
+export const TEMPLATE_TYPES = ['operation_notice', 'site_exclusion_request', 'delay_request', 'acknowledgement'] as const satisfies readonly Template['type'][];
 export type TemplateType = (typeof TEMPLATE_TYPES)[number];
 
 /// A template type's name (or `free` text's) in `l`.

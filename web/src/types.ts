@@ -19,8 +19,8 @@ export type Track = Sent<openapi.Track, 'id' | 'party' | 'lon' | 'lat' | 'alt_m'
 export type Agreement = openapi.Agreement;
 export type Declaration = openapi.Declaration;
 export type Volume = openapi.Volume;
-/// A message to send, with its template (hand-written until the document names it).
-export type MessageInput = Omit<Body<'POST /v1/messages'>, 'template'> & { template?: Template };
+export type MessageInput = Body<'POST /v1/messages'>;
+export type AnswerInput = Body<'POST /v1/messages/{id}/answer'>;
 export type Declared = Answer<'POST /v1/declarations'>;
 export type Advice = NonNullable<Declared['advice']>;
 
@@ -88,16 +88,12 @@ export interface Escalation {
   at?: string;
 }
 
-/// Hand-written: a structured hotline message's template, as sent (`type` names its shape; times RFC 3339,
-/// heights in metres, `lower_m` null for the surface). What is listed is read as `unknown` and narrowed by
-/// templates.ts: another party wrote it.
-export type Template =
-  | { type: 'operation_notice'; declaration?: string; start: string; end: string; lower_m: number | null; upper_m: number }
-  | { type: 'site_exclusion_request'; site: string; start: string; end: string }
-  | { type: 'delay_request'; declaration: string; delay_s: number }
-  | { type: 'acknowledgement'; message?: string; status: AckStatus };
-export const ACK_STATUSES = ['received', 'will_comply', 'cannot_comply'] as const;
-export type AckStatus = (typeof ACK_STATUSES)[number];
+/// A structured hotline message's template, as sent (`type` names its shape; times RFC 3339, heights in
+/// metres, `lower_m` null for the surface). What is listed is read as `unknown` and narrowed by templates.ts:
+/// another party wrote it, perhaps with a newer line.
+export type Template = openapi.MessageTemplate;
+export type AckStatus = Extract<Template, { type: 'acknowledgement' }>['status'];
+export const ACK_STATUSES = ['received', 'will_comply', 'cannot_comply'] as const satisfies readonly AckStatus[];
 
 /// Hand-written: a recipient's answer: when, its free text, and its template if any.
 export interface Answered {
@@ -117,7 +113,7 @@ export interface Receipt {
   escalations?: Escalation[];
 }
 
-/// A message as listed (hand-written parts: `receipts`, `template`).
+/// A message as listed (hand-written parts: `receipts`, and `template` read as `unknown`).
 export type MessageView = Omit<
   Sent<NonNullable<openapi.MessageList['messages']>[number], 'id' | 'from' | 'precedence' | 'deadline'>,
   'receipts' | 'template'

@@ -36,6 +36,7 @@ import { countdown, shortTime } from '../text';
 import { readTime } from '../times';
 import {
   ACK_STATUSES,
+  type AnswerInput,
   type Answered,
   type DeclarationView,
   MESSAGE_KINDS,
@@ -540,7 +541,7 @@ export class HotlinePanel {
             toast(t('answer_empty'), true);
             return;
           }
-          const reply: { text?: string; template?: Template } = {};
+          const reply: AnswerInput = {};
           if (chosen) reply.template = { type: 'acknowledgement', status: chosen };
           if (text) reply.text = text;
           act(() => done(this.api.post(`/v1/messages/${m.id}/answer`, reply)), t('done_answered'));

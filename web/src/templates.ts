@@ -5,9 +5,11 @@
 // is never translated: the page says so beside it.
 //
 // Pure: a template (as listed, so `unknown`: another party wrote it) and a language give words. A template
-// of a type this page does not read, or with fields it cannot read, is shown as sent, as text.
+// of a type this page does not read, or with fields it cannot read, is shown as sent, as text. Right to left
+// (Arabic), each name or id is set apart from the sentence (a first-strong isolate) and each figure, time and
+// date-time group kept left to right (`6 096` is never read `096 6`).
 
-import { define, type Lang, lang } from './i18n';
+import { define, type Lang, lang, langInfo } from './i18n';
 import { grouped, SFC_M } from './text';
 import { dtg } from './times';
 import { ACK_STATUSES, type AckStatus, field, isRecord, type Template } from './types';
@@ -120,9 +122,17 @@ type Key = keyof typeof catalogue.en;
 // tests); the words below are taken in the language asked for, not only the page's.
 define<Key>('templates', catalogue);
 
-/// The words of `key` in `l`, placeholders filled.
+const rtl = (l: Lang) => langInfo(l).dir === 'rtl';
+
+/// Right to left: `s` set apart from the sentence around it, in the direction of its first strong letter.
+const isolate = (l: Lang, s: string) => (rtl(l) && s ? `\u2068${s}\u2069` : s);
+
+/// Right to left: `s` (a figure, a time, a date-time group) kept left to right.
+const fig = (l: Lang, s: string) => (rtl(l) && s ? `\u2066${s}\u2069` : s);
+
+/// The words of `key` in `l`, placeholders filled (each set apart, right to left).
 function say(l: Lang, key: Key, p: Record<string, string> = {}): string {
-  return catalogue[l][key].replace(/\{(\w+)\}/g, (all: string, name: string) => p[name] ?? all);
+  return catalogue[l][key].replace(/\{(\w+)\}/g, (all: string, name: string) => (name in p ? isolate(l, p[name]) : all));
 }
 
 /// The template types this page reads, as the compose form offers them.
@@ -160,8 +170,8 @@ export function heightWords(m: number | null | undefined, l: Lang = lang()): str
   if (!Number.isFinite(m)) return '—';
   const ft = m / FOOT;
   const fl = Math.round(ft / 100);
-  const level = fl >= 30 ? ` (FL${String(fl).padStart(3, '0')})` : '';
-  return `${grouped(m)} ${say(l, 'm')} / ${grouped(ft)} ${say(l, 'ft')}${level}`;
+  const level = fl >= 30 ? ` (${fig(l, `FL${String(fl).padStart(3, '0')}`)})` : '';
+  return `${fig(l, grouped(m))} ${say(l, 'm')} / ${fig(l, grouped(ft))} ${say(l, 'ft')}${level}`;
 }
 
 const two = (n: number) => String(n).padStart(2, '0');
@@ -174,13 +184,14 @@ function dateWords(ms: number, l: Lang): string {
 }
 
 const clock = (ms: number) => `${two(new Date(ms).getUTCHours())}:${two(new Date(ms).getUTCMinutes())}Z`;
+const group = (l: Lang, ms: number) => fig(l, dtg(ms));
 
 /// A time in UTC in `l` with its date-time group: `18 июня 2017 18:30Z (181830ZJUN17)`. Text that is no time
 /// is shown as it is.
 export function timeWords(iso: string | number, l: Lang = lang()): string {
   const ms = typeof iso === 'number' ? iso : Date.parse(iso);
   if (!Number.isFinite(ms)) return String(iso);
-  return `${dateWords(ms, l)} ${clock(ms)} (${dtg(ms)})`;
+  return `${dateWords(ms, l)} ${fig(l, clock(ms))} (${group(l, ms)})`;
 }
 
 /// A window in UTC in `l`: on one day `18 июня 2017 18:30Z–19:30Z (181830ZJUN17 – 181930ZJUN17)`, else
@@ -189,7 +200,7 @@ export function windowWords(start: string, end: string, l: Lang = lang()): strin
   const a = Date.parse(start);
   const b = Date.parse(end);
   if (!Number.isFinite(a) || !Number.isFinite(b)) return `${timeWords(start, l)} – ${timeWords(end, l)}`;
-  if (dateWords(a, l) === dateWords(b, l)) return `${dateWords(a, l)} ${clock(a)}–${clock(b)} (${dtg(a)} – ${dtg(b)})`;
+  if (dateWords(a, l) === dateWords(b, l)) return `${dateWords(a, l)} ${fig(l, `${clock(a)}–${clock(b)}`)} (${fig(l, `${dtg(a)} – ${dtg(b)}`)})`;
   return `${timeWords(a, l)} – ${timeWords(b, l)}`;
 }
 

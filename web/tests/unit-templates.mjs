@@ -32,6 +32,8 @@ async function load(paths) {
 const [tpl, i18n, hotline] = await load(['src/templates.ts', 'src/i18n.ts', 'src/panels/hotline.ts', 'src/panels/conflicts.ts']);
 
 const LANGS = ['en', 'ru', 'ar', 'tr'];
+/// Words without the marks that keep right-to-left text in order (isolates), for comparing the words alone.
+const plain = (s) => s.replace(/[\u2066-\u2069]/g, '');
 const names = {
   declaration: (id) => ({ 'ru-42': 'Су-24 южнее Табки', 'hosp-kz': 'Kafr Zeita hospital' })[id],
   message: (id) => (id === 'm-58' ? { precedence: 'FLASH', from: 'us-cjtf' } : undefined),
@@ -45,7 +47,7 @@ const ack = { type: 'acknowledgement', message: 'm-58', status: 'will_comply' };
 test('heights in metres and feet, the flight level from FL030, the surface as SFC', () => {
   assert.equal(tpl.heightWords(6096, 'en'), '6 096 m / 20 000 ft (FL200)');
   assert.equal(tpl.heightWords(6096, 'ru'), '6 096 м / 20 000 фут (FL200)');
-  assert.equal(tpl.heightWords(6096, 'ar'), '6 096 م / 20 000 قدم (FL200)');
+  assert.equal(plain(tpl.heightWords(6096, 'ar')), '6 096 م / 20 000 قدم (FL200)');
   assert.equal(tpl.heightWords(6096, 'tr'), '6 096 m / 20 000 ft (FL200)');
   assert.equal(tpl.heightWords(300, 'ru'), '300 м / 984 фут');
   assert.equal(tpl.heightWords(null, 'ru'), 'SFC');
@@ -56,7 +58,7 @@ test('heights in metres and feet, the flight level from FL030, the surface as SF
 test('times in UTC with their date-time group, in each language', () => {
   assert.equal(tpl.timeWords('2017-06-18T18:30:00Z', 'en'), '18 Jun 2017 18:30Z (181830ZJUN17)');
   assert.equal(tpl.timeWords('2017-06-18T18:30:00Z', 'ru'), '18 июня 2017 18:30Z (181830ZJUN17)');
-  assert.equal(tpl.timeWords('2017-06-18T18:30:00Z', 'ar'), '18 يونيو 2017 18:30Z (181830ZJUN17)');
+  assert.equal(plain(tpl.timeWords('2017-06-18T18:30:00Z', 'ar')), '18 يونيو 2017 18:30Z (181830ZJUN17)');
   assert.equal(tpl.timeWords('2017-06-18T18:30:00Z', 'tr'), '18 Haziran 2017 18:30Z (181830ZJUN17)');
   assert.equal(tpl.timeWords('soon', 'en'), 'soon', 'what is no time is shown as it is');
   // One day: the date once; over midnight: both times in full.
@@ -72,12 +74,12 @@ test('durations: minutes, hours and minutes, seconds', () => {
   assert.equal(tpl.durationWords(3900, 'en'), '1 h 05 min');
   assert.equal(tpl.durationWords(3900, 'ru'), '1 ч 05 мин');
   assert.equal(tpl.durationWords(90, 'tr'), '1 dk 30 sn');
-  assert.equal(tpl.durationWords(7200, 'ar'), '2 ساعة');
+  assert.equal(plain(tpl.durationWords(7200, 'ar')), '2 ساعة');
   assert.equal(tpl.durationWords(86400, 'en'), '24 h');
 });
 
 test('a notice of an operation in each language: the declaration named, the window, the heights', () => {
-  const said = Object.fromEntries(LANGS.map((l) => [l, tpl.templateWords(notice, l, names)]));
+  const said = Object.fromEntries(LANGS.map((l) => [l, plain(tpl.templateWords(notice, l, names))]));
   assert.equal(
     said.en,
     'Notice of operation Су-24 южнее Табки (ru-42): 18 Jun 2017 18:30Z–19:30Z (181830ZJUN17 – 181930ZJUN17), heights from SFC to 6 096 m / 20 000 ft (FL200).',
@@ -103,7 +105,7 @@ test('a request to confirm a site’s exclusion in each language', () => {
     'Request to confirm that Kafr Zeita hospital (hosp-kz) is excluded from operations: 18 Jun 2017 18:30Z (181830ZJUN17) – 19 Jun 2017 02:00Z (190200ZJUN17).',
   );
   assert.match(tpl.templateWords(exclusion, 'ru', names), /^Прошу подтвердить, что объект Kafr Zeita hospital \(hosp-kz\) исключён из района операций: 18 июня 2017 18:30Z \(181830ZJUN17\) – 19 июня 2017 02:00Z/);
-  assert.match(tpl.templateWords(exclusion, 'ar', names), /^طلب تأكيد استثناء الموقع Kafr Zeita hospital \(hosp-kz\) من العمليات: 18 يونيو 2017/);
+  assert.match(plain(tpl.templateWords(exclusion, 'ar', names)), /^طلب تأكيد استثناء الموقع Kafr Zeita hospital \(hosp-kz\) من العمليات: 18 يونيو 2017/);
   assert.match(tpl.templateWords(exclusion, 'tr', names), /^Kafr Zeita hospital \(hosp-kz\) tesisinin harekât dışında tutulduğunun teyidi talep edilir: 18 Haziran 2017/);
   // A site the reader was given no name for: its id.
   assert.match(tpl.templateWords(exclusion, 'en'), /^Request to confirm that hosp-kz is excluded/);
@@ -112,21 +114,21 @@ test('a request to confirm a site’s exclusion in each language', () => {
 test('a request for a delay in each language', () => {
   assert.equal(tpl.templateWords(delay, 'en', names), 'Request to delay Су-24 южнее Табки (ru-42) by 45 min.');
   assert.equal(tpl.templateWords(delay, 'ru', names), 'Прошу отложить Су-24 южнее Табки (ru-42) на 45 мин.');
-  assert.equal(tpl.templateWords(delay, 'ar', names), 'طلب تأجيل Су-24 южнее Табки (ru-42) مدة 45 دقيقة.');
+  assert.equal(plain(tpl.templateWords(delay, 'ar', names)), 'طلب تأجيل Су-24 южнее Табки (ru-42) مدة 45 دقيقة.');
   assert.equal(tpl.templateWords(delay, 'tr', names), 'Су-24 южнее Табки (ru-42) için 45 dk erteleme talep edilir.');
 });
 
 test('an acknowledgement in each language, with and without the message it answers', () => {
   assert.equal(tpl.templateWords(ack, 'en', names), 'Acknowledgement of message m-58 (FLASH, us-cjtf): will comply.');
   assert.equal(tpl.templateWords(ack, 'ru', names), 'Подтверждение по сообщению m-58 (FLASH, us-cjtf): будет выполнено.');
-  assert.equal(tpl.templateWords(ack, 'ar', names), 'إقرار بشأن الرسالة m-58 (FLASH, us-cjtf): سيتم الامتثال.');
+  assert.equal(plain(tpl.templateWords(ack, 'ar', names)), 'إقرار بشأن الرسالة m-58 (FLASH, us-cjtf): سيتم الامتثال.');
   assert.equal(tpl.templateWords(ack, 'tr', names), 'm-58 (FLASH, us-cjtf) mesajına teyit: gereği yapılacak.');
   const bare = (status) => ({ type: 'acknowledgement', status });
   assert.equal(tpl.templateWords(bare('received'), 'en'), 'Acknowledgement: received.');
   assert.equal(tpl.templateWords(bare('cannot_comply'), 'en'), 'Acknowledgement: cannot comply.');
   assert.equal(tpl.templateWords(bare('cannot_comply'), 'ru'), 'Подтверждение: выполнить не можем.');
   assert.equal(tpl.templateWords(bare('received'), 'tr'), 'Teyit: mesaj alındı.');
-  assert.equal(tpl.templateWords(bare('will_comply'), 'ar'), 'إقرار: سيتم الامتثال.');
+  assert.equal(plain(tpl.templateWords(bare('will_comply'), 'ar')), 'إقرار: سيتم الامتثال.');
 });
 
 test('a template of a type the page does not read, or with fields it cannot read, is shown safely', () => {
@@ -208,6 +210,18 @@ test('the catalogues of the templates and of the Hotline and Conflicts panels: e
         }
       }
     }
+  }
+});
+
+test('right to left, names set apart and figures, times and date-time groups kept left to right; left to right, no marks', () => {
+  const LRI = '\u2066';
+  const FSI = '\u2068';
+  const PDI = '\u2069';
+  assert.equal(tpl.heightWords(6096, 'ar'), `${LRI}6 096${PDI} م / ${LRI}20 000${PDI} قدم (${LRI}FL200${PDI})`);
+  assert.equal(tpl.timeWords('2017-06-18T18:30:00Z', 'ar'), `18 يونيو 2017 ${LRI}18:30Z${PDI} (${LRI}181830ZJUN17${PDI})`);
+  assert.ok(tpl.templateWords(delay, 'ar', names).includes(`${FSI}Су-24 южнее Табки (ru-42)${PDI}`), 'the name and id set apart');
+  for (const l of ['en', 'ru', 'tr']) {
+    for (const t of [notice, exclusion, delay, ack]) assert.doesNotMatch(tpl.templateWords(t, l, names), /[\u2066-\u2069]/, l);
   }
 });
 

@@ -64,6 +64,16 @@ export class PictureMap {
     this.map.keyboard.disableRotation();
     this.overlay = new Overlay(this.map);
     this.motion = new Motion(this.map);
+    // While the map moves its ground is not drawn: the canvas stays transparent there and the container's
+    // background, of the same colour, shows through it (a full-screen pass less in every frame of a pan, which
+    // without a GPU is CPU time). Drawn again once the map is still, so that the canvas alone (a PNG or PDF
+    // export of the situation picture) holds the whole map.
+    this.motion.whileMoving((moving) => {
+      const m = this.map;
+      if (!m.getLayer('ground')) return;
+      if (moving) m.getContainer().style.backgroundColor = String(m.getPaintProperty('ground', 'background-color'));
+      m.setLayoutProperty('ground', 'visibility', moving ? 'none' : 'visible');
+    });
     this.map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'top-left');
     this.map.addControl(new maplibregl.ScaleControl({ unit: 'metric' }), 'bottom-left');
     this.map.addControl(
@@ -131,6 +141,7 @@ export class PictureMap {
       if (e.sourceId !== 'sea' || !m.isSourceLoaded('sea')) return;
       m.off('sourcedata', drawn);
       m.setPaintProperty('ground', 'background-color', LAND);
+      m.getContainer().style.backgroundColor = LAND;
     };
     m.on('sourcedata', drawn);
     // earth-rivers' 1 km polygons from zoom 7 in: further out they are specks (the great rivers are drawn as

@@ -129,7 +129,8 @@ export class PictureMap {
     const tiles = { buffer: BUFFER } as const;
     // The sea: the world less the land (made by build.mjs), in cells of 30°.
     m.addSource('sea', { type: 'geojson', data: url('sea'), ...tiles });
-    // The land: its coastline as lines.
+    // The land: its coastline as lines (the layer keeps the name `land`: the browser tests wait for its
+    // features as the sign that the basemap is drawn).
     m.addSource('land', { type: 'geojson', data: url('land'), ...tiles });
     m.addSource('borders', { type: 'geojson', data: url('borders'), ...tiles });
     m.addSource('rivers', { type: 'geojson', data: url('rivers'), ...tiles });

@@ -22,6 +22,12 @@ export function partyColour(party: string, parties: string[]): string {
   return PALETTE[h % PALETTE.length];
 }
 
+const SEA = '#0b1a2b';
+const LAND = '#1d2a1f';
+
+/// The basemap's tile buffer, in pixels of a 512-pixel tile (see addBasemap).
+const BUFFER = 8;
+
 const empty = (): FeatureCollection => ({ type: 'FeatureCollection', features: [] });
 
 export type Picked = (props: Props, layer: string, lngLat: maplibregl.LngLat) => void;
@@ -50,13 +56,24 @@ export class PictureMap {
       style: {
         version: 8,
         sources: {},
-        layers: [{ id: 'sea', type: 'background', paint: { 'background-color': '#0b1a2b' } }],
+        // The ground: the sea's colour until the basemap is drawn, then the land's (see addBasemap).
+        layers: [{ id: 'ground', type: 'background', paint: { 'background-color': SEA } }],
       },
     });
     this.map.touchZoomRotate.disableRotation();
     this.map.keyboard.disableRotation();
     this.overlay = new Overlay(this.map);
     this.motion = new Motion(this.map);
+    // While the map moves its ground is not drawn: the canvas stays transparent there and the container's
+    // background, of the same colour, shows through it (a full-screen pass less in every frame of a pan, which
+    // without a GPU is CPU time). Drawn again once the map is still, so that the canvas alone (a PNG or PDF
+    // export of the situation picture) holds the whole map.
+    this.motion.whileMoving((moving) => {
+      const m = this.map;
+      if (!m.getLayer('ground')) return;
+      if (moving) m.getContainer().style.backgroundColor = String(m.getPaintProperty('ground', 'background-color'));
+      m.setLayoutProperty('ground', 'visibility', moving ? 'none' : 'visible');
+    });
     this.map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'top-left');
     this.map.addControl(new maplibregl.ScaleControl({ unit: 'metric' }), 'bottom-left');
     this.map.addControl(
@@ -98,16 +115,36 @@ export class PictureMap {
   /// Land, coastlines, rivers and borders, under the picture's layers.
   /// (Served beside the page; the map's worker fetches and parses them.) Added once the party's picture is
   /// drawn, so that the worker tiles the picture first.
+  ///
+  /// Without a GPU, every pixel a layer covers costs CPU in every frame of a pan, so the basemap covers as few
+  /// as it can: the ground takes the land's colour and the sea is drawn over it (over the theatre most of the
+  /// screen is land), and the sources' tiles carry a buffer of a few pixels instead of MapLibre's default 128
+  /// (a quarter of a tile on each side, which a fill rasterises and the tile's stencil then throws away).
+  /// The buffer must still cover the widest line's half width and its antialiasing (rivers-main, 4 px).
   addBasemap() {
     if (this.map.getSource('land')) return;
     const m = this.map;
     const under = 'decl-fill';
     const url = (name: string) => new URL(`basemap-${name}.json`, location.href).href;
-    m.addSource('land', { type: 'geojson', data: url('land') });
-    m.addSource('borders', { type: 'geojson', data: url('borders') });
-    m.addSource('rivers', { type: 'geojson', data: url('rivers') });
-    m.addLayer({ id: 'land', type: 'fill', source: 'land', paint: { 'fill-color': '#1d2a1f', 'fill-antialias': false } }, under);
-    m.addLayer({ id: 'coast', type: 'line', source: 'land', paint: { 'line-color': '#5d7a8c', 'line-width': 0.8 } }, under);
+    const tiles = { buffer: BUFFER } as const;
+    // The sea: the world less the land (made by build.mjs), in cells of 30°.
+    m.addSource('sea', { type: 'geojson', data: url('sea'), ...tiles });
+    // The land: its coastline as lines (the layer keeps the name `land`: the browser tests wait for its
+    // features as the sign that the basemap is drawn).
+    m.addSource('land', { type: 'geojson', data: url('land'), ...tiles });
+    m.addSource('borders', { type: 'geojson', data: url('borders'), ...tiles });
+    m.addSource('rivers', { type: 'geojson', data: url('rivers'), ...tiles });
+    m.addLayer({ id: 'sea', type: 'fill', source: 'sea', paint: { 'fill-color': SEA, 'fill-antialias': false } }, under);
+    m.addLayer({ id: 'land', type: 'line', source: 'land', paint: { 'line-color': '#5d7a8c', 'line-width': 0.8 } }, under);
+    // The ground turns the land's colour once the sea is drawn over it (until then the map shows sea, as it
+    // did before the basemap came).
+    const drawn = (e: maplibregl.MapSourceDataEvent) => {
+      if (e.sourceId !== 'sea' || !m.isSourceLoaded('sea')) return;
+      m.off('sourcedata', drawn);
+      m.setPaintProperty('ground', 'background-color', LAND);
+      m.getContainer().style.backgroundColor = LAND;
+    };
+    m.on('sourcedata', drawn);
     // earth-rivers' 1 km polygons from zoom 7 in: further out they are specks (the great rivers are drawn as
     // lines below), and each is a polygon to fill and outline in every frame.
     // Fills without their antialiased outlines (a shader program less to set up, and cheaper frames without a
@@ -123,6 +160,7 @@ export class PictureMap {
     // The great rivers as continuous lines, wider as the map zooms in.
     m.addSource('rivers-main', {
       type: 'geojson',
+      ...tiles,
       data: {
         type: 'FeatureCollection',
         features: RIVERS.map((r) => ({ type: 'Feature', properties: { name: r.name.en }, geometry: { type: 'LineString', coordinates: r.line } })),

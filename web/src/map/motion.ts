@@ -3,7 +3,8 @@
 // ratio (down to half the screen's), and sharp again once it has stayed still for a moment (a pan made of
 // many short moves is not resized between them). The ratio while moving is kept from one move to the next,
 // and raised again when the frames show there is room; with a GPU it stays at full. The overlay's labels and
-// grids are on their own canvas and stay sharp throughout.
+// grids are on their own canvas and stay sharp throughout. Others can change how they draw over the same span
+// (from the first move to sharp again): see `whileMoving`.
 
 import type { Map as MapLibre } from 'maplibre-gl';
 
@@ -22,6 +23,9 @@ export class Motion {
   /// Set while the map is resized from here: MapLibre's resize fires movestart and moveend of its own.
   private resizing = false;
   private sharp?: ReturnType<typeof setTimeout>;
+  /// Whether the map draws as it does while moving (from the first move until sharp again).
+  private coarse = false;
+  private listeners: ((moving: boolean) => void)[] = [];
 
   constructor(private map: MapLibre) {
     map.on('movestart', () => {
@@ -31,6 +35,7 @@ export class Motion {
       // The frames of earlier moves still count (a short pan has few); the pause between moves does not.
       this.last = 0;
       this.apply(STEPS[this.step]);
+      this.setCoarse(true);
     });
     map.on('render', () => {
       if (!this.moving || this.resizing) return;
@@ -43,13 +48,27 @@ export class Motion {
       if (this.resizing) return;
       this.moving = false;
       clearTimeout(this.sharp);
-      this.sharp = setTimeout(() => this.apply(1), SHARP_AFTER);
+      this.sharp = setTimeout(() => {
+        this.apply(1);
+        this.setCoarse(false);
+      }, SHARP_AFTER);
     });
   }
 
   /// The fraction of the screen's pixel ratio drawn at while moving.
   get scale(): number {
     return STEPS[this.step];
+  }
+
+  /// Calls `f(true)` when the map starts moving and `f(false)` once it is drawn sharp again after it stops.
+  whileMoving(f: (moving: boolean) => void) {
+    this.listeners.push(f);
+  }
+
+  private setCoarse(coarse: boolean) {
+    if (this.coarse === coarse) return;
+    this.coarse = coarse;
+    for (const f of this.listeners) f(coarse);
   }
 
   private judge() {

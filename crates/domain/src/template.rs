@@ -269,7 +269,7 @@ mod tests {
                     "end": "2017-06-18T20:30:00+01:00", "lower_m": null, "upper_m": 6096}),
             &Sees,
         )
-        .unwrap();
+        .expect("accepted");
         assert_eq!(notice["start"], "2017-06-18T18:30:00Z");
         assert_eq!(notice["end"], "2017-06-18T19:30:00Z");
         assert_eq!(notice["lower_m"], Value::Null);
@@ -279,19 +279,19 @@ mod tests {
                     "start": "2017-06-18T18:00:00Z", "end": "2017-06-19T18:00:00Z"}),
             &Sees,
         )
-        .unwrap();
+        .expect("accepted");
         assert_eq!(ask["site"], "hosp-kz");
         let delay = check(
             &json!({"type": "delay_request", "declaration": "ru-43", "delay_s": 1800}),
             &Sees,
         )
-        .unwrap();
+        .expect("accepted");
         assert_eq!(delay["delay_s"], 1800);
         let ack = check(
             &json!({"type": "acknowledgement", "message": "m-7", "status": "will_comply"}),
             &Sees,
         )
-        .unwrap();
+        .expect("accepted");
         assert_eq!(
             ack,
             json!({"type": "acknowledgement", "message": "m-7", "status": "will_comply"})
@@ -355,7 +355,7 @@ mod tests {
             ),
         ];
         for (v, field) in cases {
-            assert_eq!(field_of(check(&v, &Sees).unwrap_err()), field, "{v}");
+            assert_eq!(field_of(check(&v, &Sees).expect_err("refused")), field, "{v}");
         }
     }
 }

@@ -251,6 +251,6 @@ test('times, countdowns and advice as they read', () => {
   // Never the answer's JSON: nothing found, or nothing that applies to the kind.
   const none = text.describeAdvice({ delay_s: null, climb_m: null, descend_m: null });
   assert.doesNotMatch(none, /[{}]|null/);
-  assert.match(none, /^No advice: no delay within a day, no climb within 3 000 m / 9 843 ft, no descent within 3 000 m / 9 843 ft clears every conflict/);
+  assert.match(none, /^No advice: no delay within a day, no climb within 3 000 m \/ 9 843 ft, no descent within 3 000 m \/ 9 843 ft clears every conflict/);
   assert.match(text.describeAdvice({}), /^No advice: this kind of declaration does not move/);
 });

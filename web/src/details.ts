@@ -7,7 +7,7 @@ import type { Api } from './api';
 import { lineNow } from './clock';
 import { alertWords, kindText } from './describe';
 import { $, h } from './dom';
-import { define, ltr } from './i18n';
+import { define } from './i18n';
 import { type LifecycleAction, statusShown, windowOf } from './lifecycle';
 import type { Props } from './overlay';
 import { act } from './shell';
@@ -182,7 +182,7 @@ export class Details {
               ['track', t('track'), `${p.callsign || p.id}`],
               ['party', t('party'), p.party],
               ['height', t('height'), heightText(Number(p.alt_m))],
-              ['speed, track', t('speedTrack'), ltr(t('speed', { mps: String(round(p.gs_mps)), kt: String(round(Number(p.gs_mps) * 1.943844)), deg: String(round(p.trk_deg)) }))],
+              ['speed, track', t('speedTrack'), t('speed', { mps: String(round(p.gs_mps)), kt: String(round(Number(p.gs_mps) * 1.943844)), deg: String(round(p.trk_deg)) })],
               ['reported', t('reported'), shortTime(typeof p.reported === 'string' ? p.reported : undefined)],
             ];
     const box = this.box;

@@ -1,6 +1,7 @@
 // How times, countdowns, advice, heights and distances read on the page, in the page's language: heights
-// always in metres and feet (with the flight level where one applies), times in UTC. Right to left, a
-// figure with its unit is kept left to right, so that no height or distance is ever reversed.
+// always in metres and feet (with the flight level where one applies), times in UTC. Right to left, each
+// figure is kept left to right (`9 100` never read `100 9`), and the sentence around it, units included,
+// reads right to left.
 
 import { dayMonth, define, fixed, ltr } from './i18n';
 import type { Advice } from './types';
@@ -185,32 +186,32 @@ export function grouped(n: number): string {
 
 /// A height in metres as metres and feet, with the flight level where one applies (from FL030, on the
 /// standard atmosphere the line reads flight levels with), and the surface as `SFC`:
-/// 6096 → `6 096 m / 20 000 ft (FL200)` (`6 096 м / 20 000 фут (FL200)`). Kept left to right in Arabic.
+/// 6096 → `6 096 m / 20 000 ft (FL200)` (`6 096 м / 20 000 фут (FL200)`).
 export function heightText(m: number | null | undefined): string {
   if (m === null || m === undefined || !Number.isFinite(m)) return '—';
   if (m <= SFC_M) return 'SFC';
   const ft = m / FOOT;
   const fl = Math.round(ft / 100);
   const level = fl >= 30 ? ` (FL${String(fl).padStart(3, '0')})` : '';
-  return ltr(`${grouped(m)} ${t('m')} / ${grouped(ft)} ${t('ft')}${level}`);
+  return `${ltr(grouped(m))} ${t('m')} / ${ltr(grouped(ft))} ${t('ft')}${level}`;
 }
 
 /// An altitude band: `SFC – 18 288 m / 60 000 ft (FL600)`.
 export function bandText(lower: number | null | undefined, upper: number | null | undefined): string {
-  return ltr(`${heightText(lower)} – ${heightText(upper)}`);
+  return `${heightText(lower)} – ${heightText(upper)}`;
 }
 
 /// A vertical distance (a gap, a climb): metres and feet, no flight level: `300 m / 984 ft`.
 export function verticalText(m: number): string {
-  return ltr(`${grouped(m)} ${t('m')} / ${grouped(m / FOOT)} ${t('ft')}`);
+  return `${ltr(grouped(m))} ${t('m')} / ${ltr(grouped(m / FOOT))} ${t('ft')}`;
 }
 
 /// A horizontal distance: metres below 1 km, else km to a tenth (to the unit from 100 km): `1.1 km`.
 export function distanceText(m: number): string {
   if (!Number.isFinite(m)) return '—';
-  if (Math.abs(m) < 1000) return ltr(`${Math.round(m)} ${t('m')}`);
+  if (Math.abs(m) < 1000) return `${ltr(String(Math.round(m)))} ${t('m')}`;
   const km = m / 1000;
-  return ltr(`${Math.abs(km) >= 100 ? grouped(km) : fixed(km, 1)} ${t('km')}`);
+  return `${ltr(Math.abs(km) >= 100 ? grouped(km) : fixed(km, 1))} ${t('km')}`;
 }
 
 /// How far apart the two sides of a conflict are, in words: `overlapping` when they share space.
@@ -227,8 +228,8 @@ export function separationText(distance: number | null | undefined, gap: number 
 /// A duration in seconds as it is said: `40 s`, `12 min`, `1 h 05 min`.
 export function durationText(s: number): string {
   const n = Math.round(Math.abs(s));
-  if (n < 60) return ltr(t('seconds', { n: String(n) }));
+  if (n < 60) return t('seconds', { n: String(n) });
   const min = Math.round(n / 60);
-  if (min < 60) return ltr(t('minutes', { n: String(min) }));
-  return ltr(t('hours', { h: String(Math.floor(min / 60)), m: String(min % 60).padStart(2, '0') }));
+  if (min < 60) return t('minutes', { n: String(min) });
+  return t('hours', { h: String(Math.floor(min / 60)), m: String(min % 60).padStart(2, '0') });
 }

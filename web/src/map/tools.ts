@@ -6,7 +6,7 @@ import type { LngLat, MapMouseEvent } from 'maplibre-gl';
 import { h } from '../dom';
 import type { PictureMap } from '../map';
 import type { Shown } from '../overlay';
-import { define, fixed, ltr } from '../i18n';
+import { define, fixed } from '../i18n';
 import { formatDecimal, formatDMS, geodesicPath, type Measure, measure, mgrsOf, spaceMgrs } from './geo';
 import type { LonLat } from './grid';
 
@@ -81,7 +81,7 @@ const t = define('tools', {
 function measureText(m: Measure): string {
   const km = fixed(m.km, m.km < 10 ? 2 : 1);
   const nm = fixed(m.nm, m.nm < 10 ? 2 : 1);
-  return ltr(t('measured', { km, nm, brg: m.bearing.toFixed(1).padStart(5, '0') }));
+  return t('measured', { km, nm, brg: m.bearing.toFixed(1).padStart(5, '0') });
 }
 
 export type ExportKind = 'png' | 'pdf';

@@ -76,9 +76,10 @@ test('the stream: entries in order, the cursor forward; the past read later goes
 
 test('a checkpoint is described; none keeps the size known', () => {
   let s = run([{ type: 'checkpoint/loaded', signed: { origin: 'line.example', size: 42, root: 'abcdefghijklmnop' } }]);
-  assert.deepEqual(s.checkpoint, { text: 'checkpoint of line.example: 42 entries, root abcdefghijkl…; signed', size: 42 });
+  const signed = { origin: 'line.example', size: 42, root: 'abcdefghijklmnop' };
+  assert.deepEqual(s.checkpoint, { text: 'checkpoint of line.example: 42 entries, root abcdefghijkl…; signed', size: 42, signed });
   s = run([{ type: 'checkpoint/loaded', signed: null }], s);
-  assert.deepEqual(s.checkpoint, { text: 'no signed checkpoint yet', size: 42 });
+  assert.deepEqual(s.checkpoint, { text: 'no signed checkpoint yet', size: 42, signed: null });
 });
 
 test('lists, the clock, the slider and the draft', () => {

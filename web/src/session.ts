@@ -12,8 +12,10 @@ import { signedInAs } from './lang';
 import { ConflictsPanel } from './panels/conflicts';
 import { DeclarePanel } from './panels/declare';
 import { HotlinePanel } from './panels/hotline';
+import { NotificationsPanel } from './panels/notifications';
 import { RecordPanel } from './panels/record';
 import { Picture } from './picture';
+import { ReportDialog } from './report';
 import { showHeader, showStream, toast, wireTabs } from './shell';
 import { rememberToken, signOut } from './signin';
 import { initialState, Store } from './store';
@@ -65,6 +67,7 @@ export async function startSession(token: string): Promise<Session> {
   // Each panel keeps itself drawn from the store (it subscribes when made).
   new ConflictsPanel(store, api, sync, picture);
   const hotline = new HotlinePanel(store, api, sync);
+  const notifications = new NotificationsPanel(store, api, sync, picture);
   const declare = new DeclarePanel(store, api, sync, picture);
   picture.takeClicks((at) => declare.onMapClick(at));
   const clock = new Clock(store, api, (t) => picture.setTime(t));
@@ -82,11 +85,12 @@ export async function startSession(token: string): Promise<Session> {
   );
   stream.cursor = sync.streamFrom();
   const record = new RecordPanel(store, api, stream.cursor, () => stream.cursor);
+  new ReportDialog(store, api);
   wireTabs((tab) => {
     if (tab === 'record') record.shown();
   });
 
-  running.push(stream, clock, sync, hotline);
+  running.push(stream, clock, sync, hotline, notifications);
   sync.startPolling();
   stream.start();
   clock.start();

@@ -119,12 +119,12 @@ function streamDetail(detail: string | undefined): string {
   return from ? t('reconnecting', { cursor: from[1] }) : detail;
 }
 
-export const TABS = ['conflicts', 'hotline', 'declare', 'record'] as const;
+export const TABS = ['conflicts', 'hotline', 'notifications', 'declare', 'record'] as const;
 export type Tab = (typeof TABS)[number];
 
 const isTab = (name: string | undefined): name is Tab => TABS.some((t) => t === name);
 
-/// The panels' tabs: a click, the arrow keys on a tab, or the keys 1–4 once `enabled()` (signed in) show a
+/// The panels' tabs: a click, the arrow keys on a tab, or the keys 1–5 once `enabled()` (signed in) show a
 /// panel; `onShow` is told which. Escape closes the map's details. Neither fires while one is typing.
 export function wireTabs(onShow: (tab: Tab) => void, enabled: () => boolean = () => true): void {
   const tabs = [...document.querySelectorAll<HTMLButtonElement>('[role=tab]')];
@@ -153,7 +153,7 @@ export function wireTabs(onShow: (tab: Tab) => void, enabled: () => boolean = ()
     if (typing(e.target) || typing(document.activeElement)) return;
     if (e.ctrlKey || e.metaKey || e.altKey) return;
     if (e.key === 'Escape') $('#details').hidden = true;
-    const n = ['1', '2', '3', '4'].indexOf(e.key);
+    const n = ['1', '2', '3', '4', '5'].indexOf(e.key);
     if (n >= 0 && enabled()) show(TABS[n]);
   });
 }

@@ -3,6 +3,7 @@
 // clock show is read from here.
 
 import type { AlertView, Box, ConflictView, DeclarationView, LogEvent, MessageView, Track, Whoami, Agreement } from './types';
+import type { DeconflictionRequestView, NotificationView } from './types';
 
 /// The line's clock: its time `line` (ms) read at the real time `real`, running `rate` times real time.
 export interface LineClock {
@@ -41,6 +42,9 @@ export interface State {
   /// The time slider: minutes ahead of the line's time, and whether it plays.
   slider: { minutes: number; playing: boolean };
   draft: Draft;
+  /// Humanitarian notifications the party sent or received, and deconfliction requests it asked or was asked.
+  notifications: NotificationView[];
+  requests: DeconflictionRequestView[];
 }
 
 export type Action =
@@ -58,7 +62,9 @@ export type Action =
   | { type: 'slider/set'; minutes: number }
   | { type: 'slider/playing'; playing: boolean }
   | { type: 'draft/shape'; shape: Draft['shape'] }
-  | { type: 'draft/points'; points: Draft['points'] };
+  | { type: 'draft/points'; points: Draft['points'] }
+  | { type: 'notifications/loaded'; notifications: NotificationView[] }
+  | { type: 'requests/loaded'; requests: DeconflictionRequestView[] };
 
 /// The state just after signing in as `who`, at the real time `real` (ms).
 export function initialState(who: Whoami, real: number): State {
@@ -78,6 +84,8 @@ export function initialState(who: Whoami, real: number): State {
     stream: { status: 'connecting', cursor: 0 },
     slider: { minutes: 0, playing: false },
     draft: { shape: 'polygon', points: [] },
+    notifications: [],
+    requests: [],
   };
 }
 
@@ -124,6 +132,10 @@ export function reduce(s: State, a: Action): State {
       return { ...s, draft: { shape: a.shape, points: [] } };
     case 'draft/points':
       return { ...s, draft: { ...s.draft, points: a.points } };
+    case 'notifications/loaded':
+      return { ...s, notifications: a.notifications };
+    case 'requests/loaded':
+      return { ...s, requests: a.requests };
   }
 }
 

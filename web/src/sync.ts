@@ -16,6 +16,8 @@ import {
   type LogEvent,
   type MessageView,
   type Track,
+  type DeconflictionRequestView,
+  type NotificationView,
   field,
   text,
 } from './types';
@@ -49,7 +51,7 @@ export class Sync {
   /// Every list the panels show, at sign-in.
   loadAll(): Promise<unknown> {
     this.snapshot.length = 0;
-    return Promise.all([this.agreements(), this.declarations(), this.conflicts(), this.alerts(), this.messages()]);
+    return Promise.all([this.agreements(), this.declarations(), this.conflicts(), this.alerts(), this.messages(), this.notifications(), this.requests()]);
   }
 
   /// Tracks every second, the checkpoint every 10 s (and once each now).
@@ -99,6 +101,18 @@ export class Sync {
     this.store.dispatch({ type: 'messages/loaded', boxes: { inbox: inbox.items, outbox: outbox.items, escalated: escalated.items } });
   }
 
+  async notifications(): Promise<void> {
+    const { items, cursor } = await this.api.getAll<NotificationView>('/v1/notifications', 'notifications');
+    this.note(cursor);
+    this.store.dispatch({ type: 'notifications/loaded', notifications: items });
+  }
+
+  async requests(): Promise<void> {
+    const { items, cursor } = await this.api.getAll<DeconflictionRequestView>('/v1/deconfliction-requests', 'requests');
+    this.note(cursor);
+    this.store.dispatch({ type: 'requests/loaded', requests: items });
+  }
+
   async tracks(): Promise<void> {
     try {
       const { items } = await this.api.getAll<Track>('/v1/tracks', 'tracks');
@@ -124,7 +138,7 @@ export class Sync {
   }
 
   /// Loads `what` again soon (once for a burst of entries).
-  private soon(what: List, load: () => Promise<void>): void {
+  private soon(what: List | 'notifications' | 'requests', load: () => Promise<void>): void {
     if (this.pending.has(what)) return;
     this.pending.set(
       what,
@@ -148,6 +162,9 @@ export class Sync {
     if (k.startsWith('message')) this.soon('messages', () => this.messages());
     if (k.startsWith('alert')) this.soon('alerts', () => this.alerts());
     if (k.startsWith('agreement')) this.soon('agreements', () => this.agreements());
+    // A new version of a notified declaration supersedes its notifications: reloaded with declarations too.
+    if (k.startsWith('notification') || k.startsWith('incident') || k.startsWith('declaration')) this.soon('notifications', () => this.notifications());
+    if (k.startsWith('deconfliction')) this.soon('requests', () => this.requests());
     const c = e.content;
     // "Conflict found between …", in the page's language.
     if (k === 'conflict.found') toast(describeEntry(e, namesOf(this.store.state)), true);

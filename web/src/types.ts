@@ -20,6 +20,7 @@ export type Agreement = openapi.Agreement;
 export type Declaration = openapi.Declaration;
 export type Volume = openapi.Volume;
 export type MessageInput = Body<'POST /v1/messages'>;
+export type AnswerInput = Body<'POST /v1/messages/{id}/answer'>;
 export type Declared = Answer<'POST /v1/declarations'>;
 export type Advice = NonNullable<Declared['advice']>;
 
@@ -87,22 +88,36 @@ export interface Escalation {
   at?: string;
 }
 
+/// A structured hotline message's template, as sent (`type` names its shape; times RFC 3339, heights in
+/// metres, `lower_m` null for the surface). What is listed is read as `unknown` and narrowed by templates.ts:
+/// another party wrote it, perhaps with a newer line.
+export type Template = openapi.MessageTemplate;
+export type AckStatus = Extract<Template, { type: 'acknowledgement' }>['status'];
+export const ACK_STATUSES = ['received', 'will_comply', 'cannot_comply'] as const satisfies readonly AckStatus[];
+
+/// Hand-written: a recipient's answer: when, its free text, and its template if any.
+export interface Answered {
+  at?: string;
+  text?: string | null;
+  template?: unknown;
+}
+
 /// Hand-written: one recipient's receipt (the document: "delivered, acknowledged, answered, overdue,
 /// escalations").
 export interface Receipt {
   delivered?: string | null;
   acknowledged?: string | null;
-  answered?: string | null;
-  answer?: string | null;
+  /// The answer (a bare time from older lines).
+  answered?: Answered | string | null;
   overdue?: boolean;
   escalations?: Escalation[];
 }
 
-/// A message as listed (hand-written part: `receipts`).
+/// A message as listed (hand-written parts: `receipts`, and `template` read as `unknown`).
 export type MessageView = Omit<
   Sent<NonNullable<openapi.MessageList['messages']>[number], 'id' | 'from' | 'precedence' | 'deadline'>,
-  'receipts'
-> & { receipts?: Record<string, Receipt> };
+  'receipts' | 'template'
+> & { receipts?: Record<string, Receipt>; template?: unknown };
 
 /// The values the forms offer, each checked against the document's enum (one it drops breaks the build).
 export const PRECEDENCES = ['FLASH', 'IMMEDIATE', 'PRIORITY', 'ROUTINE'] as const satisfies readonly NonNullable<MessageInput['precedence']>[];
@@ -174,3 +189,15 @@ export function text(v: unknown, key: string): string | undefined {
   const f = field(v, key);
   return typeof f === 'string' ? f : undefined;
 }
+
+// ---- humanitarian notifications ------------------------------------------------------------------------
+
+/// A notification as listed (sent or received), with the fields the server always sends.
+export type NotificationView = Sent<openapi.Notification, 'id' | 'from' | 'to' | 'status' | 'sent' | 'deadline'>;
+export type NotificationInput = Body<'POST /v1/notifications'>;
+export type IncidentInput = Body<'POST /v1/notifications/incidents'>;
+export type IncidentReport = Answer<'POST /v1/notifications/incidents'>;
+/// A deconfliction request, asked by the party or of it.
+export type DeconflictionRequestView = Sent<openapi.DeconflictionRequest, 'id' | 'from' | 'to'>;
+export type DeconflictionRequestInput = Body<'POST /v1/deconfliction-requests'>;
+export type DeconflictionAnswer = Body<'POST /v1/deconfliction-requests/{id}/answer'>;

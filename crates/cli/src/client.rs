@@ -65,9 +65,23 @@ pub struct SendArgs {
     /// text, notice, request, reply, assistance or not_my_forces.
     #[arg(long, default_value = "text")]
     pub kind: String,
-    /// The message.
-    #[arg(required = true)]
+    /// A structured message, as JSON: `{"type": "delay_request", "declaration": "ru-43", "delay_s": 1800}`
+    /// (types: operation_notice, site_exclusion_request, delay_request, acknowledgement). Each reader sees
+    /// it in its own language and units.
+    #[arg(long, value_parser = json_object)]
+    pub template: Option<Value>,
+    /// The message's free text (sent as written: never translated).
+    #[arg(required_unless_present = "template")]
     pub text: Vec<String>,
+}
+
+/// A command-line argument read as a JSON object.
+fn json_object(s: &str) -> Result<Value, String> {
+    match serde_json::from_str::<Value>(s) {
+        Ok(v) if v.is_object() => Ok(v),
+        Ok(_) => Err("expected a JSON object".into()),
+        Err(e) => Err(format!("not JSON: {e}")),
+    }
 }
 
 #[derive(Args, Debug)]
@@ -79,6 +93,10 @@ pub struct AckArgs {
     /// Answer with this text instead of only acknowledging.
     #[arg(long)]
     pub answer: Option<String>,
+    /// Answer with a structured message (JSON, as `send --template`), e.g.
+    /// `{"type": "acknowledgement", "status": "will_comply"}`.
+    #[arg(long, value_parser = json_object)]
+    pub template: Option<Value>,
 }
 
 #[derive(Args, Debug)]
@@ -307,8 +325,11 @@ pub fn conflicts(a: &ListArgs) -> ExitCode {
 }
 
 pub fn send(a: &SendArgs) -> ExitCode {
-    let body =
+    let mut body =
         json!({"to": a.to, "precedence": a.precedence, "kind": a.kind, "text": a.text.join(" ")});
+    if let Some(t) = &a.template {
+        body["template"] = t.clone();
+    }
     finish(
         request(&a.connection, "POST", "/v1/messages", Some(&body), None).and_then(|v| print(&v)),
     )
@@ -324,19 +345,19 @@ pub fn inbox(a: &InboxArgs) -> ExitCode {
 }
 
 pub fn ack(a: &AckArgs) -> ExitCode {
-    let r = match &a.answer {
-        None => request(
+    let r = match (&a.answer, &a.template) {
+        (None, None) => request(
             &a.connection,
             "POST",
             &format!("/v1/messages/{}/acknowledge", a.id),
             None,
             None,
         ),
-        Some(text) => request(
+        (text, template) => request(
             &a.connection,
             "POST",
             &format!("/v1/messages/{}/answer", a.id),
-            Some(&json!({"text": text})),
+            Some(&json!({"text": text.clone().unwrap_or_default(), "template": template})),
             None,
         ),
     };

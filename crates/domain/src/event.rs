@@ -130,6 +130,9 @@ pub struct MessageSent {
     pub text: String,
     pub refs: serde_json::Map<String, Value>,
     pub deadline_ms: i64,
+    /// A structured message's fields (see [`crate::template`]), beside the free text.
+    #[serde(default)]
+    pub template: Option<Value>,
 }
 
 /// `message.delivered`, `message.acknowledged`, `message.answered` (with its text).
@@ -139,6 +142,9 @@ pub struct MessageReceipt {
     pub id: String,
     #[serde(default)]
     pub text: Option<String>,
+    /// An answer's structured form (see [`crate::template`]), beside its free text.
+    #[serde(default)]
+    pub template: Option<Value>,
 }
 
 /// `message.escalated`: a recipient's receipt went to its next level.

@@ -48,6 +48,8 @@ pub struct Receipt {
     pub delivered: Option<i64>,
     pub acknowledged: Option<i64>,
     pub answered: Option<(i64, String)>,
+    /// The answer's structured form, if it had one (see [`crate::template`]).
+    pub answer_template: Option<Value>,
     /// Escalations so far: (level, time).
     pub escalations: Vec<(String, i64)>,
 }
@@ -95,7 +97,13 @@ impl Message {
             json!({
                 "delivered": r.delivered.map(format_time),
                 "acknowledged": r.acknowledged.map(format_time),
-                "answered": r.answered.as_ref().map(|(t, text)| json!({"at": format_time(*t), "text": text})),
+                "answered": r.answered.as_ref().map(|(t, text)| {
+                    let mut a = json!({"at": format_time(*t), "text": text});
+                    if let (Some(o), Some(tpl)) = (a.as_object_mut(), &r.answer_template) {
+                        o.insert("template".into(), tpl.clone());
+                    }
+                    a
+                }),
                 "overdue": r.acknowledged.is_none() && now >= self.deadline_ms,
                 "escalations": r.escalations.iter().map(|(level, t)| json!({"level": level, "at": format_time(*t)})).collect::<Vec<_>>(),
             })

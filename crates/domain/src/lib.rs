@@ -34,6 +34,7 @@ pub mod hotline;
 pub mod kinds;
 pub mod notification;
 pub mod state;
+pub mod template;
 
 pub use kinds::{DECLARATION_CANCEL, DECLARATION_VERSION};
 

@@ -39,6 +39,89 @@ fn metres(v: &Value, key: &str) -> Option<String> {
         .map(|m| format!("{m:.0} m"))
 }
 
+/// A height in metres as `6 096 m / 20 000 ft (FL200)`, or `SFC` for none (the surface).
+fn height(v: &Value, key: &str) -> String {
+    match v.get(key).and_then(Value::as_f64) {
+        None => "SFC".into(),
+        Some(m) => {
+            let ft = m / 0.3048;
+            let fl = if m > 0.0 {
+                format!(" (FL{:03.0})", (ft / 100.0).round())
+            } else {
+                String::new()
+            };
+            format!("{m:.0} m / {ft:.0} ft{fl}")
+        }
+    }
+}
+
+/// A structured hotline message (a template: `{"type": …, fields}`) in English. An unknown type or a
+/// field missing still reads: the type and what is there.
+pub fn template_words(t: &Value) -> String {
+    let id = |key: &str| {
+        text(t, key)
+            .map(|s| cut(s, 200))
+            .unwrap_or_else(|| "?".into())
+    };
+    let window = || {
+        format!(
+            "from {} to {}",
+            when(t, "start").unwrap_or_else(|| "?".into()),
+            when(t, "end").unwrap_or_else(|| "?".into())
+        )
+    };
+    match text(t, "type").unwrap_or("") {
+        "operation_notice" => format!(
+            "Notice of operation{} {}, between {} and {}",
+            text(t, "declaration")
+                .map(|d| format!(" {}", cut(d, 200)))
+                .unwrap_or_default(),
+            window(),
+            height(t, "lower_m"),
+            height(t, "upper_m")
+        ),
+        "site_exclusion_request" => format!(
+            "Request to confirm that protected site {} is excluded from operations {}",
+            id("site"),
+            window()
+        ),
+        "delay_request" => format!(
+            "Request to delay {} by {}",
+            id("declaration"),
+            t.get("delay_s")
+                .and_then(Value::as_i64)
+                .map_or_else(|| "?".into(), |s| span(s * 1000))
+        ),
+        "acknowledgement" => {
+            let status = match text(t, "status") {
+                Some("received") => "received",
+                Some("will_comply") => "received; will comply",
+                Some("cannot_comply") => "received; cannot comply",
+                _ => "?",
+            };
+            match text(t, "message") {
+                Some(m) => format!("Acknowledgement of message {}: {status}", cut(m, 200)),
+                None => format!("Acknowledgement: {status}"),
+            }
+        }
+        other => format!("Structured message of an unknown form {}", quoted(other)),
+    }
+}
+
+/// A message's (or an answer's) words: its template in English, then its free text as written, quoted.
+fn message_words(c: &Value) -> String {
+    let free = text(c, "text").unwrap_or("");
+    match c.get("template").filter(|t| t.is_object()) {
+        Some(t) if free.trim().is_empty() => format!("{}.", template_words(t)),
+        Some(t) => format!(
+            "{}. Free text, as written: {}",
+            template_words(t),
+            quoted(free)
+        ),
+        None => quoted(free),
+    }
+}
+
 fn list(v: &Value, key: &str) -> String {
     match v.get(key) {
         Some(Value::Array(items)) => items
@@ -204,14 +287,14 @@ pub(crate) fn describe(kind: &str, actor: &str, c: &Value) -> String {
                 list(c, "to"),
                 text(c, "precedence").unwrap_or("?"),
                 text(c, "kind").unwrap_or("message"),
-                quoted(text(c, "text").unwrap_or(""))
+                message_words(c)
             ))
         }
         "message.delivered" => Some(format!("message {id} reached {actor}")),
         "message.acknowledged" => Some(format!("{actor} acknowledged message {id}")),
         "message.answered" => Some(format!(
             "{actor} answered message {id}: {}",
-            quoted(text(c, "text").unwrap_or(""))
+            message_words(c)
         )),
         "message.escalated" => Some(format!(
             "the deadline passed: {}'s receipt of message {id} escalated to {}",
@@ -423,5 +506,33 @@ mod tests {
         let s = describe("alert.raised", "line", &json!({"id": "a-1", "kind": "new"}));
         assert_eq!(s, "alert.raised by line, a-1 — kind: new");
         assert_eq!(cut("абвгд", 3), "абв…");
+    }
+
+    #[test]
+    fn templates_read_in_english_with_both_units() {
+        let notice = json!({"type": "operation_notice", "declaration": "us-7",
+            "start": "2017-06-18T18:30:00Z", "end": "2017-06-18T19:30:00Z", "lower_m": null, "upper_m": 6096.0});
+        assert_eq!(
+            template_words(&notice),
+            "Notice of operation us-7 from 181830ZJUN17 to 181930ZJUN17, between SFC and 6096 m / 20000 ft (FL200)"
+        );
+        let sent = json!({"id": "m-3", "from": "us-cjtf", "to": ["ru-gs"], "precedence": "FLASH",
+            "kind": "request", "text": "подтвердите", "deadline_ms": 0,
+            "template": {"type": "delay_request", "declaration": "ru-43", "delay_s": 1800}});
+        let s = describe("message.sent", "us-cjtf", &sent);
+        assert!(
+            s.contains("Request to delay ru-43 by 30 min. Free text, as written: “подтвердите”"),
+            "{s}"
+        );
+        let answered = json!({"id": "m-3", "text": "",
+            "template": {"type": "acknowledgement", "message": "m-3", "status": "will_comply"}});
+        assert_eq!(
+            describe("message.answered", "ru-gs", &answered),
+            "ru-gs answered message m-3: Acknowledgement of message m-3: received; will comply."
+        );
+        assert_eq!(
+            template_words(&json!({"type": "<b>"})),
+            "Structured message of an unknown form “<b>”"
+        );
     }
 }

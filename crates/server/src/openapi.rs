@@ -345,12 +345,25 @@ fn schemas() -> Value {
         "ConflictList": {"type": "object", "properties": {"conflicts": {"type": "array", "items": {"$ref": "#/components/schemas/Conflict"}}, "next": {"type": ["string", "null"], "description": "ask for the next page with after=next; null on the last page"}, "cursor": {"type": "integer", "description": "the log size this page reflects: a stream opened at this cursor carries every later change"}}},
         "BundleRequest": {"type": "object", "required": ["seqs"], "properties": {"seqs": {"type": "array", "maxItems": 10000, "items": {"type": "integer", "minimum": 0}}}},
         "Reason": {"type": "object", "required": ["reason"], "properties": {"reason": {"type": "string", "minLength": 1, "maxLength": 2000}}},
-        "Answer": {"type": "object", "required": ["text"], "properties": {"text": {"type": "string", "minLength": 1, "maxLength": 10000}}},
+        "Answer": {"type": "object", "additionalProperties": false, "description": "free text, a template, or both", "properties": {"text": {"type": "string", "maxLength": 10000, "description": "as written: never translated"}, "template": {"$ref": "#/components/schemas/MessageTemplate"}}},
+        "MessageTemplate": {"description": "A structured message: typed fields each reader's picture renders in its own language and units. Ids must be ones the sender may read (declarations; a protected site for site_exclusion_request; a message sent or received for acknowledgement). Times come back as RFC 3339 UTC; heights are metres (lower_m null: the surface).", "oneOf": [
+            {"type": "object", "additionalProperties": false, "required": ["type", "start", "end", "upper_m"], "properties": {
+                "type": {"const": "operation_notice"}, "declaration": {"type": "string"},
+                "start": {"type": "string", "description": "RFC 3339 or a date-time group"}, "end": {"type": "string", "description": "after start, within 31 days"},
+                "lower_m": {"type": ["number", "null"], "minimum": -1000, "maximum": 30000}, "upper_m": {"type": "number", "minimum": -1000, "maximum": 30000}}},
+            {"type": "object", "additionalProperties": false, "required": ["type", "site", "start", "end"], "properties": {
+                "type": {"const": "site_exclusion_request"}, "site": {"type": "string"}, "start": {"type": "string"}, "end": {"type": "string"}}},
+            {"type": "object", "additionalProperties": false, "required": ["type", "declaration", "delay_s"], "properties": {
+                "type": {"const": "delay_request"}, "declaration": {"type": "string"}, "delay_s": {"type": "integer", "minimum": 60, "maximum": 86400}}},
+            {"type": "object", "additionalProperties": false, "required": ["type", "status"], "properties": {
+                "type": {"const": "acknowledgement"}, "message": {"type": "string"}, "status": {"enum": ["received", "will_comply", "cannot_comply"]}}}
+        ]},
         "MessageInput": {"type": "object", "required": ["to"], "additionalProperties": false, "properties": {
             "to": {"type": "array", "items": {"type": "string"}, "minItems": 1, "description": "parties you share an active agreement with"},
             "precedence": {"enum": ["FLASH", "IMMEDIATE", "PRIORITY", "ROUTINE"], "default": "ROUTINE"},
             "kind": {"enum": ["text", "notice", "request", "reply", "assistance", "not_my_forces"], "default": "text"},
-            "text": {"type": "string", "maxLength": 10000},
+            "text": {"type": "string", "maxLength": 10000, "description": "free text, as written: never translated"},
+            "template": {"$ref": "#/components/schemas/MessageTemplate"},
             "refs": {"type": "object", "properties": {
                 "declarations": {"type": "array", "items": {"type": "string"}},
                 "conflicts": {"type": "array", "items": {"type": "string"}}
@@ -359,8 +372,9 @@ fn schemas() -> Value {
         "Message": {"type": "object", "properties": {
             "id": {"type": "string"}, "from": {"type": "string"}, "to": {"type": "array", "items": {"type": "string"}},
             "precedence": {"type": "string"}, "kind": {"type": "string"}, "text": {"type": "string"},
+            "template": {"$ref": "#/components/schemas/MessageTemplate"},
             "sent": {"type": "string"}, "deadline": {"type": "string"}, "seconds_to_deadline": {"type": "integer"},
-            "receipts": {"type": "object", "description": "per recipient (the sender sees all, a recipient its own): delivered, acknowledged, answered, overdue, escalations"}
+            "receipts": {"type": "object", "description": "per recipient (the sender sees all, a recipient its own): delivered, acknowledged, answered ({at, text, template?}), overdue, escalations"}
         }},
         "MessageList": {"type": "object", "properties": {"messages": {"type": "array", "items": {"$ref": "#/components/schemas/Message"}}, "next": {"type": ["string", "null"], "description": "ask for the next page with after=next; null on the last page"}, "cursor": {"type": "integer", "description": "the log size this page reflects: a stream opened at this cursor carries every later change"}}},
         "AgreementInput": {"type": "object", "required": ["id", "parties"], "additionalProperties": false, "properties": {

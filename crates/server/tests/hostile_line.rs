@@ -1045,6 +1045,44 @@ fn a_party_cannot_flood_the_line() {
         .expect("another party writes on");
 }
 
+/// Gap found after the proof bundles: `POST /v1/log/bundle` proved up to 10 000 entries a request at no cost
+/// to the party's allowance, so one party could keep the store proving. A bundle now costs a write per
+/// thousand entries asked for (charged before anything is read, so even a bundle of entries that do not
+/// exist costs), and a report costs a second's worth.
+#[test]
+fn proof_bundles_and_reports_are_charged_to_the_allowance() {
+    let (_dir, line) = line();
+    three(&line);
+    let line = line.with_limits(deconflict_server::Limits {
+        writes_per_party_per_second: 0.001,
+        write_burst: 12.0,
+        ..deconflict_server::Limits::default()
+    });
+    let seqs: Vec<u64> = (1_000_000..1_005_000).collect();
+    // 5 + 5 of the 12: both read (and find nothing); the third would need 5 more.
+    for _ in 0..2 {
+        assert!(matches!(
+            line.proof_bundle("aa", &seqs),
+            Err(LineError::NotFound(_))
+        ));
+    }
+    match line.proof_bundle("aa", &seqs) {
+        Err(LineError::Limit { limit, rate, .. }) => {
+            assert_eq!(limit, "writes_per_party_per_second");
+            assert!(rate);
+        }
+        other => panic!("expected the third bundle refused, got {other:?}"),
+    }
+    // A report costs up to a whole burst: bb's first passes the allowance, its second does not.
+    let day = 86_400_000;
+    let first = line.report_bundle("bb", NOON - day, NOON);
+    assert!(!matches!(first, Err(LineError::Limit { .. })), "{first:?}");
+    assert!(matches!(
+        line.report_bundle("bb", NOON - day, NOON),
+        Err(LineError::Limit { rate: true, .. })
+    ));
+}
+
 fn limit_refused<T: std::fmt::Debug>(r: Result<T, LineError>) -> &'static str {
     match r {
         Err(LineError::Limit {

@@ -165,3 +165,111 @@ fn messages_are_checked_and_reference_only_what_the_sender_may_see() {
     );
     assert!(line.send("ru-gs", json!({"to": ["us-cjtf"], "kind": "not_my_forces", "refs": {"declarations": ["ru-secret"]}})).is_ok());
 }
+
+/// Structured messages: a template's fields are checked, normalised and kept; the recipient reads them as
+/// sent, answers with a template of its own, and both survive a replay. A template names only what its
+/// sender may read, and a hidden declaration is refused exactly like a missing one.
+#[test]
+fn structured_messages_are_checked_kept_and_answered() {
+    let (dir, clock, line) = world();
+    line.declare(
+        "ru-gs",
+        json!({"id": "ru-43", "kind": "air_operation", "audience": ["us-cjtf"], "volumes": [
+        {"footprint": {"circle": {"center": [38.75, 35.62], "radius_m": 20000}},
+         "altitude": {"lower_m": 4000, "upper_m": 8000},
+         "time": {"start": "2017-06-18T15:30:00Z", "end": "2017-06-18T16:30:00Z"}}]}),
+    )
+    .expect("declare");
+    line.declare(
+        "ru-gs",
+        json!({"id": "ru-secret", "kind": "air_operation", "volumes": [
+        {"footprint": {"circle": {"center": [38.75, 35.62], "radius_m": 20000}},
+         "altitude": {"lower_m": 4000, "upper_m": 8000},
+         "time": {"start": "2017-06-18T15:30:00Z", "end": "2017-06-18T16:30:00Z"}}]}),
+    )
+    .expect("declare");
+
+    let refused = |body: serde_json::Value| match line.send("us-cjtf", body.clone()) {
+        Err(LineError::Invalid { field, detail }) => (field, detail),
+        other => panic!("{body}: {other:?}"),
+    };
+    let hidden = refused(json!({"to": ["ru-gs"], "template":
+        {"type": "delay_request", "declaration": "ru-secret", "delay_s": 1800}}));
+    let missing = refused(json!({"to": ["ru-gs"], "template":
+        {"type": "delay_request", "declaration": "ru-none", "delay_s": 1800}}));
+    assert_eq!(hidden.0, "template.declaration");
+    assert_eq!(
+        hidden.1.replace("ru-secret", "X"),
+        missing.1.replace("ru-none", "X")
+    );
+    let (field, _) = refused(json!({"to": ["ru-gs"], "template":
+        {"type": "site_exclusion_request", "site": "ru-43",
+         "start": "2017-06-18T15:00:00Z", "end": "2017-06-18T17:00:00Z"}}));
+    assert_eq!(field, "template.site", "ru-43 is not a protected site");
+    let (field, _) = refused(
+        json!({"to": ["ru-gs"], "template": {"type": "delay_request",
+        "declaration": "ru-43", "delay_s": 1800, "target": "x"}}),
+    );
+    assert_eq!(field, "template.target");
+
+    let sent = line
+        .send(
+            "us-cjtf",
+            json!({"to": ["ru-gs"], "precedence": "IMMEDIATE", "kind": "request",
+                   "text": "please confirm by 1530Z",
+                   "template": {"type": "delay_request", "declaration": "ru-43", "delay_s": 1800}}),
+        )
+        .expect("send");
+    let id = sent["id"].as_str().expect("id").to_string();
+    assert_eq!(
+        sent["template"],
+        json!({"type": "delay_request", "declaration": "ru-43", "delay_s": 1800})
+    );
+    let inbox = line.inbox("ru-gs").expect("inbox");
+    assert_eq!(inbox[0]["template"]["declaration"], "ru-43");
+    assert_eq!(inbox[0]["text"], "please confirm by 1530Z");
+
+    // An answer's template is checked against what the answering party may read.
+    let bad = line.acknowledge_message(
+        "ru-gs",
+        &id,
+        Some(deconflict_domain::state::decide::Answer {
+            text: String::new(),
+            template: Some(
+                json!({"type": "acknowledgement", "message": "m-999", "status": "received"}),
+            ),
+        }),
+    );
+    assert!(
+        matches!(&bad, Err(LineError::Invalid { field, .. }) if field == "template.message"),
+        "{bad:?}"
+    );
+    clock.advance_ms(60_000);
+    let answered = line
+        .acknowledge_message(
+            "ru-gs",
+            &id,
+            Some(deconflict_domain::state::decide::Answer {
+                text: "задержим на 30 минут".into(),
+                template: Some(
+                    json!({"type": "acknowledgement", "message": id, "status": "will_comply"}),
+                ),
+            }),
+        )
+        .expect("answer");
+    let answer = &answered["receipts"]["ru-gs"]["answered"];
+    assert_eq!(answer["template"]["status"], "will_comply");
+    assert_eq!(answer["text"], "задержим на 30 минут");
+
+    // The sender reads the same, and so does a line replayed from its log.
+    let seen = |line: &Line| serde_json::Value::Array(line.outbox("us-cjtf").expect("outbox"));
+    let before = seen(&line);
+    assert!(before.to_string().contains("will_comply"), "{before}");
+    drop(line);
+    let line = Line::open_with_clock(dir.path(), "test.example/line", clock).expect("reopen");
+    let after = seen(&line);
+    assert_eq!(
+        before.to_string().replace("seconds_to_deadline", ""),
+        after.to_string().replace("seconds_to_deadline", "")
+    );
+}

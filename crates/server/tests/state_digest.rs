@@ -424,7 +424,12 @@ impl World {
                     .collect();
                 if !to.is_empty() {
                     let precedence = if flash { "FLASH" } else { "ROUTINE" };
-                    let _ = line.send(from, json!({"to": to, "precedence": precedence, "text": "hold west of the river"}));
+                    // A FLASH carries a structured form beside its text (a template is in the digest too).
+                    let mut body = json!({"to": to, "precedence": precedence, "text": "hold west of the river"});
+                    if flash {
+                        body["template"] = json!({"type": "acknowledgement", "status": "received"});
+                    }
+                    let _ = line.send(from, body);
                 }
             }
             Cmd::ReadInbox { party } => {
@@ -439,7 +444,10 @@ impl World {
                 if let Some(m) = pick(line.inbox(party).expect("inbox"), k) {
                     let id = m["id"].as_str().expect("id").to_string();
                     let _ =
-                        line.acknowledge_message(party, &id, answer.then(|| "holding".to_string()));
+                        line.acknowledge_message(party, &id, answer.then(|| deconflict_domain::state::decide::Answer {
+                            text: "holding".into(),
+                            template: Some(json!({"type": "acknowledgement", "message": id.clone(), "status": "will_comply"})),
+                        }));
                 }
             }
             Cmd::Propose {

@@ -160,8 +160,36 @@ export type Reason = {
   reason: string;
 };
 
+/** free text, a template, or both */
 export type Answer = {
-  text: string;
+  /** as written: never translated */
+  text?: string;
+  template?: MessageTemplate;
+};
+
+/** A structured message: typed fields each reader's picture renders in its own language and units. Ids must be ones the sender may read (declarations; a protected site for site_exclusion_request; a message sent or received for acknowledgement). Times come back as RFC 3339 UTC; heights are metres (lower_m null: the surface). */
+export type MessageTemplate = {
+  type: "operation_notice";
+  declaration?: string;
+  /** RFC 3339 or a date-time group */
+  start: string;
+  /** after start, within 31 days */
+  end: string;
+  lower_m?: number | null;
+  upper_m: number;
+} | {
+  type: "site_exclusion_request";
+  site: string;
+  start: string;
+  end: string;
+} | {
+  type: "delay_request";
+  declaration: string;
+  delay_s: number;
+} | {
+  type: "acknowledgement";
+  message?: string;
+  status: "received" | "will_comply" | "cannot_comply";
 };
 
 export type MessageInput = {
@@ -169,7 +197,9 @@ export type MessageInput = {
   to: string[];
   precedence?: "FLASH" | "IMMEDIATE" | "PRIORITY" | "ROUTINE";
   kind?: "text" | "notice" | "request" | "reply" | "assistance" | "not_my_forces";
+  /** free text, as written: never translated */
   text?: string;
+  template?: MessageTemplate;
   refs?: {
     declarations?: string[];
     conflicts?: string[];
@@ -183,10 +213,11 @@ export type Message = {
   precedence?: string;
   kind?: string;
   text?: string;
+  template?: MessageTemplate;
   sent?: string;
   deadline?: string;
   seconds_to_deadline?: number;
-  /** per recipient (the sender sees all, a recipient its own): delivered, acknowledged, answered, overdue, escalations */
+  /** per recipient (the sender sees all, a recipient its own): delivered, acknowledged, answered ({at, text, template?}), overdue, escalations */
   receipts?: Record<string, unknown>;
 };
 

@@ -70,6 +70,24 @@ fn invalid(field: &str, detail: impl Into<String>) -> DomainError {
     }
 }
 
+/// A recipient's answer to a message: free text as written, and a structured form (see
+/// [`crate::template`]) each reader sees in its own language.
+#[derive(Debug, Clone, Default)]
+pub struct Answer {
+    pub text: String,
+    pub template: Option<Value>,
+}
+
+/// A free-text answer.
+impl From<&str> for Answer {
+    fn from(text: &str) -> Self {
+        Answer {
+            text: text.to_string(),
+            template: None,
+        }
+    }
+}
+
 /// The conflict as its parties record it: ids, versions, where and when, and each side's conflicting volumes
 /// (`a` and `b` are the two declarations' contents).
 pub fn conflict_content(c: &Conflict, a: &Value, b: &Value) -> Value {
@@ -360,13 +378,13 @@ impl State {
         }])
     }
 
-    /// A recipient acknowledges a message, or answers it with `answer` (1–10 000 bytes, once); nothing when
-    /// it already acknowledged and gives no answer.
+    /// A recipient acknowledges a message, or answers it with `answer` (free text of at most 10 000 bytes,
+    /// a template, or both; once); nothing when it already acknowledged and gives no answer.
     pub fn decide_message_receipt(
         &self,
         party: &str,
         id: &str,
-        answer: Option<String>,
+        answer: Option<Answer>,
     ) -> Result<Vec<Decided>, DomainError> {
         let m = self
             .messages
@@ -378,11 +396,25 @@ impl State {
             .get(party)
             .ok_or_else(|| DomainError::NotFound(id.into()))?;
         let (kind, content) = match &answer {
-            Some(text) if text.trim().is_empty() || text.len() > 10_000 => {
-                return Err(invalid("text", "an answer needs 1–10 000 bytes of text"))
+            Some(a) if a.text.len() > 10_000 => {
+                return Err(invalid(
+                    "text",
+                    "an answer's text is longer than 10 000 bytes",
+                ))
             }
-            Some(text) if r.answered.is_none() => {
-                (MESSAGE_ANSWERED, json!({"id": id, "text": text}))
+            Some(a) if a.text.trim().is_empty() && a.template.is_none() => {
+                return Err(invalid(
+                    "text",
+                    "an answer needs text (1–10 000 bytes), a template, or both",
+                ))
+            }
+            Some(a) if r.answered.is_none() => {
+                let mut content = json!({"id": id, "text": a.text});
+                if let Some(t) = &a.template {
+                    let readable = crate::template::ReadableIn { state: self, party };
+                    content["template"] = crate::template::check(t, &readable)?;
+                }
+                (MESSAGE_ANSWERED, content)
             }
             Some(_) => return Err(DomainError::Exists(format!("{id} is already answered"))),
             None if r.acknowledged.is_none() => (MESSAGE_ACKNOWLEDGED, json!({"id": id})),

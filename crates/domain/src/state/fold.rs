@@ -140,7 +140,8 @@ impl State {
                 id,
                 recipient,
                 text,
-            } => self.apply_receipt(header, id, &recipient, text),
+                template,
+            } => self.apply_receipt(header, id, &recipient, text, template),
             Checked::AgreementProposed { id, agreement } => {
                 let k = crate::agreement::Agreements::key(&agreement.proposer, &id);
                 for p in &agreement.parties {

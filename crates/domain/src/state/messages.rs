@@ -29,13 +29,17 @@ impl State {
         header: &EntryHeader,
         r: MessageReceipt,
     ) -> Result<Checked, String> {
-        if header.kind == MESSAGE_ANSWERED && r.text.is_none() {
-            return Err("text: an answer needs its text".into());
+        if header.kind == MESSAGE_ANSWERED && r.text.is_none() && r.template.is_none() {
+            return Err("text: an answer needs its text or a template".into());
+        }
+        if header.kind != MESSAGE_ANSWERED && r.template.is_some() {
+            return Err("template: only an answer carries one".into());
         }
         Ok(Checked::Receipt {
             id: r.id,
             recipient: header.actor.clone(),
             text: r.text.unwrap_or_default(),
+            template: r.template,
         })
     }
 
@@ -51,6 +55,7 @@ impl State {
             id: e.id,
             recipient: e.party,
             text: e.level,
+            template: None,
         })
     }
 
@@ -89,6 +94,7 @@ impl State {
         id: String,
         recipient: &str,
         text: String,
+        template: Option<Value>,
     ) {
         let t = header.time_ms;
         let receipt = self
@@ -108,6 +114,7 @@ impl State {
                     r.delivered.get_or_insert(t);
                     r.acknowledged.get_or_insert(t);
                     r.answered = Some((t, text));
+                    r.answer_template = template;
                 }
                 // MESSAGE_ESCALATED: `text` is the level.
                 _ => r.escalations.push((text, t)),

@@ -401,6 +401,8 @@ pub enum Checked {
         id: String,
         recipient: String,
         text: String,
+        /// An answer's structured form.
+        template: Option<Value>,
     },
     AgreementProposed {
         id: String,

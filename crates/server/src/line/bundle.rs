@@ -31,6 +31,9 @@ impl Line {
                 detail: format!("entry {twice} is asked for twice"),
             });
         }
+        // A thousand entries' proofs cost the line about as much as one write: charged so, so that no party
+        // keeps the store busy proving (and a refusal above costs nothing).
+        self.charge_n(party, (seqs.len() as f64 / 1_000.0).ceil())?;
         let Some(note) = self.store().latest_checkpoint()? else {
             return Err(LineError::NotFound(
                 "a checkpoint (the log has none yet)".into(),

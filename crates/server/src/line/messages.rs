@@ -52,7 +52,7 @@ impl Line {
         let obj = body
             .as_object()
             .ok_or_else(|| invalid("", "the body must be a JSON object (a message)"))?;
-        let allowed = ["to", "precedence", "kind", "text", "refs"];
+        let allowed = ["to", "precedence", "kind", "text", "refs", "template"];
         if let Some(k) = obj.keys().find(|k| !allowed.contains(&k.as_str())) {
             return Err(invalid(
                 k.clone(),
@@ -119,6 +119,17 @@ impl Line {
         if text.len() > 10_000 {
             return Err(invalid("text", "longer than 10 000 bytes"));
         }
+        // A structured message: its fields checked and normalised, every id one the sender may read.
+        let template = match obj.get("template") {
+            None | Some(Value::Null) => None,
+            Some(t) => Some(template::check(
+                t,
+                &template::ReadableIn {
+                    state: &inner.state,
+                    party,
+                },
+            )?),
+        };
         let mut refs = serde_json::Map::new();
         if let Some(r) = obj.get("refs") {
             let r = r
@@ -157,10 +168,13 @@ impl Line {
         }
         let now = self.clock.now_ms();
         let id = format!("m-{}", inner.next_seq);
-        let content = json!({
+        let mut content = json!({
             "id": id, "from": party, "to": to, "precedence": precedence, "kind": kind, "text": text,
             "refs": refs, "deadline_ms": now + period,
         });
+        if let Some(t) = template {
+            content["template"] = t;
+        }
         let mut audience = to.clone();
         audience.insert(party.to_string());
         let entry = NewEntry {
@@ -241,7 +255,7 @@ impl Line {
         &self,
         party: &str,
         id: &str,
-        answer: Option<String>,
+        answer: Option<Answer>,
     ) -> Result<Value, LineError> {
         self.charge(party)?;
         self.write(|inner| {

@@ -71,6 +71,7 @@ use crate::clock::{Clock, SystemClock};
 use crate::hotline::{deadline_for, LEVELS, MESSAGE_KINDS, MESSAGE_SENT, PRECEDENCES};
 
 use crate::tracks::{self, Tactical};
+use deconflict_domain::template;
 
 mod agreements;
 mod bundle;
@@ -100,7 +101,7 @@ pub use view::outline;
 use {stream::*, view::*};
 
 use deconflict_domain::state::{
-    decide::{Decided, Told},
+    decide::{Answer, Decided, Told},
     key, need_to_know, Advising, Checked, ConflictRecord, CredentialRecord, Current, DomainError,
     Effect, List, Prepared, State as DomainState,
 };

@@ -139,6 +139,13 @@ impl Line {
     /// Takes one write from `party`'s allowance, or refuses (429, `writes_per_party_per_second`): no party
     /// may flood the log, the others' streams or memory, however it is entitled to write.
     pub(super) fn charge(&self, party: &str) -> Result<(), LineError> {
+        self.charge_n(party, 1.0)
+    }
+
+    /// Takes `cost` writes from `party`'s allowance at once (at most a whole burst, so that any request
+    /// within the bounds can pass on a full allowance), or refuses as [`Line::charge`]. Reads that cost the
+    /// line as much as many writes (a proof bundle of thousands of entries, a report) are charged so.
+    pub(super) fn charge_n(&self, party: &str, cost: f64) -> Result<(), LineError> {
         let (rate, burst) = (
             self.limits.writes_per_party_per_second,
             self.limits.write_burst.max(1.0),
@@ -154,7 +161,8 @@ impl Line {
         let (tokens, at) = all.entry(party.to_string()).or_insert((burst, now));
         *tokens = (*tokens + now.duration_since(*at).as_secs_f64() * rate).min(burst);
         *at = now;
-        if *tokens < 1.0 {
+        let cost = cost.clamp(1.0, burst);
+        if *tokens < cost {
             return Err(LineError::Limit {
                 limit: "writes_per_party_per_second",
                 detail: format!(
@@ -164,7 +172,7 @@ impl Line {
                 rate: true,
             });
         }
-        *tokens -= 1.0;
+        *tokens -= cost;
         Ok(())
     }
 

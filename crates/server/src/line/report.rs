@@ -18,6 +18,10 @@ pub const REPORT_WINDOW_MS: i64 = 31 * 24 * 3_600_000;
 
 /// The most entries of the log one report's window may span (read to find the party's).
 pub const REPORT_SCAN: u64 = 200_000;
+/// What a report costs its party's write allowance (`writes_per_party_per_second`): a second's worth at the
+/// default 50 a second, since one reads up to [`REPORT_SCAN`] entries and may take a second or two to
+/// render.
+pub const REPORT_COST: f64 = 50.0;
 
 /// Entries read from the store at a time while gathering a window.
 const CHUNK: usize = 256;
@@ -63,6 +67,8 @@ impl Line {
                 rate: false,
             });
         }
+        // A report reads up to REPORT_SCAN entries and proves up to REPORT_ENTRIES: charged as many writes.
+        self.charge_n(party, REPORT_COST)?;
         let Some(note) = self.store().latest_checkpoint()? else {
             return Err(LineError::NotFound(
                 "a checkpoint (the log has none yet)".into(),

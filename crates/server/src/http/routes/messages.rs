@@ -11,8 +11,18 @@ use serde_json::Value;
 use super::*;
 use crate::http::auth::*;
 use crate::http::work::*;
+use crate::line::LineError;
 use crate::problem::Problem;
 use crate::Line;
+use deconflict_domain::state::decide::Answer;
+
+fn invalid(field: &str, detail: &str) -> Problem {
+    LineError::Invalid {
+        field: field.into(),
+        detail: detail.into(),
+    }
+    .into()
+}
 
 pub(crate) async fn send(
     State(line): State<Arc<Line>>,
@@ -57,12 +67,23 @@ pub(crate) async fn answer_message(
     body: axum::body::Bytes,
 ) -> Result<Json<Value>, Problem> {
     let v = parse_body(&body)?;
-    let text = v
-        .get("text")
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_string();
+    let obj = v
+        .as_object()
+        .ok_or_else(|| invalid("", "the body must be a JSON object: {text, template}"))?;
+    if let Some(k) = obj
+        .keys()
+        .find(|k| !["text", "template"].contains(&k.as_str()))
+    {
+        return Err(invalid(k, "unknown field; expected text, template"));
+    }
+    let text = match obj.get("text") {
+        None | Some(Value::Null) => String::new(),
+        Some(Value::String(s)) => s.clone(),
+        Some(_) => return Err(invalid("text", "expected a string")),
+    };
+    let template = obj.get("template").filter(|t| !t.is_null()).cloned();
+    let answer = Answer { text, template };
     Ok(Json(
-        blocking(move || line.acknowledge_message(&party, &id, Some(text))).await?,
+        blocking(move || line.acknowledge_message(&party, &id, Some(answer))).await?,
     ))
 }

@@ -2,7 +2,9 @@
 //! proof bundle of every entry it may read in the window (`Line::report_bundle`), or the report made from
 //! it (`deconflict_report`), as HTML or PDF. The bundle is gathered and the report rendered on a work
 //! thread; both are bounded (a window of 31 days, 10 000 entries, each line's free text cut), and at most
-//! [`RENDERING`] reports render at once, so no party keeps the server rendering.
+//! [`RENDERING`] reports render at once, and each party has at most one report asked for at a time (a
+//! second is refused, 429, while the first waits or renders), so no party keeps the others waiting for the
+//! renderer. A report is charged to its party's write allowance (`Line::report_bundle`).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -22,6 +24,38 @@ use crate::{Line, LineError};
 pub const RENDERING: usize = 2;
 
 static RENDER_SLOTS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(RENDERING);
+
+/// The parties with a report asked for and not yet answered.
+static ASKING: std::sync::Mutex<std::collections::BTreeSet<String>> =
+    std::sync::Mutex::new(std::collections::BTreeSet::new());
+
+/// A party's one report in progress: taken before it waits for the renderer, given back when answered
+/// (or when the request is dropped).
+struct OneAtATime(String);
+
+impl OneAtATime {
+    fn take(party: &str) -> Result<Self, Problem> {
+        let mut asking = ASKING
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if !asking.insert(party.to_string()) {
+            return Err(Problem::too_many(
+                "reports_per_party",
+                "one report at a time per party: retry when the one asked for is answered",
+            ));
+        }
+        Ok(OneAtATime(party.to_string()))
+    }
+}
+
+impl Drop for OneAtATime {
+    fn drop(&mut self) {
+        let mut asking = ASKING
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        asking.remove(&self.0);
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Format {
@@ -68,7 +102,8 @@ pub(crate) async fn report(
         deconflict_report::dtg(from),
         deconflict_report::dtg(to)
     );
-    let _slot = match format {
+    let mine = OneAtATime::take(&party)?;
+    let slot = match format {
         Format::Bundle => None,
         _ => Some(
             RENDER_SLOTS
@@ -79,6 +114,9 @@ pub(crate) async fn report(
     };
     let bundle_file = format!("{name}.bundle.json");
     let (content_type, file, body) = blocking(move || {
+        // Held until the work is done, even if the client has gone: a party that drops its request and
+        // asks again does not start a second render.
+        let _held = (mine, slot);
         let bundle = line.report_bundle(&party, from, to)?;
         if format == Format::Bundle {
             let text = bundle.to_json().to_string();
@@ -123,4 +161,22 @@ pub(crate) async fn report(
         );
     }
     Ok(res)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::OneAtATime;
+
+    #[test]
+    fn one_report_at_a_time_per_party() {
+        let first = OneAtATime::take("report-test-aa").expect("first");
+        assert!(
+            OneAtATime::take("report-test-aa").is_err(),
+            "a second while the first is asked"
+        );
+        let other = OneAtATime::take("report-test-bb").expect("another party is not held up");
+        drop(first);
+        let again = OneAtATime::take("report-test-aa").expect("again once answered");
+        drop((again, other));
+    }
 }

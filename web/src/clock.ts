@@ -5,8 +5,53 @@
 import type { Api } from './api';
 import { $, $as } from './dom';
 import type { LineClock, State, Store } from './store';
+import { define, ltr } from './i18n';
 import { countdown, isoMinute, shortTime } from './text';
+import { dtg } from './times';
 import type { Whoami } from './types';
+
+const t = define('clock', {
+  en: {
+    acknowledged: 'acknowledged',
+    overdue: 'OVERDUE {t}',
+    pause: '❚❚ pause',
+    play: '▶ play',
+    lineTime: 'line time {time} ({dtg})',
+    rate: ' (×{rate})',
+    now: 'now · {time}',
+    ahead: '+{h} h · {time}',
+  },
+  ru: {
+    acknowledged: 'подтверждено',
+    overdue: 'ПРОСРОЧЕНО {t}',
+    pause: '❚❚ пауза',
+    play: '▶ пуск',
+    lineTime: 'время линии {time} ({dtg})',
+    rate: ' (×{rate})',
+    now: 'сейчас · {time}',
+    ahead: '+{h} ч · {time}',
+  },
+  ar: {
+    acknowledged: 'تم تأكيد الاستلام',
+    overdue: 'متأخر {t}',
+    pause: '❚❚ إيقاف مؤقت',
+    play: '▶ تشغيل',
+    lineTime: 'وقت الخط {time} ({dtg})',
+    rate: ' (×{rate})',
+    now: 'الآن · {time}',
+    ahead: '+{h} ساعة · {time}',
+  },
+  tr: {
+    acknowledged: 'alındı',
+    overdue: 'GECİKTİ {t}',
+    pause: '❚❚ duraklat',
+    play: '▶ oynat',
+    lineTime: 'hat saati {time} ({dtg})',
+    rate: ' (×{rate})',
+    now: 'şimdi · {time}',
+    ahead: '+{h} sa · {time}',
+  },
+});
 
 /// How far ahead the slider reaches.
 export const HOURS_AHEAD = 96;
@@ -26,7 +71,7 @@ export function sliderTime(s: State): number {
 export function showCountdown(el: HTMLElement, now: number): HTMLElement {
   const left = Date.parse(el.dataset.deadline ?? '') - now;
   const done = el.dataset.done === 'true';
-  el.textContent = done ? 'acknowledged' : left < 0 ? `OVERDUE ${countdown(-left)}` : countdown(left);
+  el.textContent = done ? t('acknowledged') : left < 0 ? t('overdue', { t: ltr(countdown(-left)) }) : ltr(countdown(left));
   el.classList.toggle('overdue', !done && left < 0);
   return el;
 }
@@ -57,7 +102,7 @@ export class Clock {
       (s) => s.slider.playing,
       (s) => {
         const b = $('#play');
-        b.textContent = s.slider.playing ? '❚❚ pause' : '▶ play';
+        b.textContent = s.slider.playing ? t('pause') : t('play');
         b.setAttribute('aria-pressed', String(s.slider.playing));
       },
     );
@@ -80,7 +125,9 @@ export class Clock {
 
   tick(): void {
     const { clock, slider } = this.store.state;
-    $('#clock').textContent = `line time ${isoMinute(lineNow(clock)).replace('T', ' ').replace(':00Z', 'Z')}${clock.rate !== 1 ? ` (×${clock.rate})` : ''}`;
+    const line = lineNow(clock);
+    const time = ltr(isoMinute(line).replace('T', ' ').replace(':00Z', 'Z'));
+    $('#clock').textContent = t('lineTime', { time, dtg: ltr(dtg(line)) }) + (clock.rate !== 1 ? t('rate', { rate: clock.rate }) : '');
     if (slider.playing) {
       const minutes = Math.min(slider.minutes + STEP_MIN, HOURS_AHEAD * 60);
       this.store.dispatch({ type: 'slider/set', minutes });
@@ -88,10 +135,10 @@ export class Clock {
       this.slider.value = String(minutes);
     }
     const s = this.store.state;
-    const t = sliderTime(s);
+    const at = sliderTime(s);
     const m = s.slider.minutes;
-    $('#slider-label').textContent = m === 0 ? `now · ${shortTime(t)}` : `+${(m / 60).toFixed(2).replace(/\.00$/, '')} h · ${shortTime(t)}`;
-    this.onTime(t);
+    $('#slider-label').textContent = m === 0 ? t('now', { time: shortTime(at) }) : t('ahead', { h: m / 60, time: shortTime(at) });
+    this.onTime(at);
     const now = lineNow(s.clock);
     for (const el of document.querySelectorAll<HTMLElement>('[data-deadline]')) showCountdown(el, now);
   }

@@ -98,13 +98,15 @@ export function rememberLang(l: Lang, user?: string): void {
 export const registry: { name: string; catalogue: Catalogue<string> }[] = [];
 
 /// A module's messages in the page's language: `t(key, params)`. A placeholder with no parameter stays as
-/// written, so a missing parameter shows rather than vanishes.
+/// written, so a missing parameter shows rather than vanishes. Right to left, each parameter is set apart
+/// from the sentence around it (a Unicode first-strong isolate): an id, a height or a name in Latin letters
+/// keeps its own order, and the sentence keeps its.
 export function define<K extends string>(name: string, catalogue: Catalogue<K>): (key: K, p?: Params) => string {
   registry.push({ name, catalogue: catalogue as Catalogue<string> });
   return (key, p = {}) => {
     const m = catalogue[current][key] ?? catalogue.en[key];
     const s: string = typeof m === 'function' ? m(p) : m;
-    return s.replace(/\{(\w+)\}/g, (all: string, name: string) => (name in p ? format(p[name]) : all));
+    return s.replace(/\{(\w+)\}/g, (all: string, name: string) => (name in p ? isolate(format(p[name])) : all));
   };
 }
 
@@ -112,12 +114,40 @@ function format(v: string | number): string {
   return typeof v === 'number' ? num(v) : v;
 }
 
+const rtl = () => langInfo().dir === 'rtl';
+
+/// Right to left: `s` set apart with the direction of its first strong letter (a parameter); else as it is.
+export function isolate(s: string): string {
+  return rtl() && s !== '' ? `\u2068${s}\u2069` : s;
+}
+
+/// Right to left: `s` kept left to right inside the sentence (a figure, an id, a grid reference, a date-time
+/// group: never reversed, `6 096` never read `096 6`); else as it is.
+export function ltr(s: string): string {
+  return rtl() && s !== '' ? `\u2066${s}\u2069` : s;
+}
+
 /// The plural category of `n` in the page's language (`one`, `few`, `many`, `other`…).
 export function plural(n: number): Intl.LDMLPluralRule {
   return new Intl.PluralRules(langInfo().locale).select(n);
 }
 
-/// A number as the page's language writes it (grouped, Latin digits), with at most `digits` decimals.
+/// A number as the page's language writes it, with at most `digits` decimals: Latin digits, the language's
+/// decimal sign, thousands grouped by a space in every language (as a watch floor reads them: a Turkish
+/// `20.000` or an English `20,000` would be read as a decimal by the other party). Right to left, kept left
+/// to right.
 export function num(n: number, digits = 2): string {
-  return new Intl.NumberFormat(langInfo().locale, { maximumFractionDigits: digits }).format(n);
+  const plain = new Intl.NumberFormat(langInfo().locale, { maximumFractionDigits: digits, useGrouping: false }).format(n);
+  return ltr(plain.replace(/\d+/, (whole) => whole.replace(/\B(?=(\d{3})+(?!\d))/g, ' ')));
+}
+
+/// A number with exactly `digits` decimals, as the page's language writes it (`1.1`, `1,1`), not grouped.
+export function fixed(n: number, digits: number): string {
+  return new Intl.NumberFormat(langInfo().locale, { minimumFractionDigits: digits, maximumFractionDigits: digits, useGrouping: false }).format(n);
+}
+
+/// A day and month in the page's language, in UTC (`18 Jun`, `18 июн.`, `18 يونيو`, `18 Haz`), with the year
+/// when `year` is set.
+export function dayMonth(ms: number, year = false): string {
+  return new Intl.DateTimeFormat(langInfo().locale, { day: 'numeric', month: 'short', year: year ? 'numeric' : undefined, timeZone: 'UTC' }).format(ms);
 }

@@ -12,7 +12,35 @@ import { exportPdf, exportPng, type Situation } from './map/export';
 import { siteIcon } from './map/sites';
 import { type ExportKind, MapTools } from './map/tools';
 import type { DeclLabel, Dot } from './overlay';
+import { define } from './i18n';
 import type { State, Store } from './store';
+
+const t = define('picture', {
+  en: {
+    unclassified: 'UNCLASSIFIED',
+    unclassifiedExercise: 'UNCLASSIFIED — EXERCISE',
+    counts: '{d} declarations · {t} own tracks · {a} open alerts',
+    you: '{party} (you)',
+  },
+  ru: {
+    unclassified: 'НЕСЕКРЕТНО',
+    unclassifiedExercise: 'НЕСЕКРЕТНО — УЧЕНИЯ',
+    counts: 'заявки: {d} · свои треки: {t} · открытые тревоги: {a}',
+    you: '{party} (вы)',
+  },
+  ar: {
+    unclassified: 'غير مصنف',
+    unclassifiedExercise: 'غير مصنف — تمرين',
+    counts: 'الإعلانات: {d} · المسارات الخاصة: {t} · الإنذارات المفتوحة: {a}',
+    you: '{party} (أنت)',
+  },
+  tr: {
+    unclassified: 'TASNİF DIŞI',
+    unclassifiedExercise: 'TASNİF DIŞI — TATBİKAT',
+    counts: 'bildirimler: {d} · kendi izler: {t} · açık alarmlar: {a}',
+    you: '{party} (siz)',
+  },
+});
 
 /// Positions kept in a track's trail.
 const TRAIL_POINTS = 8;
@@ -194,8 +222,9 @@ export class Picture {
       parties: s.parties.map((p) => ({ name: p, colour: partyColour(p, s.parties) })),
       time: lineNow(s.clock),
       // The line names no classification of its own: an exercise says so, as its every screen does.
-      classification: s.who.exercise ? 'UNCLASSIFIED — EXERCISE' : 'UNCLASSIFIED',
-      counts: `${s.declarations.length} declarations · ${s.tracks.length} own tracks · ${open} open alerts`,
+      classification: s.who.exercise ? t('unclassifiedExercise') : t('unclassified'),
+      classified: false,
+      counts: t('counts', { d: s.declarations.length, t: s.tracks.length, a: open }),
     };
   }
 
@@ -207,7 +236,7 @@ export class Picture {
   private legend(s: State): void {
     $('#legend').replaceChildren(
       ...s.parties.map((p) =>
-        h('span', { class: 'chip' }, h('i', { style: `background:${partyColour(p, s.parties)}` }), p === s.who.party ? `${p} (you)` : p),
+        h('span', { class: 'chip' }, h('i', { style: `background:${partyColour(p, s.parties)}` }), h('bdi', {}, p === s.who.party ? t('you', { party: p }) : p)),
       ),
     );
   }

@@ -1,4 +1,4 @@
-// A signed-in session: checks the token (who is this?), then builds the store and every part of the page
+// A signed-in session: checks the token (who is this?), puts the page in the user's own language, then builds the store and every part of the page
 // around it — the map's picture, the four panels, the clock, the loading of lists and the stream — and
 // starts them in order: the party's lists are asked for first, the map is set up while they come, the
 // picture is drawn once both are in, then the stream follows the log from the lists' snapshot.
@@ -7,6 +7,8 @@ import { Api } from './api';
 import { Clock } from './clock';
 import { Details } from './details';
 import { $ } from './dom';
+import { define } from './i18n';
+import { signedInAs } from './lang';
 import { ConflictsPanel } from './panels/conflicts';
 import { DeclarePanel } from './panels/declare';
 import { HotlinePanel } from './panels/hotline';
@@ -21,6 +23,13 @@ import { Stream } from './stream';
 import { Sync } from './sync';
 import type { Whoami } from './types';
 
+const t = define('session', {
+  en: { tokenGone: 'The line no longer takes this token: sign in again.' },
+  ru: { tokenGone: 'Линия больше не принимает этот токен: войдите снова.' },
+  ar: { tokenGone: 'لم يعد الخط يقبل هذا الرمز: سجّل الدخول مجدداً.' },
+  tr: { tokenGone: 'Hat bu belirteci artık kabul etmiyor: yeniden oturum açın.' },
+});
+
 export interface Session {
   store: Store;
   api: Api;
@@ -32,6 +41,8 @@ export async function startSession(token: string): Promise<Session> {
   const api = new Api(token);
   const who = await api.get<Whoami>('/v1/credentials');
   rememberToken(token);
+  // The user's own language, before anything of the session is drawn.
+  signedInAs(who.you);
   const store = new Store(initialState(who, Date.now()));
   showHeader(store.state);
   store.watch((s) => s.stream, showStream);
@@ -43,7 +54,7 @@ export async function startSession(token: string): Promise<Session> {
     signOut();
   };
   api.onUnauthorized = () => {
-    toast('The line no longer takes this token: sign in again.', true);
+    toast(t('tokenGone'), true);
     setTimeout(end, 1500);
   };
   $('#signout').addEventListener('click', end);

@@ -3,7 +3,72 @@
 
 import { ApiError } from './api';
 import { $, h } from './dom';
+import { define } from './i18n';
 import type { State } from './store';
+
+const t = define('shell', {
+  en: {
+    signedOut: 'signed out',
+    reconnecting: 'reconnecting from cursor {cursor}',
+    exercise: 'EXERCISE',
+    exerciseRate: 'EXERCISE · clock ×{rate}',
+    live: '● live',
+    connecting: '○ connecting',
+    down: '○ {why}',
+    downPlain: 'down',
+    cursor: 'stream cursor {cursor}',
+    duty_officer: 'duty officer',
+    commander: 'commander',
+    chief: 'chief',
+  },
+  ru: {
+    signedOut: 'выход выполнен',
+    reconnecting: 'переподключение с курсора {cursor}',
+    exercise: 'УЧЕНИЯ',
+    exerciseRate: 'УЧЕНИЯ · часы ×{rate}',
+    live: '● на связи',
+    connecting: '○ подключение',
+    down: '○ {why}',
+    downPlain: 'нет связи',
+    cursor: 'курсор потока {cursor}',
+    duty_officer: 'оперативный дежурный',
+    commander: 'командир',
+    chief: 'начальник',
+  },
+  ar: {
+    signedOut: 'تم تسجيل الخروج',
+    reconnecting: 'إعادة الاتصال من المؤشر {cursor}',
+    exercise: 'تمرين',
+    exerciseRate: 'تمرين · الساعة ×{rate}',
+    live: '● متصل',
+    connecting: '○ جارٍ الاتصال',
+    down: '○ {why}',
+    downPlain: 'منقطع',
+    cursor: 'مؤشر البث {cursor}',
+    duty_officer: 'ضابط مناوب',
+    commander: 'قائد',
+    chief: 'رئيس',
+  },
+  tr: {
+    signedOut: 'oturum kapatıldı',
+    reconnecting: '{cursor} imlecinden yeniden bağlanıyor',
+    exercise: 'TATBİKAT',
+    exerciseRate: 'TATBİKAT · saat ×{rate}',
+    live: '● canlı',
+    connecting: '○ bağlanıyor',
+    down: '○ {why}',
+    downPlain: 'bağlantı yok',
+    cursor: 'akış imleci {cursor}',
+    duty_officer: 'nöbetçi subay',
+    commander: 'komutan',
+    chief: 'başkan',
+  },
+});
+
+/// A credential's role in words (a role this picture does not know: as the line gives it).
+export function roleText(role: string): string {
+  return role === 'duty_officer' || role === 'commander' || role === 'chief' ? t(role) : role.replace('_', ' ');
+}
 
 export function toast(text: string, loud = false): void {
   const t = h('div', { class: `toast ${loud ? 'loud' : ''}`, role: 'status' }, text);
@@ -31,19 +96,27 @@ export async function act(what: () => Promise<unknown>, done?: string): Promise<
 export function showHeader(s: State): void {
   $('#signin').hidden = true;
   $('#app').hidden = false;
-  $('#who').textContent = `${s.who.party} · ${s.who.role.replace('_', ' ')}`;
+  $('#who').replaceChildren(h('bdi', {}, s.who.party), ` · ${roleText(s.who.role)}`);
   const exercise = $('#exercise');
   exercise.hidden = !s.who.exercise;
-  exercise.textContent = s.who.clock_rate === 1 ? 'EXERCISE' : `EXERCISE · clock ×${s.who.clock_rate}`;
+  exercise.textContent = s.who.clock_rate === 1 ? t('exercise') : t('exerciseRate', { rate: s.who.clock_rate });
 }
 
 /// The stream's state in the header.
 export function showStream(s: State): void {
   const el = $('#stream');
   const { status, detail, cursor } = s.stream;
-  el.textContent = status === 'live' ? '● live' : status === 'connecting' ? '○ connecting' : `○ ${detail ?? 'down'}`;
+  el.textContent = status === 'live' ? t('live') : status === 'connecting' ? t('connecting') : t('down', { why: streamDetail(detail) });
   el.className = `stream ${status}`;
-  el.title = `stream cursor ${cursor}`;
+  el.title = t('cursor', { cursor: String(cursor) });
+}
+
+/// Why the stream is down, in words (the stream says it in English; the line's own reason as it is).
+function streamDetail(detail: string | undefined): string {
+  if (!detail) return t('downPlain');
+  if (detail === 'signed out') return t('signedOut');
+  const from = /^reconnecting from cursor (\d+)$/.exec(detail);
+  return from ? t('reconnecting', { cursor: from[1] }) : detail;
 }
 
 export const TABS = ['conflicts', 'hotline', 'notifications', 'declare', 'record'] as const;

@@ -1,8 +1,9 @@
 // Sign-in and sign-out: the token from the page's link (#token=…, removed from the address at once) or from
 // this tab's storage, the sign-in form and its error, and signing out (the token forgotten, the page
-// reloaded).
+// reloaded). The page's words are put in its language first (lang.ts), and the form offers the languages.
 
 import { $, $as, control } from './dom';
+import { translatePage, wireChoosers } from './lang';
 import { errorText } from './shell';
 
 const TOKEN_KEY = 'deconflict.token';
@@ -25,8 +26,11 @@ export function signOut(): void {
   location.reload();
 }
 
-/// The sign-in form: `signIn` is given the token typed; its failure is shown under the form.
+/// The page's own words in its language, the language choosers, and the sign-in form: `signIn` is given the
+/// token typed; its failure is shown under the form.
 export function wireSignIn(signIn: (token: string) => Promise<void>): void {
+  translatePage();
+  wireChoosers();
   const form = $as('#signin-form', HTMLFormElement);
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();

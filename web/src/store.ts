@@ -34,8 +34,9 @@ export interface State {
   boxes: Record<Box, MessageView[]>;
   /// The stream's entries the party may read, in log order (the earlier ones once the record has read them).
   events: LogEvent[];
-  /// The latest signed checkpoint: its description, and the log size it covers (proofs exist below it).
-  checkpoint: { text: string; size: number };
+  /// The latest signed checkpoint: its description, and the log size it covers (proofs exist below it);
+  /// `signed` as read (origin, size, root), for the page to say in its language.
+  checkpoint: { text: string; size: number; signed?: { origin: string; size: number; root: string } | null };
   tracks: Track[];
   stream: { status: StreamStatus; detail?: string; cursor: number };
   /// The time slider: minutes ahead of the line's time, and whether it plays.
@@ -111,8 +112,8 @@ export function reduce(s: State, a: Action): State {
       return {
         ...s,
         checkpoint: a.signed
-          ? { text: `checkpoint of ${a.signed.origin}: ${a.signed.size} entries, root ${a.signed.root.slice(0, 12)}…; signed`, size: a.signed.size }
-          : { ...s.checkpoint, text: 'no signed checkpoint yet' },
+          ? { text: `checkpoint of ${a.signed.origin}: ${a.signed.size} entries, root ${a.signed.root.slice(0, 12)}…; signed`, size: a.signed.size, signed: a.signed }
+          : { ...s.checkpoint, text: 'no signed checkpoint yet', signed: null },
       };
     case 'stream/state':
       return { ...s, stream: { status: a.status, detail: a.detail, cursor: a.cursor } };

@@ -4,6 +4,7 @@
 
 import type { Api } from './api';
 import { describeEntry, namesOf } from './describe';
+import { define } from './i18n';
 import { toast } from './shell';
 import type { Store } from './store';
 import {
@@ -20,6 +21,13 @@ import {
   field,
   text,
 } from './types';
+
+const t = define('sync', {
+  en: { messageFrom: '{precedence} message from {from}' },
+  ru: { messageFrom: 'Сообщение {precedence} от {from}' },
+  ar: { messageFrom: 'رسالة {precedence} من {from}' },
+  tr: { messageFrom: '{from} tarafından {precedence} mesaj' },
+});
 
 type List = 'declarations' | 'conflicts' | 'messages' | 'alerts' | 'agreements';
 
@@ -158,11 +166,12 @@ export class Sync {
     if (k.startsWith('notification') || k.startsWith('incident') || k.startsWith('declaration')) this.soon('notifications', () => this.notifications());
     if (k.startsWith('deconfliction')) this.soon('requests', () => this.requests());
     const c = e.content;
-    if (k === 'conflict.found') toast(`New ${describeEntry(e, namesOf(this.store.state)).replace(/^Conflict found/, 'conflict')}`, true);
+    // "Conflict found between …", in the page's language.
+    if (k === 'conflict.found') toast(describeEntry(e, namesOf(this.store.state)), true);
     const to = field(c, 'to');
     if (k === 'message.sent' && Array.isArray(to) && to.includes(who.party)) {
       const precedence = text(c, 'precedence');
-      toast(`${precedence} message from ${text(c, 'from')}`, precedence === 'FLASH');
+      toast(t('messageFrom', { precedence: precedence ?? '', from: text(c, 'from') ?? '?' }), precedence === 'FLASH');
     }
   }
 }

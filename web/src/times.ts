@@ -2,8 +2,19 @@
 // date-time groups such as 181830ZJUN17), a bare time of day — `1830Z`, `18:30Z`, `1830`, `18:30` (UTC) —
 // is read here as the next such time on the line's clock (for an end: the first such time after the
 // start), and sent to the line as a full time. Every reading is shown beside its field as a date-time
-// group, so that nobody declares for the wrong day without seeing it.
+// group, so that nobody declares for the wrong day without seeing it. The group itself is the same in every
+// language (`181830ZJUN17`: English months, as the military standard writes it).
 
+import { dayMonth, define, ltr } from './i18n';
+
+const t = define('times', {
+  en: { readAs: 'read as {time}' },
+  ru: { readAs: 'читается как {time}' },
+  ar: { readAs: 'يُقرأ {time}' },
+  tr: { readAs: '{time} olarak okundu' },
+});
+
+/// The date-time group's months: English abbreviations in every language (the military standard).
 const MONTHS = ['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', 'OCT', 'NOV', 'DEC'];
 const DAY_MS = 86_400_000;
 const two = (n: number) => String(n).padStart(2, '0');
@@ -14,11 +25,11 @@ export function dtg(ms: number): string {
   return `${two(d.getUTCDate())}${two(d.getUTCHours())}${two(d.getUTCMinutes())}Z${MONTHS[d.getUTCMonth()]}${two(d.getUTCFullYear() % 100)}`;
 }
 
-/// A time (ms) in full, as it is read back: `18 Jun 2017 18:30Z (181830ZJUN17)`.
+/// A time (ms) in full, as it is read back: `18 Jun 2017 18:30Z (181830ZJUN17)`; the day, month and year in
+/// the page's language, the time and the date-time group as they are in every language.
 export function fullTime(ms: number): string {
   const d = new Date(ms);
-  const mon = MONTHS[d.getUTCMonth()];
-  return `${d.getUTCDate()} ${mon[0]}${mon.slice(1).toLowerCase()} ${d.getUTCFullYear()} ${two(d.getUTCHours())}:${two(d.getUTCMinutes())}Z (${dtg(ms)})`;
+  return `${dayMonth(ms, true)} ${ltr(`${two(d.getUTCHours())}:${two(d.getUTCMinutes())}Z`)} (${ltr(dtg(ms))})`;
 }
 
 /// Hours east of UTC of a date-time group's zone letter (J, local time, names no offset).
@@ -80,5 +91,5 @@ export function readTime(text: string, now: number, after?: number): TimeRead {
 /// What is shown beside a time field: the full time it was read as, or nothing to say.
 export function readBack(r: TimeRead): string {
   if (r.ms === undefined) return '';
-  return `${r.expanded ? 'read as' : '='} ${fullTime(r.ms)}`;
+  return r.expanded ? t('readAs', { time: fullTime(r.ms) }) : `= ${fullTime(r.ms)}`;
 }

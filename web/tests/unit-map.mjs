@@ -129,7 +129,11 @@ test('places: every demo place is there, once, inside the theatre', () => {
   }
   for (const p of places.PLACES) assert.ok(p.lat > 24 && p.lat < 40 && p.lon > 32 && p.lon < 52, p.id);
   const raqqa = places.PLACES.find((p) => p.id === 'raqqa');
-  assert.equal(places.placeName(raqqa, 'ar'), 'Raqqa', 'falls back to the Latin name');
+  assert.equal(places.placeName(raqqa, 'en'), 'Raqqa');
+  assert.equal(places.placeName(raqqa, 'ru'), 'Ракка');
+  assert.equal(places.placeName(raqqa, 'ar'), 'الرقة');
+  assert.equal(places.placeName(raqqa, 'tr'), 'Rakka');
+  for (const p of places.PLACES) for (const l of ['ru', 'ar', 'tr']) assert.ok(p.names[l], `${p.id} is named in ${l}`);
   const euphrates = places.RIVERS.find((r) => r.name.en === 'Euphrates').line;
   // The Euphrates passes within 10 km of Jarabulus, Raqqa, Deir ez-Zor and Abu Kamal.
   for (const [lon, lat] of [[38.01, 36.82], [39.01, 35.95], [40.14, 35.34], [40.92, 34.45]]) {

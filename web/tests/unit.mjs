@@ -76,9 +76,10 @@ test('the stream: entries in order, the cursor forward; the past read later goes
 
 test('a checkpoint is described; none keeps the size known', () => {
   let s = run([{ type: 'checkpoint/loaded', signed: { origin: 'line.example', size: 42, root: 'abcdefghijklmnop' } }]);
-  assert.deepEqual(s.checkpoint, { text: 'checkpoint of line.example: 42 entries, root abcdefghijkl…; signed', size: 42 });
+  const signed = { origin: 'line.example', size: 42, root: 'abcdefghijklmnop' };
+  assert.deepEqual(s.checkpoint, { text: 'checkpoint of line.example: 42 entries, root abcdefghijkl…; signed', size: 42, signed });
   s = run([{ type: 'checkpoint/loaded', signed: null }], s);
-  assert.deepEqual(s.checkpoint, { text: 'no signed checkpoint yet', size: 42 });
+  assert.deepEqual(s.checkpoint, { text: 'no signed checkpoint yet', size: 42, signed: null });
 });
 
 test('lists, the clock, the slider and the draft', () => {
@@ -247,10 +248,10 @@ test('times, countdowns and advice as they read', () => {
   assert.equal(text.countdown(-(3600_000 + 5 * 60_000 + 9_000)), '-1:05:09');
   assert.equal(text.isoMinute(Date.parse('2017-06-18T15:30:42.123Z')), '2017-06-18T15:30:00Z');
   assert.equal(text.describeAdvice(null), 'No conflict left to clear.');
-  assert.equal(text.describeAdvice({ delay_s: 600, climb_m: 300.4, descend_m: null }), 'Advice: to clear every conflict, delay it by 10 min, or climb 300 m / 986 ft (no descent within 3 000 m would).');
+  assert.equal(text.describeAdvice({ delay_s: 600, climb_m: 300.4, descend_m: null }), 'Advice: to clear every conflict, delay it by 10 min, or climb 300 m / 986 ft (no descent within 3 000 m / 9 843 ft would).');
   // Never the answer's JSON: nothing found, or nothing that applies to the kind.
   const none = text.describeAdvice({ delay_s: null, climb_m: null, descend_m: null });
   assert.doesNotMatch(none, /[{}]|null/);
-  assert.match(none, /^No advice: no delay within a day, no climb within 3 000 m, no descent within 3 000 m clears every conflict/);
+  assert.match(none, /^No advice: no delay within a day, no climb within 3 000 m \/ 9 843 ft, no descent within 3 000 m \/ 9 843 ft clears every conflict/);
   assert.match(text.describeAdvice({}), /^No advice: this kind of declaration does not move/);
 });

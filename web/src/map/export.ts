@@ -1,10 +1,46 @@
 // The situation picture as a file: the map as shown (basemap, declarations, sites, tracks, labels, grids)
 // framed by a classification banner above and below, a title line (party, time in UTC and as a date-time
-// group) and a legend; saved as PNG, or as a one-page PDF (jsPDF, loaded only when asked for). The file's name
+// group) and a legend, in the page's language (the date-time group as it is in every language); saved as PNG, or as a one-page PDF (jsPDF, loaded only when asked for). The file's name
 // carries the date-time group.
 
 import type { PictureMap } from '../map';
+import { define, langInfo } from '../i18n';
 import { dtg, utcText } from './geo';
+
+const t = define('export', {
+  en: {
+    title: 'Situation picture — {party} — {time} (DTG {dtg})',
+    own: '{party} (own)',
+    track: 'track',
+    alert: 'alert',
+    site: 'protected site',
+    pdfTitle: 'Situation picture {party} {dtg}',
+  },
+  ru: {
+    title: 'Обстановка — {party} — {time} (DTG {dtg})',
+    own: '{party} (свои)',
+    track: 'трек',
+    alert: 'тревога',
+    site: 'защищённый объект',
+    pdfTitle: 'Обстановка {party} {dtg}',
+  },
+  ar: {
+    title: 'صورة الموقف — {party} — {time} (DTG {dtg})',
+    own: '{party} (خاص)',
+    track: 'مسار',
+    alert: 'إنذار',
+    site: 'موقع محمي',
+    pdfTitle: 'صورة الموقف {party} {dtg}',
+  },
+  tr: {
+    title: 'Durum resmi — {party} — {time} (DTG {dtg})',
+    own: '{party} (kendi)',
+    track: 'iz',
+    alert: 'alarm',
+    site: 'korunan tesis',
+    pdfTitle: 'Durum resmi {party} {dtg}',
+  },
+});
 
 export interface Situation {
   party: string;
@@ -12,8 +48,11 @@ export interface Situation {
   parties: { name: string; colour: string }[];
   /// The line's time shown, ms.
   time: number;
-  /// The banner: the line's classification, or "UNCLASSIFIED — EXERCISE" on an exercise.
+  /// The banner: the line's classification, or "UNCLASSIFIED — EXERCISE" on an exercise, in the page's
+  /// language.
   classification: string;
+  /// A classified picture's banner is red; an unclassified one's green.
+  classified: boolean;
   /// A line of counts ("12 declarations · 3 open alerts").
   counts: string;
 }
@@ -53,10 +92,12 @@ export async function situationCanvas(pm: PictureMap, s: Situation): Promise<HTM
   const g = c.getContext('2d');
   if (!g) throw new Error('this browser cannot draw on a 2D canvas');
   g.scale(ratio, ratio);
+  // Words in Arabic run right to left within each text; the layout stays as it is.
+  g.direction = langInfo().dir;
   g.fillStyle = '#0d1117';
   g.fillRect(0, 0, w, total);
   const banner = (y: number) => {
-    g.fillStyle = /UNCLASSIFIED/.test(s.classification) ? '#007a33' : '#c8102e';
+    g.fillStyle = s.classified ? '#c8102e' : '#007a33';
     g.fillRect(0, y, w, BANNER);
     g.fillStyle = '#ffffff';
     g.font = `bold 14px ${FONT}`;
@@ -69,7 +110,7 @@ export async function situationCanvas(pm: PictureMap, s: Situation): Promise<HTM
   g.textBaseline = 'middle';
   g.fillStyle = '#f0f3f6';
   g.font = `bold 13px ${FONT}`;
-  const title = `Situation picture — ${s.party} — ${utcText(s.time)} (DTG ${dtg(s.time)})`;
+  const title = t('title', { party: s.party, time: utcText(s.time), dtg: dtg(s.time) });
   g.fillText(title, 10, BANNER + TITLE / 2);
   g.textAlign = 'right';
   g.font = `12px ${FONT}`;
@@ -91,7 +132,7 @@ export async function situationCanvas(pm: PictureMap, s: Situation): Promise<HTM
     g.arc(x + 5, y, 5, 0, 2 * Math.PI);
     g.fill();
     g.fillStyle = '#f0f3f6';
-    const text = p.name === s.party ? `${p.name} (own)` : p.name;
+    const text = p.name === s.party ? t('own', { party: p.name }) : p.name;
     g.fillText(text, x + 14, y + 1);
     x += 24 + g.measureText(text).width;
   }
@@ -105,9 +146,9 @@ export async function situationCanvas(pm: PictureMap, s: Situation): Promise<HTM
     g.stroke();
   };
   const symbols: [string, (cx: number) => void][] = [
-    ['track', (cx) => dot(cx, 4, '#4cc9f0', '#000')],
-    ['alert', (cx) => dot(cx, 5, '#ff3b30', '#fff')],
-    ['protected site', (cx) => {
+    [t('track'), (cx) => dot(cx, 4, '#4cc9f0', '#000')],
+    [t('alert'), (cx) => dot(cx, 5, '#ff3b30', '#fff')],
+    [t('site'), (cx) => {
       g.fillStyle = '#fff';
       g.beginPath();
       g.arc(cx, y, 6, 0, 2 * Math.PI);
@@ -156,7 +197,7 @@ export async function exportPdf(pm: PictureMap, s: Situation): Promise<void> {
   // A4, turned to suit the picture, which is fitted inside a 10 mm margin.
   const landscape = c.width >= c.height;
   const doc = new jsPDF({ orientation: landscape ? 'landscape' : 'portrait', unit: 'mm', format: 'a4', compress: true });
-  doc.setProperties({ title: `Situation picture ${s.party} ${dtg(s.time)}`, subject: s.classification, creator: 'deconflict' });
+  doc.setProperties({ title: t('pdfTitle', { party: s.party, dtg: dtg(s.time) }), subject: s.classification, creator: 'deconflict' });
   const pw = (landscape ? 297 : 210) - 20;
   const ph = (landscape ? 210 : 297) - 20;
   const k = Math.min(pw / c.width, ph / c.height);

@@ -2,9 +2,10 @@
 // cross on white, any other protected site's blue diamond; each with an "-alert" variant, larger and
 // ringed in red, for a site that an open alert concerns. Fixed size on screen at every zoom.
 
-/// Which marker a site gets, from its name or description.
+/// Which marker a site gets, from its name or description, in any of the page's languages (parties name
+/// their sites in their own).
 export function siteIcon(text: string): 'hospital' | 'site' {
-  return /hosp|clinic|medical|health|مستشفى|госпиталь|больниц/i.test(text) ? 'hospital' : 'site';
+  return /hosp|clinic|medical|health|مستشفى|مستوصف|عيادة|طبي|госпиталь|больниц|поликлиник|медицин|hastane|klinik|sağlık|tıp/i.test(text) ? 'hospital' : 'site';
 }
 
 /// Images drawn at twice their size on screen (added with pixelRatio 2).

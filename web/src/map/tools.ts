@@ -6,8 +6,83 @@ import type { LngLat, MapMouseEvent } from 'maplibre-gl';
 import { h } from '../dom';
 import type { PictureMap } from '../map';
 import type { Shown } from '../overlay';
-import { formatDecimal, formatDMS, formatMeasure, geodesicPath, measure, mgrsOf, spaceMgrs } from './geo';
+import { define, fixed } from '../i18n';
+import { formatDecimal, formatDMS, geodesicPath, type Measure, measure, mgrsOf, spaceMgrs } from './geo';
 import type { LonLat } from './grid';
+
+const t = define('tools', {
+  en: {
+    mapTools: 'map tools',
+    names: 'Names',
+    namesTitle: 'Place, declaration and track names',
+    latLon: 'Lat/lon',
+    latLonTitle: 'Latitude/longitude grid',
+    mgrsTitle: 'MGRS grid: 100 km squares, 10 km lines closer in',
+    measure: 'Measure',
+    measureTitle: 'Measure: click two points (Esc clears)',
+    exportTitle: 'Export the situation picture as {kind}',
+    cursor: 'cursor: —',
+    first: 'Measure: click the first point',
+    second: 'Measure: click the second point',
+    measured: '{km} km · {nm} NM · {brg}° T',
+    back: '{text} (back {brg}° T)',
+  },
+  ru: {
+    mapTools: 'инструменты карты',
+    names: 'Названия',
+    namesTitle: 'Названия мест, заявок и треков',
+    latLon: 'Шир./долг.',
+    latLonTitle: 'Сетка широт и долгот',
+    mgrsTitle: 'Сетка MGRS: квадраты 100 км, ближе — линии через 10 км',
+    measure: 'Измерить',
+    measureTitle: 'Измерение: щёлкните две точки (Esc — сброс)',
+    exportTitle: 'Экспортировать обстановку в {kind}',
+    cursor: 'курсор: —',
+    first: 'Измерение: щёлкните первую точку',
+    second: 'Измерение: щёлкните вторую точку',
+    measured: '{km} км · {nm} NM · {brg}° T',
+    back: '{text} (обратный {brg}° T)',
+  },
+  ar: {
+    mapTools: 'أدوات الخريطة',
+    names: 'الأسماء',
+    namesTitle: 'أسماء الأماكن والإعلانات والمسارات',
+    latLon: 'عرض/طول',
+    latLonTitle: 'شبكة خطوط العرض والطول',
+    mgrsTitle: 'شبكة MGRS: مربعات 100 كم، وخطوط كل 10 كم عند التقريب',
+    measure: 'قياس',
+    measureTitle: 'القياس: انقر نقطتين (Esc للمسح)',
+    exportTitle: 'تصدير صورة الموقف بصيغة {kind}',
+    cursor: 'المؤشر: —',
+    first: 'القياس: انقر النقطة الأولى',
+    second: 'القياس: انقر النقطة الثانية',
+    measured: '{km} كم · {nm} NM · {brg}° T',
+    back: '{text} (العكسي {brg}° T)',
+  },
+  tr: {
+    mapTools: 'harita araçları',
+    names: 'Adlar',
+    namesTitle: 'Yer, bildirim ve iz adları',
+    latLon: 'Enl./boyl.',
+    latLonTitle: 'Enlem/boylam ızgarası',
+    mgrsTitle: 'MGRS ızgarası: 100 km kareler, yakında 10 km çizgiler',
+    measure: 'Ölç',
+    measureTitle: 'Ölçüm: iki noktaya tıklayın (Esc temizler)',
+    exportTitle: 'Durum resmini {kind} olarak dışa aktar',
+    cursor: 'imleç: —',
+    first: 'Ölçüm: ilk noktaya tıklayın',
+    second: 'Ölçüm: ikinci noktaya tıklayın',
+    measured: '{km} km · {nm} NM · {brg}° T',
+    back: '{text} (ters {brg}° T)',
+  },
+});
+
+/// A measurement in words: `12.34 km · 6.66 NM · 045.0° T` (kilometres in the page's language).
+function measureText(m: Measure): string {
+  const km = fixed(m.km, m.km < 10 ? 2 : 1);
+  const nm = fixed(m.nm, m.nm < 10 ? 2 : 1);
+  return t('measured', { km, nm, brg: m.bearing.toFixed(1).padStart(5, '0') });
+}
 
 export type ExportKind = 'png' | 'pdf';
 
@@ -34,27 +109,28 @@ export class MapTools {
       });
       return b;
     };
-    this.measureButton = h('button', { type: 'button', 'aria-pressed': 'false', title: 'Measure: click two points (Esc clears)', dataset: { tool: 'measure' } }, 'Measure');
+    this.measureButton = h('button', { type: 'button', 'aria-pressed': 'false', title: t('measureTitle'), dataset: { tool: 'measure' } }, t('measure'));
     this.measureButton.addEventListener('click', () => (this.measuring ? this.clear() : this.start()));
     const exporter = (kind: ExportKind) => {
-      const b = h('button', { type: 'button', title: `Export the situation picture as ${kind.toUpperCase()}`, dataset: { export: kind } }, kind.toUpperCase());
+      const b = h('button', { type: 'button', title: t('exportTitle', { kind: kind.toUpperCase() }), dataset: { export: kind } }, kind.toUpperCase());
       b.addEventListener('click', () => {
         b.disabled = true;
         onExport(kind).finally(() => (b.disabled = false));
       });
       return b;
     };
-    this.readout = h('div', { class: 'readout', id: 'cursor-readout', 'aria-live': 'off' }, 'cursor: —');
+    // Positions read left to right in every language.
+    this.readout = h('div', { class: 'readout', id: 'cursor-readout', 'aria-live': 'off', dir: 'ltr' }, t('cursor'));
     this.result = h('div', { class: 'measure-out', id: 'measure-out', 'aria-live': 'polite' });
     this.element = h(
       'div',
-      { class: 'maptools', role: 'toolbar', 'aria-label': 'map tools' },
+      { class: 'maptools', role: 'toolbar', 'aria-label': t('mapTools') },
       h(
         'div',
         { class: 'row' },
-        toggle('labels', 'Names', 'Place, declaration and track names'),
-        toggle('graticule', 'Lat/lon', 'Latitude/longitude grid'),
-        toggle('mgrs', 'MGRS', 'MGRS grid: 100 km squares, 10 km lines closer in'),
+        toggle('labels', t('names'), t('namesTitle')),
+        toggle('graticule', t('latLon'), t('latLonTitle')),
+        toggle('mgrs', 'MGRS', t('mgrsTitle')),
         this.measureButton,
         exporter('png'),
         exporter('pdf'),
@@ -102,7 +178,7 @@ export class MapTools {
     this.measuring = true;
     this.points = [];
     this.measureButton.setAttribute('aria-pressed', 'true');
-    this.result.textContent = 'Measure: click the first point';
+    this.result.textContent = t('first');
     this.pm.map.getCanvas().style.cursor = 'crosshair';
   }
 
@@ -118,7 +194,7 @@ export class MapTools {
   private click(p: LonLat) {
     if (this.points.length !== 1) {
       this.points = [p];
-      this.result.textContent = 'Measure: click the second point';
+      this.result.textContent = t('second');
       this.draw([p]);
       return;
     }
@@ -133,10 +209,10 @@ export class MapTools {
       return;
     }
     const m = measure(pts[0], pts[1]);
-    const text = formatMeasure(m);
+    const text = measureText(m);
     if (this.points.length === 2) {
       this.last = { from: pts[0], to: pts[1], km: m.km, nm: m.nm, bearing: m.bearing, text };
-      this.result.textContent = `${text} (back ${m.back.toFixed(1).padStart(5, '0')}° T)`;
+      this.result.textContent = t('back', { text, brg: m.back.toFixed(1).padStart(5, '0') });
     } else {
       this.result.textContent = text;
     }

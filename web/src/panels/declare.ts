@@ -15,12 +15,162 @@ import { $, $as, control, h } from '../dom';
 import type { Picture } from '../picture';
 import { ApiError } from '../api';
 import { declarationLabel, namesOf } from '../describe';
+import { define, type Params, plural } from '../i18n';
 import { act } from '../shell';
 import type { Draft, State, Store } from '../store';
 import type { Sync } from '../sync';
 import { describeAdvice, durationText, isoMinute, separationText, shortTime } from '../text';
 import { readBack, readTime } from '../times';
 import { DECLARATION_KINDS, type Declaration, type Declared, field, oneOf, type OutlineVolume, type Preview, text, type Volume } from '../types';
+
+const many = (p: Params) => plural(Number(p.n));
+
+const t = define('declare', {
+  en: {
+    start: 'Start',
+    end: 'End',
+    lower: 'Lower',
+    upper: 'Upper',
+    radius: 'Radius',
+    halfWidth: 'Half width',
+    points: 'Points',
+    sharedWith: 'Shared with',
+    id: 'Id',
+    name: 'Name',
+    kind: 'Kind',
+    howTime: 'write 1830Z, 2017-06-18T18:30Z or 181830ZJUN17',
+    howAltitude: 'write SFC, FL150, 3000 ft or 900 m',
+    howPosition: 'write lon lat in degrees, DMS such as 353700N0384500E, or MGRS',
+    cannotTime: 'cannot read “{text}” as a time — {how}',
+    cannotAltitude: 'cannot read “{text}” as an altitude — {how}',
+    cannotPosition: 'cannot read “{text}” as a position — {how}',
+    fieldSays: '{field}: {said}',
+    nPoints: (p) => (many(p) === 'one' ? '{n} point' : '{n} points'),
+    clickToDraw: 'Click on the map to draw.',
+    nConflictsBefore: (p) => (many(p) === 'one' ? '{n} conflict before submitting:' : '{n} conflicts before submitting:'),
+    noConflictShared: 'No conflict with what is shared with you.',
+    checkedShared: 'Checked against the declarations shared with you; conflicts with any others are found, notified and recorded when you submit.',
+    checked: 'Checked {checked}.',
+    declared: 'Declared {id} v{version} (log entry {seq}).',
+    nConflictsNotified: (p) => (many(p) === 'one' ? '{n} conflict, notified to the other side: {others}.' : '{n} conflicts, notified to the other side: {others}.'),
+    noConflict: 'No conflict.',
+    lateNotice: 'Late notice: given {given} before its start; {agreements} asks for {required}.',
+    theAgreement: 'the agreement',
+    outlined: '{label} is outlined on the map. ',
+    outlinedFrom: '{label} is outlined on the map; it is in force from {start}. ',
+    showAt: 'Show it at {start}',
+    ready: 'The form is ready for a new declaration.',
+  },
+  ru: {
+    start: 'Начало',
+    end: 'Конец',
+    lower: 'Нижняя граница',
+    upper: 'Верхняя граница',
+    radius: 'Радиус',
+    halfWidth: 'Полуширина',
+    points: 'Точки',
+    sharedWith: 'Кому доступно',
+    id: 'Идентификатор',
+    name: 'Название',
+    kind: 'Вид',
+    howTime: 'пишите 1830Z, 2017-06-18T18:30Z или 181830ZJUN17',
+    howAltitude: 'пишите SFC, FL150, 3000 ft или 900 m',
+    howPosition: 'пишите долготу и широту в градусах, DMS вида 353700N0384500E или MGRS',
+    cannotTime: 'не удаётся прочитать «{text}» как время — {how}',
+    cannotAltitude: 'не удаётся прочитать «{text}» как высоту — {how}',
+    cannotPosition: 'не удаётся прочитать «{text}» как координаты — {how}',
+    fieldSays: '{field}: {said}',
+    nPoints: (p) => ({ one: '{n} точка', few: '{n} точки' })[many(p) as string] ?? '{n} точек',
+    clickToDraw: 'Щёлкните по карте, чтобы начертить.',
+    nConflictsBefore: (p) => ({ one: '{n} конфликт до подачи:', few: '{n} конфликта до подачи:' })[many(p) as string] ?? '{n} конфликтов до подачи:',
+    noConflictShared: 'Конфликтов с тем, что вам доступно, нет.',
+    checkedShared: 'Проверено по заявкам, доступным вам; конфликты с остальными будут найдены, сообщены и записаны при подаче.',
+    checked: 'Проверено: {checked}.',
+    declared: 'Заявлено: {id} v{version} (запись журнала {seq}).',
+    nConflictsNotified: (p) =>
+      ({ one: '{n} конфликт, другая сторона уведомлена: {others}.', few: '{n} конфликта, другая сторона уведомлена: {others}.' })[many(p) as string] ??
+      '{n} конфликтов, другая сторона уведомлена: {others}.',
+    noConflict: 'Конфликтов нет.',
+    lateNotice: 'Позднее уведомление: подано за {given} до начала; {agreements} требует {required}.',
+    theAgreement: 'соглашение',
+    outlined: '{label} обведена на карте. ',
+    outlinedFrom: '{label} обведена на карте; действует с {start}. ',
+    showAt: 'Показать на {start}',
+    ready: 'Форма готова для новой заявки.',
+  },
+  ar: {
+    start: 'البداية',
+    end: 'النهاية',
+    lower: 'الحد الأدنى',
+    upper: 'الحد الأعلى',
+    radius: 'نصف القطر',
+    halfWidth: 'نصف العرض',
+    points: 'النقاط',
+    sharedWith: 'مُشارَك مع',
+    id: 'المعرّف',
+    name: 'الاسم',
+    kind: 'النوع',
+    howTime: 'اكتب 1830Z أو 2017-06-18T18:30Z أو 181830ZJUN17',
+    howAltitude: 'اكتب SFC أو FL150 أو 3000 ft أو 900 m',
+    howPosition: 'اكتب خط الطول وخط العرض بالدرجات، أو DMS مثل 353700N0384500E، أو MGRS',
+    cannotTime: 'تعذّرت قراءة «{text}» كوقت — {how}',
+    cannotAltitude: 'تعذّرت قراءة «{text}» كارتفاع — {how}',
+    cannotPosition: 'تعذّرت قراءة «{text}» كموقع — {how}',
+    fieldSays: '{field}: {said}',
+    nPoints: (p) => ({ zero: '{n} نقطة', one: 'نقطة واحدة ({n})', two: 'نقطتان ({n})', few: '{n} نقاط' })[many(p) as string] ?? '{n} نقطة',
+    clickToDraw: 'انقر على الخريطة للرسم.',
+    nConflictsBefore: (p) => ({ one: 'تعارض واحد ({n}) قبل الإرسال:', two: 'تعارضان ({n}) قبل الإرسال:', few: '{n} تعارضات قبل الإرسال:' })[many(p) as string] ?? '{n} تعارضاً قبل الإرسال:',
+    noConflictShared: 'لا تعارض مع ما هو مُشارَك معك.',
+    checkedShared: 'تم التحقق مقابل الإعلانات المُشارَكة معك؛ التعارضات مع غيرها تُكتشف وتُبلَّغ وتُسجَّل عند الإرسال.',
+    checked: 'تم التحقق: {checked}.',
+    declared: 'أُعلن {id} v{version} (قيد السجل {seq}).',
+    nConflictsNotified: (p) =>
+      ({ one: 'تعارض واحد ({n})، أُبلغ به الطرف الآخر: {others}.', two: 'تعارضان ({n})، أُبلغ بهما الطرف الآخر: {others}.', few: '{n} تعارضات، أُبلغ بها الطرف الآخر: {others}.' })[many(p) as string] ??
+      '{n} تعارضاً، أُبلغ بها الطرف الآخر: {others}.',
+    noConflict: 'لا تعارض.',
+    lateNotice: 'إشعار متأخر: قُدّم قبل {given} من بدايته؛ {agreements} يطلب {required}.',
+    theAgreement: 'الاتفاق',
+    outlined: '{label} محدد على الخريطة. ',
+    outlinedFrom: '{label} محدد على الخريطة؛ يسري من {start}. ',
+    showAt: 'اعرضه عند {start}',
+    ready: 'النموذج جاهز لإعلان جديد.',
+  },
+  tr: {
+    start: 'Başlangıç',
+    end: 'Bitiş',
+    lower: 'Alt sınır',
+    upper: 'Üst sınır',
+    radius: 'Yarıçap',
+    halfWidth: 'Yarı genişlik',
+    points: 'Noktalar',
+    sharedWith: 'Paylaşılan taraflar',
+    id: 'Kimlik',
+    name: 'Ad',
+    kind: 'Tür',
+    howTime: '1830Z, 2017-06-18T18:30Z ya da 181830ZJUN17 yazın',
+    howAltitude: 'SFC, FL150, 3000 ft ya da 900 m yazın',
+    howPosition: 'derece olarak boylam enlem, 353700N0384500E gibi DMS ya da MGRS yazın',
+    cannotTime: '“{text}” zaman olarak okunamıyor — {how}',
+    cannotAltitude: '“{text}” irtifa olarak okunamıyor — {how}',
+    cannotPosition: '“{text}” konum olarak okunamıyor — {how}',
+    fieldSays: '{field}: {said}',
+    nPoints: () => '{n} nokta',
+    clickToDraw: 'Çizmek için haritaya tıklayın.',
+    nConflictsBefore: () => 'Göndermeden önce {n} çatışma:',
+    noConflictShared: 'Sizinle paylaşılanlarla çatışma yok.',
+    checkedShared: 'Sizinle paylaşılan bildirimlere göre denetlendi; diğerleriyle çatışmalar gönderdiğinizde bulunur, bildirilir ve kaydedilir.',
+    checked: 'Denetlendi: {checked}.',
+    declared: '{id} v{version} bildirildi (kayıt {seq}).',
+    nConflictsNotified: () => '{n} çatışma, diğer tarafa bildirildi: {others}.',
+    noConflict: 'Çatışma yok.',
+    lateNotice: 'Geç bildirim: başlangıcından {given} önce verildi; {agreements} {required} istiyor.',
+    theAgreement: 'anlaşma',
+    outlined: '{label} haritada çizildi. ',
+    outlinedFrom: '{label} haritada çizildi; {start} itibarıyla geçerli. ',
+    showAt: '{start} anında göster',
+    ready: 'Form yeni bir bildirim için hazır.',
+  },
+});
 
 type Point = Draft['points'][number];
 const SHAPES: readonly Draft['shape'][] = ['polygon', 'circle', 'corridor'];
@@ -49,25 +199,26 @@ export function altitudeText(value: string, unit: string): string {
 const numeric = (pts: Point[]) => pts.filter((p): p is number[] => typeof p !== 'string');
 
 /// The form's fields by the paths the line names in a refusal, with the words the form labels them by.
-const FIELDS: [RegExp, string, string][] = [
-  [/time\.start$/, 'start', 'Start'],
-  [/time\.end$/, 'end', 'End'],
-  [/altitude\.lower/, 'lower', 'Lower'],
-  [/altitude\.upper/, 'upper', 'Upper'],
-  [/radius_m$/, 'radius_km', 'Radius'],
-  [/half_width_m$/, 'half_width_m', 'Half width'],
-  [/footprint|center|path|polygon/, 'points', 'Points'],
-  [/^audience/, 'audience', 'Shared with'],
-  [/^id$/, 'id', 'Id'],
-  [/^name$/, 'name', 'Name'],
-  [/^kind$/, 'kind', 'Kind'],
+const FIELDS: [RegExp, string, Parameters<typeof t>[0]][] = [
+  [/time\.start$/, 'start', 'start'],
+  [/time\.end$/, 'end', 'end'],
+  [/altitude\.lower/, 'lower', 'lower'],
+  [/altitude\.upper/, 'upper', 'upper'],
+  [/radius_m$/, 'radius_km', 'radius'],
+  [/half_width_m$/, 'half_width_m', 'halfWidth'],
+  [/footprint|center|path|polygon/, 'points', 'points'],
+  [/^audience/, 'audience', 'sharedWith'],
+  [/^id$/, 'id', 'id'],
+  [/^name$/, 'name', 'name'],
+  [/^kind$/, 'kind', 'kind'],
 ];
 
-const HOW: Record<string, string> = {
-  time: 'write 1830Z, 2017-06-18T18:30Z or 181830ZJUN17',
-  altitude: 'write SFC, FL150, 3000 ft or 900 m',
-  position: 'write lon lat in degrees, DMS such as 353700N0384500E, or MGRS',
-};
+/// What the line could not read, and how to write it.
+const CANNOT = {
+  time: ['cannotTime', 'howTime'],
+  altitude: ['cannotAltitude', 'howAltitude'],
+  position: ['cannotPosition', 'howPosition'],
+} as const;
 
 /// A refusal of the line in plain words, naming the form's field once: `End: cannot read “yesterday” as a
 /// time — write 1830Z, …`. Returns the form's field name (for the note beside it) and the words.
@@ -75,10 +226,20 @@ export function plainRefusal(path: string | undefined, detail: string): { contro
   const hit = path ? FIELDS.find(([re]) => re.test(path)) : undefined;
   // The line's detail repeats what and which field: `declaration "x" (declaration), field volumes[0].time.end: …`.
   let said = detail.replace(/^declaration "[^"]*" \([^)]*\),\s*/, '').replace(/^field \S+:\s*/, '');
+  // What the line could not read is said in the page's language; any other refusal is the line's own words.
   const unreadable = /^cannot read "(.*)" as (?:an? )?(time|altitude|position)\b/.exec(said);
-  if (unreadable) said = `cannot read “${unreadable[1]}” as ${unreadable[2] === 'altitude' ? 'an' : 'a'} ${unreadable[2]} — ${HOW[unreadable[2]]}`;
+  if (unreadable) {
+    const [cannot, how] = CANNOT[unreadable[2] as keyof typeof CANNOT];
+    said = t(cannot, { text: unreadable[1], how: t(how) });
+  }
   if (!hit) return { words: said.charAt(0).toUpperCase() + said.slice(1) };
-  return { control: hit[1], words: `${hit[2]}: ${said}` };
+  return { control: hit[1], words: t('fieldSays', { field: t(hit[2]), said }) };
+}
+
+/// What the preview was checked against: the line's words, said in the page's language when they are the
+/// usual ones.
+function checkedText(checked: string): string {
+  return /^against the declarations shared with you\b/.test(checked) ? t('checkedShared') : t('checked', { checked });
 }
 
 export class DeclarePanel {
@@ -133,7 +294,7 @@ export class DeclarePanel {
     $('#audience').replaceChildren(
       ...s.parties
         .filter((p) => p !== s.who.party)
-        .map((p) => h('label', { class: 'check' }, h('input', { type: 'checkbox', name: 'audience', value: p, checked: true }), p)),
+        .map((p) => h('label', { class: 'check' }, h('input', { type: 'checkbox', name: 'audience', value: p, checked: true }), h('bdi', {}, p))),
     );
     const now = lineNow(s.clock);
     control(this.form, 'id').value = `${s.who.party}-${Math.floor(now / 60_000) % 100000}`;
@@ -258,7 +419,7 @@ export class DeclarePanel {
       });
     }
     this.picture.map.set('draft', features);
-    $('#draft-points').textContent = `${points.length} point${points.length === 1 ? '' : 's'}`;
+    $('#draft-points').textContent = t('nPoints', { n: points.length });
   }
 
   private schedulePreview(): void {
@@ -270,7 +431,7 @@ export class DeclarePanel {
   private async preview(): Promise<void> {
     const out = $('#preview');
     if (!this.store.state.draft.points.length) {
-      out.replaceChildren(h('p', { class: 'muted' }, 'Click on the map to draw.'));
+      out.replaceChildren(h('p', { class: 'muted' }, t('clickToDraw')));
       this.drawDraft();
       return;
     }
@@ -281,15 +442,16 @@ export class DeclarePanel {
       this.drawDraft(p.outline);
       const names = namesOf(this.store.state);
       out.replaceChildren(
-        h('p', { class: n ? 'warn' : 'ok' }, n ? `${n} conflict${n > 1 ? 's' : ''} before submitting:` : 'No conflict with what is shared with you.'),
+        h('p', { class: n ? 'warn' : 'ok' }, n ? t('nConflictsBefore', { n }) : t('noConflictShared')),
         ...p.conflicts.map((c) =>
           h(
             'p',
             { class: 'preview-conflict' },
-            `${declarationLabel(names, c.other.party, c.other.id)} · ${shortTime(c.start)}–${shortTime(c.end)} · ${separationText(c.distance_m, c.vertical_gap_m)}`,
+            h('bdi', {}, declarationLabel(names, c.other.party, c.other.id)),
+            ` · ${shortTime(c.start)} – ${shortTime(c.end)} · ${separationText(c.distance_m, c.vertical_gap_m)}`,
           ),
         ),
-        h('p', { class: 'muted' }, `Checked ${p.checked}.`),
+        h('p', { class: 'muted' }, checkedText(p.checked)),
       );
     } catch (e) {
       this.drawDraft();
@@ -329,13 +491,17 @@ export class DeclarePanel {
     const starts = (mine?.outline ?? []).map((v) => Date.parse(v.start)).filter(Number.isFinite);
     const start = starts.length ? Math.min(...starts) : Number.NaN;
     const lines: HTMLElement[] = [
-      h('p', { class: n ? 'warn' : 'ok' }, `Declared ${id} v${d.version} (log entry ${d.seq}). ${n ? `${n} conflict${n === 1 ? '' : 's'}, notified to the other side: ${others.join('; ')}.` : 'No conflict.'}`),
+      h('p', { class: n ? 'warn' : 'ok' }, `${t('declared', { id, version: String(d.version), seq: String(d.seq) })} ${n ? t('nConflictsNotified', { n, others: others.join('; ') }) : t('noConflict')}`),
     ];
     if (n) lines.push(h('p', { class: 'advice' }, describeAdvice(d.advice)));
     const late = d.late_notice;
     if (late?.required_s !== undefined && late.given_s !== undefined) {
       lines.push(
-        h('p', { class: 'warn' }, `Late notice: given ${durationText(late.given_s)} before its start; ${late.agreements?.length ? late.agreements.join(', ') : 'the agreement'} asks for ${durationText(late.required_s)}.`),
+        h(
+          'p',
+          { class: 'warn' },
+          t('lateNotice', { given: durationText(late.given_s), agreements: late.agreements?.length ? late.agreements.join(', ') : t('theAgreement'), required: durationText(late.required_s) }),
+        ),
       );
     }
     if (mine) {
@@ -344,12 +510,12 @@ export class DeclarePanel {
         h(
           'p',
           { class: 'muted' },
-          `${label} is outlined on the map${Number.isFinite(start) ? `; it is in force from ${shortTime(start)}` : ''}. `,
-          Number.isFinite(start) ? h('button', { type: 'button', onclick: () => this.showAt(id, start) }, `Show it at ${shortTime(start)}`) : null,
+          Number.isFinite(start) ? t('outlinedFrom', { label, start: shortTime(start) }) : t('outlined', { label }),
+          Number.isFinite(start) ? h('button', { type: 'button', onclick: () => this.showAt(id, start) }, t('showAt', { start: shortTime(start) })) : null,
         ),
       );
     }
-    lines.push(h('p', { class: 'muted' }, 'The form is ready for a new declaration.'));
+    lines.push(h('p', { class: 'muted' }, t('ready')));
     $('#preview').replaceChildren(...lines);
   }
 

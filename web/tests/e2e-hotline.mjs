@@ -150,7 +150,7 @@ try {
   let own;
   const until = Date.now() + 15_000;
   while (!own && Date.now() < until) {
-    own = (await api(line, RU, 'GET', '/v1/messages?box=outbox')).messages.find((m) => m.template?.type === 'operation_notice');
+    own = (await api(line, RU, 'GET', '/v1/messages?box=outbox')).messages.find((m) => m.template?.type === 'operation_notice' && m.text === 'Сообщите о готовности.');
     if (!own) await page.waitForTimeout(250);
   }
   assert.ok(own, 'the notice composed in the form was sent');

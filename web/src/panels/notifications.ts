@@ -66,6 +66,8 @@ const t = define('notifications', {
     reconfirmBy: 'Re-confirm by {time}',
     reconfirm: 'Re-confirm',
     reconfirmed: 'Re-confirmed',
+    reconfirmAll: 'Re-confirm all',
+    reconfirmFor: 'Re-confirm for {party}',
     version: 'version {v}',
     expires: 'expires {time}, at the movement’s end',
     // Notify form
@@ -170,6 +172,8 @@ const t = define('notifications', {
     reconfirmBy: 'Подтвердить повторно до {time}',
     reconfirm: 'Подтвердить повторно',
     reconfirmed: 'Подтверждено повторно',
+    reconfirmAll: 'Подтвердить повторно всем',
+    reconfirmFor: 'Подтвердить повторно для {party}',
     version: 'версия {v}',
     expires: 'истекает {time}, по окончании передвижения',
     notifyHead: 'Уведомить стороны',
@@ -271,6 +275,8 @@ const t = define('notifications', {
     reconfirmBy: 'جدّد التأكيد قبل {time}',
     reconfirm: 'تجديد التأكيد',
     reconfirmed: 'تمّ تجديد التأكيد',
+    reconfirmAll: 'تجديد التأكيد للجميع',
+    reconfirmFor: 'تجديد التأكيد لـ {party}',
     version: 'الإصدار {v}',
     expires: 'ينتهي {time}، بانتهاء التحرّك',
     notifyHead: 'إخطار الأطراف',
@@ -372,6 +378,8 @@ const t = define('notifications', {
     reconfirmBy: 'Son yeniden teyit {time}',
     reconfirm: 'Yeniden teyit et',
     reconfirmed: 'Yeniden teyit edildi',
+    reconfirmAll: 'Tümü için yeniden teyit et',
+    reconfirmFor: '{party} için yeniden teyit et',
     version: 'sürüm {v}',
     expires: '{time} tarihinde, intikalin sonunda sona erer',
     notifyHead: 'Taraflara bildir',
@@ -622,17 +630,28 @@ interface Row {
   state: NoteState;
 }
 
-/// A recipient's line in a sending's card: who, which notification, its state in colour and words, and its
-/// escalations with their times; kept in place as it changes.
-function recipientRow(): Card<Row> {
+/// A recipient's line in a sending's card: who, which notification, its state in colour and words, its
+/// escalations with their times, and, while it is live, re-confirming it for that recipient alone (a
+/// notifier may keep a list in force for those who acknowledged it and let it lapse for one who never
+/// did); kept in place as it changes.
+function recipientRow(reconfirm: (n: NotificationView) => void): Card<Row> {
   const who = h('b', {});
   const id = h('span', {});
   const badge = h('span', { class: 'badge' });
   const escalations = h('span', { class: 'escalation' });
-  const el = h('li', { class: 'recipient' }, who, id, badge, escalations);
+  let current: NotificationView | undefined;
+  const again = h(
+    'button',
+    { type: 'button', class: 'reconfirm-one', onclick: () => current && reconfirm(current) },
+    t('reconfirm'),
+  );
+  const el = h('li', { class: 'recipient' }, who, id, badge, escalations, ' ', again);
   return {
     el,
     update: ({ n, state }) => {
+      current = n;
+      again.hidden = !live(n);
+      again.setAttribute('aria-label', t('reconfirmFor', { party: n.to }));
       el.className = `recipient ${state}`;
       Object.assign(el.dataset, { to: n.to, notification: n.id, state });
       who.textContent = n.to;
@@ -839,7 +858,12 @@ export class NotificationsPanel {
     let current = first;
     const n0 = first.list[0];
     const rowsEl = h('ul', { class: 'recipients' });
-    const rows = new KeyedList<Row>(rowsEl, (r) => r.n.id, () => recipientRow());
+    const reconfirmOne = (n: NotificationView) =>
+      act(async () => {
+        await this.api.post(`/v1/notifications/${encodeURIComponent(n.id)}/reconfirm`);
+        await this.sync.notifications();
+      }, t('reconfirmed'));
+    const rows = new KeyedList<Row>(rowsEl, (r) => r.n.id, () => recipientRow(reconfirmOne));
     const reconfirmLine = h('p', { class: 'reconfirm-row' });
     const reconfirmText = h('span', {});
     const until = h('span', { class: 'countdown' });
@@ -853,7 +877,7 @@ export class NotificationsPanel {
             await this.sync.notifications();
           }, t('reconfirmed')),
       },
-      t('reconfirm'),
+      t('reconfirmAll'),
     );
     reconfirmLine.append(reconfirmText, ' ', until, ' ', reconfirm);
     const el = h(

@@ -355,7 +355,11 @@ mod tests {
             ),
         ];
         for (v, field) in cases {
-            assert_eq!(field_of(check(&v, &Sees).expect_err("refused")), field, "{v}");
+            assert_eq!(
+                field_of(check(&v, &Sees).expect_err("refused")),
+                field,
+                "{v}"
+            );
         }
     }
 }

@@ -494,6 +494,52 @@ fn an_incident_report_gives_the_site_history_with_a_bundle_that_verifies_offline
     bundle.verify(&policy).expect("verifies for ru-gs");
 }
 
+/// Each incident report signs a checkpoint for its bundle; a burst of reports used to sign one each, as fast
+/// as they came. They are now at least `CHECKPOINT_GAP` apart, whoever asks, and every report's bundle still
+/// verifies against the checkpoint it carries.
+#[test]
+fn a_burst_of_incident_reports_signs_checkpoints_at_most_so_often() {
+    let (_dir, clock, line) = world();
+    line.declare("un-ocha", site("hosp-kz", 36.6, T0, T0 + 24 * HOUR))
+        .expect("hosp-kz");
+    line.notify(
+        "un-ocha",
+        json!({"declarations": ["hosp-kz"], "to": ["ru-gs"]}),
+    )
+    .expect("notify");
+    clock.advance_ms(HOUR);
+    let started = std::time::Instant::now();
+    let mut sizes = Vec::new();
+    for i in 0..4 {
+        let report = line
+            .report_incident(
+                "un-ocha",
+                json!({"site": "hosp-kz", "time": at(T0 + HOUR), "description": format!("report {i}")}),
+            )
+            .expect("report");
+        let bundle =
+            deconflict_ledger::bundle::ProofBundle::from_json(&report["bundle"]).expect("a bundle");
+        // The note's second line is the tree's size (C2SP checkpoint).
+        let size: u64 = bundle
+            .checkpoint
+            .lines()
+            .nth(1)
+            .and_then(|l| l.parse().ok())
+            .expect("its checkpoint's size");
+        sizes.push(size);
+    }
+    let gap = deconflict_server::line::CHECKPOINT_GAP;
+    assert!(
+        started.elapsed() >= gap * 3,
+        "4 reports signed 4 checkpoints in {:?}: less than 3 gaps of {gap:?}",
+        started.elapsed()
+    );
+    assert!(
+        sizes.windows(2).all(|w| w[0] < w[1]),
+        "each covers its own report: {sizes:?}"
+    );
+}
+
 #[test]
 fn deconfliction_requests_are_asked_answered_once_and_kept_between_the_two() {
     let (_dir, _clock, line) = world();

@@ -57,6 +57,11 @@ impl Checkpointer {
     }
 
     /// Signs a checkpoint now if the log grew since the latest one.
+    /// How long ago this checkpointer last signed, if it has.
+    pub fn since_last(&self, now: Instant) -> Option<Duration> {
+        self.last.map(|l| now.saturating_duration_since(l))
+    }
+
     pub fn sign_now<S: LogStore + ?Sized>(
         &mut self,
         store: &S,

@@ -95,6 +95,7 @@ mod view;
 pub use bundle::BUNDLE_ENTRIES;
 pub use declarations::LIFECYCLE_PER_RUN;
 pub use dss::{DssFailure, DssSettings, DSS_ENTITIES_PER_USS};
+pub use notifications::CHECKPOINT_GAP;
 pub use parties::token_hash;
 pub use report::{REPORT_SCAN, REPORT_WINDOW_MS};
 pub use view::outline;

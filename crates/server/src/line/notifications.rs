@@ -135,6 +135,10 @@ fn location(v: Option<&Value>, field: &str) -> Result<Value, LineError> {
     Err(invalid(field, "expected {\"point\": [lon, lat]} or {\"circle\": {\"center\": [lon, lat], \"radius_m\": r}}"))
 }
 
+/// The least time between two checkpoints signed for incident reports (the regular checkpointer keeps its
+/// own interval): a burst of reports waits a little rather than fill the store with checkpoints.
+pub const CHECKPOINT_GAP: Duration = Duration::from_millis(250);
+
 impl Line {
     /// Notifies (`POST /v1/notifications`): `{declarations: [ids], to: [parties], note?, reconfirm_s?}`. One
     /// notification per recipient; answers `{notifications: [...]}` as the notifier sees them.
@@ -234,14 +238,27 @@ impl Line {
     }
 
     /// Signs a checkpoint now if the log grew since the latest (for a bundle that must cover what was just
-    /// written; the request that asks is charged to its party's write allowance).
+    /// written; the request that asks is charged to its party's write allowance). Never more often than
+    /// one every [`CHECKPOINT_GAP`], whoever asks: a request that comes sooner waits out the gap (on its work
+    /// thread), and one checkpoint then covers every incident reported meanwhile.
     fn checkpoint_now(&self) -> Result<(), LineError> {
-        let mut c = self
-            .checkpointer
-            .lock()
-            .map_err(|_| LineError::Storage("checkpointer poisoned".into()))?;
-        c.sign_now(self.store.as_ref(), Instant::now())?;
-        Ok(())
+        loop {
+            let mut c = self
+                .checkpointer
+                .lock()
+                .map_err(|_| LineError::Storage("checkpointer poisoned".into()))?;
+            let now = Instant::now();
+            match c.since_last(now) {
+                Some(ago) if ago < CHECKPOINT_GAP => {
+                    drop(c);
+                    std::thread::sleep(CHECKPOINT_GAP - ago);
+                }
+                _ => {
+                    c.sign_now(self.store.as_ref(), now)?;
+                    return Ok(());
+                }
+            }
+        }
     }
 
     /// Reports an incident (`POST /v1/notifications/incidents`): `{site, party?, time, place, description}`,

@@ -29,6 +29,12 @@ pub const PINNED_BYTES: usize = 256 * 1024;
 pub const NOTIFICATIONS_PER_PARTY: usize = 4096;
 /// Most bytes of a note, an incident's description or place, a deconfliction request's or answer's text.
 pub const TEXT_BYTES: usize = 4000;
+/// The shortest re-confirmation period a notifier may commit to (an hour): a notification that lapsed at once
+/// would free the notifier's quota of open notifications as fast as it could send them.
+pub const MIN_RECONFIRM_S: i64 = 3600;
+/// What a notification costs its notifier's write allowance: one write per this many bytes logged (its
+/// entries, one per recipient, each pinning the declarations' contents), at least one.
+pub const NOTIFY_COST_BYTES: usize = 4096;
 /// Most incidents one party reports, and most open deconfliction requests one party has asked.
 pub const INCIDENTS_PER_PARTY: usize = 10_000;
 pub const REQUESTS_PER_PARTY: usize = 1000;

@@ -162,7 +162,7 @@ fn notification_schemas() -> Value {
             "declarations": {"type": "array", "items": {"type": "string"}, "minItems": 1, "maxItems": 64, "description": "ids of your own live declarations: sites (a site list), or one ground_movement"},
             "to": {"type": "array", "items": {"type": "string"}, "minItems": 1, "maxItems": 32, "description": "parties you share an active agreement with; each gets a notification of its own"},
             "note": {"type": "string", "maxLength": 4000},
-            "reconfirm_s": {"type": "integer", "minimum": 1, "description": "sites: a shorter re-confirmation period than the agreements' (reconfirm_days)"}
+            "reconfirm_s": {"type": "integer", "minimum": 3600, "description": "sites: a shorter re-confirmation period than the agreements' (reconfirm_days), an hour at least"}
         }},
         "Notification": {"type": "object", "properties": {
             "id": {"type": "string"}, "from": {"type": "string"}, "to": {"type": "string"},

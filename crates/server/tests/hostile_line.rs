@@ -1083,6 +1083,99 @@ fn proof_bundles_and_reports_are_charged_to_the_allowance() {
     ));
 }
 
+/// Red-team finding: a notification of three 83 KB sites to two parties logged 480 KB for one write of the
+/// allowance, and `reconfirm_s: 1` let it lapse at once, freeing the quota of open notifications as fast as
+/// they came. A notification now costs a write per 4 KiB it logs, and a re-confirmation period is an hour at
+/// least.
+#[test]
+fn notifications_cost_what_they_log_and_cannot_lapse_at_once() {
+    let (_dir, line) = line();
+    three(&line);
+    let ring: Vec<Value> = (0..=400)
+        .map(|i| {
+            let a = f64::from(i) / 400.0 * std::f64::consts::TAU;
+            json!([38.5 + 0.05 * a.cos(), 35.9 + 0.05 * a.sin()])
+        })
+        .collect();
+    line.declare(
+        "aa",
+        json!({"id": "big-site", "kind": "site", "audience": ["bb", "cc"], "volumes": [
+            {"footprint": {"polygon": ring}, "altitude": {"lower_m": 0, "upper_m": 300},
+             "time": {"start": "2030-06-18T00:00:00Z", "end": "2030-07-18T00:00:00Z"}}]}),
+    )
+    .expect("declare");
+    let line = line.with_limits(deconflict_server::Limits {
+        writes_per_party_per_second: 0.001,
+        write_burst: 12.0,
+        ..deconflict_server::Limits::default()
+    });
+    match line.notify(
+        "aa",
+        json!({"declarations": ["big-site"], "to": ["bb", "cc"], "reconfirm_s": 1}),
+    ) {
+        Err(LineError::Invalid { field, .. }) => assert_eq!(field, "reconfirm_s"),
+        other => panic!("a re-confirmation period of a second: {other:?}"),
+    }
+    // The first costs about 2 × 12 KiB / 4 KiB = 6 of the 12; the second finds too little left.
+    line.notify(
+        "aa",
+        json!({"declarations": ["big-site"], "to": ["bb", "cc"], "reconfirm_s": 3600}),
+    )
+    .expect("the first notification");
+    match line.notify(
+        "aa",
+        json!({"declarations": ["big-site"], "to": ["bb", "cc"]}),
+    ) {
+        Err(LineError::Limit { limit, rate, .. }) => {
+            assert_eq!(limit, "writes_per_party_per_second");
+            assert!(rate);
+        }
+        other => panic!("expected the second notification refused, got {other:?}"),
+    }
+}
+
+/// Red-team finding: an incident report was charged once before it was written and again for its bundle
+/// after, so a party at the end of its allowance got 429 for an incident the log had stored (and a retry
+/// stored it twice). The whole cost is now charged before anything is written.
+#[test]
+fn an_incident_refused_for_its_cost_is_never_stored() {
+    let (_dir, line) = line();
+    three(&line);
+    line.declare(
+        "aa",
+        json!({"id": "s1", "kind": "site", "audience": ["bb"], "volumes": [
+            {"footprint": {"circle": {"center": [38.5, 35.9], "radius_m": 300}},
+             "altitude": {"lower_m": 0, "upper_m": 300},
+             "time": {"start": "2030-06-18T00:00:00Z", "end": "2030-07-18T00:00:00Z"}}]}),
+    )
+    .expect("declare");
+    line.notify("aa", json!({"declarations": ["s1"], "to": ["bb"]}))
+        .expect("notify");
+    let line = line.with_limits(deconflict_server::Limits {
+        writes_per_party_per_second: 0.001,
+        write_burst: 3.0,
+        ..deconflict_server::Limits::default()
+    });
+    let incident = json!({"site": "s1", "party": "aa", "time": "2030-06-18T12:00:00Z", "description": "shelled"});
+    // bb's allowance: 3; one write spent leaves 2, exactly an incident's cost (1 + its bundle's 1).
+    line.send("bb", json!({"to": ["aa"], "text": "spend one"}))
+        .expect("send");
+    let size = line.store().size().expect("size");
+    line.send("bb", json!({"to": ["aa"], "text": "spend another"}))
+        .expect("send");
+    let size_after_send = line.store().size().expect("size");
+    assert_eq!(size_after_send, size + 1);
+    match line.report_incident("bb", incident.clone()) {
+        Err(LineError::Limit { rate: true, .. }) => {}
+        other => panic!("expected the incident refused for its cost, got {other:?}"),
+    }
+    assert_eq!(
+        line.store().size().expect("size"),
+        size_after_send,
+        "nothing stored for a refused incident"
+    );
+}
+
 fn limit_refused<T: std::fmt::Debug>(r: Result<T, LineError>) -> &'static str {
     match r {
         Err(LineError::Limit {

@@ -690,7 +690,7 @@ impl World {
                     .collect();
                 let mut body = json!({"declarations": ids, "to": to, "note": "list"});
                 if reconfirm {
-                    body["reconfirm_s"] = json!(600);
+                    body["reconfirm_s"] = json!(3600);
                 }
                 let _ = line.notify(from, body);
             }
@@ -1000,7 +1000,7 @@ fn tour() -> Vec<Cmd> {
             protected: true,
         },
         Restart,
-        Advance { minutes: 30 },
+        Advance { minutes: 75 },
         Site {
             party: 0,
             id: 0,

@@ -970,7 +970,7 @@ export class NotificationsPanel {
     const mine = s.declarations.filter((d) => d.party === me && (d.declaration.kind === 'site' || d.declaration.kind === 'ground_movement') && d.status !== 'cancelled' && d.status !== 'ended');
     const form = this.notifyForm;
     const note = h('textarea', { name: 'note', rows: 2, maxlength: 4000 });
-    const hours = h('input', { name: 'reconfirm_h', type: 'number', min: '0.01', step: 'any' });
+    const hours = h('input', { name: 'reconfirm_h', type: 'number', min: '1', step: 'any' });
     form.onsubmit = (ev) => {
       ev.preventDefault();
       const data = new FormData(form);
@@ -978,7 +978,7 @@ export class NotificationsPanel {
       const n = String(data.get('note') ?? '').trim();
       if (n) body.note = n;
       const h2 = Number(data.get('reconfirm_h'));
-      if (String(data.get('reconfirm_h') ?? '').trim() && Number.isFinite(h2)) body.reconfirm_s = Math.max(1, Math.round(h2 * 3600));
+      if (String(data.get('reconfirm_h') ?? '').trim() && Number.isFinite(h2)) body.reconfirm_s = Math.max(3600, Math.round(h2 * 3600));
       act(async () => {
         await this.api.post('/v1/notifications', body);
         form.reset();

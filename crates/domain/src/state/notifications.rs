@@ -476,10 +476,13 @@ impl State {
             .max()
             .unwrap_or(now_ms);
         if let Some(s) = cmd.reconfirm_s {
-            if movement || s < 1 {
+            if movement || s < crate::notification::MIN_RECONFIRM_S {
                 return Err(invalid(
                     "reconfirm_s",
-                    "a site list's shorter re-confirmation period, in whole seconds from 1",
+                    format!(
+                        "a site list's shorter re-confirmation period, in whole seconds from {} (an hour)",
+                        crate::notification::MIN_RECONFIRM_S
+                    ),
                 ));
             }
         }

@@ -92,7 +92,7 @@ mod stream;
 mod tests;
 mod view;
 
-pub use bundle::BUNDLE_ENTRIES;
+pub use bundle::{BUNDLE_BYTES, BUNDLE_ENTRIES};
 pub use declarations::LIFECYCLE_PER_RUN;
 pub use dss::{DssFailure, DssSettings, DSS_ENTITIES_PER_USS};
 pub use notifications::CHECKPOINT_GAP;

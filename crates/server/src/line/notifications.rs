@@ -164,15 +164,28 @@ impl Line {
                 None => None,
                 Some(v) => Some(
                     v.as_i64()
-                        .filter(|s| *s >= 1)
-                        .ok_or_else(|| invalid("reconfirm_s", "expected whole seconds from 1"))?,
+                        .filter(|s| *s >= deconflict_domain::notification::MIN_RECONFIRM_S)
+                        .ok_or_else(|| {
+                            invalid(
+                                "reconfirm_s",
+                                format!(
+                                    "expected whole seconds from {} (an hour)",
+                                    deconflict_domain::notification::MIN_RECONFIRM_S
+                                ),
+                            )
+                        })?,
                 ),
             },
         };
-        self.charge(party)?;
         self.write(|inner| {
             let now = self.clock.now_ms();
             let decided = inner.decide_notify(party, &cmd, now)?;
+            // Charged by what it logs: every recipient's entry pins the declarations' contents.
+            let bytes: usize = decided.iter().map(|d| d.content.to_string().len()).sum();
+            self.charge_n(
+                party,
+                bytes.div_ceil(deconflict_domain::notification::NOTIFY_COST_BYTES) as f64,
+            )?;
             let ids: Vec<String> = decided
                 .iter()
                 .filter_map(|d| d.content["id"].as_str().map(str::to_string))
@@ -297,7 +310,6 @@ impl Line {
             }
         };
         let description = text(obj, "description", true)?;
-        self.charge(party)?;
         let (mut answer, seqs) = self.write(|inner| {
             let key = inner.incident_site(party, &site, owner.as_deref())?;
             let decided = inner.decide_incident(party, &key, time_ms, place.clone(), &description)?;
@@ -306,8 +318,22 @@ impl Line {
                 .and_then(|d| d.content["id"].as_str())
                 .unwrap_or_default()
                 .to_string();
-            let seq = self.commit(inner, self.stamp(party, decided))?;
+            // Everything the report costs, and its bound, before anything is written: a report refused is
+            // never stored, and one stored is always answered as stored.
             let (history, mut seqs) = inner.incident_history(party, &key, time_ms);
+            if seqs.len() >= super::BUNDLE_ENTRIES {
+                return Err(LineError::Limit {
+                    limit: "bundle_entries",
+                    detail: format!(
+                        "the site's history holds {} entries; an incident's bundle holds at most {}",
+                        seqs.len(),
+                        super::BUNDLE_ENTRIES
+                    ),
+                    rate: false,
+                });
+            }
+            self.charge_n(party, 1.0 + ((seqs.len() + 1) as f64 / 1_000.0).ceil())?;
+            let seq = self.commit(inner, self.stamp(party, decided))?;
             seqs.push(seq);
             let (of, _) = key.split_once('/').unwrap_or_default();
             let answer = json!({
@@ -318,8 +344,22 @@ impl Line {
             });
             Ok((answer, seqs))
         })?;
-        self.checkpoint_now()?;
-        answer["bundle"] = self.proof_bundle(party, &seqs)?.to_json();
+        // The incident is stored: whatever happens to its bundle, the answer says so (a bundle that cannot be
+        // made now is asked for again with POST /v1/log/bundle and the entries' numbers).
+        match self
+            .checkpoint_now()
+            .and_then(|()| self.proof_bundle_charged(party, &seqs))
+        {
+            Ok(bundle) => answer["bundle"] = bundle.to_json(),
+            Err(e) => {
+                answer["bundle"] = Value::Null;
+                answer["bundle_error"] = json!(format!(
+                    "the incident is recorded, but its bundle could not be made now ({e}); ask for it \
+                     with POST /v1/log/bundle and the entries' numbers"
+                ));
+                answer["seqs"] = json!(seqs);
+            }
+        }
         Ok(answer)
     }
 

@@ -144,13 +144,22 @@ pub(crate) async fn bundle(
                 .ok_or_else(|| invalid(format!("seqs[{i}]"), "expected a sequence number"))
         })
         .collect::<Result<Vec<u64>, Problem>>()?;
-    let bundle = blocking(move || line.proof_bundle(&party, &seqs)).await?;
+    // Made and written out on a work thread: a bundle of many megabytes must not hold up the runtime the
+    // line's own loops and every other request run on.
+    let body = blocking(move || {
+        let bundle = line.proof_bundle(&party, &seqs)?;
+        Ok::<_, LineError>(bundle.to_json().to_string())
+    })
+    .await?;
     Ok((
-        [(
-            header::CONTENT_DISPOSITION,
-            "attachment; filename=\"entries.bundle.json\"".to_string(),
-        )],
-        axum::Json(bundle.to_json()),
+        [
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"entries.bundle.json\"".to_string(),
+            ),
+            (header::CONTENT_TYPE, "application/json".to_string()),
+        ],
+        body,
     )
         .into_response())
 }

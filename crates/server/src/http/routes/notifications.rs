@@ -76,8 +76,14 @@ pub(crate) async fn report_incident(
     body: axum::body::Bytes,
 ) -> Result<Response, Problem> {
     let body = parse_body(&body)?;
-    let v = blocking(move || line.report_incident(&party, body)).await?;
-    Ok((StatusCode::CREATED, Json(v)).into_response())
+    // Written out on the work thread: the answer carries a proof bundle, which may be large.
+    let text = blocking(move || line.report_incident(&party, body).map(|v| v.to_string())).await?;
+    Ok((
+        StatusCode::CREATED,
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        text,
+    )
+        .into_response())
 }
 
 pub(crate) async fn request_deconfliction(

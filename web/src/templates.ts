@@ -221,18 +221,24 @@ export function durationWords(seconds: number, l: Lang = lang()): string {
 
 /// What the reader was given to name what a template refers to.
 export interface Lookup {
-  /// A declaration's name, when the reader was given one.
-  declaration(id: string): string | undefined;
+  /// The reader's party: a declaration of another party is named with its owner beside.
+  me?: string;
+  /// A declaration's name, when the reader was given one (the owner's, when the template names it).
+  declaration(id: string, party?: string): string | undefined;
   /// What the reader knows of a message: its precedence and sender.
   message?(id: string): { precedence?: string; from?: string } | undefined;
 }
 
 const NO_NAMES: Lookup = { declaration: () => undefined };
 
-/// A declaration by name with its id beside: `Tabqa strike (us-17)`, or the id alone.
-function declarationWords(id: string, names: Lookup): string {
-  const name = names.declaration(id);
-  return name && name !== id ? `${name} (${id})` : id;
+/// A declaration by name with its id beside: `Tabqa strike (us-17)`, or the id alone; one the line says is
+/// another party's than the reader's with that party beside (`us-17, ru-gs`), so that a sender's own
+/// `us-17` is never read as the reader's.
+function declarationWords(id: string, names: Lookup, party?: string): string {
+  const name = names.declaration(id, party);
+  const label = party !== undefined && names.me !== undefined && party !== names.me ? `${id}, ${party}` : id;
+  if (name && name !== id) return `${name} (${label})`;
+  return label === id ? id : `${id} (${party})`;
 }
 
 function messageWords(id: string, names: Lookup): string {
@@ -287,7 +293,7 @@ function readable(t: unknown, l: Lang, names: Lookup): string | undefined {
       const window = windowWords(start, end, l);
       const declaration = str(t, 'declaration');
       return declaration
-        ? say(l, 'notice_decl', { declaration: declarationWords(declaration, names), window, band })
+        ? say(l, 'notice_decl', { declaration: declarationWords(declaration, names, str(t, 'declaration_party')), window, band })
         : say(l, 'notice', { window, band });
     }
     case 'site_exclusion_request': {
@@ -295,13 +301,13 @@ function readable(t: unknown, l: Lang, names: Lookup): string | undefined {
       const start = str(t, 'start');
       const end = str(t, 'end');
       if (!site || !start || !end) return undefined;
-      return say(l, 'exclusion', { site: declarationWords(site, names), window: windowWords(start, end, l) });
+      return say(l, 'exclusion', { site: declarationWords(site, names, str(t, 'site_party')), window: windowWords(start, end, l) });
     }
     case 'delay_request': {
       const declaration = str(t, 'declaration');
       const delay = num(t, 'delay_s');
       if (!declaration || delay === undefined) return undefined;
-      return say(l, 'delay', { declaration: declarationWords(declaration, names), delay: durationWords(delay, l) });
+      return say(l, 'delay', { declaration: declarationWords(declaration, names, str(t, 'declaration_party')), delay: durationWords(delay, l) });
     }
     case 'acknowledgement': {
       const status = field(t, 'status');

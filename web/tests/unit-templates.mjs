@@ -234,3 +234,15 @@ test('the page’s language drives the words when none is given', () => {
     i18n.setLang('en');
   }
 });
+
+test("a declaration the line says is another party's is named with its owner, never as the reader's own", () => {
+  // ru-gs declared its own "us-17" and asked the coalition to delay it: the coalition's page must not read
+  // it as its own Tabqa strike package.
+  const mine = { me: 'us-cjtf', declaration: (id, party) => (party === 'us-cjtf' && id === 'us-17' ? 'Tabqa strike package' : undefined) };
+  const theirs = { type: 'delay_request', declaration: 'us-17', declaration_party: 'ru-gs', delay_s: 3600 };
+  assert.equal(tpl.templateWords(theirs, 'en', mine), 'Request to delay us-17 (ru-gs) by 1 h.');
+  const own = { ...theirs, declaration_party: 'us-cjtf' };
+  assert.equal(tpl.templateWords(own, 'en', mine), 'Request to delay Tabqa strike package (us-17) by 1 h.');
+  const site = { type: 'site_exclusion_request', site: 'hosp-kz', site_party: 'ru-gs', start: '2017-06-18T18:00:00Z', end: '2017-06-18T19:00:00Z' };
+  assert.match(tpl.templateWords(site, 'en', mine), /hosp-kz \(ru-gs\)/);
+});

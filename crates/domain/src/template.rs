@@ -5,7 +5,9 @@
 //! beside a template stays as written and is shown as untranslated.
 //!
 //! [`check`] reads a template as a party sent it and returns it normalised (times as RFC 3339 UTC to the
-//! second, heights in metres), or names the field that is wrong. Every id a template names must be one the
+//! second, heights in metres, and beside each declaration or site it names, the party that owns the one the
+//! sender meant: `declaration_party`, `site_party`, so that no reader takes a sender's own `us-17` for its
+//! own), or names the field that is wrong. Every id a template names must be one the
 //! sender may read (a declaration, or a message for an acknowledgement): a template never carries a reference
 //! the sender could not have made itself, and a refusal reads the same whether the id exists or not.
 
@@ -47,10 +49,10 @@ fn invalid(field: &str, detail: impl Into<String>) -> DomainError {
 
 /// What the sender may read, asked while a template is checked.
 pub trait Readable {
-    /// Whether the sender may read the declaration `id`.
-    fn declaration(&self, id: &str) -> bool;
-    /// Whether the sender may read the declaration `id` and it is a protected site.
-    fn site(&self, id: &str) -> bool;
+    /// The party of the declaration `id` the sender may read (its own first), if any.
+    fn declaration(&self, id: &str) -> Option<String>;
+    /// The party of the protected site `id` the sender may read (its own first), if any.
+    fn site(&self, id: &str) -> Option<String>;
     /// Whether the sender may read the message `id` (it sent or received it).
     fn message(&self, id: &str) -> bool;
 }
@@ -63,13 +65,13 @@ pub struct ReadableIn<'a> {
 }
 
 impl Readable for ReadableIn<'_> {
-    fn declaration(&self, id: &str) -> bool {
-        self.state.find(self.party, id, None).is_ok()
+    fn declaration(&self, id: &str) -> Option<String> {
+        let c = self.state.find(self.party, id, None).ok()?;
+        Some(c.declaration.party.clone())
     }
-    fn site(&self, id: &str) -> bool {
-        self.state
-            .find(self.party, id, None)
-            .is_ok_and(|c| c.declaration.kind.name() == "site")
+    fn site(&self, id: &str) -> Option<String> {
+        let c = self.state.find(self.party, id, None).ok()?;
+        (c.declaration.kind.name() == "site").then(|| c.declaration.party.clone())
     }
     fn message(&self, id: &str) -> bool {
         self.state
@@ -114,10 +116,11 @@ pub fn check(v: &Value, can: &dyn Readable) -> Result<Value, DomainError> {
     match kind {
         "operation_notice" => {
             if let Some(id) = optional_id(obj, "declaration")? {
-                if !can.declaration(&id) {
-                    return Err(unseen("declaration", "declaration", &id));
-                }
+                let party = can
+                    .declaration(&id)
+                    .ok_or_else(|| unseen("declaration", "declaration", &id))?;
                 out.insert("declaration".into(), json!(id));
+                out.insert("declaration_party".into(), json!(party));
             }
             window(obj, &mut out)?;
             let lower = match obj.get("lower_m") {
@@ -133,18 +136,20 @@ pub fn check(v: &Value, can: &dyn Readable) -> Result<Value, DomainError> {
         }
         "site_exclusion_request" => {
             let id = required_id(obj, "site")?;
-            if !can.site(&id) {
-                return Err(unseen("site", "protected site", &id));
-            }
+            let party = can
+                .site(&id)
+                .ok_or_else(|| unseen("site", "protected site", &id))?;
             out.insert("site".into(), json!(id));
+            out.insert("site_party".into(), json!(party));
             window(obj, &mut out)?;
         }
         "delay_request" => {
             let id = required_id(obj, "declaration")?;
-            if !can.declaration(&id) {
-                return Err(unseen("declaration", "declaration", &id));
-            }
+            let party = can
+                .declaration(&id)
+                .ok_or_else(|| unseen("declaration", "declaration", &id))?;
             out.insert("declaration".into(), json!(id));
+            out.insert("declaration_party".into(), json!(party));
             let delay = obj
                 .get("delay_s")
                 .and_then(Value::as_i64)
@@ -244,11 +249,12 @@ mod tests {
 
     struct Sees;
     impl Readable for Sees {
-        fn declaration(&self, id: &str) -> bool {
-            id.starts_with("ru-") || id.starts_with("hosp-")
+        fn declaration(&self, id: &str) -> Option<String> {
+            let (owner, _) = id.split_once('-')?;
+            (owner == "ru" || owner == "hosp").then(|| owner.to_string())
         }
-        fn site(&self, id: &str) -> bool {
-            id.starts_with("hosp-")
+        fn site(&self, id: &str) -> Option<String> {
+            id.starts_with("hosp-").then(|| "un-ocha".to_string())
         }
         fn message(&self, id: &str) -> bool {
             id == "m-7"
@@ -287,6 +293,11 @@ mod tests {
         )
         .expect("accepted");
         assert_eq!(delay["delay_s"], 1800);
+        assert_eq!(
+            delay["declaration_party"], "ru",
+            "the owner, as the line found it"
+        );
+        assert_eq!(ask["site_party"], "un-ocha");
         let ack = check(
             &json!({"type": "acknowledgement", "message": "m-7", "status": "will_comply"}),
             &Sees,

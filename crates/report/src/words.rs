@@ -58,9 +58,13 @@ fn height(v: &Value, key: &str) -> String {
 /// A structured hotline message (a template: `{"type": …, fields}`) in English. An unknown type or a
 /// field missing still reads: the type and what is there.
 pub fn template_words(t: &Value) -> String {
+    // An id with its owner beside when the line recorded one (`us-17 of ru-gs`).
     let id = |key: &str| {
+        let of = text(t, &format!("{key}_party"))
+            .map(|p| format!(" of {}", cut(p, 100)))
+            .unwrap_or_default();
         text(t, key)
-            .map(|s| cut(s, 200))
+            .map(|s| format!("{}{of}", cut(s, 200)))
             .unwrap_or_else(|| "?".into())
     };
     let window = || {
@@ -74,7 +78,7 @@ pub fn template_words(t: &Value) -> String {
         "operation_notice" => format!(
             "Notice of operation{} {}, between {} and {}",
             text(t, "declaration")
-                .map(|d| format!(" {}", cut(d, 200)))
+                .map(|_| format!(" {}", id("declaration")))
                 .unwrap_or_default(),
             window(),
             height(t, "lower_m"),
@@ -515,6 +519,12 @@ mod tests {
         assert_eq!(
             template_words(&notice),
             "Notice of operation us-7 from 181830ZJUN17 to 181930ZJUN17, between SFC and 6096 m / 20000 ft (FL200)"
+        );
+        let theirs = json!({"type": "delay_request", "declaration": "us-17",
+            "declaration_party": "ru-gs", "delay_s": 3600});
+        assert_eq!(
+            template_words(&theirs),
+            "Request to delay us-17 of ru-gs by 1 h"
         );
         let sent = json!({"id": "m-3", "from": "us-cjtf", "to": ["ru-gs"], "precedence": "FLASH",
             "kind": "request", "text": "подтвердите", "deadline_ms": 0,

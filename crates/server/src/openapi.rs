@@ -348,13 +348,13 @@ fn schemas() -> Value {
         "Answer": {"type": "object", "additionalProperties": false, "description": "free text, a template, or both", "properties": {"text": {"type": "string", "maxLength": 10000, "description": "as written: never translated"}, "template": {"$ref": "#/components/schemas/MessageTemplate"}}},
         "MessageTemplate": {"description": "A structured message: typed fields each reader's picture renders in its own language and units. Ids must be ones the sender may read (declarations; a protected site for site_exclusion_request; a message sent or received for acknowledgement). Times come back as RFC 3339 UTC; heights are metres (lower_m null: the surface).", "oneOf": [
             {"type": "object", "additionalProperties": false, "required": ["type", "start", "end", "upper_m"], "properties": {
-                "type": {"const": "operation_notice"}, "declaration": {"type": "string"},
+                "type": {"const": "operation_notice"}, "declaration": {"type": "string"}, "declaration_party": {"type": "string", "readOnly": true, "description": "written by the line: the party whose declaration the sender named"},
                 "start": {"type": "string", "description": "RFC 3339 or a date-time group"}, "end": {"type": "string", "description": "after start, within 31 days"},
                 "lower_m": {"type": ["number", "null"], "minimum": -1000, "maximum": 30000}, "upper_m": {"type": "number", "minimum": -1000, "maximum": 30000}}},
             {"type": "object", "additionalProperties": false, "required": ["type", "site", "start", "end"], "properties": {
-                "type": {"const": "site_exclusion_request"}, "site": {"type": "string"}, "start": {"type": "string"}, "end": {"type": "string"}}},
+                "type": {"const": "site_exclusion_request"}, "site": {"type": "string"}, "site_party": {"type": "string", "readOnly": true, "description": "written by the line: the party whose site the sender named"}, "start": {"type": "string"}, "end": {"type": "string"}}},
             {"type": "object", "additionalProperties": false, "required": ["type", "declaration", "delay_s"], "properties": {
-                "type": {"const": "delay_request"}, "declaration": {"type": "string"}, "delay_s": {"type": "integer", "minimum": 60, "maximum": 86400}}},
+                "type": {"const": "delay_request"}, "declaration": {"type": "string"}, "declaration_party": {"type": "string", "readOnly": true, "description": "written by the line: the party whose declaration the sender named"}, "delay_s": {"type": "integer", "minimum": 60, "maximum": 86400}}},
             {"type": "object", "additionalProperties": false, "required": ["type", "status"], "properties": {
                 "type": {"const": "acknowledgement"}, "message": {"type": "string"}, "status": {"enum": ["received", "will_comply", "cannot_comply"]}}}
         ]},

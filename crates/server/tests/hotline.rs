@@ -223,7 +223,9 @@ fn structured_messages_are_checked_kept_and_answered() {
     let id = sent["id"].as_str().expect("id").to_string();
     assert_eq!(
         sent["template"],
-        json!({"type": "delay_request", "declaration": "ru-43", "delay_s": 1800})
+        json!({"type": "delay_request", "declaration": "ru-43", "declaration_party": "ru-gs",
+               "delay_s": 1800}),
+        "the line writes the owner of the declaration it found beside its id"
     );
     let inbox = line.inbox("ru-gs").expect("inbox");
     assert_eq!(inbox[0]["template"]["declaration"], "ru-43");

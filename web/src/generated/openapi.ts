@@ -171,6 +171,8 @@ export type Answer = {
 export type MessageTemplate = {
   type: "operation_notice";
   declaration?: string;
+  /** written by the line: the party whose declaration the sender named */
+  declaration_party?: string;
   /** RFC 3339 or a date-time group */
   start: string;
   /** after start, within 31 days */
@@ -180,11 +182,15 @@ export type MessageTemplate = {
 } | {
   type: "site_exclusion_request";
   site: string;
+  /** written by the line: the party whose site the sender named */
+  site_party?: string;
   start: string;
   end: string;
 } | {
   type: "delay_request";
   declaration: string;
+  /** written by the line: the party whose declaration the sender named */
+  declaration_party?: string;
   delay_s: number;
 } | {
   type: "acknowledgement";
@@ -348,7 +354,7 @@ export type NotificationInput = {
   /** parties you share an active agreement with; each gets a notification of its own */
   to: string[];
   note?: string;
-  /** sites: a shorter re-confirmation period than the agreements' (reconfirm_days) */
+  /** sites: a shorter re-confirmation period than the agreements' (reconfirm_days), an hour at least */
   reconfirm_s?: number;
 };
 

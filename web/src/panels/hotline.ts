@@ -432,7 +432,7 @@ export function said(template: unknown, text: string | null | undefined, names: 
 /// The names a party was given, as templates look them up.
 function lookupOf(s: State): Lookup {
   const n = namesOf(s);
-  return { declaration: (id) => n.declaration(undefined, id), message: (id) => n.message(id) };
+  return { me: s.who.party, declaration: (id, party) => n.declaration(party, id), message: (id) => n.message(id) };
 }
 
 export class HotlinePanel {

@@ -574,6 +574,17 @@ pub(crate) fn kind(s: &str, field: &str) -> Result<Kind, Fail> {
         })
 }
 
+/// A character a name (or, with `lines`, a description, which may hold line breaks and tabs) may not hold:
+/// control characters, and the bidirectional embeddings, overrides, isolates and marks that would turn the
+/// sentence another party's picture puts the name in (a height, a time) around or hide part of it.
+pub(crate) fn unshown(c: char, lines: bool) -> bool {
+    if lines && (c == '\n' || c == '\t' || c == '\r') {
+        return false;
+    }
+    c.is_control()
+        || matches!(c, '\u{200E}' | '\u{200F}' | '\u{061C}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
 /// Text that is not blank and at most 200 bytes.
 pub(crate) fn non_empty_text(s: &str, field: &str) -> Result<String, Fail> {
     if s.trim().is_empty() {
@@ -627,6 +638,17 @@ pub(crate) fn declaration(source: Source, limits: &PlanLimits) -> Result<Declara
                 return Err(with_id(fail(
                     field,
                     format!("is {} bytes long; at most {most}", text.len()),
+                )));
+            }
+            if let Some(c) = text.chars().find(|c| unshown(*c, field == "description")) {
+                return Err(with_id(fail(
+                    field,
+                    format!(
+                        "holds the invisible control character U+{:04X}; names and descriptions are \
+                         shown to other parties inside sentences, where such a character could reverse \
+                         or hide the figures around it",
+                        u32::from(c)
+                    ),
                 )));
             }
         }

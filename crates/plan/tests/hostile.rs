@@ -274,3 +274,48 @@ fn geojson_declarations_are_bounded_too() {
     assert_eq!(e.field, "geometry.coordinates[0]");
     assert!(e.problem.contains("25000 positions given"), "{}", e.problem);
 }
+
+/// Red-team finding: a name ending in U+202E (right-to-left override), shared with another party, reversed
+/// the sentence that party's picture put it in ("6 096 m" read "m 690 6"). Names and descriptions may hold
+/// no control character and no bidirectional embedding, override, isolate or mark; a description may still
+/// break lines. Plain names in any script pass.
+#[test]
+fn names_hold_no_invisible_controls() {
+    let limits = PlanLimits::default();
+    let named = |field: &str, text: &str| {
+        let mut v = one("us-1");
+        v[field] = json!(text);
+        v
+    };
+    for bad in [
+        "Strike package\u{202E}",
+        "a\u{2066}b",
+        "\u{200F}x",
+        "tab\there",
+        "nul\u{0}",
+    ] {
+        check(
+            &named("name", bad),
+            &limits,
+            "name: holds the invisible control character",
+        );
+    }
+    check(
+        &named("description", "over \u{2067}the river"),
+        &limits,
+        "description: holds the invisible control character U+2067",
+    );
+    for good in [
+        "Ракка",
+        "مستشفى كفر زيتا",
+        "Tabqa strike package",
+        "Kafr Zeita — east wing",
+    ] {
+        check(&named("name", good), &limits, "ok");
+    }
+    check(
+        &named("description", "line one\nline two\tindented"),
+        &limits,
+        "ok",
+    );
+}

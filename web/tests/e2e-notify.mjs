@@ -243,7 +243,6 @@ try {
   await result.waitFor({ timeout: 20_000 });
   const history = await result.textContent();
   assert.match(history, /→ ru-gs, version 1, now lapsed/);
-  assert.match(history, /n-\d+ to ru-gs: lapsed \(entry \d+\)/);
   assert.match(history, /escalated to the commander \(entry \d+\)/);
   assert.match(history, /acknowledged \(entry \d+\)/);
   assert.match(history, /re-confirmed \(entry \d+\)/);

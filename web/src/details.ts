@@ -112,7 +112,7 @@ const t = define('details', {
     cancelDeclaration: 'إلغاء الإعلان…',
   },
   tr: {
-    declaration: 'bildirim',
+    declaration: 'beyan',
     party: 'taraf',
     kind: 'tür',
     status: 'durum',
@@ -139,8 +139,8 @@ const t = define('details', {
     confirmCancelling: '{label} iptalini onaylayın',
     yesCancel: 'Evet, {id} iptal edilsin',
     keepIt: 'Kalsın',
-    question: '{label} bildirimi iptal edilsin mi? Paylaşıldığı tüm taraflardan geri çekilir ve çatışmaları kapatılır. Bu geri alınamaz.',
-    cancelDeclaration: 'Bildirimi iptal et…',
+    question: '{label} beyanı iptal edilsin mi? Paylaşıldığı tüm taraflardan geri çekilir ve çatışmaları kapatılır. Bu geri alınamaz.',
+    cancelDeclaration: 'Beyanı iptal et…',
   },
 });
 

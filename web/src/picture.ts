@@ -37,7 +37,7 @@ const t = define('picture', {
   tr: {
     unclassified: 'TASNİF DIŞI',
     unclassifiedExercise: 'TASNİF DIŞI — TATBİKAT',
-    counts: 'bildirimler: {d} · kendi izler: {t} · açık alarmlar: {a}',
+    counts: 'beyanlar: {d} · kendi izler: {t} · açık alarmlar: {a}',
     you: '{party} (siz)',
   },
 });

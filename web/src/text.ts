@@ -98,7 +98,7 @@ const t = define('text', {
     advice: 'Öneri: tüm çatışmaları gidermek için {advice}.',
     adviceWithNone: 'Öneri: tüm çatışmaları gidermek için {advice} ({none}).',
     noAdvice: 'Öneri yok: hiçbir kaydırma tüm çatışmaları gidermiyor ({none}). Planı değiştirin ya da sıcak hatta diğer tarafla uzlaşın.',
-    noAdviceKind: 'Öneri yok: bu tür bildirim zamanda ya da irtifada kaydırılamaz. Sıcak hatta diğer tarafla uzlaşın.',
+    noAdviceKind: 'Öneri yok: bu tür beyan zamanda ya da irtifada kaydırılamaz. Sıcak hatta diğer tarafla uzlaşın.',
     m: 'm',
     ft: 'ft',
     km: 'km',

@@ -89,7 +89,7 @@ test('a notice of an operation in each language: the declaration named, the wind
     'Уведомление об операции Су-24 южнее Табки (ru-42): 18 июня 2017 18:30Z–19:30Z (181830ZJUN17 – 181930ZJUN17), высоты от SFC до 6 096 м / 20 000 фут (FL200).',
   );
   assert.match(said.ar, /^إشعار بالعملية .*\(ru-42\).*18 يونيو 2017.*من SFC إلى 6 096 م \/ 20 000 قدم \(FL200\)\.$/);
-  assert.match(said.tr, /^Harekât bildirimi — .*\(ru-42\): 18 Haziran 2017 18:30Z–19:30Z .*irtifa SFC ile 6 096 m \/ 20 000 ft \(FL200\) arası\.$/);
+  assert.match(said.tr, /^Harekât duyurusu — .*\(ru-42\): 18 Haziran 2017 18:30Z–19:30Z .*irtifa SFC ile 6 096 m \/ 20 000 ft \(FL200\) arası\.$/);
   // No declaration: the notice stands alone; a height above the surface in metres and feet.
   const bare = { ...notice, declaration: undefined, lower_m: 300 };
   assert.equal(

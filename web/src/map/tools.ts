@@ -62,7 +62,7 @@ const t = define('tools', {
   tr: {
     mapTools: 'harita araçları',
     names: 'Adlar',
-    namesTitle: 'Yer, bildirim ve iz adları',
+    namesTitle: 'Yer, beyan ve iz adları',
     latLon: 'Enl./boyl.',
     latLonTitle: 'Enlem/boylam ızgarası',
     mgrsTitle: 'MGRS ızgarası: 100 km kareler, yakında 10 km çizgiler',

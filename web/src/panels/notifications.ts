@@ -10,6 +10,7 @@
 // counts what awaits the party: notifications to acknowledge, requests to answer, re-confirmations due
 // within a day.
 
+import { untranslated } from '../templates';
 import type { Api } from '../api';
 import { lineNow } from '../clock';
 import { declarationLabel, namesOf } from '../describe';
@@ -489,6 +490,16 @@ function readPast(text: string, now: number): TimeRead {
   return { send: new Date(ms).toISOString().replace('.000Z', 'Z'), ms, expanded: true };
 }
 
+/// Another party's words, shown as written: marked as not translated, laid out in their own direction.
+function asWritten(text: string): HTMLElement {
+  return h(
+    'div',
+    { class: 'as-written note' },
+    h('span', { class: 'as-written-label' }, untranslated()),
+    h('p', { class: 'free-text', dir: 'auto' }, text),
+  );
+}
+
 /// A level of escalation in words (the line says `commander`, then `chief`).
 function levelWords(level: unknown): string {
   if (level === 'commander') return t('level_commander');
@@ -825,7 +836,7 @@ export class NotificationsPanel {
       { class: 'card notification', 'data-notification': id },
       h('header', {}, h('b', {}, t('from', { party: first.from })), ` · ${id} · ${t('sentAt', { time: when(first.sent) })} `, badge),
       this.what(first),
-      first.note ? h('p', { class: 'note' }, first.note) : null,
+      first.note ? asWritten(first.note) : null,
       state,
       h('p', { class: 'deadline-row' }, deadline, ' ', until),
       escalations,
@@ -885,7 +896,7 @@ export class NotificationsPanel {
       { class: 'card notification sending', 'data-sending': first.list.map((n) => n.id).join(' ') },
       h('header', {}, h('b', {}, t('to', { parties: first.list.map((n) => n.to).join(', ') })), ` · ${t('sentAt', { time: when(n0.sent) })}`),
       this.what(n0),
-      n0.note ? h('p', { class: 'note' }, n0.note) : null,
+      n0.note ? asWritten(n0.note) : null,
       rowsEl,
       reconfirmLine,
     );
@@ -1246,7 +1257,7 @@ export class NotificationsPanel {
       { class: 'card request', 'data-request': id },
       h('header', {}, h('b', {}, t('requestTitle', { from: first.from, to: first.to, id }))),
       h('p', {}, `${where}, ${t('window', { start: when(first.start), end: when(first.end) })}`),
-      first.text ? h('p', { class: 'note' }, first.text) : null,
+      first.text ? asWritten(first.text) : null,
       h('p', { class: 'muted' }, t('askedAt', { time: when(field(first.asked, 'at')) })),
       h('p', {}, state, ' ', until),
       answerForm,

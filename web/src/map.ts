@@ -7,6 +7,7 @@
 
 import * as maplibregl from 'maplibre-gl';
 import type { FeatureCollection, Feature } from 'geojson';
+import { define } from './i18n';
 import { Motion } from './map/motion';
 import { RIVERS } from './map/places';
 import { siteImages } from './map/sites';
@@ -32,6 +33,33 @@ const empty = (): FeatureCollection => ({ type: 'FeatureCollection', features: [
 
 export type Picked = (props: Props, layer: string, lngLat: maplibregl.LngLat) => void;
 
+const t = define('map', {
+  en: {
+    toggleAttribution: 'Show or hide the map’s sources',
+    zoomIn: 'Zoom in',
+    zoomOut: 'Zoom out',
+    attribution: 'Natural Earth (world-atlas); rivers: geo-maps, great rivers hand-drawn through public places',
+  },
+  ru: {
+    toggleAttribution: 'Показать или скрыть источники карты',
+    zoomIn: 'Приблизить',
+    zoomOut: 'Отдалить',
+    attribution: 'Natural Earth (world-atlas); реки: geo-maps, крупные реки проведены вручную через общедоступные пункты',
+  },
+  ar: {
+    toggleAttribution: 'إظهار مصادر الخريطة أو إخفاؤها',
+    zoomIn: 'تكبير',
+    zoomOut: 'تصغير',
+    attribution: 'Natural Earth (world-atlas)؛ الأنهار: geo-maps، والأنهار الكبرى مرسومة يدويًا عبر أماكن عامة',
+  },
+  tr: {
+    toggleAttribution: 'Haritanın kaynaklarını göster veya gizle',
+    zoomIn: 'Yakınlaştır',
+    zoomOut: 'Uzaklaştır',
+    attribution: 'Natural Earth (world-atlas); nehirler: geo-maps, büyük nehirler kamuya açık yerlerden elle çizildi',
+  },
+});
+
 export class PictureMap {
   map: maplibregl.Map;
   ready: Promise<void>;
@@ -47,6 +75,12 @@ export class PictureMap {
       center: [38.8, 35.8],
       zoom: 6.3,
       attributionControl: false,
+      // MapLibre's own controls' words in the page's language.
+      locale: {
+        'AttributionControl.ToggleAttribution': t('toggleAttribution'),
+        'NavigationControl.ZoomIn': t('zoomIn'),
+        'NavigationControl.ZoomOut': t('zoomOut'),
+      },
       // Draw what is there at once: no fading in of tiles and symbols.
       fadeDuration: 0,
       // North up and flat: the tracks' overlay places points with a scale and an offset.
@@ -79,7 +113,7 @@ export class PictureMap {
     this.map.addControl(
       new maplibregl.AttributionControl({
         compact: true,
-        customAttribution: 'Natural Earth (world-atlas); rivers: geo-maps, great rivers hand-drawn through public places',
+        customAttribution: t('attribution'),
       }),
     );
     this.ready = new Promise((resolve) => {

@@ -222,7 +222,7 @@ pub fn render_pdf(report: &Report) -> Result<Vec<u8>, ReportError> {
         0,
         2.0,
         &format!(
-            "Entries: {}{range}: every entry of the log in the window whose audience includes {}{outside}",
+            "Entries: {}{range}: the bundle's entries in the window whose audience includes {} (a bundle the line made for this window holds every such entry of the log; one made otherwise, only those it was asked for){outside}",
             h.entries, h.party
         ),
     );

@@ -8,28 +8,11 @@
 //
 // Usage: node tests/unit-i18n.mjs
 
-import { build } from 'esbuild';
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { load } from './bundled.mjs';
 
-const here = new URL('..', import.meta.url).pathname;
 
-/// The exports of the TypeScript modules `paths` (relative to web/), as one bundle (one language core).
-async function load(paths) {
-  const entry = paths.map((p, i) => `export * as m${i} from './${p}';`).join('\n');
-  const out = await build({
-    stdin: { contents: entry, resolveDir: here, loader: 'ts' },
-    bundle: true,
-    format: 'esm',
-    platform: 'neutral',
-    mainFields: ['module', 'main'],
-    write: false,
-    define: { __TEST__: 'true' },
-    logLevel: 'error',
-  });
-  const mod = await import(`data:text/javascript;base64,${Buffer.from(out.outputFiles[0].text).toString('base64')}`);
-  return paths.map((_, i) => mod[`m${i}`]);
-}
 
 // session.ts brings in every part of the page (and so every catalogue); lang.ts the page's own words.
 const [i18n, text, times, describe] = await load(['src/i18n.ts', 'src/text.ts', 'src/times.ts', 'src/describe.ts', 'src/session.ts', 'src/lang.ts']);

@@ -4,29 +4,16 @@
 //
 // Usage: node --test tests/unit-map.mjs
 
-import { build } from 'esbuild';
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { load } from './bundled.mjs';
 
-const here = new URL('..', import.meta.url).pathname;
 
-async function load(path) {
-  const out = await build({
-    stdin: { contents: `export * from './${path}';`, resolveDir: here, loader: 'ts' },
-    bundle: true,
-    format: 'esm',
-    platform: 'neutral',
-    mainFields: ['module', 'main'],
-    write: false,
-    logLevel: 'error',
-  });
-  return import(`data:text/javascript;base64,${Buffer.from(out.outputFiles[0].text).toString('base64')}`);
-}
 
-const geo = await load('src/map/geo.ts');
-const grid = await load('src/map/grid.ts');
-const labels = await load('src/map/labels.ts');
-const places = await load('src/map/places.ts');
+const [geo] = await load(['src/map/geo.ts']);
+const [grid] = await load(['src/map/grid.ts']);
+const [labels] = await load(['src/map/labels.ts']);
+const [places] = await load(['src/map/places.ts']);
 
 test('positions in decimal degrees, DMS and MGRS', () => {
   assert.equal(geo.formatDecimal(39.01, 35.95), '35.9500° N 39.0100° E');

@@ -4,27 +4,13 @@
 //
 // Usage: node tests/unit-notify.mjs
 
-import { build } from 'esbuild';
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { load } from './bundled.mjs';
 
-const here = new URL('..', import.meta.url).pathname;
 
-async function load(path) {
-  const out = await build({
-    stdin: { contents: `export * from './${path}';`, resolveDir: here, loader: 'ts' },
-    bundle: true,
-    format: 'esm',
-    platform: 'neutral',
-    write: false,
-    define: { __TEST__: 'true' },
-    logLevel: 'error',
-  });
-  return import(`data:text/javascript;base64,${Buffer.from(out.outputFiles[0].text).toString('base64')}`);
-}
 
-const notify = await load('src/panels/notifications.ts');
-const report = await load('src/report.ts');
+const [notify, report] = await load(['src/panels/notifications.ts', 'src/report.ts']);
 
 const T = Date.parse('2017-06-18T12:00:00Z');
 const note = (over) => ({

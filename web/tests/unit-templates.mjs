@@ -7,27 +7,11 @@
 //
 // Usage: node tests/unit-templates.mjs
 
-import { build } from 'esbuild';
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { load } from './bundled.mjs';
 
-const here = new URL('..', import.meta.url).pathname;
 
-/// The exports of the TypeScript modules `paths` (relative to web/), as one module.
-async function load(paths) {
-  const entry = paths.map((p, i) => `export * as m${i} from './${p}';`).join('\n');
-  const out = await build({
-    stdin: { contents: entry, resolveDir: here, loader: 'ts' },
-    bundle: true,
-    format: 'esm',
-    platform: 'neutral',
-    write: false,
-    define: { __TEST__: 'true' },
-    logLevel: 'error',
-  });
-  const mod = await import(`data:text/javascript;base64,${Buffer.from(out.outputFiles[0].text).toString('base64')}`);
-  return paths.map((_, i) => mod[`m${i}`]);
-}
 
 const [tpl, i18n, hotline] = await load(['src/templates.ts', 'src/i18n.ts', 'src/panels/hotline.ts', 'src/panels/conflicts.ts']);
 

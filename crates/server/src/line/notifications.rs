@@ -180,8 +180,12 @@ impl Line {
         self.write(|inner| {
             let now = self.clock.now_ms();
             let decided = inner.decide_notify(party, &cmd, now)?;
-            // Charged by what it logs: every recipient's entry pins the declarations' contents.
-            let bytes: usize = decided.iter().map(|d| d.content.to_string().len()).sum();
+            // Charged by what it logs: every recipient's entry pins the same declarations' contents (they
+            // differ only in id, recipient and deadlines), so one entry is measured, not each.
+            let bytes = decided
+                .first()
+                .map_or(0, |d| d.content.to_string().len())
+                .saturating_mul(decided.len());
             self.charge_n(
                 party,
                 bytes.div_ceil(deconflict_domain::notification::NOTIFY_COST_BYTES) as f64,

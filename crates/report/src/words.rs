@@ -44,7 +44,7 @@ fn height(v: &Value, key: &str) -> String {
     match v.get(key).and_then(Value::as_f64) {
         None => "SFC".into(),
         Some(m) => {
-            let ft = m / 0.3048;
+            let ft = m / deconflict_space::units::METRES_PER_FOOT;
             let fl = if m > 0.0 {
                 format!(" (FL{:03.0})", (ft / 100.0).round())
             } else {

@@ -14,6 +14,8 @@
 //! Also here: incidents reported at a notified site (the site's history as the reporter may read it, with
 //! what was in force at the incident's time) and deconfliction requests (is this location protected?).
 
+use std::sync::Arc;
+
 use deconflict_space::units::format_time;
 use serde_json::{json, Value};
 
@@ -63,13 +65,17 @@ pub enum Ended {
     Expired,
 }
 
-/// A declaration a notification pins, at its version, with its content then.
+/// A declaration a notification pins, at its version, with its content then. The content is shared: every
+/// notification pinning one version of one declaration holds the same copy (one request names up to
+/// [`RECIPIENTS_PER_NOTIFICATION`] recipients, each with an entry of its own). It leaves memory (`None`) when
+/// the notification is retired; the notification's entry (`sent.seq`) keeps it, and the server reads it
+/// back from there.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Pinned {
     pub id: String,
     pub version: u64,
     pub kind: String,
-    pub content: Value,
+    pub content: Option<Arc<Value>>,
 }
 
 /// One notification: one notifier, one recipient.
@@ -93,6 +99,9 @@ pub struct Notification {
     pub ended: Option<(Ended, Step)>,
     /// The entry of the notifier's that replaced (or cancelled) a pinned declaration.
     pub superseded: Option<Step>,
+    /// Closed long enough ago to have left memory but for this record of who was told what and when: the
+    /// pinned contents and the note are read back from its entry (`sent.seq`).
+    pub retired: bool,
 }
 
 impl Notification {
@@ -131,6 +140,26 @@ impl Notification {
         self.status_at(i64::MAX).unwrap_or("pending")
     }
 
+    /// When the line next has something to log for it (expiry, lapse, or the next escalation), while open.
+    /// The line's loop looks only at notifications due by now, through an index of these times.
+    pub fn next_due(&self) -> Option<i64> {
+        if !self.open() {
+            return None;
+        }
+        let period = self.deadline_ms - self.sent.at_ms;
+        let escalation = (self.acknowledged.is_none()
+            && period > 0
+            && self.escalations.len() + 1 < LEVELS.len())
+        .then(|| {
+            self.deadline_ms
+                .saturating_add(period.saturating_mul(self.escalations.len() as i64))
+        });
+        [Some(self.expires_ms), self.reconfirm_by_ms, escalation]
+            .into_iter()
+            .flatten()
+            .min()
+    }
+
     /// The escalation level the recipient should have reached by `now`, if overdue (as a hotline message's).
     pub fn due_level(&self, now: i64) -> Option<usize> {
         let period = self.deadline_ms - self.sent.at_ms;
@@ -163,9 +192,10 @@ impl Notification {
             "to": self.to,
             "subject": self.subject(),
             "declarations": self.declarations.iter().map(|d| json!({
-                "id": d.id, "version": d.version, "kind": d.kind, "declaration": d.content,
+                "id": d.id, "version": d.version, "kind": d.kind, "declaration": d.content.as_deref(),
             })).collect::<Vec<_>>(),
-            "note": self.note,
+            "note": if self.retired { Value::Null } else { json!(self.note) },
+            "retired": self.retired,
             "sent": format_time(self.sent.at_ms),
             "seq": self.sent.seq,
             "status": self.status(),

@@ -585,6 +585,25 @@ pub(crate) fn unshown(c: char, lines: bool) -> bool {
         || matches!(c, '\u{200E}' | '\u{200F}' | '\u{061C}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }
 
+/// Why free text (a hotline message or answer, a notification's note, an incident's description or place, a
+/// deconfliction request or answer) is refused, if it is: it holds a control character other than a line
+/// break or a tab, or a bidirectional embedding, override or isolate, which would reorder or hide what the
+/// reader's screen shows after it. The marks (LRM, RLM, ALM) are allowed: writers of Arabic and Hebrew use
+/// them, and free text is always shown in a paragraph of its own.
+pub fn free_text_problem(text: &str) -> Option<String> {
+    text.chars()
+        .find(|c| {
+            unshown(*c, true) && !matches!(c, '\u{200E}' | '\u{200F}' | '\u{061C}')
+        })
+        .map(|c| {
+            format!(
+                "holds the invisible control character U+{:04X}, which could reorder or hide what is shown \
+                 around it; send the text without it",
+                u32::from(c)
+            )
+        })
+}
+
 /// Text that is not blank and at most 200 bytes.
 pub(crate) fn non_empty_text(s: &str, field: &str) -> Result<String, Fail> {
     if s.trim().is_empty() {

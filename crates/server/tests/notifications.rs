@@ -602,3 +602,131 @@ fn deconfliction_requests_are_asked_answered_once_and_kept_between_the_two() {
         .items
         .is_empty());
 }
+
+/// A closed notification leaves memory and the lists after the retention period (a day by default), and its
+/// parties can still read it whole by id: what it pinned and its note come back from its entry. An incident
+/// at the site still finds it, with the same history.
+#[test]
+fn a_retired_notification_is_read_back_whole_from_its_entry() {
+    let (dir, clock, line) = world();
+    line.declare("un-ocha", site("hosp-kz", 36.6, T0, T0 + 90 * 24 * HOUR))
+        .expect("hosp-kz");
+    let sent = line
+        .notify(
+            "un-ocha",
+            json!({"declarations": ["hosp-kz"], "to": ["ru-gs", "us-cjtf"], "note": "night shift"}),
+        )
+        .expect("notify");
+    let id = sent["notifications"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|n| n["to"] == "ru-gs")
+        .and_then(|n| n["id"].as_str())
+        .expect("id")
+        .to_string();
+    let listed = |p: &str| {
+        line.notifications_page(p, "all", &Default::default())
+            .expect("list")
+            .items
+            .len()
+    };
+    let before = line.notification("ru-gs", &id).expect("before");
+    assert_eq!(before["retired"], false);
+    // Not re-confirmed within the agreement's two days: it lapses, then a day later leaves memory.
+    clock.advance_ms(49 * HOUR);
+    line.escalate_overdue().expect("lapse");
+    assert_eq!(status(&line, "ru-gs", &id), "lapsed");
+    let incident = |line: &Line| {
+        line.report_incident(
+            "ru-gs",
+            json!({"site": "hosp-kz", "time": at(T0 + HOUR), "description": "shelling reported"}),
+        )
+        .expect("incident")["history"]["notifications"]
+            .clone()
+    };
+    let history = incident(&line);
+    assert_eq!(listed("ru-gs"), 1);
+    clock.advance_ms(25 * HOUR);
+    line.escalate_overdue().expect("retire");
+    assert_eq!(listed("ru-gs"), 0, "retired: out of the lists");
+    assert_eq!(listed("un-ocha"), 0);
+    let after = line.notification("ru-gs", &id).expect("read by id");
+    assert_eq!(after["retired"], true);
+    assert_eq!(after["status"], "lapsed");
+    assert_eq!(after["declarations"], before["declarations"], "{after}");
+    assert_eq!(after["note"], "night shift");
+    assert_eq!(
+        after["lapsed"],
+        line.notification("un-ocha", &id).expect("notifier's")["lapsed"]
+    );
+    // Still no one else's to read.
+    assert!(matches!(
+        line.notification("us-cjtf", &id),
+        Err(LineError::NotFound(_))
+    ));
+    assert_eq!(
+        incident(&line),
+        history,
+        "the same history after retirement"
+    );
+    // Replay rebuilds it, retired or not, and reads it the same.
+    drop(line);
+    let line = open(dir.path(), &clock);
+    assert_eq!(
+        line.notification("ru-gs", &id).expect("replayed")["declarations"],
+        before["declarations"]
+    );
+}
+
+/// Free text another party reads (a note, an incident's description or place, a request, an answer, a hotline
+/// message) refuses the invisible characters that reorder what is shown around them, naming the field, and
+/// stores nothing; Arabic's own marks are kept.
+#[test]
+fn free_text_refuses_bidirectional_overrides_and_controls() {
+    let (_dir, _clock, line) = world();
+    line.declare("un-ocha", site("hosp-kz", 36.6, T0, T0 + 90 * 24 * HOUR))
+        .expect("hosp-kz");
+    let size = line.store().size().expect("size");
+    let named = |r: Result<Value, LineError>, field: &str| match r {
+        Err(LineError::Invalid { field: f, detail }) => {
+            assert_eq!(f, field, "{detail}");
+            assert!(detail.contains("U+"), "{detail}");
+        }
+        other => panic!("{field}: expected a refusal, got {other:?}"),
+    };
+    for bad in [
+        "6\u{202E}096 m",
+        "a\u{2066}b",
+        "bell\u{7}",
+        "\u{85}next line",
+    ] {
+        named(
+            line.notify(
+                "un-ocha",
+                json!({"declarations": ["hosp-kz"], "to": ["ru-gs"], "note": bad}),
+            ),
+            "note",
+        );
+        named(
+            line.send("un-ocha", json!({"to": ["ru-gs"], "text": bad})),
+            "text",
+        );
+        named(
+            line.request_deconfliction(
+                "ru-gs",
+                json!({"to": "un-ocha", "location": {"point": [36.6, 35.37]},
+                       "start": at(T0), "end": at(T0 + HOUR), "text": bad}),
+            ),
+            "text",
+        );
+    }
+    assert_eq!(line.store().size().expect("size"), size, "nothing stored");
+    // A line break, a tab and Arabic with its right-to-left mark are text as written.
+    line.notify(
+        "un-ocha",
+        json!({"declarations": ["hosp-kz"], "to": ["ru-gs"],
+               "note": "مستشفى\u{200F} 24/7\n\tcall first"}),
+    )
+    .expect("plain text");
+}

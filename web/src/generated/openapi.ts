@@ -371,7 +371,10 @@ export type Notification = {
   }[];
   note?: string;
   sent?: string;
+  /** the entry that sent it, which keeps what it pinned */
   seq?: number;
+  /** closed long enough ago to have left the line's memory and its lists: read by id, what it pinned and its note are read back from its entry */
+  retired?: boolean;
   status?: "pending" | "acknowledged" | "lapsed" | "expired" | "superseded";
   deadline?: string;
   seconds_to_deadline?: number;

@@ -296,7 +296,14 @@ impl State {
     pub fn decide_due_lifecycle(&self, now_ms: i64, most: usize) -> Vec<Decided> {
         let mut entries = Vec::new();
         let mut moved = 0;
-        for (k, c) in &self.current {
+        // Only those due by now, through the index of when each moves next: the loop's work does not grow
+        // with the declarations the line holds.
+        let due = self
+            .lifecycle_due
+            .iter()
+            .take_while(|(t, _)| *t <= now_ms)
+            .filter_map(|(_, k)| self.current.get(k).map(|c| (k, c)));
+        for (k, c) in due {
             if moved >= most {
                 break;
             }
@@ -400,6 +407,12 @@ impl State {
                 return Err(invalid(
                     "text",
                     "an answer's text is longer than 10 000 bytes",
+                ))
+            }
+            Some(a) if deconflict_plan::free_text_problem(&a.text).is_some() => {
+                return Err(invalid(
+                    "text",
+                    deconflict_plan::free_text_problem(&a.text).unwrap_or_default(),
                 ))
             }
             Some(a) if a.text.trim().is_empty() && a.template.is_none() => {

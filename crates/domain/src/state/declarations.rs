@@ -245,6 +245,7 @@ impl State {
         let late = self.late_notice(&declaration, header.time_ms);
         let k = key(&declaration.party, &declaration.id);
         let held_before = self.live_positions(&k);
+        self.unindex_lifecycle(&k);
         let party = declaration.party.clone();
         let state = match self.current.get(&k) {
             Some(c) if c.state == Lifecycle::Active => Lifecycle::Active,
@@ -291,7 +292,22 @@ impl State {
                 late,
             },
         );
+        self.index_lifecycle(&k);
         self.rehold(&party, &k, held_before);
+    }
+
+    /// Takes the declaration `k` out of the index of when the line next moves it (before it changes).
+    fn unindex_lifecycle(&mut self, k: &str) {
+        if let Some(t) = self.current.get(k).and_then(Current::next_move) {
+            self.lifecycle_due.remove(&(t, k.to_string()));
+        }
+    }
+
+    /// Puts the declaration `k` in the index of when the line next moves it (after it changed).
+    fn index_lifecycle(&mut self, k: &str) {
+        if let Some(t) = self.current.get(k).and_then(Current::next_move) {
+            self.lifecycle_due.insert((t, k.to_string()));
+        }
     }
 
     pub(super) fn apply_cancel(
@@ -309,6 +325,7 @@ impl State {
         let k = key(party, id);
         let held_before = self.live_positions(&k);
         self.supersede_notifications(header, &k, u64::MAX);
+        self.unindex_lifecycle(&k);
         if let Some(c) = self.current.get_mut(&k) {
             c.state = Lifecycle::Cancelled;
             c.seq = header.seq;
@@ -328,6 +345,7 @@ impl State {
     ) {
         let k = key(party, id);
         let held_before = self.live_positions(&k);
+        self.unindex_lifecycle(&k);
         if let Some(c) = self.current.get_mut(&k) {
             match state {
                 StateChange::Active => c.state = Lifecycle::Active,
@@ -343,6 +361,7 @@ impl State {
                 }
             }
         }
+        self.index_lifecycle(&k);
         self.rehold(party, &k, held_before);
     }
 
@@ -350,6 +369,7 @@ impl State {
     pub(super) fn retire_declaration(&mut self, k: &str) -> bool {
         match self.current.get_mut(k) {
             Some(c) if c.state.closed() && !c.content.is_null() => {
+                self.pins.remove(k);
                 c.content = Value::Null;
                 c.declaration.volumes = Vec::new();
                 c.late = None;

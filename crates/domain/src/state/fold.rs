@@ -190,6 +190,8 @@ impl State {
                 Done::Conflict(id) => self.retire_conflict(&id),
                 Done::Message(id) => self.retire_message(&id),
                 Done::Declaration(k) => self.retire_declaration(&k),
+                Done::Notification(id) => self.retire_notification(&id),
+                Done::Request(id) => self.retire_request(&id),
             };
             n += usize::from(gone);
         }

@@ -186,6 +186,19 @@ pub struct Current {
     pub late: Option<Value>,
 }
 
+impl Current {
+    /// When the line next moves it through its life, unless it is closed: while planned, when its first
+    /// window begins; while active, when its last window ends.
+    pub fn next_move(&self) -> Option<i64> {
+        let times = self.declaration.volumes.iter().map(|v| v.time);
+        match self.state {
+            Lifecycle::Planned => times.map(|t| t.start_ms).min(),
+            Lifecycle::Active => times.map(|t| t.end_ms).max(),
+            Lifecycle::Ended | Lifecycle::Cancelled => None,
+        }
+    }
+}
+
 /// A conflict as recorded: both sides, and each side's conflicting volumes (what the other side may see).
 #[derive(Debug, Clone)]
 pub struct ConflictRecord {
@@ -222,6 +235,11 @@ pub enum Done {
     /// A declaration cancelled or ended, by [`key`]: what leaves memory is its content and volumes; a
     /// tombstone (party, id, version, state) stays, so that its id keeps its history.
     Declaration(String),
+    /// A notification closed (lapsed, expired or superseded): what leaves memory is what it pinned and its
+    /// note; the record of who was told what and when stays, for incidents' histories.
+    Notification(String),
+    /// A deconfliction request answered.
+    Request(String),
 }
 
 /// The line's whole state as the log determines it.
@@ -279,6 +297,15 @@ pub struct State {
     pub deconfliction: BTreeMap<String, crate::notification::DeconflictionRequest>,
     /// Per party, how many of its requests are unanswered.
     pub asking: BTreeMap<String, usize>,
+    /// Derived (not in the digest): per declaration key, the version whose content open notifications pin
+    /// and that content, shared by every notification of it.
+    pub pins: HashMap<String, (u64, std::sync::Arc<Value>)>,
+    /// Derived: open notifications by when the line next has something to log for them
+    /// ([`crate::notification::Notification::next_due`]).
+    pub notifications_due: BTreeSet<(i64, String)>,
+    /// Derived: declarations neither ended nor cancelled, by when the line next moves them (their first
+    /// window's start while planned, their last window's end), by [`key`].
+    pub lifecycle_due: BTreeSet<(i64, String)>,
 }
 
 impl State {
@@ -310,6 +337,9 @@ impl State {
             reported: BTreeMap::new(),
             deconfliction: BTreeMap::new(),
             asking: BTreeMap::new(),
+            pins: HashMap::new(),
+            notifications_due: BTreeSet::new(),
+            lifecycle_due: BTreeSet::new(),
         }
     }
 

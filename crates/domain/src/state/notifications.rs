@@ -4,13 +4,14 @@
 //! incident's history as its reporter may read it.
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
 use deconflict_ledger::EntryHeader;
 use deconflict_space::units::format_time;
 use serde_json::{json, Value};
 
 use super::decide::{Decided, Told};
-use super::{key, need_to_know, Checked, DomainError, List, State, LINE_ACTOR};
+use super::{key, need_to_know, Checked, DomainError, Done, List, State, LINE_ACTOR};
 use crate::event::{
     DeconflictionAnswered, DeconflictionRequested, IncidentReported, NotificationSent,
     NotificationStep,
@@ -90,7 +91,7 @@ impl State {
                 id: d.id,
                 version: d.version,
                 kind: d.kind,
-                content: d.declaration,
+                content: Some(Arc::new(d.declaration)),
             });
         }
         let sent = Step {
@@ -114,6 +115,7 @@ impl State {
                 reconfirmations: Vec::new(),
                 ended: None,
                 superseded: None,
+                retired: false,
             },
         ))))
     }
@@ -233,16 +235,27 @@ impl State {
             seq: header.seq,
         };
         match change {
-            NotificationChange::Sent(n) => {
+            NotificationChange::Sent(mut n) => {
                 self.lists.add(List::Notifications, &n.from, &n.id);
                 self.lists.add(List::Notifications, &n.to, &n.id);
-                for d in &n.declarations {
-                    self.notified
-                        .entry(key(&n.from, &d.id))
-                        .or_default()
-                        .insert(n.id.clone());
+                for d in &mut n.declarations {
+                    let k = key(&n.from, &d.id);
+                    // One copy of each version's content, whoever it was notified to.
+                    match (self.pins.get(&k), &d.content) {
+                        (Some((v, shared)), Some(c)) if *v == d.version && shared == c => {
+                            d.content = Some(shared.clone());
+                        }
+                        (_, Some(c)) => {
+                            self.pins.insert(k.clone(), (d.version, c.clone()));
+                        }
+                        _ => {}
+                    }
+                    self.notified.entry(k).or_default().insert(n.id.clone());
                 }
                 *self.notifying.entry(n.from.clone()).or_default() += 1;
+                if let Some(t) = n.next_due() {
+                    self.notifications_due.insert((t, n.id.clone()));
+                }
                 self.notifications.insert(n.id.clone(), *n);
             }
             NotificationChange::Step { id, level } => {
@@ -250,6 +263,9 @@ impl State {
                     return;
                 };
                 let was_open = n.open();
+                if let Some(t) = n.next_due() {
+                    self.notifications_due.remove(&(t, id.clone()));
+                }
                 match header.kind.as_str() {
                     NOTIFICATION_ACKNOWLEDGED => {
                         n.acknowledged.get_or_insert(step);
@@ -262,9 +278,12 @@ impl State {
                     NOTIFICATION_EXPIRED => n.ended = Some((Ended::Expired, step)),
                     _ => n.escalations.push((level.unwrap_or_default(), step)),
                 }
+                if let Some(t) = n.next_due() {
+                    self.notifications_due.insert((t, id.clone()));
+                }
                 if was_open && !n.open() {
                     let from = n.from.clone();
-                    self.closed_notification(&from);
+                    self.closed_notification(&from, &id, header.time_ms);
                 }
             }
             NotificationChange::Incident { id, incident } => {
@@ -282,6 +301,8 @@ impl State {
             NotificationChange::Answered { id, a } => {
                 if let Some(r) = self.deconfliction.get_mut(&id) {
                     r.answer = Some((a.protected, a.site, a.text, step));
+                    self.done
+                        .push_back((header.time_ms, Done::Request(id.clone())));
                     let from = r.from.clone();
                     if let Some(n) = self.asking.get_mut(&from) {
                         *n = n.saturating_sub(1);
@@ -294,19 +315,59 @@ impl State {
         }
     }
 
-    /// A notifier's notification closed: it holds one fewer open.
-    fn closed_notification(&mut self, from: &str) {
+    /// A notifier's notification `id` closed at `at_ms`: it holds one fewer open, and the notification may
+    /// leave memory after the retention period.
+    fn closed_notification(&mut self, from: &str, id: &str, at_ms: i64) {
         if let Some(n) = self.notifying.get_mut(from) {
             *n = n.saturating_sub(1);
             if *n == 0 {
                 self.notifying.remove(from);
             }
         }
+        self.done
+            .push_back((at_ms, Done::Notification(id.to_string())));
+    }
+
+    /// A closed notification leaves memory but for the record of who was told what and when (its pinned
+    /// declarations' ids, versions and kinds, and every step's time and entry): what an incident's history
+    /// reads. Its contents and note stay in its entry. It leaves both parties' lists, as a closed message
+    /// does; read by id it is still answered.
+    pub(super) fn retire_notification(&mut self, id: &str) -> bool {
+        let Some(n) = self.notifications.get_mut(id).filter(|n| !n.open()) else {
+            return false;
+        };
+        for d in &mut n.declarations {
+            d.content = None;
+        }
+        n.note = String::new();
+        n.retired = true;
+        let (from, to) = (n.from.clone(), n.to.clone());
+        self.lists.remove(List::Notifications, &from, id);
+        self.lists.remove(List::Notifications, &to, id);
+        true
+    }
+
+    /// An answered deconfliction request leaves memory and both parties' lists (the log keeps it).
+    pub(super) fn retire_request(&mut self, id: &str) -> bool {
+        match self.deconfliction.get(id) {
+            Some(r) if r.answer.is_some() => {
+                let (from, to) = (r.from.clone(), r.to.clone());
+                self.deconfliction.remove(id);
+                self.lists.remove(List::Deconfliction, &from, id);
+                self.lists.remove(List::Deconfliction, &to, id);
+                true
+            }
+            _ => false,
+        }
     }
 
     /// A new version, or the cancellation, of the declaration `k` (entry `header`): every open notification
     /// pinning an older version is superseded (the notifier must notify again).
     pub(super) fn supersede_notifications(&mut self, header: &EntryHeader, k: &str, version: u64) {
+        // What was pinned of the older version stays only with the notifications that pin it.
+        if self.pins.get(k).is_some_and(|(v, _)| *v < version) {
+            self.pins.remove(k);
+        }
         let ids: Vec<String> = self
             .notified
             .get(k)
@@ -324,12 +385,15 @@ impl State {
                     .iter()
                     .any(|d| d.id == id_of && d.version < version)
             {
+                if let Some(t) = n.next_due() {
+                    self.notifications_due.remove(&(t, id.clone()));
+                }
                 n.superseded = Some(Step {
                     at_ms: header.time_ms,
                     seq: header.seq,
                 });
                 let from = n.from.clone();
-                self.closed_notification(&from);
+                self.closed_notification(&from, &id, header.time_ms);
             }
         }
     }
@@ -406,6 +470,9 @@ impl State {
         }
         if cmd.note.len() > TEXT_BYTES {
             return Err(invalid("note", format!("longer than {TEXT_BYTES} bytes")));
+        }
+        if let Some(why) = deconflict_plan::free_text_problem(&cmd.note) {
+            return Err(invalid("note", why));
         }
         let mut pinned = Vec::new();
         let mut seen = BTreeSet::new();
@@ -578,7 +645,15 @@ impl State {
     /// the recipient's next level, one level per further deadline period.
     pub fn decide_notifications_due(&self, now_ms: i64, most: usize) -> Vec<Decided> {
         let mut entries = Vec::new();
-        for n in self.notifications.values().filter(|n| n.open()) {
+        // Only those due by now, through the index of their next due times: the loop's work does not grow
+        // with the notifications the line holds.
+        let due = self
+            .notifications_due
+            .iter()
+            .take_while(|(t, _)| *t <= now_ms)
+            .filter_map(|(_, id)| self.notifications.get(id))
+            .filter(|n| n.open());
+        for n in due {
             if entries.len() >= most {
                 break;
             }
@@ -633,11 +708,13 @@ impl State {
         if self.may_report(party, &own) {
             return Ok(own);
         }
+        // Whoever notified it of a site of that id, retired notifications included (a party at a time:
+        // the parties are few, the notifications many).
         let notifiers: BTreeSet<&str> = self
-            .listable(List::Notifications, party, None)
-            .filter_map(|id| self.notifications.get(id))
-            .filter(|n| n.to == party && n.declarations.iter().any(|d| d.id == site))
-            .map(|n| n.from.as_str())
+            .parties
+            .keys()
+            .filter(|p| p.as_str() != party && self.may_report(party, &key(p, site)))
+            .map(String::as_str)
             .collect();
         match notifiers.len() {
             0 => Err(not_found()),

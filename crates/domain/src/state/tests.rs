@@ -176,6 +176,7 @@ fn decided_entries_apply_and_replay_to_the_same_digest() {
     assert!(log.state.conflicts[&conflict].resolved_by.is_some());
     assert_eq!(log.state.next_seq, log.entries.len() as u64);
     assert_eq!(log.replayed(), log.state.digest());
+    assert_due_indexes(&log.state);
 }
 
 #[test]
@@ -629,4 +630,143 @@ fn an_alerts_fields_for_one_party_reach_that_party_alone() {
     assert!(bb.get("distance_m").is_none(), "{bb}");
     assert!(log.state.alert_view("a-1", "cc").is_none());
     assert_eq!(log.replayed(), log.state.digest());
+}
+
+/// The indexes the line's loops read (when each notification is next due, when each declaration next moves)
+/// hold exactly what scanning everything would find.
+fn assert_due_indexes(s: &State) {
+    let notifications: BTreeSet<(i64, String)> = s
+        .notifications
+        .values()
+        .filter_map(|n| n.next_due().map(|t| (t, n.id.clone())))
+        .collect();
+    assert_eq!(s.notifications_due, notifications);
+    let declarations: BTreeSet<(i64, String)> = s
+        .current
+        .iter()
+        .filter_map(|(k, c)| c.next_move().map(|t| (t, k.clone())))
+        .collect();
+    assert_eq!(s.lifecycle_due, declarations);
+}
+
+#[test]
+fn notifications_share_what_they_pin_and_leave_memory_closed_keeping_their_history() {
+    use std::sync::Arc;
+    let mut log = Log::new();
+    let all = ["aa", "bb", "cc", "dd"];
+    for p in all {
+        log.register(p);
+    }
+    let everyone = || Told::Parties(all.iter().map(|p| p.to_string()).collect());
+    log.append(
+        "aa",
+        AGREEMENT_PROPOSED,
+        everyone(),
+        json!({"id": "h", "parties": all}),
+    );
+    for p in &all[1..] {
+        log.append(
+            p,
+            AGREEMENT_ACCEPTED,
+            everyone(),
+            json!({"id": "h", "proposer": "aa"}),
+        );
+    }
+    let site = |version: u64, radius: u32| {
+        json!({"id": "s1", "party": "aa", "version": version, "kind": "site", "name": "Hospital",
+            "volumes": [{"footprint": {"circle": {"center": [38.5, 35.9], "radius_m": radius}},
+                         "altitude": {"lower": "SFC", "upper": "FL100"},
+                         "time": {"start": "2023-11-14T00:00:00Z", "end": "2030-06-01T12:00:00Z"}}]})
+    };
+    let version = |log: &mut Log, content: Value| {
+        let declaration = parse_declaration(&content, "test").expect("site");
+        let (decided, _) = log
+            .state
+            .decide_version(
+                "aa",
+                &declaration,
+                &content,
+                &BTreeSet::new(),
+                &super::decide::VersionBounds::UNBOUNDED,
+            )
+            .expect("within bounds");
+        log.commit("aa", decided);
+    };
+    version(&mut log, site(1, 300));
+    assert_due_indexes(&log.state);
+    let cmd = super::NotifyCommand {
+        declarations: vec!["s1".into()],
+        to: vec!["bb".into(), "cc".into(), "dd".into()],
+        note: "three hospitals".into(),
+        reconfirm_s: None,
+    };
+    let decided = log
+        .state
+        .decide_notify("aa", &cmd, log.time_ms)
+        .expect("notify");
+    log.commit("aa", decided);
+    assert_due_indexes(&log.state);
+    let ids: Vec<String> = log.state.notifications.keys().cloned().collect();
+    assert_eq!(ids.len(), 3);
+    let pinned: Vec<Arc<Value>> = ids
+        .iter()
+        .map(|id| {
+            log.state.notifications[id].declarations[0]
+                .content
+                .clone()
+                .expect("pinned")
+        })
+        .collect();
+    assert!(
+        pinned.windows(2).all(|w| Arc::ptr_eq(&w[0], &w[1])),
+        "one copy of what three recipients were notified"
+    );
+    let bb = ids
+        .iter()
+        .find(|id| log.state.notifications[*id].to == "bb")
+        .expect("bb's")
+        .clone();
+    log.append(
+        "bb",
+        crate::kinds::NOTIFICATION_ACKNOWLEDGED,
+        Told::Parties(["aa".to_string(), "bb".to_string()].into()),
+        json!({"id": bb}),
+    );
+    assert_due_indexes(&log.state);
+    let now = log.time_ms;
+    let history = |s: &State| s.incident_history("bb", "aa/s1", now);
+
+    // A new version supersedes all three; retired, they keep who was told what and when.
+    version(&mut log, site(2, 400));
+    assert_due_indexes(&log.state);
+    let before = history(&log.state);
+    assert!(log.state.notifications.values().all(|n| !n.open()));
+    assert!(log.state.pins.is_empty(), "nothing open pins version 1");
+    let retired = log.state.retire(i64::MAX, 0);
+    assert!(retired >= 3, "{retired}");
+    for id in &ids {
+        let n = &log.state.notifications[id];
+        assert!(n.retired && n.note.is_empty());
+        assert!(n.declarations.iter().all(|d| d.content.is_none()));
+        assert_eq!(n.declarations[0].version, 1);
+    }
+    assert_eq!(
+        log.state
+            .listable(super::List::Notifications, "aa", None)
+            .count(),
+        0,
+        "retired notifications leave the lists"
+    );
+    let after = history(&log.state);
+    assert_eq!(before.1, after.1, "the same entries");
+    assert_eq!(
+        before.0["notifications"], after.0["notifications"],
+        "the same history"
+    );
+    // The recipient may still report an incident there without naming whose site it is.
+    assert_eq!(
+        log.state.incident_site("bb", "s1", None).expect("site"),
+        "aa/s1"
+    );
+    assert_due_indexes(&log.state);
 }

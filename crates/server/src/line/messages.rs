@@ -119,6 +119,9 @@ impl Line {
         if text.len() > 10_000 {
             return Err(invalid("text", "longer than 10 000 bytes"));
         }
+        if let Some(why) = deconflict_plan::free_text_problem(text) {
+            return Err(invalid("text", why));
+        }
         // A structured message: its fields checked and normalised, every id one the sender may read.
         let template = match obj.get("template") {
             None | Some(Value::Null) => None,

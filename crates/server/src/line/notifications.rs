@@ -82,6 +82,9 @@ fn text(
             if s.len() > TEXT_BYTES {
                 return Err(invalid(field, format!("longer than {TEXT_BYTES} bytes")));
             }
+            if let Some(why) = deconflict_plan::free_text_problem(s) {
+                return Err(invalid(field, why));
+            }
             if required && s.trim().is_empty() {
                 return Err(invalid(field, "expected some text"));
             }
@@ -229,11 +232,43 @@ impl Line {
         ))
     }
 
-    /// One notification the caller sent or received; `NotFound` otherwise, whether or not it exists.
+    /// One notification the caller sent or received; `NotFound` otherwise, whether or not it exists. One
+    /// that left memory is answered whole: what it pinned and its note are read back from its entry, outside
+    /// the line's lock.
     pub fn notification(&self, party: &str, id: &str) -> Result<Value, LineError> {
-        let inner = self.lock()?;
-        let n = inner.notification_for(party, id)?;
-        Ok(n.view(party, self.clock.now_ms()))
+        let (mut view, seq) = {
+            let inner = self.lock()?;
+            let n = inner.notification_for(party, id)?;
+            let whole = n.declarations.iter().all(|d| d.content.is_some()) && !n.retired;
+            (
+                n.view(party, self.clock.now_ms()),
+                (!whole).then_some(n.sent.seq),
+            )
+        };
+        if let Some(seq) = seq {
+            let entry = self
+                .store
+                .entries(seq, 1)?
+                .into_iter()
+                .next()
+                .filter(|e| e.header.seq == seq)
+                .ok_or_else(|| LineError::Storage(format!("entry {seq} of {id} is missing")))?;
+            let content: Value = serde_json::from_slice(&entry.content)
+                .map_err(|e| LineError::Storage(format!("entry {seq} of {id}: {e}")))?;
+            if content["id"] != json!(id) {
+                return Err(LineError::Storage(format!("entry {seq} is not {id}'s")));
+            }
+            if let Some(items) = view["declarations"].as_array_mut() {
+                for (item, logged) in items
+                    .iter_mut()
+                    .zip(content["declarations"].as_array().into_iter().flatten())
+                {
+                    item["declaration"] = logged["declaration"].clone();
+                }
+            }
+            view["note"] = content["note"].clone();
+        }
+        Ok(view)
     }
 
     /// The recipient acknowledges (`reconfirm` false), or the notifier re-confirms a site's notification.
@@ -304,7 +339,12 @@ impl Line {
         let time_ms = time(obj, "time")?;
         let place = match obj.get("place") {
             None => Value::Null,
-            Some(Value::String(s)) if s.len() <= 500 => json!(s),
+            Some(Value::String(s)) if s.len() <= 500 => {
+                if let Some(why) = deconflict_plan::free_text_problem(s) {
+                    return Err(invalid("place", why));
+                }
+                json!(s)
+            }
             Some(p @ Value::Array(_)) => position(p, "place")?,
             Some(_) => {
                 return Err(invalid(

@@ -7,8 +7,10 @@
 //   3  another user (us-cjtf) in a fresh browser: English;
 //   4  us-cjtf switches to Arabic in the header: the page reloads right to left (`<html dir=rtl>`, the side
 //      panel on the left), figures and date-time groups kept left to right; the choice is remembered for
-//      us-cjtf, and ru-gs keeps Russian.
-// Screenshots: test-output/lang-ru.png and test-output/lang-ar.png.
+//      us-cjtf, and ru-gs keeps Russian;
+//   5  tr-gs chooses Türkçe in the header: the header, the tabs, the Notifications panel and the record read in
+//      Turkish (dotted and dotless i kept apart: "TATBİKAT"), left to right, date-time groups unchanged.
+// Screenshots: test-output/lang-ru.png, test-output/lang-ar.png and test-output/lang-tr.png.
 //
 // Usage: node tests/e2e-lang.mjs [--bin PATH] [--screenshots DIR]
 
@@ -167,6 +169,43 @@ async function arabic(browser, line) {
   return us;
 }
 
+// ---- 5: Turkish --------------------------------------------------------------------------------------------
+
+async function turkish(browser, line) {
+  const tr = await signedIn(browser, line, line.tokens.TR_GS);
+  const { page } = tr;
+  await page.setViewportSize(WIDE);
+  await Promise.all([page.waitForEvent('load'), page.selectOption('#header-lang', 'tr')]);
+  await ready(page);
+  assert.equal(await page.getAttribute('html', 'lang'), 'tr');
+  assert.equal(await page.getAttribute('html', 'dir'), 'ltr');
+  const header = await page.textContent('header.top');
+  assert.match(header, /TATBİKAT/, 'the exercise banner, with the dotted capital İ');
+  assert.match(header, /beyanlar .* kendi izler .* açık alarmlar/s, header);
+  assert.match(await page.textContent('#clock'), /^hat saati \d{4}-\d\d-\d\d \d\d:\d\dZ/);
+  assert.match(await page.textContent('#clock'), DTG, 'the date-time group as the military writes it');
+  assert.equal(await page.textContent('#signout'), 'Oturumu kapat');
+  noEnglish(header, ['EXERCISE', 'line time', 'declarations', 'own tracks', 'open alerts', 'Sign out'], 'the Turkish header');
+  const tabNames = (await page.locator('[role=tab]').allTextContents()).map((t) => t.replace(/\s*\d+$/, '').trim());
+  for (const name of ['Çatışmalar', 'Sıcak hat', 'Bildirimler', 'Beyan et', 'Kayıt']) assert.ok(tabNames.includes(name), `the tab ${name}: ${tabNames}`);
+  noEnglish(tabNames.join(' · '), ['Conflicts', 'Hotline', 'Notifications', 'Declare', 'Record'], 'the Turkish tabs');
+  // The Notifications panel: the warning that a notification is no guarantee, in Turkish.
+  await tab(page, 'notifications');
+  const panel = await page.textContent('#panel-notifications');
+  assert.match(panel, /Bildirim bir güvenlik garantisi değildir/, 'the warning, in Turkish');
+  noEnglish(panel, ['not a guarantee of safety', 'Received', 'Protected sites', 'awaiting acknowledgement', 'Report an incident'], 'the Turkish Notifications panel');
+  // The record: entries as Turkish sentences.
+  await tab(page, 'record');
+  await page.locator('#record-list tr').first().waitFor({ timeout: 15_000 });
+  const rows = await page.locator('#record-list td.what').allTextContents();
+  assert.ok(rows.length > 0, 'the record has entries');
+  for (const row of rows) noEnglish(row, ['Conflict found', 'message from', 'declared the', 'acknowledged by', 'changed', 'is now', 'Entry of kind'], 'the Turkish record');
+  await tab(page, 'notifications');
+  await page.screenshot({ path: join(shots, 'lang-tr.png') });
+  step('tr-gs chose Türkçe: header, tabs, Notifications panel and record read in Turkish');
+  return tr;
+}
+
 async function main() {
   await mkdir(shots, { recursive: true });
   const line = await startDemo(60);
@@ -174,6 +213,8 @@ async function main() {
   try {
     const ru = await russian(browser, line);
     const us = await arabic(browser, line);
+    const tr = await turkish(browser, line);
+    assert.deepEqual(tr.errors ?? [], [], 'no page errors for tr-gs');
     // ru-gs's tab is still Russian.
     await ru.page.reload();
     await ready(ru.page);

@@ -217,6 +217,9 @@ pub fn parse(body: &Value, proposer: &str) -> Result<(Value, Terms), (String, St
             .filter(|t| t.len() <= 500)
             .ok_or_else(|| bad("title", "expected a string of at most 500 bytes"))?,
     };
+    if let Some(why) = deconflict_plan::free_text_problem(title) {
+        return Err(bad("title", why));
+    }
     let list = obj
         .get("parties")
         .and_then(Value::as_array)

@@ -37,6 +37,9 @@ pub const MIN_RECONFIRM_S: i64 = 3600;
 /// What a notification costs its notifier's write allowance: one write per this many bytes logged (its
 /// entries, one per recipient, each pinning the declarations' contents), at least one.
 pub const NOTIFY_COST_BYTES: usize = 4096;
+/// Most notifications one notifier sends over the line's life (each recipient's counts): what a closed
+/// notification leaves in memory (who was told what and when, for incidents' histories) stays bounded.
+pub const NOTIFICATIONS_SENT_PER_PARTY: usize = 100_000;
 /// Most incidents one party reports, and most open deconfliction requests one party has asked.
 pub const INCIDENTS_PER_PARTY: usize = 10_000;
 pub const REQUESTS_PER_PARTY: usize = 1000;

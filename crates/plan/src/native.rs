@@ -583,6 +583,16 @@ pub(crate) fn unshown(c: char, lines: bool) -> bool {
     }
     c.is_control()
         || matches!(c, '\u{200E}' | '\u{200F}' | '\u{061C}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+        || invisible(c)
+}
+
+/// Characters that show nothing and are no part of any script's writing: zero-width space, the line and
+/// paragraph separators, word joiner and invisible operators, the deprecated format characters, the byte
+/// order mark, the Mongolian vowel separator, and the tag characters (which can carry hidden text). The
+/// zero-width joiner and non-joiner stay: Persian, Arabic and Indic scripts need them.
+fn invisible(c: char) -> bool {
+    matches!(c, '\u{200B}' | '\u{2028}' | '\u{2029}' | '\u{2060}'..='\u{2064}' | '\u{206A}'..='\u{206F}'
+        | '\u{FEFF}' | '\u{180E}' | '\u{E0000}'..='\u{E007F}')
 }
 
 /// Why free text (a hotline message or answer, a notification's note, an incident's description or place, a
@@ -597,8 +607,8 @@ pub fn free_text_problem(text: &str) -> Option<String> {
         })
         .map(|c| {
             format!(
-                "holds the invisible control character U+{:04X}, which could reorder or hide what is shown \
-                 around it; send the text without it",
+                "holds the invisible character U+{:04X}, which could reorder or hide what is shown around \
+                 it; send the text without it",
                 u32::from(c)
             )
         })

@@ -428,6 +428,12 @@ fn check(
     if raw.id.is_empty() || raw.id.len() > 64 {
         return Err(bad(at("id"), "expected a string of 1–64 bytes"));
     }
+    // Other parties read the id and the callsign in their alerts, inside sentences.
+    for (field, text) in [("id", Some(&raw.id)), ("callsign", raw.callsign.as_ref())] {
+        if let Some(why) = text.and_then(|t| deconflict_plan::free_text_problem(t)) {
+            return Err(bad(at(field), why));
+        }
+    }
     let num = |f: &str, v: f64, lo: f64, hi: f64| -> Result<f64, (String, String)> {
         if v.is_finite() && v >= lo && v <= hi {
             Ok(v)

@@ -699,6 +699,9 @@ fn free_text_refuses_bidirectional_overrides_and_controls() {
         "6\u{202E}096 m",
         "a\u{2066}b",
         "bell\u{7}",
+        "zero\u{200B}width",
+        "hidden\u{E0041}tag",
+        "line\u{2028}separator",
         "\u{85}next line",
     ] {
         named(
@@ -721,6 +724,39 @@ fn free_text_refuses_bidirectional_overrides_and_controls() {
             "text",
         );
     }
+    // Elsewhere too: an agreement's title, a track's callsign and id (read in other parties' alerts).
+    match line.propose_agreement(
+        "ru-gs",
+        json!({"id": "x", "title": "a\u{202E}b", "parties": ["ru-gs", "tr-gs"]}),
+    ) {
+        Err(LineError::Invalid { field, detail }) => {
+            assert_eq!(field, "title", "{detail}");
+            assert!(detail.contains("U+202E"), "{detail}");
+        }
+        other => panic!("title: expected a refusal, got {other:?}"),
+    }
+    for (field, report) in [
+        ("callsign", json!({"id": "t1", "callsign": "RF\u{202E}1"})),
+        ("id", json!({"id": "t\u{202E}1"})),
+    ] {
+        let mut t = report;
+        for (k, v) in [
+            ("lat", 35.0),
+            ("lon", 38.0),
+            ("alt_m", 9000.0),
+            ("gs_mps", 200.0),
+            ("trk_deg", 90.0),
+        ] {
+            t[k] = json!(v);
+        }
+        match line.report_tracks("ru-gs", json!({"tracks": [t]})) {
+            Err(LineError::Invalid { field: f, detail }) => {
+                assert!(f.ends_with(field), "{f}: {detail}");
+                assert!(detail.contains("U+202E"), "{detail}");
+            }
+            other => panic!("{field}: expected a refusal, got {other:?}"),
+        }
+    }
     assert_eq!(line.store().size().expect("size"), size, "nothing stored");
     // A line break, a tab and Arabic with its right-to-left mark are text as written.
     line.notify(
@@ -729,4 +765,37 @@ fn free_text_refuses_bidirectional_overrides_and_controls() {
                "note": "مستشفى\u{200F} 24/7\n\tcall first"}),
     )
     .expect("plain text");
+}
+
+/// An incident report is charged before the line looks for the site: asking, again and again, about sites one
+/// was never notified of runs out of allowance as writing does, and is answered alike whether or not the
+/// site exists.
+#[test]
+fn incident_reports_are_charged_whether_or_not_the_site_is_found() {
+    let (_dir, _clock, line) = world();
+    line.declare("un-ocha", site("hosp-kz", 36.6, T0, T0 + 90 * 24 * HOUR))
+        .expect("hosp-kz");
+    let line = line.with_limits(deconflict_server::Limits {
+        writes_per_party_per_second: 0.001,
+        write_burst: 4.0,
+        ..Default::default()
+    });
+    let ask = |site: &str| {
+        line.report_incident(
+            "tr-gs",
+            json!({"site": site, "party": "un-ocha", "time": at(T0), "description": "x"}),
+        )
+    };
+    for site in ["hosp-kz", "no-such-site", "hosp-kz", "no-such-site"] {
+        assert!(
+            matches!(ask(site), Err(LineError::NotFound(_))),
+            "not notified to tr-gs: {site}"
+        );
+    }
+    for site in ["hosp-kz", "no-such-site"] {
+        assert!(
+            matches!(ask(site), Err(LineError::Limit { rate: true, .. })),
+            "the allowance is spent: {site}"
+        );
+    }
 }

@@ -355,6 +355,14 @@ impl State {
             .filter(|r| need_to_know::conflict(r, party))
             .ok_or_else(|| DomainError::NotFound(id.into()))?;
         let reason = match (response, reason) {
+            (ConflictResponse::Dispute, Some(r))
+                if deconflict_plan::free_text_problem(&r).is_some() =>
+            {
+                return Err(invalid(
+                    "reason",
+                    deconflict_plan::free_text_problem(&r).unwrap_or_default(),
+                ))
+            }
             (ConflictResponse::Dispute, Some(r)) if !r.trim().is_empty() && r.len() <= 2000 => {
                 Some(r)
             }
@@ -465,6 +473,12 @@ impl State {
                 return Err(invalid(
                     "reason",
                     "a suspension needs a reason of 1–2000 characters",
+                ))
+            }
+            Some(r) if deconflict_plan::free_text_problem(&r).is_some() => {
+                return Err(invalid(
+                    "reason",
+                    deconflict_plan::free_text_problem(&r).unwrap_or_default(),
                 ))
             }
             Some(_) if a.suspended => {

@@ -54,7 +54,7 @@ mod tests;
 pub use agreements::terms_parties;
 pub use declarations::{positions, Advising, Held, Sees};
 pub use lists::{List, Lists};
-pub use notifications::{NotificationChange, NotifyCommand};
+pub use notifications::{history_of_site, NotificationChange, NotifyCommand};
 
 /// The actor of entries the line itself makes (escalations, alerts).
 pub const LINE_ACTOR: &str = "line";
@@ -306,6 +306,15 @@ pub struct State {
     /// Derived: declarations neither ended nor cancelled, by when the line next moves them (their first
     /// window's start while planned, their last window's end), by [`key`].
     pub lifecycle_due: BTreeSet<(i64, String)>,
+    /// Derived: per recipient, per site id, the notifiers that notified it a site of that id (whatever became
+    /// of the notification): where it may report an incident, found without looking at anyone else's.
+    pub notified_to: HashMap<String, HashMap<String, BTreeSet<String>>>,
+    /// Derived: per site (by [`key`]), per party, how many entries of the site's notification history that
+    /// party may read (at most: an entry that moved several notifications may be counted for each). An
+    /// incident's history is refused past its bound before it is built.
+    pub site_history: HashMap<String, HashMap<String, usize>>,
+    /// Derived: per notifier, how many notifications it ever sent.
+    pub sent_by: HashMap<String, usize>,
 }
 
 impl State {
@@ -340,6 +349,9 @@ impl State {
             pins: HashMap::new(),
             notifications_due: BTreeSet::new(),
             lifecycle_due: BTreeSet::new(),
+            notified_to: HashMap::new(),
+            site_history: HashMap::new(),
+            sent_by: HashMap::new(),
         }
     }
 

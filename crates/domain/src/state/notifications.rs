@@ -250,9 +250,19 @@ impl State {
                         }
                         _ => {}
                     }
+                    self.notified_to
+                        .entry(n.to.clone())
+                        .or_default()
+                        .entry(d.id.clone())
+                        .or_default()
+                        .insert(n.from.clone());
+                    let counts = self.site_history.entry(k.clone()).or_default();
+                    *counts.entry(n.from.clone()).or_default() += 1;
+                    *counts.entry(n.to.clone()).or_default() += 1;
                     self.notified.entry(k).or_default().insert(n.id.clone());
                 }
                 *self.notifying.entry(n.from.clone()).or_default() += 1;
+                *self.sent_by.entry(n.from.clone()).or_default() += 1;
                 if let Some(t) = n.next_due() {
                     self.notifications_due.insert((t, n.id.clone()));
                 }
@@ -280,6 +290,12 @@ impl State {
                 }
                 if let Some(t) = n.next_due() {
                     self.notifications_due.insert((t, id.clone()));
+                }
+                // Every step is told to both and is in the history of each site it pins.
+                for d in &n.declarations {
+                    let counts = self.site_history.entry(key(&n.from, &d.id)).or_default();
+                    *counts.entry(n.from.clone()).or_default() += 1;
+                    *counts.entry(n.to.clone()).or_default() += 1;
                 }
                 if was_open && !n.open() {
                     let from = n.from.clone();
@@ -376,6 +392,7 @@ impl State {
             .cloned()
             .collect();
         let id_of = k.split_once('/').map_or("", |(_, id)| id).to_string();
+        let mut any = false;
         for id in ids {
             let Some(n) = self.notifications.get_mut(&id) else {
                 continue;
@@ -394,6 +411,19 @@ impl State {
                 });
                 let from = n.from.clone();
                 self.closed_notification(&from, &id, header.time_ms);
+                any = true;
+            }
+        }
+        // The superseding entry is the notifier's (its recipients are told when, not which entry): one more
+        // in the notifier's reading of the site's history, however many notifications it superseded.
+        if any {
+            if let Some((of, _)) = k.split_once('/') {
+                *self
+                    .site_history
+                    .entry(k.to_string())
+                    .or_default()
+                    .entry(of.to_string())
+                    .or_default() += 1;
             }
         }
     }
@@ -401,14 +431,31 @@ impl State {
     /// Whether `party` may report an incident at the site `site` (a key): its own site, or one it was
     /// notified of.
     fn may_report(&self, party: &str, site: &str) -> bool {
-        site.split_once('/').is_some_and(|(of, _)| of == party) && self.current.contains_key(site)
+        let Some((of, id)) = site.split_once('/') else {
+            return false;
+        };
+        of == party && self.current.contains_key(site)
             || self
-                .notified
-                .get(site)
-                .into_iter()
-                .flatten()
-                .filter_map(|id| self.notifications.get(id))
-                .any(|n| n.to == party)
+                .notified_to
+                .get(party)
+                .and_then(|sites| sites.get(id))
+                .is_some_and(|notifiers| notifiers.contains(of))
+    }
+
+    /// How many entries the history of the site `site` (a key) may hold for `party`, at most: known before
+    /// anything is built, so that a history past its bound is refused at no cost.
+    pub fn site_history_size(&self, party: &str, site: &str) -> usize {
+        self.site_history
+            .get(site)
+            .and_then(|counts| counts.get(party))
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// The notifications of the site `site` (a key) that `party` may read, in the log's order, copied (what
+    /// they pin is shared, not copied): an incident's history is written from them outside the line's lock.
+    pub fn site_notifications_owned(&self, party: &str, site: &str) -> Vec<Notification> {
+        self.site_notifications(party, site).cloned().collect()
     }
 
     /// The notifications of a site (a key) that `party` may read, in the log's order.
@@ -526,6 +573,15 @@ impl State {
             if !to.insert(p.clone()) {
                 return Err(invalid(format!("to[{i}]"), format!("{p:?} is named twice")));
             }
+        }
+        let ever = self.sent_by.get(party).copied().unwrap_or(0);
+        if ever + to.len() > NOTIFICATIONS_SENT_PER_PARTY {
+            return Err(DomainError::Limit {
+                limit: "notifications_sent_per_party",
+                detail: format!(
+                    "you sent {ever} notifications; at most {NOTIFICATIONS_SENT_PER_PARTY} over the line's life"
+                ),
+            });
         }
         let open = self.notifying.get(party).copied().unwrap_or(0);
         if open + to.len() > NOTIFICATIONS_PER_PARTY {
@@ -708,12 +764,14 @@ impl State {
         if self.may_report(party, &own) {
             return Ok(own);
         }
-        // Whoever notified it of a site of that id, retired notifications included (a party at a time:
-        // the parties are few, the notifications many).
+        // Whoever notified it of a site of that id, retired notifications included: its own index, never
+        // anyone else's.
         let notifiers: BTreeSet<&str> = self
-            .parties
-            .keys()
-            .filter(|p| p.as_str() != party && self.may_report(party, &key(p, site)))
+            .notified_to
+            .get(party)
+            .and_then(|sites| sites.get(site))
+            .into_iter()
+            .flatten()
             .map(String::as_str)
             .collect();
         match notifiers.len() {
@@ -761,72 +819,7 @@ impl State {
     /// with what was in force at `time_ms`: every item names its entry's sequence number, and the second
     /// value lists those numbers (the entries `party` may read).
     pub fn incident_history(&self, party: &str, site: &str, time_ms: i64) -> (Value, Vec<u64>) {
-        let mut seqs = Vec::new();
-        let mut notifications = Vec::new();
-        let mut in_force = Vec::new();
-        let mut version_then: Option<u64> = None;
-        for n in self.site_notifications(party, site) {
-            let id_of = site.split_once('/').map_or(site, |(_, id)| id);
-            let version = n
-                .declarations
-                .iter()
-                .find(|d| d.id == id_of)
-                .map(|d| d.version);
-            seqs.push(n.sent.seq);
-            let mut steps =
-                vec![json!({"event": "sent", "at": format_time(n.sent.at_ms), "seq": n.sent.seq})];
-            let mut step = |event: &str, s: &Step, seqs: &mut Vec<u64>| {
-                seqs.push(s.seq);
-                steps.push(json!({"event": event, "at": format_time(s.at_ms), "seq": s.seq}));
-            };
-            if let Some(s) = &n.acknowledged {
-                step("acknowledged", s, &mut seqs);
-            }
-            for (level, s) in &n.escalations {
-                step(&format!("escalated to {level}"), s, &mut seqs);
-            }
-            for s in &n.reconfirmations {
-                step("reconfirmed", s, &mut seqs);
-            }
-            match &n.ended {
-                Some((Ended::Lapsed, s)) => step("lapsed", s, &mut seqs),
-                Some((Ended::Expired, s)) => step("expired", s, &mut seqs),
-                None => {}
-            }
-            if let Some(s) = &n.superseded {
-                // The superseding entry is the notifier's declaration's: only the notifier may read it.
-                if party == n.from {
-                    step("superseded", s, &mut seqs);
-                } else {
-                    steps.push(json!({"event": "superseded", "at": format_time(s.at_ms)}));
-                }
-            }
-            steps.sort_by_key(|s| s["seq"].as_u64().unwrap_or(u64::MAX));
-            if let Some(status) = n.status_at(time_ms) {
-                if n.sent.at_ms <= time_ms {
-                    version_then = version_then.max(version);
-                }
-                in_force.push(json!({"notification": n.id, "to": n.to, "version": version,
-                                     "status": status, "seq": n.sent.seq}));
-            }
-            notifications.push(json!({
-                "id": n.id, "from": n.from, "to": n.to, "version": version,
-                "status": n.status(), "history": steps,
-            }));
-        }
-        seqs.sort_unstable();
-        seqs.dedup();
-        (
-            json!({
-                "notifications": notifications,
-                "at_incident": {
-                    "time": format_time(time_ms),
-                    "version": version_then,
-                    "notifications": in_force,
-                },
-            }),
-            seqs,
-        )
+        history_of_site(self.site_notifications(party, site), party, site, time_ms)
     }
 
     /// A deconfliction request from `party` to the notifier `to`: is `location` (a point or a circle) protected
@@ -909,4 +902,80 @@ impl State {
             content,
         }])
     }
+}
+
+/// A site's notification history as `party` may read it, from the notifications of the site it may read in
+/// the log's order (see [`State::incident_history`]).
+pub fn history_of_site<'a>(
+    notifications_of_site: impl Iterator<Item = &'a Notification>,
+    party: &str,
+    site: &str,
+    time_ms: i64,
+) -> (Value, Vec<u64>) {
+    let mut seqs = Vec::new();
+    let mut notifications = Vec::new();
+    let mut in_force = Vec::new();
+    let mut version_then: Option<u64> = None;
+    for n in notifications_of_site {
+        let id_of = site.split_once('/').map_or(site, |(_, id)| id);
+        let version = n
+            .declarations
+            .iter()
+            .find(|d| d.id == id_of)
+            .map(|d| d.version);
+        seqs.push(n.sent.seq);
+        let mut steps =
+            vec![json!({"event": "sent", "at": format_time(n.sent.at_ms), "seq": n.sent.seq})];
+        let mut step = |event: &str, s: &Step, seqs: &mut Vec<u64>| {
+            seqs.push(s.seq);
+            steps.push(json!({"event": event, "at": format_time(s.at_ms), "seq": s.seq}));
+        };
+        if let Some(s) = &n.acknowledged {
+            step("acknowledged", s, &mut seqs);
+        }
+        for (level, s) in &n.escalations {
+            step(&format!("escalated to {level}"), s, &mut seqs);
+        }
+        for s in &n.reconfirmations {
+            step("reconfirmed", s, &mut seqs);
+        }
+        match &n.ended {
+            Some((Ended::Lapsed, s)) => step("lapsed", s, &mut seqs),
+            Some((Ended::Expired, s)) => step("expired", s, &mut seqs),
+            None => {}
+        }
+        if let Some(s) = &n.superseded {
+            // The superseding entry is the notifier's declaration's: only the notifier may read it.
+            if party == n.from {
+                step("superseded", s, &mut seqs);
+            } else {
+                steps.push(json!({"event": "superseded", "at": format_time(s.at_ms)}));
+            }
+        }
+        steps.sort_by_key(|s| s["seq"].as_u64().unwrap_or(u64::MAX));
+        if let Some(status) = n.status_at(time_ms) {
+            if n.sent.at_ms <= time_ms {
+                version_then = version_then.max(version);
+            }
+            in_force.push(json!({"notification": n.id, "to": n.to, "version": version,
+                                 "status": status, "seq": n.sent.seq}));
+        }
+        notifications.push(json!({
+            "id": n.id, "from": n.from, "to": n.to, "version": version,
+            "status": n.status(), "history": steps,
+        }));
+    }
+    seqs.sort_unstable();
+    seqs.dedup();
+    (
+        json!({
+            "notifications": notifications,
+            "at_incident": {
+                "time": format_time(time_ms),
+                "version": version_then,
+                "notifications": in_force,
+            },
+        }),
+        seqs,
+    )
 }

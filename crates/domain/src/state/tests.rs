@@ -647,6 +647,34 @@ fn assert_due_indexes(s: &State) {
         .filter_map(|(k, c)| c.next_move().map(|t| (t, k.clone())))
         .collect();
     assert_eq!(s.lifecycle_due, declarations);
+    // Where each recipient may report an incident, and how long each site's history may be for each party
+    // (at least what the history holds).
+    let mut to: std::collections::HashMap<
+        String,
+        std::collections::HashMap<String, BTreeSet<String>>,
+    > = Default::default();
+    for n in s.notifications.values() {
+        for d in &n.declarations {
+            to.entry(n.to.clone())
+                .or_default()
+                .entry(d.id.clone())
+                .or_default()
+                .insert(n.from.clone());
+        }
+    }
+    assert_eq!(s.notified_to, to);
+    for n in s.notifications.values() {
+        for d in &n.declarations {
+            let site = super::key(&n.from, &d.id);
+            for party in [&n.from, &n.to] {
+                let (_, seqs) = s.incident_history(party, &site, i64::MAX);
+                assert!(
+                    s.site_history_size(party, &site) >= seqs.len(),
+                    "{party} at {site}"
+                );
+            }
+        }
+    }
 }
 
 #[test]

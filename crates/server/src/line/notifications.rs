@@ -189,9 +189,12 @@ impl Line {
                 .first()
                 .map_or(0, |d| d.content.to_string().len())
                 .saturating_mul(decided.len());
+            // At least one write per recipient: each recipient's notification is a record kept for good.
             self.charge_n(
                 party,
-                bytes.div_ceil(deconflict_domain::notification::NOTIFY_COST_BYTES) as f64,
+                bytes
+                    .div_ceil(deconflict_domain::notification::NOTIFY_COST_BYTES)
+                    .max(decided.len()) as f64,
             )?;
             let ids: Vec<String> = decided
                 .iter()
@@ -354,7 +357,10 @@ impl Line {
             }
         };
         let description = text(obj, "description", true)?;
-        let (mut answer, seqs) = self.write(|inner| {
+        // The report's first write is charged before anything is looked at, found or not: asking about sites
+        // one was never notified of is not free.
+        self.charge(party)?;
+        let (key, id, seq, notifications) = self.write(|inner| {
             let key = inner.incident_site(party, &site, owner.as_deref())?;
             let decided = inner.decide_incident(party, &key, time_ms, place.clone(), &description)?;
             let id = decided
@@ -362,32 +368,36 @@ impl Line {
                 .and_then(|d| d.content["id"].as_str())
                 .unwrap_or_default()
                 .to_string();
-            // Everything the report costs, and its bound, before anything is written: a report refused is
-            // never stored, and one stored is always answered as stored.
-            let (history, mut seqs) = inner.incident_history(party, &key, time_ms);
-            if seqs.len() >= super::BUNDLE_ENTRIES {
+            // Everything the report costs, and its bound, before anything is written (and before the history
+            // is built, from a count kept as entries are applied): a report refused is never stored, and one
+            // stored is always answered as stored.
+            let size = inner.site_history_size(party, &key);
+            if size >= super::BUNDLE_ENTRIES {
                 return Err(LineError::Limit {
                     limit: "bundle_entries",
                     detail: format!(
-                        "the site's history holds {} entries; an incident's bundle holds at most {}",
-                        seqs.len(),
+                        "the site's history holds {size} entries; an incident's bundle holds at most {}",
                         super::BUNDLE_ENTRIES
                     ),
                     rate: false,
                 });
             }
-            self.charge_n(party, 1.0 + ((seqs.len() + 1) as f64 / 1_000.0).ceil())?;
+            self.charge_n(party, ((size + 1) as f64 / 1_000.0).ceil())?;
+            // Copied under the lock (what they pin is shared), written out after it.
+            let notifications = inner.site_notifications_owned(party, &key);
             let seq = self.commit(inner, self.stamp(party, decided))?;
-            seqs.push(seq);
-            let (of, _) = key.split_once('/').unwrap_or_default();
-            let answer = json!({
-                "incident": {"id": id, "seq": seq, "party": of, "site": site,
-                             "time": format_time(time_ms), "place": place, "description": description},
-                "history": history,
-                "warning": "a notification is not a guarantee of safety",
-            });
-            Ok((answer, seqs))
+            Ok((key, id, seq, notifications))
         })?;
+        let (history, mut seqs) =
+            deconflict_domain::state::history_of_site(notifications.iter(), party, &key, time_ms);
+        seqs.push(seq);
+        let (of, _) = key.split_once('/').unwrap_or_default();
+        let mut answer = json!({
+            "incident": {"id": id, "seq": seq, "party": of, "site": site,
+                         "time": format_time(time_ms), "place": place, "description": description},
+            "history": history,
+            "warning": "a notification is not a guarantee of safety",
+        });
         // The incident is stored: whatever happens to its bundle, the answer says so (a bundle that cannot be
         // made now is asked for again with POST /v1/log/bundle and the entries' numbers).
         match self

@@ -43,6 +43,11 @@ pub struct DemoArgs {
     /// The web picture's built files, served at `/`.
     #[arg(long, value_name = "DIR")]
     pub web: Option<PathBuf>,
+    /// How long (in seconds of the line's clock, which runs `--speed` times faster than real time) closed
+    /// alerts, resolved conflicts, acknowledged messages and closed notifications stay in memory and the
+    /// lists; the log keeps them.
+    #[arg(long, value_name = "S", default_value_t = 86_400)]
+    pub limit_retention_s: u64,
 }
 
 fn fail(message: String) -> ExitCode {
@@ -356,7 +361,10 @@ pub fn demo(args: &DemoArgs) -> ExitCode {
         Err(e) => return fail(format!("{}: {e}", source.name())),
     };
     let line = match Line::open_with_clock(&data, origin, clock.clone()) {
-        Ok(l) => Arc::new(l.with_limits(deconflict_server::Limits::default())),
+        Ok(l) => Arc::new(l.with_limits(deconflict_server::Limits {
+            retention: std::time::Duration::from_secs(args.limit_retention_s),
+            ..Default::default()
+        })),
         Err(e) => return fail(format!("{}: {e}", data.display())),
     };
     let (tokens, conflicts) = match load(&line, &scenario, source) {

@@ -203,7 +203,9 @@ impl Notification {
             "seq": self.sent.seq,
             "status": self.status(),
             "deadline": format_time(self.deadline_ms),
-            "seconds_to_deadline": (self.deadline_ms - now) / 1000,
+            // A countdown only while one is running: open and not yet acknowledged.
+            "seconds_to_deadline": (self.open() && self.acknowledged.is_none())
+                .then(|| (self.deadline_ms - now) / 1000),
             "overdue": self.open() && self.acknowledged.is_none() && now >= self.deadline_ms,
             "acknowledged": self.acknowledged.map(|s| s.view()),
             "escalations": self.escalations.iter().map(|(l, s)| {

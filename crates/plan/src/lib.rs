@@ -9,7 +9,7 @@ pub mod read;
 pub mod report;
 mod wire;
 
-pub use native::free_text_problem;
+pub use native::{free_text_problem, name_problem};
 pub use read::{
     check_id, parse_declaration, parse_declaration_limited, parse_plan, parse_plan_limited, Plan,
     PlanError, PlanLimits, MAX_ID_BYTES, RESERVED_IDS,

@@ -575,8 +575,9 @@ pub(crate) fn kind(s: &str, field: &str) -> Result<Kind, Fail> {
 }
 
 /// A character a name (or, with `lines`, a description, which may hold line breaks and tabs) may not hold:
-/// control characters, and the bidirectional embeddings, overrides, isolates and marks that would turn the
-/// sentence another party's picture puts the name in (a height, a time) around or hide part of it.
+/// control characters, the bidirectional embeddings, overrides, isolates and marks that would turn the
+/// sentence another party's picture puts the name in (a height, a time) around or hide part of it, and the
+/// characters that show nothing ([`invisible`]). A carriage return passes only before a line feed (`lines`).
 pub(crate) fn unshown(c: char, lines: bool) -> bool {
     if lines && (c == '\n' || c == '\t' || c == '\r') {
         return false;
@@ -586,32 +587,59 @@ pub(crate) fn unshown(c: char, lines: bool) -> bool {
         || invisible(c)
 }
 
-/// Characters that show nothing and are no part of any script's writing: zero-width space, the line and
-/// paragraph separators, word joiner and invisible operators, the deprecated format characters, the byte
-/// order mark, the Mongolian vowel separator, and the tag characters (which can carry hidden text). The
-/// zero-width joiner and non-joiner stay: Persian, Arabic and Indic scripts need them.
+/// Characters that show nothing and are no part of any script's running text: the format characters (soft
+/// hyphen, Arabic and Syriac number signs and marks, zero-width space, line and paragraph separators, word
+/// joiner and invisible operators, the deprecated format characters, the byte order mark, interlinear
+/// annotation, Egyptian, shorthand and musical format controls, tags), the Mongolian vowel separator, the
+/// Hangul and Khmer fillers, private-use characters and noncharacters. The zero-width joiner and non-joiner
+/// stay: Persian, Arabic and Indic scripts need them.
 fn invisible(c: char) -> bool {
-    matches!(c, '\u{200B}' | '\u{2028}' | '\u{2029}' | '\u{2060}'..='\u{2064}' | '\u{206A}'..='\u{206F}'
-        | '\u{FEFF}' | '\u{180E}' | '\u{E0000}'..='\u{E007F}')
+    let n = u32::from(c);
+    matches!(c, '\u{00AD}' | '\u{0600}'..='\u{0605}' | '\u{06DD}' | '\u{070F}' | '\u{0890}'..='\u{0891}'
+        | '\u{08E2}' | '\u{115F}' | '\u{1160}' | '\u{17B4}' | '\u{17B5}' | '\u{180E}'
+        | '\u{200B}' | '\u{2028}' | '\u{2029}' | '\u{2060}'..='\u{2065}' | '\u{206A}'..='\u{206F}'
+        | '\u{3164}' | '\u{FEFF}' | '\u{FFA0}' | '\u{FFF9}'..='\u{FFFB}' | '\u{110BD}' | '\u{110CD}'
+        | '\u{13430}'..='\u{1343F}' | '\u{1BCA0}'..='\u{1BCA3}' | '\u{1D173}'..='\u{1D17A}'
+        | '\u{E0000}'..='\u{E007F}' | '\u{E000}'..='\u{F8FF}' | '\u{F0000}'..='\u{10FFFF}'
+        | '\u{FDD0}'..='\u{FDEF}')
+        || n & 0xFFFE == 0xFFFE
 }
 
 /// Why free text (a hotline message or answer, a notification's note, an incident's description or place, a
-/// deconfliction request or answer) is refused, if it is: it holds a control character other than a line
-/// break or a tab, or a bidirectional embedding, override or isolate, which would reorder or hide what the
-/// reader's screen shows after it. The marks (LRM, RLM, ALM) are allowed: writers of Arabic and Hebrew use
+/// deconfliction request or answer, a dispute's or suspension's reason, an agreement's title) is refused, if
+/// it is: it holds a control character other than a line break (LF, or CR LF) or a tab, a bidirectional
+/// embedding, override or isolate, which would reorder what the reader's screen shows after it, or a
+/// character that shows nothing. The marks (LRM, RLM, ALM) are allowed: writers of Arabic and Hebrew use
 /// them, and free text is always shown in a paragraph of its own.
 pub fn free_text_problem(text: &str) -> Option<String> {
-    text.chars()
-        .find(|c| {
-            unshown(*c, true) && !matches!(c, '\u{200E}' | '\u{200F}' | '\u{061C}')
-        })
-        .map(|c| {
-            format!(
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        let bad = if c == '\r' {
+            chars.peek() != Some(&'\n')
+        } else {
+            unshown(c, true) && !matches!(c, '\u{200E}' | '\u{200F}' | '\u{061C}')
+        };
+        if bad {
+            return Some(format!(
                 "holds the invisible character U+{:04X}, which could reorder or hide what is shown around \
                  it; send the text without it",
                 u32::from(c)
-            )
-        })
+            ));
+        }
+    }
+    None
+}
+
+/// Why a one-line text another party reads inside a sentence (a track's id or callsign) is refused, if it
+/// is: as a declaration's name, no line break, tab, mark or invisible character.
+pub fn name_problem(text: &str) -> Option<String> {
+    text.chars().find(|c| unshown(*c, false)).map(|c| {
+        format!(
+            "holds the invisible character U+{:04X}; this text is shown inside sentences on one line, where \
+             it could reorder or hide what is around it",
+            u32::from(c)
+        )
+    })
 }
 
 /// Text that is not blank and at most 200 bytes.

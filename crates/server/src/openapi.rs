@@ -171,7 +171,7 @@ fn notification_schemas() -> Value {
             "note": {"type": "string"}, "sent": {"type": "string"}, "seq": {"type": "integer", "description": "the entry that sent it, which keeps what it pinned"},
             "retired": {"type": "boolean", "description": "closed long enough ago to have left the line's memory and its lists: read by id, what it pinned and its note are read back from its entry"},
             "status": {"enum": ["pending", "acknowledged", "lapsed", "expired", "superseded"]},
-            "deadline": {"type": "string"}, "seconds_to_deadline": {"type": "integer"}, "overdue": {"type": "boolean"},
+            "deadline": {"type": "string"}, "seconds_to_deadline": {"type": ["integer", "null"], "description": "while open and unacknowledged; null otherwise"}, "overdue": {"type": "boolean"},
             "acknowledged": {"type": ["object", "null"], "description": "{at, seq}"},
             "escalations": {"type": "array", "items": {"type": "object", "description": "{level, at, seq}"}},
             "reconfirm_by": {"type": ["string", "null"]}, "reconfirmations": {"type": "array", "items": {"type": "object"}},

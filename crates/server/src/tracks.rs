@@ -430,7 +430,7 @@ fn check(
     }
     // Other parties read the id and the callsign in their alerts, inside sentences.
     for (field, text) in [("id", Some(&raw.id)), ("callsign", raw.callsign.as_ref())] {
-        if let Some(why) = text.and_then(|t| deconflict_plan::free_text_problem(t)) {
+        if let Some(why) = text.and_then(|t| deconflict_plan::name_problem(t)) {
             return Err(bad(at(field), why));
         }
     }

@@ -702,6 +702,9 @@ fn free_text_refuses_bidirectional_overrides_and_controls() {
         "zero\u{200B}width",
         "hidden\u{E0041}tag",
         "line\u{2028}separator",
+        "lone\rreturn",
+        "soft\u{AD}hyphen",
+        "private\u{E000}use",
         "\u{85}next line",
     ] {
         named(
@@ -738,6 +741,7 @@ fn free_text_refuses_bidirectional_overrides_and_controls() {
     for (field, report) in [
         ("callsign", json!({"id": "t1", "callsign": "RF\u{202E}1"})),
         ("id", json!({"id": "t\u{202E}1"})),
+        ("callsign", json!({"id": "t2", "callsign": "RF\n1"})),
     ] {
         let mut t = report;
         for (k, v) in [
@@ -752,7 +756,7 @@ fn free_text_refuses_bidirectional_overrides_and_controls() {
         match line.report_tracks("ru-gs", json!({"tracks": [t]})) {
             Err(LineError::Invalid { field: f, detail }) => {
                 assert!(f.ends_with(field), "{f}: {detail}");
-                assert!(detail.contains("U+202E"), "{detail}");
+                assert!(detail.contains("U+"), "{detail}");
             }
             other => panic!("{field}: expected a refusal, got {other:?}"),
         }
@@ -762,7 +766,7 @@ fn free_text_refuses_bidirectional_overrides_and_controls() {
     line.notify(
         "un-ocha",
         json!({"declarations": ["hosp-kz"], "to": ["ru-gs"],
-               "note": "مستشفى\u{200F} 24/7\n\tcall first"}),
+               "note": "مستشفى\u{200F} 24/7\r\n\tcall first"}),
     )
     .expect("plain text");
 }
@@ -798,4 +802,30 @@ fn incident_reports_are_charged_whether_or_not_the_site_is_found() {
             "the allowance is spent: {site}"
         );
     }
+}
+
+/// An incident is reported once it has happened: a time more than a quarter of an hour after the line's is
+/// refused, naming `time`, and nothing is stored.
+#[test]
+fn an_incident_in_the_future_is_refused() {
+    let (_dir, _clock, line) = world();
+    line.declare("un-ocha", site("hosp-kz", 36.6, T0, T0 + 90 * 24 * HOUR))
+        .expect("hosp-kz");
+    let size = line.store().size().expect("size");
+    match line.report_incident(
+        "un-ocha",
+        json!({"site": "hosp-kz", "time": at(T0 + HOUR), "description": "not yet"}),
+    ) {
+        Err(LineError::Invalid { field, detail }) => {
+            assert_eq!(field, "time", "{detail}");
+            assert!(detail.contains("after the line's time"), "{detail}");
+        }
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+    assert_eq!(line.store().size().expect("size"), size, "nothing stored");
+    line.report_incident(
+        "un-ocha",
+        json!({"site": "hosp-kz", "time": at(T0 + 10 * 60_000), "description": "clocks differ a little"}),
+    )
+    .expect("within a quarter of an hour");
 }

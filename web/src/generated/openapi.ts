@@ -377,7 +377,8 @@ export type Notification = {
   retired?: boolean;
   status?: "pending" | "acknowledged" | "lapsed" | "expired" | "superseded";
   deadline?: string;
-  seconds_to_deadline?: number;
+  /** while open and unacknowledged; null otherwise */
+  seconds_to_deadline?: number | null;
   overdue?: boolean;
   /** {at, seq} */
   acknowledged?: Record<string, unknown> | null;

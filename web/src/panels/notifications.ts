@@ -43,6 +43,7 @@ const t = define('notifications', {
     received: 'Received ({n})',
     sent: 'Sent ({n})',
     none: 'none',
+    retiredNote: 'Lapsed, expired and superseded notifications leave these lists a day (of the line’s clock) after they close. The log keeps them: the record shows them, an incident’s history lists them, and each can still be read by its id.',
     sites: 'Protected sites',
     movement: 'Movement',
     from: 'from {party}',
@@ -65,6 +66,7 @@ const t = define('notifications', {
     acknowledge: 'Acknowledge',
     acknowledged: 'Acknowledged',
     reconfirmBy: 'Re-confirm by {time}',
+    lapsesAt: 'Lapses {time} unless its notifier re-confirms it',
     reconfirm: 'Re-confirm',
     reconfirmed: 'Re-confirmed',
     reconfirmAll: 'Re-confirm all',
@@ -149,6 +151,7 @@ const t = define('notifications', {
     received: 'Полученные ({n})',
     sent: 'Отправленные ({n})',
     none: 'нет',
+    retiredNote: 'Истёкшие, просроченные и заменённые уведомления уходят из этих списков через сутки (по часам линии) после закрытия. Журнал хранит их: они видны в журнале, перечислены в истории инцидента, и каждое можно прочитать по его номеру.',
     sites: 'Охраняемые объекты',
     movement: 'Передвижение',
     from: 'от {party}',
@@ -171,6 +174,7 @@ const t = define('notifications', {
     acknowledge: 'Подтвердить',
     acknowledged: 'Подтверждено',
     reconfirmBy: 'Подтвердить повторно до {time}',
+    lapsesAt: 'Утратит силу {time}, если уведомитель не подтвердит его повторно',
     reconfirm: 'Подтвердить повторно',
     reconfirmed: 'Подтверждено повторно',
     reconfirmAll: 'Подтвердить повторно всем',
@@ -252,6 +256,7 @@ const t = define('notifications', {
     received: 'الواردة ({n})',
     sent: 'الصادرة ({n})',
     none: 'لا شيء',
+    retiredNote: 'تغادر الإخطارات المنقضية والمنتهية والمُستبدلة هذه القوائم بعد يوم (بساعة الخط) من إغلاقها. يحتفظ بها السجل: تظهر في السجل، وتُدرج في تاريخ الحادث، ويمكن قراءة كلٍّ منها بمعرّفه.',
     sites: 'مواقع محمية',
     movement: 'تحرّك',
     from: 'من {party}',
@@ -274,6 +279,7 @@ const t = define('notifications', {
     acknowledge: 'إقرار',
     acknowledged: 'تمّ الإقرار',
     reconfirmBy: 'جدّد التأكيد قبل {time}',
+    lapsesAt: 'ينقضي {time} ما لم يجدّد المُخطِر تأكيده',
     reconfirm: 'تجديد التأكيد',
     reconfirmed: 'تمّ تجديد التأكيد',
     reconfirmAll: 'تجديد التأكيد للجميع',
@@ -355,6 +361,7 @@ const t = define('notifications', {
     received: 'Alınanlar ({n})',
     sent: 'Gönderilenler ({n})',
     none: 'yok',
+    retiredNote: 'Geçersiz kalan, süresi dolan ve yerine yenisi geçen bildirimler kapandıktan bir gün (hat saatiyle) sonra bu listelerden çıkar. Kayıt onları saklar: kayıtta görünürler, olay geçmişinde listelenirler ve her biri kimliğiyle okunabilir.',
     sites: 'Korunan tesisler',
     movement: 'İntikal',
     from: 'gönderen: {party}',
@@ -377,6 +384,7 @@ const t = define('notifications', {
     acknowledge: 'Onayla',
     acknowledged: 'Onaylandı',
     reconfirmBy: 'Son yeniden teyit {time}',
+    lapsesAt: 'Bildiren yeniden teyit etmezse {time} itibarıyla geçersiz olur',
     reconfirm: 'Yeniden teyit et',
     reconfirmed: 'Yeniden teyit edildi',
     reconfirmAll: 'Tümü için yeniden teyit et',
@@ -711,6 +719,7 @@ export class NotificationsPanel {
       inboxEl,
       this.outboxHead,
       outboxEl,
+      h('p', { class: 'retired-note' }, t('retiredNote')),
       h('details', { class: 'notify-section' }, h('summary', {}, t('notifyHead')), this.notifyForm),
       this.requestsHead,
       requestsEl,
@@ -858,7 +867,8 @@ export class NotificationsPanel {
         else delete until.dataset.until;
         escalations.textContent = (n.escalations ?? []).map((e) => `⚠ ${t('event_escalated', { level: levelWords(field(e, 'level')) })} ${when(field(e, 'at'))}`).join(' · ');
         escalations.hidden = !n.escalations?.length;
-        reconfirmBy.textContent = n.reconfirm_by && live(n) ? t('reconfirmBy', { time: when(n.reconfirm_by) }) : '';
+        // The recipient cannot re-confirm: it is told until when the notification stands without it.
+        reconfirmBy.textContent = n.reconfirm_by && live(n) ? t('lapsesAt', { time: when(n.reconfirm_by) }) : '';
         reconfirmBy.hidden = !reconfirmBy.textContent;
         acknowledge.hidden = !pending;
       },

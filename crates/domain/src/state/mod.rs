@@ -315,6 +315,9 @@ pub struct State {
     pub site_history: HashMap<String, HashMap<String, usize>>,
     /// Derived: per notifier, how many notifications it ever sent.
     pub sent_by: HashMap<String, usize>,
+    /// Derived: per site (by [`key`]), per party, the notifications of it that party sent or received, in the
+    /// log's order: an incident's history walks the reporter's own, never every recipient's.
+    pub site_readers: HashMap<String, HashMap<String, Vec<String>>>,
 }
 
 impl State {
@@ -352,6 +355,7 @@ impl State {
             notified_to: HashMap::new(),
             site_history: HashMap::new(),
             sent_by: HashMap::new(),
+            site_readers: HashMap::new(),
         }
     }
 

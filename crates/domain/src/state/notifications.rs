@@ -259,6 +259,10 @@ impl State {
                     let counts = self.site_history.entry(k.clone()).or_default();
                     *counts.entry(n.from.clone()).or_default() += 1;
                     *counts.entry(n.to.clone()).or_default() += 1;
+                    let readers = self.site_readers.entry(k.clone()).or_default();
+                    for p in [&n.from, &n.to] {
+                        readers.entry(p.clone()).or_default().push(n.id.clone());
+                    }
                     self.notified.entry(k).or_default().insert(n.id.clone());
                 }
                 *self.notifying.entry(n.from.clone()).or_default() += 1;
@@ -458,22 +462,20 @@ impl State {
         self.site_notifications(party, site).cloned().collect()
     }
 
-    /// The notifications of a site (a key) that `party` may read, in the log's order.
+    /// The notifications of a site (a key) that `party` may read (sent or received), in the log's order: from
+    /// the party's own index, so that the work is the party's own history, not the site's.
     fn site_notifications<'a>(
         &'a self,
         party: &'a str,
         site: &str,
     ) -> impl Iterator<Item = &'a Notification> + 'a {
-        let mut ns: Vec<&Notification> = self
-            .notified
+        self.site_readers
             .get(site)
+            .and_then(|readers| readers.get(party))
             .into_iter()
             .flatten()
             .filter_map(|id| self.notifications.get(id))
-            .filter(|n| need_to_know::notification(n, party))
-            .collect();
-        ns.sort_by_key(|n| n.sent.seq);
-        ns.into_iter()
+            .filter(move |n| need_to_know::notification(n, party))
     }
 
     /// Notifying: `party` notifies each of `cmd.to` of its declarations `cmd.declarations`, one notification

@@ -663,6 +663,16 @@ fn assert_due_indexes(s: &State) {
         }
     }
     assert_eq!(s.notified_to, to);
+    // Each party's own notifications of each site, in the log's order, and only those.
+    for (site, readers) in &s.site_readers {
+        for (party, ids) in readers {
+            let seqs: Vec<u64> = ids.iter().map(|id| s.notifications[id].sent.seq).collect();
+            assert!(seqs.windows(2).all(|w| w[0] < w[1]), "{site} {party}");
+            assert!(ids
+                .iter()
+                .all(|id| [&s.notifications[id].from, &s.notifications[id].to].contains(&party)));
+        }
+    }
     for n in s.notifications.values() {
         for d in &n.declarations {
             let site = super::key(&n.from, &d.id);

@@ -138,6 +138,9 @@ fn location(v: Option<&Value>, field: &str) -> Result<Value, LineError> {
     Err(invalid(field, "expected {\"point\": [lon, lat]} or {\"circle\": {\"center\": [lon, lat], \"radius_m\": r}}"))
 }
 
+/// How far after the line's time an incident's time may be (clocks differ a little), in milliseconds.
+pub const INCIDENT_AHEAD_MS: i64 = 15 * 60_000;
+
 /// The least time between two checkpoints signed for incident reports (the regular checkpointer keeps its
 /// own interval): a burst of reports waits a little rather than fill the store with checkpoints.
 pub const CHECKPOINT_GAP: Duration = Duration::from_millis(250);
@@ -340,6 +343,18 @@ impl Line {
             ),
         };
         let time_ms = time(obj, "time")?;
+        // An incident is reported after it happened (a few minutes' difference between clocks allowed).
+        let now = self.clock.now_ms();
+        if time_ms > now.saturating_add(INCIDENT_AHEAD_MS) {
+            return Err(invalid(
+                "time",
+                format!(
+                    "{} is after the line's time, {}: report an incident once it has happened",
+                    format_time(time_ms),
+                    format_time(now)
+                ),
+            ));
+        }
         let place = match obj.get("place") {
             None => Value::Null,
             Some(Value::String(s)) if s.len() <= 500 => {

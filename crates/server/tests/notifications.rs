@@ -58,6 +58,18 @@ fn world() -> (tempfile::TempDir, Arc<ManualClock>, Line) {
     (dir, clock, line)
 }
 
+/// The id of the notification a notify answer (`sent`) made for the recipient `to`.
+fn id_for(sent: &Value, to: &str) -> String {
+    sent["notifications"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|n| n["to"] == to)
+        .and_then(|n| n["id"].as_str())
+        .unwrap_or_else(|| panic!("no notification to {to}"))
+        .to_string()
+}
+
 fn status(line: &Line, party: &str, id: &str) -> Value {
     line.notification(party, id).expect("notification")["status"].clone()
 }
@@ -131,14 +143,11 @@ fn notifications_are_told_to_each_recipient_alone_acknowledged_escalated_and_sup
         .expect("notify");
     let ns = sent["notifications"].as_array().expect("list").clone();
     assert_eq!(ns.len(), 3, "one notification per recipient");
-    let id_for = |p: &str| {
-        ns.iter()
-            .find(|n| n["to"] == p)
-            .and_then(|n| n["id"].as_str())
-            .expect("to p")
-            .to_string()
-    };
-    let (ru, us, tr) = (id_for("ru-gs"), id_for("us-cjtf"), id_for("tr-gs"));
+    let (ru, us, tr) = (
+        id_for(&sent, "ru-gs"),
+        id_for(&sent, "us-cjtf"),
+        id_for(&sent, "tr-gs"),
+    );
     assert_eq!(ns[0]["deadline"], at(T0 + HOUR));
     assert_eq!(ns[0]["declarations"][0]["version"], 1);
     assert_eq!(ns[0]["reconfirm_by"], at(T0 + 48 * HOUR));
@@ -366,17 +375,7 @@ fn an_incident_report_gives_the_site_history_with_a_bundle_that_verifies_offline
             json!({"declarations": ["hosp-kz"], "to": ["ru-gs", "us-cjtf"]}),
         )
         .expect("notify");
-    let id_for = |p: &str| {
-        sent["notifications"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .find(|n| n["to"] == p)
-            .and_then(|n| n["id"].as_str())
-            .expect("id")
-            .to_string()
-    };
-    let (ru, us) = (id_for("ru-gs"), id_for("us-cjtf"));
+    let (ru, us) = (id_for(&sent, "ru-gs"), id_for(&sent, "us-cjtf"));
     clock.advance_ms(10 * 60_000);
     line.notification_step("us-cjtf", &us, false).expect("ack");
     clock.advance_ms(HOUR);
@@ -617,14 +616,7 @@ fn a_retired_notification_is_read_back_whole_from_its_entry() {
             json!({"declarations": ["hosp-kz"], "to": ["ru-gs", "us-cjtf"], "note": "night shift"}),
         )
         .expect("notify");
-    let id = sent["notifications"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .find(|n| n["to"] == "ru-gs")
-        .and_then(|n| n["id"].as_str())
-        .expect("id")
-        .to_string();
+    let id = id_for(&sent, "ru-gs");
     let listed = |p: &str| {
         line.notifications_page(p, "all", &Default::default())
             .expect("list")

@@ -70,6 +70,15 @@ fn invalid(field: &str, detail: impl Into<String>) -> DomainError {
     }
 }
 
+/// Free text another party reads, refused naming `field` when it holds what could reorder or hide what is
+/// shown around it ([`deconflict_plan::free_text_problem`]).
+pub(super) fn free_text(field: &str, text: &str) -> Result<(), DomainError> {
+    match deconflict_plan::free_text_problem(text) {
+        Some(why) => Err(invalid(field, why)),
+        None => Ok(()),
+    }
+}
+
 /// A recipient's answer to a message: free text as written, and a structured form (see
 /// [`crate::template`]) each reader sees in its own language.
 #[derive(Debug, Clone, Default)]
@@ -354,15 +363,10 @@ impl State {
             .get(id)
             .filter(|r| need_to_know::conflict(r, party))
             .ok_or_else(|| DomainError::NotFound(id.into()))?;
+        if let (ConflictResponse::Dispute, Some(r)) = (response, &reason) {
+            free_text("reason", r)?;
+        }
         let reason = match (response, reason) {
-            (ConflictResponse::Dispute, Some(r))
-                if deconflict_plan::free_text_problem(&r).is_some() =>
-            {
-                return Err(invalid(
-                    "reason",
-                    deconflict_plan::free_text_problem(&r).unwrap_or_default(),
-                ))
-            }
             (ConflictResponse::Dispute, Some(r)) if !r.trim().is_empty() && r.len() <= 2000 => {
                 Some(r)
             }
@@ -410,19 +414,16 @@ impl State {
             .receipts
             .get(party)
             .ok_or_else(|| DomainError::NotFound(id.into()))?;
-        let (kind, content) = match &answer {
-            Some(a) if a.text.len() > 10_000 => {
+        if let Some(a) = &answer {
+            if a.text.len() > 10_000 {
                 return Err(invalid(
                     "text",
                     "an answer's text is longer than 10 000 bytes",
-                ))
+                ));
             }
-            Some(a) if deconflict_plan::free_text_problem(&a.text).is_some() => {
-                return Err(invalid(
-                    "text",
-                    deconflict_plan::free_text_problem(&a.text).unwrap_or_default(),
-                ))
-            }
+            free_text("text", &a.text)?;
+        }
+        let (kind, content) = match &answer {
             Some(a) if a.text.trim().is_empty() && a.template.is_none() => {
                 return Err(invalid(
                     "text",
@@ -468,19 +469,16 @@ impl State {
             .by_id
             .get(&key)
             .ok_or_else(|| DomainError::NotFound(id.into()))?;
-        let (kind, content) = match suspend {
-            Some(r) if r.trim().is_empty() || r.len() > 2000 => {
+        if let Some(r) = &suspend {
+            if r.trim().is_empty() || r.len() > 2000 {
                 return Err(invalid(
                     "reason",
                     "a suspension needs a reason of 1–2000 characters",
-                ))
+                ));
             }
-            Some(r) if deconflict_plan::free_text_problem(&r).is_some() => {
-                return Err(invalid(
-                    "reason",
-                    deconflict_plan::free_text_problem(&r).unwrap_or_default(),
-                ))
-            }
+            free_text("reason", r)?;
+        }
+        let (kind, content) = match suspend {
             Some(_) if a.suspended => {
                 return Err(DomainError::Exists(format!("{id} is already suspended")))
             }

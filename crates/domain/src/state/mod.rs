@@ -54,7 +54,7 @@ mod tests;
 pub use agreements::terms_parties;
 pub use declarations::{positions, Advising, Held, Sees};
 pub use lists::{List, Lists};
-pub use notifications::{history_of_site, NotificationChange, NotifyCommand};
+pub use notifications::{history_of_site, NotificationChange, NotifyCommand, SiteReading};
 
 /// The actor of entries the line itself makes (escalations, alerts).
 pub const LINE_ACTOR: &str = "line";
@@ -285,7 +285,8 @@ pub struct State {
     pub dss: crate::dss::Dss,
     /// Humanitarian notifications by id ([`crate::notification`]).
     pub notifications: BTreeMap<String, crate::notification::Notification>,
-    /// The notifications pinning each declaration (by [`key`]), whatever their status.
+    /// The open notifications pinning each declaration (by [`key`]): what a new version of it supersedes.
+    /// A closed one leaves it (the site's whole history is in `site_readers`).
     pub notified: HashMap<String, BTreeSet<String>>,
     /// Per notifier, how many of its notifications are open.
     pub notifying: BTreeMap<String, usize>,
@@ -309,15 +310,13 @@ pub struct State {
     /// Derived: per recipient, per site id, the notifiers that notified it a site of that id (whatever became
     /// of the notification): where it may report an incident, found without looking at anyone else's.
     pub notified_to: HashMap<String, HashMap<String, BTreeSet<String>>>,
-    /// Derived: per site (by [`key`]), per party, how many entries of the site's notification history that
-    /// party may read (at most: an entry that moved several notifications may be counted for each). An
-    /// incident's history is refused past its bound before it is built.
-    pub site_history: HashMap<String, HashMap<String, usize>>,
     /// Derived: per notifier, how many notifications it ever sent.
     pub sent_by: HashMap<String, usize>,
-    /// Derived: per site (by [`key`]), per party, the notifications of it that party sent or received, in the
-    /// log's order: an incident's history walks the reporter's own, never every recipient's.
-    pub site_readers: HashMap<String, HashMap<String, Vec<String>>>,
+    /// Derived: per site (by [`key`]), per party, its reading of the site's notification history: the
+    /// notifications of the site it sent or received, and how many entries that history holds for it. An
+    /// incident's history walks the reporter's own, never every recipient's, and is refused past its bound
+    /// before it is built.
+    pub site_readers: HashMap<String, HashMap<String, SiteReading>>,
 }
 
 impl State {
@@ -353,7 +352,6 @@ impl State {
             notifications_due: BTreeSet::new(),
             lifecycle_due: BTreeSet::new(),
             notified_to: HashMap::new(),
-            site_history: HashMap::new(),
             sent_by: HashMap::new(),
             site_readers: HashMap::new(),
         }

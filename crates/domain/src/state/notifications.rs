@@ -27,6 +27,16 @@ fn invalid(field: impl Into<String>, detail: impl Into<String>) -> DomainError {
     }
 }
 
+/// A party's reading of one site's notification history (see `State::site_readers`).
+#[derive(Debug, Clone, Default)]
+pub struct SiteReading {
+    /// The notifications of the site the party sent or received, in the log's order.
+    pub notifications: Vec<String>,
+    /// How many entries of the site's history the party may read, at most: an entry that moved several
+    /// notifications may be counted for each.
+    pub entries: usize,
+}
+
 /// A notification's change, read from its entry.
 #[derive(Debug)]
 pub enum NotificationChange {
@@ -256,30 +266,26 @@ impl State {
                         .entry(d.id.clone())
                         .or_default()
                         .insert(n.from.clone());
-                    let counts = self.site_history.entry(k.clone()).or_default();
-                    *counts.entry(n.from.clone()).or_default() += 1;
-                    *counts.entry(n.to.clone()).or_default() += 1;
                     let readers = self.site_readers.entry(k.clone()).or_default();
                     for p in [&n.from, &n.to] {
-                        readers.entry(p.clone()).or_default().push(n.id.clone());
+                        let reading = readers.entry(p.clone()).or_default();
+                        reading.notifications.push(n.id.clone());
+                        reading.entries += 1;
                     }
                     self.notified.entry(k).or_default().insert(n.id.clone());
                 }
                 *self.notifying.entry(n.from.clone()).or_default() += 1;
                 *self.sent_by.entry(n.from.clone()).or_default() += 1;
-                if let Some(t) = n.next_due() {
-                    self.notifications_due.insert((t, n.id.clone()));
-                }
-                self.notifications.insert(n.id.clone(), *n);
+                let id = n.id.clone();
+                self.notifications.insert(id.clone(), *n);
+                self.index_notification(&id);
             }
             NotificationChange::Step { id, level } => {
+                self.unindex_notification(&id);
                 let Some(n) = self.notifications.get_mut(&id) else {
                     return;
                 };
                 let was_open = n.open();
-                if let Some(t) = n.next_due() {
-                    self.notifications_due.remove(&(t, id.clone()));
-                }
                 match header.kind.as_str() {
                     NOTIFICATION_ACKNOWLEDGED => {
                         n.acknowledged.get_or_insert(step);
@@ -292,17 +298,17 @@ impl State {
                     NOTIFICATION_EXPIRED => n.ended = Some((Ended::Expired, step)),
                     _ => n.escalations.push((level.unwrap_or_default(), step)),
                 }
-                if let Some(t) = n.next_due() {
-                    self.notifications_due.insert((t, id.clone()));
-                }
                 // Every step is told to both and is in the history of each site it pins.
                 for d in &n.declarations {
-                    let counts = self.site_history.entry(key(&n.from, &d.id)).or_default();
-                    *counts.entry(n.from.clone()).or_default() += 1;
-                    *counts.entry(n.to.clone()).or_default() += 1;
+                    let readers = self.site_readers.entry(key(&n.from, &d.id)).or_default();
+                    for p in [&n.from, &n.to] {
+                        readers.entry(p.clone()).or_default().entries += 1;
+                    }
                 }
-                if was_open && !n.open() {
-                    let from = n.from.clone();
+                let closed = was_open && !n.open();
+                let from = n.from.clone();
+                self.index_notification(&id);
+                if closed {
                     self.closed_notification(&from, &id, header.time_ms);
                 }
             }
@@ -335,9 +341,39 @@ impl State {
         }
     }
 
-    /// A notifier's notification `id` closed at `at_ms`: it holds one fewer open, and the notification may
-    /// leave memory after the retention period.
+    /// Takes the notification `id` out of the index of when the line next has something to log for it
+    /// (before it changes).
+    fn unindex_notification(&mut self, id: &str) {
+        if let Some(t) = self.notifications.get(id).and_then(Notification::next_due) {
+            self.notifications_due.remove(&(t, id.to_string()));
+        }
+    }
+
+    /// Puts the notification `id` in that index (after it changed; nothing once it is closed).
+    fn index_notification(&mut self, id: &str) {
+        if let Some(t) = self.notifications.get(id).and_then(Notification::next_due) {
+            self.notifications_due.insert((t, id.to_string()));
+        }
+    }
+
+    /// A notifier's notification `id` closed at `at_ms`: it holds one fewer open, pins nothing any more (a
+    /// new version of what it pinned has nothing to supersede), and may leave memory after the retention
+    /// period.
     fn closed_notification(&mut self, from: &str, id: &str, at_ms: i64) {
+        let keys: Vec<String> = self
+            .notifications
+            .get(id)
+            .into_iter()
+            .flat_map(|n| n.declarations.iter().map(|d| key(&n.from, &d.id)))
+            .collect();
+        for k in keys {
+            if let Some(ids) = self.notified.get_mut(&k) {
+                ids.remove(id);
+                if ids.is_empty() {
+                    self.notified.remove(&k);
+                }
+            }
+        }
         if let Some(n) = self.notifying.get_mut(from) {
             *n = n.saturating_sub(1);
             if *n == 0 {
@@ -398,17 +434,17 @@ impl State {
         let id_of = k.split_once('/').map_or("", |(_, id)| id).to_string();
         let mut any = false;
         for id in ids {
-            let Some(n) = self.notifications.get_mut(&id) else {
+            let older = self.notifications.get(&id).is_some_and(|n| {
+                n.open()
+                    && n.declarations
+                        .iter()
+                        .any(|d| d.id == id_of && d.version < version)
+            });
+            if !older {
                 continue;
-            };
-            if n.open()
-                && n.declarations
-                    .iter()
-                    .any(|d| d.id == id_of && d.version < version)
-            {
-                if let Some(t) = n.next_due() {
-                    self.notifications_due.remove(&(t, id.clone()));
-                }
+            }
+            self.unindex_notification(&id);
+            if let Some(n) = self.notifications.get_mut(&id) {
                 n.superseded = Some(Step {
                     at_ms: header.time_ms,
                     seq: header.seq,
@@ -422,12 +458,12 @@ impl State {
         // in the notifier's reading of the site's history, however many notifications it superseded.
         if any {
             if let Some((of, _)) = k.split_once('/') {
-                *self
-                    .site_history
+                self.site_readers
                     .entry(k.to_string())
                     .or_default()
                     .entry(of.to_string())
-                    .or_default() += 1;
+                    .or_default()
+                    .entries += 1;
             }
         }
     }
@@ -449,11 +485,10 @@ impl State {
     /// How many entries the history of the site `site` (a key) may hold for `party`, at most: known before
     /// anything is built, so that a history past its bound is refused at no cost.
     pub fn site_history_size(&self, party: &str, site: &str) -> usize {
-        self.site_history
+        self.site_readers
             .get(site)
-            .and_then(|counts| counts.get(party))
-            .copied()
-            .unwrap_or(0)
+            .and_then(|readers| readers.get(party))
+            .map_or(0, |r| r.entries)
     }
 
     /// The notifications of the site `site` (a key) that `party` may read, in the log's order, copied (what
@@ -473,7 +508,7 @@ impl State {
             .get(site)
             .and_then(|readers| readers.get(party))
             .into_iter()
-            .flatten()
+            .flat_map(|r| r.notifications.iter())
             .filter_map(|id| self.notifications.get(id))
             .filter(move |n| need_to_know::notification(n, party))
     }
@@ -520,9 +555,7 @@ impl State {
         if cmd.note.len() > TEXT_BYTES {
             return Err(invalid("note", format!("longer than {TEXT_BYTES} bytes")));
         }
-        if let Some(why) = deconflict_plan::free_text_problem(&cmd.note) {
-            return Err(invalid("note", why));
-        }
+        super::decide::free_text("note", &cmd.note)?;
         let mut pinned = Vec::new();
         let mut seen = BTreeSet::new();
         let mut bytes = 0;

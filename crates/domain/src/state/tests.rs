@@ -663,9 +663,20 @@ fn assert_due_indexes(s: &State) {
         }
     }
     assert_eq!(s.notified_to, to);
+    // What a new version supersedes: the open notifications pinning each declaration, and only those.
+    let mut open: std::collections::HashMap<String, BTreeSet<String>> = Default::default();
+    for n in s.notifications.values().filter(|n| n.open()) {
+        for d in &n.declarations {
+            open.entry(super::key(&n.from, &d.id))
+                .or_default()
+                .insert(n.id.clone());
+        }
+    }
+    assert_eq!(s.notified, open);
     // Each party's own notifications of each site, in the log's order, and only those.
     for (site, readers) in &s.site_readers {
-        for (party, ids) in readers {
+        for (party, reading) in readers {
+            let ids = &reading.notifications;
             let seqs: Vec<u64> = ids.iter().map(|id| s.notifications[id].sent.seq).collect();
             assert!(seqs.windows(2).all(|w| w[0] < w[1]), "{site} {party}");
             assert!(ids

@@ -9,6 +9,12 @@
 //!   as fast as the reader takes them; `deconflict feed`'s own code reads, assembles and posts them to the
 //!   line. Reported: lines and states per second, and the same parsing and assembling alone.
 //!
+//! - **ASTERIX**: a loopback UDP sender plays CAT021 records (one record a state: position, flight level,
+//!   ground vector, vertical rate, address, identification), 30 records a datagram, as fast as it can for
+//!   `--seconds`; `deconflict feed --asterix-udp`'s own code decodes them, makes reports and posts them to
+//!   the line. Reported: records and states per second, and decoding and tracking alone. UDP drops what the
+//!   reader does not take in time, so the whole path's figure is what was received and used.
+//!
 //! Client and server share this machine's cores, so the figures are a floor for the server alone.
 
 use std::io::Write;
@@ -34,6 +40,7 @@ fn states(n: usize, total: usize, prefix: &str, seed: u64) -> Vec<Report> {
             callsign: format!("T{i:05}"),
             state: t,
             vs_known: true,
+            pressure: true,
             time_ms: 0,
         })
         .collect()
@@ -211,19 +218,9 @@ fn sbs_run(args: &BenchArgs, server: &Server, token: &str) -> Result<SbsFigures>
         Ok(rounds)
     });
     let feed = crate::feed::FeedArgs {
-        connection: crate::client::Connection {
-            server: format!("http://{}", server.addr),
-            token: Some(token.to_string()),
-        },
         connect: Some(addr),
-        replay: None,
-        speed: 1.0,
-        start_at: None,
-        batch_ms: 250,
-        feed_times: false,
-        dry_run: false,
         strict: true,
-        once: true,
+        ..feed_args(server, token)
     };
     let started = Instant::now();
     let stats = crate::feed::run_feed(
@@ -244,6 +241,164 @@ fn sbs_run(args: &BenchArgs, server: &Server, token: &str) -> Result<SbsFigures>
         sent_per_s: stats.sent as f64 / secs,
         parse_lines_per_s: lines as f64 / parse_s,
         parse_states_per_s: made as f64 / parse_s,
+    })
+}
+
+/// The feed client's arguments as the benchmark runs it (a source still to be set): batches every 250 ms to
+/// `server` as `token`'s party, stopping when its source stops.
+fn feed_args(server: &Server, token: &str) -> crate::feed::FeedArgs {
+    crate::feed::FeedArgs {
+        connection: crate::client::Connection {
+            server: format!("http://{}", server.addr),
+            token: Some(token.to_string()),
+        },
+        connect: None,
+        replay: None,
+        speed: 1.0,
+        start_at: None,
+        batch_ms: 250,
+        feed_times: false,
+        dry_run: false,
+        strict: false,
+        once: true,
+        asterix_udp: None,
+        asterix_replay: None,
+        multicast_interface: std::net::Ipv4Addr::UNSPECIFIED,
+        radar: Vec::new(),
+        decoded: false,
+        quiet_s: 5.0,
+    }
+}
+
+/// One CAT021 record for a state: I021/010, /040, /073, /131, /080, /145, /155, /160, /170.
+fn cat021_record(r: &Report, n: usize) -> Vec<u8> {
+    fn be(v: i64, n: usize) -> impl Iterator<Item = u8> {
+        (0..n).rev().map(move |k| (v >> (8 * k)) as u8)
+    }
+    // FSPEC: FRNs 1, 2, 7 | 11, 12 | 21 | 24, 26 | 29.
+    let mut out = vec![0xC3, 0x19, 0x03, 0x29, 0x80];
+    out.extend([25, 1, 0x00]); // 010, 040: ICAO address, airborne, real
+    let k = f64::from(1u32 << 30) / 180.0;
+    out.extend(be((r.state.lat_deg * k) as i64, 4)); // 131
+    out.extend(be((r.state.lon_deg * k) as i64, 4));
+    out.extend(be(i64::from_str_radix(&r.id, 16).unwrap_or(0), 3)); // 080
+    out.extend(be(((n % 86_400) * 128) as i64, 3)); // 073
+    let fl4 = r.state.alt_m / deconflict_feed::M_PER_FT / 25.0; // 145, 1/4 FL
+    out.extend(be(fl4 as i64, 2));
+    let vs = r.state.vs_mps / deconflict_feed::M_PER_FT * 60.0 / 6.25; // 155
+    out.extend(be(vs as i64 & 0x7fff, 2));
+    let gs = r.state.gs_mps / deconflict_feed::MPS_PER_KT / 3600.0 * 16384.0; // 160
+    out.extend(be(gs as i64, 2));
+    out.extend(be((r.state.trk_deg / 360.0 * 65536.0) as i64, 2));
+    // 170: "DAL1" and four spaces, six bits a character.
+    let chars = [4u64, 1, 12, 49, 32, 32, 32, 32];
+    out.extend(be(chars.iter().fold(0u64, |a, c| a << 6 | c) as i64, 6));
+    out
+}
+
+/// The fleet as UDP datagrams of `per` CAT021 records each.
+fn asterix_datagrams(fleet: &[Report], per: usize) -> Vec<Vec<u8>> {
+    fleet
+        .chunks(per)
+        .enumerate()
+        .map(|(c, chunk)| {
+            let body: Vec<u8> = chunk
+                .iter()
+                .enumerate()
+                .flat_map(|(i, r)| cat021_record(r, c * per + i))
+                .collect();
+            let mut d = vec![21];
+            d.extend(((body.len() + 3) as u16).to_be_bytes());
+            d.extend(body);
+            d
+        })
+        .collect()
+}
+
+fn asterix_run(args: &BenchArgs, server: &Server, token: &str) -> Result<SbsFigures> {
+    let fleet: Vec<Report> = states(
+        args.ingest_tracks,
+        args.ingest_tracks * (args.feeds.clamp(1, 64) + 1),
+        "",
+        77,
+    )
+    .into_iter()
+    .enumerate()
+    .map(|(i, mut r)| {
+        r.id = format!("{:06X}", 0x200000 + i % 0x100000);
+        r
+    })
+    .collect();
+    let datagrams = asterix_datagrams(&fleet, 30);
+
+    // Decoding and tracking alone, on one core.
+    let started = Instant::now();
+    let mut tracker = deconflict_feed::asterix::Tracker::new();
+    let (mut records, mut made) = (0u64, 0u64);
+    while started.elapsed().as_secs_f64() < args.seconds.min(3.0) {
+        for d in &datagrams {
+            for b in deconflict_feed::asterix::blocks(d) {
+                for r in &b.records {
+                    records += 1;
+                    if tracker.push(r, 1).is_ok() {
+                        made += 1;
+                    }
+                }
+            }
+        }
+    }
+    let decode_s = started.elapsed().as_secs_f64();
+    if made == 0 {
+        return Err(anyhow!("the benchmark's CAT021 records made no reports"));
+    }
+
+    // The whole feed: UDP → feed client → HTTP → line.
+    let port = std::net::UdpSocket::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port();
+    let addr = format!("127.0.0.1:{port}");
+    let seconds = args.seconds;
+    let to = addr.clone();
+    let played = std::thread::spawn(move || -> Result<u64> {
+        let sock = std::net::UdpSocket::bind("127.0.0.1:0").context("bind")?;
+        std::thread::sleep(Duration::from_millis(300));
+        let started = Instant::now();
+        let mut sent = 0u64;
+        while started.elapsed().as_secs_f64() < seconds {
+            for d in &datagrams {
+                // A full socket buffer on loopback refuses; the reader is behind, so drop it as UDP would.
+                if sock.send_to(d, &to).is_ok() {
+                    sent += 1;
+                }
+            }
+        }
+        Ok(sent)
+    });
+    let feed = crate::feed::FeedArgs {
+        asterix_udp: Some(addr),
+        quiet_s: 1.0,
+        ..feed_args(server, token)
+    };
+    let started = Instant::now();
+    let stats = crate::feed::run_feed(
+        &feed,
+        crate::feed::Sink::Line {
+            url: format!("http://{}/v1/tracks", server.addr),
+            token: token.to_string(),
+        },
+    )
+    .map_err(|e| anyhow!("feed: {}", e.1))?;
+    // The feed stops after a second without datagrams.
+    let secs = (started.elapsed().as_secs_f64() - 1.0).max(1e-3);
+    played
+        .join()
+        .map_err(|_| anyhow!("the ASTERIX sender panicked"))??;
+    Ok(SbsFigures {
+        lines_per_s: stats.lines as f64 / secs,
+        states_per_s: stats.reports as f64 / secs,
+        sent_per_s: stats.sent as f64 / secs,
+        parse_lines_per_s: records as f64 / decode_s,
+        parse_states_per_s: made as f64 / decode_s,
     })
 }
 
@@ -340,6 +495,27 @@ pub fn run(args: &BenchArgs) -> Result<()> {
     );
     println!(
         "| socket → feed → HTTP → line | {:.0} | {:.0} | {:.0} |",
+        f.lines_per_s, f.states_per_s, f.sent_per_s
+    );
+    let token = server.line.register_party("asterix", "military")?;
+    server
+        .line
+        .establish_agreement(serde_json::json!({"id": "asterix", "parties": ["asterix", "sbs"]}))?;
+    let f = asterix_run(args, &server, &token)?;
+    println!();
+    println!(
+        "ASTERIX CAT021: {} aircraft, 1 record per state, 30 records per datagram, {} s",
+        args.ingest_tracks, args.seconds
+    );
+    println!();
+    println!("| stage | records/s | states/s | states sent/s |");
+    println!("|---|---:|---:|---:|");
+    println!(
+        "| decode and track (one core) | {:.0} | {:.0} | — |",
+        f.parse_lines_per_s, f.parse_states_per_s
+    );
+    println!(
+        "| UDP → feed → HTTP → line | {:.0} | {:.0} | {:.0} |",
         f.lines_per_s, f.states_per_s, f.sent_per_s
     );
     Ok(())

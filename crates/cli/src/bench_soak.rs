@@ -537,6 +537,7 @@ fn tracker(shared: &Shared, addr: &str, token: &str, p: usize, seed: u64) {
             callsign: format!("S{p}{i:04}"),
             state,
             vs_known: true,
+            pressure: true,
             time_ms: 0,
         })
         .collect();

@@ -39,6 +39,8 @@ use deconflict_feed::{parse_line, Assembler, Report};
 
 use crate::client::Connection;
 
+mod asterix;
+
 /// Most reports in one request (the line's limit).
 const MAX_BATCH: usize = 10_000;
 /// Unreadable lines named on standard error before the rest are only counted.
@@ -52,20 +54,39 @@ pub const MAX_LINE_BYTES: usize = 4096;
 pub const MAX_REPLAY_GAP_MS: i64 = 6 * 3_600_000;
 
 #[derive(Args, Debug)]
+#[command(group(clap::ArgGroup::new("asterix").args(["asterix_udp", "asterix_replay"])))]
+#[command(group(
+    clap::ArgGroup::new("source")
+        .required(true)
+        .args(["connect", "replay", "asterix_udp", "asterix_replay"])
+))]
 pub struct FeedArgs {
     #[command(flatten)]
     pub connection: Connection,
     /// Read a live SBS-1 feed from this receiver (HOST:PORT, e.g. 127.0.0.1:30003).
-    #[arg(
-        long,
-        value_name = "HOST:PORT",
-        required_unless_present = "replay",
-        conflicts_with = "replay"
-    )]
+    #[arg(long, value_name = "HOST:PORT")]
     pub connect: Option<String>,
     /// Replay a recorded SBS-1 file (`-` reads standard input), paced by its times.
     #[arg(long, value_name = "FILE")]
     pub replay: Option<PathBuf>,
+    /// Receive ASTERIX (CAT021, CAT062, CAT048) datagrams on this UDP address; a multicast group address
+    /// (224.0.0.0/4) is joined on --multicast-interface.
+    #[arg(long, value_name = "HOST:PORT")]
+    pub asterix_udp: Option<String>,
+    /// Replay an ASTERIX recording: data blocks back to back, as received (`-` reads standard input), paced
+    /// by the records' times of day.
+    #[arg(long, value_name = "FILE")]
+    pub asterix_replay: Option<PathBuf>,
+    /// With --asterix-udp and a multicast group: the local interface's IPv4 address to join it on.
+    #[arg(long, value_name = "IPV4", default_value = "0.0.0.0")]
+    pub multicast_interface: std::net::Ipv4Addr,
+    /// A radar's site, for its CAT048 reports (slant range and azimuth): SAC/SIC=LAT,LON,HEIGHT_M (height of
+    /// the antenna above mean sea level). Repeat for each radar; CAT048 reports of other radars are skipped.
+    #[arg(long, value_name = "SAC/SIC=LAT,LON,HEIGHT_M")]
+    pub radar: Vec<String>,
+    /// ASTERIX: print each record's decoded values as a JSON line (nothing is sent), to check a source.
+    #[arg(long, requires = "asterix")]
+    pub decoded: bool,
     /// Replay this many times faster than recorded; 0 replays as fast as the line takes it.
     #[arg(long, default_value_t = 1.0)]
     pub speed: f64,
@@ -86,9 +107,20 @@ pub struct FeedArgs {
     /// Stop at the first line that cannot be read.
     #[arg(long)]
     pub strict: bool,
-    /// With --connect: stop when the receiver closes the connection instead of reconnecting.
+    /// With --connect: stop when the receiver closes the connection instead of reconnecting. With
+    /// --asterix-udp: stop after this long without a datagram (--quiet-s).
     #[arg(long)]
     pub once: bool,
+    /// With --asterix-udp --once: how long without a datagram ends the feed (s).
+    #[arg(long, default_value_t = 5.0)]
+    pub quiet_s: f64,
+}
+
+impl FeedArgs {
+    /// Whether the source is ASTERIX.
+    fn asterix(&self) -> bool {
+        self.asterix_udp.is_some() || self.asterix_replay.is_some()
+    }
 }
 
 /// What a feed did, printed at the end.
@@ -102,6 +134,10 @@ pub struct Stats {
     pub sent: u64,
     pub requests: u64,
     pub aircraft: usize,
+    /// ASTERIX records read without a problem that gave no report (simulated, on the ground, no position …).
+    pub unreported: u64,
+    /// ASTERIX data blocks read.
+    pub blocks: u64,
 }
 
 /// Where reports go.
@@ -142,7 +178,7 @@ fn report_json(s: &mut String, r: &Report, feed_times: bool) {
         r.state.lat_deg,
         r.state.lon_deg,
         r.state.alt_m,
-        deconflict_feed::ALTITUDE_REFERENCE,
+        if r.pressure { "pressure" } else { "msl" },
         r.state.gs_mps,
         r.state.trk_deg,
     );
@@ -175,10 +211,11 @@ fn send_loop(
     let agent = ureq::AgentBuilder::new()
         .timeout(Duration::from_secs(30))
         .build();
-    let mut out = std::io::stdout().lock();
     for batch in rx {
         match sink {
             Sink::Stdout => {
+                // Locked per batch, not for the sender's life: `--decoded` prints from the reader.
+                let mut out = std::io::stdout().lock();
                 for r in &batch {
                     let mut s = String::with_capacity(200);
                     report_json(&mut s, r, true);
@@ -241,6 +278,11 @@ struct Reader<'a> {
     previous: Option<i64>,
     /// Replay: when the first line is played.
     start: Instant,
+    /// ASTERIX: records into reports.
+    tracker: deconflict_feed::asterix::Tracker,
+    /// ASTERIX replay: the UTC midnight (ms) the records' times of day count from, moved a day on when they
+    /// wrap.
+    midnight_ms: Option<i64>,
 }
 
 impl Reader<'_> {
@@ -276,6 +318,42 @@ impl Reader<'_> {
         Ok(())
     }
 
+    /// Waits until a replayed line (or record) of time `t` is due, flushing on the way; a jump of more than
+    /// [`MAX_REPLAY_GAP_MS`] from the previous one starts a new segment, played at once.
+    fn pace(&mut self, t: i64, what: &str, unit: &str) -> Result<(), Failure> {
+        if let Some(previous) = self.previous {
+            if (t - previous).abs() > MAX_REPLAY_GAP_MS {
+                self.stats.segments += 1;
+                if self.stats.segments <= NAMED_ERRORS as u64 {
+                    eprintln!(
+                        "deconflict feed: {what}: its time is {:.0} s {} the previous {unit}'s; a new segment starts here, played at once",
+                        (t - previous).abs() as f64 / 1000.0,
+                        if t > previous { "after" } else { "before" }
+                    );
+                }
+                self.origin = Some((t, Instant::now().max(self.start)));
+            }
+        }
+        self.previous = Some(t);
+        if self.args.speed > 0.0 {
+            let start = self.start;
+            let (t0, i0) = *self.origin.get_or_insert((t, start));
+            let due =
+                i0 + Duration::from_secs_f64(((t - t0).max(0) as f64 / 1000.0) / self.args.speed);
+            while let Some(wait) = due.checked_duration_since(Instant::now()) {
+                let to_flush = Duration::from_millis(self.args.batch_ms)
+                    .saturating_sub(self.last_flush.elapsed());
+                if to_flush < wait {
+                    std::thread::sleep(to_flush);
+                    self.flush()?;
+                } else {
+                    std::thread::sleep(wait);
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// One line, numbered `n` in `source`.
     fn line(&mut self, text: &str, n: u64, source: &str, replay: bool) -> Result<(), Failure> {
         self.stats.lines += 1;
@@ -290,36 +368,7 @@ impl Reader<'_> {
                     "{source}: line {n}: field 7 (date generated): a replayed line needs its time"
                 ));
             };
-            if let Some(previous) = self.previous {
-                if (t - previous).abs() > MAX_REPLAY_GAP_MS {
-                    self.stats.segments += 1;
-                    if self.stats.segments <= NAMED_ERRORS as u64 {
-                        eprintln!(
-                            "deconflict feed: {source}: line {n}: its time is {:.0} s {} the previous line's; a new segment starts here, played at once",
-                            (t - previous).abs() as f64 / 1000.0,
-                            if t > previous { "after" } else { "before" }
-                        );
-                    }
-                    self.origin = Some((t, Instant::now().max(self.start)));
-                }
-            }
-            self.previous = Some(t);
-            if self.args.speed > 0.0 {
-                let start = self.start;
-                let (t0, i0) = *self.origin.get_or_insert((t, start));
-                let due = i0
-                    + Duration::from_secs_f64(((t - t0).max(0) as f64 / 1000.0) / self.args.speed);
-                while let Some(wait) = due.checked_duration_since(Instant::now()) {
-                    let to_flush = Duration::from_millis(self.args.batch_ms)
-                        .saturating_sub(self.last_flush.elapsed());
-                    if to_flush < wait {
-                        std::thread::sleep(to_flush);
-                        self.flush()?;
-                    } else {
-                        std::thread::sleep(wait);
-                    }
-                }
-            }
+            self.pace(t, &format!("{source}: line {n}"), "line")?;
             t
         } else if self.args.feed_times {
             msg.time_ms.unwrap_or_else(now_ms)
@@ -352,6 +401,7 @@ pub fn run_feed(args: &FeedArgs, sink: Sink) -> Result<Stats, Failure> {
             Instant::now() + Duration::from_millis(ahead)
         }
     };
+    let tracker = asterix::tracker(&args.radar)?;
     let (tx, rx) = sync_channel::<Vec<Report>>(4);
     let feed_times = args.feed_times || matches!(sink, Sink::Stdout);
     let sender = std::thread::spawn(move || send_loop(&sink, &rx, feed_times));
@@ -365,14 +415,20 @@ pub fn run_feed(args: &FeedArgs, sink: Sink) -> Result<Stats, Failure> {
         origin: None,
         previous: None,
         start,
+        tracker,
+        midnight_ms: None,
     };
     let read = read_all(&mut reader);
     let flushed = reader.flush();
     let Reader {
-        mut stats, tx, asm, ..
+        mut stats,
+        tx,
+        asm,
+        tracker,
+        ..
     } = reader;
     drop(tx);
-    stats.aircraft = asm.len();
+    stats.aircraft = asm.len() + tracker.len();
     let sent = sender
         .join()
         .map_err(|_| Failure(2, "the sender panicked".into()))?;
@@ -387,6 +443,9 @@ pub fn run_feed(args: &FeedArgs, sink: Sink) -> Result<Stats, Failure> {
 
 fn read_all(reader: &mut Reader<'_>) -> Result<(), Failure> {
     let args = reader.args;
+    if args.asterix() {
+        return asterix::read(reader);
+    }
     if let Some(path) = &args.replay {
         let source = path.display().to_string();
         let input: Box<dyn BufRead> = if path.as_os_str() == "-" {
@@ -584,7 +643,7 @@ fn read_lines(
 }
 
 pub fn run(args: &FeedArgs) -> ExitCode {
-    let sink = if args.dry_run {
+    let sink = if args.dry_run || args.decoded {
         Sink::Stdout
     } else {
         let Some(token) = args.connection.token.clone() else {
@@ -605,10 +664,17 @@ pub fn run(args: &FeedArgs) -> ExitCode {
             } else {
                 String::new()
             };
-            eprintln!(
-                "deconflict feed: {} lines ({} unreadable{segments}), {} states of {} aircraft, {} sent in {} requests, {secs:.1} s",
-                s.lines, s.rejected, s.reports, s.aircraft, s.sent, s.requests
-            );
+            if args.asterix() {
+                eprintln!(
+                    "deconflict feed: {} records ({} unreadable or out of range, {} not reported{segments}), {} states of {} targets, {} sent in {} requests, {secs:.1} s",
+                    s.lines, s.rejected, s.unreported, s.reports, s.aircraft, s.sent, s.requests
+                );
+            } else {
+                eprintln!(
+                    "deconflict feed: {} lines ({} unreadable{segments}), {} states of {} aircraft, {} sent in {} requests, {secs:.1} s",
+                    s.lines, s.rejected, s.reports, s.aircraft, s.sent, s.requests
+                );
+            }
             ExitCode::SUCCESS
         }
         Err(Failure(code, message)) => {

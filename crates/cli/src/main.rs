@@ -23,6 +23,7 @@ mod log;
 mod report;
 mod serve;
 mod tactical;
+mod zones;
 
 use std::process::ExitCode;
 
@@ -89,6 +90,12 @@ enum Command {
     /// The tamper-evident log: verify proofs offline, check a data directory, witness checkpoints.
     #[command(subcommand)]
     Log(log::LogCommand),
+    /// EUROCAE ED-318 geographical zones: import a file as your party's zones, export what you may read, or
+    /// convert offline (docs/ED318.md).
+    ///
+    /// Exit status: 0 done, 1 refused by the server, 2 bad input (the message names the feature and the field).
+    #[command(subcommand)]
+    Zones(zones::ZonesCommand),
 }
 
 fn main() -> ExitCode {
@@ -109,6 +116,7 @@ fn main() -> ExitCode {
         Command::Agreement(args) => client::agreement(&args),
         Command::Party(command) => serve::party(&command),
         Command::Feed(args) => feed::run(&args),
+        Command::Zones(command) => zones::run(&command),
         Command::DssToken(args) => dss_token::run(&args),
         Command::Openapi => {
             let doc = deconflict_server::openapi::document();

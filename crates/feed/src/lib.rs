@@ -20,6 +20,8 @@
 
 use std::collections::HashMap;
 
+pub mod asterix;
+
 pub use deconflict_tactical::Track;
 
 /// Metres per foot.
@@ -274,6 +276,9 @@ pub struct Report {
     pub vs_known: bool,
     /// When the position was generated (ms since 1970).
     pub time_ms: i64,
+    /// The altitude is pressure altitude (standard setting; the line's `alt_ref` `pressure`), else above
+    /// mean sea level (`msl`). SBS-1 altitudes are always pressure altitude.
+    pub pressure: bool,
 }
 
 /// What is known of one aircraft.
@@ -352,6 +357,7 @@ impl Assembler {
                 vs_mps: vr.map_or(0.0, |vr| vr * M_PER_FT / 60.0),
             },
             vs_known: vr.is_some(),
+            pressure: true,
             time_ms,
         })
     }

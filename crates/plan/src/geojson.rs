@@ -72,15 +72,15 @@ const COORDINATES: &str = "geometry.coordinates";
 
 /// Coordinates (or a part of them, at `field`), read as `T`. Nested arrays are read a level at a time
 /// (`Arr<Raw>`), so that their number is checked before what they hold.
-fn coordinates_as<'a, T: Deserialize<'a>>(raw: &'a Raw, field: &str) -> Result<T, Fail> {
+pub(crate) fn coordinates_as<'a, T: Deserialize<'a>>(raw: &'a Raw, field: &str) -> Result<T, Fail> {
     typed(Source::Text(raw.get()), field)
 }
 
-fn coordinate(c: &Coord, field: &str) -> Result<LonLat, Fail> {
+pub(crate) fn coordinate(c: &Coord, field: &str) -> Result<LonLat, Fail> {
     lon_lat(&c.0, field, 3)
 }
 
-fn coordinates(
+pub(crate) fn coordinates(
     items: &[Coord],
     field: &str,
     limits: &PlanLimits,

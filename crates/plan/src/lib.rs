@@ -3,6 +3,7 @@
 //! Architecture invariant: this crate knows the offline file format and nothing of HTTP; it does no IO
 //! (callers hand it text and print what it returns), so the fuzz target can drive it directly.
 
+pub mod ed318;
 mod geojson;
 mod native;
 pub mod read;

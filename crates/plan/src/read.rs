@@ -1,4 +1,6 @@
-//! Reading a plan: the native JSON format or a GeoJSON FeatureCollection, into validated declarations.
+//! Reading a plan: the native JSON format, a GeoJSON FeatureCollection or an ED-318 collection of zones (a
+//! FeatureCollection whose first feature's properties hold an `identifier`; see [`crate::ed318`]), into
+//! validated declarations.
 //!
 //! Native format:
 //! ```json
@@ -289,7 +291,14 @@ pub fn parse_plan_limited(input: &str, limits: &PlanLimits) -> Result<Plan, Plan
         .kind
         .and_then(|k| serde_json::from_str::<String>(k.get()).ok())
         .is_some_and(|k| k == "FeatureCollection");
-    let declarations = if geojson {
+    let declarations = if geojson && crate::ed318::is_ed318(top.features) {
+        // ED-318 zones: one party's (`ed318::DEFAULT_PARTY`), as `deconflict check` reads a file of them.
+        let options = crate::ed318::Ed318Options {
+            limits: *limits,
+            ..crate::ed318::Ed318Options::new(crate::ed318::DEFAULT_PARTY)
+        };
+        crate::ed318::parse_ed318(input, &options)?.declarations
+    } else if geojson {
         crate::geojson::declarations(top.features, limits)?
     } else {
         if let Some(k) = top

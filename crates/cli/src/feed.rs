@@ -1,4 +1,7 @@
-//! `deconflict feed`: a surveillance feed client. It reads SBS-1 ("BaseStation") lines from a receiver over
+//! `deconflict feed`: a surveillance feed client. ASTERIX sources (`--asterix-udp`, `--asterix-replay`) are
+//! read in its `asterix` module into the same batches; the rest of this page is about SBS-1.
+//!
+//! It reads SBS-1 ("BaseStation") lines from a receiver over
 //! TCP (`--connect HOST:PORT`, as dump1090 serves them on port 30003) or from a recorded file (`--replay FILE`,
 //! paced by the lines' own times at `--speed`), assembles each aircraft's airborne state
 //! ([`deconflict_feed::Assembler`]) and reports them to the line (`POST /v1/tracks`) as the party whose token
@@ -23,8 +26,10 @@
 //!
 //! `--dry-run` prints the reports as JSON lines instead of sending them. Lines that cannot be read are
 //! counted and the first few named (line number and field) on standard error; `--strict` stops at the first.
-//! Exit status: 0 at the end of a replay (or of a feed with `--once`), 1 when the line refuses the reports, 2
-//! on unreadable input, an unreachable line or a bad argument.
+//! The line's refusal of a report or a batch drops it and the feed goes on (the first few are named); a busy
+//! line is waited for, and a live feed waits for a line that is away, however long.
+//! Exit status: 0 at the end of a replay (or of a feed with `--once`), 1 when the line refuses the feed's token
+//! (or, with `--strict`, any report), 2 on unreadable input, a line unreachable by a replay, or a bad argument.
 
 use std::fmt::Write as _;
 use std::io::{BufRead, BufReader, Write};
@@ -138,6 +143,8 @@ pub struct Stats {
     pub unreported: u64,
     /// ASTERIX data blocks read.
     pub blocks: u64,
+    /// Reports the line refused (dropped; the feed went on).
+    pub refused: u64,
 }
 
 /// Where reports go.
@@ -201,16 +208,49 @@ pub(crate) fn now_ms() -> i64 {
     deconflict_server::clock::SystemClock.now_ms()
 }
 
-/// Sends batches until the channel closes; the first refusal by the line ends it.
-fn send_loop(
-    sink: &Sink,
-    rx: &Receiver<Vec<Report>>,
+/// What the sender did.
+#[derive(Debug, Default)]
+struct Sent {
+    sent: u64,
+    requests: u64,
+    /// Reports the line refused (dropped, the feed going on).
+    refused: u64,
+}
+
+/// How the sender treats the line's answers.
+#[derive(Debug, Clone, Copy)]
+struct Policy {
     feed_times: bool,
-) -> Result<(u64, u64), Failure> {
-    let (mut sent, mut requests) = (0u64, 0u64);
+    /// A live source: a line that is away is waited for without end (a replay gives up after 10 tries).
+    live: bool,
+    /// Stop at the first refusal.
+    strict: bool,
+}
+
+/// The index `N` of the first `tracks[N]` a refusal names, if any.
+fn refused_index(text: &str) -> Option<usize> {
+    let at = text.find("tracks[")? + "tracks[".len();
+    let end = text[at..].find(']')?;
+    text[at..at + end].parse().ok()
+}
+
+/// Sends batches until the channel closes. A line that is busy (429, 503) is waited for, as long as it asks
+/// (`Retry-After`, at most 10 s a time); one that is away (no connection) is retried with a growing pause, for
+/// ever for a live source. A report the line refuses (422 naming `tracks[N]`) is dropped and the rest sent
+/// again; a batch refused as a whole (a limit of the party's, say) is dropped: the feed goes on, the first few
+/// refusals named on standard error, unless `--strict`. Only a refused token (401, 403) ends the feed.
+fn send_loop(sink: &Sink, rx: &Receiver<Vec<Report>>, policy: Policy) -> Result<Sent, Failure> {
+    let mut done = Sent::default();
     let agent = ureq::AgentBuilder::new()
         .timeout(Duration::from_secs(30))
         .build();
+    let mut named = 0usize;
+    let mut warn = |message: String| {
+        named += 1;
+        if named <= NAMED_ERRORS {
+            eprintln!("deconflict feed: {message}");
+        }
+    };
     for batch in rx {
         match sink {
             Sink::Stdout => {
@@ -222,46 +262,103 @@ fn send_loop(
                     writeln!(out, "{s}")
                         .map_err(|e| Failure(2, format!("standard output: {e}")))?;
                 }
-                sent += batch.len() as u64;
+                done.sent += batch.len() as u64;
             }
             Sink::Line { url, token } => {
                 for chunk in batch.chunks(MAX_BATCH) {
-                    let body = batch_json(chunk, feed_times);
-                    let mut tries = 0;
-                    loop {
+                    let mut chunk = chunk.to_vec();
+                    let (mut away, mut busy, mut singled) = (0u32, 0u32, 0u32);
+                    while !chunk.is_empty() {
+                        let body = batch_json(&chunk, policy.feed_times);
                         let result = agent
                             .post(url)
                             .set("Authorization", &format!("Bearer {token}"))
                             .set("Content-Type", "application/json")
                             .send_string(&body);
-                        requests += 1;
+                        done.requests += 1;
                         match result {
                             Ok(_) => {
-                                sent += chunk.len() as u64;
+                                done.sent += chunk.len() as u64;
                                 break;
                             }
-                            // Busy or restarting: try again shortly; these states age anyway.
-                            Err(ureq::Error::Status(503, _)) | Err(ureq::Error::Transport(_))
-                                if tries < 10 =>
-                            {
-                                tries += 1;
-                                std::thread::sleep(Duration::from_millis(200 * tries));
+                            Err(ureq::Error::Status(code @ (429 | 503), r)) => {
+                                busy += 1;
+                                if !policy.live && busy > 60 {
+                                    return Err(Failure(
+                                        1,
+                                        format!("{url}: the line stayed busy ({code})"),
+                                    ));
+                                }
+                                let wait = r
+                                    .header("Retry-After")
+                                    .and_then(|v| v.trim().parse::<f64>().ok())
+                                    .filter(|v| v.is_finite() && *v >= 0.0)
+                                    .unwrap_or(1.0)
+                                    .clamp(0.05, 10.0);
+                                std::thread::sleep(Duration::from_secs_f64(wait));
                             }
-                            Err(ureq::Error::Status(code, r)) => {
+                            Err(ureq::Error::Transport(e)) => {
+                                away += 1;
+                                if !policy.live && away > 10 {
+                                    return Err(Failure(2, format!("{url}: {e}")));
+                                }
+                                if away == 1 || away.is_multiple_of(30) {
+                                    eprintln!("deconflict feed: {url}: {e}; retrying");
+                                }
+                                std::thread::sleep(Duration::from_millis(
+                                    (200u64 << away.min(5)).min(5_000),
+                                ));
+                            }
+                            Err(ureq::Error::Status(code @ (401 | 403), r)) => {
                                 let text = r.into_string().unwrap_or_default();
                                 return Err(Failure(
                                     1,
-                                    format!("{url}: the line refused the reports ({code}): {text}"),
+                                    format!(
+                                        "{url}: the line refused the feed's token ({code}): {text}"
+                                    ),
                                 ));
                             }
-                            Err(e) => return Err(Failure(2, format!("{url}: {e}"))),
+                            Err(ureq::Error::Status(code, r)) => {
+                                let text = r.into_string().unwrap_or_default();
+                                if policy.strict {
+                                    return Err(Failure(
+                                        1,
+                                        format!(
+                                            "{url}: the line refused the reports ({code}): {text}"
+                                        ),
+                                    ));
+                                }
+                                // At most 16 single reports dropped a batch: a refusal that names one report
+                                // after another (a limit, not a bad report) drops the batch instead.
+                                match refused_index(&text)
+                                    .filter(|n| *n < chunk.len() && singled < 16)
+                                {
+                                    Some(n) => {
+                                        singled += 1;
+                                        let r = chunk.remove(n);
+                                        done.refused += 1;
+                                        warn(format!(
+                                            "the line refused {}'s report ({code}): {text}; dropped, the rest sent again",
+                                            r.id
+                                        ));
+                                    }
+                                    None => {
+                                        done.refused += chunk.len() as u64;
+                                        warn(format!(
+                                            "the line refused {} reports ({code}): {text}; dropped",
+                                            chunk.len()
+                                        ));
+                                        break;
+                                    }
+                                }
+                            }
                         }
                     }
                 }
             }
         }
     }
-    Ok((sent, requests))
+    Ok(done)
 }
 
 /// Reads, assembles and batches; hands batches to `tx`. `pace` maps a line's time to the instant it is due.
@@ -389,8 +486,11 @@ impl Reader<'_> {
 
 /// Runs a feed from `--connect` or `--replay` into `sink` and returns what it did.
 pub fn run_feed(args: &FeedArgs, sink: Sink) -> Result<Stats, Failure> {
-    if !(args.speed >= 0.0 && args.speed.is_finite()) {
-        return Err(Failure(2, "--speed: expected a number ≥ 0".into()));
+    if !(args.speed == 0.0 || (args.speed >= 0.001 && args.speed.is_finite())) {
+        return Err(Failure(
+            2,
+            "--speed: expected 0 (as fast as the line takes it) or a number from 0.001".into(),
+        ));
     }
     let start = match &args.start_at {
         None => Instant::now(),
@@ -404,7 +504,12 @@ pub fn run_feed(args: &FeedArgs, sink: Sink) -> Result<Stats, Failure> {
     let tracker = asterix::tracker(&args.radar)?;
     let (tx, rx) = sync_channel::<Vec<Report>>(4);
     let feed_times = args.feed_times || matches!(sink, Sink::Stdout);
-    let sender = std::thread::spawn(move || send_loop(&sink, &rx, feed_times));
+    let policy = Policy {
+        feed_times,
+        live: args.connect.is_some() || args.asterix_udp.is_some(),
+        strict: args.strict,
+    };
+    let sender = std::thread::spawn(move || send_loop(&sink, &rx, policy));
     let mut reader = Reader {
         args,
         asm: Assembler::new(),
@@ -433,11 +538,12 @@ pub fn run_feed(args: &FeedArgs, sink: Sink) -> Result<Stats, Failure> {
         .join()
         .map_err(|_| Failure(2, "the sender panicked".into()))?;
     // A refusal by the line explains a stopped reader best.
-    let (sent, requests) = sent?;
+    let done = sent?;
     read?;
     flushed?;
-    stats.sent = sent;
-    stats.requests = requests;
+    stats.sent = done.sent;
+    stats.requests = done.requests;
+    stats.refused = done.refused;
     Ok(stats)
 }
 
@@ -659,6 +765,11 @@ pub fn run(args: &FeedArgs) -> ExitCode {
     match run_feed(args, sink) {
         Ok(s) => {
             let secs = started.elapsed().as_secs_f64();
+            let refused = if s.refused > 0 {
+                format!(", {} refused by the line and dropped", s.refused)
+            } else {
+                String::new()
+            };
             let segments = if s.segments > 0 {
                 format!(", {} jumps in time replayed as new segments", s.segments)
             } else {
@@ -666,12 +777,12 @@ pub fn run(args: &FeedArgs) -> ExitCode {
             };
             if args.asterix() {
                 eprintln!(
-                    "deconflict feed: {} records ({} unreadable or out of range, {} not reported{segments}), {} states of {} targets, {} sent in {} requests, {secs:.1} s",
+                    "deconflict feed: {} records ({} unreadable or out of range, {} not reported{segments}), {} states of {} targets, {} sent in {} requests{refused}, {secs:.1} s",
                     s.lines, s.rejected, s.unreported, s.reports, s.aircraft, s.sent, s.requests
                 );
             } else {
                 eprintln!(
-                    "deconflict feed: {} lines ({} unreadable{segments}), {} states of {} aircraft, {} sent in {} requests, {secs:.1} s",
+                    "deconflict feed: {} lines ({} unreadable{segments}), {} states of {} aircraft, {} sent in {} requests{refused}, {secs:.1} s",
                     s.lines, s.rejected, s.reports, s.aircraft, s.sent, s.requests
                 );
             }
@@ -687,6 +798,16 @@ pub fn run(args: &FeedArgs) -> ExitCode {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_refusal_names_the_report_it_refused() {
+        assert_eq!(
+            refused_index(r#"{"detail":"tracks[12].time: older than 60 s"}"#),
+            Some(12)
+        );
+        assert_eq!(refused_index(r#"{"detail":"too many live tracks"}"#), None);
+        assert_eq!(refused_index("tracks[x]"), None);
+    }
 
     /// Lines of `input` read through a reader that hands out `chunk` bytes at a time, with `max`.
     fn lines(input: &[u8], chunk: usize, max: usize) -> Vec<Result<String, usize>> {

@@ -69,8 +69,9 @@ enum Command {
     Tail(client::TailArgs),
     /// Agreements between parties: list, propose, accept, suspend.
     Agreement(client::AgreementArgs),
-    /// A surveillance feed client: SBS-1 lines from a receiver (--connect) or a recording (--replay), reported
-    /// to the line as your party's tracks.
+    /// A surveillance feed client: SBS-1 lines from a receiver (--connect) or a recording (--replay), or ASTERIX
+    /// CAT021/062/048 over UDP (--asterix-udp) or from a recording (--asterix-replay), reported to the line as
+    /// your party's tracks.
     Feed(feed::FeedArgs),
     /// The deconfliction line server, on the embedded store.
     Serve(Box<serve::ServeArgs>),

@@ -308,3 +308,58 @@ fn targets_encoded_by_libasterix_reach_the_line_over_udp_unicast_and_multicast()
         );
     }
 }
+
+/// A feed whose reports the line refuses (here: more targets than the party may hold) drops them and goes on;
+/// it stopped at the first refusal before, which let any sender of datagrams silence a party's feed.
+#[test]
+fn reports_the_line_refuses_are_dropped_and_the_feed_goes_on() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data = dir.path().join("data");
+    let token = add_party(&data, "tr-gs");
+    let server = start_with(&data, &["--limit-tracks-per-party", "5"]);
+    let targets = dir.path().join("targets.jsonl");
+    let lines: Vec<String> = (0..12)
+        .map(|i| {
+            format!(
+                r#"{{"cat": 21, "sac": 25, "sic": 1, "lat": 36.{i}, "lon": 37.1, "fl": 350, "gs_kt": 450, "track_deg": 90, "address": "4BA9{i:02X}"}}"#
+            )
+        })
+        .collect();
+    std::fs::write(&targets, lines.join("\n")).expect("write targets");
+    let encoded = dir.path().join("targets.ast");
+    run_peer(&[
+        "encode",
+        targets.to_str().expect("utf-8"),
+        encoded.to_str().expect("utf-8"),
+    ]);
+    let run = |extra: &[&str]| {
+        let out = bin()
+            .args(["feed", "--asterix-replay"])
+            .arg(&encoded)
+            .args([
+                "--speed",
+                "0",
+                "--server",
+                &format!("http://{}", server.addr),
+                "--token",
+                &token,
+            ])
+            .args(extra)
+            .stdin(Stdio::null())
+            .output()
+            .expect("run the feed");
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (code, err) = run(&[]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(err.contains("refused by the line and dropped"), "{err}");
+    let (status, body) = http(&server.addr, "GET", "/v1/tracks", &token, None);
+    assert_eq!(status, 200, "{body}");
+    // The batch over the party's limit was dropped whole; the line holds what it took before, if anything.
+    assert!(body["tracks"].as_array().map_or(0, Vec::len) <= 5, "{body}");
+    let (code, err) = run(&["--strict"]);
+    assert_eq!(code, Some(1), "--strict stops at the refusal: {err}");
+}

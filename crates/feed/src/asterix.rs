@@ -612,14 +612,22 @@ fn cat021(it: &Items<'_>) -> Record {
         ..Record::default()
     };
     r.sac_sic = get("010").map(sac_sic);
-    if let Some(d) = get("040") {
-        let atp = d[0] >> 5;
-        r.non_icao = atp != 0;
-        r.not_real = d[0] & 0x02 != 0; // RAB: a field monitor
-        if d.len() > 1 {
-            r.on_ground = d[1] & 0x40 != 0;
-            r.not_real |= d[1] & 0x30 != 0; // SIM, TST
+    match get("040") {
+        Some(d) => {
+            let atp = d[0] >> 5;
+            r.non_icao = atp != 0;
+            // RAB, a field monitor; ATP 4–7 are reserved: nothing to trust the address by.
+            r.not_real = d[0] & 0x02 != 0 || atp > 3;
+            if d.len() > 1 {
+                r.on_ground = d[1] & 0x40 != 0;
+                r.not_real |= d[1] & 0x30 != 0; // SIM, TST
+            }
+            if d.len() > 2 {
+                r.not_real |= d[2] & 0x20 != 0; // NOGO: the position failed the no-go check
+            }
         }
+        // The descriptor is mandatory: without it nothing says the target is real and airborne.
+        None => r.not_real = true,
     }
     r.track_number = get("161").map(|b| u16_at(b) & 0x0fff);
     r.time_of_day_s = get("073").or_else(|| get("071")).map(time_of_day);
@@ -666,10 +674,11 @@ fn cat062(it: &Items<'_>) -> Result<Record, (&'static str, String)> {
     });
     r.track_number = get("040").map(u16_at);
     if let Some(d) = get("080") {
-        if d.len() > 1 {
-            r.not_real = d[1] & 0x80 != 0; // SIM
-            r.track_ended = d[1] & 0x40 != 0; // TSE
-        }
+        let bit = |octet: usize, mask: u8| d.get(octet).is_some_and(|o| o & mask != 0);
+        // SIM; PFT, a potential false track; FPLT, a track made of flight-plan data alone.
+        r.not_real = bit(1, 0x80) || bit(4, 0x04) || bit(4, 0x02);
+        r.track_ended = bit(1, 0x40); // TSE
+        r.on_ground = bit(5, 0x10); // SFC
     }
     r.flight_level = get("136").map(|b| f64::from(i16_at(b)) * 0.25);
     r.geometric_height_ft = get("130").map(|b| f64::from(i16_at(b)) * 6.25);
@@ -726,6 +735,16 @@ fn cat048(it: &Items<'_>) -> Record {
         let raw = ((u16_at(b) << 2) as i16) >> 2;
         r.flight_level = Some(f64::from(raw) * 0.25);
         r.flight_level_valid = b[0] & 0xc0 == 0;
+    }
+    if let Some(d) = get("170") {
+        if let Some(ext) = d.get(1) {
+            r.track_ended = ext & 0x80 != 0; // TRE
+            r.not_real |= ext & 0x40 != 0; // GHO: a ghost track
+        }
+    }
+    if let Some(b) = get("230") {
+        // STAT 1 and 3: on the ground.
+        r.on_ground = matches!((b[0] >> 2) & 0x07, 1 | 3);
     }
     r.address = get("220").map(u24);
     r.callsign = get("240").map(icao_chars);
@@ -850,6 +869,8 @@ pub const MAX_TARGETS: usize = 100_000;
 pub struct Tracker {
     targets: HashMap<String, Target>,
     radars: HashMap<(u8, u8), RadarSite>,
+    /// When a full tracker last forgot its quiet targets.
+    swept_ms: Option<i64>,
 }
 
 impl Tracker {
@@ -878,11 +899,20 @@ impl Tracker {
     /// The report a record gives at `time_ms`, or why none (with the field, for out-of-range values).
     pub fn push(&mut self, r: &Record, time_ms: i64) -> Result<Report, (Skip, String)> {
         let skip = |s: Skip, why: &str| Err((s, why.to_string()));
-        if r.not_real {
-            return skip(Skip::NotReal, "a simulated, test or field-monitor target");
-        }
-        if r.on_ground {
-            return skip(Skip::OnGround, "on the ground");
+        let cat = r.cat;
+        let item = |i: &str| format!("I{cat:03}/{i}");
+        if let Some(tod) = r.time_of_day_s {
+            if tod >= 86_400.0 {
+                let it = match cat {
+                    21 => "073",
+                    62 => "070",
+                    _ => "140",
+                };
+                return Err((
+                    Skip::OutOfRange,
+                    format!("{}: time of day {tod} s is not within a day", item(it)),
+                ));
+            }
         }
         let id = match (r.address, r.track_number, r.sac_sic) {
             (Some(a), _, _) => format!("{}{:06X}", if r.non_icao { "~" } else { "" }, a),
@@ -894,21 +924,28 @@ impl Tracker {
                 )
             }
         };
-        let cat = r.cat;
-        let item = |i: &str| format!("I{cat:03}/{i}");
+        if r.track_ended {
+            // The track's last report: what was known of it must not name a later track of that number.
+            self.targets.remove(&id);
+            return skip(Skip::NotReal, "the track's end");
+        }
+        if r.not_real {
+            return skip(
+                Skip::NotReal,
+                "a simulated, test, ghost or field-monitor target",
+            );
+        }
+        if r.on_ground {
+            return skip(Skip::OnGround, "on the ground");
+        }
         // Altitude: a flight level (pressure), else I062/135 (pressure, or MSL when QNH-corrected).
+        let level_item = match cat {
+            48 => "090",
+            62 => "136",
+            _ => "145",
+        };
         let altitude = match (r.flight_level, r.barometric_fl) {
-            (Some(fl), _) if r.flight_level_valid => Some((
-                fl,
-                true,
-                if cat == 48 {
-                    "090"
-                } else if cat == 62 {
-                    "136"
-                } else {
-                    "145"
-                },
-            )),
+            (Some(fl), _) if r.flight_level_valid => Some((fl, true, level_item)),
             (_, Some((fl, qnh))) => Some((fl, !qnh, "135")),
             _ => None,
         };
@@ -952,11 +989,31 @@ impl Tracker {
             None => None,
         };
         let vs = r.vertical_rate_ftmin.map(|v| v * M_PER_FT / 60.0);
+        if let Some(v) = vs {
+            if v.abs() > 1000.0 {
+                let it = if cat == 62 { "220" } else { "155" };
+                return Err((
+                    Skip::OutOfRange,
+                    format!("{}: vertical rate {v:.0} m/s is beyond ±1000", item(it)),
+                ));
+            }
+        }
+        // A callsign is used as given when every character is in the ICAO alphabet and it has no inner or
+        // leading space (the line shows it in sentences).
         let callsign = r
             .callsign
             .as_ref()
-            .filter(|c| !c.contains('?') && !c.is_empty());
-        if !self.targets.contains_key(&id) && self.targets.len() >= MAX_TARGETS {
+            .filter(|c| !c.is_empty() && !c.contains('?') && !c.contains(' '));
+        // A record that says nothing a later one could use does not make a target (an address alone).
+        let useful = r.lat_lon.is_some()
+            || r.polar.is_some()
+            || altitude.is_some()
+            || velocity.is_some()
+            || callsign.is_some();
+        if !useful {
+            return skip(Skip::NoPosition, "no position");
+        }
+        if !self.targets.contains_key(&id) && !self.room(time_ms) {
             return skip(Skip::TooManyTargets, "more targets than the feed keeps");
         }
         let t = self.targets.entry(id.clone()).or_default();
@@ -970,51 +1027,50 @@ impl Tracker {
         if velocity.is_some() {
             t.velocity = velocity;
         }
-        let altitude = t.altitude.filter(|a| time_ms - a.2 <= MAX_ALTITUDE_AGE_MS);
         let velocity = t.velocity.filter(|v| time_ms - v.2 <= MAX_VELOCITY_AGE_MS);
-        let (lat, lon) = match (r.lat_lon, r.polar) {
-            (Some(p), _) => p,
+        let (lat, lon, altitude) = match (r.lat_lon, r.polar) {
+            (Some((lat, lon)), _) => {
+                if !(-90.0..=90.0).contains(&lat) || !(-180.0..=180.0).contains(&lon) {
+                    let it = if cat == 62 { "105" } else { "131" };
+                    return Err((
+                        Skip::OutOfRange,
+                        format!(
+                            "{}: position {lat}, {lon} is outside -90..90, -180..180",
+                            item(it)
+                        ),
+                    ));
+                }
+                let altitude = t.altitude.filter(|a| time_ms - a.2 <= MAX_ALTITUDE_AGE_MS);
+                (lat, lon, altitude)
+            }
             (None, Some((rho, theta))) => {
                 let Some(site) = r.sac_sic.and_then(|s| self.radars.get(&s)) else {
                     return skip(Skip::UnknownRadar, "a radar whose site is not configured");
                 };
-                let Some((alt, _, _)) = altitude else {
-                    return skip(Skip::NoAltitude, "no validated flight level to place it");
+                // A plot is placed with its own validated flight level only, never an earlier one.
+                let Some((alt, pressure, at)) = altitude else {
+                    return skip(
+                        Skip::NoAltitude,
+                        "no validated flight level of its own to place it",
+                    );
                 };
-                site.locate(rho, theta, alt).ok_or((
+                let (lat, lon) = site.locate(rho, theta, alt).ok_or((
                     Skip::OutOfRange,
                     format!(
                         "{}: slant range {rho} NM cannot reach height {alt:.0} m",
                         item("040")
                     ),
-                ))?
+                ))?;
+                (lat, lon, Some((alt, pressure, at)))
             }
             _ => return skip(Skip::NoPosition, "no position"),
         };
-        if !(-90.0..=90.0).contains(&lat) || !(-180.0..=180.0).contains(&lon) {
-            let it = if cat == 62 { "105" } else { "131" };
-            return Err((
-                Skip::OutOfRange,
-                format!(
-                    "{}: position {lat}, {lon} is outside -90..90, -180..180",
-                    item(it)
-                ),
-            ));
-        }
         let Some((alt_m, pressure, _)) = altitude else {
             return skip(Skip::NoAltitude, "no flight level");
         };
         let Some((gs, trk, _)) = velocity else {
             return skip(Skip::NoVelocity, "no velocity");
         };
-        if let Some(v) = vs {
-            if v.abs() > 1000.0 {
-                return Err((
-                    Skip::OutOfRange,
-                    format!("{}: vertical rate {v:.0} m/s is beyond ±1000", item("220")),
-                ));
-            }
-        }
         Ok(Report {
             id,
             callsign: t.callsign.clone(),
@@ -1031,7 +1087,25 @@ impl Tracker {
             pressure,
         })
     }
+
+    /// Whether a new target may be kept at `time_ms`: when the tracker is full, targets not heard from for
+    /// [`FULL_FORGET_MS`] are forgotten first (at most once a second of the feed's time, so that a flood of
+    /// new ids does not sweep the map at every record).
+    fn room(&mut self, time_ms: i64) -> bool {
+        if self.targets.len() < MAX_TARGETS {
+            return true;
+        }
+        if self.swept_ms.is_none_or(|s| time_ms - s >= 1_000) {
+            self.swept_ms = Some(time_ms);
+            self.forget_older_than(time_ms - FULL_FORGET_MS);
+        }
+        self.targets.len() < MAX_TARGETS
+    }
 }
+
+/// When a [`Tracker`] is full, targets not heard from for this long (ms) make room for new ones: longer than
+/// any use of an earlier record ([`MAX_ALTITUDE_AGE_MS`], [`MAX_VELOCITY_AGE_MS`]).
+pub const FULL_FORGET_MS: i64 = 60_000;
 
 /// The UTC time (ms since 1970) of a time of day, taken on the day of `now_ms` or the day before or after,
 /// whichever is nearest `now_ms` (a report just before midnight received just after it is yesterday's).
@@ -1359,6 +1433,170 @@ mod tests {
             t.push(&bare, 2_000 + MAX_VELOCITY_AGE_MS).map_err(|e| e.0),
             Err(Skip::NoVelocity),
             "too old"
+        );
+    }
+
+    #[test]
+    fn a_record_naming_only_an_address_makes_no_target_and_a_full_tracker_forgets_quiet_ones() {
+        let full = decode_block(&block(21, &[cat021_sample()]))
+            .expect("ok")
+            .0
+            .remove(0);
+        let mut t = Tracker::new();
+        let ghost = Record {
+            cat: 21,
+            address: Some(0x123456),
+            ..Record::default()
+        };
+        assert_eq!(t.push(&ghost, 0).map_err(|e| e.0), Err(Skip::NoPosition));
+        assert!(t.is_empty(), "an address alone is no target");
+        for a in 0..MAX_TARGETS as u32 {
+            let r = Record {
+                address: Some(a),
+                ..full.clone()
+            };
+            t.push(&r, 0).expect("a report");
+        }
+        let new = Record {
+            address: Some(0xFFFFFF),
+            ..full.clone()
+        };
+        assert_eq!(
+            t.push(&new, 1_000).map_err(|e| e.0),
+            Err(Skip::TooManyTargets),
+            "full of targets heard a second ago"
+        );
+        assert!(
+            t.push(&new, FULL_FORGET_MS + 1).is_ok(),
+            "targets quiet for a minute make room"
+        );
+        assert_eq!(t.len(), 1);
+    }
+
+    #[test]
+    fn a_track_that_ended_takes_its_callsign_with_it() {
+        let full = decode_block(&block(21, &[cat021_sample()]))
+            .expect("ok")
+            .0
+            .remove(0);
+        let mut t = Tracker::new();
+        t.push(&full, 0).expect("a report");
+        let end = Record {
+            track_ended: true,
+            ..full.clone()
+        };
+        assert_eq!(t.push(&end, 1).map_err(|e| e.0), Err(Skip::NotReal));
+        let later = Record {
+            callsign: None,
+            ..full
+        };
+        assert_eq!(
+            t.push(&later, 2).expect("a report").callsign,
+            "",
+            "not the ended track's"
+        );
+    }
+
+    #[test]
+    fn a_plot_is_placed_only_with_its_own_validated_flight_level() {
+        let rec = |fl_octets: [u8; 2]| {
+            record(&[
+                (1, vec![7, 3]),
+                (4, [be(60 * 256, 2), be(0, 2)].concat()),
+                (6, fl_octets.to_vec()),
+                (8, vec![0x11, 0x22, 0x33]),
+                (13, [be(1000, 2), be(0, 2)].concat()),
+            ])
+        };
+        let good = be(300 * 4, 2);
+        let garbled = [0x40 | (400u16 >> 8) as u8, (400u16 & 0xff) as u8];
+        let (records, _) =
+            decode_block(&block(48, &[rec([good[0], good[1]]), rec(garbled)])).expect("decodes");
+        let mut t = Tracker::new();
+        t.add_radar(
+            7,
+            3,
+            RadarSite {
+                lat_deg: 36.0,
+                lon_deg: 37.0,
+                height_m: 400.0,
+            },
+        );
+        t.push(&records[0], 0).expect("placed at FL300");
+        assert!(!records[1].flight_level_valid);
+        assert_eq!(
+            t.push(&records[1], 1_000).map_err(|e| e.0),
+            Err(Skip::NoAltitude),
+            "not placed with the earlier FL300"
+        );
+    }
+
+    #[test]
+    fn ground_ghost_false_and_descriptorless_targets_are_not_reported() {
+        let mut t = Tracker::new();
+        // CAT062 I062/080 with SFC set (sixth octet), then with PFT (fifth).
+        let track = |status: Vec<u8>| {
+            record(&[
+                (1, vec![25, 100]),
+                (5, [be(1 << 24, 4), be(1 << 24, 4)].concat()),
+                (7, [be(400, 2), be(0, 2)].concat()),
+                (12, be(7, 2)),
+                (13, status),
+                (17, be(1200, 2)),
+            ])
+        };
+        let (records, _) = decode_block(&block(
+            62,
+            &[
+                track(vec![0x01, 0x01, 0x01, 0x01, 0x01, 0x10]),
+                track(vec![0x01, 0x01, 0x01, 0x01, 0x04]),
+                track(vec![0x00]),
+            ],
+        ))
+        .expect("decodes");
+        assert_eq!(t.push(&records[0], 0).map_err(|e| e.0), Err(Skip::OnGround));
+        assert_eq!(t.push(&records[1], 0).map_err(|e| e.0), Err(Skip::NotReal));
+        assert!(
+            t.push(&records[2], 0).is_ok(),
+            "{:?}",
+            t.push(&records[2], 0)
+        );
+        // CAT048 I048/230 STAT 1 (on the ground); I048/170 with GHO.
+        let plot = |frn: usize, item: Vec<u8>| {
+            record(&[
+                (1, vec![7, 3]),
+                (4, [be(256, 2), be(0, 2)].concat()),
+                (6, be(40, 2)),
+                (8, vec![1, 2, 3]),
+                (frn, item),
+            ])
+        };
+        let (records, _) = decode_block(&block(
+            48,
+            &[plot(21, vec![0x04, 0x00]), plot(14, vec![0x01, 0x40])],
+        ))
+        .expect("decodes");
+        assert!(records[0].on_ground && records[1].not_real, "{records:?}");
+        // CAT021 without its mandatory I021/040.
+        let bare = record(&[(1, vec![25, 10]), (11, vec![1, 2, 3]), (21, be(1400, 2))]);
+        let (records, _) = decode_block(&block(21, &[bare])).expect("decodes");
+        assert!(records[0].not_real);
+    }
+
+    #[test]
+    fn a_time_of_day_beyond_a_day_is_refused_naming_the_item() {
+        let mut r = decode_block(&block(21, &[cat021_sample()]))
+            .expect("ok")
+            .0
+            .remove(0);
+        r.time_of_day_s = Some(90_000.0);
+        let e = Tracker::new().push(&r, 0).expect_err("refused");
+        assert_eq!(
+            e,
+            (
+                Skip::OutOfRange,
+                "I021/073: time of day 90000 s is not within a day".into()
+            )
         );
     }
 

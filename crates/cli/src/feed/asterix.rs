@@ -172,6 +172,8 @@ fn udp(reader: &mut Reader<'_>, addr: &str) -> Result<(), Failure> {
                 for b in blocks(&buf[..n]) {
                     reader.asterix_block(b, &source, 0, false)?;
                 }
+                // Datagrams that make no report (another category, say) must not hold back pending ones.
+                reader.maybe_flush()?;
             }
             Err(e)
                 if matches!(

@@ -24,7 +24,7 @@ use std::collections::HashMap;
 
 use deconflict_space::units::{parse_time, METRES_PER_FOOT};
 use deconflict_space::{
-    AltitudeBand, Datum, FieldError, Footprint, Region, TimeWindow, Volume4D, MAX_TIME_MS,
+    AltitudeBand, Datum, FieldError, Footprint, LonLat, Region, TimeWindow, Volume4D, MAX_TIME_MS,
     MIN_ALTITUDE_M, MIN_TIME_MS,
 };
 use deconflict_strategic::{Declaration, Kind};
@@ -462,7 +462,22 @@ fn polygon(
         1 => {
             let outer = format!("{field}[0]");
             let Arr(points): Arr<Coord> = coordinates_as(&rings[0], &outer)?;
-            let points = coordinates(&points, &outer, limits, true)?;
+            let given = coordinates(&points, &outer, limits, true)?;
+            // The vertices as given are checked first, so that a problem names the vertex.
+            Region::new(&Footprint::Polygon(given.clone())).map_err(|e| footprint_field(e, at, ring))?;
+            let points = follow_lon_lat(&given);
+            if points.len() > limits.vertices_per_footprint.min(deconflict_space::MAX_VERTICES) {
+                return Err(fail(
+                    &outer,
+                    format!(
+                        "its edges are straight in longitude and latitude (GeoJSON), and the line's are \
+                         geodesics: following them within half a metre takes {} vertices, more than the {} a \
+                         footprint may have; give the zone as smaller polygons",
+                        points.len(),
+                        limits.vertices_per_footprint.min(deconflict_space::MAX_VERTICES)
+                    ),
+                ));
+            }
             Region::new(&Footprint::Polygon(points)).map_err(|e| footprint_field(e, at, ring))
         }
         n => Err(fail(
@@ -474,6 +489,74 @@ fn polygon(
             ),
         )),
     }
+}
+
+/// Longest edge (m) of a polygon read from or written to ED-318 that is kept whole. GeoJSON draws an edge as
+/// a straight line in longitude and latitude; the line's edges are great-elliptic arcs, which bow towards the
+/// pole from it by about L² tan φ / 8R for an edge of length L at latitude φ: under half a metre below 80°
+/// for 2 km. A longer edge is cut into equal steps of at most [`STEP_M`] (reading: along the straight line;
+/// writing: along the line's arc), so that a zone is neither narrowed nor widened by more than that, and
+/// reading what was written (or writing what was read) adds nothing.
+pub const LONGEST_EDGE_M: f64 = 2_000.0;
+
+/// The step a longer edge is cut into (m), short of [`LONGEST_EDGE_M`] so that cut edges stay whole.
+pub const STEP_M: f64 = 1_800.0;
+
+/// Into how many steps the edge from `a` to `b` is cut (1: kept whole). The length is measured the same
+/// way both ways: east–west in longitude at the edge's mean latitude (the short way round), north–south in
+/// latitude.
+pub(crate) fn edge_steps(a: LonLat, b: LonLat) -> usize {
+    let dlon = short_dlon(a, b);
+    let mid = ((a.lat + b.lat) / 2.0).to_radians().cos().abs();
+    let metres = (dlon * mid * 111_320.0).hypot((b.lat - a.lat) * 110_574.0);
+    if metres <= LONGEST_EDGE_M {
+        1
+    } else {
+        // Capped: a ring that would need more is refused by its reader's vertex limit anyway.
+        ((metres / STEP_M).ceil() as usize).clamp(1, 2 * deconflict_space::MAX_VERTICES)
+    }
+}
+
+/// `b.lon - a.lon`, the short way round.
+fn short_dlon(a: LonLat, b: LonLat) -> f64 {
+    let d = b.lon - a.lon;
+    if d > 180.0 {
+        d - 360.0
+    } else if d < -180.0 {
+        d + 360.0
+    } else {
+        d
+    }
+}
+
+/// The vertices of a ring with points added along every edge longer than [`LONGEST_EDGE_M`], interpolated
+/// in longitude and latitude (an edge across the antimeridian the short way), the closing edge included.
+pub(crate) fn follow_lon_lat(points: &[LonLat]) -> Vec<LonLat> {
+    let mut out = Vec::with_capacity(points.len());
+    let closed = points.len() > 1 && points.first() == points.last();
+    let n = points.len();
+    for i in 0..n {
+        let a = points[i];
+        out.push(a);
+        let b = match (i + 1 < n, closed) {
+            (true, _) => points[i + 1],
+            (false, false) if n > 2 => points[0],
+            _ => break,
+        };
+        let (dlon, dlat) = (short_dlon(a, b), b.lat - a.lat);
+        let steps = edge_steps(a, b);
+        for k in 1..steps {
+            let f = k as f64 / steps as f64;
+            let mut lon = a.lon + dlon * f;
+            if lon > 180.0 {
+                lon -= 360.0;
+            } else if lon < -180.0 {
+                lon += 360.0;
+            }
+            out.push(LonLat::new(lon, a.lat + dlat * f));
+        }
+    }
+    out
 }
 
 /// The footprints and bands of a geometry at `at`; `outer` is the layer of an enclosing collection (and its
@@ -904,9 +987,27 @@ pub fn read_zones(text: &str, options: &Ed318Options) -> Result<Vec<Zone>, PlanE
         .ok_or_else(|| document("features", "is missing"))?;
     let mut out: Vec<Zone> = Vec::new();
     let mut first: HashMap<String, (usize, usize)> = HashMap::new();
+    // Volumes of the whole file: each feature's schedule may expand to MAX_EXPANDED_VOLUMES, the file too.
+    let mut volumes = 0usize;
     for (i, raw) in features.iter().enumerate() {
         let record = format!("features[{i}]");
         let zone = feature(raw.get(), open, options).map_err(|e| plan_error(record.clone(), e))?;
+        volumes = volumes.saturating_add(zone.declaration.volumes.len());
+        if volumes > MAX_EXPANDED_VOLUMES {
+            return Err(plan_error(
+                record,
+                (
+                    Some(zone.declaration.id.clone()),
+                    fail(
+                        "geometry",
+                        format!(
+                            "the file's zones make more than {MAX_EXPANDED_VOLUMES} volumes up to this one; \
+                             import a shorter horizon (--from, --until) or fewer zones at a time"
+                        ),
+                    ),
+                ),
+            ));
+        }
         let id = zone.declaration.id.clone();
         match first.get(&id) {
             None => {

@@ -7,7 +7,9 @@
 //! `extendedProperties.deconflict`, which [`super::read_zones`] reads back. Corridors have no ED-318 form,
 //! and kinds other than site and zone are not zones: both are [`Skipped`], with the reason.
 
+use deconflict_space::geodesy::{ecef, lonlat_of_surface, surface_point};
 use deconflict_space::units::format_time;
+use deconflict_space::vec3::normalize;
 use deconflict_space::{
     AltitudeBand, Datum, Footprint, LonLat, MAX_TIME_MS, MIN_ALTITUDE_M, MIN_TIME_MS,
 };
@@ -101,11 +103,45 @@ fn layer(band: &AltitudeBand) -> Value {
     })
 }
 
+/// A ring's vertices with points added on the line's own edges (great-elliptic arcs: the ellipsoid cut by the
+/// plane through the centre and both ends) where an edge is longer than [`super::LONGEST_EDGE_M`] (cut as
+/// [`super::edge_steps`] says, the reader's measure), since a GeoJSON reader draws
+/// straight lines in longitude and latitude between them. The closing edge is included; the ring is not
+/// closed here.
+fn along_edges(points: &[LonLat]) -> Vec<LonLat> {
+    let closed = points.len() > 1 && points.first() == points.last();
+    let ring = if closed {
+        &points[..points.len() - 1]
+    } else {
+        points
+    };
+    let mut out = Vec::with_capacity(ring.len());
+    for (i, &a) in ring.iter().enumerate() {
+        out.push(a);
+        let b = ring[(i + 1) % ring.len()];
+        let (ua, ub) = (normalize(ecef(a)), normalize(ecef(b)));
+        let steps = super::edge_steps(a, b);
+        for k in 1..steps {
+            let f = k as f64 / steps as f64;
+            let dir = normalize([
+                ua[0] * (1.0 - f) + ub[0] * f,
+                ua[1] * (1.0 - f) + ub[1] * f,
+                ua[2] * (1.0 - f) + ub[2] * f,
+            ]);
+            out.push(lonlat_of_surface(surface_point(dir)));
+        }
+    }
+    if closed {
+        out.push(ring[0]);
+    }
+    out
+}
+
 /// A footprint and its band as a geometry; `None` for a corridor.
 fn geometry(footprint: &Footprint, band: &AltitudeBand) -> Option<Value> {
     match footprint {
         Footprint::Polygon(points) => {
-            let mut ring: Vec<Value> = points.iter().map(position).collect();
+            let mut ring: Vec<Value> = along_edges(points).iter().map(position).collect();
             if points.first() != points.last() {
                 ring.push(position(&points[0]));
             }

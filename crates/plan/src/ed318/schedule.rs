@@ -18,7 +18,7 @@ pub const MAX_SCHEDULE_DAYS: i64 = 1_000;
 
 /// Most volumes one feature is expanded into (footprints × windows), whatever the limits: a few bytes of
 /// schedule must not become an unbounded plan.
-pub const MAX_EXPANDED_VOLUMES: usize = 100_000;
+pub const MAX_EXPANDED_VOLUMES: usize = 20_000;
 
 /// The names ED-318 gives the days, Monday first (as `(day + 3) mod 7` counts from 1970-01-01, a Thursday).
 pub(crate) const WEEK_DAYS: [&str; 7] = ["MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN"];

@@ -2,7 +2,7 @@
 //! feature and the field; and what is read, field by field.
 
 use deconflict_space::units::parse_time;
-use deconflict_space::{Datum, Footprint, TimeWindow, MAX_TIME_MS, MIN_ALTITUDE_M};
+use deconflict_space::{Datum, Footprint, LonLat, Region, TimeWindow, MAX_TIME_MS, MIN_ALTITUDE_M};
 use deconflict_strategic::Kind;
 use serde_json::{json, Value};
 
@@ -388,7 +388,7 @@ fn each_refusal_names_the_feature_and_the_field() {
             set(v, &format!("{a}/schedule"), Value::Array(many));
         },
         "properties.limitedApplicability[0].schedule",
-        "more than 100000 windows",
+        "more than 20000 windows",
     );
     // A permanent zone runs to 2200: longer than a line takes, unless a horizon cuts it.
     refused_with(
@@ -594,4 +594,68 @@ fn parse_plan_reads_ed318_as_one_party() {
         "geometry": {"type": "Point", "coordinates": [36.0, 35.0]}}]});
     let e = crate::parse_plan(&plain.to_string()).expect_err("no radius");
     assert_eq!(e.field, "properties.radius_m");
+}
+
+/// GeoJSON draws a polygon's edge straight in longitude and latitude; the line's edges are great-elliptic
+/// arcs, which at 70°N bow some 11 km towards the pole over 12° of longitude. Read as given, the box below
+/// would leave out a point 2 km inside its southern edge and take in one 2 km outside its northern edge.
+#[test]
+fn long_edges_are_followed_as_drawn_in_longitude_and_latitude() {
+    let mut v = collection(vec![feature("WW1")]);
+    set(
+        &mut v,
+        "/geometry/coordinates",
+        json!([[
+            [0.0, 70.0],
+            [12.0, 70.0],
+            [12.0, 71.0],
+            [0.0, 71.0],
+            [0.0, 70.0]
+        ]]),
+    );
+    let zones = read(&v).expect("read");
+    let region = &zones[0].declaration.volumes[0].footprint;
+    let at = |lon: f64, lat: f64| {
+        let p = Region::new(&Footprint::Circle {
+            center: LonLat::new(lon, lat),
+            radius_m: 1.0,
+        })
+        .expect("a point");
+        region.distance_m(&p)
+    };
+    assert_eq!(at(6.0, 70.02), 0.0, "2 km inside the southern edge");
+    assert_eq!(at(6.0, 70.98), 0.0, "2 km inside the northern edge");
+    assert!(at(6.0, 71.02) > 1_000.0, "2 km outside the northern edge");
+    assert!(at(6.0, 69.98) > 1_000.0, "2 km outside the southern edge");
+    let vertices = match region.footprint() {
+        Footprint::Polygon(p) => p.len(),
+        other => panic!("{other:?}"),
+    };
+    assert!((450..700).contains(&vertices), "{vertices} vertices");
+}
+
+/// Each feature's schedule is bounded, and so is the whole file: two features of 15 000 volumes each are
+/// refused at the second (before, a few such features made hundreds of megabytes).
+#[test]
+fn the_whole_file_expands_into_a_bounded_number_of_volumes() {
+    let many: Vec<Value> = (0..200)
+        .map(|k| {
+            let at = format!("{:02}:{:02}", k / 60, k % 60);
+            json!({"day": ["ANY"], "startTime": format!("{at}:00Z"), "endTime": format!("{at}:30Z")})
+        })
+        .collect();
+    let busy = |id: &str| {
+        let mut f = feature(id);
+        f["properties"]["limitedApplicability"] = json!([{
+            "startDateTime": "2030-01-01T00:00:00Z",
+            "endDateTime": "2030-03-17T00:00:00Z",
+            "schedule": many.clone(),
+        }]);
+        f
+    };
+    let one = read(&collection(vec![busy("WW1")])).expect("one feature of 15 000 volumes");
+    assert_eq!(one[0].declaration.volumes.len(), 15_000);
+    let e = read(&collection(vec![busy("WW1"), busy("WW2")])).expect_err("two");
+    assert_eq!(e.record, "features[1]", "{e}");
+    assert!(e.problem.contains("more than 20000 volumes"), "{e}");
 }

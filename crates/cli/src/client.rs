@@ -148,7 +148,7 @@ pub enum AgreementAction {
 }
 
 /// A failure and its exit status.
-struct Failure(u8, String);
+pub(crate) struct Failure(pub(crate) u8, pub(crate) String);
 
 fn token(c: &Connection) -> Result<&str, Failure> {
     c.token
@@ -156,8 +156,9 @@ fn token(c: &Connection) -> Result<&str, Failure> {
         .ok_or_else(|| Failure(2, "no token: give --token or set DECONFLICT_TOKEN".into()))
 }
 
-/// One request; the JSON answer, or the server's problem.
-fn request(
+/// One request to the line: the JSON answer, or the server's problem (exit 1) or why it could not be asked
+/// (exit 2).
+pub(crate) fn request(
     c: &Connection,
     method: &str,
     path: &str,
@@ -189,6 +190,7 @@ fn request(
                 .map_or_else(|| p.to_string(), str::to_string);
             let field = p["field"]
                 .as_str()
+                .filter(|f| !f.is_empty())
                 .map(|f| format!(" (field {f})"))
                 .unwrap_or_default();
             Err(Failure(

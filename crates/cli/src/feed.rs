@@ -417,13 +417,15 @@ impl Reader<'_> {
 
     /// Waits until a replayed line (or record) of time `t` is due, flushing on the way; a jump of more than
     /// [`MAX_REPLAY_GAP_MS`] from the previous one starts a new segment, played at once.
-    fn pace(&mut self, t: i64, what: &str, unit: &str) -> Result<(), Failure> {
+    /// `what` names the line or record, and is only made when a jump is reported.
+    fn pace(&mut self, t: i64, what: impl Fn() -> String, unit: &str) -> Result<(), Failure> {
         if let Some(previous) = self.previous {
             if (t - previous).abs() > MAX_REPLAY_GAP_MS {
                 self.stats.segments += 1;
                 if self.stats.segments <= NAMED_ERRORS as u64 {
                     eprintln!(
-                        "deconflict feed: {what}: its time is {:.0} s {} the previous {unit}'s; a new segment starts here, played at once",
+                        "deconflict feed: {}: its time is {:.0} s {} the previous {unit}'s; a new segment starts here, played at once",
+                        what(),
                         (t - previous).abs() as f64 / 1000.0,
                         if t > previous { "after" } else { "before" }
                     );
@@ -465,7 +467,7 @@ impl Reader<'_> {
                     "{source}: line {n}: field 7 (date generated): a replayed line needs its time"
                 ));
             };
-            self.pace(t, &format!("{source}: line {n}"), "line")?;
+            self.pace(t, || format!("{source}: line {n}"), "line")?;
             t
         } else if self.args.feed_times {
             msg.time_ms.unwrap_or_else(now_ms)

@@ -20,7 +20,7 @@ use deconflict_space::TimeWindow;
 use deconflict_strategic::Kind;
 use serde_json::{json, Value};
 
-use crate::client::Connection;
+use crate::client::{request, Connection, Failure};
 
 #[derive(Subcommand, Debug)]
 pub enum ZonesCommand {
@@ -117,9 +117,6 @@ fn country(s: &str) -> Result<String, String> {
     }
 }
 
-/// A failure and its exit status.
-struct Failure(u8, String);
-
 fn bad(message: impl Into<String>) -> Failure {
     Failure(2, message.into())
 }
@@ -206,54 +203,6 @@ fn body(zone: &Zone, audience: &[String]) -> Value {
     body
 }
 
-/// One request to the line: the JSON answer, or the server's problem (exit 1) or why it could not be asked
-/// (exit 2).
-fn request(
-    c: &Connection,
-    method: &str,
-    path: &str,
-    body: Option<&Value>,
-) -> Result<Value, Failure> {
-    let token = c
-        .token
-        .as_deref()
-        .ok_or_else(|| bad("no token: give --token or set DECONFLICT_TOKEN"))?;
-    let url = format!("{}{path}", c.server.trim_end_matches('/'));
-    let req = ureq::request(method, &url).set("Authorization", &format!("Bearer {token}"));
-    let result = match body {
-        Some(b) => req
-            .set("Content-Type", "application/json")
-            .send_string(&b.to_string()),
-        None => req.call(),
-    };
-    let read = |r: ureq::Response| -> Value {
-        let text = r.into_string().unwrap_or_default();
-        serde_json::from_str(&text).unwrap_or(Value::String(text))
-    };
-    match result {
-        Ok(r) => Ok(read(r)),
-        Err(ureq::Error::Status(code, r)) => {
-            let p = read(r);
-            let detail = p["detail"]
-                .as_str()
-                .map_or_else(|| p.to_string(), str::to_string);
-            let field = p["field"]
-                .as_str()
-                .filter(|f| !f.is_empty())
-                .map(|f| format!(" (field {f})"))
-                .unwrap_or_default();
-            Err(Failure(
-                1,
-                format!(
-                    "{code} {}: {detail}{field}",
-                    p["title"].as_str().unwrap_or("")
-                ),
-            ))
-        }
-        Err(e) => Err(bad(format!("{url}: {e}"))),
-    }
-}
-
 fn import(a: &ImportArgs) -> Result<(), Failure> {
     let file = name_of(&a.file);
     let text = read_text(&a.file)?;
@@ -266,20 +215,25 @@ fn import(a: &ImportArgs) -> Result<(), Failure> {
         .map(|z| (z.declaration.id.clone(), body(z, &a.audience)))
         .collect();
     for (id, b) in &bodies {
-        request(&a.connection, "POST", "/v1/declarations/preview", Some(b)).map_err(
-            |Failure(code, why)| {
-                Failure(
-                    code,
-                    format!("{file}: zone {id:?}: {why}; nothing was declared"),
-                )
-            },
-        )?;
+        request(
+            &a.connection,
+            "POST",
+            "/v1/declarations/preview",
+            Some(b),
+            None,
+        )
+        .map_err(|Failure(code, why)| {
+            Failure(
+                code,
+                format!("{file}: zone {id:?}: {why}; nothing was declared"),
+            )
+        })?;
     }
     let mut declared = Vec::new();
     if !a.dry_run {
         for (id, b) in &bodies {
-            let answer = request(&a.connection, "POST", "/v1/declarations", Some(b)).map_err(
-                |Failure(code, why)| {
+            let answer = request(&a.connection, "POST", "/v1/declarations", Some(b), None)
+                .map_err(|Failure(code, why)| {
                     let done: Vec<&str> = declared
                         .iter()
                         .filter_map(|d: &Value| d["id"].as_str())
@@ -295,8 +249,7 @@ fn import(a: &ImportArgs) -> Result<(), Failure> {
                             }
                         ),
                     )
-                },
-            )?;
+                })?;
             declared.push(json!({
                 "id": id,
                 "version": answer["version"],
@@ -334,7 +287,7 @@ fn readable(c: &Connection) -> Result<Vec<Value>, Failure> {
                 format!("/v1/declarations?limit=1000&after={a}")
             }
         };
-        let page = request(c, "GET", &path, None)?;
+        let page = request(c, "GET", &path, None, None)?;
         if let Some(list) = page["declarations"].as_array() {
             items.extend(list.iter().cloned());
         }

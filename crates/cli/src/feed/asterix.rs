@@ -238,7 +238,7 @@ impl Reader<'_> {
                 let t = self.replay_time(tod);
                 self.pace(
                     t,
-                    &format!("{source}: block at octet {at}, record {}", i + 1),
+                    || format!("{source}: block at octet {at}, record {}", i + 1),
                     "record",
                 )?;
                 t

@@ -165,9 +165,23 @@ pub(crate) fn request(
     body: Option<&Value>,
     if_match: Option<u64>,
 ) -> Result<Value, Failure> {
+    request_with(&ureq::agent(), c, method, path, body, if_match)
+}
+
+/// [`request`] through `agent` (its timeouts and connection pool); a refusal keeps the server's status code
+/// in the message (`401 …`).
+pub(crate) fn request_with(
+    agent: &ureq::Agent,
+    c: &Connection,
+    method: &str,
+    path: &str,
+    body: Option<&Value>,
+    if_match: Option<u64>,
+) -> Result<Value, Failure> {
     let url = format!("{}{path}", c.server.trim_end_matches('/'));
-    let mut req =
-        ureq::request(method, &url).set("Authorization", &format!("Bearer {}", token(c)?));
+    let mut req = agent
+        .request(method, &url)
+        .set("Authorization", &format!("Bearer {}", token(c)?));
     if let Some(v) = if_match {
         req = req.set("If-Match", &format!("\"{v}\""));
     }

@@ -48,6 +48,53 @@ pub struct DemoArgs {
     /// lists; the log keeps them.
     #[arg(long, value_name = "S", default_value_t = 86_400)]
     pub limit_retention_s: u64,
+    /// Also bridge a party's picture to its TAK server (`deconflict tak`, with that party's duty officer's
+    /// token): `PARTY=tls://HOST:PORT` (give --tak-ca, --tak-cert, --tak-key) or `PARTY=tcp://HOST:PORT`.
+    /// `scripts/demo --tak` starts a local TAK server and passes this.
+    #[arg(long, value_name = "PARTY=URL")]
+    pub tak: Vec<String>,
+    /// The TAK server's certificate authority (PEM).
+    #[arg(long, value_name = "FILE")]
+    pub tak_ca: Option<PathBuf>,
+    /// The bridge's client certificate (PEM).
+    #[arg(long, value_name = "FILE")]
+    pub tak_cert: Option<PathBuf>,
+    /// The client certificate's key (PEM).
+    #[arg(long, value_name = "FILE")]
+    pub tak_key: Option<PathBuf>,
+}
+
+/// The bridges `--tak` asks for, checked before the line starts: (party, the bridge's arguments without the
+/// line's URL and token).
+fn tak_bridges(args: &DemoArgs) -> Result<Vec<(String, crate::tak::TakArgs)>, String> {
+    args.tak
+        .iter()
+        .map(|spec| {
+            let (party, url) = spec
+                .split_once('=')
+                .ok_or_else(|| format!("--tak {spec:?}: expected PARTY=tls://HOST:PORT"))?;
+            let bridge = crate::tak::TakArgs {
+                connection: crate::client::Connection {
+                    server: String::new(),
+                    token: None,
+                },
+                tak: Some(url.to_string()),
+                ca: args.tak_ca.clone(),
+                cert: args.tak_cert.clone(),
+                key: args.tak_key.clone(),
+                server_name: None,
+                poll_s: 2.0,
+                refresh_s: 60.0,
+                ahead_min: 60.0,
+                callsign: "DECONFLICT".into(),
+                no_tracks: false,
+                feed_times: false,
+                dry_run: false,
+            };
+            crate::tak::check(&bridge).map_err(|why| format!("--tak {spec:?}: {why}"))?;
+            Ok((party.to_string(), bridge))
+        })
+        .collect()
 }
 
 fn fail(message: String) -> ExitCode {
@@ -367,10 +414,19 @@ pub fn demo(args: &DemoArgs) -> ExitCode {
         })),
         Err(e) => return fail(format!("{}: {e}", data.display())),
     };
+    let bridges = match tak_bridges(args) {
+        Ok(b) => b,
+        Err(e) => return fail(e),
+    };
     let (tokens, conflicts) = match load(&line, &scenario, source) {
         Ok(t) => t,
         Err(e) => return fail(e),
     };
+    for (party, _) in &bridges {
+        if !tokens.contains_key(party) {
+            return fail(format!("--tak: no party {party:?} in the scenario"));
+        }
+    }
     let banner = |url: &str| {
         println!(
             "deconflict demo: {}",
@@ -405,6 +461,16 @@ pub fn demo(args: &DemoArgs) -> ExitCode {
         println!(
             "  curl -s -H \"Authorization: Bearer $UN_OCHA\" '{url}/v1/notifications?box=outbox'"
         );
+        for (party, bridge) in &bridges {
+            let mut bridge = bridge.clone();
+            bridge.connection.server = url.to_string();
+            bridge.connection.token = tokens.get(party).cloned();
+            println!(
+                "TAK bridge: {party}'s picture to {} (its units' position reports become its tracks)",
+                bridge.tak.as_deref().unwrap_or("")
+            );
+            std::thread::spawn(move || crate::tak::run(&bridge));
+        }
         println!("press Ctrl-C to stop");
     };
     if !flights.is_empty() {

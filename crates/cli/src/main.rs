@@ -23,6 +23,7 @@ mod log;
 mod report;
 mod serve;
 mod tactical;
+mod tak;
 mod zones;
 
 use std::process::ExitCode;
@@ -97,6 +98,9 @@ enum Command {
     /// Exit status: 0 done, 1 refused by the server, 2 bad input (the message names the feature and the field).
     #[command(subcommand)]
     Zones(zones::ZonesCommand),
+    /// The bridge to your party's TAK server (Cursor on Target over TLS): your picture out as shapes, alert
+    /// markers and chat; your units' position reports in as your live tracks.
+    Tak(tak::TakArgs),
 }
 
 fn main() -> ExitCode {
@@ -118,6 +122,7 @@ fn main() -> ExitCode {
         Command::Party(command) => serve::party(&command),
         Command::Feed(args) => feed::run(&args),
         Command::Zones(command) => zones::run(&command),
+        Command::Tak(args) => tak::run(&args),
         Command::DssToken(args) => dss_token::run(&args),
         Command::Openapi => {
             let doc = deconflict_server::openapi::document();

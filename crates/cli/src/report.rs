@@ -200,7 +200,7 @@ fn window(bundle: &ProofBundle, from: Option<i64>, to: Option<i64>) -> Result<(i
 }
 
 /// Percent-encodes a query value.
-fn encode(s: &str) -> String {
+pub(crate) fn encode(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {

@@ -21,6 +21,7 @@
 use std::collections::HashMap;
 
 pub mod asterix;
+pub mod cot;
 
 pub use deconflict_tactical::Track;
 

@@ -223,7 +223,7 @@ fn tactical_schemas() -> Value {
                 "lat": {"type": "number"}, "lon": {"type": "number"}, "alt_m": {"type": "number"},
                 "gs_mps": {"type": "number"}, "trk_deg": {"type": "number"},
                 "vs_mps": {"type": "number", "description": "vertical rate, m/s up; absent: unknown (never taken as level flight)"},
-                "alt_ref": {"enum": ["msl", "pressure"], "default": "msl", "description": "pressure: alt_m is pressure altitude (standard setting), compared with MSL heights with a margin"},
+                "alt_ref": {"enum": ["msl", "pressure", "wgs84"], "default": "msl", "description": "pressure: alt_m is pressure altitude (standard setting), compared with MSL heights with a margin; wgs84: height above the WGS84 ellipsoid (GNSS, TAK), compared with heights on another reference with the geoid's margin"},
                 "time": text("when the state was measured (default: now); within [now − track_ttl, now + track_future_skew]")
             }
         }}}},
@@ -242,7 +242,7 @@ fn tactical_schemas() -> Value {
             "reported": text("when the state was reported or measured"),
             "lat": {"type": "number"}, "lon": {"type": "number"}, "alt_m": {"type": "number"},
             "gs_mps": {"type": "number"}, "trk_deg": {"type": "number"}, "vs_mps": {"type": ["number", "null"]},
-            "alt_ref": {"enum": ["msl", "pressure"]}
+            "alt_ref": {"enum": ["msl", "pressure", "wgs84"]}
         }},
         "TrackList": {"type": "object", "properties": {"tracks": {"type": "array", "items": {"$ref": "#/components/schemas/Track"}}, "next": {"type": ["string", "null"], "description": "ask for the next page with after=next; null on the last page"}, "cursor": {"type": "integer", "description": "the log size this page reflects: a stream opened at this cursor carries every later change"}}},
         "AlertList": {"type": "object", "properties": {"alerts": {"type": "array", "items": {"$ref": "#/components/schemas/Alert"}}, "next": {"type": ["string", "null"], "description": "ask for the next page with after=next; null on the last page"}, "cursor": {"type": "integer", "description": "the log size this page reflects: a stream opened at this cursor carries every later change"}}}

@@ -36,6 +36,9 @@
 //! altitude spreads over the look-ahead by [`deconflict_tactical::UNKNOWN_VERTICAL_RATE_MPS`] each way. A
 //! report with `alt_ref: "pressure"` gives pressure altitude (a flight level, standard setting); compared with
 //! MSL altitudes (other tracks', sites' and zones') it is widened by [`deconflict_tactical::PRESSURE_MARGIN_M`].
+//! One with `alt_ref: "wgs84"` gives a height above the WGS84 ellipsoid (GNSS, TAK's `hae`); compared with
+//! altitudes on another reference it is widened by [`deconflict_tactical::MAX_GEOID_SEPARATION_M`], and its
+//! path is checked against sites and zones on the WGS84 datum (the strategic check adds the same margin).
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 
@@ -453,16 +456,17 @@ fn check(
             None => 0.0,
         },
     };
-    let pressure =
-        match raw.alt_ref.as_deref() {
-            None | Some("msl") => false,
-            Some("pressure") => true,
-            Some(_) => return Err(bad(
-                at("alt_ref"),
-                "expected \"msl\" (altitude above mean sea level, the default) or \"pressure\" \
-                 (pressure altitude: a flight level, standard setting 1013.25 hPa)",
-            )),
-        };
+    let (pressure, ellipsoid) = match raw.alt_ref.as_deref() {
+        None | Some("msl") => (false, false),
+        Some("pressure") => (true, false),
+        Some("wgs84") => (false, true),
+        Some(_) => return Err(bad(
+            at("alt_ref"),
+            "expected \"msl\" (altitude above mean sea level, the default), \"pressure\" (pressure altitude: \
+             a flight level, standard setting 1013.25 hPa) or \"wgs84\" (height above the WGS84 ellipsoid: \
+             GNSS, TAK)",
+        )),
+    };
     let callsign = match raw.callsign {
         None => String::new(),
         Some(c) if c.len() <= 32 => c,
@@ -507,6 +511,7 @@ fn check(
             vertical: Vertical {
                 rate_unknown: raw.vs_mps.is_none(),
                 pressure,
+                ellipsoid,
             },
             callsign,
             time_ms,
@@ -649,7 +654,13 @@ pub fn track_json(key: &(String, String), r: &Reported, now: &Track) -> Value {
         "party": key.0, "id": key.1, "callsign": r.callsign,
         "reported": deconflict_space::units::format_time(r.time_ms),
         "lat": now.lat_deg, "lon": now.lon_deg, "alt_m": now.alt_m,
-        "alt_ref": if r.vertical.pressure { "pressure" } else { "msl" },
+        "alt_ref": if r.vertical.pressure {
+            "pressure"
+        } else if r.vertical.ellipsoid {
+            "wgs84"
+        } else {
+            "msl"
+        },
         "gs_mps": now.gs_mps, "trk_deg": now.trk_deg,
         // Unknown vertical rates stay unknown.
         "vs_mps": if r.vertical.rate_unknown { Value::Null } else { json!(now.vs_mps) },
@@ -660,6 +671,11 @@ pub fn track_json(key: &(String, String), r: &Reported, now: &Track) -> Value {
 pub fn path_id(party: &str, id: &str) -> String {
     format!("track:{party}/{id}")
 }
+
+// The tactical and strategic checks take the same geoid margin.
+const _: () = assert!(
+    deconflict_tactical::MAX_GEOID_SEPARATION_M == deconflict_space::volume::MAX_GEOID_SEPARATION_M
+);
 
 /// The path of `t` over the look-ahead from `now_ms`, as a declaration the strategic index can check: a
 /// 1 m corridor from where it is to where it will be, its altitude band, and the look-ahead's window. The band
@@ -704,7 +720,17 @@ pub fn path_declaration(
     );
     let volume = Volume4D {
         footprint: Region::new(&footprint).ok()?,
-        altitude: AltitudeBand::new(lo, hi.max(lo + 1.0), Datum::Msl).ok()?,
+        // A height above the ellipsoid keeps its datum: the strategic check adds the geoid's margin.
+        altitude: AltitudeBand::new(
+            lo,
+            hi.max(lo + 1.0),
+            if vertical.ellipsoid {
+                Datum::Wgs84
+            } else {
+                Datum::Msl
+            },
+        )
+        .ok()?,
         time: TimeWindow::new(now_ms, now_ms + (LOOKAHEAD_S * 1000.0) as i64).ok()?,
         originals: Vec::new(),
     };

@@ -20,14 +20,21 @@ pub const UNKNOWN_VERTICAL_RATE_MPS: f64 = 30.48;
 pub const PRESSURE_MARGIN_M: f64 = 750.0;
 
 /// What is known of a track's vertical state beyond its [`Track`]: whether its vertical rate is unknown (then
-/// `vs_mps` is ignored and held 0, and the altitude spreads by [`UNKNOWN_VERTICAL_RATE_MPS`] each way), and
+/// `vs_mps` is ignored and held 0, and the altitude spreads by [`UNKNOWN_VERTICAL_RATE_MPS`] each way),
 /// whether its altitude is pressure altitude rather than MSL (then compared with MSL altitudes with
-/// [`PRESSURE_MARGIN_M`] more).
+/// [`PRESSURE_MARGIN_M`] more), and whether it is a height above the WGS84 ellipsoid (GNSS, TAK's `hae`; then
+/// compared with altitudes on another reference with [`MAX_GEOID_SEPARATION_M`] more).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Vertical {
     pub rate_unknown: bool,
     pub pressure: bool,
+    pub ellipsoid: bool,
 }
+
+/// The largest separation between mean sea level and the WGS84 ellipsoid anywhere on Earth (m), rounded up: the
+/// margin between a height above the ellipsoid and an altitude on another reference, for want of a geoid
+/// model (the strategic check's `MAX_GEOID_SEPARATION_M`, the same value; the server checks they agree).
+pub const MAX_GEOID_SEPARATION_M: f64 = 110.0;
 
 impl Vertical {
     /// How fast (m/s) the track's altitude may drift from its extrapolation, either way.
@@ -41,8 +48,28 @@ impl Vertical {
 
     /// The margin (m) added to the vertical minimum between this track and `other`.
     pub fn margin_with(self, other: Vertical) -> f64 {
-        if self.pressure != other.pressure {
+        let pressure = if self.pressure != other.pressure {
             PRESSURE_MARGIN_M
+        } else {
+            0.0
+        };
+        let geoid = if self.ellipsoid != other.ellipsoid {
+            MAX_GEOID_SEPARATION_M
+        } else {
+            0.0
+        };
+        pressure + geoid
+    }
+
+    /// What this track's altitude interval is widened by so that it meets the interval of any track on another
+    /// reference within the minimum plus [`Vertical::margin_with`].
+    pub fn reference_margin_m(self) -> f64 {
+        (if self.pressure {
+            PRESSURE_MARGIN_M
+        } else {
+            0.0
+        }) + if self.ellipsoid {
+            MAX_GEOID_SEPARATION_M
         } else {
             0.0
         }

@@ -53,8 +53,7 @@ pub fn swept_box_vertical(t: &Track, v: Vertical, p: &Params, reach_deg: f64) ->
         }
     };
     let (alt_lo, alt_hi) = ordered(t.alt_m, t.alt_m + t.vs_mps * horizon);
-    let widen =
-        0.5 * p.hpz_m + v.spread_mps() * horizon + if v.pressure { PRESSURE_MARGIN_M } else { 0.0 };
+    let widen = 0.5 * p.hpz_m + v.spread_mps() * horizon + v.reference_margin_m();
     SweptBox {
         lat,
         lon,

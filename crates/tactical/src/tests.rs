@@ -161,6 +161,44 @@ mod vertical_tests {
     }
 
     #[test]
+    fn heights_above_the_ellipsoid_are_compared_with_other_references_with_the_geoid_margin() {
+        // 304.8 m minimum; 380 m apart: clear on one reference, within the minimum plus the geoid's 110 m
+        // across references.
+        let (a, b) = (level(1_000.0), level(1_380.0));
+        let p = Params::default();
+        let gnss = Vertical {
+            ellipsoid: true,
+            ..Vertical::default()
+        };
+        assert_eq!(pair_vertical(&a, gnss, &b, gnss, &p), None);
+        assert!(pair_vertical(&a, gnss, &b, Vertical::default(), &p).is_some_and(|e| e.los_now));
+        assert!(pair_vertical(&a, Vertical::default(), &b, gnss, &p).is_some());
+        let far = level(1_000.0 + 304.8 + MAX_GEOID_SEPARATION_M + 1.0);
+        assert_eq!(pair_vertical(&a, gnss, &far, Vertical::default(), &p), None);
+        // Against a pressure altitude both margins add.
+        let pressure = Vertical {
+            pressure: true,
+            ..Vertical::default()
+        };
+        let edge = level(1_000.0 + 304.8 + PRESSURE_MARGIN_M + 50.0);
+        assert!(pair_vertical(&a, gnss, &edge, pressure, &p).is_some());
+        assert_eq!(
+            pair_vertical(&a, Vertical::default(), &edge, pressure, &p),
+            None
+        );
+        for (va, vb, n) in [(gnss, Vertical::default(), 1), (gnss, gnss, 0)] {
+            let between = Between {
+                groups: &[0, 1],
+                linked: &|_, _| true,
+                vertical: &[va, vb],
+                budget: Budget::UNLIMITED,
+            };
+            let found = Detector::default().detect_between(&[a, b], &between, &p);
+            assert_eq!(found.encounters.len(), n, "{va:?} {vb:?}");
+        }
+    }
+
+    #[test]
     fn pressure_and_msl_altitudes_are_compared_with_a_margin() {
         // 500 m apart: clear on one reference, a conflict across references.
         let (a, b) = (level(9_000.0), level(9_500.0));

@@ -99,7 +99,7 @@ proptest! {
         let groups: Vec<u32> = tracks.iter().map(|x| x.2).collect();
         let vertical: Vec<Vertical> = tracks
             .iter()
-            .map(|x| Vertical { rate_unknown: x.3, pressure: x.4 })
+            .map(|x| Vertical { rate_unknown: x.3, pressure: x.4, ellipsoid: false })
             .collect();
         let between = Between {
             groups: &groups,

@@ -289,8 +289,8 @@ export type TrackBatch = {
     trk_deg: number;
     /** vertical rate, m/s up; absent: unknown (never taken as level flight) */
     vs_mps?: number;
-    /** pressure: alt_m is pressure altitude (standard setting), compared with MSL heights with a margin */
-    alt_ref?: "msl" | "pressure";
+    /** pressure: alt_m is pressure altitude (standard setting), compared with MSL heights with a margin; wgs84: height above the WGS84 ellipsoid (GNSS, TAK), compared with heights on another reference with the geoid's margin */
+    alt_ref?: "msl" | "pressure" | "wgs84";
     /** when the state was measured (default: now); within [now − track_ttl, now + track_future_skew] */
     time?: string;
   }[];
@@ -329,7 +329,7 @@ export type Track = {
   gs_mps?: number;
   trk_deg?: number;
   vs_mps?: number | null;
-  alt_ref?: "msl" | "pressure";
+  alt_ref?: "msl" | "pressure" | "wgs84";
 };
 
 export type TrackList = {

@@ -1,0 +1,1012 @@
+//! `deconflict tak`: the bridge between one party's view of the line and that party's TAK server (Cursor on
+//! Target over TLS with a client certificate, as TAK servers take their clients).
+//!
+//! **Out**, every `--poll-s`: the bridge reads the line through the API with the party's own token — so it can
+//! never send what the party could not read — and draws on the TAK server:
+//! - the party's declarations whose volumes are in force now or within `--ahead-min` (polygons `u-d-f`,
+//!   circles `u-d-c-c`; corridors and sides of lines as the polygons the line checks against), altitudes and
+//!   times in the remarks;
+//! - of other parties, only what the line shows the party: protected sites, zones and sides of deconfliction
+//!   lines it was given, and the conflicting volumes of each open conflict (never the rest of a declaration);
+//! - each open live alert as a marker (`b-m-p-s-m`) at the party's own track, withdrawn (`t-x-d-d`) when the
+//!   alert closes;
+//! - each unacknowledged hotline message in the party's inbox as a GeoChat message (`b-t-f`) to all users,
+//!   once (reading the inbox marks a message delivered: to the party's TAK server, where it is shown).
+//!
+//! Shapes are re-sent every `--refresh-s` (TAK servers give newcomers no snapshot) and go stale after three
+//! refreshes, so a bridge that stops leaves no picture behind for long; what leaves the picture is withdrawn
+//! at once. Event times are wall-clock (TAK clients drop what is stale by their own clock); the line's times
+//! (a demo's clock may run faster, or in 2017) are in the remarks.
+//!
+//! **In**: position reports (PLI) of the party's own units that the TAK server relays — friendly atoms reported
+//! by a machine (see [`deconflict_feed::cot`]) — become the party's live tracks (`POST /v1/tracks`, heights
+//! `wgs84`), batched every second, the latest per unit. Anything else the server relays is ignored; what
+//! cannot be read is counted and the first few named on standard error. Memory is bounded: one event of at
+//! most 64 KiB in the framer, a bounded hand-off to the poster (reports beyond it are dropped and counted).
+//!
+//! The connection is kept: a lost one is made again with back-off (1 s doubling to 30 s), under a fresh uid
+//! (a TAK server may still hold the old one). A TAK server that stops reading for 30 s is disconnected.
+//! `--dry-run` prints the CoT events of one picture and exits. Exit status: 1 when the line refuses the
+//! token, 2 on a bad argument or unreadable certificate; otherwise the bridge runs until stopped.
+
+use std::collections::{BTreeMap, HashSet, VecDeque};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use clap::Args;
+use deconflict_feed::cot::{self, Framer, Pli, Style, Taken, Times};
+use deconflict_plan::parse_declaration;
+use deconflict_space::geodesy::corridor_ring;
+use deconflict_space::region::Footprint;
+use deconflict_space::units::format_time;
+use deconflict_strategic::Declaration;
+use serde_json::{json, Value};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::sync::{mpsc, watch};
+
+use crate::client::{request_with, Connection, Failure};
+use crate::feed::now_ms;
+use crate::report::encode;
+
+/// Most vertices drawn for one shape: TAK servers read events in 16 KiB buffers, and a vertex is about 30
+/// bytes. A longer ring is thinned (every k-th vertex, the closing one kept) and says so in its remarks.
+pub const MAX_VERTICES: usize = 400;
+/// Pages of one list read per picture (each up to 1 000 items).
+const MAX_PAGES: usize = 20;
+/// Position reports waiting for the poster; more are dropped (counted).
+const PLI_QUEUE: usize = 10_000;
+/// Unreadable events named on standard error before the rest are only counted.
+const MAX_NAMED: u64 = 5;
+/// A write the TAK server has not taken within this long ends the connection.
+const WRITE_TIMEOUT: Duration = Duration::from_secs(30);
+/// Messages remembered as already sent to chat (oldest forgotten first).
+const MAX_CHATTED: usize = 10_000;
+
+#[derive(Args, Debug, Clone)]
+pub struct TakArgs {
+    #[command(flatten)]
+    pub connection: Connection,
+    /// The party's TAK server: `tls://HOST:PORT` (TLS; give --ca, --cert, --key) or `tcp://HOST:PORT`.
+    #[arg(long, value_name = "URL", required_unless_present = "dry_run")]
+    pub tak: Option<String>,
+    /// The certificate authority (PEM) that signed the TAK server's certificate.
+    #[arg(long, value_name = "FILE")]
+    pub ca: Option<PathBuf>,
+    /// The bridge's client certificate (PEM, the chain from it up), as the TAK server issued it.
+    #[arg(long, value_name = "FILE")]
+    pub cert: Option<PathBuf>,
+    /// The client certificate's private key (PEM, unencrypted).
+    #[arg(long, value_name = "FILE")]
+    pub key: Option<PathBuf>,
+    /// The name the TAK server's certificate must carry (default: the host of --tak).
+    #[arg(long)]
+    pub server_name: Option<String>,
+    /// Read the line this often (seconds).
+    #[arg(long, default_value_t = 5.0, value_parser = positive_seconds)]
+    pub poll_s: f64,
+    /// Send the whole picture again this often (seconds); shapes go stale after three.
+    #[arg(long, default_value_t = 60.0, value_parser = positive_seconds)]
+    pub refresh_s: f64,
+    /// Draw volumes in force now or starting within this many minutes of the line's time.
+    #[arg(long, default_value_t = 60.0)]
+    pub ahead_min: f64,
+    /// The bridge's callsign on the TAK server.
+    #[arg(long, default_value = "DECONFLICT")]
+    pub callsign: String,
+    /// Do not take position reports from TAK as the party's live tracks.
+    #[arg(long)]
+    pub no_tracks: bool,
+    /// Send the units' own times with their reports (default: the line stamps them on arrival).
+    #[arg(long)]
+    pub feed_times: bool,
+    /// Print the CoT events of one picture and exit; nothing is sent.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+fn positive_seconds(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if v.is_finite() && (0.1..=86_400.0).contains(&v) => Ok(v),
+        _ => Err(format!("{s:?}: expected seconds between 0.1 and 86400")),
+    }
+}
+
+/// One thing drawn on the TAK server, without its times.
+#[derive(Debug, Clone, PartialEq)]
+enum Drawing {
+    Polygon {
+        name: String,
+        ring: Vec<(f64, f64)>,
+        style: Style,
+        text: String,
+    },
+    Circle {
+        name: String,
+        center: (f64, f64),
+        radius_m: f64,
+        style: Style,
+        text: String,
+    },
+    Marker {
+        name: String,
+        at: (f64, f64),
+        colour: i32,
+        text: String,
+    },
+}
+
+impl Drawing {
+    fn render(&self, uid: &str, t: Times) -> String {
+        match self {
+            Drawing::Polygon {
+                name,
+                ring,
+                style,
+                text,
+            } => cot::polygon(uid, name, ring, *style, text, t),
+            Drawing::Circle {
+                name,
+                center,
+                radius_m,
+                style,
+                text,
+            } => cot::circle(uid, name, *center, *radius_m, *style, text, t),
+            Drawing::Marker {
+                name,
+                at,
+                colour,
+                text,
+            } => cot::marker(uid, name, *at, *colour, text, t),
+        }
+    }
+}
+
+/// What the party's TAK server should show: drawings by uid, and the chat messages to send.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Picture {
+    party: String,
+    drawings: BTreeMap<String, Drawing>,
+    /// (message id, text), oldest first.
+    chats: Vec<(String, String)>,
+}
+
+const BLUE: Style = Style {
+    stroke: -16_776_961, // ff0000ff
+    fill: 0x400000ff,
+};
+const RED: Style = Style {
+    stroke: -65_536, // ffff0000
+    fill: 0x40ff0000,
+};
+const GREEN: Style = Style {
+    stroke: -16_711_936, // ff00ff00
+    fill: 0x4000ff00,
+};
+const ORANGE: Style = Style {
+    stroke: -23_296, // ffffa500
+    fill: 0x40ffa500,
+};
+const GREY: Style = Style {
+    stroke: -8_355_712, // ff808080
+    fill: 0x20808080,
+};
+
+fn style_of(kind: &str, own: bool) -> Style {
+    match (kind, own) {
+        ("site", _) => GREEN,
+        ("zone", _) => ORANGE,
+        ("line", true) => BLUE,
+        ("line", false) => GREY,
+        _ => BLUE,
+    }
+}
+
+fn altitudes(lower_m: f64, upper_m: f64, datum: &str) -> String {
+    let ft = |m: f64| (m / 0.3048).round();
+    format!(
+        "{lower_m:.0}–{upper_m:.0} m {datum} ({}–{} ft)",
+        ft(lower_m),
+        ft(upper_m)
+    )
+}
+
+/// The drawings of one declaration's volumes (those in force in `window`), `name` and `text` prefixed.
+fn draw_volumes(
+    d: &Declaration,
+    uid_base: &str,
+    name: &str,
+    text: &str,
+    style: Style,
+    window: (i64, i64),
+    out: &mut BTreeMap<String, Drawing>,
+) {
+    for (i, v) in d.volumes.iter().enumerate() {
+        if v.time.end_ms <= window.0 || v.time.start_ms > window.1 {
+            continue;
+        }
+        let datum = match v.altitude.datum {
+            deconflict_space::volume::Datum::Msl => "MSL",
+            deconflict_space::volume::Datum::Wgs84 => "WGS84",
+        };
+        let mut text = format!(
+            "{text}\nvolume {}: {}\n{} – {}",
+            i + 1,
+            altitudes(v.altitude.lower_m, v.altitude.upper_m, datum),
+            format_time(v.time.start_ms),
+            format_time(v.time.end_ms)
+        );
+        let uid = format!("{uid_base}.{}", i + 1);
+        let drawing = match v.footprint.footprint() {
+            Footprint::Circle { center, radius_m } => Drawing::Circle {
+                name: name.to_string(),
+                center: (center.lat, center.lon),
+                radius_m: *radius_m,
+                style,
+                text,
+            },
+            Footprint::Polygon(points) => polygon(name, points, style, &mut text),
+            Footprint::Corridor { path, half_width_m } => {
+                polygon(name, &corridor_ring(path, *half_width_m), style, &mut text)
+            }
+        };
+        out.insert(uid, drawing);
+    }
+}
+
+fn polygon(
+    name: &str,
+    points: &[deconflict_space::geodesy::LonLat],
+    style: Style,
+    text: &mut String,
+) -> Drawing {
+    let mut ring: Vec<(f64, f64)> = points.iter().map(|p| (p.lat, p.lon)).collect();
+    if ring.first() != ring.last() {
+        if let Some(&first) = ring.first() {
+            ring.push(first);
+        }
+    }
+    if ring.len() > MAX_VERTICES {
+        let step = ring.len().div_ceil(MAX_VERTICES - 1);
+        let last = ring[ring.len() - 1];
+        let mut thin: Vec<(f64, f64)> = ring.iter().step_by(step).copied().collect();
+        thin.push(last);
+        text.push_str(&format!(
+            "\n(drawn with {} of its {} vertices; the line holds the exact shape)",
+            thin.len(),
+            ring.len()
+        ));
+        ring = thin;
+    }
+    Drawing::Polygon {
+        name: name.to_string(),
+        ring,
+        style,
+        text: std::mem::take(text),
+    }
+}
+
+/// Reads every page of a list (at most [`MAX_PAGES`]).
+fn pages(
+    agent: &ureq::Agent,
+    c: &Connection,
+    path: &str,
+    key: &str,
+) -> Result<Vec<Value>, Failure> {
+    let mut items = Vec::new();
+    let mut after: Option<String> = None;
+    for _ in 0..MAX_PAGES {
+        let sep = if path.contains('?') { '&' } else { '?' };
+        let url = match &after {
+            Some(a) => format!("{path}{sep}limit=1000&after={}", encode(a)),
+            None => format!("{path}{sep}limit=1000"),
+        };
+        let page = request_with(agent, c, "GET", &url, None, None)?;
+        if let Some(list) = page[key].as_array() {
+            items.extend(list.iter().cloned());
+        }
+        match page["next"].as_str() {
+            Some(n) if !n.is_empty() => after = Some(n.to_string()),
+            _ => break,
+        }
+    }
+    Ok(items)
+}
+
+/// Reads the party's picture from the line.
+pub fn read_picture(
+    agent: &ureq::Agent,
+    c: &Connection,
+    ahead_min: f64,
+) -> Result<Picture, Failure> {
+    let who = request_with(agent, c, "GET", "/v1/credentials?limit=1", None, None)?;
+    let party = who["party"]
+        .as_str()
+        .ok_or_else(|| Failure(2, "the line did not say whose token this is".into()))?
+        .to_string();
+    let now = who["now"]
+        .as_str()
+        .and_then(|t| deconflict_space::units::parse_time(t).ok())
+        .ok_or_else(|| Failure(2, "the line did not give its time".into()))?;
+    let ahead = (ahead_min.clamp(0.0, 7.0 * 1440.0) * 60_000.0) as i64;
+    let window = (now, now + ahead);
+    let mut p = Picture {
+        party: party.clone(),
+        ..Picture::default()
+    };
+    let base = format!("deconflict.{party}");
+
+    let path = format!(
+        "/v1/declarations?from={}&to={}",
+        encode(&format_time(window.0)),
+        encode(&format_time(window.1))
+    );
+    for view in pages(agent, c, &path, "declarations")? {
+        let owner = view["party"].as_str().unwrap_or_default();
+        let kind = view["declaration"]["kind"].as_str().unwrap_or_default();
+        let own = owner == party;
+        // Of other parties' declarations, only the map's furniture: their operations reach this party only
+        // through its conflicts, as their conflicting volumes.
+        if !own && !matches!(kind, "site" | "zone" | "line") {
+            continue;
+        }
+        let Some(decl) = parse_view(&view) else {
+            continue;
+        };
+        let id = &decl.id;
+        let label = view["declaration"]["name"]
+            .as_str()
+            .map_or_else(|| id.clone(), str::to_string);
+        let text = format!(
+            "{owner} {kind} {id} v{} ({})",
+            decl.version,
+            view["status"].as_str().unwrap_or("")
+        );
+        draw_volumes(
+            &decl,
+            &format!("{base}.decl.{owner}.{id}"),
+            &label,
+            &text,
+            style_of(kind, own),
+            window,
+            &mut p.drawings,
+        );
+    }
+
+    for c_view in pages(agent, c, "/v1/conflicts", "conflicts")? {
+        if c_view["status"] == "resolved" {
+            continue;
+        }
+        let cid = c_view["id"].as_str().unwrap_or_default();
+        let other = &c_view["other"];
+        let other_party = other["party"].as_str().unwrap_or_default();
+        let other_id = other["id"].as_str().unwrap_or_default();
+        let as_decl = json!({
+            "id": other_id,
+            "party": other_party,
+            "kind": "air_operation",
+            "version": other["version"],
+            "volumes": other["volumes"],
+        });
+        let Ok(decl) = parse_declaration(&as_decl, "conflict") else {
+            continue;
+        };
+        let text = format!(
+            "CONFLICT {cid} ({}): {other_party} {other_id} v{} against your {} — {:.0} m apart, {:.0} m vertically, {} – {}",
+            c_view["status"].as_str().unwrap_or(""),
+            decl.version,
+            c_view["declaration"]["id"].as_str().unwrap_or(""),
+            c_view["distance_m"].as_f64().unwrap_or(f64::NAN),
+            c_view["vertical_gap_m"].as_f64().unwrap_or(f64::NAN),
+            c_view["start"].as_str().unwrap_or(""),
+            c_view["end"].as_str().unwrap_or(""),
+        );
+        draw_volumes(
+            &decl,
+            &format!("{base}.conflict.{cid}"),
+            &format!("CONFLICT {other_party} {other_id}"),
+            &text,
+            RED,
+            window,
+            &mut p.drawings,
+        );
+    }
+
+    for a in pages(agent, c, "/v1/alerts", "alerts")? {
+        if a["status"] != "open" {
+            continue;
+        }
+        let aid = a["id"].as_str().unwrap_or_default();
+        let tracks = a["tracks"].as_array().cloned().unwrap_or_default();
+        let mine = tracks
+            .iter()
+            .find(|t| t["party"] == json!(party))
+            .or(tracks.first());
+        let Some(at) = mine.and_then(|t| Some((t["lat"].as_f64()?, t["lon"].as_f64()?))) else {
+            continue;
+        };
+        let others: Vec<String> = tracks
+            .iter()
+            .filter(|t| t["party"] != json!(party))
+            .map(|t| {
+                format!(
+                    "{} {}",
+                    t["party"].as_str().unwrap_or(""),
+                    t["callsign"].as_str().or(t["id"].as_str()).unwrap_or("")
+                )
+            })
+            .collect();
+        let kind = a["kind"].as_str().unwrap_or("alert");
+        let own_call = mine
+            .and_then(|t| t["callsign"].as_str().or(t["id"].as_str()))
+            .unwrap_or("");
+        let what = if kind == "incursion" {
+            let area = &a["declaration"];
+            format!(
+                "{own_call} toward {} {}",
+                area["party"].as_str().unwrap_or(""),
+                area["name"]
+                    .as_str()
+                    .or(area["id"].as_str())
+                    .unwrap_or("a protected area")
+            )
+        } else {
+            format!("{own_call} and {}", others.join(", "))
+        };
+        let text = format!(
+            "ALERT {aid} {kind}{}: {what}; closest {:.0} m in {:.0} s (raised {})",
+            if a["los"] == true {
+                " (separation lost)"
+            } else {
+                ""
+            },
+            a["d_cpa_m"].as_f64().unwrap_or(f64::NAN),
+            a["t_cpa_s"].as_f64().unwrap_or(f64::NAN),
+            a["raised"].as_str().unwrap_or("")
+        );
+        let colour = if kind == "incursion" {
+            ORANGE.stroke
+        } else {
+            RED.stroke
+        };
+        p.drawings.insert(
+            format!("{base}.alert.{aid}"),
+            Drawing::Marker {
+                name: format!("ALERT {kind} {own_call}"),
+                at,
+                colour,
+                text,
+            },
+        );
+    }
+
+    let mut chats = Vec::new();
+    for m in pages(agent, c, "/v1/messages?box=inbox", "messages")? {
+        let acknowledged = !m["receipts"][party.as_str()]["acknowledged"].is_null();
+        if acknowledged {
+            continue;
+        }
+        let id = m["id"].as_str().unwrap_or_default().to_string();
+        let text = format!(
+            "{} from {} ({id}): {} — acknowledge by {}",
+            m["precedence"].as_str().unwrap_or(""),
+            m["from"].as_str().unwrap_or(""),
+            m["text"].as_str().unwrap_or(""),
+            m["deadline"].as_str().unwrap_or("")
+        );
+        let rank = match m["precedence"].as_str() {
+            Some("FLASH") => 0,
+            Some("IMMEDIATE") => 1,
+            Some("PRIORITY") => 2,
+            _ => 3,
+        };
+        chats.push((rank, id, text));
+    }
+    // FLASH first; within a precedence, as the inbox lists them (oldest first).
+    chats.sort_by_key(|c| c.0);
+    p.chats = chats.into_iter().map(|(_, id, text)| (id, text)).collect();
+    Ok(p)
+}
+
+/// A declaration view as the line's own types; `None` if it cannot be read (a view without content).
+fn parse_view(view: &Value) -> Option<Declaration> {
+    let mut d = view["declaration"].clone();
+    if let Some(o) = d.as_object_mut() {
+        o.insert("party".into(), view["party"].clone());
+        o.insert("version".into(), view["version"].clone());
+    }
+    parse_declaration(&d, "declaration").ok()
+}
+
+/// Where the bridge sends.
+enum Target {
+    Tls {
+        addr: String,
+        name: rustls_pki_types::ServerName<'static>,
+        config: Arc<tokio_rustls::rustls::ClientConfig>,
+    },
+    Tcp {
+        addr: String,
+    },
+}
+
+fn target(args: &TakArgs) -> Result<Target, Failure> {
+    let url = args.tak.as_deref().unwrap_or_default();
+    let bad = || {
+        Failure(
+            2,
+            format!("--tak {url:?}: expected tls://HOST:PORT or tcp://HOST:PORT"),
+        )
+    };
+    let (scheme, addr) = url.split_once("://").ok_or_else(bad)?;
+    let host = addr
+        .rsplit_once(':')
+        .map(|(h, _)| h.trim_start_matches('[').trim_end_matches(']'))
+        .ok_or_else(bad)?;
+    match scheme {
+        "tcp" => Ok(Target::Tcp {
+            addr: addr.to_string(),
+        }),
+        "tls" => {
+            use rustls_pki_types::pem::PemObject;
+            use rustls_pki_types::{CertificateDer, PrivateKeyDer, ServerName};
+            use tokio_rustls::rustls;
+            let need = |p: &Option<PathBuf>, flag: &str| {
+                p.clone()
+                    .ok_or_else(|| Failure(2, format!("--tak tls://…: give {flag}")))
+            };
+            let (ca, cert, key) = (
+                need(&args.ca, "--ca")?,
+                need(&args.cert, "--cert")?,
+                need(&args.key, "--key")?,
+            );
+            let certs = |p: &PathBuf| -> Result<Vec<CertificateDer<'static>>, Failure> {
+                let list: Result<Vec<_>, _> = CertificateDer::pem_file_iter(p)
+                    .map_err(|e| Failure(2, format!("{}: {e}", p.display())))?
+                    .collect();
+                let list = list.map_err(|e| Failure(2, format!("{}: {e}", p.display())))?;
+                if list.is_empty() {
+                    return Err(Failure(
+                        2,
+                        format!("{}: no PEM certificate in it", p.display()),
+                    ));
+                }
+                Ok(list)
+            };
+            let mut roots = rustls::RootCertStore::empty();
+            for c in certs(&ca)? {
+                roots
+                    .add(c)
+                    .map_err(|e| Failure(2, format!("{}: {e}", ca.display())))?;
+            }
+            let chain = certs(&cert)?;
+            let key = PrivateKeyDer::from_pem_file(&key)
+                .map_err(|e| Failure(2, format!("{}: {e}", key.display())))?;
+            let provider = Arc::new(rustls::crypto::ring::default_provider());
+            let config = rustls::ClientConfig::builder_with_provider(provider)
+                .with_safe_default_protocol_versions()
+                .map_err(|e| Failure(2, format!("TLS: {e}")))?
+                .with_root_certificates(roots)
+                .with_client_auth_cert(chain, key)
+                .map_err(|e| Failure(2, format!("{}: {e}", cert.display())))?;
+            let name_text = args.server_name.clone().unwrap_or_else(|| host.to_string());
+            let name = ServerName::try_from(name_text.clone())
+                .map_err(|e| Failure(2, format!("server name {name_text:?}: {e}")))?;
+            Ok(Target::Tls {
+                addr: addr.to_string(),
+                name,
+                config: Arc::new(config),
+            })
+        }
+        _ => Err(bad()),
+    }
+}
+
+/// Anything the bridge reads and writes the TAK server through.
+trait Stream: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send {}
+impl<T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send> Stream for T {}
+
+async fn connect(t: &Target) -> Result<Box<dyn Stream>, String> {
+    let within = Duration::from_secs(10);
+    let addr = match t {
+        Target::Tls { addr, .. } | Target::Tcp { addr } => addr,
+    };
+    let tcp = tokio::time::timeout(within, tokio::net::TcpStream::connect(addr))
+        .await
+        .map_err(|_| format!("{addr}: no connection within 10 s"))?
+        .map_err(|e| format!("{addr}: {e}"))?;
+    let _ = tcp.set_nodelay(true);
+    match t {
+        Target::Tcp { .. } => Ok(Box::new(tcp)),
+        Target::Tls { name, config, .. } => {
+            let tls = tokio::time::timeout(
+                within,
+                tokio_rustls::TlsConnector::from(config.clone()).connect(name.clone(), tcp),
+            )
+            .await
+            .map_err(|_| format!("{addr}: no TLS handshake within 10 s"))?
+            .map_err(|e| format!("{addr}: TLS: {e}"))?;
+            Ok(Box::new(tls))
+        }
+    }
+}
+
+/// What the bridge has shown, across connections.
+struct Shown {
+    drawings: BTreeMap<String, Drawing>,
+    chatted: HashSet<String>,
+    chatted_order: VecDeque<String>,
+}
+
+/// Counters printed now and then.
+#[derive(Default)]
+struct Counts {
+    unreadable: u64,
+    refused: u64,
+    dropped: u64,
+    plis: u64,
+}
+
+fn times(refresh_s: f64) -> Times {
+    let now = now_ms();
+    Times {
+        now_ms: now,
+        stale_ms: now + ((3.0 * refresh_s).max(120.0) * 1000.0) as i64,
+    }
+}
+
+/// Writes whole events, each in one write (a TAK server drops a connection that splits an event across reads
+/// far apart); a server that takes nothing for [`WRITE_TIMEOUT`] ends the connection.
+async fn write_events(
+    wr: &mut tokio::io::WriteHalf<Box<dyn Stream>>,
+    events: Vec<String>,
+) -> Result<(), String> {
+    let stalled = || "the TAK server took nothing for 30 s".to_string();
+    for e in events {
+        tokio::time::timeout(WRITE_TIMEOUT, wr.write_all(e.as_bytes()))
+            .await
+            .map_err(|_| stalled())?
+            .map_err(|e| format!("write: {e}"))?;
+    }
+    tokio::time::timeout(WRITE_TIMEOUT, wr.flush())
+        .await
+        .map_err(|_| stalled())?
+        .map_err(|e| format!("write: {e}"))
+}
+
+/// One connection: presence first (a TAK server takes a connection's first event as its identity), then the
+/// picture, then changes as they come; position reports read all along.
+async fn session(
+    stream: Box<dyn Stream>,
+    args: &TakArgs,
+    uid: &str,
+    pictures: &mut watch::Receiver<Option<Arc<Picture>>>,
+    plis: &mpsc::Sender<Pli>,
+    shown: &mut Shown,
+    counts: &mut Counts,
+) -> Result<(), String> {
+    let (mut rd, mut wr) = tokio::io::split(stream);
+    // The bridge shows itself at the picture's first shape (a TAK client centres on a unit it selects).
+    let centre = |drawings: &BTreeMap<String, Drawing>| {
+        drawings.values().next().map_or((0.0, 0.0), |d| match d {
+            Drawing::Polygon { ring, .. } => ring.first().copied().unwrap_or((0.0, 0.0)),
+            Drawing::Circle { center, .. } => *center,
+            Drawing::Marker { at, .. } => *at,
+        })
+    };
+    let first = pictures
+        .borrow()
+        .as_ref()
+        .map_or((0.0, 0.0), |p| centre(&p.drawings));
+    write_events(
+        &mut wr,
+        vec![cot::presence(
+            uid,
+            &args.callsign,
+            first,
+            times(args.refresh_s),
+        )],
+    )
+    .await?;
+    let mut framer = Framer::default();
+    let mut buf = vec![0u8; 16 * 1024];
+    // The server registers a connection from its first event; what is sent at once may be lost.
+    let settle = tokio::time::sleep(Duration::from_secs(3));
+    tokio::pin!(settle);
+    let mut settled = false;
+    let mut refresh = tokio::time::interval(Duration::from_secs_f64(args.refresh_s));
+    refresh.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    refresh.tick().await;
+    let mut full = true;
+    loop {
+        tokio::select! {
+            () = &mut settle, if !settled => { settled = true; }
+            _ = refresh.tick(), if settled => { full = true; }
+            changed = pictures.changed(), if settled => {
+                changed.map_err(|_| "the line reader stopped".to_string())?;
+            }
+            n = rd.read(&mut buf) => {
+                let n = n.map_err(|e| format!("read: {e}"))?;
+                if n == 0 {
+                    return Err("the TAK server closed the connection".into());
+                }
+                for event in framer.push(&buf[..n]) {
+                    take(&event, uid, args.no_tracks, plis, counts);
+                }
+                counts.unreadable += std::mem::take(&mut framer.oversized);
+                continue;
+            }
+        }
+        if !settled {
+            continue;
+        }
+        let picture = pictures.borrow_and_update().clone();
+        let Some(picture) = picture else { continue };
+        let t = times(args.refresh_s);
+        let mut out = Vec::new();
+        if full {
+            out.push(cot::presence(
+                uid,
+                &args.callsign,
+                centre(&picture.drawings),
+                t,
+            ));
+        }
+        for (id, d) in &picture.drawings {
+            if full || shown.drawings.get(id) != Some(d) {
+                out.push(d.render(id, t));
+            }
+        }
+        for id in shown.drawings.keys() {
+            if !picture.drawings.contains_key(id) {
+                out.push(cot::delete(&format!("{id}.withdrawn.{}", t.now_ms), id, t));
+            }
+        }
+        for (id, text) in &picture.chats {
+            if shown.chatted.insert(id.clone()) {
+                shown.chatted_order.push_back(id.clone());
+                if shown.chatted_order.len() > MAX_CHATTED {
+                    if let Some(old) = shown.chatted_order.pop_front() {
+                        shown.chatted.remove(&old);
+                    }
+                }
+                let chat_t = Times {
+                    now_ms: t.now_ms,
+                    stale_ms: t.now_ms + 86_400_000,
+                };
+                out.push(cot::chat(uid, &args.callsign, id, text, chat_t));
+            }
+        }
+        let changes = out.len();
+        write_events(&mut wr, out).await?;
+        if changes > 0 && !full {
+            eprintln!("deconflict tak: {changes} events sent");
+        }
+        full = false;
+        shown.drawings = picture.drawings.clone();
+    }
+}
+
+/// One event read from the TAK server: a position report is handed to the poster; the rest ignored.
+fn take(
+    event: &[u8],
+    own_uid: &str,
+    no_tracks: bool,
+    plis: &mpsc::Sender<Pli>,
+    counts: &mut Counts,
+) {
+    let ev = match cot::parse_event(event) {
+        Ok(ev) => ev,
+        Err(e) => {
+            counts.unreadable += 1;
+            if counts.unreadable <= MAX_NAMED {
+                eprintln!("deconflict tak: an event from the TAK server cannot be read: {e}");
+            }
+            return;
+        }
+    };
+    if no_tracks || ev.uid == own_uid || ev.uid.starts_with("deconflict.") {
+        return;
+    }
+    match Pli::from_event(&ev) {
+        Ok(Taken::Pli(p)) => {
+            counts.plis += 1;
+            if plis.try_send(p).is_err() {
+                counts.dropped += 1;
+            }
+        }
+        Ok(Taken::Other(_)) => {}
+        Err(e) => {
+            counts.refused += 1;
+            if counts.refused <= MAX_NAMED {
+                eprintln!(
+                    "deconflict tak: position report {:?} not taken as a track: {e}",
+                    ev.uid
+                );
+            }
+        }
+    }
+}
+
+/// The line's track report for a PLI.
+fn track_json(p: &Pli, feed_times: bool) -> Option<Value> {
+    if p.uid.len() > 64 {
+        return None;
+    }
+    let mut t = json!({
+        "id": p.uid,
+        "lat": p.lat,
+        "lon": p.lon,
+        "alt_m": p.hae_m,
+        "alt_ref": "wgs84",
+        "gs_mps": p.speed_mps,
+        "trk_deg": p.course_deg,
+    });
+    if let Some(c) = &p.callsign {
+        t["callsign"] = json!(c);
+    }
+    if feed_times {
+        t["time"] = json!(format_time(p.time_ms));
+    }
+    Some(t)
+}
+
+/// Posts position reports to the line, batched every second (the latest per unit).
+fn poster(agent: ureq::Agent, c: Connection, mut rx: mpsc::Receiver<Pli>, feed_times: bool) {
+    let mut refused = 0u64;
+    while let Some(first) = rx.blocking_recv() {
+        std::thread::sleep(Duration::from_secs(1));
+        let mut latest: BTreeMap<String, Pli> = BTreeMap::new();
+        latest.insert(first.uid.clone(), first);
+        while let Ok(p) = rx.try_recv() {
+            latest.insert(p.uid.clone(), p);
+        }
+        let tracks: Vec<Value> = latest
+            .values()
+            .filter_map(|p| track_json(p, feed_times))
+            .collect();
+        if tracks.is_empty() {
+            continue;
+        }
+        let body = json!({ "tracks": tracks });
+        if let Err(Failure(_, why)) =
+            request_with(&agent, &c, "POST", "/v1/tracks", Some(&body), None)
+        {
+            refused += 1;
+            if refused <= MAX_NAMED {
+                eprintln!(
+                    "deconflict tak: the line did not take {} position reports: {why}",
+                    tracks.len()
+                );
+            }
+        }
+    }
+}
+
+fn agent() -> ureq::Agent {
+    ureq::AgentBuilder::new()
+        .timeout_connect(Duration::from_secs(5))
+        .timeout(Duration::from_secs(30))
+        .build()
+}
+
+/// Checks the TAK server's URL and reads the certificates, as the bridge would before it starts.
+pub fn check(args: &TakArgs) -> Result<(), String> {
+    target(args).map(|_| ()).map_err(|Failure(_, why)| why)
+}
+
+/// Runs the bridge until stopped (or, with `--dry-run`, prints one picture).
+pub fn run(args: &TakArgs) -> ExitCode {
+    match bridge(args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure(code, why)) => {
+            eprintln!("deconflict tak: {why}");
+            ExitCode::from(code)
+        }
+    }
+}
+
+fn bridge(args: &TakArgs) -> Result<(), Failure> {
+    let agent = agent();
+    if args.dry_run {
+        let p = read_picture(&agent, &args.connection, args.ahead_min)?;
+        let t = times(args.refresh_s);
+        let uid = format!("deconflict.{}.bridge", p.party);
+        for (id, d) in &p.drawings {
+            println!("{}", d.render(id, t));
+        }
+        for (id, text) in &p.chats {
+            println!("{}", cot::chat(&uid, &args.callsign, id, text, t));
+        }
+        return Ok(());
+    }
+    let target = target(args)?;
+    // The token is checked (and the party learnt) before anything is sent.
+    let first = read_picture(&agent, &args.connection, args.ahead_min)?;
+    let party = first.party.clone();
+    eprintln!(
+        "deconflict tak: {party}'s picture ({} shapes and markers, {} messages) to {}",
+        first.drawings.len(),
+        first.chats.len(),
+        args.tak.as_deref().unwrap_or("")
+    );
+    let (pic_tx, mut pic_rx) = watch::channel(Some(Arc::new(first)));
+    let (pli_tx, pli_rx) = mpsc::channel::<Pli>(PLI_QUEUE);
+    {
+        let (agent, c, ft) = (agent.clone(), args.connection.clone(), args.feed_times);
+        std::thread::spawn(move || poster(agent, c, pli_rx, ft));
+    }
+    {
+        let (agent, c, poll, ahead) = (
+            agent.clone(),
+            args.connection.clone(),
+            args.poll_s,
+            args.ahead_min,
+        );
+        std::thread::spawn(move || {
+            let mut failures = 0u64;
+            loop {
+                std::thread::sleep(Duration::from_secs_f64(poll));
+                match read_picture(&agent, &c, ahead) {
+                    Ok(p) => {
+                        failures = 0;
+                        pic_tx.send_if_modified(|old| {
+                            let changed = old.as_deref() != Some(&p);
+                            if changed {
+                                *old = Some(Arc::new(p));
+                            }
+                            changed
+                        });
+                    }
+                    Err(Failure(_, why)) => {
+                        failures += 1;
+                        // Every failure while few, then every minute or so: a heartbeat of the trouble.
+                        if failures <= 3
+                            || failures.is_multiple_of((60.0 / poll).ceil().max(1.0) as u64)
+                        {
+                            eprintln!("deconflict tak: reading the line failed ({failures} in a row): {why}");
+                        }
+                    }
+                }
+            }
+        });
+    }
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Failure(2, format!("runtime: {e}")))?;
+    runtime.block_on(async move {
+        let mut shown = Shown {
+            drawings: BTreeMap::new(),
+            chatted: HashSet::new(),
+            chatted_order: VecDeque::new(),
+        };
+        let mut counts = Counts::default();
+        let mut backoff = Duration::from_secs(1);
+        let mut connection = 0u64;
+        loop {
+            connection += 1;
+            // A fresh uid per connection: a TAK server may still hold the last one.
+            let uid = format!("deconflict.{party}.bridge.{}.{connection}", now_ms());
+            match connect(&target).await {
+                Ok(stream) => {
+                    eprintln!("deconflict tak: connected to {} as {uid}", args.tak.as_deref().unwrap_or(""));
+                    backoff = Duration::from_secs(1);
+                    // Everything is sent again on a new connection.
+                    let why = session(stream, args, &uid, &mut pic_rx, &pli_tx, &mut shown, &mut counts)
+                        .await
+                        .err()
+                        .unwrap_or_default();
+                    eprintln!(
+                        "deconflict tak: connection lost: {why} (position reports taken {}, refused {}, dropped {}; unreadable events {})",
+                        counts.plis, counts.refused, counts.dropped, counts.unreadable
+                    );
+                }
+                Err(why) => eprintln!("deconflict tak: {why}; again in {} s", backoff.as_secs()),
+            }
+            tokio::time::sleep(backoff).await;
+            backoff = (backoff * 2).min(Duration::from_secs(30));
+        }
+    })
+}

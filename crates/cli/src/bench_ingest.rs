@@ -263,6 +263,7 @@ fn feed_args(server: &Server, token: &str) -> crate::feed::FeedArgs {
         once: true,
         asterix_udp: None,
         asterix_replay: None,
+        allow_from: Vec::new(),
         multicast_interface: std::net::Ipv4Addr::UNSPECIFIED,
         radar: Vec::new(),
         decoded: false,

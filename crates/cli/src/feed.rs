@@ -82,6 +82,10 @@ pub struct FeedArgs {
     /// by the records' times of day.
     #[arg(long, value_name = "FILE")]
     pub asterix_replay: Option<PathBuf>,
+    /// With --asterix-udp: take datagrams only from this source address (repeat for each sensor); others are
+    /// dropped and counted. Without it, anyone who can reach the port feeds the party's tracks.
+    #[arg(long, value_name = "IP", requires = "asterix_udp")]
+    pub allow_from: Vec<std::net::IpAddr>,
     /// With --asterix-udp and a multicast group: the local interface's IPv4 address to join it on.
     #[arg(long, value_name = "IPV4", default_value = "0.0.0.0")]
     pub multicast_interface: std::net::Ipv4Addr,

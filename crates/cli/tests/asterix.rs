@@ -363,3 +363,45 @@ fn reports_the_line_refuses_are_dropped_and_the_feed_goes_on() {
     let (code, err) = run(&["--strict"]);
     assert_eq!(code, Some(1), "--strict stops at the refusal: {err}");
 }
+
+/// `--allow-from`: datagrams from any other source are dropped and named, so that whoever can reach the port
+/// cannot feed the party's tracks; the listed sensor's still are.
+#[test]
+fn only_the_allowed_sources_feed_the_tracks() {
+    let bytes = std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/seeds/asterix/three-targets.ast"),
+    )
+    .expect("the recorded targets");
+    let port = free_udp_port();
+    let addr = format!("127.0.0.1:{port}");
+    let run = |from: &str| {
+        let child = bin()
+            .args(["feed", "--asterix-udp", &addr, "--allow-from", "127.0.0.2"])
+            .args(["--dry-run", "--once", "--quiet-s", "2"])
+            .args(["--radar", "7/3=36.0,37.0,400"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start the feed");
+        let sender = std::net::UdpSocket::bind((from, 0)).expect("bind a sender");
+        // Until the feed listens, datagrams are lost: send a few, 100 ms apart.
+        for _ in 0..10 {
+            sender.send_to(&bytes, &addr).expect("send");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let out = child.wait_with_output().expect("the feed ends (--once)");
+        (
+            String::from_utf8_lossy(&out.stdout).lines().count(),
+            String::from_utf8_lossy(&out.stderr).to_string(),
+        )
+    };
+    let (reports, stderr) = run("127.0.0.1");
+    assert_eq!(reports, 0, "{stderr}");
+    assert!(
+        stderr.contains("dropped: not an --allow-from source"),
+        "{stderr}"
+    );
+    let (reports, stderr) = run("127.0.0.2");
+    assert!(reports >= 3, "{stderr}");
+    assert!(!stderr.contains("dropped"), "{stderr}");
+}

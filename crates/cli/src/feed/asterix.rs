@@ -8,7 +8,8 @@
 //! block at a time (a block's length field allows at most 65 535 octets), so memory does not grow with the
 //! input. A block whose length does not fit ends a datagram, or a recording (nothing after it can be found);
 //! a record that cannot be read ends its block; both are counted and the first few named, block by octet
-//! offset, record and item. Records of other categories are skipped.
+//! offset, record and item. Records of other categories are skipped. With `--allow-from`, datagrams from
+//! any other source address are dropped before they are read (the first few, then each power of two, named).
 
 use std::io::Read;
 use std::net::{SocketAddr, ToSocketAddrs, UdpSocket};
@@ -164,8 +165,20 @@ fn udp(reader: &mut Reader<'_>, addr: &str) -> Result<(), Failure> {
     eprintln!("deconflict feed: receiving ASTERIX on {local}");
     let mut buf = vec![0u8; 1 << 16];
     let mut heard = std::time::Instant::now();
+    let mut strangers = 0u64;
     loop {
         match socket.recv_from(&mut buf) {
+            Ok((_, from))
+                if !args.allow_from.is_empty() && !args.allow_from.contains(&from.ip()) =>
+            {
+                strangers += 1;
+                if strangers <= 5 || strangers.is_power_of_two() {
+                    eprintln!(
+                        "deconflict feed: datagram from {from} dropped: not an --allow-from source \
+                         ({strangers} so far)"
+                    );
+                }
+            }
             Ok((n, from)) => {
                 heard = std::time::Instant::now();
                 let source = from.to_string();

@@ -20,7 +20,7 @@ fuzz_target!(|data: &[u8]| {
                 Err(e) => assert!(!e.field.is_empty() && !e.to_string().is_empty()),
                 Ok(ev) => {
                     assert!((-90.0..=90.0).contains(&ev.lat) && (-180.0..=180.0).contains(&ev.lon));
-                    if let Ok(Taken::Pli(p)) = Pli::from_event(&ev) {
+                    if let Ok(Taken::Pli(p)) = Pli::from_event(&ev, 1_796_229_090_000) {
                         assert!(p.hae_m.is_finite() && p.course_deg.is_finite());
                         assert!((0.0..=MAX_SPEED_MPS).contains(&p.speed_mps));
                         assert!((0.0..360.0).contains(&p.course_deg));

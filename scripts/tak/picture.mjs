@@ -46,7 +46,8 @@ for (const line of fs.readFileSync(input, 'utf8').split('\n')) {
     features.set(f.id, f);
   }
 }
-const shown = [...features.values()].filter((f) => f.geometry.type !== 'Point' || f.properties.type.startsWith('b-m-p') || f.properties.type.startsWith('a-'));
+// What the bridge sent (other clients' units and markers are not part of the line's picture).
+const shown = [...features.values()].filter((f) => f.id.startsWith('deconflict.') && (f.geometry.type !== 'Point' || f.properties.type.startsWith('b-m-p')));
 // The frame: every shape's vertices (points may be anywhere, such as a unit at 0,0 with no position).
 let [w, s, e, n] = [180, 90, -180, -90];
 for (const f of shown) {
@@ -74,6 +75,13 @@ const order = (f) => (f.properties.type.startsWith('b-m') ? 3 : f.id.includes('.
 for (const f of shown.sort((a, b) => order(a) - order(b))) {
   const p = f.properties;
   if (f.geometry.type === 'Polygon') {
+    // A shape smaller than a few pixels (a hospital's 500 m circle) is drawn as a ring of at least 5 pixels.
+    const xs = f.geometry.coordinates[0].map(px);
+    const span = Math.max(...xs.map((q) => q[0])) - Math.min(...xs.map((q) => q[0]));
+    if (span < 10) {
+      const [cx, cy] = px(p.center ?? f.geometry.coordinates[0][0]);
+      svg += `<circle cx="${cx.toFixed(1)}" cy="${cy.toFixed(1)}" r="5" fill="${p.stroke ?? '#000'}" fill-opacity="0.35" stroke="${p.stroke ?? '#000'}" stroke-width="2"/>`;
+    }
     svg += `<path d="${path(f.geometry.coordinates)}Z" fill="${p.fill ?? p.stroke ?? '#000'}" fill-opacity="${p['fill-opacity'] ?? 0.12}" stroke="${p.stroke ?? '#000'}" stroke-width="2"><title>${esc(p.remarks ?? '')}</title></path>`;
     const [cx, cy] = px(p.center ?? f.geometry.coordinates[0][0]);
     svg += `<text x="${cx.toFixed(1)}" y="${cy.toFixed(1)}" font-size="12" text-anchor="middle" fill="#222" stroke="#fff" stroke-width="3" paint-order="stroke">${esc(p.callsign ?? '')}</text>`;
@@ -90,7 +98,7 @@ h1{font-size:15px;margin:4px 0 8px}ul{list-style:none;padding:0;margin:0}li{back
 time{color:#aaa;display:block}.legend span{display:inline-block;width:12px;height:12px;margin:0 4px 0 10px;vertical-align:middle}</style>
 <svg id="map" width="${W}" height="${H}" xmlns="http://www.w3.org/2000/svg">${svg}</svg>
 <aside><h1>${esc(title)}</h1><p>${shown.length} shapes and markers received, read by @tak-ps/node-cot${unreadable ? `, ${unreadable} unreadable` : ''}</p>
-<p class="legend"><span style="background:#00f"></span>own <span style="background:#808080"></span>other side of a line <span style="background:#0f0"></span>protected site <span style="background:#ffa500"></span>zone <span style="background:#f00"></span>conflict / alert</p>
+<p class="legend"><span style="background:#00f"></span>own operation or side of a line <span style="background:#808080"></span>the other side of a line <span style="background:#0f0"></span>protected site <span style="background:#ffa500"></span>zone, incursion alert <span style="background:#f00"></span>conflicting volume, separation alert</p>
 <h1>Chat (All Chat Rooms)</h1><ul>${chatHtml}</ul></aside>`);
 console.error(`picture: ${shown.length} shapes and markers, ${chats.length} chat messages, ${unreadable} unreadable → ${out}`);
 if (unreadable) process.exit(1);

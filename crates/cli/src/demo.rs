@@ -87,6 +87,8 @@ fn tak_bridges(args: &DemoArgs) -> Result<Vec<(String, crate::tak::TakArgs)>, St
                 refresh_s: 60.0,
                 ahead_min: 60.0,
                 callsign: "DECONFLICT".into(),
+                max_units: 1_000,
+                lost_after_s: None,
                 no_tracks: false,
                 feed_times: false,
                 dry_run: false,

@@ -8,10 +8,12 @@
 //!   times in the remarks;
 //! - of other parties, only what the line shows the party: protected sites, zones and sides of deconfliction
 //!   lines it was given, and the conflicting volumes of each open conflict (never the rest of a declaration);
-//! - each open live alert as a marker (`b-m-p-s-m`) at the party's own track, withdrawn (`t-x-d-d`) when the
-//!   alert closes;
+//! - each open live alert as a marker (`b-m-p-s-m`: red for a separation, orange for an incursion) at the
+//!   party's own track, or at the other party's track when only that one is in the alert, withdrawn
+//!   (`t-x-d-d`) when the alert closes;
 //! - each unacknowledged hotline message in the party's inbox as a GeoChat message (`b-t-f`) to all users,
-//!   once (reading the inbox marks a message delivered: to the party's TAK server, where it is shown).
+//!   FLASH first, at once and again at each refresh under the same uid until acknowledged (reading the inbox
+//!   marks a message delivered: to the party's TAK server, where it is shown; `--dry-run` does not read it).
 //!
 //! Shapes are re-sent every `--refresh-s` (TAK servers give newcomers no snapshot) and go stale after three
 //! refreshes, so a bridge that stops leaves no picture behind for long; what leaves the picture is withdrawn
@@ -24,12 +26,14 @@
 //! cannot be read is counted and the first few named on standard error. Memory is bounded: one event of at
 //! most 64 KiB in the framer, a bounded hand-off to the poster (reports beyond it are dropped and counted).
 //!
-//! The connection is kept: a lost one is made again with back-off (1 s doubling to 30 s), under a fresh uid
-//! (a TAK server may still hold the old one). A TAK server that stops reading for 30 s is disconnected.
-//! `--dry-run` prints the CoT events of one picture and exits. Exit status: 1 when the line refuses the
+//! The connection is kept: a lost one is made again with back-off (1 s doubling to 30 s, back to 1 s after a
+//! connection that worked for 30 s), under a fresh uid (a TAK server may still hold the old one); a failure
+//! says which of --ca, --server-name, --cert and --key to check. A TAK server that stops reading for 30 s is disconnected.
+//! The bridge shows itself as a unit (`a-f-G-U-C-I`, `--callsign`) at the picture's first shape, the event a
+//! TAK server takes as the connection's identity. `--dry-run` prints the CoT events of one picture and exits. Exit status: 1 when the line refuses the
 //! token, 2 on a bad argument or unreadable certificate; otherwise the bridge runs until stopped.
 
-use std::collections::{BTreeMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, HashSet};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -61,14 +65,24 @@ const PLI_QUEUE: usize = 10_000;
 const MAX_NAMED: u64 = 5;
 /// A write the TAK server has not taken within this long ends the connection.
 const WRITE_TIMEOUT: Duration = Duration::from_secs(30);
-/// Messages remembered as already sent to chat (oldest forgotten first).
-const MAX_CHATTED: usize = 10_000;
+/// A unit not heard from for this long (ms) no longer counts against --max-units.
+const UNIT_FORGOTTEN_MS: i64 = 120_000;
+/// Longest callsign the line takes (bytes).
+const MAX_CALLSIGN_BYTES: usize = 32;
+/// Unacknowledged messages shown per picture; reading stops after the page that reaches it, so that no more
+/// are marked delivered than are shown.
+const MAX_CHATS: usize = 50;
+/// Marks an error that ends the bridge rather than the connection.
+const FATAL: &str = "fatal: ";
+/// A connection that lasted this long was working: the next one is tried at once.
+const WORKED: Duration = Duration::from_secs(30);
 
 #[derive(Args, Debug, Clone)]
 pub struct TakArgs {
     #[command(flatten)]
     pub connection: Connection,
-    /// The party's TAK server: `tls://HOST:PORT` (TLS; give --ca, --cert, --key) or `tcp://HOST:PORT`.
+    /// The party's TAK server: `tls://HOST:PORT` (TLS; give --ca, --cert, --key) or `tcp://HOST:PORT`; not
+    /// needed with --dry-run.
     #[arg(long, value_name = "URL", required_unless_present = "dry_run")]
     pub tak: Option<String>,
     /// The certificate authority (PEM) that signed the TAK server's certificate.
@@ -95,6 +109,14 @@ pub struct TakArgs {
     /// The bridge's callsign on the TAK server.
     #[arg(long, default_value = "DECONFLICT")]
     pub callsign: String,
+    /// Most units whose position reports are taken at once (heard from within two minutes); reports of more are
+    /// dropped and counted, so one client inventing ids cannot spend the party's track allowance.
+    #[arg(long, default_value_t = 1_000)]
+    pub max_units: usize,
+    /// After this many seconds without an answer from the line, stop refreshing the picture (its shapes expire
+    /// on the TAK clients) and tell the TAK users in chat (default: three polls and 30 s).
+    #[arg(long, value_parser = positive_seconds)]
+    pub lost_after_s: Option<f64>,
     /// Do not take position reports from TAK as the party's live tracks.
     #[arg(long)]
     pub no_tracks: bool,
@@ -287,6 +309,30 @@ fn polygon(
     }
 }
 
+/// The party's unacknowledged inbox messages, page by page (50 each) until [`MAX_CHATS`] are found: every
+/// message read is marked delivered, so no more are read than are shown.
+fn unacknowledged(agent: &ureq::Agent, c: &Connection, party: &str) -> Result<Vec<Value>, Failure> {
+    let mut found = Vec::new();
+    let mut after: Option<String> = None;
+    for _ in 0..MAX_PAGES * 20 {
+        let url = match &after {
+            Some(a) => format!("/v1/messages?box=inbox&limit=50&after={}", encode(a)),
+            None => "/v1/messages?box=inbox&limit=50".to_string(),
+        };
+        let page = request_with(agent, c, "GET", &url, None, None)?;
+        for m in page["messages"].as_array().into_iter().flatten() {
+            if m["receipts"][party]["acknowledged"].is_null() {
+                found.push(m.clone());
+            }
+        }
+        match page["next"].as_str() {
+            Some(n) if !n.is_empty() && found.len() < MAX_CHATS => after = Some(n.to_string()),
+            _ => break,
+        }
+    }
+    Ok(found)
+}
+
 /// Reads every page of a list (at most [`MAX_PAGES`]).
 fn pages(
     agent: &ureq::Agent,
@@ -314,11 +360,21 @@ fn pages(
     Ok(items)
 }
 
+/// How long the line may stay silent before the TAK users are told the picture is not current (ms):
+/// `--lost-after-s`, by default three polls and 30 s.
+fn lost_after_ms(args: &TakArgs) -> i64 {
+    match args.lost_after_s {
+        Some(s) => (s * 1000.0) as i64,
+        None => (3.0 * args.poll_s * 1000.0) as i64 + 30_000,
+    }
+}
+
 /// Reads the party's picture from the line.
 pub fn read_picture(
     agent: &ureq::Agent,
     c: &Connection,
     ahead_min: f64,
+    inbox: bool,
 ) -> Result<Picture, Failure> {
     let who = request_with(agent, c, "GET", "/v1/credentials?limit=1", None, None)?;
     let party = who["party"]
@@ -455,14 +511,8 @@ pub fn read_picture(
             format!("{own_call} and {}", others.join(", "))
         };
         let text = format!(
-            "ALERT {aid} {kind}{}: {what}; closest {:.0} m in {:.0} s (raised {})",
-            if a["los"] == true {
-                " (separation lost)"
-            } else {
-                ""
-            },
-            a["d_cpa_m"].as_f64().unwrap_or(f64::NAN),
-            a["t_cpa_s"].as_f64().unwrap_or(f64::NAN),
+            "ALERT {aid} {kind}: {what}{} (raised {})",
+            alert_figures(&a),
             a["raised"].as_str().unwrap_or("")
         );
         let colour = if kind == "incursion" {
@@ -482,11 +532,13 @@ pub fn read_picture(
     }
 
     let mut chats = Vec::new();
-    for m in pages(agent, c, "/v1/messages?box=inbox", "messages")? {
-        let acknowledged = !m["receipts"][party.as_str()]["acknowledged"].is_null();
-        if acknowledged {
-            continue;
-        }
+    // Reading the inbox marks its messages delivered: only when they are sent on.
+    let messages = if inbox {
+        unacknowledged(agent, c, &party)?
+    } else {
+        Vec::new()
+    };
+    for m in messages {
         let id = m["id"].as_str().unwrap_or_default().to_string();
         let text = format!(
             "{} from {} ({id}): {} — acknowledge by {}",
@@ -507,6 +559,38 @@ pub fn read_picture(
     chats.sort_by_key(|c| c.0);
     p.chats = chats.into_iter().map(|(_, id, text)| (id, text)).collect();
     Ok(p)
+}
+
+/// What an alert says in figures, by kind; a figure the line did not give is left out (never `NaN`).
+fn alert_figures(a: &Value) -> String {
+    let num = |k: &str| a[k].as_f64().filter(|v| v.is_finite());
+    match a["kind"].as_str() {
+        Some("incursion") => {
+            let mut s = String::new();
+            if let Some(d) = num("distance_m") {
+                s.push_str(&format!("; {d:.0} m away"));
+            }
+            if let (Some(from), Some(to)) = (a["start"].as_str(), a["end"].as_str()) {
+                s.push_str(&format!("; predicted within {from} – {to}"));
+            }
+            s
+        }
+        Some("storm") => format!(
+            "; {} pairs in conflict, {} undecided",
+            num("pairs").unwrap_or(0.0),
+            num("undecided").unwrap_or(0.0)
+        ),
+        _ => {
+            let mut s = String::new();
+            if a["los"] == true {
+                s.push_str("; separation lost");
+            }
+            if let (Some(d), Some(t)) = (num("d_cpa_m"), num("t_cpa_s")) {
+                s.push_str(&format!("; closest {d:.0} m in {t:.0} s"));
+            }
+            s
+        }
+    }
 }
 
 /// A declaration view as the line's own types; `None` if it cannot be read (a view without content).
@@ -552,15 +636,22 @@ fn target(args: &TakArgs) -> Result<Target, Failure> {
             use rustls_pki_types::pem::PemObject;
             use rustls_pki_types::{CertificateDer, PrivateKeyDer, ServerName};
             use tokio_rustls::rustls;
-            let need = |p: &Option<PathBuf>, flag: &str| {
-                p.clone()
-                    .ok_or_else(|| Failure(2, format!("--tak tls://…: give {flag}")))
+            let (Some(ca), Some(cert), Some(key)) = (&args.ca, &args.cert, &args.key) else {
+                let missing: Vec<&str> = [
+                    (&args.ca, "--ca"),
+                    (&args.cert, "--cert"),
+                    (&args.key, "--key"),
+                ]
+                .iter()
+                .filter(|(p, _)| p.is_none())
+                .map(|(_, f)| *f)
+                .collect();
+                return Err(Failure(
+                    2,
+                    format!("--tak tls://…: give {} (the TAK server's authority, the bridge's client certificate and its key)", missing.join(", ")),
+                ));
             };
-            let (ca, cert, key) = (
-                need(&args.ca, "--ca")?,
-                need(&args.cert, "--cert")?,
-                need(&args.key, "--key")?,
-            );
+            let (ca, cert, key) = (ca.clone(), cert.clone(), key.clone());
             let certs = |p: &PathBuf| -> Result<Vec<CertificateDer<'static>>, Failure> {
                 let list: Result<Vec<_>, _> = CertificateDer::pem_file_iter(p)
                     .map_err(|e| Failure(2, format!("{}: {e}", p.display())))?
@@ -603,6 +694,25 @@ fn target(args: &TakArgs) -> Result<Target, Failure> {
     }
 }
 
+/// What to check when TLS fails, by what the failure says.
+fn tls_hint(why: &str) -> &'static str {
+    if why.contains("UnknownIssuer")
+        || why.contains("NotValidForName")
+        || why.contains("BadSignature")
+    {
+        " — the TAK server's certificate does not verify: check --ca (the authority that signed it) and \
+         --server-name (a name or address the certificate carries)"
+    } else if why.contains("UnknownCA")
+        || why.contains("BadCertificate")
+        || why.contains("CertificateRequired")
+    {
+        " — the TAK server refused the bridge's certificate: check --cert and --key (a client certificate its \
+         authority signed)"
+    } else {
+        ""
+    }
+}
+
 /// Anything the bridge reads and writes the TAK server through.
 trait Stream: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send {}
 impl<T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send> Stream for T {}
@@ -632,11 +742,25 @@ async fn connect(t: &Target) -> Result<Box<dyn Stream>, String> {
     }
 }
 
+/// What the threads of a bridge tell each other.
+#[derive(Default)]
+struct Health {
+    /// When the line last answered a whole picture (ms, wall clock).
+    line_ok_ms: std::sync::atomic::AtomicI64,
+    /// Whether a TAK connection is up and registered (the inbox is read only then: reading it marks messages
+    /// delivered).
+    connected: std::sync::atomic::AtomicBool,
+}
+
 /// What the bridge has shown, across connections.
 struct Shown {
     drawings: BTreeMap<String, Drawing>,
-    chatted: HashSet<String>,
-    chatted_order: VecDeque<String>,
+    /// The messages in the last picture sent.
+    chats: HashSet<String>,
+    /// Since when the line has not answered, once the TAK users were told (ms).
+    told_lost: Option<i64>,
+    /// What came from the TAK server, counted across connections.
+    counts: Counts,
 }
 
 /// Counters printed now and then.
@@ -657,22 +781,24 @@ fn times(refresh_s: f64) -> Times {
 }
 
 /// Writes whole events, each in one write (a TAK server drops a connection that splits an event across reads
-/// far apart); a server that takes nothing for [`WRITE_TIMEOUT`] ends the connection.
+/// far apart); a server that does not take them all within [`WRITE_TIMEOUT`] ends the connection.
 async fn write_events(
     wr: &mut tokio::io::WriteHalf<Box<dyn Stream>>,
     events: Vec<String>,
 ) -> Result<(), String> {
-    let stalled = || "the TAK server took nothing for 30 s".to_string();
-    for e in events {
-        tokio::time::timeout(WRITE_TIMEOUT, wr.write_all(e.as_bytes()))
-            .await
-            .map_err(|_| stalled())?
-            .map_err(|e| format!("write: {e}"))?;
-    }
-    tokio::time::timeout(WRITE_TIMEOUT, wr.flush())
+    let pass = async {
+        for e in events {
+            wr.write_all(e.as_bytes())
+                .await
+                .map_err(|e| format!("write: {e}"))?;
+        }
+        wr.flush().await.map_err(|e| format!("write: {e}"))
+    };
+    // The whole pass, not each event: a server that reads slowly cannot hold the bridge (and the position
+    // reports it reads between passes) for longer.
+    tokio::time::timeout(WRITE_TIMEOUT, pass)
         .await
-        .map_err(|_| stalled())?
-        .map_err(|e| format!("write: {e}"))
+        .map_err(|_| "the TAK server did not take the picture within 30 s".to_string())?
 }
 
 /// One connection: presence first (a TAK server takes a connection's first event as its identity), then the
@@ -684,8 +810,9 @@ async fn session(
     pictures: &mut watch::Receiver<Option<Arc<Picture>>>,
     plis: &mpsc::Sender<Pli>,
     shown: &mut Shown,
-    counts: &mut Counts,
+    health: &Health,
 ) -> Result<(), String> {
+    use std::sync::atomic::Ordering;
     let (mut rd, mut wr) = tokio::io::split(stream);
     // The bridge shows itself at the picture's first shape (a TAK client centres on a unit it selects).
     let centre = |drawings: &BTreeMap<String, Drawing>| {
@@ -721,10 +848,18 @@ async fn session(
     let mut full = true;
     loop {
         tokio::select! {
-            () = &mut settle, if !settled => { settled = true; }
-            _ = refresh.tick(), if settled => { full = true; }
+            () = &mut settle, if !settled => {
+                settled = true;
+                health.connected.store(true, Ordering::Relaxed);
+            }
+            _ = refresh.tick(), if settled => {
+                full = true;
+                if plis.is_closed() {
+                    return Err(format!("{FATAL}the position-report poster stopped"));
+                }
+            }
             changed = pictures.changed(), if settled => {
-                changed.map_err(|_| "the line reader stopped".to_string())?;
+                changed.map_err(|_| format!("{FATAL}the line reader stopped"))?;
             }
             n = rd.read(&mut buf) => {
                 let n = n.map_err(|e| format!("read: {e}"))?;
@@ -732,9 +867,9 @@ async fn session(
                     return Err("the TAK server closed the connection".into());
                 }
                 for event in framer.push(&buf[..n]) {
-                    take(&event, uid, args.no_tracks, plis, counts);
+                    take(&event, uid, args.no_tracks, plis, &mut shown.counts, now_ms());
                 }
-                counts.unreadable += std::mem::take(&mut framer.oversized);
+                shown.counts.unreadable += std::mem::take(&mut framer.oversized);
                 continue;
             }
         }
@@ -745,6 +880,48 @@ async fn session(
         let Some(picture) = picture else { continue };
         let t = times(args.refresh_s);
         let mut out = Vec::new();
+        let sender = format!("deconflict.{}.bridge", picture.party);
+        let chat_t = Times {
+            now_ms: t.now_ms,
+            stale_ms: t.now_ms + 86_400_000,
+        };
+        // A picture the line has not confirmed for a while is not refreshed: its shapes go stale on the TAK
+        // clients, and their users are told why, once per outage.
+        let line_ok = health.line_ok_ms.load(Ordering::Relaxed);
+        if t.now_ms - line_ok > lost_after_ms(args) {
+            if full && shown.told_lost.is_none() {
+                let text = format!(
+                    "deconflict: no answer from the line since {}; this picture is no longer current and its \
+                     shapes expire",
+                    format_time(line_ok)
+                );
+                out.push(cot::chat(
+                    &sender,
+                    &args.callsign,
+                    &format!("line-lost-{line_ok}"),
+                    &text,
+                    chat_t,
+                ));
+                shown.told_lost = Some(line_ok);
+            }
+            write_events(&mut wr, out).await?;
+            full = false;
+            continue;
+        }
+        if let Some(since) = shown.told_lost.take() {
+            let text = format!(
+                "deconflict: the line answers again (silent since {}); the picture is current",
+                format_time(since)
+            );
+            out.push(cot::chat(
+                &sender,
+                &args.callsign,
+                &format!("line-back-{since}"),
+                &text,
+                chat_t,
+            ));
+            full = true;
+        }
         if full {
             out.push(cot::presence(
                 uid,
@@ -763,19 +940,11 @@ async fn session(
                 out.push(cot::delete(&format!("{id}.withdrawn.{}", t.now_ms), id, t));
             }
         }
+        // Unacknowledged messages again at each refresh, under the same uid (a TAK client keeps one copy of
+        // each; one that connected since sees them), new ones at once.
         for (id, text) in &picture.chats {
-            if shown.chatted.insert(id.clone()) {
-                shown.chatted_order.push_back(id.clone());
-                if shown.chatted_order.len() > MAX_CHATTED {
-                    if let Some(old) = shown.chatted_order.pop_front() {
-                        shown.chatted.remove(&old);
-                    }
-                }
-                let chat_t = Times {
-                    now_ms: t.now_ms,
-                    stale_ms: t.now_ms + 86_400_000,
-                };
-                out.push(cot::chat(uid, &args.callsign, id, text, chat_t));
+            if full || !shown.chats.contains(id) {
+                out.push(cot::chat(&sender, &args.callsign, id, text, chat_t));
             }
         }
         let changes = out.len();
@@ -784,7 +953,9 @@ async fn session(
             eprintln!("deconflict tak: {changes} events sent");
         }
         full = false;
+        // Recorded only once written: what a broken connection did not take is sent on the next.
         shown.drawings = picture.drawings.clone();
+        shown.chats = picture.chats.iter().map(|(id, _)| id.clone()).collect();
     }
 }
 
@@ -795,6 +966,7 @@ fn take(
     no_tracks: bool,
     plis: &mpsc::Sender<Pli>,
     counts: &mut Counts,
+    now_ms: i64,
 ) {
     let ev = match cot::parse_event(event) {
         Ok(ev) => ev,
@@ -809,7 +981,15 @@ fn take(
     if no_tracks || ev.uid == own_uid || ev.uid.starts_with("deconflict.") {
         return;
     }
-    match Pli::from_event(&ev) {
+    // The line reads a track's id in sentences: refused here, one unit, rather than there, a whole batch.
+    let named = match deconflict_plan::name_problem(&ev.uid) {
+        Some(why) => Err(cot::CotError {
+            field: "event@uid",
+            detail: why,
+        }),
+        None => Pli::from_event(&ev, now_ms),
+    };
+    match named {
         Ok(Taken::Pli(p)) => {
             counts.plis += 1;
             if plis.try_send(p).is_err() {
@@ -843,7 +1023,12 @@ fn track_json(p: &Pli, feed_times: bool) -> Option<Value> {
         "gs_mps": p.speed_mps,
         "trk_deg": p.course_deg,
     });
-    if let Some(c) = &p.callsign {
+    // A callsign the line would refuse (and with it the whole batch) is left out; the track stays.
+    if let Some(c) = p
+        .callsign
+        .as_ref()
+        .filter(|c| c.len() <= MAX_CALLSIGN_BYTES && deconflict_plan::name_problem(c).is_none())
+    {
         t["callsign"] = json!(c);
     }
     if feed_times {
@@ -853,13 +1038,37 @@ fn track_json(p: &Pli, feed_times: bool) -> Option<Value> {
 }
 
 /// Posts position reports to the line, batched every second (the latest per unit).
-fn poster(agent: ureq::Agent, c: Connection, mut rx: mpsc::Receiver<Pli>, feed_times: bool) {
+fn poster(
+    agent: ureq::Agent,
+    c: Connection,
+    mut rx: mpsc::Receiver<Pli>,
+    feed_times: bool,
+    max_units: usize,
+) {
     let mut refused = 0u64;
+    // The units heard from lately (uid → when, ms): at most `max_units`, so that one client inventing uids
+    // cannot spend the party's whole track allowance (shared with its other feeds).
+    let mut units: BTreeMap<String, i64> = BTreeMap::new();
+    let mut turned_away = 0u64;
     while let Some(first) = rx.blocking_recv() {
         std::thread::sleep(Duration::from_secs(1));
+        let now = now_ms();
+        units.retain(|_, heard| now - *heard < UNIT_FORGOTTEN_MS);
         let mut latest: BTreeMap<String, Pli> = BTreeMap::new();
-        latest.insert(first.uid.clone(), first);
-        while let Ok(p) = rx.try_recv() {
+        for p in std::iter::once(first).chain(std::iter::from_fn(|| rx.try_recv().ok())) {
+            if !units.contains_key(&p.uid) && units.len() >= max_units {
+                turned_away += 1;
+                if turned_away <= MAX_NAMED || turned_away.is_power_of_two() {
+                    eprintln!(
+                        "deconflict tak: position report of {:?} dropped: already {max_units} units heard from in \
+                         the last {} s (--max-units; {turned_away} dropped so far)",
+                        p.uid,
+                        UNIT_FORGOTTEN_MS / 1000
+                    );
+                }
+                continue;
+            }
+            units.insert(p.uid.clone(), now);
             latest.insert(p.uid.clone(), p);
         }
         let tracks: Vec<Value> = latest
@@ -910,7 +1119,10 @@ pub fn run(args: &TakArgs) -> ExitCode {
 fn bridge(args: &TakArgs) -> Result<(), Failure> {
     let agent = agent();
     if args.dry_run {
-        let p = read_picture(&agent, &args.connection, args.ahead_min)?;
+        eprintln!(
+            "deconflict tak: dry run: the hotline inbox is not read (reading it marks messages delivered)"
+        );
+        let p = read_picture(&agent, &args.connection, args.ahead_min, false)?;
         let t = times(args.refresh_s);
         let uid = format!("deconflict.{}.bridge", p.party);
         for (id, d) in &p.drawings {
@@ -923,7 +1135,19 @@ fn bridge(args: &TakArgs) -> Result<(), Failure> {
     }
     let target = target(args)?;
     // The token is checked (and the party learnt) before anything is sent.
-    let first = read_picture(&agent, &args.connection, args.ahead_min)?;
+    let first = read_picture(&agent, &args.connection, args.ahead_min, true).map_err(
+        |Failure(code, why)| {
+            let hint = if code == 2 {
+                format!(
+                    " (is the line running at --server {}?)",
+                    args.connection.server
+                )
+            } else {
+                String::new()
+            };
+            Failure(code, format!("{why}{hint}"))
+        },
+    )?;
     let party = first.party.clone();
     eprintln!(
         "deconflict tak: {party}'s picture ({} shapes and markers, {} messages) to {}",
@@ -931,26 +1155,39 @@ fn bridge(args: &TakArgs) -> Result<(), Failure> {
         first.chats.len(),
         args.tak.as_deref().unwrap_or("")
     );
+    let health = Arc::new(Health::default());
+    health
+        .line_ok_ms
+        .store(now_ms(), std::sync::atomic::Ordering::Relaxed);
     let (pic_tx, mut pic_rx) = watch::channel(Some(Arc::new(first)));
     let (pli_tx, pli_rx) = mpsc::channel::<Pli>(PLI_QUEUE);
     {
-        let (agent, c, ft) = (agent.clone(), args.connection.clone(), args.feed_times);
-        std::thread::spawn(move || poster(agent, c, pli_rx, ft));
+        let (agent, c, ft, max) = (
+            agent.clone(),
+            args.connection.clone(),
+            args.feed_times,
+            args.max_units,
+        );
+        std::thread::spawn(move || poster(agent, c, pli_rx, ft, max));
     }
     {
-        let (agent, c, poll, ahead) = (
+        let (agent, c, poll, ahead, health) = (
             agent.clone(),
             args.connection.clone(),
             args.poll_s,
             args.ahead_min,
+            Arc::clone(&health),
         );
         std::thread::spawn(move || {
+            use std::sync::atomic::Ordering;
             let mut failures = 0u64;
             loop {
                 std::thread::sleep(Duration::from_secs_f64(poll));
-                match read_picture(&agent, &c, ahead) {
+                let inbox = health.connected.load(Ordering::Relaxed);
+                match read_picture(&agent, &c, ahead, inbox) {
                     Ok(p) => {
                         failures = 0;
+                        health.line_ok_ms.store(now_ms(), Ordering::Relaxed);
                         pic_tx.send_if_modified(|old| {
                             let changed = old.as_deref() != Some(&p);
                             if changed {
@@ -958,6 +1195,11 @@ fn bridge(args: &TakArgs) -> Result<(), Failure> {
                             }
                             changed
                         });
+                    }
+                    Err(Failure(_, why)) if why.starts_with("401") || why.starts_with("403") => {
+                        // A revoked or refused token: nothing this bridge shows can be trusted any more.
+                        eprintln!("deconflict tak: the line refuses the token: {why}; stopping");
+                        std::process::exit(1);
                     }
                     Err(Failure(_, why)) => {
                         failures += 1;
@@ -979,10 +1221,10 @@ fn bridge(args: &TakArgs) -> Result<(), Failure> {
     runtime.block_on(async move {
         let mut shown = Shown {
             drawings: BTreeMap::new(),
-            chatted: HashSet::new(),
-            chatted_order: VecDeque::new(),
+            chats: HashSet::new(),
+            told_lost: None,
+            counts: Counts::default(),
         };
-        let mut counts = Counts::default();
         let mut backoff = Duration::from_secs(1);
         let mut connection = 0u64;
         loop {
@@ -992,21 +1234,65 @@ fn bridge(args: &TakArgs) -> Result<(), Failure> {
             match connect(&target).await {
                 Ok(stream) => {
                     eprintln!("deconflict tak: connected to {} as {uid}", args.tak.as_deref().unwrap_or(""));
-                    backoff = Duration::from_secs(1);
+                    let since = std::time::Instant::now();
                     // Everything is sent again on a new connection.
-                    let why = session(stream, args, &uid, &mut pic_rx, &pli_tx, &mut shown, &mut counts)
+                    let why = session(stream, args, &uid, &mut pic_rx, &pli_tx, &mut shown, &health)
                         .await
                         .err()
                         .unwrap_or_default();
+                    health.connected.store(false, std::sync::atomic::Ordering::Relaxed);
+                    if let Some(fatal) = why.strip_prefix(FATAL) {
+                        return Err(Failure(2, fatal.to_string()));
+                    }
+                    if since.elapsed() >= WORKED {
+                        backoff = Duration::from_secs(1);
+                    }
                     eprintln!(
-                        "deconflict tak: connection lost: {why} (position reports taken {}, refused {}, dropped {}; unreadable events {})",
-                        counts.plis, counts.refused, counts.dropped, counts.unreadable
+                        "deconflict tak: connection lost: {}{} (position reports taken {}, refused {}, dropped {}; unreadable events {}); again in {} s",
+                        why,
+                        tls_hint(&why),
+                        shown.counts.plis, shown.counts.refused, shown.counts.dropped, shown.counts.unreadable,
+                        backoff.as_secs()
                     );
                 }
-                Err(why) => eprintln!("deconflict tak: {why}; again in {} s", backoff.as_secs()),
+                Err(why) => eprintln!(
+                    "deconflict tak: {why}{}; again in {} s",
+                    tls_hint(&why),
+                    backoff.as_secs()
+                ),
             }
             tokio::time::sleep(backoff).await;
             backoff = (backoff * 2).min(Duration::from_secs(30));
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn alert_figures_say_what_each_kind_gives_and_never_nan() {
+        let incursion = json!({"kind": "incursion", "distance_m": 5400.0,
+            "start": "2017-06-18T05:00:00Z", "end": "2017-06-18T05:02:00Z"});
+        assert_eq!(
+            alert_figures(&incursion),
+            "; 5400 m away; predicted within 2017-06-18T05:00:00Z – 2017-06-18T05:02:00Z"
+        );
+        // An area the party was not given: no distance.
+        assert_eq!(alert_figures(&json!({"kind": "incursion"})), "");
+        let separation =
+            json!({"kind": "separation", "los": true, "d_cpa_m": 2224.4, "t_cpa_s": 19.7});
+        assert_eq!(
+            alert_figures(&separation),
+            "; separation lost; closest 2224 m in 20 s"
+        );
+        assert_eq!(
+            alert_figures(&json!({"kind": "storm", "pairs": 12, "undecided": 3})),
+            "; 12 pairs in conflict, 3 undecided"
+        );
+        for a in [json!({}), json!({"kind": "separation", "d_cpa_m": null})] {
+            assert!(!alert_figures(&a).contains("NaN"));
+        }
+    }
 }

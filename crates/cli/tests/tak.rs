@@ -125,7 +125,31 @@ fn dry_run(line: &Line, token: &str) -> String {
 #[test]
 fn each_partys_bridge_draws_only_what_that_party_may_read() {
     let line = line();
+    let flash = json!({"to": ["us-cjtf"], "precedence": "FLASH", "text": "Hold west of the river"});
+    let (status, sent) = http(
+        &line.server.addr,
+        "POST",
+        "/v1/messages",
+        &line.ru,
+        Some(&flash),
+    );
+    assert_eq!(status, 201, "{sent}");
     let us = dry_run(&line, &line.us);
+    // A dry run sends nothing and so does not read the inbox (reading it marks messages delivered).
+    assert!(!us.contains("Hold west of the river"), "{us}");
+    let (_, outbox) = http(
+        &line.server.addr,
+        "GET",
+        "/v1/messages?box=outbox",
+        &line.ru,
+        None,
+    );
+    assert_eq!(
+        outbox["messages"][0]["receipts"]["us-cjtf"]["delivered"],
+        Value::Null,
+        "{outbox}"
+    );
+    assert!(!us.contains("NaN"), "{us}");
     let us_uids = uids(&us);
     for expected in [
         "deconflict.us-cjtf.decl.us-cjtf.us-1.1",
@@ -199,7 +223,12 @@ impl Drop for Bridge {
 }
 
 fn pli(uid: &str, kind: &str, how: &str, track: bool) -> String {
+    pli_as(uid, &format!("{uid}-CS"), kind, how, track)
+}
+
+fn pli_as(uid: &str, callsign: &str, kind: &str, how: &str, track: bool) -> String {
     let t = format_time(now_ms());
+    let stale = format_time(now_ms() + 60_000);
     let track = if track {
         "<track course=\"45\" speed=\"180\"/>"
     } else {
@@ -207,8 +236,8 @@ fn pli(uid: &str, kind: &str, how: &str, track: bool) -> String {
     };
     format!(
         "<event version=\"2.0\" uid=\"{uid}\" type=\"{kind}\" how=\"{how}\" time=\"{t}\" start=\"{t}\" \
-         stale=\"{t}\"><point lat=\"35.2\" lon=\"38.2\" hae=\"6100\" ce=\"5\" le=\"5\"/><detail>\
-         <contact callsign=\"{uid}-CS\"/>{track}</detail></event>"
+         stale=\"{stale}\"><point lat=\"35.2\" lon=\"38.2\" hae=\"6100\" ce=\"5\" le=\"5\"/><detail>\
+         <contact callsign=\"{callsign}\"/>{track}</detail></event>"
     )
 }
 
@@ -256,6 +285,15 @@ fn the_bridge_speaks_cot_and_takes_its_partys_position_reports() {
     relay.push_str(&pli("marker-1", "a-f-G", "h-g-i-g-o", true));
     relay.push_str(&pli("hostile-1", "a-h-A", "m-g", true));
     relay.push_str(&pli("novel-1", "a-f-A", "m-g", false));
+    // Smuggled in a chat's CDATA: not an event of its own.
+    relay.push_str(&format!(
+        "<event uid=\"chat-1\" type=\"b-t-f\"><detail><remarks><![CDATA[</event>{}]]></remarks></detail></event>",
+        pli("SMUGGLED-1", "a-f-A", "m-g", true)
+    ));
+    // An id the line would refuse, then a callsign it would: the first unit is refused alone, the second
+    // keeps its track without the callsign; neither costs the others their batch.
+    relay.push_str(&pli("BAD\u{200b}ID", "a-f-A", "m-g", true));
+    relay.push_str(&pli_as("LONGCALL-1", &"C".repeat(40), "a-f-A", "m-g", true));
     relay.push_str(&pli("ANDROID-7", "a-f-A-M-F", "m-g", true));
     s.write_all(relay.as_bytes()).expect("write");
     let until = Instant::now() + Duration::from_secs(15);
@@ -278,7 +316,19 @@ fn the_bridge_speaks_cot_and_takes_its_partys_position_reports() {
         .as_array()
         .map(|l| l.iter().filter_map(|t| t["id"].as_str()).collect())
         .unwrap_or_default();
-    assert_eq!(ids, vec!["ANDROID-7"], "only the party's own unit");
+    assert_eq!(
+        ids,
+        vec!["ANDROID-7", "LONGCALL-1"],
+        "only the party's own units"
+    );
+    let long = body["tracks"]
+        .as_array()
+        .and_then(|l| l.iter().find(|t| t["id"] == "LONGCALL-1").cloned())
+        .unwrap_or_default();
+    assert_eq!(
+        long["callsign"], "",
+        "a callsign the line refuses is left out: {long}"
+    );
     let (_, body) = http(&a, "GET", "/v1/tracks", &line.ru, None);
     assert_eq!(body["tracks"], json!([]), "not Russia's");
 
@@ -298,4 +348,56 @@ fn the_bridge_speaks_cot_and_takes_its_partys_position_reports() {
             && g.contains("FLASH from ru-gs")
             && g.contains("Break off: MiG flight crossing at FL300")
     });
+}
+
+/// A line that stops answering leaves a picture that looks current unless the bridge says otherwise: after
+/// `--lost-after-s` it stops refreshing the shapes (they expire on the TAK clients) and tells the users once.
+#[test]
+fn a_silent_line_is_said_and_its_picture_left_to_expire() {
+    let mut line = line();
+    let a = line.server.addr.clone();
+    let tak = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let _bridge = Bridge(
+        bin()
+            .args([
+                "tak",
+                "--poll-s",
+                "0.3",
+                "--refresh-s",
+                "1",
+                "--lost-after-s",
+                "2",
+            ])
+            .arg("--server")
+            .arg(format!("http://{a}"))
+            .args(["--token", &line.us, "--tak"])
+            .arg(format!("tcp://{}", tak.local_addr().expect("addr")))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("tak"),
+    );
+    let (mut s, _) = tak.accept().expect("the bridge connects");
+    s.set_read_timeout(Some(Duration::from_millis(200)))
+        .expect("timeout");
+    let mut got = String::new();
+    read_until(&mut s, &mut got, Duration::from_secs(15), |g| {
+        g.contains("deconflict.us-cjtf.decl.us-cjtf.us-1.1")
+    });
+    let _ = line.server.child.kill();
+    let _ = line.server.child.wait();
+    got.clear();
+    read_until(&mut s, &mut got, Duration::from_secs(15), |g| {
+        g.contains("no answer from the line since")
+    });
+    // From then on, no shape is sent again.
+    got.clear();
+    let until = Instant::now() + Duration::from_secs(3);
+    let mut buf = [0u8; 65536];
+    while Instant::now() < until {
+        if let Ok(n) = s.read(&mut buf) {
+            got.push_str(&String::from_utf8_lossy(&buf[..n]));
+        }
+    }
+    assert!(!got.contains("deconflict.us-cjtf.decl."), "{got}");
 }

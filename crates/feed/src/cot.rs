@@ -32,6 +32,12 @@ pub const MAX_EVENT_BYTES: usize = 64 * 1024;
 pub const UNKNOWN: f64 = 9_999_999.0;
 /// Longest uid or callsign taken from an event (bytes); longer ones are refused.
 pub const MAX_NAME_BYTES: usize = 256;
+/// Oldest position report taken as a live track (ms before now): a replayed or delayed report is not one.
+pub const MAX_REPORT_AGE_MS: i64 = 60_000;
+/// Furthest a report's time may be ahead of the bridge's clock (ms): clocks differ a little, no more.
+pub const MAX_REPORT_AHEAD_MS: i64 = 10_000;
+/// Longest track id the line takes (bytes).
+pub const MAX_TRACK_ID_BYTES: usize = 64;
 /// Fastest ground speed a PLI may give (m/s): Mach 3 at sea level, above any aircraft in the airspace.
 pub const MAX_SPEED_MPS: f64 = 1_100.0;
 
@@ -52,47 +58,88 @@ fn err(field: &'static str, detail: impl Into<String>) -> CotError {
 }
 
 /// Splits a stream of concatenated events (TAK servers send them back to back, with or without XML
-/// declarations or newlines between them) into whole events.
+/// declarations or newlines between them) into whole events. An `</event>` inside a comment, a CDATA section or
+/// a processing instruction ends nothing: otherwise a chat whose text holds `</event><event …>` would smuggle
+/// an event of its own past the parser.
 #[derive(Debug, Default)]
 pub struct Framer {
     buf: Vec<u8>,
+    /// How far `buf` has been scanned, and what the scan is inside.
+    scan: usize,
+    inside: Inside,
     /// Inside an event that grew past [`MAX_EVENT_BYTES`]: everything up to its `</event>` is dropped.
     skipping: bool,
     /// Events dropped for their size.
     pub oversized: u64,
 }
 
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+enum Inside {
+    #[default]
+    Markup,
+    Comment,
+    Cdata,
+    Instruction,
+}
+
 const END: &[u8] = b"</event>";
+/// The longest token the scan looks for (`<![CDATA[`).
+const LONGEST: usize = 9;
 
 impl Framer {
     /// Takes the bytes read and returns the events they complete, each from its `<event` to its `</event>`.
     /// Memory stays below `MAX_EVENT_BYTES` plus one read, whatever the peer sends.
     pub fn push(&mut self, bytes: &[u8]) -> Vec<Vec<u8>> {
         let mut out = Vec::new();
-        // Search only what may hold a new end: the tail of what was kept, then the new bytes.
-        let mut from = self.buf.len().saturating_sub(END.len() - 1);
         self.buf.extend_from_slice(bytes);
-        while let Some(at) = find(&self.buf[from..], END) {
-            let end = from + at + END.len();
-            if self.skipping {
-                self.skipping = false;
-            } else if let Some(start) = find(&self.buf[..end], b"<event") {
-                out.push(self.buf[start..end].to_vec());
-            }
-            self.buf.drain(..end);
-            from = 0;
+        // Scan only where a whole token can be seen; the rest waits for more bytes.
+        while self.scan + LONGEST <= self.buf.len()
+            || (self.scan < self.buf.len() && self.ends_here())
+        {
+            let rest = &self.buf[self.scan..];
+            let (step, next) = match self.inside {
+                Inside::Markup if rest.starts_with(END) => {
+                    let end = self.scan + END.len();
+                    if self.skipping {
+                        self.skipping = false;
+                    } else if let Some(start) = find(&self.buf[..end], b"<event") {
+                        out.push(self.buf[start..end].to_vec());
+                    }
+                    self.buf.drain(..end);
+                    self.scan = 0;
+                    continue;
+                }
+                Inside::Markup if rest.starts_with(b"<!--") => (4, Inside::Comment),
+                Inside::Markup if rest.starts_with(b"<![CDATA[") => (9, Inside::Cdata),
+                Inside::Markup if rest.starts_with(b"<?") => (2, Inside::Instruction),
+                Inside::Comment if rest.starts_with(b"-->") => (3, Inside::Markup),
+                Inside::Cdata if rest.starts_with(b"]]>") => (3, Inside::Markup),
+                Inside::Instruction if rest.starts_with(b"?>") => (2, Inside::Markup),
+                state => (1, state),
+            };
+            self.scan += step;
+            self.inside = next;
         }
         if self.buf.len() > MAX_EVENT_BYTES {
             if !self.skipping {
                 self.oversized += 1;
             }
             self.skipping = true;
-            // Keep just enough to find an end split across reads.
-            let keep = END.len() - 1;
-            let cut = self.buf.len() - keep;
+            // A comment or CDATA section left open would otherwise swallow every later event: the oversized
+            // event is dropped whole, and scanning starts afresh in markup.
+            self.inside = Inside::Markup;
+            // Keep just enough to find a token split across reads.
+            let cut = self.scan.min(self.buf.len().saturating_sub(LONGEST));
             self.buf.drain(..cut);
+            self.scan -= cut;
         }
         out
+    }
+
+    /// Whether the unscanned bytes end with a whole `</event>` (so an event is not held back waiting for
+    /// bytes that may never come).
+    fn ends_here(&self) -> bool {
+        self.inside == Inside::Markup && self.buf[self.scan..].starts_with(END)
     }
 }
 
@@ -291,15 +338,35 @@ pub enum Taken {
 }
 
 impl Pli {
-    /// Whether `ev` is a party's own unit's position report, and if so the report; an error names the part of
-    /// a report that cannot be used.
-    pub fn from_event(ev: &Received) -> Result<Taken, CotError> {
+    /// Whether `ev` is a party's own unit's position report, fresh at `now_ms`, and if so the report; an error
+    /// names the part of a report that cannot be used.
+    pub fn from_event(ev: &Received, now_ms: i64) -> Result<Taken, CotError> {
         if !ev.kind.starts_with("a-f-") {
             return Ok(Taken::Other("not a friendly atom (a-f-…)"));
         }
         if !ev.how.starts_with("m-") {
             return Ok(Taken::Other(
                 "placed by hand, not machine-reported (how m-…)",
+            ));
+        }
+        if ev.stale_ms <= now_ms {
+            return Ok(Taken::Other("stale"));
+        }
+        if ev.time_ms < now_ms - MAX_REPORT_AGE_MS || ev.time_ms > now_ms + MAX_REPORT_AHEAD_MS {
+            return Err(err(
+                "event@time",
+                format!(
+                    "{} is not within {} s before or {} s after now",
+                    format_time(ev.time_ms),
+                    MAX_REPORT_AGE_MS / 1000,
+                    MAX_REPORT_AHEAD_MS / 1000
+                ),
+            ));
+        }
+        if ev.uid.len() > MAX_TRACK_ID_BYTES {
+            return Err(err(
+                "event@uid",
+                format!("longer than the line's {MAX_TRACK_ID_BYTES} bytes for a track"),
             ));
         }
         let hae_m = ev
@@ -570,6 +637,9 @@ mod tests {
         }
     }
 
+    /// 2026-12-02T16:31:30Z, three seconds after the reports below.
+    const NOW: i64 = 1_796_229_090_000;
+
     fn pli(extra: &str, hae: &str, how: &str, kind: &str) -> String {
         format!(
             "<event version=\"2.0\" uid=\"ANDROID-1\" type=\"{kind}\" how=\"{how}\" \
@@ -581,7 +651,7 @@ mod tests {
 
     #[test]
     fn a_friendly_machine_report_is_a_track_and_nothing_else_is() {
-        let take = |x: String| Pli::from_event(&parse_event(x.as_bytes()).expect("reads"));
+        let take = |x: String| Pli::from_event(&parse_event(x.as_bytes()).expect("reads"), NOW);
         let ok = take(pli(
             "<track course=\"90\" speed=\"200\"/>",
             "9000",
@@ -659,6 +729,58 @@ mod tests {
             let e = parse_event(x.as_bytes()).expect_err(x);
             assert_eq!(e.field, field, "{x}: {e}");
         }
+    }
+
+    #[test]
+    fn an_end_inside_a_comment_cdata_or_instruction_ends_nothing() {
+        let inner = pli("<track course=\"1\" speed=\"1\"/>", "100", "m-g", "a-f-A");
+        let one = presence("b", "B", (1.0, 2.0), t());
+        for wrapper in [
+            format!("<event uid=\"c\"><detail><remarks><![CDATA[</event>{inner}]]></remarks></detail></event>"),
+            format!("<event uid=\"c\"><detail><!-- </event>{inner} --></detail></event>"),
+            format!("<event uid=\"c\"><?pi </event>{inner} ?><point lat=\"1\" lon=\"1\"/></event>"),
+        ] {
+            let stream = format!("{wrapper}{one}");
+            for cut in 1..stream.len() {
+                let mut f = Framer::default();
+                let mut got = f.push(&stream.as_bytes()[..cut]);
+                got.extend(f.push(&stream.as_bytes()[cut..]));
+                assert_eq!(got.len(), 2, "cut at {cut}: {wrapper}");
+                assert_eq!(got[0], wrapper.as_bytes(), "cut at {cut}");
+                assert_eq!(got[1], one.as_bytes());
+            }
+        }
+        // A comment left open is dropped with its event once it passes the bound; what follows is read.
+        let mut f = Framer::default();
+        let mut got = f.push(b"<event uid=\"x\"><!-- ");
+        got.extend(f.push(&vec![b'a'; MAX_EVENT_BYTES + 10]));
+        got.extend(f.push(b"</event>"));
+        got.extend(f.push(one.as_bytes()));
+        assert_eq!(got, vec![one.as_bytes().to_vec()]);
+    }
+
+    #[test]
+    fn stale_old_or_long_named_reports_are_not_tracks() {
+        let track = "<track course=\"90\" speed=\"200\"/>";
+        let ev = parse_event(pli(track, "9000", "m-g", "a-f-A").as_bytes()).expect("reads");
+        assert!(matches!(Pli::from_event(&ev, NOW), Ok(Taken::Pli(_))));
+        // Past its stale time (five minutes after).
+        assert_eq!(
+            Pli::from_event(&ev, NOW + 400_000),
+            Ok(Taken::Other("stale"))
+        );
+        let mut old = ev.clone();
+        old.stale_ms = NOW + 86_400_000;
+        let e = Pli::from_event(&old, NOW + 120_000).expect_err("old");
+        assert_eq!(e.field, "event@time");
+        let e = Pli::from_event(&old, NOW - 60_000).expect_err("ahead");
+        assert_eq!(e.field, "event@time");
+        let mut long = ev.clone();
+        long.uid = "A".repeat(65);
+        assert_eq!(
+            Pli::from_event(&long, NOW).expect_err("long").field,
+            "event@uid"
+        );
     }
 
     #[test]

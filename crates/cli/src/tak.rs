@@ -17,12 +17,17 @@
 //!
 //! Shapes are re-sent every `--refresh-s` (TAK servers give newcomers no snapshot) and go stale after three
 //! refreshes, so a bridge that stops leaves no picture behind for long; what leaves the picture is withdrawn
-//! at once. Event times are wall-clock (TAK clients drop what is stale by their own clock); the line's times
+//! at once. A line silent for `--lost-after-s` is said in chat and its picture no longer refreshed (it expires
+//! rather than looking current); a refused token stops the bridge (exit 1), and so does a dead worker thread.
+//! The inbox is read only while the TAK server is connected, and only until 50 unacknowledged messages are
+//! found (every message read is marked delivered). Event times are wall-clock (TAK clients drop what is stale by their own clock); the line's times
 //! (a demo's clock may run faster, or in 2017) are in the remarks.
 //!
 //! **In**: position reports (PLI) of the party's own units that the TAK server relays — friendly atoms reported
 //! by a machine (see [`deconflict_feed::cot`]) — become the party's live tracks (`POST /v1/tracks`, heights
-//! `wgs84`), batched every second, the latest per unit. Anything else the server relays is ignored; what
+//! `wgs84`), batched every second, the latest per unit, from at most `--max-units` units at once; a report
+//! that is stale, older than a minute or has an id the line refuses is refused alone, a callsign the line
+//! refuses is left out. Anything else the server relays is ignored; what
 //! cannot be read is counted and the first few named on standard error. Memory is bounded: one event of at
 //! most 64 KiB in the framer, a bounded hand-off to the poster (reports beyond it are dropped and counted).
 //!

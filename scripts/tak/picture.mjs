@@ -62,7 +62,10 @@ const px = ([x, y]) => [((x - w) / (e - w)) * W, ((n - y) / (n - s)) * H];
 const path = (rings) => rings.map((r) => 'M' + r.map((p) => px(p).map((v) => v.toFixed(1)).join(',')).join('L')).join(' ');
 const esc = (t) => String(t).replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' }[c]));
 const layer = (name, style) => {
-  const g = JSON.parse(fs.readFileSync(`${basemapDir}/basemap-${name}.json`, 'utf8')).geometry;
+  // Without the web picture's build (scripts/web-build), the events are drawn without a basemap.
+  const file = `${basemapDir}/basemap-${name}.json`;
+  if (!fs.existsSync(file)) return '';
+  const g = JSON.parse(fs.readFileSync(file, 'utf8')).geometry;
   const lines = g.type === 'MultiLineString' ? g.coordinates : g.type === 'MultiPolygon' ? g.coordinates.flat() : g.coordinates;
   const inside = lines.filter((l) => l.some(([x, y]) => x > w - 5 && x < e + 5 && y > s - 5 && y < n + 5));
   return `<path d="${path(inside)}" ${style}/>`;

@@ -12,15 +12,18 @@
 //!   party's own track, or at the other party's track when only that one is in the alert, withdrawn
 //!   (`t-x-d-d`) when the alert closes;
 //! - each unacknowledged hotline message in the party's inbox as a GeoChat message (`b-t-f`) to all users,
-//!   FLASH first, at once and again at each refresh under the same uid until acknowledged (reading the inbox
-//!   marks a message delivered: to the party's TAK server, where it is shown; `--dry-run` does not read it).
+//!   at once and again at each refresh under the same uid until acknowledged: the 50 most urgent (FLASH
+//!   first, then the newest), each cut at 1 000 characters, and one message counting the rest (reading the
+//!   inbox marks all its messages delivered, so it is read only while the TAK server is connected;
+//!   `--dry-run` does not read it).
 //!
 //! Shapes are re-sent every `--refresh-s` (TAK servers give newcomers no snapshot) and go stale after three
 //! refreshes, so a bridge that stops leaves no picture behind for long; what leaves the picture is withdrawn
 //! at once. A line silent for `--lost-after-s` is said in chat and its picture no longer refreshed (it expires
 //! rather than looking current); a refused token stops the bridge (exit 1), and so does a dead worker thread.
-//! The inbox is read only while the TAK server is connected, and only until 50 unacknowledged messages are
-//! found (every message read is marked delivered). Event times are wall-clock (TAK clients drop what is stale by their own clock); the line's times
+//! A silent line is said again to users who connect during the outage; a refused token is said before the
+//! bridge stops. An event from the TAK server that runs past 4 MiB (a comment never closed) ends the
+//! connection, which is made again. Event times are wall-clock (TAK clients drop what is stale by their own clock); the line's times
 //! (a demo's clock may run faster, or in 2017) are in the remarks.
 //!
 //! **In**: position reports (PLI) of the party's own units that the TAK server relays — friendly atoms reported
@@ -74,9 +77,11 @@ const WRITE_TIMEOUT: Duration = Duration::from_secs(30);
 const UNIT_FORGOTTEN_MS: i64 = 120_000;
 /// Longest callsign the line takes (bytes).
 const MAX_CALLSIGN_BYTES: usize = 32;
-/// Unacknowledged messages shown per picture; reading stops after the page that reaches it, so that no more
-/// are marked delivered than are shown.
+/// Unacknowledged messages sent as chat per picture (the most urgent, then the newest); the rest are counted in
+/// one more message.
 const MAX_CHATS: usize = 50;
+/// Longest message text sent as chat (characters); a longer one is cut, and says so.
+const MAX_CHAT_CHARS: usize = 1_000;
 /// Marks an error that ends the bridge rather than the connection.
 const FATAL: &str = "fatal: ";
 /// A connection that lasted this long was working: the next one is tried at once.
@@ -314,30 +319,6 @@ fn polygon(
     }
 }
 
-/// The party's unacknowledged inbox messages, page by page (50 each) until [`MAX_CHATS`] are found: every
-/// message read is marked delivered, so no more are read than are shown.
-fn unacknowledged(agent: &ureq::Agent, c: &Connection, party: &str) -> Result<Vec<Value>, Failure> {
-    let mut found = Vec::new();
-    let mut after: Option<String> = None;
-    for _ in 0..MAX_PAGES * 20 {
-        let url = match &after {
-            Some(a) => format!("/v1/messages?box=inbox&limit=50&after={}", encode(a)),
-            None => "/v1/messages?box=inbox&limit=50".to_string(),
-        };
-        let page = request_with(agent, c, "GET", &url, None, None)?;
-        for m in page["messages"].as_array().into_iter().flatten() {
-            if m["receipts"][party]["acknowledged"].is_null() {
-                found.push(m.clone());
-            }
-        }
-        match page["next"].as_str() {
-            Some(n) if !n.is_empty() && found.len() < MAX_CHATS => after = Some(n.to_string()),
-            _ => break,
-        }
-    }
-    Ok(found)
-}
-
 /// Reads every page of a list (at most [`MAX_PAGES`]).
 fn pages(
     agent: &ureq::Agent,
@@ -539,17 +520,24 @@ pub fn read_picture(
     let mut chats = Vec::new();
     // Reading the inbox marks its messages delivered: only when they are sent on.
     let messages = if inbox {
-        unacknowledged(agent, c, &party)?
+        pages(agent, c, "/v1/messages?box=inbox", "messages")?
+            .into_iter()
+            .filter(|m| m["receipts"][party.as_str()]["acknowledged"].is_null())
+            .collect()
     } else {
         Vec::new()
     };
     for m in messages {
         let id = m["id"].as_str().unwrap_or_default().to_string();
+        let body = m["text"].as_str().unwrap_or("");
+        let body = match body.char_indices().nth(MAX_CHAT_CHARS) {
+            Some((cut, _)) => format!("{}… (the whole text on the line)", &body[..cut]),
+            None => body.to_string(),
+        };
         let text = format!(
-            "{} from {} ({id}): {} — acknowledge by {}",
+            "{} from {} ({id}): {body} — acknowledge by {}",
             m["precedence"].as_str().unwrap_or(""),
             m["from"].as_str().unwrap_or(""),
-            m["text"].as_str().unwrap_or(""),
             m["deadline"].as_str().unwrap_or("")
         );
         let rank = match m["precedence"].as_str() {
@@ -558,11 +546,24 @@ pub fn read_picture(
             Some("PRIORITY") => 2,
             _ => 3,
         };
-        chats.push((rank, id, text));
+        let sent = m["sent"].as_str().unwrap_or("").to_string();
+        chats.push((rank, sent, id, text));
     }
-    // FLASH first; within a precedence, as the inbox lists them (oldest first).
-    chats.sort_by_key(|c| c.0);
-    p.chats = chats.into_iter().map(|(_, id, text)| (id, text)).collect();
+    // FLASH first; within a precedence, the newest first (the inbox lists by id). Reading the inbox marked
+    // them all delivered: those beyond MAX_CHATS are counted in one message rather than left unsaid.
+    chats.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| b.1.cmp(&a.1)));
+    let more = chats.len().saturating_sub(MAX_CHATS);
+    p.chats = chats
+        .into_iter()
+        .take(MAX_CHATS)
+        .map(|(_, _, id, text)| (id, text))
+        .collect();
+    if more > 0 {
+        p.chats.push((
+            format!("more-{more}"),
+            format!("deconflict: {more} more unacknowledged messages in the inbox, less urgent or older than these; read them on the line"),
+        ));
+    }
     Ok(p)
 }
 
@@ -755,6 +756,8 @@ struct Health {
     /// Whether a TAK connection is up and registered (the inbox is read only then: reading it marks messages
     /// delivered).
     connected: std::sync::atomic::AtomicBool,
+    /// The line refused the token: the session tells the TAK users, and the bridge stops.
+    refused: std::sync::atomic::AtomicBool,
 }
 
 /// What the bridge has shown, across connections.
@@ -791,6 +794,9 @@ async fn write_events(
     wr: &mut tokio::io::WriteHalf<Box<dyn Stream>>,
     events: Vec<String>,
 ) -> Result<(), String> {
+    let bytes: usize = events.iter().map(String::len).sum();
+    // At least WRITE_TIMEOUT, and time for a slow link at 2 KB/s.
+    let within = WRITE_TIMEOUT.max(Duration::from_millis((bytes / 2) as u64));
     let pass = async {
         for e in events {
             wr.write_all(e.as_bytes())
@@ -801,9 +807,12 @@ async fn write_events(
     };
     // The whole pass, not each event: a server that reads slowly cannot hold the bridge (and the position
     // reports it reads between passes) for longer.
-    tokio::time::timeout(WRITE_TIMEOUT, pass)
-        .await
-        .map_err(|_| "the TAK server did not take the picture within 30 s".to_string())?
+    tokio::time::timeout(within, pass).await.map_err(|_| {
+        format!(
+            "the TAK server did not take {bytes} bytes within {} s",
+            within.as_secs()
+        )
+    })?
 }
 
 /// One connection: presence first (a TAK server takes a connection's first event as its identity), then the
@@ -851,6 +860,8 @@ async fn session(
     refresh.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     refresh.tick().await;
     let mut full = true;
+    // Whether this connection's users were told the line is silent (a reconnect during an outage tells them).
+    let mut told_here = false;
     loop {
         tokio::select! {
             () = &mut settle, if !settled => {
@@ -875,6 +886,9 @@ async fn session(
                     take(&event, uid, args.no_tracks, plis, &mut shown.counts, now_ms());
                 }
                 shown.counts.unreadable += std::mem::take(&mut framer.oversized);
+                if framer.wedged() {
+                    return Err("one event from the TAK server ran past 4 MiB; connecting again".into());
+                }
                 continue;
             }
         }
@@ -893,8 +907,22 @@ async fn session(
         // A picture the line has not confirmed for a while is not refreshed: its shapes go stale on the TAK
         // clients, and their users are told why, once per outage.
         let line_ok = health.line_ok_ms.load(Ordering::Relaxed);
+        if health.refused.load(Ordering::Relaxed) {
+            let text = "deconflict: the line refuses this bridge's token; the bridge stops and this picture \
+                        expires";
+            out.push(cot::chat(
+                &sender,
+                &args.callsign,
+                &format!("refused-{}", t.now_ms),
+                text,
+                chat_t,
+            ));
+            write_events(&mut wr, out).await?;
+            return Err(format!("{FATAL}the line refuses the token"));
+        }
         if t.now_ms - line_ok > lost_after_ms(args) {
-            if full && shown.told_lost.is_none() {
+            if full && !told_here {
+                told_here = true;
                 let text = format!(
                     "deconflict: no answer from the line since {}; this picture is no longer current and its \
                      shapes expire",
@@ -907,7 +935,7 @@ async fn session(
                     &text,
                     chat_t,
                 ));
-                shown.told_lost = Some(line_ok);
+                shown.told_lost.get_or_insert(line_ok);
             }
             write_events(&mut wr, out).await?;
             full = false;
@@ -1122,6 +1150,12 @@ pub fn run(args: &TakArgs) -> ExitCode {
 }
 
 fn bridge(args: &TakArgs) -> Result<(), Failure> {
+    if args.lost_after_s.is_some_and(|l| l < 2.0 * args.poll_s) {
+        return Err(Failure(
+            2,
+            "--lost-after-s must be at least twice --poll-s (a line is silent only after missing a poll)".into(),
+        ));
+    }
     let agent = agent();
     if args.dry_run {
         eprintln!(
@@ -1140,7 +1174,8 @@ fn bridge(args: &TakArgs) -> Result<(), Failure> {
     }
     let target = target(args)?;
     // The token is checked (and the party learnt) before anything is sent.
-    let first = read_picture(&agent, &args.connection, args.ahead_min, true).map_err(
+    // No inbox yet: reading it marks messages delivered, and no TAK server is connected.
+    let first = read_picture(&agent, &args.connection, args.ahead_min, false).map_err(
         |Failure(code, why)| {
             let hint = if code == 2 {
                 format!(
@@ -1203,7 +1238,11 @@ fn bridge(args: &TakArgs) -> Result<(), Failure> {
                     }
                     Err(Failure(_, why)) if why.starts_with("401") || why.starts_with("403") => {
                         // A revoked or refused token: nothing this bridge shows can be trusted any more.
+                        // The session tells the TAK users (woken by a change), then the bridge stops.
                         eprintln!("deconflict tak: the line refuses the token: {why}; stopping");
+                        health.refused.store(true, Ordering::Relaxed);
+                        pic_tx.send_modify(|_| {});
+                        std::thread::sleep(Duration::from_secs(10));
                         std::process::exit(1);
                     }
                     Err(Failure(_, why)) => {

@@ -338,6 +338,15 @@ fn the_bridge_speaks_cot_and_takes_its_partys_position_reports() {
         .set("If-Match", "\"1\"")
         .call();
     assert!(cancelled.is_ok(), "{cancelled:?}");
+    // Fifty-five routine messages first: the FLASH after them is still sent (the most urgent first), and the
+    // ones beyond fifty are counted, not left unsaid.
+    for i in 0..55 {
+        let routine = json!({"to": ["us-cjtf"], "text": format!("routine {i}")});
+        assert_eq!(
+            http(&a, "POST", "/v1/messages", &line.ru, Some(&routine)).0,
+            201
+        );
+    }
     let msg = json!({"to": ["us-cjtf"], "precedence": "FLASH", "text": "Break off: MiG flight crossing at FL300"});
     let (status, body) = http(&a, "POST", "/v1/messages", &line.ru, Some(&msg));
     assert_eq!(status, 201, "{body}");
@@ -347,6 +356,7 @@ fn the_bridge_speaks_cot_and_takes_its_partys_position_reports() {
             && g.contains("type=\"b-t-f\"")
             && g.contains("FLASH from ru-gs")
             && g.contains("Break off: MiG flight crossing at FL300")
+            && g.contains("6 more unacknowledged messages in the inbox")
     });
 }
 

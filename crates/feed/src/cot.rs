@@ -28,14 +28,18 @@ use quick_xml::Reader;
 /// Longest event read (bytes, from `<event` to `</event>`). TAK clients bound theirs to 64 KiB too; a PLI is
 /// under 1 KiB.
 pub const MAX_EVENT_BYTES: usize = 64 * 1024;
+/// Most bytes of one oversized event dropped before the stream is given up (see [`Framer::wedged`]).
+pub const MAX_SKIPPED_BYTES: u64 = 4 * 1024 * 1024;
 /// CoT's "unknown" for `hae`, `ce` and `le`.
 pub const UNKNOWN: f64 = 9_999_999.0;
 /// Longest uid or callsign taken from an event (bytes); longer ones are refused.
 pub const MAX_NAME_BYTES: usize = 256;
-/// Oldest position report taken as a live track (ms before now): a replayed or delayed report is not one.
-pub const MAX_REPORT_AGE_MS: i64 = 60_000;
-/// Furthest a report's time may be ahead of the bridge's clock (ms): clocks differ a little, no more.
-pub const MAX_REPORT_AHEAD_MS: i64 = 10_000;
+/// Oldest position report taken as a live track (ms before now): a replayed or delayed report is not one (the
+/// line stamps a report on arrival; 15 s at 250 m/s is under 4 km).
+pub const MAX_REPORT_AGE_MS: i64 = 15_000;
+/// Furthest a report's time may be ahead of the bridge's clock (ms): clocks differ a little, no more (the
+/// line's own default skew).
+pub const MAX_REPORT_AHEAD_MS: i64 = 5_000;
 /// Longest track id the line takes (bytes).
 pub const MAX_TRACK_ID_BYTES: usize = 64;
 /// Fastest ground speed a PLI may give (m/s): Mach 3 at sea level, above any aircraft in the airspace.
@@ -71,6 +75,8 @@ pub struct Framer {
     skipping: bool,
     /// Events dropped for their size.
     pub oversized: u64,
+    /// Bytes of the oversized event dropped so far (see [`Framer::wedged`]).
+    skipped: u64,
 }
 
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -102,8 +108,14 @@ impl Framer {
                     let end = self.scan + END.len();
                     if self.skipping {
                         self.skipping = false;
+                        self.skipped = 0;
                     } else if let Some(start) = find(&self.buf[..end], b"<event") {
-                        out.push(self.buf[start..end].to_vec());
+                        // One read may complete an event that grew past the bound before it was checked.
+                        if end - start > MAX_EVENT_BYTES {
+                            self.oversized += 1;
+                        } else {
+                            out.push(self.buf[start..end].to_vec());
+                        }
                     }
                     self.buf.drain(..end);
                     self.scan = 0;
@@ -121,19 +133,26 @@ impl Framer {
             self.inside = next;
         }
         if self.buf.len() > MAX_EVENT_BYTES {
+            self.skipped += self.scan as u64;
             if !self.skipping {
                 self.oversized += 1;
             }
             self.skipping = true;
-            // A comment or CDATA section left open would otherwise swallow every later event: the oversized
-            // event is dropped whole, and scanning starts afresh in markup.
-            self.inside = Inside::Markup;
+            // The scan keeps its place (inside a comment or CDATA section an `</event>` still ends nothing):
+            // an oversized event is dropped whole, never cut into events of its own.
             // Keep just enough to find a token split across reads.
             let cut = self.scan.min(self.buf.len().saturating_sub(LONGEST));
             self.buf.drain(..cut);
             self.scan -= cut;
         }
         out
+    }
+
+    /// Whether one oversized event has gone on for more than [`MAX_SKIPPED_BYTES`] (a comment or CDATA section
+    /// that never closes): the stream cannot be trusted to find its next event, and the connection should be
+    /// made again (a TAK server starts a new one at an event).
+    pub fn wedged(&self) -> bool {
+        self.skipped > MAX_SKIPPED_BYTES
     }
 
     /// Whether the unscanned bytes end with a whole `</event>` (so an event is not held back waiting for
@@ -750,13 +769,28 @@ mod tests {
                 assert_eq!(got[1], one.as_bytes());
             }
         }
-        // A comment left open is dropped with its event once it passes the bound; what follows is read.
+        // An oversized event is dropped whole: an end inside its CDATA, past the bound, still ends nothing.
         let mut f = Framer::default();
-        let mut got = f.push(b"<event uid=\"x\"><!-- ");
-        got.extend(f.push(&vec![b'a'; MAX_EVENT_BYTES + 10]));
-        got.extend(f.push(b"</event>"));
+        let big = format!(
+            "<event uid=\"c\"><detail><remarks><![CDATA[{}</event>{inner}]]></remarks></detail></event>",
+            "a".repeat(MAX_EVENT_BYTES + 10)
+        );
+        let mut got = Vec::new();
+        for chunk in big.as_bytes().chunks(4096) {
+            got.extend(f.push(chunk));
+        }
         got.extend(f.push(one.as_bytes()));
-        assert_eq!(got, vec![one.as_bytes().to_vec()]);
+        assert!(got == vec![one.as_bytes().to_vec()], "{} events", got.len());
+        assert_eq!(f.oversized, 1);
+        // A comment that never closes: past MAX_SKIPPED_BYTES the framer says the stream is wedged.
+        let mut f = Framer::default();
+        f.push(b"<event uid=\"x\"><!-- ");
+        let chunk = vec![b'a'; 1 << 16];
+        for _ in 0..(MAX_SKIPPED_BYTES / (1 << 16) + 2) {
+            assert!(f.push(&chunk).is_empty());
+            assert!(f.buf.len() <= MAX_EVENT_BYTES + (1 << 16));
+        }
+        assert!(f.wedged());
     }
 
     #[test]

@@ -48,7 +48,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use clap::Args;
-use deconflict_feed::cot::{self, Framer, Pli, Style, Taken, Times};
+use deconflict_feed::cot::{self, argb, Framer, Pli, Style, Taken, Times};
 use deconflict_plan::parse_declaration;
 use deconflict_space::geodesy::corridor_ring;
 use deconflict_space::region::Footprint;
@@ -200,29 +200,29 @@ impl Drawing {
 pub struct Picture {
     party: String,
     drawings: BTreeMap<String, Drawing>,
-    /// (message id, text), oldest first.
+    /// (message id, text), the most urgent first.
     chats: Vec<(String, String)>,
 }
 
 const BLUE: Style = Style {
-    stroke: -16_776_961, // ff0000ff
-    fill: 0x400000ff,
+    stroke: argb(0xff, 0, 0, 0xff),
+    fill: argb(0x40, 0, 0, 0xff),
 };
 const RED: Style = Style {
-    stroke: -65_536, // ffff0000
-    fill: 0x40ff0000,
+    stroke: argb(0xff, 0xff, 0, 0),
+    fill: argb(0x40, 0xff, 0, 0),
 };
 const GREEN: Style = Style {
-    stroke: -16_711_936, // ff00ff00
-    fill: 0x4000ff00,
+    stroke: argb(0xff, 0, 0xff, 0),
+    fill: argb(0x40, 0, 0xff, 0),
 };
 const ORANGE: Style = Style {
-    stroke: -23_296, // ffffa500
-    fill: 0x40ffa500,
+    stroke: argb(0xff, 0xff, 0xa5, 0),
+    fill: argb(0x40, 0xff, 0xa5, 0),
 };
 const GREY: Style = Style {
-    stroke: -8_355_712, // ff808080
-    fill: 0x20808080,
+    stroke: argb(0xff, 0x80, 0x80, 0x80),
+    fill: argb(0x20, 0x80, 0x80, 0x80),
 };
 
 fn style_of(kind: &str, own: bool) -> Style {
@@ -1042,11 +1042,8 @@ fn take(
     }
 }
 
-/// The line's track report for a PLI.
-fn track_json(p: &Pli, feed_times: bool) -> Option<Value> {
-    if p.uid.len() > 64 {
-        return None;
-    }
+/// The line's track report for a PLI (its id already checked by [`Pli::from_event`] and [`take`]).
+fn track_json(p: &Pli, feed_times: bool) -> Value {
     let mut t = json!({
         "id": p.uid,
         "lat": p.lat,
@@ -1067,7 +1064,7 @@ fn track_json(p: &Pli, feed_times: bool) -> Option<Value> {
     if feed_times {
         t["time"] = json!(format_time(p.time_ms));
     }
-    Some(t)
+    t
 }
 
 /// Posts position reports to the line, batched every second (the latest per unit).
@@ -1104,10 +1101,7 @@ fn poster(
             units.insert(p.uid.clone(), now);
             latest.insert(p.uid.clone(), p);
         }
-        let tracks: Vec<Value> = latest
-            .values()
-            .filter_map(|p| track_json(p, feed_times))
-            .collect();
+        let tracks: Vec<Value> = latest.values().map(|p| track_json(p, feed_times)).collect();
         if tracks.is_empty() {
             continue;
         }

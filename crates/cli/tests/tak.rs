@@ -222,6 +222,29 @@ impl Drop for Bridge {
     }
 }
 
+/// The coalition's bridge against a stand-in TAK server on loopback (plain TCP), with `extra` arguments:
+/// the running bridge and its connection, read with a short timeout.
+fn bridge_on_tcp(line: &Line, extra: &[&str]) -> (Bridge, TcpStream) {
+    let tak = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let bridge = Bridge(
+        bin()
+            .arg("tak")
+            .args(extra)
+            .arg("--server")
+            .arg(format!("http://{}", line.server.addr))
+            .args(["--token", &line.us, "--tak"])
+            .arg(format!("tcp://{}", tak.local_addr().expect("addr")))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("tak"),
+    );
+    let (s, _) = tak.accept().expect("the bridge connects");
+    s.set_read_timeout(Some(Duration::from_millis(200)))
+        .expect("timeout");
+    (bridge, s)
+}
+
 fn pli(uid: &str, kind: &str, how: &str, track: bool) -> String {
     pli_as(uid, &format!("{uid}-CS"), kind, how, track)
 }
@@ -245,21 +268,7 @@ fn pli_as(uid: &str, callsign: &str, kind: &str, how: &str, track: bool) -> Stri
 fn the_bridge_speaks_cot_and_takes_its_partys_position_reports() {
     let line = line();
     let a = line.server.addr.clone();
-    let tak = TcpListener::bind("127.0.0.1:0").expect("bind");
-    let _bridge = Bridge(
-        bin()
-            .args(["tak", "--poll-s", "0.3", "--server"])
-            .arg(format!("http://{a}"))
-            .args(["--token", &line.us, "--tak"])
-            .arg(format!("tcp://{}", tak.local_addr().expect("addr")))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("tak"),
-    );
-    let (mut s, _) = tak.accept().expect("the bridge connects");
-    s.set_read_timeout(Some(Duration::from_millis(200)))
-        .expect("timeout");
+    let (_bridge, mut s) = bridge_on_tcp(&line, &["--poll-s", "0.3"]);
     let mut got = String::new();
     // Its presence comes first (a TAK server takes a connection's first event as its identity).
     read_until(&mut s, &mut got, Duration::from_secs(5), |g| {
@@ -365,31 +374,10 @@ fn the_bridge_speaks_cot_and_takes_its_partys_position_reports() {
 #[test]
 fn a_silent_line_is_said_and_its_picture_left_to_expire() {
     let mut line = line();
-    let a = line.server.addr.clone();
-    let tak = TcpListener::bind("127.0.0.1:0").expect("bind");
-    let _bridge = Bridge(
-        bin()
-            .args([
-                "tak",
-                "--poll-s",
-                "0.3",
-                "--refresh-s",
-                "1",
-                "--lost-after-s",
-                "2",
-            ])
-            .arg("--server")
-            .arg(format!("http://{a}"))
-            .args(["--token", &line.us, "--tak"])
-            .arg(format!("tcp://{}", tak.local_addr().expect("addr")))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("tak"),
+    let (_bridge, mut s) = bridge_on_tcp(
+        &line,
+        &["--poll-s", "0.3", "--refresh-s", "1", "--lost-after-s", "2"],
     );
-    let (mut s, _) = tak.accept().expect("the bridge connects");
-    s.set_read_timeout(Some(Duration::from_millis(200)))
-        .expect("timeout");
     let mut got = String::new();
     read_until(&mut s, &mut got, Duration::from_secs(15), |g| {
         g.contains("deconflict.us-cjtf.decl.us-cjtf.us-1.1")

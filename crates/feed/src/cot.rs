@@ -475,7 +475,7 @@ pub struct Times {
 }
 
 /// A colour as TAK writes it: ARGB packed in a signed 32-bit integer.
-pub fn argb(a: u8, r: u8, g: u8, b: u8) -> i32 {
+pub const fn argb(a: u8, r: u8, g: u8, b: u8) -> i32 {
     i32::from_be_bytes([a, r, g, b])
 }
 
